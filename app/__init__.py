@@ -1,0 +1,88 @@
+"""Braid: the application factory, in named steps."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from app.extensions import csrf, db, login_manager, migrate
+from config import BASE_DIR, load_config
+
+MIGRATIONS_DIR = BASE_DIR / "migrations"
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("BRAID_INSTANCE_PATH") or str(BASE_DIR / "instance"),
+        template_folder=str(BASE_DIR / "templates"),
+    )
+    configure(app, config_name, overrides)
+    init_extensions(app)
+    init_templates(app)
+    register_blueprints(app)
+    register_cli(app)
+    from app import web
+
+    web.init_app(app)
+    return app
+
+
+def configure(app: Flask, config_name: str | None, overrides: dict | None) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(config_name, os.environ, Path(app.instance_path)))
+    app.config.update(overrides or {})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def init_extensions(app: Flask) -> None:
+    from app import database
+
+    database.configure_engine_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "agencies.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    # Import the models so that Alembic and the ORM see every table.
+    from app.agencies import models, sessions  # noqa: F401
+
+
+def init_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(BASE_DIR / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.agencies import bp as agencies_bp
+    from app.home import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(agencies_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from app.agencies.cli import users_cli
+    from app.demo import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,260 @@
+"""What happens to accounts: signing in, creating, deactivating, and changing or resetting passwords.
+
+Services take the acting user, change data and flush; the caller commits once.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.agencies.models import (
+    Agency,
+    AgencyKind,
+    LoginThrottle,
+    Role,
+    User,
+    normalise_email,
+)
+from app.extensions import db
+from app.policy import Action, require
+from app.security.passwords import (
+    burn_equal_time,
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+from app.types import utcnow
+
+# Roles whose accounts belong to people outside the school: always restricted and time-limited.
+EXTERNAL_ROLES = frozenset({Role.SLT, Role.EP, Role.PARENT})
+# No 0/O/1/l/I: temporary passwords are read aloud and typed by hand.
+_TEMPORARY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+class AccountError(ValueError):
+    """A change to an account that cannot be made, with a message fit to show the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class SignInOutcome(enum.Enum):
+    SIGNED_IN = "signed_in"
+    INVALID = "invalid"
+    LOCKED = "locked"
+    DEACTIVATED = "deactivated"
+    ACCESS_ENDED = "access_ended"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    outcome: SignInOutcome
+    user: User | None = None
+
+
+def _throttle_key(email: str) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"login-throttle:" + email.encode(), hashlib.sha256).hexdigest()
+
+
+def _record_failure(email: str, throttle: LoginThrottle | None, now: datetime) -> bool:
+    """Count a failure; True when this one locks the address."""
+    if throttle is None:
+        throttle = LoginThrottle(key=_throttle_key(email), failures=0)
+        db.session.add(throttle)
+    window = current_app.config["LOGIN_LOCKOUT"]
+    if throttle.first_failure_at is None or now - throttle.first_failure_at > window:
+        throttle.failures, throttle.first_failure_at = 0, now
+    throttle.failures += 1
+    if throttle.failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+        throttle.locked_until = now + window
+        throttle.failures, throttle.first_failure_at = 0, None
+        return True
+    return False
+
+
+def authenticate(email: str, password: str) -> SignIn:
+    """Check a sign-in attempt. Known and unknown emails cost the same and answer alike.
+
+    The lockout counts per email address whether or not an account has it, so being
+    locked out reveals nothing about who has an account.
+    """
+    email = normalise_email(email)
+    now = utcnow()
+    throttle = db.session.get(LoginThrottle, _throttle_key(email))
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
+        burn_equal_time(password)
+        return SignIn(SignInOutcome.LOCKED)
+
+    user = db.session.scalars(select(User).where(User.email == email)).first()
+    if user is None:
+        burn_equal_time(password)
+        matched = False
+    else:
+        matched = verify_password(user.password_hash, password)
+    if not matched:
+        locked = _record_failure(email, throttle, now)
+        return SignIn(SignInOutcome.LOCKED if locked else SignInOutcome.INVALID)
+
+    if throttle is not None:
+        db.session.delete(throttle)
+    # Only someone who knows the password learns why they cannot go further.
+    if not user.active:
+        return SignIn(SignInOutcome.DEACTIVATED, user)
+    if user.access_has_expired(now):
+        return SignIn(SignInOutcome.ACCESS_ENDED, user)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    return SignIn(SignInOutcome.SIGNED_IN, user)
+
+
+def sign_out(user: User) -> None:
+    """Signing out ends every session the user has, so a copied cookie is worthless."""
+    user.end_sessions()
+
+
+def end_of_day(day: date) -> datetime:
+    """Access that ends "on" a date lasts until the end of that day (UTC)."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+
+
+def temporary_password() -> str:
+    groups = ["".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(5)) for _ in range(4)]
+    return "-".join(groups)
+
+
+def _check_role_fits_agency(role: Role, agency: Agency) -> None:
+    if role not in agency.roles:
+        raise AccountError(f"{agency.kind.label} accounts cannot have the role {role.label}", "role")
+
+
+def _check_email_free(email: str) -> None:
+    if db.session.scalars(select(User.id).where(User.email == email)).first() is not None:
+        raise AccountError("An account with this email address already exists", "email")
+
+
+def create_account(
+    actor: User | None,
+    *,
+    agency: Agency,
+    email: str,
+    display_name: str,
+    role: Role,
+    fte: Decimal = Decimal("1.00"),
+    line_manager: User | None = None,
+    access_expires_at: datetime | None = None,
+    password: str | None = None,
+) -> tuple[User, str | None]:
+    """Create an account in `agency`.
+
+    With no password, a temporary one is generated, returned once, and must be changed at
+    first sign-in. `actor` is None only for the command-line bootstrap.
+    """
+    if actor is not None:
+        require(actor, Action.CREATE_ACCOUNT)
+        if agency.id != actor.agency_id:
+            raise AccountError("You can only create accounts in your own agency")
+    email = normalise_email(email)
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise AccountError("Enter the person's full name", "display_name")
+    _check_role_fits_agency(role, agency)
+    _check_email_free(email)
+    restricted = role in EXTERNAL_ROLES
+    if restricted and access_expires_at is None:
+        raise AccountError("Enter the date this person's access ends", "access_expires_at")
+    if access_expires_at is not None and access_expires_at <= utcnow():
+        raise AccountError("The date access ends must be in the future", "access_expires_at")
+    if line_manager is not None and line_manager.agency_id != agency.id:
+        raise AccountError("The line manager must work for the same agency", "line_manager")
+
+    generated = None
+    if password is None:
+        generated = password = temporary_password()
+    else:
+        problems = password_problems(password, email=email, display_name=display_name)
+        if problems:
+            raise AccountError(problems[0], "password")
+    user = User(
+        agency=agency,
+        email=email,
+        display_name=display_name,
+        role=role,
+        fte=fte,
+        line_manager=line_manager,
+        restricted=restricted,
+        access_expires_at=access_expires_at if restricted else None,
+        password_hash=hash_password(password),
+        must_change_password=generated is not None,
+        active=True,
+        session_version=1,
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request took the address between the check and the insert.
+        raise AccountError("An account with this email address already exists", "email") from None
+    return user, generated
+
+
+def deactivate_account(actor: User, account: User) -> None:
+    require(actor, Action.DEACTIVATE_ACCOUNT, account)
+    account.active = False
+    account.end_sessions()
+
+
+def reactivate_account(actor: User, account: User) -> None:
+    require(actor, Action.REACTIVATE_ACCOUNT, account)
+    account.active = True
+
+
+def reset_account_password(actor: User, account: User) -> str:
+    """Give `account` a temporary password, end their sessions, and return it to show once."""
+    require(actor, Action.RESET_ACCOUNT_PASSWORD, account)
+    password = temporary_password()
+    account.password_hash = hash_password(password)
+    account.must_change_password = True
+    account.password_changed_at = utcnow()
+    account.end_sessions()
+    return password
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the user's own password; every other session of theirs ends."""
+    require(user, Action.CHANGE_OWN_PASSWORD)
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("Your current password is not right", "current_password")
+    if new_password == current_password:
+        raise AccountError("Your new password must be different from your current one", "new_password")
+    problems = password_problems(new_password, email=user.email, display_name=user.display_name)
+    if problems:
+        raise AccountError(problems[0], "new_password")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    user.end_sessions()
+
+
+def find_or_create_agency(name: str, kind: AgencyKind | None) -> Agency:
+    agency = db.session.scalars(select(Agency).where(Agency.name == name)).first()
+    if agency is not None:
+        return agency
+    if kind is None:
+        raise AccountError(f"There is no agency called {name!r}; give its kind to create it", "agency")
+    agency = Agency(name=name, kind=kind)
+    db.session.add(agency)
+    db.session.flush()
+    return agency

@@ -1,0 +1,202 @@
+"""Sign-in and sign-out, the user's own password, and the agency administrator's account pages."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+from app.agencies import bp, services
+from app.agencies.forms import AccountForm, ChangePasswordForm, ConfirmForm, SignInForm
+from app.agencies.models import Role, User
+from app.agencies.services import AccountError, SignInOutcome, end_of_day
+from app.agencies.sessions import begin_session, end_session
+from app.extensions import db
+from app.policy import Action, get_or_404, require, visible_accounts
+
+SIGN_IN_PROBLEMS = {
+    SignInOutcome.INVALID: "Email address or password is not right",
+    SignInOutcome.LOCKED: (
+        "Too many failed attempts: signing in with this email address is paused for 15 minutes"
+    ),
+    SignInOutcome.DEACTIVATED: (
+        "Your account has been deactivated. Ask your agency administrator if you need it back"
+    ),
+}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: an open redirect after sign-in is a phishing tool."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _problem(text: str, field_id: str = "email") -> dict:
+    return {"text": text, "href": f"#{field_id}"}
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SignInForm()
+    problems, status = [], 200
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Two failures for a new address at once: both are refused, one is counted.
+            db.session.rollback()
+            result = services.SignIn(SignInOutcome.INVALID)
+        if result.outcome is SignInOutcome.SIGNED_IN:
+            begin_session(result.user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+        if result.outcome is SignInOutcome.ACCESS_ENDED:
+            ended = result.user.access_expires_at
+            text = "Your access to Braid has ended"
+            if ended is not None:
+                text += f" (it ended on {ended:%-d %B %Y})"
+            problems.append(_problem(text + ". Ask the person who invited you if you still need access"))
+        else:
+            problems.append(_problem(SIGN_IN_PROBLEMS[result.outcome]))
+        status = 429 if result.outcome is SignInOutcome.LOCKED else 200
+    elif form.errors:
+        status = 400
+    return render_template("agencies/sign_in.html", form=form, problems=problems), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+@login_required
+def sign_out():
+    services.sign_out(current_user)
+    db.session.commit()
+    end_session()
+    flash("You have signed out.", "success")
+    return redirect(url_for("agencies.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    require(current_user, Action.CHANGE_OWN_PASSWORD)
+    form = ChangePasswordForm()
+    problems, status = [], 200
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(str(error))
+            status = 400
+        else:
+            db.session.commit()
+            begin_session(current_user)  # this session carries on; every other one has ended
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            return redirect(url_for("home.index"))
+    elif form.errors:
+        status = 400
+    return render_template("agencies/change_password.html", form=form, problems=problems), status
+
+
+@bp.route("/accounts")
+@login_required
+def account_list():
+    require(current_user, Action.LIST_ACCOUNTS)
+    accounts = db.session.scalars(visible_accounts(current_user)).all()
+    return render_template("agencies/account_list.html", accounts=accounts)
+
+
+def _fill_account_choices(form: AccountForm) -> None:
+    agency = current_user.agency
+    form.role.choices = [("", "Choose a role")] + [(role.value, role.label) for role in agency.roles]
+    managers = db.session.scalars(
+        visible_accounts(current_user).where(User.active.is_(True), User.restricted.is_(False))
+    ).all()
+    form.line_manager.choices = [("", "No line manager")] + [
+        (manager.public_id, f"{manager.display_name} ({manager.role.label})") for manager in managers
+    ]
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@login_required
+def account_new():
+    require(current_user, Action.CREATE_ACCOUNT)
+    form = AccountForm()
+    _fill_account_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        line_manager = None
+        if form.line_manager.data:
+            line_manager = db.session.scalars(
+                visible_accounts(current_user).where(User.public_id == form.line_manager.data)
+            ).first()
+        try:
+            account, temporary = services.create_account(
+                current_user,
+                agency=current_user.agency,
+                email=form.email.data,
+                display_name=form.display_name.data,
+                role=Role(form.role.data),
+                fte=form.fte.data,
+                line_manager=line_manager,
+                access_expires_at=end_of_day(form.access_ends_on.data) if form.access_ends_on.data else None,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            _fill_account_choices(form)
+            field = getattr(form, "access_ends_on" if error.field == "access_expires_at" else error.field, None)
+            (field.errors if field is not None else form.form_errors).append(str(error))
+            status = 400
+        else:
+            db.session.commit()
+            # Shown once, in this response only: never flashed into the cookie or put in a URL.
+            return render_template(
+                "agencies/temporary_password.html", account=account, password=temporary, created=True
+            )
+    elif form.errors:
+        status = 400
+    return render_template("agencies/account_new.html", form=form), status
+
+
+@bp.route("/accounts/<public_id>")
+@login_required
+def account_detail(public_id: str):
+    account = get_or_404(User, public_id, current_user, Action.VIEW_ACCOUNT)
+    return render_template("agencies/account_detail.html", account=account)
+
+
+ACCOUNT_CHANGES = {
+    "deactivate": (Action.DEACTIVATE_ACCOUNT, services.deactivate_account, "{name}'s account has been deactivated."),
+    "reactivate": (Action.REACTIVATE_ACCOUNT, services.reactivate_account, "{name}'s account has been reactivated."),
+}
+
+
+@bp.route("/accounts/<public_id>/<change>", methods=["GET", "POST"])
+@login_required
+def account_change(public_id: str, change: str):
+    if change not in ACCOUNT_CHANGES:
+        abort(404)
+    action, apply_change, message = ACCOUNT_CHANGES[change]
+    account = get_or_404(User, public_id, current_user, action)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        apply_change(current_user, account)
+        db.session.commit()
+        flash(message.format(name=account.display_name), "success")
+        return redirect(url_for("agencies.account_detail", public_id=account.public_id))
+    return render_template("agencies/account_confirm.html", account=account, change=change, form=form)
+
+
+@bp.route("/accounts/<public_id>/reset-password", methods=["GET", "POST"])
+@login_required
+def account_reset_password(public_id: str):
+    account = get_or_404(User, public_id, current_user, Action.RESET_ACCOUNT_PASSWORD)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        temporary = services.reset_account_password(current_user, account)
+        db.session.commit()
+        return render_template(
+            "agencies/temporary_password.html", account=account, password=temporary, created=False
+        )
+    return render_template("agencies/account_confirm.html", account=account, change="reset-password", form=form)
+

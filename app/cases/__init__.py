@@ -1,0 +1,1 @@
+"""Learners' cases: the team around the child, support plans, contributions and meetings (issue 4)."""

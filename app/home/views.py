@@ -1,0 +1,36 @@
+"""The signed-in user's home page, chosen by role, and a health check for load balancers."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, text
+
+from app.agencies.models import User
+from app.extensions import db
+from app.home import bp
+from app.policy import Action, can, require, visible_accounts
+
+
+@bp.route("/")
+@login_required
+def index():
+    require(current_user, Action.VIEW_HOME)
+    account_counts = None
+    if can(current_user, Action.LIST_ACCOUNTS):
+        scope = visible_accounts(current_user).order_by(None).subquery()
+        active, total = db.session.execute(
+            select(func.count().filter(scope.c.active.is_(True)), func.count()).select_from(scope)
+        ).one()
+        account_counts = {"active": active, "inactive": total - active}
+    reports = db.session.scalars(
+        select(User).where(User.line_manager_id == current_user.id, User.active.is_(True)).order_by(User.display_name)
+    ).all()
+    return render_template(
+        f"home/{current_user.role.value}.html", account_counts=account_counts, reports=reports
+    )
+
+
+@bp.route("/health")
+def health():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

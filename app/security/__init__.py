@@ -1,0 +1,1 @@
+"""Braid's security primitives: password hashing and policy (more arrive with field encryption)."""

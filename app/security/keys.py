@@ -1,0 +1,188 @@
+"""The field keyring: encryption keys and blind-index keys, kept outside the database.
+
+Keys come from BRAID_FIELD_KEYS (JSON) or from instance/field_keys.json (mode 0600). The keyring
+is read when a value is sealed or opened, never at import, and is re-read when the file changes,
+so a rotation started from the command line reaches running workers without a restart.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+
+KEY_BYTES = 32  # AES-256 and HMAC-SHA256 alike
+
+
+class KeyringError(RuntimeError):
+    """The keyring is missing, malformed or cannot do what was asked. Never carries key material."""
+
+
+def _new_key_id(prefix: str) -> str:
+    return f"{prefix}{secrets.token_hex(4)}"
+
+
+def _encode(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode()
+
+
+def _decode(kid: str, text: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.encode())
+    except (ValueError, TypeError):
+        raise KeyringError(f"key {kid} is not valid base64") from None
+    if len(key) != KEY_BYTES:
+        raise KeyringError(f"key {kid} must be {KEY_BYTES} bytes")
+    return key
+
+
+@dataclass(frozen=True, repr=False)
+class Keyring:
+    """Encryption keys by id (one primary), the blind-index key, and a rotation in progress."""
+
+    encryption: dict[str, bytes]
+    primary: str
+    index: dict[str, bytes]
+    index_primary: str
+    retired: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self):
+        if self.primary not in self.encryption:
+            raise KeyringError("the primary encryption key is not in the keyring")
+        if self.index_primary not in self.index:
+            raise KeyringError("the primary blind-index key is not in the keyring")
+        if set(self.encryption) & set(self.index):
+            raise KeyringError("encryption and blind-index keys must be different keys")
+        if set(self.encryption.values()) & set(self.index.values()):
+            raise KeyringError("encryption and blind-index keys must be different keys")
+
+    def __repr__(self) -> str:  # key material never reaches a log or a traceback
+        return f"<Keyring primary={self.primary} keys={sorted(self.encryption)} index={self.index_primary}>"
+
+    def encryption_key(self, kid: str) -> bytes:
+        try:
+            return self.encryption[kid]
+        except KeyError:
+            raise KeyringError(f"no encryption key with id {kid}") from None
+
+    @property
+    def index_key(self) -> bytes:
+        return self.index[self.index_primary]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "primary": self.primary,
+                "encryption": {kid: _encode(key) for kid, key in self.encryption.items()},
+                "index_primary": self.index_primary,
+                "index": {kid: _encode(key) for kid, key in self.index.items()},
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "Keyring":
+        try:
+            data = json.loads(text)
+            return cls(
+                encryption={kid: _decode(kid, key) for kid, key in data["encryption"].items()},
+                primary=data["primary"],
+                index={kid: _decode(kid, key) for kid, key in data["index"].items()},
+                index_primary=data["index_primary"],
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise KeyringError("the keyring is not valid: expected JSON with primary, encryption, index_primary, index") from None
+
+    @classmethod
+    def generate(cls) -> "Keyring":
+        kid, index_kid = _new_key_id("k"), _new_key_id("i")
+        return cls(
+            encryption={kid: secrets.token_bytes(KEY_BYTES)},
+            primary=kid,
+            index={index_kid: secrets.token_bytes(KEY_BYTES)},
+            index_primary=index_kid,
+        )
+
+    def with_new_primary(self) -> "Keyring":
+        kid = _new_key_id("k")
+        return Keyring(
+            encryption={**self.encryption, kid: secrets.token_bytes(KEY_BYTES)},
+            primary=kid,
+            index=self.index,
+            index_primary=self.index_primary,
+        )
+
+    def without(self, kid: str) -> "Keyring":
+        if kid == self.primary:
+            raise KeyringError("the primary key cannot be retired")
+        if kid not in self.encryption:
+            raise KeyringError(f"no encryption key with id {kid}")
+        return Keyring(
+            encryption={k: v for k, v in self.encryption.items() if k != kid},
+            primary=self.primary,
+            index=self.index,
+            index_primary=self.index_primary,
+        )
+
+
+def write_key_file(path: Path, keyring: Keyring) -> None:
+    """Write atomically with mode 0600: a half-written keyring would lose every value."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(keyring.to_json())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+class KeyringSource:
+    """Where the app's keyring comes from, re-read when the key file changes."""
+
+    def __init__(self, environ_value: str | None, key_file: Path | None):
+        self.environ_value = environ_value
+        self.key_file = key_file
+        self._lock = threading.Lock()
+        self._cached: Keyring | None = None
+        self._stamp: tuple | None = None
+
+    @property
+    def writable(self) -> bool:
+        return self.environ_value is None and self.key_file is not None
+
+    def _file_stamp(self):
+        stat = self.key_file.stat()
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+    def current(self) -> Keyring:
+        if self.environ_value is not None:
+            if self._cached is None:
+                self._cached = Keyring.from_json(self.environ_value)
+            return self._cached
+        if self.key_file is None or not self.key_file.exists():
+            raise KeyringError("no field keyring: set BRAID_FIELD_KEYS or create instance/field_keys.json")
+        stamp = self._file_stamp()
+        if stamp != self._stamp:
+            with self._lock:
+                self._cached = Keyring.from_json(self.key_file.read_text())
+                self._stamp = stamp
+        return self._cached
+
+    def replace(self, keyring: Keyring) -> None:
+        if not self.writable:
+            raise KeyringError("the keyring comes from BRAID_FIELD_KEYS: change it there")
+        write_key_file(self.key_file, keyring)
+
+
+def keyring_source() -> KeyringSource:
+    return current_app.extensions["braid_keyring"]
+
+
+def current_keyring() -> Keyring:
+    return keyring_source().current()

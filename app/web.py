@@ -1,0 +1,100 @@
+"""Every request's guard rails: deny by default, security headers, and error pages without traces."""
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+
+from flask import Flask, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.agencies.sessions import touch_session
+from app.extensions import db, login_manager
+from app.policy import Action, can
+
+log = logging.getLogger("braid.web")
+
+# The only endpoints reachable without signing in. Everything else needs a login and a policy decision.
+PUBLIC_ENDPOINTS = frozenset({"agencies.sign_in", "static", "home.health"})
+# Reachable while a temporary password still has to be replaced.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"agencies.change_password", "agencies.sign_out", "static"})
+ERROR_TEMPLATES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html",
+                   405: "errors/404.html", 429: "errors/429.html"}
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(start_request)
+    app.before_request(deny_by_default)
+    app.after_request(set_security_headers)
+    app.context_processor(template_context)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def start_request() -> None:
+    g.request_id = uuid.uuid4().hex
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def deny_by_default():
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    touch_session()
+    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        return redirect(url_for("agencies.change_password"))
+    return None
+
+
+def set_security_headers(response):
+    nonce = g.get("csp_nonce", "")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.endpoint != "static":
+        # Pages may show personal data: never keep them in a shared or browser cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def template_context() -> dict:
+    return {
+        "can": can,
+        "Action": Action,
+        "cspNonce": g.get("csp_nonce"),
+        "service_name": "Braid",
+    }
+
+
+def _error_page(status: int, message: str | None = None):
+    template = ERROR_TEMPLATES.get(status, "errors/500.html")
+    return render_template(template, status=status, message=message), status
+
+
+def handle_csrf_error(error: CSRFError):
+    return _error_page(400, "The form had expired or was sent from somewhere else. Go back, reload the page and try again.")
+
+
+def handle_http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    return _error_page(error.code)
+
+
+def handle_unexpected_error(error: Exception):
+    db.session.rollback()
+    # The operator gets the trace and the request id; the user gets only the request id.
+    log.exception("unhandled error request_id=%s endpoint=%s", g.get("request_id"), request.endpoint)
+    return _error_page(500)

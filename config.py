@@ -1,0 +1,137 @@
+"""Braid's settings: one class per environment, read from the environment when the app is created."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Mapping
+
+BASE_DIR = Path(__file__).resolve().parent
+
+# OWASP password-storage minimum for Argon2id is m=19 MiB, t=2, p=1; production sits well above it.
+PRODUCTION_ARGON2 = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+OWASP_ARGON2_MINIMUM = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe for the chosen environment."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Send plain PostgreSQL URLs to psycopg 3, the driver Braid ships with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+    BRAID_SERVICE_NAME = "Braid"
+
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Sessions: no 31-day default; idle and absolute limits are enforced on the server too.
+    SESSION_COOKIE_NAME = "braid_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    ARGON2 = PRODUCTION_ARGON2
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 128
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the session's own limits bound a token's life
+    DEMO_DATA_ALLOWED = True
+
+    def __init__(self, environ: Mapping[str, str], instance_path: Path):
+        self.INSTANCE_PATH = Path(instance_path)
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            environ.get("DATABASE_URL") or self.default_database_url()
+        )
+        self.SECRET_KEY = environ.get("SECRET_KEY") or self.default_secret_key()
+        self.BRAID_DEMO_PASSWORD = environ.get("BRAID_DEMO_PASSWORD", "braid-demo-2026")
+
+    def default_database_url(self) -> str:
+        return f"sqlite:///{self.INSTANCE_PATH / 'braid.sqlite3'}"
+
+    def default_secret_key(self) -> str:
+        """A key kept under instance/ (mode 0600) so sessions survive restarts on a developer's machine."""
+        path = self.INSTANCE_PATH / "secret_key"
+        if not path.exists():
+            self.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def as_dict(self) -> dict:
+        names = {name for klass in type(self).__mro__ for name in vars(klass)} | set(vars(self))
+        return {name: getattr(self, name) for name in names if name.isupper()}
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False  # the Werkzeug debugger would put tracebacks in front of users
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    # Cheap hashing keeps the suite fast; a test checks PRODUCTION_ARGON2 separately.
+    ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+    def default_database_url(self) -> str:
+        return "sqlite://"
+
+    def default_secret_key(self) -> str:
+        return "testing-secret-key-not-for-production-use-0123456789"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-braid_session"
+    DEMO_DATA_ALLOWED = False
+
+    def __init__(self, environ: Mapping[str, str], instance_path: Path):
+        if not environ.get("DATABASE_URL"):
+            raise ConfigError("DATABASE_URL must be set in production.")
+        super().__init__(environ, instance_path)
+
+    def default_secret_key(self) -> str:
+        raise ConfigError("SECRET_KEY must be set in production (at least 32 random characters).")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None, environ: Mapping[str, str], instance_path: Path) -> dict:
+    """Build the settings for `name` (default: BRAID_CONFIG, else development)."""
+    name = name or environ.get("BRAID_CONFIG", "development")
+    try:
+        config_class = CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown configuration {name!r}; choose one of {', '.join(CONFIGS)}.") from None
+    settings = config_class(environ, instance_path).as_dict()
+    if name == "production" and len(settings["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY is too short for production (at least 32 characters).")
+    return settings

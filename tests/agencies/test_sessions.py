@@ -1,0 +1,113 @@
+"""Sessions end on the server: sign-out, deactivation, password change and both time limits."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.agencies.models import User
+from app.agencies.sessions import LOGIN_AT, SEEN_AT
+from app.extensions import db
+from app.types import utcnow
+from tests.fixtures.application import sign_in
+
+
+def _cookie(client) -> str:
+    cookie = client.get_cookie("braid_session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _replay(app, cookie_value: str):
+    """A different browser presenting a copied session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("braid_session", cookie_value)
+    return thief.get("/")
+
+
+def test_session_cookie_is_httponly_samesite_and_short_lived(client, create_user):
+    account = create_user("teacher")
+    response = sign_in(client, account.email, account.password)
+    header = response.headers["Set-Cookie"]
+    assert "HttpOnly" in header and "SameSite=Lax" in header
+    cookie = client.get_cookie("braid_session")
+    assert cookie.expires is not None
+    assert cookie.expires - utcnow() <= timedelta(minutes=30, seconds=5)
+
+
+def test_a_copied_cookie_works_until_sign_out_and_never_after(app, client_as):
+    client = client_as("teacher")
+    stolen = _cookie(client)
+    assert _replay(app, stolen).status_code == 200
+    assert client.post("/sign-out").status_code == 302
+    assert _replay(app, stolen).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_deactivation_ends_every_session_at_once(app, client_as):
+    client = client_as("teacher")
+    admin = client_as("admin", agency=client.account.agency_name)
+    assert client.get("/").status_code == 200
+    response = admin.post(f"/accounts/{client.account.public_id}/deactivate")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_password_change_ends_other_sessions_but_keeps_this_one(app, client_as):
+    client = client_as("lsp")
+    other_device = app.test_client()
+    assert sign_in(other_device, client.account.email, client.account.password).status_code == 302
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": client.account.password,
+            "new_password": "orchard-velvet-compass-19",
+            "confirm_password": "orchard-velvet-compass-19",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert other_device.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "key, age, signed_in",
+    [
+        (SEEN_AT, timedelta(minutes=29), True),
+        (SEEN_AT, timedelta(minutes=31), False),
+        (LOGIN_AT, timedelta(hours=11, minutes=50), True),
+        (LOGIN_AT, timedelta(hours=12, minutes=1), False),
+    ],
+)
+def test_idle_and_absolute_limits_are_enforced_on_the_server(client_as, key, age, signed_in):
+    client = client_as("teacher")
+    with client.session_transaction() as session:
+        session[key] = int((utcnow() - age).timestamp())
+    assert (client.get("/").status_code == 200) is signed_in
+
+
+def test_activity_keeps_an_idle_session_alive(client_as):
+    client = client_as("teacher")
+    with client.session_transaction() as session:
+        session[SEEN_AT] = int((utcnow() - timedelta(minutes=20)).timestamp())
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        assert utcnow().timestamp() - session[SEEN_AT] < 60
+
+
+def test_restricted_access_ends_mid_session(app, client_as):
+    client = client_as("ep")
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.public_id == client.account.public_id)).one()
+        user.access_expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_sign_in_starts_a_fresh_session(client, create_user):
+    account = create_user("teacher")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    sign_in(client, account.email, account.password)
+    with client.session_transaction() as session:
+        assert "planted" not in session

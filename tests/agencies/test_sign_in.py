@@ -1,0 +1,157 @@
+"""Signing in: one generic answer, equal cost, lockout after five failures, expired access explained."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.agencies import services
+from app.agencies.models import LoginThrottle, User
+from app.extensions import db
+from app.types import utcnow
+from tests.fixtures.application import sign_in
+
+GENERIC = "Email address or password is not right"
+
+
+def test_right_password_signs_in_and_lands_on_home(client, create_user):
+    account = create_user("teacher")
+    response = sign_in(client, account.email, account.password)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Class teacher" in home.get_data(as_text=True)
+
+
+def test_email_is_matched_case_insensitively(client, create_user):
+    account = create_user("lsp", email="Tom.Fletcher@Example.org")
+    assert account.email == "tom.fletcher@example.org"
+    assert sign_in(client, "  TOM.FLETCHER@example.ORG ", account.password).status_code == 302
+
+
+@pytest.mark.parametrize("which", ["wrong password", "unknown email"])
+def test_wrong_email_or_password_gets_one_generic_message(client, create_user, which):
+    account = create_user("teacher")
+    email = account.email if which == "wrong password" else "nobody@example.org"
+    response = sign_in(client, email, "not-the-password-at-all")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert GENERIC in page
+    assert "There is a problem" in page
+    assert f'value="{email}"' in page  # what was typed is kept
+    assert client.get("/").status_code == 302  # still signed out
+
+
+def test_unknown_email_costs_a_real_hash_verification(app, create_user, monkeypatch):
+    create_user("teacher", email="known@example.org")
+    calls = []
+    import app.agencies.services as module
+
+    real = module.burn_equal_time
+    monkeypatch.setattr(module, "burn_equal_time", lambda password: calls.append(1) or real(password))
+    with app.app_context():
+        assert services.authenticate("unknown@example.org", "whatever-password").outcome.value == "invalid"
+    assert calls == [1]
+
+
+def test_five_failures_lock_the_address_for_fifteen_minutes(app, client, create_user):
+    account = create_user("senco")
+    for attempt in range(4):
+        assert GENERIC in sign_in(client, account.email, f"wrong-password-{attempt}").get_data(as_text=True)
+    fifth = sign_in(client, account.email, "wrong-password-5")
+    assert fifth.status_code == 429
+    assert "paused for 15 minutes" in fifth.get_data(as_text=True)
+    # Even the right password is refused while locked.
+    assert sign_in(client, account.email, account.password).status_code == 429
+    with app.app_context():
+        throttle = db.session.scalars(select(LoginThrottle)).one()
+        assert throttle.locked_until - utcnow() > timedelta(minutes=14)
+        # Once the lock has run out, the right password works again.
+        throttle.locked_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert sign_in(client, account.email, account.password).status_code == 302
+
+
+def test_unknown_addresses_lock_exactly_like_known_ones(client):
+    statuses = [sign_in(client, "ghost@example.org", f"wrong-{n}-password").status_code for n in range(6)]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+def test_lockout_is_per_address_so_colleagues_are_unaffected(client, create_user):
+    victim, colleague = create_user("teacher"), create_user("teacher")
+    for attempt in range(5):
+        sign_in(client, victim.email, f"wrong-{attempt}-password")
+    assert sign_in(client, colleague.email, colleague.password).status_code == 302
+
+
+def test_failures_spread_over_more_than_the_window_do_not_lock(app, client, create_user):
+    account = create_user("teacher")
+    for attempt in range(4):
+        sign_in(client, account.email, f"wrong-{attempt}-password")
+    with app.app_context():
+        throttle = db.session.scalars(select(LoginThrottle)).one()
+        throttle.first_failure_at = utcnow() - timedelta(minutes=16)
+        db.session.commit()
+    assert sign_in(client, account.email, "wrong-again-password").status_code == 200
+    assert sign_in(client, account.email, account.password).status_code == 302
+
+
+def test_restricted_account_past_its_end_date_is_told_why(app, client, create_user):
+    account = create_user("slt")
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == account.email)).one()
+        user.access_expires_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+    response = sign_in(client, account.email, account.password)
+    page = response.get_data(as_text=True)
+    assert "Your access to Braid has ended" in page
+    assert client.get("/").status_code == 302
+
+
+def test_expired_access_is_not_revealed_without_the_password(app, client, create_user):
+    account = create_user("ep", access_expires_at=utcnow() - timedelta(days=1))
+    page = sign_in(client, account.email, "a-wrong-password-here").get_data(as_text=True)
+    assert GENERIC in page and "has ended" not in page
+
+
+def test_deactivated_account_cannot_sign_in(client, create_user):
+    account = create_user("teacher", active=False)
+    page = sign_in(client, account.email, account.password).get_data(as_text=True)
+    assert "deactivated" in page
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"email": "", "password": "x"}, "Enter your email address"),
+        ({"email": "a@example.org", "password": ""}, "Enter your password"),
+    ],
+)
+def test_missing_fields_get_an_error_summary(client, data, message):
+    response = client.post("/sign-in", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "There is a problem" in page and message in page
+
+
+def test_after_sign_in_only_local_next_paths_are_followed(client, create_user):
+    account = create_user("teacher")
+    response = client.post("/sign-in?next=//evil.example/x", data={"email": account.email, "password": account.password})
+    assert response.headers["Location"] == "/"
+    client.post("/sign-out")
+    response = client.post("/sign-in?next=/account/password", data={"email": account.email, "password": account.password})
+    assert response.headers["Location"] == "/account/password"
+
+
+def test_a_successful_sign_in_upgrades_an_outdated_hash(app, client, create_user):
+    account = create_user("teacher")
+    from argon2 import PasswordHasher
+
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == account.email)).one()
+        user.password_hash = PasswordHasher(time_cost=1, memory_cost=16, parallelism=1).hash(account.password)
+        db.session.commit()
+    assert sign_in(client, account.email, account.password).status_code == 302
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == account.email)).one()
+        assert "m=8,t=1,p=1" in user.password_hash

@@ -1,0 +1,7 @@
+"""Braid's test suite: every test gets its own migrated database, on SQLite and on PostgreSQL."""
+pytest_plugins = [
+    "tests.fixtures.databases",
+    "tests.fixtures.application",
+    "tests.fixtures.accounts",
+    "tests.fixtures.browser",
+]

@@ -1,0 +1,40 @@
+"""In a real browser: every role signs in through the sign-in page to its own home; five wrong passwords lock."""
+import pytest
+
+from app.demo import PEOPLE
+from tests.fixtures.browser import sign_in_with_browser
+
+pytestmark = pytest.mark.e2e
+DEMO_PASSWORD = "braid-demo-2026"
+
+
+@pytest.fixture
+def demo(app):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("person", PEOPLE, ids=[person.role.value for person in PEOPLE])
+def test_each_role_signs_in_to_its_own_home_page(demo, page, person):
+    sign_in_with_browser(page, person.email, DEMO_PASSWORD)
+    page.wait_for_url("**/")
+    assert page.get_by_role("heading", level=1).inner_text() == f"Welcome, {person.name}"
+    assert person.role.label in page.locator(".braid-navigation__who").inner_text()
+    assert page.title() == "Home – Braid"
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in to Braid"
+    page.goto("/")
+    assert "/sign-in" in page.url
+
+
+def test_five_wrong_passwords_lock_the_account(demo, page):
+    email = "teacher@oakfield.example"
+    for attempt in range(4):
+        sign_in_with_browser(page, email, f"wrong-password-{attempt}")
+        assert page.locator(".govuk-error-summary").inner_text().count("Email address or password is not right") == 1
+        assert page.get_by_label("Email address").input_value() == email
+    sign_in_with_browser(page, email, "wrong-password-5")
+    assert "paused for 15 minutes" in page.locator(".govuk-error-summary").inner_text()
+    sign_in_with_browser(page, email, DEMO_PASSWORD)
+    assert "paused for 15 minutes" in page.locator(".govuk-error-summary").inner_text()
+    assert "/sign-in" in page.url
