@@ -58,15 +58,27 @@ class Config:
     DEMO_DATA_ALLOWED = True
 
     def __init__(self, environ: Mapping[str, str], instance_path: Path):
+        self._environ = environ
         self.INSTANCE_PATH = Path(instance_path)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             environ.get("DATABASE_URL") or self.default_database_url()
         )
         self.SECRET_KEY = environ.get("SECRET_KEY") or self.default_secret_key()
         self.BRAID_DEMO_PASSWORD = environ.get("BRAID_DEMO_PASSWORD", "braid-demo-2026")
+        # Field keys: BRAID_FIELD_KEYS (JSON) wins; otherwise a key file kept outside the database.
+        self.BRAID_FIELD_KEYS = environ.get("BRAID_FIELD_KEYS") or self.default_field_keys()
+        self.BRAID_FIELD_KEY_FILE = Path(
+            environ.get("BRAID_FIELD_KEY_FILE") or self.INSTANCE_PATH / "field_keys.json"
+        )
+
+    # Development creates instance/field_keys.json (mode 0600) on first start; production never does.
+    CREATE_FIELD_KEYS = True
 
     def default_database_url(self) -> str:
         return f"sqlite:///{self.INSTANCE_PATH / 'braid.sqlite3'}"
+
+    def default_field_keys(self) -> str | None:
+        return None
 
     def default_secret_key(self) -> str:
         """A key kept under instance/ (mode 0600) so sessions survive restarts on a developer's machine."""
@@ -92,6 +104,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     WTF_CSRF_ENABLED = False
+    CREATE_FIELD_KEYS = False
     # Cheap hashing keeps the suite fast; a test checks PRODUCTION_ARGON2 separately.
     ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
@@ -101,12 +114,21 @@ class TestingConfig(Config):
     def default_secret_key(self) -> str:
         return "testing-secret-key-not-for-production-use-0123456789"
 
+    def default_field_keys(self) -> str | None:
+        # Each test app gets throwaway keys unless a test hands it a key file of its own.
+        if "BRAID_FIELD_KEY_FILE" in self._environ:
+            return None
+        from app.security.keys import Keyring
+
+        return Keyring.generate().to_json()
+
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-braid_session"
     DEMO_DATA_ALLOWED = False
+    CREATE_FIELD_KEYS = False
 
     def __init__(self, environ: Mapping[str, str], instance_path: Path):
         if not environ.get("DATABASE_URL"):
@@ -132,6 +154,11 @@ def load_config(name: str | None, environ: Mapping[str, str], instance_path: Pat
     except KeyError:
         raise ConfigError(f"Unknown configuration {name!r}; choose one of {', '.join(CONFIGS)}.") from None
     settings = config_class(environ, instance_path).as_dict()
-    if name == "production" and len(settings["SECRET_KEY"]) < 32:
-        raise ConfigError("SECRET_KEY is too short for production (at least 32 characters).")
+    if name == "production":
+        if len(settings["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY is too short for production (at least 32 characters).")
+        if not settings["BRAID_FIELD_KEYS"] and not settings["BRAID_FIELD_KEY_FILE"].exists():
+            raise ConfigError(
+                "Field keys are missing: set BRAID_FIELD_KEYS or BRAID_FIELD_KEY_FILE (production never creates them)."
+            )
     return settings

@@ -22,6 +22,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         template_folder=str(BASE_DIR / "templates"),
     )
     configure(app, config_name, overrides)
+    init_keyring(app)
     init_extensions(app)
     init_templates(app)
     register_blueprints(app)
@@ -39,6 +40,19 @@ def configure(app: Flask, config_name: str | None, overrides: dict | None) -> No
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
+def init_keyring(app: Flask) -> None:
+    """Field keys live outside the database; development makes its key file on first start."""
+    from app.security.keys import Keyring, KeyringSource, write_key_file
+
+    key_file = Path(app.config["BRAID_FIELD_KEY_FILE"])
+    if not app.config["BRAID_FIELD_KEYS"] and app.config["CREATE_FIELD_KEYS"] and not key_file.exists():
+        try:
+            write_key_file(key_file, Keyring.generate(), exclusive=True)
+        except FileExistsError:
+            pass  # another process made it first
+    app.extensions["braid_keyring"] = KeyringSource(app.config["BRAID_FIELD_KEYS"], key_file)
+
+
 def init_extensions(app: Flask) -> None:
     from app import database
 
@@ -53,6 +67,8 @@ def init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     # Import the models so that Alembic and the ORM see every table.
     from app.agencies import models, sessions  # noqa: F401
+    from app.cases import models as case_models  # noqa: F401
+    from app.security import models as security_models  # noqa: F401
 
 
 def init_templates(app: Flask) -> None:
@@ -69,20 +85,27 @@ def init_templates(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from app.security.sanitize import render_rich_text
+
+    app.jinja_env.filters["rich_text"] = render_rich_text
     WTFormsHelpers(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from app.agencies import bp as agencies_bp
+    from app.cases import bp as cases_bp
     from app.home import bp as home_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(agencies_bp)
+    app.register_blueprint(cases_bp)
 
 
 def register_cli(app: Flask) -> None:
     from app.agencies.cli import users_cli
     from app.demo import demo_cli
+    from app.security.cli import keys_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(keys_cli)

@@ -1,4 +1,4 @@
-"""Database connection settings: SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+"""Database connection settings: SQLite gets foreign keys, WAL, a busy timeout and immediate writes."""
 from __future__ import annotations
 
 import sqlite3
@@ -21,6 +21,8 @@ def configure_engine_options(app: Flask) -> None:
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    # Braid issues BEGIN itself (below), so pysqlite must not open transactions on its own.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
@@ -28,3 +30,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     if cursor.execute("PRAGMA database_list").fetchone()[2]:
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(connection) -> None:
+    # Take the write lock when the transaction starts: a read-then-write transaction in WAL
+    # would otherwise fail at once (SQLITE_BUSY_SNAPSHOT) when another writer got in between.
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import click
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.agencies import services
 from app.agencies.models import AgencyKind, Role, User
+from app.cases.services import find_by_upn, register_learner
 from app.extensions import db
 from app.types import utcnow
 
@@ -49,6 +50,35 @@ PEOPLE = (
     DemoPerson("parent@family.example", "Jo Carter", Role.PARENT, "The Carter family"),
 )
 
+@dataclass(frozen=True)
+class DemoLearner:
+    name: str
+    preferred_name: str | None
+    date_of_birth: date
+    year_group: int
+    upn: str
+    notes: str
+
+
+LEARNERS = (
+    DemoLearner(
+        "Maya Carter", None, date(2018, 5, 14), 3, "H801200001015",
+        "<p>Maya is a cheerful, sociable learner who loves drawing and animals.</p>"
+        "<ul><li>Speech sounds: fronting of /k/ and /g/ noted by class teacher</li>"
+        "<li>Finds it hard to follow instructions with more than two parts</li></ul>",
+    ),
+    DemoLearner(
+        "Leo Nowak", "Leo", date(2016, 11, 2), 5, "H801200002020",
+        "<p>Leo reads fluently but finds written recording and organising his work difficult.</p>"
+        "<p>Works best with a visual timetable and short, chunked tasks.</p>",
+    ),
+    DemoLearner(
+        "Aisha Rahman", "Ash", date(2019, 9, 23), 2, "H801200003025",
+        "<p>Aisha can become anxious at transitions, especially after lunch.</p>"
+        "<p>A calm corner and a named adult at the classroom door help her settle.</p>",
+    ),
+)
+
 # External demo accounts get a long but finite window, as a real invitation would.
 DEMO_ACCESS_WINDOW = timedelta(days=365)
 
@@ -80,14 +110,36 @@ def load_demo_data(password: str) -> list[User]:
     return created
 
 
+def load_demo_learners() -> int:
+    """Register the demo learners at Oakfield through the SENCo, skipping any already there."""
+    senco = db.session.scalars(select(User).where(User.email == "senco@oakfield.example")).one()
+    made = 0
+    for learner in LEARNERS:
+        if find_by_upn(senco, learner.upn) is not None:
+            continue
+        register_learner(
+            senco,
+            name=learner.name,
+            preferred_name=learner.preferred_name,
+            date_of_birth=learner.date_of_birth,
+            year_group=learner.year_group,
+            upn=learner.upn,
+            notes=learner.notes,
+        )
+        made += 1
+    return made
+
+
 @demo_cli.command("load")
 def load_command():
     """Load the demo agencies and accounts (idempotent; refused under the production config)."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:
         raise click.ClickException("Demo data is never loaded under the production configuration.")
     created = load_demo_data(current_app.config["BRAID_DEMO_PASSWORD"])
+    learners = load_demo_learners()
     db.session.commit()
-    click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present.")
+    click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
+               f"{learners} learner(s) registered.")
 
 
 @demo_cli.command("logins")

@@ -19,6 +19,10 @@ class Action(enum.Enum):
     DEACTIVATE_ACCOUNT = "deactivate_account"
     REACTIVATE_ACCOUNT = "reactivate_account"
     RESET_ACCOUNT_PASSWORD = "reset_account_password"
+    LIST_LEARNERS = "list_learners"
+    FIND_LEARNER = "find_learner"
+    REGISTER_LEARNER = "register_learner"
+    VIEW_LEARNER = "view_learner"
 
 
 def _signed_in(user) -> bool:
@@ -37,6 +41,15 @@ def _can_manage_account(user, account: User | None) -> bool:
     return _is_agency_admin(user) and _same_agency(user, account)
 
 
+def _is_school_senco(user) -> bool:
+    # Restricted accounts never search or list: they see only what they were invited to.
+    return user.role is Role.SENCO and not user.restricted
+
+
+def _senco_of(user, learner) -> bool:
+    return _is_school_senco(user) and learner is not None and learner.school_id == user.agency_id
+
+
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
 _RULES = {
     Action.VIEW_HOME: lambda user, thing: True,
@@ -50,6 +63,11 @@ _RULES = {
     and thing.id != user.id
     and thing.active,
     Action.REACTIVATE_ACCOUNT: lambda user, thing: _can_manage_account(user, thing) and not thing.active,
+    # Until teams arrive, a learner is the business of their school's SENCo alone.
+    Action.LIST_LEARNERS: lambda user, thing: _is_school_senco(user),
+    Action.FIND_LEARNER: lambda user, thing: _is_school_senco(user),
+    Action.REGISTER_LEARNER: lambda user, thing: _is_school_senco(user),
+    Action.VIEW_LEARNER: _senco_of,
 }
 
 
@@ -77,8 +95,20 @@ def visible_accounts(user) -> Select:
     return query.where(User.agency_id == user.agency_id)
 
 
-_SCOPES = {User: visible_accounts}
-_VIEW_ACTIONS = {User: Action.VIEW_ACCOUNT}
+def visible_learners(user) -> Select:
+    """The learners `user` may see: for now, a SENCo's own school's."""
+    from app.cases.models import Learner
+
+    query = select(Learner).order_by(Learner.year_group, Learner.id)
+    if not _signed_in(user) or not _is_school_senco(user):
+        return query.where(False)
+    return query.where(Learner.school_id == user.agency_id)
+
+
+def _scopes():
+    from app.cases.models import Learner
+
+    return {User: (visible_accounts, Action.VIEW_ACCOUNT), Learner: (visible_learners, Action.VIEW_LEARNER)}
 
 
 def get_or_404(model, public_id: str, user, action: Action):
@@ -87,11 +117,11 @@ def get_or_404(model, public_id: str, user, action: Action):
     :raise 404: when the object does not exist or is outside the user's sight.
     :raise 403: when the user can see it but may not do `action`.
     """
-    scope = _SCOPES.get(model)
+    scope, view_action = _scopes().get(model, (None, None))
     if scope is None or not isinstance(public_id, str) or len(public_id) > 64:
         abort(404)
     thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
-    if thing is None or not can(user, _VIEW_ACTIONS[model], thing):
+    if thing is None or not can(user, view_action, thing):
         abort(404)
     require(user, action, thing)
     return thing

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from app.agencies.sessions import touch_session
 from app.extensions import db, login_manager
 from app.policy import Action, can
+from app.security.crypto import DecryptionError
 
 log = logging.getLogger("braid.web")
 
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(template_context)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DecryptionError, handle_decryption_error)
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
@@ -91,6 +93,13 @@ def handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     return _error_page(error.code)
+
+
+def handle_decryption_error(error: DecryptionError):
+    db.session.rollback()
+    # Names the row and column that failed, never a value; no traceback, whose locals could hold one.
+    log.error("decryption failed request_id=%s endpoint=%s: %s", g.get("request_id"), request.endpoint, error)
+    return _error_page(500)
 
 
 def handle_unexpected_error(error: Exception):

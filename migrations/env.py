@@ -5,6 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.security.crypto import SealedText
 from app.types import UTCDateTime
 
 config = context.config
@@ -17,9 +18,11 @@ target_db = current_app.extensions["migrate"].db
 
 
 def render_item(type_, obj, autogen_context):
-    """Write Braid's UTC type into migrations as the plain column type it stores."""
+    """Write Braid's own types into migrations as the plain column types they store."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, SealedText):
+        return "sa.Text()"
     return False
 
 

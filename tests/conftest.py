@@ -3,5 +3,6 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.application",
     "tests.fixtures.accounts",
+    "tests.fixtures.learners",
     "tests.fixtures.browser",
 ]

@@ -40,8 +40,12 @@ def test_production_refuses_to_start_without_safe_settings(tmp_path, environ, me
 
 
 def test_production_settings_are_strict(tmp_path):
+    from app.security.keys import Keyring
+
     settings = load_config(
-        "production", {"DATABASE_URL": "postgres://db/braid", "SECRET_KEY": "x" * 40}, tmp_path
+        "production",
+        {"DATABASE_URL": "postgres://db/braid", "SECRET_KEY": "x" * 40, "BRAID_FIELD_KEYS": Keyring.generate().to_json()},
+        tmp_path,
     )
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SESSION_COOKIE_NAME"].startswith("__Host-")

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from app.agencies.models import Agency, User
 from app.demo import PEOPLE
 from app.extensions import db
+from app.security.keys import Keyring
 from tests.fixtures.application import sign_in
 
 HOME_MARKERS = {
@@ -36,6 +37,7 @@ def test_demo_load_is_idempotent(demo_app):
         assert (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Agency.id)))) == counts
         assert dict(db.session.execute(select(User.email, User.password_hash)).all()) == hashes
     assert counts == (8, 4)
+    assert "0 learner(s) registered" in again.output
 
 
 @pytest.mark.parametrize("person", PEOPLE, ids=[person.email for person in PEOPLE])
@@ -52,6 +54,7 @@ def test_demo_load_is_refused_under_production(tmp_path, monkeypatch):
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
     monkeypatch.setenv("SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("BRAID_FIELD_KEYS", Keyring.generate().to_json())
     app = create_app("production")
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0
@@ -63,3 +66,11 @@ def test_demo_logins_are_printed(demo_app):
     assert "braid-demo-2026" in output
     for person in PEOPLE:
         assert person.email in output
+
+
+def test_the_senco_sees_the_demo_learners_decrypted(demo_app):
+    client = demo_app.test_client()
+    sign_in(client, "senco@oakfield.example", "braid-demo-2026")
+    page = client.get("/").get_data(as_text=True)
+    for name in ("Maya Carter", "Leo Nowak", "Aisha Rahman"):
+        assert name in page

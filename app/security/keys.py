@@ -9,14 +9,17 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 
 KEY_BYTES = 32  # AES-256 and HMAC-SHA256 alike
+KEY_ID_LENGTH = 9  # a letter and 8 hex digits: fixed, so the id can be read off an envelope in SQL
+_KEY_ID = re.compile(r"^[a-z][0-9a-f]{8}$")
 
 
 class KeyringError(RuntimeError):
@@ -49,9 +52,11 @@ class Keyring:
     primary: str
     index: dict[str, bytes]
     index_primary: str
-    retired: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self):
+        for kid in (*self.encryption, *self.index):
+            if not _KEY_ID.match(kid):
+                raise KeyringError("key ids are a letter and 8 hex digits, like k1a2b3c4d")
         if self.primary not in self.encryption:
             raise KeyringError("the primary encryption key is not in the keyring")
         if self.index_primary not in self.index:
@@ -130,15 +135,23 @@ class Keyring:
         )
 
 
-def write_key_file(path: Path, keyring: Keyring) -> None:
+def write_key_file(path: Path, keyring: Keyring, *, exclusive: bool = False) -> None:
     """Write atomically with mode 0600: a half-written keyring would lose every value."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if exclusive and path.exists():
+        raise FileExistsError(path)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(keyring.to_json())
         handle.flush()
         os.fsync(handle.fileno())
+    if exclusive:
+        try:
+            os.link(temporary, path)  # fails if another process created it meanwhile
+        finally:
+            os.unlink(temporary)
+        return
     os.replace(temporary, path)
 
 

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from app.agencies.models import AgencyKind
-from tests.fixtures.browser import assert_accessible, sign_in_with_browser
+from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -14,7 +14,7 @@ ROLE_HOMES = ["senco", "lsp", "teacher", "dsl", "parent", "slt", "ep", "admin"]
 def test_signed_out_pages(page):
     page.goto("/sign-in")
     assert_accessible(page, "sign-in")
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, "Sign in")
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page, "sign-in with errors")
     sign_in_with_browser(page, "nobody@example.org", "wrong-password-here")
@@ -29,7 +29,7 @@ def test_each_role_home_and_password_pages(page, create_user, role):
     assert_accessible(page, f"{role} home")
     page.goto("/account/password")
     assert_accessible(page, "change password")
-    page.get_by_role("button", name="Change password").click()
+    submit(page, "Change password")
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page, "change password with errors")
     page.goto("/no-such-page")
@@ -48,20 +48,21 @@ def test_administrator_pages(page, create_user, create_agency):
     assert_accessible(page, "new account")
     page.get_by_label("Full name").fill("Sam Patel")
     page.get_by_label("Email address").fill("not-an-email")
-    page.get_by_role("button", name="Create account").click()
+    submit(page, "Create account")
     assert page.locator(".govuk-error-summary").is_visible()
     assert page.get_by_label("Full name").input_value() == "Sam Patel"
     assert_accessible(page, "new account with errors")
     page.get_by_label("Email address").fill("sam.patel@oakfield.example")
     page.get_by_label("Role").select_option("lsp")
-    page.get_by_role("button", name="Create account").click()
+    submit(page, "Create account")
     assert re.search(r"\S{5}-\S{5}-\S{5}-\S{5}", page.locator("#temporary-password").inner_text())
     assert_accessible(page, "temporary password")
     page.goto(f"/accounts/{teacher.public_id}")
     assert_accessible(page, "account detail")
-    page.get_by_role("link", name="Deactivate account").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Deactivate account").click()
     assert_accessible(page, "confirm deactivation")
-    page.get_by_role("button", name="Deactivate account").click()
+    submit(page, "Deactivate account")
     assert "deactivated" in page.locator(".govuk-notification-banner").inner_text()
     assert_accessible(page, "account detail after change")
     page.goto(f"/accounts/{teacher.public_id}/reset-password")
@@ -75,3 +76,34 @@ def test_forbidden_page(page, create_user):
     response = page.goto("/accounts")
     assert response.status == 403
     assert_accessible(page, "403")
+
+
+def test_learner_pages(app, page):
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026")
+    page.goto("/learners")
+    assert_accessible(page, "learner list")
+    page.goto("/learners/new")
+    assert_accessible(page, "register learner")
+    page.get_by_label("Full name").fill("Sam Okoro")
+    submit(page, "Register learner")
+    assert page.get_by_label("Full name").input_value() == "Sam Okoro"
+    assert_accessible(page, "register learner with errors")
+    page.get_by_label("Day").fill("4")
+    page.get_by_label("Month").fill("6")
+    page.get_by_label("Year", exact=True).fill("2017")
+    page.get_by_label("Notes (optional)").fill("<p>Enjoys <strong>Lego</strong> club.</p>")
+    submit(page, "Register learner")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sam Okoro"
+    assert page.locator("#learner-notes strong").inner_text() == "Lego"
+    assert_accessible(page, "learner detail")
+    page.goto("/learners/find")
+    assert_accessible(page, "find learner")
+    page.get_by_label("Full name or UPN").fill("maya   CARTER")
+    submit(page, "Find learner")
+    assert "Maya Carter" in page.locator("table").inner_text()
+    assert_accessible(page, "find learner results")
+    page.get_by_label("Full name or UPN").fill("Nobody Here")
+    submit(page, "Find learner")
+    assert page.get_by_role("heading", name="No learner matches").is_visible()
+    assert_accessible(page, "find learner without results")

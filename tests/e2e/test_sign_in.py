@@ -2,7 +2,7 @@
 import pytest
 
 from app.demo import PEOPLE
-from tests.fixtures.browser import sign_in_with_browser
+from tests.fixtures.browser import sign_in_with_browser, submit
 
 pytestmark = pytest.mark.e2e
 DEMO_PASSWORD = "braid-demo-2026"
@@ -21,7 +21,7 @@ def test_each_role_signs_in_to_its_own_home_page(demo, page, person):
     assert page.get_by_role("heading", level=1).inner_text() == f"Welcome, {person.name}"
     assert person.role.label in page.locator(".braid-navigation__who").inner_text()
     assert page.title() == "Home – Braid"
-    page.get_by_role("button", name="Sign out").click()
+    submit(page, "Sign out")
     assert page.get_by_role("heading", level=1).inner_text() == "Sign in to Braid"
     page.goto("/")
     assert "/sign-in" in page.url

@@ -1,0 +1,52 @@
+"""Learners: every identifying value sealed at rest, found only through blind indexes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.agencies.models import Agency
+from app.extensions import db
+from app.security.crypto import DATE, Sealed, SealedText, SensitiveField, normalise_name, normalise_upn
+from app.types import PublicId, UTCDateTime, new_public_id, utcnow
+
+YEAR_GROUPS = {-1: "Nursery", 0: "Reception", **{year: f"Year {year}" for year in range(1, 14)}}
+
+
+class Learner(db.Model):
+    __tablename__ = "learner"
+    __table_args__ = (CheckConstraint("year_group BETWEEN -1 AND 13", name="year_group_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    school_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    year_group: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    name_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    name_index: Mapped[str] = mapped_column(String(32), index=True)
+    preferred_name_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    date_of_birth_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    upn_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    upn_index: Mapped[str | None] = mapped_column(String(32), index=True)
+    notes_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+
+    name = SensitiveField(index=normalise_name)
+    preferred_name = SensitiveField()
+    date_of_birth = SensitiveField(codec=DATE)
+    upn = SensitiveField(index=normalise_upn)
+    notes = SensitiveField()  # rich text, cleaned by app.security.sanitize before it is stored
+
+    school: Mapped[Agency] = relationship()
+
+    @property
+    def year_group_label(self) -> str:
+        return YEAR_GROUPS[self.year_group]
+
+    @property
+    def known_as(self) -> str:
+        return self.preferred_name or self.name
+
+    def __repr__(self) -> str:
+        return f"<Learner {self.public_id}>"

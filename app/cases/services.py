@@ -1,0 +1,74 @@
+"""Registering and finding learners. Services take the acting user and flush; views commit."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from app.agencies.models import User
+from app.cases.models import YEAR_GROUPS, Learner
+from app.extensions import db
+from app.policy import Action, require, visible_learners
+from app.security.crypto import blind_index, normalise_name, normalise_upn
+from app.security.sanitize import clean_rich_text
+
+# A UPN is a letter, eleven digits, then a digit or letter (DfE format).
+UPN_PATTERN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
+
+
+class LearnerError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def register_learner(
+    actor: User,
+    *,
+    name: str,
+    date_of_birth: date,
+    year_group: int,
+    preferred_name: str | None = None,
+    upn: str | None = None,
+    notes: str | None = None,
+) -> Learner:
+    require(actor, Action.REGISTER_LEARNER)
+    name = (name or "").strip()
+    if not normalise_name(name):
+        raise LearnerError("Enter the learner's full name", "name")
+    if year_group not in YEAR_GROUPS:
+        raise LearnerError("Choose a year group", "year_group")
+    if date_of_birth >= date.today():
+        raise LearnerError("Date of birth must be in the past", "date_of_birth")
+    upn = normalise_upn(upn) or None
+    if upn is not None:
+        if not UPN_PATTERN.match(upn):
+            raise LearnerError("Enter a UPN in the correct format: a letter, 11 numbers, then a number or letter", "upn")
+        if find_by_upn(actor, upn) is not None:
+            raise LearnerError("A learner with this UPN is already registered at your school", "upn")
+    learner = Learner(school_id=actor.agency_id, year_group=year_group)
+    learner.name = name
+    learner.preferred_name = (preferred_name or "").strip() or None
+    learner.date_of_birth = date_of_birth
+    learner.upn = upn
+    learner.notes = clean_rich_text(notes) or None
+    db.session.add(learner)
+    db.session.flush()
+    return learner
+
+
+def find_by_upn(actor: User, upn: str) -> Learner | None:
+    require(actor, Action.FIND_LEARNER)
+    index = blind_index("upn", normalise_upn(upn))
+    return db.session.scalars(visible_learners(actor).where(Learner.upn_index == index)).first()
+
+
+def find_by_name(actor: User, name: str) -> list[Learner]:
+    require(actor, Action.FIND_LEARNER)
+    index = blind_index("name", normalise_name(name))
+    return db.session.scalars(visible_learners(actor).where(Learner.name_index == index)).all()
+
+
+def school_learners(actor: User) -> list[Learner]:
+    require(actor, Action.LIST_LEARNERS)
+    return db.session.scalars(visible_learners(actor)).all()
+

@@ -1,0 +1,132 @@
+"""Key rotation: re-seal every sensitive value under the primary key, in batches, resumably.
+
+Each batch commits on its own, so a rotation killed at any point loses nothing and simply
+carries on when run again. Each row is rewritten only if it still holds the ciphertext that was
+read (compare-and-swap), so a newer write by the running app is never overwritten.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Text, bindparam, func, not_, select, type_coerce, update
+
+from app.extensions import db
+from app.security.crypto import ENVELOPE_VERSION, associated_data, open_sealed, seal, sensitive_fields
+from app.security.keys import KEY_ID_LENGTH, KeyringError, keyring_source
+from app.security.models import FieldKeyUsage
+
+MAX_ROUNDS = 1000  # a sweep that never settles means something keeps writing under an old key
+
+
+@dataclass
+class RotationReport:
+    primary: str
+    started_new_key: bool
+    resealed: int = 0
+    skipped_newer: int = 0
+    batches: int = 0
+    by_column: Counter = field(default_factory=Counter)
+
+
+def _columns():
+    for model, sensitive in sensitive_fields():
+        table = model.__table__
+        yield table, table.c[sensitive.column_attr]
+
+
+def _prefix(kid: str) -> str:
+    return f"{ENVELOPE_VERSION}.{kid}."
+
+
+def _text(column):
+    # Compare the envelope as text: SealedText refuses unsealed values even in a WHERE clause.
+    return type_coerce(column, Text)
+
+
+def values_by_key() -> Counter:
+    """How many stored values each key id protects, across every sensitive column."""
+    counts: Counter = Counter()
+    for table, column in _columns():
+        key_id = func.substr(_text(column), len(ENVELOPE_VERSION) + 2, KEY_ID_LENGTH)
+        rows = db.session.execute(select(key_id, func.count()).where(column.is_not(None)).group_by(key_id))
+        for kid, count in rows:
+            counts[kid] += count
+    return counts
+
+
+def encryptions_by_key() -> dict[str, int]:
+    return dict(db.session.execute(select(FieldKeyUsage.key_id, FieldKeyUsage.encryptions)).all())
+
+
+def values_not_under(kid: str) -> int:
+    total = 0
+    for table, column in _columns():
+        total += db.session.execute(
+            select(func.count()).where(column.is_not(None), not_(_text(column).startswith(_prefix(kid))))
+        ).scalar_one()
+    return total
+
+
+def _reseal_batch(table, column, primary: str, batch_size: int, report: RotationReport) -> int:
+    rows = db.session.execute(
+        select(table.c.id, table.c.public_id, column)
+        .where(column.is_not(None), not_(_text(column).startswith(_prefix(primary))))
+        .order_by(table.c.id)
+        .limit(batch_size)
+    ).all()
+    if not rows:
+        return 0
+    changes = []
+    for row_id, public_id, old in rows:
+        aad = associated_data(table.name, column.name, public_id)
+        changes.append({"row_id": row_id, "old": old, "new": seal(open_sealed(old, aad), aad)})
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), column == bindparam("old", type_=column.type))
+        .values({column.name: bindparam("new", type_=column.type)})
+        .execution_options(synchronize_session=False)
+    )
+    result = db.session.connection().execute(statement, changes)
+    db.session.commit()
+    written = result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(changes)
+    report.resealed += written
+    report.skipped_newer += len(changes) - written
+    report.by_column[f"{table.name}.{column.name}"] += written
+    report.batches += 1
+    return len(rows)
+
+
+def rotate(batch_size: int = 1000, progress=None) -> RotationReport:
+    """Add a new primary key (unless a rotation is unfinished) and re-seal everything under it."""
+    source = keyring_source()
+    keyring = source.current()
+    started = False
+    if values_not_under(keyring.primary) == 0:
+        if not source.writable:
+            raise KeyringError("the keyring comes from BRAID_FIELD_KEYS: add a new primary key there, then run rotate")
+        source.replace(keyring.with_new_primary())
+        keyring = source.current()
+        started = True
+    db.session.commit()
+    report = RotationReport(primary=keyring.primary, started_new_key=started)
+    for _ in range(MAX_ROUNDS):
+        moved = 0
+        for table, column in _columns():
+            while _reseal_batch(table, column, keyring.primary, batch_size, report):
+                moved += 1
+                if progress:
+                    progress(report)
+        if moved == 0 and values_not_under(keyring.primary) == 0:
+            return report
+    raise KeyringError("rotation did not settle: something keeps writing under an old key")
+
+
+def retire(kid: str) -> None:
+    """Remove a key from the keyring, only once no stored value depends on it."""
+    source = keyring_source()
+    keyring = source.current()
+    remaining = values_by_key().get(kid, 0)
+    if remaining:
+        raise KeyringError(f"key {kid} still protects {remaining} values: run `flask keys rotate` first")
+    source.replace(keyring.without(kid))

@@ -1,0 +1,180 @@
+"""Field encryption costs, measured in one run and reported as ratios against the targets.
+
+    .venv/bin/python bench/crypto.py        (or `make bench`)
+
+1. seal + open of a 500-byte field (AES-256-GCM with row-bound associated data), beside raw
+   AES-GCM and Fernet for reference; target about 1 µs a field for the cipher, Fernet 10-20x.
+2. A page that decrypts 50 values against the same page over plaintext columns; target <= 1.10x.
+3. Rotation on SQLite: values re-sealed per second; target >= 20,000/s.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cryptography.fernet import Fernet  # noqa: E402
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
+from flask import render_template_string  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.agencies.models import Agency, AgencyKind  # noqa: E402
+from app.cases.models import Learner  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.security import rotation  # noqa: E402
+from app.security.crypto import associated_data, open_sealed, seal  # noqa: E402
+from app.security.keys import Keyring, write_key_file  # noqa: E402
+
+FIELD = "x" * 500
+PAGE_ROWS = 17  # three decrypted fields a row: 51 values on the page
+
+
+def best_of(runs: int, fn, number: int) -> float:
+    """Seconds per call: the median of `runs` timings of `number` calls (machines here are noisy)."""
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        timings.append((time.perf_counter() - start) / number)
+    return statistics.median(timings)
+
+
+def field_costs(app) -> dict:
+    with app.app_context():
+        aad = associated_data("learner", "notes_sealed", "benchrow")
+        sealed = seal(FIELD, aad)
+        key, nonce = AESGCM.generate_key(bit_length=256), os.urandom(12)
+        aes = AESGCM(key)
+        raw = aes.encrypt(nonce, FIELD.encode(), aad)
+        fernet = Fernet(Fernet.generate_key())
+        token = fernet.encrypt(FIELD.encode())
+        results = {
+            "braid seal+open": best_of(5, lambda: open_sealed(seal(FIELD, aad), aad), 20_000),
+            "braid open": best_of(5, lambda: open_sealed(sealed, aad), 20_000),
+            "raw AES-GCM enc+dec": best_of(5, lambda: aes.decrypt(nonce, aes.encrypt(nonce, FIELD.encode(), aad), aad), 20_000),
+            "raw AES-GCM dec": best_of(5, lambda: aes.decrypt(nonce, raw, aad), 20_000),
+            "Fernet enc+dec": best_of(5, lambda: fernet.decrypt(fernet.encrypt(FIELD.encode())), 20_000),
+            "Fernet dec": best_of(5, lambda: fernet.decrypt(token), 20_000),
+        }
+        db.session.rollback()
+    return results
+
+
+PAGE = """{% extends "base.html" %}{% block title %}Bench{% endblock %}{% block page %}
+{% with caption = 'Learners' %}{% include "cases/_learner_table.html" %}{% endwith %}{% endblock %}"""
+
+
+class PlainLearner:
+    """The same row with plaintext attributes: what the page would cost without encryption."""
+
+    def __init__(self, row):
+        self.public_id, self.name, self.preferred_name = row.public_id, row.name, row.preferred_name
+        self.date_of_birth = date.fromisoformat(row.date_of_birth)
+        self.year_group_label = f"Year {row.year_group}"
+        self.known_as = self.preferred_name or self.name
+
+
+def page_costs(app) -> dict:
+    plain = Table("bench_plain_learner", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("public_id", Text), Column("name", Text), Column("preferred_name", Text),
+                  Column("date_of_birth", Text), Column("year_group", Integer))
+    with app.app_context():
+        plain.create(db.engine, checkfirst=True)
+        school = Agency(name="Bench School", kind=AgencyKind.SCHOOL)
+        db.session.add(school)
+        db.session.flush()
+        for n in range(PAGE_ROWS):
+            learner = Learner(school_id=school.id, year_group=n % 7)
+            learner.name, learner.preferred_name = f"Bench Learner {n:03d}", f"Bench {n:03d}"
+            learner.date_of_birth = date(2016, 1 + n % 12, 1 + n % 28)
+            db.session.add(learner)
+            db.session.execute(insert(plain).values(public_id=learner.public_id, name=learner.name,
+                                                    preferred_name=learner.preferred_name,
+                                                    date_of_birth=learner.date_of_birth.isoformat(),
+                                                    year_group=learner.year_group))
+        db.session.commit()
+
+    @app.route("/bench/sealed")
+    def bench_sealed():
+        learners = db.session.scalars(select(Learner).order_by(Learner.id)).all()
+        return render_template_string(PAGE, learners=learners)
+
+    @app.route("/bench/plain")
+    def bench_plain():
+        learners = [PlainLearner(row) for row in db.session.execute(select(plain).order_by(plain.c.id))]
+        return render_template_string(PAGE, learners=learners)
+
+    from app.web import PUBLIC_ENDPOINTS  # the bench pages need no sign-in
+    import app.web as web
+
+    web.PUBLIC_ENDPOINTS = PUBLIC_ENDPOINTS | {"bench_sealed", "bench_plain"}
+    client = app.test_client()
+    for url in ("/bench/sealed", "/bench/plain"):
+        page = client.get(url).get_data(as_text=True)
+        assert page.count("Bench Learner") == PAGE_ROWS, url
+    # Interleave the two so that machine noise hits both alike.
+    sealed_times, plain_times = [], []
+    for _ in range(9):
+        sealed_times.append(best_of(1, lambda: client.get("/bench/sealed"), 200))
+        plain_times.append(best_of(1, lambda: client.get("/bench/plain"), 200))
+    return {"sealed": statistics.median(sealed_times), "plain": statistics.median(plain_times)}
+
+
+def rotation_rate(app, values: int = 20_000) -> float:
+    with app.app_context():
+        school = Agency(name="Rotation School", kind=AgencyKind.SCHOOL)
+        db.session.add(school)
+        db.session.flush()
+        for n in range(values // 4):
+            learner = Learner(school_id=school.id, year_group=3)
+            learner.name, learner.preferred_name = f"Rotation Learner {n}", f"R{n}"
+            learner.date_of_birth, learner.notes = date(2016, 5, 1), "<p>" + "n" * 400 + "</p>"
+            db.session.add(learner)
+        db.session.commit()
+        total = sum(rotation.values_by_key().values())
+        start = time.perf_counter()
+        report = rotation.rotate(batch_size=1000)
+        elapsed = time.perf_counter() - start
+        assert report.resealed == total, (report.resealed, total)
+    return total / elapsed
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        key_file = Path(workdir) / "field_keys.json"
+        write_key_file(key_file, Keyring.generate())
+        app = create_app("testing", {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir}/bench.sqlite3",
+            "BRAID_FIELD_KEYS": None, "BRAID_FIELD_KEY_FILE": key_file,
+            "ARGON2": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+        })
+        with app.app_context():
+            upgrade()
+        fields = field_costs(app)
+        pages = page_costs(app)
+        rate = rotation_rate(app)
+
+    print("Field encryption, 500-byte value (median of 5 runs):")
+    for name, seconds in fields.items():
+        print(f"  {name:<22} {seconds * 1e6:8.2f} µs")
+    print(f"  Fernet / raw AES-GCM, enc+dec: {fields['Fernet enc+dec'] / fields['raw AES-GCM enc+dec']:.1f}x "
+          "(baseline says 10-20x)")
+    print(f"  Braid's envelope over raw AES-GCM, enc+dec: {fields['braid seal+open'] / fields['raw AES-GCM enc+dec']:.1f}x")
+    ratio = pages["sealed"] / pages["plain"]
+    print(f"Page decrypting {PAGE_ROWS * 3} values: {pages['sealed'] * 1e3:.2f} ms against "
+          f"{pages['plain'] * 1e3:.2f} ms in plaintext = {ratio:.3f}x (target <= 1.10x): "
+          f"{'MET' if ratio <= 1.10 else 'MISSED'}")
+    print(f"Rotation on SQLite: {rate:,.0f} values/s (target >= 20,000/s): {'MET' if rate >= 20_000 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

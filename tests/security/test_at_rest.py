@@ -1,0 +1,59 @@
+"""A stolen database file or backup reveals no learner's name, UPN, date of birth or notes."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from app.cases.models import Learner
+from app.demo import LEARNERS
+from app.extensions import db
+from tests.fixtures.databases import unavailable
+
+
+def _secrets_of_the_demo() -> list[str]:
+    values = []
+    for learner in LEARNERS:
+        values += [learner.name, learner.upn, learner.date_of_birth.isoformat()]
+        values += [part for part in (learner.preferred_name,) if part and len(part) > 3]
+        # Distinctive phrases of each learner's notes.
+        values += [learner.notes[3:40]]
+    return values
+
+
+def _raw_bytes(database_url: str) -> bytes:
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database)
+        return b"".join(Path(f"{path}{suffix}").read_bytes() for suffix in ("", "-wal") if Path(f"{path}{suffix}").exists())
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        unavailable("pg_dump is not installed")
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return subprocess.run([pg_dump, "--no-owner", conninfo], check=True, capture_output=True).stdout
+
+
+def test_demo_learners_are_unreadable_in_the_raw_database(app, database_url):
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        names = {learner.name for learner in db.session.scalars(select(Learner))}
+    assert names == {learner.name for learner in LEARNERS}  # the app itself reads them back
+    raw = _raw_bytes(database_url)
+    assert b"Oakfield Primary School" in raw  # the dump is real and readable
+    for secret in _secrets_of_the_demo():
+        for form in {secret, secret.lower(), secret.upper()}:
+            assert form.encode() not in raw, f"{form!r} is in the raw database"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sealed_text_survives_a_checkpointed_file_copy(app, database_url):
+    """Even after WAL is folded into the main file (as a backup tool would do), nothing leaks."""
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # the last connection to close folds the WAL into the file
+    assert not Path(f"{make_url(database_url).database}-wal").exists()
+    raw = Path(make_url(database_url).database).read_bytes()
+    assert b"Maya Carter" not in raw and b"H801200001015" not in raw

@@ -1,0 +1,77 @@
+"""Exact-match lookup by UPN and by normalised name, through keyed blind indexes only."""
+import pytest
+from sqlalchemy import inspect, select
+
+from app.agencies.models import User
+from app.cases import services
+from app.cases.models import Learner
+from app.extensions import db
+from app.security.crypto import blind_index, normalise_name, normalise_upn
+
+
+@pytest.fixture
+def demo(app):
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        return db.session.scalars(select(User.public_id).where(User.email == "senco@oakfield.example")).one()
+
+
+@pytest.mark.parametrize(
+    "raw, normal",
+    [("  Maya   CARTER ", "maya carter"), ("Zoë O'Brien-Smith", "zoe obriensmith"), ("JOSÉ", "jose")],
+)
+def test_names_normalise(raw, normal):
+    assert normalise_name(raw) == normal
+
+
+def test_upns_normalise():
+    assert normalise_upn(" h801 2000 0101 5 ") == "H801200001015"
+
+
+@pytest.mark.parametrize("query", ["H801200001015", "h801200001015", "H801 2000 0101 5"])
+def test_find_by_upn(app, demo, query):
+    with app.app_context():
+        senco = db.session.scalars(select(User).where(User.public_id == demo)).one()
+        assert services.find_by_upn(senco, query).name == "Maya Carter"
+
+
+@pytest.mark.parametrize("query, found", [("maya carter", True), ("MAYA  Carter", True), ("Maya", False), ("Maya Carte", False)])
+def test_find_by_name_is_exact_after_normalising(app, demo, query, found):
+    with app.app_context():
+        senco = db.session.scalars(select(User).where(User.public_id == demo)).one()
+        assert bool(services.find_by_name(senco, query)) is found
+
+
+def test_index_columns_hold_keyed_hashes_not_plaintext(app, demo):
+    with app.app_context():
+        row = db.session.execute(select(Learner.name_index, Learner.upn_index)).first()
+        assert len(row.name_index) == 32 and int(row.name_index, 16) >= 0
+        plain_columns = {column["name"] for column in inspect(db.session.connection()).get_columns("learner")}
+        assert not {"name", "upn", "date_of_birth", "notes"} & plain_columns
+        # Keyed: the same name under another index key gives another hash.
+        assert blind_index("name", "maya carter") in {r.name_index for r in db.session.execute(select(Learner.name_index))}
+
+
+def test_search_page_posts_so_names_never_reach_a_url(app, demo, client_as):
+    client = app.test_client()
+    client.post("/sign-in", data={"email": "senco@oakfield.example", "password": "braid-demo-2026"})
+    page = client.get("/learners/find").get_data(as_text=True)
+    assert 'method="post"' in page
+    found = client.post("/learners/find", data={"query": "h801200002020"}).get_data(as_text=True)
+    assert "Leo Nowak" in found and "Maya Carter" not in found
+
+
+def test_other_schools_learners_are_never_found(app, demo, client_as):
+    other_senco = client_as("senco")
+    response = other_senco.post("/learners/find", data={"query": "Maya Carter"})
+    assert "<table" not in response.get_data(as_text=True)
+    assert "No learner matches" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["lsp", "teacher", "dsl", "parent", "slt", "ep", "admin"])
+def test_only_the_senco_may_search_or_list(client_as, role):
+    client = client_as(role)
+    assert client.get("/learners/find").status_code == 403
+    assert client.post("/learners/find", data={"query": "Maya Carter"}).status_code == 403
+    assert client.get("/learners").status_code == 403
+    assert client.get("/learners/new").status_code == 403
