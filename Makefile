@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run test install install-test assets db demo chromium clean
+.PHONY: run test bench install install-test assets db demo chromium clean
 
 run: install assets db demo
 	@$(FLASK) demo logins
@@ -17,6 +17,10 @@ run: install assets db demo
 
 test: install-test assets chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks are not part of the suite: they print ratios measured in one run.
+bench: install assets
+	$(BIN)/python bench/crypto.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -7,7 +7,7 @@ values sealed here: a bulk UPDATE that tries to write plaintext into a sealed co
 """
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 import logging
@@ -17,12 +17,11 @@ import unicodedata
 from collections import Counter
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Text, event
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
-from app.security.keys import KeyringError, current_keyring
+from app.security.keys import KEY_ID_LENGTH, KeyringError, current_keyring, keyring_source
 
 log = logging.getLogger("braid.crypto")
 
@@ -45,13 +44,20 @@ class Sealed(str):
 
     @property
     def key_id(self) -> str:
-        parts = self.split(".", 2)
-        if len(parts) != 3 or parts[0] != ENVELOPE_VERSION:
-            raise DecryptionError("not a Braid sealed value")
-        return parts[1]
+        return _parse(self)[1]
 
     def __repr__(self) -> str:
         return f"<Sealed under {self.key_id}>"
+
+
+_PAYLOAD_AT = len(ENVELOPE_VERSION) + 1 + KEY_ID_LENGTH + 1
+
+
+def _parse(sealed: str) -> tuple[str, str, str]:
+    # Fixed offsets: version, a dot, a fixed-length key id, a dot, then the payload.
+    if sealed[:_PAYLOAD_AT - KEY_ID_LENGTH - 1] != ENVELOPE_VERSION + "." or sealed[_PAYLOAD_AT - 1:_PAYLOAD_AT] != ".":
+        raise DecryptionError("not a Braid sealed value")
+    return ENVELOPE_VERSION, sealed[_PAYLOAD_AT - KEY_ID_LENGTH - 1:_PAYLOAD_AT - 1], sealed[_PAYLOAD_AT:]
 
 
 def associated_data(table: str, column: str, row_id: str) -> bytes:
@@ -65,26 +71,33 @@ def seal(plaintext: str, aad: bytes) -> Sealed:
     kid = keyring.primary
     usage.check(kid)
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(keyring.encryption_key(kid)).encrypt(nonce, plaintext.encode("utf-8"), aad)
+    ciphertext = keyring.cipher(kid).encrypt(nonce, plaintext.encode("utf-8"), aad)
     usage.count(kid)
-    payload = base64.urlsafe_b64encode(nonce + ciphertext).decode().rstrip("=")
-    return Sealed(f"{ENVELOPE_VERSION}.{kid}.{payload}")
+    return Sealed(f"{ENVELOPE_VERSION}.{kid}.{binascii.b2a_base64(nonce + ciphertext, newline=False).decode()}")
+
+
+def _cipher_for(kid: str):
+    try:
+        return current_keyring().cipher(kid)
+    except KeyringError:
+        pass
+    # Another process may have just added this key in a rotation: look at the file again.
+    try:
+        return keyring_source().current(recheck=True).cipher(kid)
+    except KeyringError:
+        raise DecryptionError(f"no key {kid} in the keyring") from None
 
 
 def open_sealed(sealed: str, aad: bytes) -> str:
-    sealed = Sealed(sealed)
-    kid = sealed.key_id
+    # The hot path of every page: kept to the fewest Python steps around one AES-GCM call.
+    _, kid, payload = _parse(sealed)
+    cipher = current_keyring().ciphers.get(kid) or _cipher_for(kid)
     try:
-        key = current_keyring().encryption_key(kid)
-    except KeyringError:
-        raise DecryptionError(f"no key {kid} in the keyring") from None
-    try:
-        raw = base64.urlsafe_b64decode(sealed.split(".", 2)[2] + "==")
-        plaintext = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
-    except (InvalidTag, ValueError):
+        raw = binascii.a2b_base64(payload)
+        return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad).decode("utf-8")
+    except (InvalidTag, ValueError, binascii.Error):
         # Which row and column, never the value: this message reaches the operator's log.
         raise DecryptionError(f"sealed value failed authentication ({aad.decode()})") from None
-    return plaintext.decode("utf-8")
 
 
 class SealedText(TypeDecorator):
@@ -120,10 +133,12 @@ class SensitiveField:
         self.name = name
         self.column_attr = f"{name}_sealed"
         self.index_attr = f"{name}_index" if self.index else None
+        self.table = owner.__tablename__
+        self._aad_prefix = associated_data(self.table, self.column_attr, "-")[:-1]
         SensitiveField.registry.append((owner, self))
 
-    def _aad(self, owner, obj) -> bytes:
-        return associated_data(owner.__tablename__, self.column_attr, obj.public_id)
+    def _aad(self, obj) -> bytes:
+        return associated_data(self.table, self.column_attr, obj.public_id)
 
     def __get__(self, obj, owner=None):
         if obj is None:
@@ -131,7 +146,20 @@ class SensitiveField:
         sealed = getattr(obj, self.column_attr)
         if sealed is None:
             return None
-        return self.codec.load(open_sealed(sealed, self._aad(type(obj), obj)))
+        # Opened once per loaded value: a page reads a name several times.
+        opened = obj.__dict__.get("_braid_opened")
+        if opened is None:
+            opened = obj.__dict__["_braid_opened"] = {}
+        else:
+            cached = opened.get(self.name)
+            if cached is not None and cached[0] is sealed:
+                return cached[1]
+        public_id = obj.public_id
+        if not public_id:
+            raise DecryptionError(f"{self.table}.{self.column_attr} has no row id to check it against")
+        value = self.codec.load(open_sealed(sealed, self._aad_prefix + public_id.encode()))
+        opened[self.name] = (sealed, value)
+        return value
 
     def __set__(self, obj, value):
         if getattr(obj, "public_id", None) is None:
@@ -144,7 +172,7 @@ class SensitiveField:
                 setattr(obj, self.index_attr, None)
             return
         text = self.codec.dump(value)
-        setattr(obj, self.column_attr, seal(text, self._aad(type(obj), obj)))
+        setattr(obj, self.column_attr, seal(text, self._aad(obj)))
         if self.index_attr:
             setattr(obj, self.index_attr, blind_index(self.name, self.index(text)))
 

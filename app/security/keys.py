@@ -12,10 +12,13 @@ import os
 import re
 import secrets
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+from flask.globals import _cv_app
 
 KEY_BYTES = 32  # AES-256 and HMAC-SHA256 alike
 KEY_ID_LENGTH = 9  # a letter and 8 hex digits: fixed, so the id can be read off an envelope in SQL
@@ -52,6 +55,7 @@ class Keyring:
     primary: str
     index: dict[str, bytes]
     index_primary: str
+    ciphers: dict = field(default_factory=dict, compare=False, repr=False)  # AESGCM by key id, built on use
 
     def __post_init__(self):
         for kid in (*self.encryption, *self.index):
@@ -74,6 +78,14 @@ class Keyring:
             return self.encryption[kid]
         except KeyError:
             raise KeyringError(f"no encryption key with id {kid}") from None
+
+    def cipher(self, kid: str) -> AESGCM:
+        """The AES-GCM object for `kid`, built once: its key schedule costs more than a decryption."""
+        try:
+            return self.ciphers[kid]
+        except KeyError:
+            cipher = self.ciphers[kid] = AESGCM(self.encryption_key(kid))
+            return cipher
 
     @property
     def index_key(self) -> bytes:
@@ -156,7 +168,13 @@ def write_key_file(path: Path, keyring: Keyring, *, exclusive: bool = False) -> 
 
 
 class KeyringSource:
-    """Where the app's keyring comes from, re-read when the key file changes."""
+    """Where the app's keyring comes from, re-read when the key file changes.
+
+    The file is looked at no more than once a second: a rotation's final sweep re-seals
+    anything a worker wrote under the old key in that second.
+    """
+
+    RECHECK_SECONDS = 1.0
 
     def __init__(self, environ_value: str | None, key_file: Path | None):
         self.environ_value = environ_value
@@ -164,6 +182,7 @@ class KeyringSource:
         self._lock = threading.Lock()
         self._cached: Keyring | None = None
         self._stamp: tuple | None = None
+        self._checked_at = 0.0
 
     @property
     def writable(self) -> bool:
@@ -173,10 +192,13 @@ class KeyringSource:
         stat = self.key_file.stat()
         return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
-    def current(self) -> Keyring:
+    def current(self, *, recheck: bool = False) -> Keyring:
         if self.environ_value is not None:
             if self._cached is None:
                 self._cached = Keyring.from_json(self.environ_value)
+            return self._cached
+        now = time.monotonic()
+        if not recheck and self._cached is not None and now - self._checked_at < self.RECHECK_SECONDS:
             return self._cached
         if self.key_file is None or not self.key_file.exists():
             raise KeyringError("no field keyring: set BRAID_FIELD_KEYS or create instance/field_keys.json")
@@ -185,16 +207,23 @@ class KeyringSource:
             with self._lock:
                 self._cached = Keyring.from_json(self.key_file.read_text())
                 self._stamp = stamp
+        self._checked_at = now
         return self._cached
 
     def replace(self, keyring: Keyring) -> None:
         if not self.writable:
             raise KeyringError("the keyring comes from BRAID_FIELD_KEYS: change it there")
         write_key_file(self.key_file, keyring)
+        self._checked_at = 0.0  # this process sees its own change at once
 
 
 def keyring_source() -> KeyringSource:
-    return current_app.extensions["braid_keyring"]
+    # Straight to the app context's ContextVar: current_app's proxy costs more than a decryption,
+    # and a page opens dozens of values. (Flask 3.1's own context variable; Braid pins Flask < 3.2.)
+    context = _cv_app.get(None)
+    if context is None:
+        return current_app.extensions["braid_keyring"]  # raises Flask's "working outside" error
+    return context.app.extensions["braid_keyring"]
 
 
 def current_keyring() -> Keyring:
