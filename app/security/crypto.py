@@ -44,20 +44,22 @@ class Sealed(str):
 
     @property
     def key_id(self) -> str:
-        return _parse(self)[1]
+        return _parse(self)[0]
 
     def __repr__(self) -> str:
         return f"<Sealed under {self.key_id}>"
 
 
-_PAYLOAD_AT = len(ENVELOPE_VERSION) + 1 + KEY_ID_LENGTH + 1
+# Fixed offsets: "b1.", a fixed-length key id, ".", then the payload.
+_KEY_ID_AT = len(ENVELOPE_VERSION) + 1
+_PAYLOAD_AT = _KEY_ID_AT + KEY_ID_LENGTH + 1
 
 
-def _parse(sealed: str) -> tuple[str, str, str]:
-    # Fixed offsets: version, a dot, a fixed-length key id, a dot, then the payload.
-    if sealed[:_PAYLOAD_AT - KEY_ID_LENGTH - 1] != ENVELOPE_VERSION + "." or sealed[_PAYLOAD_AT - 1:_PAYLOAD_AT] != ".":
+def _parse(sealed: str) -> tuple[str, str]:
+    """(key id, payload) of an envelope."""
+    if not sealed.startswith(ENVELOPE_VERSION + ".") or sealed[_PAYLOAD_AT - 1:_PAYLOAD_AT] != ".":
         raise DecryptionError("not a Braid sealed value")
-    return ENVELOPE_VERSION, sealed[_PAYLOAD_AT - KEY_ID_LENGTH - 1:_PAYLOAD_AT - 1], sealed[_PAYLOAD_AT:]
+    return sealed[_KEY_ID_AT:_PAYLOAD_AT - 1], sealed[_PAYLOAD_AT:]
 
 
 def associated_data(table: str, column: str, row_id: str) -> bytes:
@@ -90,7 +92,7 @@ def _cipher_for(kid: str):
 
 def open_sealed(sealed: str, aad: bytes) -> str:
     # The hot path of every page: kept to the fewest Python steps around one AES-GCM call.
-    _, kid, payload = _parse(sealed)
+    kid, payload = _parse(sealed)
     cipher = current_keyring().ciphers.get(kid) or _cipher_for(kid)
     try:
         raw = binascii.a2b_base64(payload)
