@@ -26,6 +26,7 @@ from app.agencies.models import (
 )
 from app.extensions import db
 from app.policy import Action, require
+from app.problems import Refusal
 from app.security.passwords import (
     burn_equal_time,
     hash_password,
@@ -41,12 +42,8 @@ EXTERNAL_ROLES = frozenset({Role.SLT, Role.EP, Role.PARENT})
 _TEMPORARY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-class AccountError(ValueError):
-    """A change to an account that cannot be made, with a message fit to show the user."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class AccountError(Refusal):
+    """A change to an account that cannot be made."""
 
 
 class SignInOutcome(enum.Enum):

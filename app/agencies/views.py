@@ -11,6 +11,7 @@ from app.agencies.services import AccountError, SignInOutcome, end_of_day
 from app.agencies.sessions import begin_session, end_session
 from app.extensions import db
 from app.policy import Action, get_or_404, require, visible_accounts
+from app.problems import show_on_form
 
 SIGN_IN_PROBLEMS = {
     SignInOutcome.INVALID: "Email address or password is not right",
@@ -84,9 +85,9 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_own_password(current_user, form.current_password.data, form.new_password.data)
-        except AccountError as error:
+        except AccountError as refusal:
             db.session.rollback()
-            getattr(form, error.field).errors.append(str(error))
+            show_on_form(form, refusal)
             status = 400
         else:
             db.session.commit()
@@ -141,11 +142,10 @@ def account_new():
                 line_manager=line_manager,
                 access_expires_at=end_of_day(form.access_ends_on.data) if form.access_ends_on.data else None,
             )
-        except AccountError as error:
+        except AccountError as refusal:
             db.session.rollback()
             _fill_account_choices(form)
-            field = getattr(form, "access_ends_on" if error.field == "access_expires_at" else error.field, None)
-            (field.errors if field is not None else form.form_errors).append(str(error))
+            show_on_form(form, refusal, {"access_expires_at": "access_ends_on"})
             status = 400
         else:
             db.session.commit()

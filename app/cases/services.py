@@ -8,6 +8,7 @@ from app.agencies.models import User
 from app.cases.models import YEAR_GROUPS, Learner
 from app.extensions import db
 from app.policy import Action, require, visible_learners
+from app.problems import Refusal
 from app.security.crypto import blind_index, normalise_name, normalise_upn
 from app.security.sanitize import clean_rich_text
 
@@ -15,10 +16,8 @@ from app.security.sanitize import clean_rich_text
 UPN_PATTERN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
 
 
-class LearnerError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class LearnerError(Refusal):
+    """A learner that cannot be registered as given."""
 
 
 def register_learner(

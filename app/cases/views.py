@@ -10,6 +10,7 @@ from app.cases.models import Learner
 from app.cases.services import UPN_PATTERN, LearnerError
 from app.extensions import db
 from app.policy import Action, get_or_404, require
+from app.problems import show_on_form
 from app.security.crypto import normalise_upn
 
 
@@ -37,9 +38,9 @@ def learner_new():
                 upn=form.upn.data,
                 notes=form.notes.data,
             )
-        except LearnerError as error:
+        except LearnerError as refusal:
             db.session.rollback()
-            getattr(form, error.field).errors.append(str(error))
+            show_on_form(form, refusal)
             status = 400
         else:
             db.session.commit()

@@ -227,4 +227,6 @@ def keyring_source() -> KeyringSource:
 
 
 def current_keyring() -> Keyring:
-    return keyring_source().current()
+    context = _cv_app.get(None)
+    source = context.app.extensions["braid_keyring"] if context is not None else keyring_source()
+    return source.current()

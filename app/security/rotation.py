@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Text, bindparam, func, not_, select, type_coerce, update
 
 from app.extensions import db
-from app.security.crypto import ENVELOPE_VERSION, associated_data, open_sealed, seal, sensitive_fields
+from app.security.crypto import ENVELOPE_VERSION, Sealed, associated_data, open_sealed, seal, sensitive_fields
 from app.security.keys import KEY_ID_LENGTH, KeyringError, keyring_source
 from app.security.models import FieldKeyUsage
 
@@ -80,7 +80,8 @@ def _reseal_batch(table, column, primary: str, batch_size: int, report: Rotation
     changes = []
     for row_id, public_id, old in rows:
         aad = associated_data(table.name, column.name, public_id)
-        changes.append({"row_id": row_id, "old": old, "new": seal(open_sealed(old, aad), aad)})
+        # `old` is what this row holds now: re-bound only as the compare-and-swap guard.
+        changes.append({"row_id": row_id, "old": Sealed(old), "new": seal(open_sealed(old, aad), aad)})
     statement = (
         update(table)
         .where(table.c.id == bindparam("row_id"), column == bindparam("old", type_=column.type))

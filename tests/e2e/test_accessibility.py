@@ -2,8 +2,11 @@
 import re
 
 import pytest
+from sqlalchemy import select, text
 
 from app.agencies.models import AgencyKind
+from app.cases.models import Learner
+from app.extensions import db
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
 
 pytestmark = pytest.mark.e2e
@@ -107,3 +110,41 @@ def test_learner_pages(app, page):
     submit(page, "Find learner")
     assert page.get_by_role("heading", name="No learner matches").is_visible()
     assert_accessible(page, "find learner without results")
+
+
+def test_server_error_page(app, page):
+    """The 500 page, here from a tampered value, in the design and accessible."""
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        learner = db.session.scalars(select(Learner)).first()
+        sealed = learner.name_sealed
+        db.session.execute(text("UPDATE learner SET name_sealed = :v WHERE id = :i"),
+                           {"v": sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:], "i": learner.id})
+        db.session.commit()
+        public_id = learner.public_id
+    sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026")
+    response = page.goto(f"/learners/{public_id}")
+    assert response.status == 500
+    assert page.get_by_role("heading", level=1).inner_text() == "Sorry, there is a problem with Braid"
+    assert_accessible(page, "500")
+
+
+def test_bad_request_page(database_url, chromium):
+    """With CSRF on (as in production), a form without its token gets the designed 400 page."""
+    from app import create_app
+    from tests.fixtures.browser import LiveServer
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+    with LiveServer(app) as server:
+        context = chromium.new_context(base_url=server.url)
+        page = context.new_page()
+        page.goto("/sign-in")
+        page.evaluate("document.querySelector('input[name=csrf_token]').remove()")
+        page.get_by_label("Email address").fill("someone@example.org")
+        page.get_by_label("Password", exact=True).fill("whatever-password")
+        submit(page, "Sign in")
+        assert page.get_by_role("heading", level=1).inner_text() == "Sorry, there is a problem with that request"
+        assert_accessible(page, "400")
+        context.close()
+    with app.app_context():
+        db.engine.dispose()
