@@ -22,6 +22,7 @@ from sqlalchemy import Text, event
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
+from app.extensions import db
 from app.security.keys import KEY_ID_LENGTH, KeyringError, current_keyring, keyring_source
 
 log = logging.getLogger("braid.crypto")
@@ -99,7 +100,7 @@ def open_sealed(sealed: str, aad: bytes) -> str:
     if not sealed.startswith(_ENVELOPE_START) or sealed[_PAYLOAD_AT - 1:_PAYLOAD_AT] != ".":
         raise DecryptionError("not a Braid sealed value")
     kid = sealed[_KEY_ID_AT:_PAYLOAD_AT - 1]
-    cipher = current_keyring().ciphers.get(kid) or _cipher_for(kid)
+    cipher = current_keyring().ciphers.get(kid) or _cipher_for(kid)  # ciphers: built once per key
     try:
         raw = binascii.a2b_base64(sealed[_PAYLOAD_AT:])
         return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad).decode("utf-8")
@@ -260,9 +261,8 @@ class KeyUsage:
     def __init__(self):
         self.known: dict[str, int] = {}
 
-    def _session(self) -> Session:
-        from app.extensions import db
-
+    @staticmethod
+    def _session() -> Session:
         return db.session
 
     def check(self, kid: str) -> None:
