@@ -147,6 +147,7 @@ class SensitiveField:
         self.column_attr = f"{name}_sealed"
         self.index_attr = f"{name}_index" if self.index else None
         self.table = owner.__tablename__
+        self.cache_attr = f"_braid_opened_{name}"
         self._aad_prefix = associated_data(self.table, self.column_attr, "-")[:-1]
         SensitiveField.registry.append((owner, self))
 
@@ -164,21 +165,18 @@ class SensitiveField:
             sealed = getattr(obj, self.column_attr)
         if sealed is None:
             return None
-        # Opened once per loaded value: a page reads a name several times.
-        opened = state.get("_braid_opened")
-        if opened is None:
-            opened = state["_braid_opened"] = {}
-        else:
-            cached = opened.get(self.name)
-            if cached is not None and cached[0] is sealed:
-                return cached[1]
+        # Opened once per loaded value (a page reads a name several times); a new ciphertext,
+        # after an update or a refresh, is a different object and is opened afresh.
+        cached = state.get(self.cache_attr)
+        if cached is not None and cached[0] is sealed:
+            return cached[1]
         public_id = state.get("public_id") or obj.public_id
         if not public_id:
             raise DecryptionError(f"{self.table}.{self.column_attr} has no row id to check it against")
         value = open_sealed(sealed, self._aad_prefix + public_id.encode())
         if self.codec is not TEXT:
             value = self.codec.load(value)
-        opened[self.name] = (sealed, value)
+        state[self.cache_attr] = (sealed, value)
         return value
 
     def __set__(self, obj, value):
