@@ -7,12 +7,14 @@ so a rotation started from the command line reaches running workers without a re
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import re
 import secrets
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,6 +217,28 @@ class KeyringSource:
             raise KeyringError("the keyring comes from BRAID_FIELD_KEYS: change it there")
         write_key_file(self.key_file, keyring)
         self._checked_at = 0.0  # this process sees its own change at once
+
+    @contextmanager
+    def exclusive(self):
+        """Hold the keyring for one changer at a time across processes (rotate, retire).
+
+        Two rotations adding keys at once could each write a keyring without the other's key,
+        and lose every value sealed under it. The kernel drops the lock if the holder is killed.
+        """
+        if self.key_file is None:
+            yield
+            return
+        lock_path = self.key_file.with_name(self.key_file.name + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise KeyringError("another key rotation or retirement is running; try again when it ends") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def keyring_source() -> KeyringSource:

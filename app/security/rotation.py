@@ -101,7 +101,12 @@ def _reseal_batch(table, column, primary: str, batch_size: int, report: Rotation
 def rotate(batch_size: int = 1000, progress=None) -> RotationReport:
     """Add a new primary key (unless a rotation is unfinished) and re-seal everything under it."""
     source = keyring_source()
-    keyring = source.current()
+    with source.exclusive():
+        return _rotate(source, batch_size, progress)
+
+
+def _rotate(source, batch_size: int, progress) -> RotationReport:
+    keyring = source.current(recheck=True)
     started = False
     if values_not_under(keyring.primary) == 0:
         if not source.writable:
@@ -126,8 +131,9 @@ def rotate(batch_size: int = 1000, progress=None) -> RotationReport:
 def retire(kid: str) -> None:
     """Remove a key from the keyring, only once no stored value depends on it."""
     source = keyring_source()
-    keyring = source.current()
-    remaining = values_by_key().get(kid, 0)
-    if remaining:
-        raise KeyringError(f"key {kid} still protects {remaining} values: run `flask keys rotate` first")
-    source.replace(keyring.without(kid))
+    with source.exclusive():
+        keyring = source.current(recheck=True)
+        remaining = values_by_key().get(kid, 0)
+        if remaining:
+            raise KeyringError(f"key {kid} still protects {remaining} values: run `flask keys rotate` first")
+        source.replace(keyring.without(kid))

@@ -92,3 +92,16 @@ def test_malformed_keyrings_are_refused_without_echoing_them(text):
     with pytest.raises(KeyringError) as refused:
         Keyring.from_json(text)
     assert "AAAA" not in str(refused.value)
+
+
+def test_only_one_rotation_runs_at_a_time(keyed_app, key_file):
+    _seed(keyed_app)
+    before = key_file.read_text()
+    with keyed_app.app_context():
+        from app.security.keys import keyring_source
+
+        with keyring_source().exclusive():  # as if another `flask keys rotate` were running
+            result = keyed_app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code != 0 and "another key rotation" in result.output
+    assert key_file.read_text() == before
+    assert keyed_app.test_cli_runner().invoke(args=["keys", "rotate"]).exit_code == 0
