@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.agencies import services
 from app.agencies.models import AgencyKind, Role, User
+from app.cases.models import AreaOfNeed
 from app.cases.services import find_by_upn, register_learner
 from app.extensions import db
 from app.types import utcnow
@@ -58,6 +59,7 @@ class DemoLearner:
     year_group: int
     upn: str
     notes: str
+    areas_of_need: tuple[AreaOfNeed, ...]
 
 
 LEARNERS = (
@@ -66,16 +68,19 @@ LEARNERS = (
         "<p>Maya is a cheerful, sociable learner who loves drawing and animals.</p>"
         "<ul><li>Speech sounds: fronting of /k/ and /g/ noted by class teacher</li>"
         "<li>Finds it hard to follow instructions with more than two parts</li></ul>",
+        (AreaOfNeed.COMMUNICATION_INTERACTION,),
     ),
     DemoLearner(
         "Leo Nowak", "Leo", date(2016, 11, 2), 5, "H801200002020",
         "<p>Leo reads fluently but finds written recording and organising his work difficult.</p>"
         "<p>Works best with a visual timetable and short, chunked tasks.</p>",
+        (AreaOfNeed.COGNITION_LEARNING, AreaOfNeed.SENSORY_PHYSICAL),
     ),
     DemoLearner(
         "Aisha Rahman", "Ash", date(2019, 9, 23), 2, "H801200003025",
         "<p>Aisha can become anxious at transitions, especially after lunch.</p>"
         "<p>A calm corner and a named adult at the classroom door help her settle.</p>",
+        (AreaOfNeed.SEMH,),
     ),
 )
 
@@ -125,6 +130,7 @@ def load_demo_learners() -> int:
             year_group=learner.year_group,
             upn=learner.upn,
             notes=learner.notes,
+            areas_of_need=list(learner.areas_of_need),
         )
         made += 1
     return made

@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.cases.models import YEAR_GROUPS
+from app.cases.models import YEAR_GROUPS, AreaOfNeed
 
 
 class LearnerForm(FlaskForm):
@@ -18,6 +25,11 @@ class LearnerForm(FlaskForm):
                               validators=[InputRequired(message="Enter the learner's date of birth")])
     year_group = SelectField("Year group", widget=GovSelect(), coerce=int,
                              choices=[SelectChoice(year, label) for year, label in YEAR_GROUPS.items()])
+    areas_of_need = SelectMultipleField(
+        "Areas of need", widget=GovCheckboxesInput(),
+        choices=[SelectChoice(area.value, area.label) for area in AreaOfNeed],
+        validators=[DataRequired(message="Select at least one area of need")],
+    )
     upn = StringField("Unique pupil number (UPN) (optional)", widget=GovTextInput(),
                       validators=[Optional(), Length(max=20)])
     notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=20000)])

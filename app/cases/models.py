@@ -1,6 +1,8 @@
 """Learners: every identifying value sealed at rest, found only through blind indexes."""
 from __future__ import annotations
 
+import enum
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -8,10 +10,31 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.models import Agency
 from app.extensions import db
-from app.security.crypto import DATE, Sealed, SealedText, SensitiveField, normalise_name, normalise_upn
+from app.security.crypto import DATE, EnumList, Sealed, SealedText, SensitiveField, normalise_name, normalise_upn
 from app.types import PublicId, UTCDateTime, new_public_id, utcnow
 
 YEAR_GROUPS = {-1: "Nursery", 0: "Reception", **{year: f"Year {year}" for year in range(1, 14)}}
+
+
+class AreaOfNeed(enum.Enum):
+    """The four broad areas of need of the SEND Code of Practice."""
+
+    COMMUNICATION_INTERACTION = "communication_interaction"
+    COGNITION_LEARNING = "cognition_learning"
+    SEMH = "social_emotional_mental_health"
+    SENSORY_PHYSICAL = "sensory_physical"
+
+    @property
+    def label(self) -> str:
+        return AREA_OF_NEED_LABELS[self]
+
+
+AREA_OF_NEED_LABELS = {
+    AreaOfNeed.COMMUNICATION_INTERACTION: "Communication and interaction",
+    AreaOfNeed.COGNITION_LEARNING: "Cognition and learning",
+    AreaOfNeed.SEMH: "Social, emotional and mental health",
+    AreaOfNeed.SENSORY_PHYSICAL: "Sensory and/or physical",
+}
 
 
 class Learner(db.Model):
@@ -31,12 +54,15 @@ class Learner(db.Model):
     upn_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     upn_index: Mapped[str | None] = mapped_column(String(32), index=True)
     notes_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    areas_of_need_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
 
     name = SensitiveField(index=normalise_name)
     preferred_name = SensitiveField()
     date_of_birth = SensitiveField(codec=DATE)
     upn = SensitiveField(index=normalise_upn)
     notes = SensitiveField()  # rich text, cleaned by app.security.sanitize before it is stored
+    # A child's needs are special category data too: sealed like the rest.
+    areas_of_need = SensitiveField(codec=EnumList(AreaOfNeed))
 
     school: Mapped[Agency] = relationship()
 

@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 from app.agencies.models import User
-from app.cases.models import YEAR_GROUPS, Learner
+from app.cases.models import YEAR_GROUPS, AreaOfNeed, Learner
 from app.extensions import db
 from app.policy import Action, require, visible_learners
 from app.problems import Refusal
@@ -29,6 +29,7 @@ def register_learner(
     preferred_name: str | None = None,
     upn: str | None = None,
     notes: str | None = None,
+    areas_of_need: list[AreaOfNeed] | None = None,
 ) -> Learner:
     require(actor, Action.REGISTER_LEARNER)
     name = (name or "").strip()
@@ -38,6 +39,9 @@ def register_learner(
         raise LearnerError("Choose a year group", "year_group")
     if date_of_birth >= date.today():
         raise LearnerError("Date of birth must be in the past", "date_of_birth")
+    areas_of_need = [AreaOfNeed(area) for area in areas_of_need or []]
+    if not areas_of_need:
+        raise LearnerError("Select at least one area of need", "areas_of_need")
     upn = normalise_upn(upn) or None
     if upn is not None:
         if not UPN_PATTERN.match(upn):
@@ -50,6 +54,7 @@ def register_learner(
     learner.date_of_birth = date_of_birth
     learner.upn = upn
     learner.notes = clean_rich_text(notes) or None
+    learner.areas_of_need = list(dict.fromkeys(areas_of_need))
     db.session.add(learner)
     db.session.flush()
     return learner

@@ -37,6 +37,7 @@ def learner_new():
                 year_group=form.year_group.data,
                 upn=form.upn.data,
                 notes=form.notes.data,
+                areas_of_need=form.areas_of_need.data,
             )
         except LearnerError as refusal:
             db.session.rollback()

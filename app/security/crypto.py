@@ -215,6 +215,19 @@ class _Date:
     load = staticmethod(date.fromisoformat)
 
 
+class EnumList:
+    """A list of enum members, sealed as their values joined by commas."""
+
+    def __init__(self, enum_class):
+        self.enum_class = enum_class
+
+    def dump(self, members) -> str:
+        return ",".join(self.enum_class(member).value for member in members)
+
+    def load(self, text: str) -> list:
+        return [self.enum_class(value) for value in text.split(",") if value]
+
+
 TEXT, DATE = _Text(), _Date()
 
 

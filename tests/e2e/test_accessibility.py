@@ -96,9 +96,11 @@ def test_learner_pages(app, page):
     page.get_by_label("Month").fill("6")
     page.get_by_label("Year", exact=True).fill("2017")
     page.get_by_label("Notes (optional)").fill("<p>Enjoys <strong>Lego</strong> club.</p>")
+    page.get_by_label("Cognition and learning").check()
     submit(page, "Register learner")
     assert page.get_by_role("heading", level=1).inner_text() == "Sam Okoro"
     assert page.locator("#learner-notes strong").inner_text() == "Lego"
+    assert page.locator("#areas-of-need").inner_text() == "Cognition and learning"
     assert_accessible(page, "learner detail")
     page.goto("/learners/find")
     assert_accessible(page, "find learner")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.agencies.models import User
 from app.cases import services
+from app.cases.models import AreaOfNeed
 from app.extensions import db
 from tests.fixtures.browser import sign_in_with_browser
 
@@ -38,7 +39,7 @@ def poisoned(app, create_user, create_agency):
         for number, payload in enumerate(PAYLOADS):
             learner = services.register_learner(
                 actor, name=f"L{number} {payload}", preferred_name=payload, notes=payload,
-                date_of_birth=date(2016, 3, 1), year_group=4,
+                date_of_birth=date(2016, 3, 1), year_group=4, areas_of_need=[AreaOfNeed.SEMH],
             )
             learners.append(learner.public_id)
         db.session.commit()

@@ -20,6 +20,7 @@ def _secrets_of_the_demo() -> list[str]:
         values += [part for part in (learner.preferred_name,) if part and len(part) > 3]
         # Distinctive phrases of each learner's notes.
         values += [learner.notes[3:40]]
+        values += [area.value for area in learner.areas_of_need]
     return values
 
 
