@@ -30,7 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column  # noqa: E402
 from app import create_app  # noqa: E402
 from app.agencies import services  # noqa: E402
 from app.agencies.models import Agency, AgencyKind, Role  # noqa: E402
-from app.cases.models import YEAR_GROUPS, Learner  # noqa: E402
+from app.cases.models import Learner, LearnerNames  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.security import rotation  # noqa: E402
 from app.security.crypto import associated_data, open_sealed, seal  # noqa: E402
@@ -81,7 +81,7 @@ class BenchBase(DeclarativeBase):
     pass
 
 
-class PlainLearner(BenchBase):
+class PlainLearner(LearnerNames, BenchBase):
     """The same learner, column for column, in plaintext: what the page would cost without encryption."""
 
     __tablename__ = "bench_plain_learner"
@@ -95,14 +95,6 @@ class PlainLearner(BenchBase):
     date_of_birth: Mapped[date]
     upn: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def year_group_label(self) -> str:
-        return YEAR_GROUPS[self.year_group]
-
-    @property
-    def known_as(self) -> str:
-        return self.preferred_name or self.name
 
 
 def page_costs(app) -> dict:

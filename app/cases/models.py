@@ -37,7 +37,19 @@ AREA_OF_NEED_LABELS = {
 }
 
 
-class Learner(db.Model):
+class LearnerNames:
+    """How a learner is named on a page, from whichever columns hold the values."""
+
+    @property
+    def year_group_label(self) -> str:
+        return YEAR_GROUPS[self.year_group]
+
+    @property
+    def known_as(self) -> str:
+        return self.preferred_name or self.name
+
+
+class Learner(LearnerNames, db.Model):
     __tablename__ = "learner"
     __table_args__ = (CheckConstraint("year_group BETWEEN -1 AND 13", name="year_group_range"),)
 
@@ -65,14 +77,6 @@ class Learner(db.Model):
     areas_of_need = SensitiveField(codec=EnumList(AreaOfNeed))
 
     school: Mapped[Agency] = relationship()
-
-    @property
-    def year_group_label(self) -> str:
-        return YEAR_GROUPS[self.year_group]
-
-    @property
-    def known_as(self) -> str:
-        return self.preferred_name or self.name
 
     def __repr__(self) -> str:
         return f"<Learner {self.public_id}>"
