@@ -95,6 +95,14 @@ def visible_accounts(user) -> Select:
     return query.where(User.agency_id == user.agency_id)
 
 
+def line_reports(user) -> Select:
+    """The active people `user` line manages: names and roles only, for their own home page."""
+    query = select(User).order_by(User.display_name, User.id)
+    if not _signed_in(user):
+        return query.where(False)
+    return query.where(User.line_manager_id == user.id, User.active.is_(True))
+
+
 def visible_learners(user) -> Select:
     """The learners `user` may see: for now, a SENCo's own school's."""
     from app.cases.models import Learner

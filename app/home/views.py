@@ -5,11 +5,10 @@ from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 
-from app.agencies.models import User
 from app.cases.services import school_learners
 from app.extensions import db
 from app.home import bp
-from app.policy import Action, can, require, visible_accounts
+from app.policy import Action, can, line_reports, require, visible_accounts
 
 
 @bp.route("/")
@@ -24,9 +23,7 @@ def index():
         ).one()
         account_counts = {"active": active, "inactive": total - active}
     learners = school_learners(current_user) if can(current_user, Action.LIST_LEARNERS) else []
-    reports = db.session.scalars(
-        select(User).where(User.line_manager_id == current_user.id, User.active.is_(True)).order_by(User.display_name)
-    ).all()
+    reports = db.session.scalars(line_reports(current_user)).all()
     return render_template(
         f"home/{current_user.role.value}.html", account_counts=account_counts, reports=reports, learners=learners
     )
