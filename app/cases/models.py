@@ -60,11 +60,12 @@ class Learner(LearnerNames, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     name_sealed: Mapped[Sealed] = mapped_column(SealedText())
-    name_index: Mapped[str] = mapped_column(String(32), index=True)
+    # Blind indexes are only ever compared in SQL, never read: deferred, so pages do not load them.
+    name_index: Mapped[str] = mapped_column(String(32), index=True, deferred=True)
     preferred_name_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     date_of_birth_sealed: Mapped[Sealed] = mapped_column(SealedText())
     upn_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
-    upn_index: Mapped[str | None] = mapped_column(String(32), index=True)
+    upn_index: Mapped[str | None] = mapped_column(String(32), index=True, deferred=True)
     notes_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     areas_of_need_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
 

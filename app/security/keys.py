@@ -17,6 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import monotonic
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
@@ -58,6 +59,7 @@ class Keyring:
     index: dict[str, bytes]
     index_primary: str
     ciphers: dict = field(default_factory=dict, compare=False, repr=False)  # AESGCM by key id, built on use
+    openers: dict = field(default_factory=dict, compare=False, repr=False)  # the same, by envelope prefix
 
     def __post_init__(self):
         for kid in (*self.encryption, *self.index):
@@ -182,9 +184,9 @@ class KeyringSource:
         self.environ_value = environ_value
         self.key_file = key_file
         self._lock = threading.Lock()
-        self._cached: Keyring | None = None
+        self.cached: Keyring | None = None  # read directly by crypto.open_sealed, with fresh_until
         self._stamp: tuple | None = None
-        self._checked_at = 0.0
+        self.fresh_until = 0.0  # monotonic time until which the cached keyring needs no look
 
     @property
     def writable(self) -> bool:
@@ -195,28 +197,40 @@ class KeyringSource:
         return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
     def current(self, *, recheck: bool = False) -> Keyring:
+        # Runs for every value opened: one clock read while the keyring is fresh.
+        if not recheck and monotonic() < self.fresh_until:
+            return self.cached
         if self.environ_value is not None:
-            if self._cached is None:
-                self._cached = Keyring.from_json(self.environ_value)
-            return self._cached
-        now = time.monotonic()
-        if not recheck and self._cached is not None and now - self._checked_at < self.RECHECK_SECONDS:
-            return self._cached
+            if self.cached is None:
+                self.cached = Keyring.from_json(self.environ_value)
+            self.fresh_until = float("inf")
+            return self.cached
         if self.key_file is None or not self.key_file.exists():
             raise KeyringError("no field keyring: set BRAID_FIELD_KEYS or create instance/field_keys.json")
         stamp = self._file_stamp()
         if stamp != self._stamp:
             with self._lock:
-                self._cached = Keyring.from_json(self.key_file.read_text())
+                self.cached = Keyring.from_json(self.key_file.read_text())
                 self._stamp = stamp
-        self._checked_at = now
-        return self._cached
+        self.fresh_until = monotonic() + self.RECHECK_SECONDS
+        return self.cached
+
+    def seconds_until_seen(self) -> float:
+        """How long until every worker has surely looked at the key file since it last changed.
+
+        A worker looks at most RECHECK_SECONDS apart; a second more covers a transaction that
+        sealed a value just before its worker looked, and commits just after.
+        """
+        if not self.writable or not self.key_file.exists():
+            return 0.0
+        changed = self.key_file.stat().st_mtime
+        return max(0.0, changed + self.RECHECK_SECONDS + 1.0 - time.time())
 
     def replace(self, keyring: Keyring) -> None:
         if not self.writable:
             raise KeyringError("the keyring comes from BRAID_FIELD_KEYS: change it there")
         write_key_file(self.key_file, keyring)
-        self._checked_at = 0.0  # this process sees its own change at once
+        self.fresh_until = 0.0  # this process sees its own change at once
 
     @contextmanager
     def exclusive(self):

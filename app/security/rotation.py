@@ -6,6 +6,7 @@ read (compare-and-swap), so a newer write by the running app is never overwritte
 """
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ class RotationReport:
     resealed: int = 0
     skipped_newer: int = 0
     batches: int = 0
+    settle_seconds: float = 0.0  # waited for workers to notice the new key, not re-sealing
     by_column: Counter = field(default_factory=Counter)
 
 
@@ -124,7 +126,12 @@ def _rotate(source, batch_size: int, progress) -> RotationReport:
                 if progress:
                     progress(report)
         if moved == 0 and values_not_under(keyring.primary) == 0:
-            return report
+            wait = source.seconds_until_seen()
+            if wait <= 0:
+                return report
+            # A worker may still seal under the old key until it next looks at the key file.
+            time.sleep(wait)
+            report.settle_seconds += wait
     raise KeyringError("rotation did not settle: something keeps writing under an old key")
 
 

@@ -130,3 +130,24 @@ def test_rotation_is_resumable_and_never_overwrites_a_newer_write(keyed_app, dat
         # The old key protects nothing now, so it can be retired; the new one cannot.
         rotation.retire(old_primary)
         assert old_primary not in current_keyring().encryption
+
+
+def test_a_value_sealed_just_before_a_key_change_is_committed_under_the_new_key(keyed_app, key_file):
+    """A worker's keyring may be a second old; what it commits after the change is under the new key."""
+    with keyed_app.app_context():
+        school = school_id()
+        old_primary = current_keyring().primary
+        learner = make_learner(school, 1)  # sealed under the old primary, not yet flushed
+        assert learner.__dict__["name_sealed"].key_id == old_primary
+        # Another process (`flask keys rotate`) writes a new primary meanwhile.
+        from app.security.keys import Keyring, write_key_file
+
+        rotated = Keyring.from_json(key_file.read_text()).with_new_primary()
+        write_key_file(key_file, rotated)
+        db.session.commit()
+        public_id = learner.public_id
+    with keyed_app.app_context():
+        assert rotation.values_by_key() == {rotated.primary: len(SEALED)}
+        stored = db.session.scalars(select(Learner).where(Learner.public_id == public_id)).one()
+        assert stored.name == "Learner Number1"
+        assert rotation.encryptions_by_key()[rotated.primary] == len(SEALED)
