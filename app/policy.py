@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import enum
 
-from flask import abort
-from sqlalchemy import Select, select
+from flask import abort, g, has_request_context
+from sqlalchemy import Select, and_, false, or_, select
 
 from app.agencies.models import Role, User
 from app.extensions import db
+from app.types import utcnow
 
 
 class Action(enum.Enum):
@@ -23,6 +24,23 @@ class Action(enum.Enum):
     FIND_LEARNER = "find_learner"
     REGISTER_LEARNER = "register_learner"
     VIEW_LEARNER = "view_learner"
+    # A learner's case (thing: the Learner)
+    VIEW_CASE = "view_case"  # the plan, the team, and whatever of the rest is shared with the user
+    EDIT_PLAN = "edit_plan"  # cycles, views, needs, outcomes, provision
+    MANAGE_TEAM = "manage_team"  # add school staff, invite externals and parents, end memberships
+    ADD_CONTRIBUTION = "add_contribution"
+    RECORD_MEETING = "record_meeting"
+    RECORD_CONCERN = "record_concern"
+    # Things inside a case (thing: the object itself)
+    VIEW_CONTRIBUTION = "view_contribution"
+    EDIT_CONTRIBUTION = "edit_contribution"
+    VIEW_MEETING = "view_meeting"
+    EDIT_MEETING = "edit_meeting"
+    SIGN_OFF_MEETING = "sign_off_meeting"
+    UPDATE_ACTION = "update_action"
+    VIEW_CONCERN = "view_concern"
+    RECORD_CONCERN_ACTION = "record_concern_action"
+    LIST_CONCERNS = "list_concerns"
 
 
 def _signed_in(user) -> bool:
@@ -50,6 +68,127 @@ def _senco_of(user, learner) -> bool:
     return _is_school_senco(user) and learner is not None and learner.school_id == user.agency_id
 
 
+def _dsl_of(user, learner) -> bool:
+    return user.role is Role.DSL and not user.restricted and learner is not None and learner.school_id == user.agency_id
+
+
+# --- the team around the child --------------------------------------------------------------
+
+
+def _live_membership_clause(user, now=None):
+    from app.cases.models import TeamMembership
+
+    now = now or utcnow()
+    return and_(
+        TeamMembership.user_id == user.id,
+        TeamMembership.ended_at.is_(None),
+        TeamMembership.starts_at <= now,
+        or_(TeamMembership.ends_at.is_(None), TeamMembership.ends_at > now),
+    )
+
+
+def _member_of(user, learner) -> bool:
+    """Is `user` on `learner`'s team today? School staff only on their own school's cases."""
+    from app.cases.models import TeamMembership
+
+    if learner is None or user.access_has_expired():
+        return False
+    if not user.restricted and learner.school_id != user.agency_id:
+        return False
+    cache = g.setdefault("_braid_membership", {}) if has_request_context() else {}
+    key = (user.id, learner.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(TeamMembership.id).where(TeamMembership.learner_id == learner.id, _live_membership_clause(user)).limit(1)
+        ) is not None
+    return cache[key]
+
+
+def forget_memberships() -> None:
+    """Drop this request's cached answers after the team changes."""
+    if has_request_context():
+        g.pop("_braid_membership", None)
+
+
+def _on_case(user, learner) -> bool:
+    """Works on the case, or is the family on it: the SENCo of the school or a live team member."""
+    return _senco_of(user, learner) or _member_of(user, learner)
+
+
+def _professional_on_case(user, learner) -> bool:
+    return user.role is not Role.PARENT and _on_case(user, learner)
+
+
+def _learner_of(thing):
+    return getattr(thing, "learner", None)
+
+
+# --- contributions, meetings, concerns ------------------------------------------------------
+
+
+def _sees_contribution(user, contribution) -> bool:
+    from app.cases.models import Visibility
+
+    learner = _learner_of(contribution)
+    if contribution is None or learner is None:
+        return False
+    if contribution.author_id == user.id and _on_case(user, learner):
+        return True
+    if contribution.visibility is Visibility.RESTRICTED:
+        return _senco_of(user, learner) or _dsl_of(user, learner)
+    if contribution.visibility is Visibility.TEAM:
+        return _professional_on_case(user, learner)
+    return _on_case(user, learner)  # team and family
+
+
+def _sees_meeting(user, meeting) -> bool:
+    learner = _learner_of(meeting)
+    if meeting is None or learner is None:
+        return False
+    if user.role is Role.PARENT:
+        return meeting.shared_with_family and meeting.is_signed_off and _on_case(user, learner)
+    return _on_case(user, learner)
+
+
+def _edits_meeting(user, meeting) -> bool:
+    return _sees_meeting(user, meeting) and user.role is not Role.PARENT and (
+        user.id in (meeting.recorded_by_id, meeting.chair_id) or _senco_of(user, meeting.learner)
+    )
+
+
+def _signs_off(user, meeting) -> bool:
+    return _sees_meeting(user, meeting) and meeting.chair_id == user.id and not meeting.is_signed_off
+
+
+def _updates_action(user, action) -> bool:
+    meeting = getattr(action, "meeting", None)
+    return (
+        meeting is not None
+        and _sees_meeting(user, meeting)
+        and user.role is not Role.PARENT
+        and (user.id in (action.owner_id, meeting.recorded_by_id) or _senco_of(user, meeting.learner))
+    )
+
+
+def _sees_concern(user, concern) -> bool:
+    # Keeping Children Safe in Education: the DSL and the person who raised it, nobody else.
+    return concern is not None and (concern.author_id == user.id or _dsl_of(user, _learner_of(concern)))
+
+
+def _adds_contribution(user, learner) -> bool:
+    from app.cases.models import KINDS_BY_ROLE
+
+    return user.role in KINDS_BY_ROLE and _on_case(user, learner)
+
+
+def _records_meeting(user, learner) -> bool:
+    return (user.role is Role.LSP and _member_of(user, learner)) or _senco_of(user, learner)
+
+
+def _records_concern(user, learner) -> bool:
+    return _professional_on_case(user, learner) or _dsl_of(user, learner)
+
+
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
 _RULES = {
     Action.VIEW_HOME: lambda user, thing: True,
@@ -63,17 +202,39 @@ _RULES = {
     and thing.id != user.id
     and thing.active,
     Action.REACTIVATE_ACCOUNT: lambda user, thing: _can_manage_account(user, thing) and not thing.active,
-    # Until teams arrive, a learner is the business of their school's SENCo alone.
-    Action.LIST_LEARNERS: lambda user, thing: _is_school_senco(user),
+    Action.LIST_LEARNERS: lambda user, thing: not user.restricted and user.role in SCHOOL_CASE_ROLES,
     Action.FIND_LEARNER: lambda user, thing: _is_school_senco(user),
     Action.REGISTER_LEARNER: lambda user, thing: _is_school_senco(user),
-    Action.VIEW_LEARNER: _senco_of,
+    # The DSL knows every learner of the school by name (to read concerns), not their case.
+    Action.VIEW_LEARNER: lambda user, thing: _on_case(user, thing) or _dsl_of(user, thing),
+    Action.VIEW_CASE: _on_case,
+    Action.EDIT_PLAN: _senco_of,
+    Action.MANAGE_TEAM: _senco_of,
+    Action.ADD_CONTRIBUTION: _adds_contribution,
+    Action.RECORD_MEETING: _records_meeting,
+    Action.RECORD_CONCERN: _records_concern,
+    Action.VIEW_CONTRIBUTION: _sees_contribution,
+    Action.EDIT_CONTRIBUTION: lambda user, thing: thing is not None
+    and thing.author_id == user.id
+    and _on_case(user, _learner_of(thing)),
+    Action.VIEW_MEETING: _sees_meeting,
+    Action.EDIT_MEETING: _edits_meeting,
+    Action.SIGN_OFF_MEETING: _signs_off,
+    Action.UPDATE_ACTION: _updates_action,
+    Action.VIEW_CONCERN: _sees_concern,
+    Action.RECORD_CONCERN_ACTION: lambda user, thing: thing is not None and _dsl_of(user, _learner_of(thing)),
+    Action.LIST_CONCERNS: lambda user, thing: user.role is not Role.PARENT and user.role is not Role.ADMIN,
 }
+
+# School roles that work on cases (admins never see case content).
+SCHOOL_CASE_ROLES = frozenset({Role.SENCO, Role.LSP, Role.TEACHER, Role.DSL})
 
 
 def can(user, action: Action, thing=None) -> bool:
     """May `user` do `action` (to `thing`)? Unknown actions and anonymous users get no."""
     if not _signed_in(user):
+        return False
+    if user.restricted and user.access_has_expired():
         return False
     rule = _RULES.get(action)
     if rule is None:
@@ -85,6 +246,9 @@ def require(user, action: Action, thing=None) -> None:
     """:raise 403: when `user` may not do `action`."""
     if not can(user, action, thing):
         abort(403)
+
+
+# --- query scopes: every list starts from one of these ----------------------------------------
 
 
 def visible_accounts(user) -> Select:
@@ -103,20 +267,177 @@ def line_reports(user) -> Select:
     return query.where(User.line_manager_id == user.id, User.active.is_(True))
 
 
+def _case_learner_ids(user):
+    """Ids of the learners whose case `user` is on (SQL), or None for nobody."""
+    from app.cases.models import Learner, TeamMembership
+
+    if not _signed_in(user) or (user.restricted and user.access_has_expired()):
+        return None
+    if _is_school_senco(user):
+        return select(Learner.id).where(Learner.school_id == user.agency_id)
+    if user.role is Role.ADMIN:
+        return None
+    members = select(TeamMembership.learner_id).where(_live_membership_clause(user))
+    if not user.restricted:
+        members = members.join(Learner, Learner.id == TeamMembership.learner_id).where(
+            Learner.school_id == user.agency_id
+        )
+    return members
+
+
 def visible_learners(user) -> Select:
-    """The learners `user` may see: for now, a SENCo's own school's."""
+    """The learners `user` may see: the SENCo and DSL their school's, others the cases they are on."""
     from app.cases.models import Learner
 
     query = select(Learner).order_by(Learner.year_group, Learner.id)
+    if _signed_in(user) and user.role is Role.DSL and not user.restricted:
+        return query.where(Learner.school_id == user.agency_id)
+    ids = _case_learner_ids(user)
+    if ids is None:
+        return query.where(False)
+    return query.where(Learner.id.in_(ids))
+
+
+def case_learners(user) -> Select:
+    """The learners whose case `user` is on (not the DSL's school-wide view)."""
+    from app.cases.models import Learner
+
+    query = select(Learner).order_by(Learner.year_group, Learner.id)
+    ids = _case_learner_ids(user)
+    return query.where(False) if ids is None else query.where(Learner.id.in_(ids))
+
+
+def visible_contributions(user, learner=None) -> Select:
+    """The contributions `user` may read, by the same rules as `_sees_contribution`, in SQL."""
+    from app.cases.models import Contribution, Learner, Visibility
+
+    query = select(Contribution).order_by(Contribution.created_at, Contribution.id)
+    ids = _case_learner_ids(user)
+    if ids is None:
+        return query.where(False)
+    on_case = Contribution.learner_id.in_(ids)
+    own = and_(Contribution.author_id == user.id, on_case)
+    school_lead = user.role in (Role.SENCO, Role.DSL) and not user.restricted
+    restricted = and_(
+        Contribution.visibility == Visibility.RESTRICTED,
+        Contribution.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id))
+        if school_lead else false(),
+    )
+    shared = [Visibility.TEAM_AND_FAMILY] if user.role is Role.PARENT else [Visibility.TEAM, Visibility.TEAM_AND_FAMILY]
+    query = query.where(or_(own, restricted, and_(on_case, Contribution.visibility.in_(shared))))
+    if learner is not None:
+        query = query.where(Contribution.learner_id == learner.id)
+    return query
+
+
+def visible_meetings(user, learner=None) -> Select:
+    from app.cases.models import Meeting
+
+    query = select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())
+    ids = _case_learner_ids(user)
+    if ids is None:
+        return query.where(False)
+    query = query.where(Meeting.learner_id.in_(ids))
+    if user.role is Role.PARENT:
+        query = query.where(Meeting.shared_with_family.is_(True), Meeting.signed_off_at.is_not(None))
+    if learner is not None:
+        query = query.where(Meeting.learner_id == learner.id)
+    return query
+
+
+def visible_actions(user) -> Select:
+    from app.cases.models import MeetingAction
+
+    meetings = visible_meetings(user).order_by(None).with_only_columns(_meeting_id())
+    return select(MeetingAction).where(MeetingAction.meeting_id.in_(meetings)).order_by(MeetingAction.due_on, MeetingAction.id)
+
+
+def _meeting_id():
+    from app.cases.models import Meeting
+
+    return Meeting.id
+
+
+def visible_concerns(user, learner=None) -> Select:
+    """Safeguarding concerns: the DSL sees their school's, everyone else only those they raised."""
+    from app.cases.models import Learner, SafeguardingConcern
+
+    query = select(SafeguardingConcern).order_by(SafeguardingConcern.recorded_at.desc(), SafeguardingConcern.id.desc())
+    if not _signed_in(user) or (user.restricted and user.access_has_expired()):
+        return query.where(False)
+    mine = SafeguardingConcern.author_id == user.id
+    if user.role is Role.DSL and not user.restricted:
+        school = SafeguardingConcern.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id))
+        query = query.where(or_(mine, school))
+    else:
+        query = query.where(mine)
+    if learner is not None:
+        query = query.where(SafeguardingConcern.learner_id == learner.id)
+    return query
+
+
+def _cycle_scope(user) -> Select:
+    from app.cases.models import PlanCycle, SupportPlan
+
+    ids = _case_learner_ids(user)
+    query = select(PlanCycle).join(SupportPlan, SupportPlan.id == PlanCycle.plan_id)
+    return query.where(False) if ids is None else query.where(SupportPlan.learner_id.in_(ids))
+
+
+def _outcome_scope(user) -> Select:
+    from app.cases.models import Outcome
+
+    cycles = _cycle_scope(user).with_only_columns(_cycle_id())
+    return select(Outcome).where(Outcome.cycle_id.in_(cycles))
+
+
+def _provision_scope(user) -> Select:
+    from app.cases.models import Provision
+
+    cycles = _cycle_scope(user).with_only_columns(_cycle_id())
+    return select(Provision).where(Provision.cycle_id.in_(cycles))
+
+
+def _cycle_id():
+    from app.cases.models import PlanCycle
+
+    return PlanCycle.id
+
+
+def _invitation_scope(user) -> Select:
+    from app.cases.models import Invitation, Learner
+
+    query = select(Invitation)
     if not _signed_in(user) or not _is_school_senco(user):
         return query.where(False)
-    return query.where(Learner.school_id == user.agency_id)
+    return query.where(Invitation.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id)))
+
+
+def _membership_scope(user) -> Select:
+    from app.cases.models import Learner, TeamMembership
+
+    query = select(TeamMembership)
+    if not _signed_in(user) or not _is_school_senco(user):
+        return query.where(False)
+    return query.where(TeamMembership.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id)))
 
 
 def _scopes():
-    from app.cases.models import Learner
+    from app.cases import models as m
 
-    return {User: (visible_accounts, Action.VIEW_ACCOUNT), Learner: (visible_learners, Action.VIEW_LEARNER)}
+    return {
+        User: (visible_accounts, Action.VIEW_ACCOUNT),
+        m.Learner: (visible_learners, Action.VIEW_LEARNER),
+        m.Contribution: (visible_contributions, Action.VIEW_CONTRIBUTION),
+        m.Meeting: (visible_meetings, Action.VIEW_MEETING),
+        m.MeetingAction: (visible_actions, Action.UPDATE_ACTION),
+        m.SafeguardingConcern: (visible_concerns, Action.VIEW_CONCERN),
+        m.PlanCycle: (_cycle_scope, None),
+        m.Outcome: (_outcome_scope, None),
+        m.Provision: (_provision_scope, None),
+        m.Invitation: (_invitation_scope, None),
+        m.TeamMembership: (_membership_scope, None),
+    }
 
 
 def get_or_404(model, public_id: str, user, action: Action):
@@ -129,7 +450,7 @@ def get_or_404(model, public_id: str, user, action: Action):
     if scope is None or not isinstance(public_id, str) or len(public_id) > 64:
         abort(404)
     thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
-    if thing is None or not can(user, view_action, thing):
+    if thing is None or (view_action is not None and not can(user, view_action, thing)):
         abort(404)
     require(user, action, thing)
     return thing

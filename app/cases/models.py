@@ -78,6 +78,31 @@ class Learner(LearnerNames, db.Model):
     areas_of_need = SensitiveField(codec=EnumList(AreaOfNeed))
 
     school: Mapped[Agency] = relationship()
+    memberships: Mapped[list["TeamMembership"]] = relationship(back_populates="learner")  # noqa: F821
+    plan: Mapped["SupportPlan | None"] = relationship(back_populates="learner")  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Learner {self.public_id}>"
+
+
+# The rest of a case lives in modules of its own; importing them here registers every table.
+from app.cases.team_models import Invitation, OutboxMessage, TeamMembership  # noqa: E402,F401
+from app.cases.plan_models import CycleStage, Outcome, PlanCycle, ProgressRating, Provision, SupportPlan  # noqa: E402,F401
+from app.cases.contribution_models import (  # noqa: E402,F401
+    KINDS_BY_ROLE,
+    Contribution,
+    ContributionKind,
+    ContributionRevision,
+    Visibility,
+)
+from app.cases.meeting_models import (  # noqa: E402,F401
+    ActionStatus,
+    Attendance,
+    Meeting,
+    MeetingAction,
+    MeetingAttendee,
+    MeetingKind,
+    MeetingRecord,
+    OutcomeReview,
+)
+from app.cases.concern_models import SafeguardingConcern  # noqa: E402,F401

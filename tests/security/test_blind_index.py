@@ -69,9 +69,20 @@ def test_other_schools_learners_are_never_found(app, demo, client_as):
 
 
 @pytest.mark.parametrize("role", ["lsp", "teacher", "dsl", "parent", "slt", "ep", "admin"])
-def test_only_the_senco_may_search_or_list(client_as, role):
+def test_only_the_senco_may_search_or_register(client_as, role):
     client = client_as(role)
     assert client.get("/learners/find").status_code == 403
     assert client.post("/learners/find", data={"query": "Maya Carter"}).status_code == 403
-    assert client.get("/learners").status_code == 403
     assert client.get("/learners/new").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["parent", "slt", "ep", "admin"])
+def test_restricted_accounts_and_admins_never_list_learners(client_as, role):
+    assert client_as(role).get("/learners").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["lsp", "teacher"])
+def test_school_staff_list_only_the_cases_they_are_on(demo, client_as, role):
+    page = client_as(role).get("/learners")
+    assert page.status_code == 200
+    assert "Maya Carter" not in page.get_data(as_text=True)  # a new account is on no team
