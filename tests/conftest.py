@@ -4,5 +4,6 @@ pytest_plugins = [
     "tests.fixtures.application",
     "tests.fixtures.accounts",
     "tests.fixtures.learners",
+    "tests.fixtures.cases",
     "tests.fixtures.browser",
 ]
