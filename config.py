@@ -70,6 +70,15 @@ class Config:
         self.BRAID_FIELD_KEY_FILE = Path(
             environ.get("BRAID_FIELD_KEY_FILE") or self.INSTANCE_PATH / "field_keys.json"
         )
+        # Outgoing mail: with no MAIL_SERVER, messages stay in the outbox table only (never printed:
+        # an invitation's body holds a sign-in link).
+        self.MAIL_SERVER = environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = int(environ.get("MAIL_PORT") or 587)
+        self.MAIL_USE_TLS = environ.get("MAIL_USE_TLS", "true").strip().lower() in {"1", "true", "yes", "on"}
+        self.MAIL_USERNAME = environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = environ.get("MAIL_PASSWORD") or None
+        self.MAIL_SENDER = environ.get("MAIL_SENDER") or "Braid <no-reply@braid.invalid>"
+        self.MAIL_TIMEOUT = float(environ.get("MAIL_TIMEOUT") or 10)
 
     # Development creates instance/field_keys.json (mode 0600) on first start; production never does.
     CREATE_FIELD_KEYS = True

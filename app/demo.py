@@ -143,9 +143,12 @@ def load_command():
         raise click.ClickException("Demo data is never loaded under the production configuration.")
     created = load_demo_data(current_app.config["BRAID_DEMO_PASSWORD"])
     learners = load_demo_learners()
+    from app.cases.demo import load_demo_cases
+
+    cases = load_demo_cases()
     db.session.commit()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
-               f"{learners} learner(s) registered.")
+               f"{learners} learner(s) registered; {cases} case(s) built.")
 
 
 @demo_cli.command("logins")

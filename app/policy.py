@@ -33,6 +33,7 @@ class Action(enum.Enum):
     RECORD_CONCERN = "record_concern"
     # Things inside a case (thing: the object itself)
     VIEW_CONTRIBUTION = "view_contribution"
+    VIEW_CONTRIBUTION_REVISION = "view_contribution_revision"  # thing: the ContributionRevision
     EDIT_CONTRIBUTION = "edit_contribution"
     VIEW_MEETING = "view_meeting"
     EDIT_MEETING = "edit_meeting"
@@ -41,6 +42,8 @@ class Action(enum.Enum):
     VIEW_CONCERN = "view_concern"
     RECORD_CONCERN_ACTION = "record_concern_action"
     LIST_CONCERNS = "list_concerns"
+    REVIEW_CONCERNS = "review_concerns"  # the DSL's school-wide count of concerns awaiting action
+    VIEW_CASEWORK = "view_casework"  # the home page's open actions, reviews due and cases
 
 
 def _signed_in(user) -> bool:
@@ -126,19 +129,27 @@ def _learner_of(thing):
 # --- contributions, meetings, concerns ------------------------------------------------------
 
 
-def _sees_contribution(user, contribution) -> bool:
+def _sees_contribution(user, contribution, visibility=None) -> bool:
     from app.cases.models import Visibility
 
     learner = _learner_of(contribution)
     if contribution is None or learner is None:
         return False
+    visibility = visibility or contribution.visibility
     if contribution.author_id == user.id and _on_case(user, learner):
         return True
-    if contribution.visibility is Visibility.RESTRICTED:
+    if visibility is Visibility.RESTRICTED:
         return _senco_of(user, learner) or _dsl_of(user, learner)
-    if contribution.visibility is Visibility.TEAM:
+    if visibility is Visibility.TEAM:
         return _professional_on_case(user, learner)
     return _on_case(user, learner)  # team and family
+
+
+def _sees_revision(user, revision) -> bool:
+    # An earlier version keeps the visibility it was written with: widening a restricted
+    # contribution later does not open its restricted past to the team or the family.
+    contribution = getattr(revision, "contribution", None)
+    return _sees_contribution(user, contribution) and _sees_contribution(user, contribution, revision.visibility)
 
 
 def _sees_meeting(user, meeting) -> bool:
@@ -181,6 +192,17 @@ def _adds_contribution(user, learner) -> bool:
     return user.role in KINDS_BY_ROLE and _on_case(user, learner)
 
 
+def _manages_team(user, thing) -> bool:
+    # The thing is the learner (add, invite) or a membership or invitation on their case (end, revoke).
+    learner = thing if hasattr(thing, "school_id") else _learner_of(thing)
+    return _senco_of(user, learner)
+
+
+def _case_of(thing):
+    # The learner itself, or the learner whose plan a cycle, outcome or provision belongs to.
+    return thing if thing is None or hasattr(thing, "school_id") else _learner_of(thing)
+
+
 def _records_meeting(user, learner) -> bool:
     return (user.role is Role.LSP and _member_of(user, learner)) or _senco_of(user, learner)
 
@@ -207,13 +229,14 @@ _RULES = {
     Action.REGISTER_LEARNER: lambda user, thing: _is_school_senco(user),
     # The DSL knows every learner of the school by name (to read concerns), not their case.
     Action.VIEW_LEARNER: lambda user, thing: _on_case(user, thing) or _dsl_of(user, thing),
-    Action.VIEW_CASE: _on_case,
-    Action.EDIT_PLAN: _senco_of,
-    Action.MANAGE_TEAM: _senco_of,
+    Action.VIEW_CASE: lambda user, thing: _on_case(user, _case_of(thing)),
+    Action.EDIT_PLAN: lambda user, thing: _senco_of(user, _case_of(thing)),
+    Action.MANAGE_TEAM: _manages_team,
     Action.ADD_CONTRIBUTION: _adds_contribution,
     Action.RECORD_MEETING: _records_meeting,
     Action.RECORD_CONCERN: _records_concern,
     Action.VIEW_CONTRIBUTION: _sees_contribution,
+    Action.VIEW_CONTRIBUTION_REVISION: _sees_revision,
     Action.EDIT_CONTRIBUTION: lambda user, thing: thing is not None
     and thing.author_id == user.id
     and _on_case(user, _learner_of(thing)),
@@ -224,6 +247,9 @@ _RULES = {
     Action.VIEW_CONCERN: _sees_concern,
     Action.RECORD_CONCERN_ACTION: lambda user, thing: thing is not None and _dsl_of(user, _learner_of(thing)),
     Action.LIST_CONCERNS: lambda user, thing: user.role is not Role.PARENT and user.role is not Role.ADMIN,
+    Action.REVIEW_CONCERNS: lambda user, thing: user.role is Role.DSL and not user.restricted,
+    # Administrators manage accounts only: no case work on their home page.
+    Action.VIEW_CASEWORK: lambda user, thing: user.role is not Role.ADMIN,
 }
 
 # School roles that work on cases (admins never see case content).
@@ -422,6 +448,67 @@ def _membership_scope(user) -> Select:
     return query.where(TeamMembership.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id)))
 
 
+def team_memberships(user, learner) -> Select:
+    """Everyone who is or was on `learner`'s team, for those on the case (names, roles, dates)."""
+    from app.cases.models import TeamMembership
+
+    query = select(TeamMembership).order_by(TeamMembership.starts_at, TeamMembership.id)
+    if learner is None or not can(user, Action.VIEW_CASE, learner):
+        return query.where(False)
+    return query.where(TeamMembership.learner_id == learner.id)
+
+
+def open_invitations(user, learner) -> Select:
+    """`learner`'s invitations not yet accepted, revoked or expired: only the SENCo who manages the team."""
+    from app.cases.models import Invitation
+
+    if learner is None or not can(user, Action.MANAGE_TEAM, learner):
+        return select(Invitation).where(False)
+    return _invitation_scope(user).where(
+        Invitation.learner_id == learner.id,
+        Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None),
+        Invitation.expires_at > utcnow(),
+    ).order_by(Invitation.created_at, Invitation.id)
+
+
+def school_staff(user, learner) -> Select:
+    """The active staff of `learner`'s school a SENCo may add to the team (never admins or externals)."""
+    query = select(User).order_by(User.display_name, User.id)
+    if learner is None or not can(user, Action.MANAGE_TEAM, learner):
+        return query.where(False)
+    return query.where(
+        User.agency_id == learner.school_id,
+        User.active.is_(True),
+        User.restricted.is_(False),
+        User.role.in_(sorted(SCHOOL_CASE_ROLES, key=lambda role: role.value)),
+    )
+
+
+def invitable_agencies(user) -> Select:
+    """Agencies a SENCo may name on an invitation: public services, and families already on their cases.
+
+    Family agencies are named after families: a SENCo sees only those linked to their own school.
+    """
+    from app.agencies.models import Agency, AgencyKind
+    from app.cases.models import Invitation, Learner, TeamMembership
+
+    query = select(Agency).order_by(Agency.name, Agency.id)
+    if not _signed_in(user) or not _is_school_senco(user):
+        return query.where(False)
+    school_learners = select(Learner.id).where(Learner.school_id == user.agency_id)
+    families = or_(
+        Agency.id.in_(select(Invitation.agency_id).where(Invitation.learner_id.in_(school_learners))),
+        Agency.id.in_(
+            select(User.agency_id)
+            .join(TeamMembership, TeamMembership.user_id == User.id)
+            .where(TeamMembership.learner_id.in_(school_learners))
+        ),
+    )
+    services = [AgencyKind.NHS_SERVICE, AgencyKind.EP_SERVICE, AgencyKind.LOCAL_AUTHORITY]
+    return query.where(or_(Agency.kind.in_(services), and_(Agency.kind == AgencyKind.FAMILY, families)))
+
+
 def _scopes():
     from app.cases import models as m
 
@@ -430,7 +517,8 @@ def _scopes():
         m.Learner: (visible_learners, Action.VIEW_LEARNER),
         m.Contribution: (visible_contributions, Action.VIEW_CONTRIBUTION),
         m.Meeting: (visible_meetings, Action.VIEW_MEETING),
-        m.MeetingAction: (visible_actions, Action.UPDATE_ACTION),
+        # The scope already limits actions to meetings the user sees: one they may not update is a 403.
+        m.MeetingAction: (visible_actions, None),
         m.SafeguardingConcern: (visible_concerns, Action.VIEW_CONCERN),
         m.PlanCycle: (_cycle_scope, None),
         m.Outcome: (_outcome_scope, None),

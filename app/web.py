@@ -18,7 +18,8 @@ from app.security.crypto import DecryptionError
 log = logging.getLogger("braid.web")
 
 # The only endpoints reachable without signing in. Everything else needs a login and a policy decision.
-PUBLIC_ENDPOINTS = frozenset({"agencies.sign_in", "static", "home.health"})
+# The invitation link is public: its single-use token is the credential (app.cases.team.views).
+PUBLIC_ENDPOINTS = frozenset({"agencies.sign_in", "static", "home.health", "cases.invitation_accept"})
 # Reachable while a temporary password still has to be replaced.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"agencies.change_password", "agencies.sign_out", "static"})
 ERROR_TEMPLATES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html",

@@ -74,3 +74,43 @@ def test_the_senco_sees_the_demo_learners_decrypted(demo_app):
     page = client.get("/").get_data(as_text=True)
     for name in ("Maya Carter", "Leo Nowak", "Aisha Rahman"):
         assert name in page
+
+
+def test_the_demo_cases_show_every_capability(demo_app):
+    """About two dozen learners at every stage, every role contributing, meetings, concerns and invitations."""
+    from app.agencies.models import Role
+    from app.cases.models import (
+        Contribution,
+        ContributionRevision,
+        CycleStage,
+        Learner,
+        Meeting,
+        MeetingAction,
+        PlanCycle,
+        SafeguardingConcern,
+        TeamMembership,
+    )
+    from app.types import utcnow
+
+    with demo_app.app_context():
+        count = lambda query: db.session.scalar(select(func.count()).select_from(query.subquery()))  # noqa: E731
+        assert count(select(Learner.id)) == 24
+        stages = set(db.session.scalars(select(PlanCycle.stage)))
+        assert stages == set(CycleStage)  # assess, plan, do, review and closed cycles all present
+        authors = set(db.session.scalars(select(User.role).join(Contribution, Contribution.author_id == User.id)))
+        assert authors == {Role.TEACHER, Role.LSP, Role.SLT, Role.EP, Role.PARENT}
+        assert count(select(ContributionRevision.id)) > 0
+        assert count(select(Meeting.id).where(Meeting.signed_off_at.is_not(None))) > 0
+        assert count(select(MeetingAction.id)) > 0
+        assert count(select(SafeguardingConcern.id)) == 2
+
+        def cases_of(email):
+            user = db.session.scalars(select(User).where(User.email == email)).one()
+            memberships = db.session.scalars(select(TeamMembership).where(TeamMembership.user_id == user.id)).all()
+            return len(memberships), sum(1 for m in memberships if not m.is_live(utcnow()))
+
+        assert cases_of("slt@riverside-slt.example") == (5, 0)
+        assert cases_of("ep@county-eps.example") == (4, 1)  # one invitation has expired
+        assert cases_of("parent@family.example") == (1, 0)
+    again = demo_app.test_cli_runner().invoke(args=["demo", "load"])
+    assert "0 case(s) built" in again.output

@@ -7,7 +7,7 @@ from tests.fixtures.application import csrf_token_from, sign_in
 def _example_url(rule) -> str:
     url = rule.rule
     for argument in rule.arguments:
-        url = url.replace(f"<{argument}>", "x").replace(f"<string:{argument}>", "x")
+        url = url.replace(f"<{argument}>", "x").replace(f"<string:{argument}>", "x").replace(f"<int:{argument}>", "1")
     return url.replace("<path:filename>", "css/braid.css")
 
 
@@ -26,7 +26,8 @@ def test_every_endpoint_but_the_public_list_needs_a_login(app):
 
 
 def test_public_endpoints_are_few_and_known():
-    assert PUBLIC_ENDPOINTS == {"agencies.sign_in", "static", "home.health"}
+    # Accepting an invitation starts signed out: the single-use link is the credential.
+    assert PUBLIC_ENDPOINTS == {"agencies.sign_in", "static", "home.health", "cases.invitation_accept"}
 
 
 def test_health_answers_without_login(client):

@@ -106,6 +106,10 @@ class PlanCycle(db.Model):
     def is_closed(self) -> bool:
         return self.stage is CycleStage.CLOSED
 
+    @property
+    def learner(self) -> "Learner":  # noqa: F821
+        return self.plan.learner
+
 
 class Outcome(db.Model):
     """A SMART outcome: what, how it is measured, by when, who owns it, and progress at review."""
@@ -129,6 +133,10 @@ class Outcome(db.Model):
     cycle: Mapped[PlanCycle] = relationship(back_populates="outcomes")
     owner: Mapped["User | None"] = relationship()  # noqa: F821
 
+    @property
+    def learner(self) -> "Learner":  # noqa: F821
+        return self.cycle.learner
+
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -151,5 +159,9 @@ class Provision(db.Model):
     description = SensitiveField()
 
     cycle: Mapped[PlanCycle] = relationship(back_populates="provisions")
+
+    @property
+    def learner(self) -> "Learner":  # noqa: F821
+        return self.cycle.learner
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,14 +1,68 @@
 """The signed-in user's home page, chosen by role, and a health check for load balancers."""
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import cached_property
+
 from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import contains_eager, joinedload
 
+from app.cases.concerns.services import concerns_awaiting_action
+from app.cases.models import ActionStatus, CycleStage, Learner, Meeting, MeetingAction, PlanCycle, SupportPlan
 from app.cases.services import school_learners
 from app.extensions import db
 from app.home import bp
-from app.policy import Action, can, line_reports, require, visible_accounts
+from app.policy import Action, can, case_learners, line_reports, require, visible_accounts, visible_actions
+from app.types import utcnow
+
+REVIEWS_AHEAD = timedelta(days=30)
+
+
+class CaseWork:
+    """What a user has to do on their cases, each part queried once and only if the page shows it.
+
+    Every list is one statement with its learner (and meeting) loaded alongside: no query per row.
+    """
+
+    def __init__(self, user):
+        self.user = user
+        self.today = utcnow().date()
+
+    @cached_property
+    def actions(self) -> list[MeetingAction]:
+        """The user's open meeting actions on meetings they may see, soonest due first."""
+        query = visible_actions(self.user).where(
+            MeetingAction.owner_id == self.user.id, MeetingAction.status == ActionStatus.OPEN
+        ).options(joinedload(MeetingAction.meeting).joinedload(Meeting.learner))
+        return db.session.scalars(query).all()
+
+    @cached_property
+    def reviews(self) -> list[PlanCycle]:
+        """Open cycles on the user's cases whose review falls between today and 30 days ahead."""
+        learner_ids = case_learners(self.user).order_by(None).with_only_columns(Learner.id)
+        query = (
+            select(PlanCycle)
+            .join(PlanCycle.plan)
+            .where(
+                SupportPlan.learner_id.in_(learner_ids),
+                PlanCycle.stage != CycleStage.CLOSED,
+                PlanCycle.closed_at.is_(None),
+                PlanCycle.review_on.between(self.today, self.today + REVIEWS_AHEAD),
+            )
+            .options(contains_eager(PlanCycle.plan).joinedload(SupportPlan.learner))
+            .order_by(PlanCycle.review_on, PlanCycle.id)
+        )
+        return db.session.scalars(query).all()
+
+    @cached_property
+    def cases(self) -> list[Learner]:
+        return db.session.scalars(case_learners(self.user)).all()
+
+    @cached_property
+    def concerns_awaiting_action(self) -> int:
+        return concerns_awaiting_action(self.user) if can(self.user, Action.REVIEW_CONCERNS) else 0
 
 
 @bp.route("/")
@@ -24,8 +78,10 @@ def index():
         account_counts = {"active": active, "inactive": total - active}
     learners = school_learners(current_user) if can(current_user, Action.LIST_LEARNERS) else []
     reports = db.session.scalars(line_reports(current_user)).all()
+    casework = CaseWork(current_user) if can(current_user, Action.VIEW_CASEWORK) else None
     return render_template(
-        f"home/{current_user.role.value}.html", account_counts=account_counts, reports=reports, learners=learners
+        f"home/{current_user.role.value}.html",
+        account_counts=account_counts, reports=reports, learners=learners, casework=casework,
     )
 
 

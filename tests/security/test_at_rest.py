@@ -1,4 +1,4 @@
-"""A stolen database file or backup reveals no learner's name, UPN, date of birth or notes."""
+"""A stolen database file or backup reveals no learner's name, UPN, date of birth, notes or case content."""
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from app.cases.models import Learner
+from app.cases.demo import EP_ASSESSMENT, FAMILY_VIEW, SLT_ASSESSMENT, STORIES
 from app.demo import LEARNERS
 from app.extensions import db
 from tests.fixtures.databases import unavailable
@@ -21,6 +22,13 @@ def _secrets_of_the_demo() -> list[str]:
         # Distinctive phrases of each learner's notes.
         values += [learner.notes[3:40]]
         values += [area.value for area in learner.areas_of_need]
+    for story in STORIES:
+        values += [story.name, story.upn, story.date_of_birth.isoformat()] + ([story.notes[3:40]] if story.notes else [])
+    # Case content: contributions, their history, meeting minutes and actions, safeguarding concerns.
+    values += [FAMILY_VIEW[1][3:45], SLT_ASSESSMENT[1][20:60], EP_ASSESSMENT[1][25:70], "Note for the SENCo",
+               "Update: the visual timetable", "has made good progress towards most outcomes",
+               "visual timetable", "without a coat on three cold mornings", "taking his lunch",
+               "breakfast club and the family support worker"]
     return values
 
 
@@ -40,7 +48,7 @@ def test_demo_learners_are_unreadable_in_the_raw_database(app, database_url):
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
         names = {learner.name for learner in db.session.scalars(select(Learner))}
-    assert names == {learner.name for learner in LEARNERS}  # the app itself reads them back
+    assert names == {story.name for story in STORIES}  # the app itself reads them back
     raw = _raw_bytes(database_url)
     assert b"Oakfield Primary School" in raw  # the dump is real and readable
     for secret in _secrets_of_the_demo():

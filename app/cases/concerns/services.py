@@ -1,0 +1,76 @@
+"""Recording safeguarding concerns and the DSL's action on them. Services take the acting user and flush."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.agencies.models import User
+from app.cases.conflicts import check_version
+from app.cases.models import Learner, SafeguardingConcern
+from app.extensions import db
+from app.policy import Action, require, visible_concerns
+from app.problems import Refusal
+from app.types import utcnow
+
+CONCERN_MAX = 10_000
+
+
+class ConcernError(Refusal):
+    """A concern or an action that cannot be recorded as given."""
+
+
+def _plain_text(value: str | None, *, field: str, missing: str, too_long: str) -> str:
+    # Plain text, kept as typed apart from line endings and outer blank space; Jinja escapes it on the page.
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ConcernError(missing, field)
+    if len(text) > CONCERN_MAX:
+        raise ConcernError(too_long, field)
+    return text
+
+
+def record_concern(actor: User, learner: Learner, *, concern: str) -> SafeguardingConcern:
+    """Record `actor`'s safeguarding concern about `learner`; the author is always the actor."""
+    require(actor, Action.RECORD_CONCERN, learner)
+    text = _plain_text(concern, field="concern", missing="Describe your concern",
+                       too_long=f"Your concern must be {CONCERN_MAX:,} characters or fewer")
+    record = SafeguardingConcern(learner_id=learner.id, author_id=actor.id, recorded_at=utcnow())
+    record.concern = text
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def record_concern_action(
+    actor: User, concern: SafeguardingConcern, *, action_taken: str, version
+) -> SafeguardingConcern:
+    """The DSL records (or revises) the action taken on `concern`.
+
+    :raise EditConflict: when someone saved the action after `version` was loaded.
+    """
+    require(actor, Action.RECORD_CONCERN_ACTION, concern)
+    check_version(concern, version)
+    text = _plain_text(action_taken, field="action_taken", missing="Describe the action taken",
+                       too_long=f"The action taken must be {CONCERN_MAX:,} characters or fewer")
+    concern.action_taken = text
+    concern.action_recorded_by_id = actor.id
+    concern.action_recorded_at = utcnow()
+    db.session.flush()
+    return concern
+
+
+def list_concerns(actor: User) -> list[SafeguardingConcern]:
+    """The concerns `actor` may read, newest first, with learner and people loaded in the same query."""
+    require(actor, Action.LIST_CONCERNS)
+    query = visible_concerns(actor).options(
+        joinedload(SafeguardingConcern.learner),
+        joinedload(SafeguardingConcern.author),
+        joinedload(SafeguardingConcern.action_recorded_by),
+    )
+    return db.session.scalars(query).all()
+
+
+def concerns_awaiting_action(actor: User) -> int:
+    """How many of the concerns `actor` may read have no action recorded yet."""
+    scope = visible_concerns(actor).order_by(None).where(SafeguardingConcern.action_recorded_at.is_(None)).subquery()
+    return db.session.scalar(select(func.count()).select_from(scope)) or 0

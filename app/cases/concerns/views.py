@@ -1,0 +1,93 @@
+"""Safeguarding concern pages: the list, recording one, reading one, and the DSL's action on it."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.cases import bp
+from app.cases.concerns import services
+from app.cases.concerns.forms import ConcernActionForm, ConcernForm
+from app.cases.concerns.services import ConcernError
+from app.cases.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.cases.models import Learner, SafeguardingConcern
+from app.extensions import db
+from app.policy import Action, can, get_or_404
+from app.problems import show_on_form
+
+
+@bp.route("/concerns")
+@login_required
+def concern_list():
+    """:raise 403: for those who never read concerns (parents, administrators)."""
+    concerns = services.list_concerns(current_user)
+    return render_template("cases/concerns/concern_list.html", concerns=concerns)
+
+
+@bp.route("/learners/<public_id>/concerns/new", methods=["GET", "POST"])
+@login_required
+def concern_new(public_id: str):
+    """:raise 404: learner out of sight. :raise 403: visible, but not someone who records concerns."""
+    learner = get_or_404(Learner, public_id, current_user, Action.RECORD_CONCERN)
+    form = ConcernForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            concern = services.record_concern(current_user, learner, concern=form.concern.data)
+        except ConcernError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal)
+            status = 400
+        else:
+            db.session.commit()
+            flash("Your safeguarding concern has been recorded. The designated safeguarding lead can now read it.",
+                  "success")
+            return redirect(url_for("cases.concern_detail", public_id=concern.public_id))
+    elif form.errors:
+        status = 400
+    return render_template("cases/concerns/concern_new.html", form=form, learner=learner), status
+
+
+def _action_form(concern: SafeguardingConcern) -> ConcernActionForm | None:
+    if not can(current_user, Action.RECORD_CONCERN_ACTION, concern):
+        return None
+    form = ConcernActionForm(formdata=None, action_taken=concern.action_taken)
+    form.version.data = concern.version
+    return form
+
+
+@bp.route("/concerns/<public_id>")
+@login_required
+def concern_detail(public_id: str):
+    """:raise 404: for anyone but the DSL of the learner's school and the concern's author."""
+    concern = get_or_404(SafeguardingConcern, public_id, current_user, Action.VIEW_CONCERN)
+    return render_template("cases/concerns/concern_detail.html", concern=concern, form=_action_form(concern))
+
+
+@bp.route("/concerns/<public_id>/action", methods=["POST"])
+@login_required
+def concern_action(public_id: str):
+    """:raise 404: concern out of sight. :raise 403: its author, who is not the DSL."""
+    concern = get_or_404(SafeguardingConcern, public_id, current_user, Action.RECORD_CONCERN_ACTION)
+    form = ConcernActionForm()
+    if form.validate_on_submit():
+        try:
+            services.record_concern_action(current_user, concern, action_taken=form.action_taken.data,
+                                           version=form.version.data)
+            commit_or_conflict()
+        except ConcernError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal)
+        except EditConflict:
+            db.session.rollback()
+            concern = get_or_404(SafeguardingConcern, public_id, current_user, Action.RECORD_CONCERN_ACTION)
+            form.version.data = concern.version
+            return conflict_page(
+                title="The action taken", record=concern,
+                fields=[ConflictField("Action taken", concern.action_taken, form.action_taken.data)],
+                form=form, action_url=url_for("cases.concern_action", public_id=concern.public_id),
+                back_url=url_for("cases.concern_detail", public_id=concern.public_id),
+            )
+        else:
+            flash("The action taken has been recorded.", "success")
+            return redirect(url_for("cases.concern_detail", public_id=concern.public_id))
+    return render_template("cases/concerns/concern_detail.html", concern=concern, form=form), 400

@@ -1,0 +1,40 @@
+"""Forms for writing and editing contributions. They validate only."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.cases.contributions.services import TITLE_MAX
+from app.cases.models import Visibility
+
+BODY_MAX = 50_000
+
+
+class _ContributionText(FlaskForm):
+    visibility = RadioField(
+        "Who can see this contribution", widget=GovRadioInput(),
+        choices=[SelectChoice(visibility.value, visibility.label) for visibility in Visibility],
+        validators=[DataRequired(message="Choose who can see this contribution")],
+    )
+    title = StringField("Title", widget=GovTextInput(),
+                        validators=[DataRequired(message="Enter a title"), Length(max=TITLE_MAX)])
+    body = TextAreaField("Contribution", widget=GovTextArea(),
+                         validators=[DataRequired(message="Enter the contribution"), Length(max=BODY_MAX)])
+
+
+class ContributionForm(_ContributionText):
+    """The view sets `kind.choices` to the kinds of the user's own role."""
+
+    kind = SelectField("Kind of contribution", widget=GovSelect(), choices=[])
+    submit = SubmitField("Save contribution", widget=GovSubmitInput())
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice(kind.value, kind.label) for kind in kinds]
+
+
+class ContributionEditForm(_ContributionText):
+    version = HiddenField()
+    submit = SubmitField("Save changes", widget=GovSubmitInput())

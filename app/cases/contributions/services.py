@@ -1,0 +1,136 @@
+"""Adding and editing contributions. Services take the acting user and flush; views commit."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.agencies.models import User
+from app.cases.conflicts import EditConflict, check_version
+from app.cases.models import (
+    KINDS_BY_ROLE,
+    Contribution,
+    ContributionKind,
+    ContributionRevision,
+    CycleStage,
+    Learner,
+    PlanCycle,
+    SupportPlan,
+    Visibility,
+)
+from app.extensions import db
+from app.policy import Action, require, visible_contributions
+from app.problems import Refusal
+from app.security.sanitize import clean_rich_text
+from app.types import utcnow
+
+TITLE_MAX = 200
+
+
+class ContributionError(Refusal):
+    """A contribution that cannot be saved as given."""
+
+
+def kinds_for(user: User) -> tuple[ContributionKind, ...]:
+    """The kinds of contribution `user`'s role writes (none for roles that write none)."""
+    return KINDS_BY_ROLE.get(user.role, ())
+
+
+def _clean(title: str | None, body: str | None, visibility) -> tuple[str, str, Visibility]:
+    title = (title or "").strip()
+    if not title:
+        raise ContributionError("Enter a title", "title")
+    if len(title) > TITLE_MAX:
+        raise ContributionError(f"Title must be {TITLE_MAX} characters or fewer", "title")
+    body = clean_rich_text(body).strip()
+    if not body:
+        raise ContributionError("Enter the contribution", "body")
+    try:
+        visibility = Visibility(visibility)
+    except ValueError:
+        raise ContributionError("Choose who can see this contribution", "visibility") from None
+    return title, body, visibility
+
+
+def open_cycle_id(learner: Learner) -> int | None:
+    """The learner's current open cycle, if the plan has one."""
+    return db.session.scalar(
+        select(PlanCycle.id)
+        .join(SupportPlan, SupportPlan.id == PlanCycle.plan_id)
+        .where(SupportPlan.learner_id == learner.id, PlanCycle.closed_at.is_(None),
+               PlanCycle.stage != CycleStage.CLOSED)
+        .order_by(PlanCycle.number.desc())
+        .limit(1)
+    )
+
+
+def add_contribution(actor: User, learner: Learner, *, kind, visibility, title: str, body: str) -> Contribution:
+    """A new contribution by `actor` on `learner`'s case, in one of the kinds of the actor's role."""
+    require(actor, Action.ADD_CONTRIBUTION, learner)
+    try:
+        kind = ContributionKind(kind)
+    except ValueError:
+        raise ContributionError("Choose a kind of contribution", "kind") from None
+    if kind not in kinds_for(actor):
+        raise ContributionError("You cannot write this kind of contribution in your role", "kind")
+    title, body, visibility = _clean(title, body, visibility)
+    now = utcnow()
+    contribution = Contribution(
+        learner_id=learner.id, cycle_id=open_cycle_id(learner), author_id=actor.id, kind=kind,
+        visibility=visibility, created_at=now, updated_at=now,
+    )
+    contribution.title = title
+    contribution.body = body
+    db.session.add(contribution)
+    db.session.flush()
+    return contribution
+
+
+def edit_contribution(actor: User, contribution: Contribution, *, version, visibility, title: str,
+                      body: str) -> Contribution:
+    """Keep the current text as a revision, then save the new one as the next version.
+
+    :raise EditConflict: when someone saved the contribution after `version` was loaded.
+    """
+    require(actor, Action.EDIT_CONTRIBUTION, contribution)
+    title, body, visibility = _clean(title, body, visibility)
+    # Lock the row and read its version afresh, so two saves of the same version queue up here
+    # and the second one sees the first (PostgreSQL; SQLite writers are serialised already).
+    db.session.refresh(contribution, with_for_update=True)
+    check_version(contribution, version)
+    revision = ContributionRevision(
+        contribution_id=contribution.id, version=contribution.version, visibility=contribution.visibility,
+        written_by_id=contribution.author_id, written_at=contribution.updated_at,
+    )
+    revision.title = contribution.title
+    revision.body = contribution.body
+    db.session.add(revision)
+    contribution.title = title
+    contribution.body = body
+    contribution.visibility = visibility
+    contribution.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise EditConflict() from None
+    return contribution
+
+
+def learner_contributions(actor: User, learner: Learner) -> list[Contribution]:
+    """What `actor` may read of `learner`'s contributions, authors loaded in the same query."""
+    require(actor, Action.VIEW_CASE, learner)
+    query = visible_contributions(actor, learner).options(joinedload(Contribution.author))
+    return list(db.session.scalars(query).unique())
+
+
+def contribution_history(actor: User, contribution: Contribution) -> list[tuple[ContributionRevision, User | None]]:
+    """Every earlier version with who wrote it, newest first."""
+    require(actor, Action.VIEW_CONTRIBUTION, contribution)
+    revisions = list(db.session.scalars(
+        select(ContributionRevision)
+        .where(ContributionRevision.contribution_id == contribution.id)
+        .order_by(ContributionRevision.version.desc())
+    ))
+    writer_ids = {revision.written_by_id for revision in revisions}
+    writers = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(writer_ids)))} if writer_ids else {}
+    return [(revision, writers.get(revision.written_by_id)) for revision in revisions]

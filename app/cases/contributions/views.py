@@ -1,0 +1,123 @@
+"""Contribution pages: a case's contributions, writing one, reading it, editing it and its history."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.cases import bp
+from app.cases.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.cases.contributions import services
+from app.cases.contributions.forms import ContributionEditForm, ContributionForm
+from app.cases.contributions.services import ContributionError
+from app.cases.models import Contribution, Learner, Visibility
+from app.extensions import db
+from app.policy import Action, get_or_404
+from app.problems import show_on_form
+
+
+@bp.route("/learners/<public_id>/contributions")
+@login_required
+def contribution_list(public_id: str):
+    learner = get_or_404(Learner, public_id, current_user, Action.VIEW_CASE)
+    contributions = services.learner_contributions(current_user, learner)
+    return render_template("cases/contributions/list.html", learner=learner, contributions=contributions)
+
+
+@bp.route("/learners/<public_id>/contributions/new", methods=["GET", "POST"])
+@login_required
+def contribution_new(public_id: str):
+    learner = get_or_404(Learner, public_id, current_user, Action.ADD_CONTRIBUTION)
+    kinds = services.kinds_for(current_user)
+    form = ContributionForm(kinds=kinds)
+    if request.method == "GET" and len(kinds) == 1:
+        form.kind.data = kinds[0].value
+    status = 200
+    if form.validate_on_submit():
+        try:
+            contribution = services.add_contribution(
+                current_user, learner, kind=form.kind.data, visibility=form.visibility.data,
+                title=form.title.data, body=form.body.data,
+            )
+        except ContributionError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal)
+            status = 400
+        else:
+            db.session.commit()
+            flash("Your contribution has been saved.", "success")
+            return redirect(url_for("cases.contribution_detail", public_id=contribution.public_id))
+    elif form.errors:
+        status = 400
+    return render_template("cases/contributions/new.html", learner=learner, form=form), status
+
+
+@bp.route("/contributions/<public_id>")
+@login_required
+def contribution_detail(public_id: str):
+    contribution = get_or_404(Contribution, public_id, current_user, Action.VIEW_CONTRIBUTION)
+    return render_template("cases/contributions/detail.html", contribution=contribution,
+                           learner=contribution.learner)
+
+
+def _visibility_label(value) -> str:
+    try:
+        return Visibility(value).label
+    except ValueError:
+        return str(value or "")
+
+
+def _conflict(public_id: str, form: ContributionEditForm):
+    """Both texts side by side, the editor's own text kept in the form with the new version."""
+    db.session.rollback()
+    contribution = get_or_404(Contribution, public_id, current_user, Action.EDIT_CONTRIBUTION)
+    form.version.data = contribution.version
+    fields = [
+        ConflictField("Title", contribution.title, form.title.data),
+        ConflictField("Contribution", contribution.body, form.body.data, rich=True),
+        ConflictField("Who can see it", contribution.visibility.label, _visibility_label(form.visibility.data)),
+    ]
+    url = url_for("cases.contribution_edit", public_id=public_id)
+    return conflict_page(title="This contribution", record=contribution, fields=fields, form=form,
+                         action_url=url, back_url=url_for("cases.contribution_detail", public_id=public_id))
+
+
+@bp.route("/contributions/<public_id>/edit", methods=["GET", "POST"])
+@login_required
+def contribution_edit(public_id: str):
+    contribution = get_or_404(Contribution, public_id, current_user, Action.EDIT_CONTRIBUTION)
+    form = ContributionEditForm()
+    if request.method == "GET":
+        form.visibility.data = contribution.visibility.value
+        form.title.data = contribution.title
+        form.body.data = contribution.body
+        form.version.data = contribution.version
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.edit_contribution(
+                current_user, contribution, version=form.version.data, visibility=form.visibility.data,
+                title=form.title.data, body=form.body.data,
+            )
+            commit_or_conflict()
+        except EditConflict:
+            return _conflict(public_id, form)
+        except ContributionError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal)
+            status = 400
+        else:
+            flash("Your changes have been saved. The previous version is kept in the history.", "success")
+            return redirect(url_for("cases.contribution_detail", public_id=public_id))
+    elif form.errors:
+        status = 400
+    return render_template("cases/contributions/edit.html", contribution=contribution,
+                           learner=contribution.learner, form=form), status
+
+
+@bp.route("/contributions/<public_id>/history")
+@login_required
+def contribution_history(public_id: str):
+    contribution = get_or_404(Contribution, public_id, current_user, Action.VIEW_CONTRIBUTION)
+    revisions = services.contribution_history(current_user, contribution)
+    return render_template("cases/contributions/history.html", contribution=contribution,
+                           learner=contribution.learner, revisions=revisions)

@@ -1,0 +1,266 @@
+"""Demo cases at Oakfield: about two dozen fictional learners at every stage of the graduated approach.
+
+Every name, date and story here is invented. Built only through the services a user would use,
+so the demo shows each capability working: teams, invitations, plans in cycles, contributions with
+history, meetings with actions and signed-off versions, and safeguarding concerns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from app.agencies.models import Role, User
+from app.cases.models import (
+    AreaOfNeed,
+    Attendance,
+    ContributionKind,
+    CycleStage,
+    Learner,
+    MeetingKind,
+    SupportPlan,
+    Visibility,
+)
+from app.cases.services import find_by_upn, register_learner
+from app.extensions import db
+from app.types import utcnow
+
+C, K, S, P = (AreaOfNeed.COMMUNICATION_INTERACTION, AreaOfNeed.COGNITION_LEARNING, AreaOfNeed.SEMH,
+              AreaOfNeed.SENSORY_PHYSICAL)
+
+
+@dataclass(frozen=True)
+class CaseStory:
+    name: str
+    preferred_name: str | None
+    date_of_birth: date
+    year_group: int
+    upn: str
+    areas: tuple[AreaOfNeed, ...]
+    notes: str
+    stage: CycleStage
+    closed_cycles: int
+    slt: bool = False
+    ep: bool = False
+
+
+# The first three are the learners the demo has always had; the rest join them.
+STORIES = (
+    CaseStory("Maya Carter", None, date(2018, 5, 14), 3, "H801200001015", (C,), "", CycleStage.DO, 1, slt=True, ep=True),
+    CaseStory("Leo Nowak", "Leo", date(2016, 11, 2), 5, "H801200002020", (K, P), "", CycleStage.REVIEW, 1, ep=True),
+    CaseStory("Aisha Rahman", "Ash", date(2019, 9, 23), 2, "H801200003025", (S,), "", CycleStage.PLAN, 0),
+    CaseStory("Oliver Bennett", "Ollie", date(2017, 2, 8), 4, "H801200004030", (C,),
+              "<p>Oliver has a diagnosis of developmental language disorder and uses a word mat in every lesson.</p>",
+              CycleStage.DO, 2, slt=True),
+    CaseStory("Sofia Marques", None, date(2016, 7, 19), 5, "H801200005035", (K,),
+              "<p>Sofia finds number facts hard to recall; she enjoys practical maths with resources.</p>",
+              CycleStage.REVIEW, 1),
+    CaseStory("Ethan Clarke", None, date(2018, 12, 1), 2, "H801200006040", (S, C),
+              "<p>Ethan is settling after a move from another school and likes a job to do at the start of the day.</p>",
+              CycleStage.ASSESS, 0, slt=True),
+    CaseStory("Zara Ahmed", None, date(2015, 4, 27), 6, "H801200007045", (P,),
+              "<p>Zara has a hearing impairment and wears hearing aids; a radio aid is used in class.</p>",
+              CycleStage.DO, 1),
+    CaseStory("Noah Williams", None, date(2017, 9, 3), 3, "H801200008050", (K, S),
+              "<p>Noah works hard in reading interventions and responds well to praise for effort.</p>",
+              CycleStage.PLAN, 1, ep=True),
+    CaseStory("Amelia Jones", "Millie", date(2019, 1, 16), 2, "H801200009055", (C,),
+              "<p>Millie is a selective talker at school and talks freely at home.</p>",
+              CycleStage.DO, 0, slt=True),
+    CaseStory("Harry Thompson", None, date(2016, 3, 30), 5, "H801200010060", (S,),
+              "<p>Harry can find unstructured times difficult; a lunchtime club helps.</p>",
+              CycleStage.REVIEW, 2),
+    CaseStory("Isla Robertson", None, date(2018, 6, 22), 3, "H801200011065", (P, K),
+              "<p>Isla has dyspraxia; she uses a sloped board and pencil grip for writing.</p>",
+              CycleStage.DO, 1),
+    CaseStory("Mohammed Hussain", "Mo", date(2015, 10, 11), 6, "H801200012070", (K,),
+              "<p>Mo is preparing for transition to secondary school and likes to know what is coming.</p>",
+              CycleStage.PLAN, 2, ep=True),
+    CaseStory("Grace O'Connor", None, date(2017, 8, 5), 4, "H801200013075", (C, S),
+              "<p>Grace is autistic; visual supports and advance warning of changes help her.</p>",
+              CycleStage.DO, 1, slt=True),
+    CaseStory("Jacob Evans", None, date(2019, 3, 9), 1, "H801200014080", (C,),
+              "<p>Jacob's speech is hard for unfamiliar adults to understand.</p>",
+              CycleStage.ASSESS, 0),
+    CaseStory("Lily Patel", None, date(2016, 12, 14), 5, "H801200015085", (K,),
+              "<p>Lily has dyslexia and uses a reading pen and coloured overlay.</p>",
+              CycleStage.REVIEW, 1),
+    CaseStory("Samuel Adeyemi", "Sam", date(2018, 1, 25), 3, "H801200016090", (S,),
+              "<p>Sam can become overwhelmed in busy spaces; a quiet start to the day helps.</p>",
+              CycleStage.DO, 0),
+    CaseStory("Freya Morgan", None, date(2017, 5, 2), 4, "H801200017095", (P,),
+              "<p>Freya has a visual impairment; enlarged resources and good lighting are in place.</p>",
+              CycleStage.PLAN, 1),
+    CaseStory("Daniel Kowalski", "Dan", date(2015, 11, 20), 6, "H801200018100", (K, S),
+              "<p>Dan enjoys science and is working on organising his homework.</p>",
+              CycleStage.DO, 2),
+    CaseStory("Chloe Henderson", None, date(2019, 7, 7), 1, "H801200019105", (C,),
+              "<p>Chloe is learning to use a simple picture exchange system at snack time.</p>",
+              CycleStage.ASSESS, 0),
+    CaseStory("Reuben Shaw", None, date(2016, 9, 28), 5, "H801200020110", (S,),
+              "<p>Reuben has a trusted adult he checks in with each morning.</p>",
+              CycleStage.DO, 1),
+    CaseStory("Hana Suzuki", None, date(2018, 10, 13), 3, "H801200021115", (K,),
+              "<p>Hana is new to English and making rapid progress; needs are being assessed carefully.</p>",
+              CycleStage.ASSESS, 0),
+    CaseStory("Theo Walsh", None, date(2017, 12, 4), 4, "H801200022120", (P, C),
+              "<p>Theo has cerebral palsy and uses a walking frame; physiotherapy advice is followed in PE.</p>",
+              CycleStage.REVIEW, 1),
+    CaseStory("Evie Grant", None, date(2016, 4, 18), 5, "H801200023125", (S, K),
+              "<p>Evie is working with the learning mentor on managing worries about tests.</p>",
+              CycleStage.DO, 1),
+    CaseStory("Arjun Mehta", None, date(2015, 2, 21), 6, "H801200024130", (C,),
+              "<p>Arjun has a stammer; the class knows to give him time to finish.</p>",
+              CycleStage.PLAN, 1),
+)
+
+# Invented words from each role, chosen by the learner's first area of need.
+CLASSROOM_VIEWS = {
+    C: "<p>{first} joins in well in small groups but rarely answers in whole-class discussion. "
+       "Visual prompts on the table help {first} start tasks independently.</p>"
+       "<ul><li>Follows two-part instructions when they are shown as well as said</li>"
+       "<li>Needs extra thinking time before answering</li></ul>",
+    K: "<p>{first} is keen and tries hard; working memory makes copying from the board slow. "
+       "Chunked tasks with a checklist are working well.</p>"
+       "<ul><li>Reading age about eighteen months below chronological age</li>"
+       "<li>Good oral answers, written work much shorter</li></ul>",
+    S: "<p>{first} settles best with a predictable routine and a warm greeting at the door. "
+       "Afternoons after lunch are the hardest time; a movement break helps.</p>",
+    P: "<p>{first} manages the classroom well with the adaptations in place. "
+       "Seating near the front and enlarged resources make a clear difference.</p>",
+}
+INTERVENTIONS = {
+    C: ("Language group, weeks 1-6", "<p>Six sessions of small-group vocabulary work (Word Aware). "
+        "{first} learnt 14 of 18 target words and now uses 'before' and 'after' correctly.</p>"),
+    K: ("Precision teaching, first half term", "<p>Daily ten-minute precision teaching of high-frequency words. "
+        "{first} moved from 12 to 31 words read automatically.</p>"),
+    S: ("Emotion coaching check-ins", "<p>Morning check-ins using a 1-5 feelings scale. "
+        "{first} used the calm corner independently three times this fortnight.</p>"),
+    P: ("Fine motor programme", "<p>Twice-weekly fine motor circuit (threading, pegboards, tweezers). "
+        "{first} now forms most letters correctly on a sloped board.</p>"),
+}
+LEARNER_VOICE = ("What {first} told us", "<p>“I like it when I know what is happening next. "
+                 "I don't like it when it is noisy. My favourite thing is {likes}.”</p>")
+LIKES = ("drawing", "football", "Lego", "reading with Mr Fletcher", "science experiments", "music")
+SLT_ASSESSMENT = ("Speech and language assessment", "<h2>Assessment</h2><p>CELF-5 core language score in the "
+                  "low average range; expressive vocabulary a relative weakness.</p><h2>Advice</h2>"
+                  "<ul><li>Pre-teach topic vocabulary with pictures</li><li>Give one instruction at a time</li>"
+                  "<li>Model correct sentences rather than correcting errors</li></ul>")
+EP_ASSESSMENT = ("Educational psychology consultation", "<h2>What we found</h2><p>Verbal reasoning is a "
+                 "strength; processing speed and working memory are areas of difficulty.</p>"
+                 "<h2>Recommendations</h2><ul><li>Reduce copying; provide printed notes</li>"
+                 "<li>Use a task planner with ticks for each step</li><li>Review in one term</li></ul>")
+FAMILY_VIEW = ("Our view at home", "<p>Maya chats all the time at home and loves telling us about animals. "
+               "She gets tired after school and sometimes upset if she did not understand something. "
+               "We would like her to feel confident to ask for help.</p>")
+
+
+def _first(learner: Learner) -> str:
+    return (learner.preferred_name or learner.name).split()[0]
+
+
+def _account(email: str) -> User:
+    return db.session.scalars(select(User).where(User.email == email)).one()
+
+
+def _register(senco: User, story: CaseStory) -> Learner:
+    learner = find_by_upn(senco, story.upn)
+    if learner is None:
+        learner = register_learner(senco, name=story.name, preferred_name=story.preferred_name,
+                                   date_of_birth=story.date_of_birth, year_group=story.year_group,
+                                   upn=story.upn, notes=story.notes, areas_of_need=list(story.areas))
+    return learner
+
+
+def _has_plan(learner: Learner) -> bool:
+    return db.session.scalar(select(SupportPlan.id).where(SupportPlan.learner_id == learner.id)) is not None
+
+
+def load_demo_cases() -> int:
+    """Build every demo case that is not there yet; returns how many were built. Only flushes."""
+    from app.cases.concerns.demo import record_demo_concern
+    from app.cases.contributions.demo import add_demo_contribution
+    from app.cases.meetings.demo import record_demo_meeting
+    from app.cases.plans.demo import build_demo_plan
+    from app.cases.team.demo import add_demo_team, invite_demo_external
+
+    senco, lsp, teacher, dsl = (_account(f"{role}@oakfield.example") for role in ("senco", "lsp", "teacher", "dsl"))
+    slt, ep, parent = _account("slt@riverside-slt.example"), _account("ep@county-eps.example"), _account("parent@family.example")
+    now, today = utcnow(), date.today()
+    built = 0
+    for n, story in enumerate(STORIES):
+        learner = _register(senco, story)
+        if _has_plan(learner):
+            continue
+        built += 1
+        first = _first(learner)
+        add_demo_team(senco, learner, [lsp, teacher] + ([dsl] if story.areas[0] is S else []))
+        if story.slt:
+            invite_demo_external(senco, learner, slt, now + timedelta(days=180))
+        if story.ep:
+            # The EP's work with Mohammed has finished: that invitation has expired.
+            ends = now - timedelta(days=20) if story.name == "Mohammed Hussain" else now + timedelta(days=120)
+            invite_demo_external(senco, learner, ep, ends)
+        if story.name == "Maya Carter":
+            invite_demo_external(senco, learner, parent, now + timedelta(days=365))
+        build_demo_plan(senco, learner, stage=story.stage, closed_cycles=story.closed_cycles, owner=lsp)
+
+        area = story.areas[0]
+        add_demo_contribution(teacher, learner, ContributionKind.CLASSROOM_VIEW, Visibility.TEAM,
+                              f"Classroom view, {first}", CLASSROOM_VIEWS[area].format(first=first),
+                              edits=[CLASSROOM_VIEWS[area].format(first=first)
+                                     + "<p>Update: the visual timetable is now used every day.</p>"] if n % 3 == 0 else [])
+        title, body = INTERVENTIONS[area]
+        add_demo_contribution(lsp, learner, ContributionKind.INTERVENTION_RECORD, Visibility.TEAM, title,
+                              body.format(first=first))
+        title, body = LEARNER_VOICE
+        add_demo_contribution(lsp, learner, ContributionKind.LEARNER_VOICE, Visibility.TEAM_AND_FAMILY,
+                              title.format(first=first), body.format(first=first, likes=LIKES[n % len(LIKES)]))
+        if story.slt:
+            add_demo_contribution(slt, learner, ContributionKind.SLT_ASSESSMENT, Visibility.TEAM, *SLT_ASSESSMENT)
+        if story.ep and story.name != "Mohammed Hussain":
+            add_demo_contribution(ep, learner, ContributionKind.EP_ASSESSMENT, Visibility.TEAM, *EP_ASSESSMENT)
+        if story.name == "Maya Carter":
+            add_demo_contribution(parent, learner, ContributionKind.FAMILY_VIEW, Visibility.TEAM_AND_FAMILY, *FAMILY_VIEW)
+            add_demo_contribution(teacher, learner, ContributionKind.CLASSROOM_VIEW, Visibility.RESTRICTED,
+                                  "Note for the SENCo", "<p>Maya mentioned a change at home; passing on for context.</p>")
+
+        if story.stage in (CycleStage.DO, CycleStage.REVIEW):
+            record_demo_meeting(
+                lsp, learner, kind=MeetingKind.PLANNING, held_on=today - timedelta(days=40 + n), chair=senco,
+                attendees={senco: Attendance.PRESENT, lsp: Attendance.PRESENT, teacher: Attendance.PRESENT}
+                | ({slt: Attendance.APOLOGIES} if story.slt else {})
+                | ({parent: Attendance.PRESENT} if story.name == "Maya Carter" else {}),
+                others=["Family member (by phone)"] if n % 2 else [],
+                agenda="<ol><li>Views of the learner and family</li><li>Outcomes for this cycle</li>"
+                       "<li>Provision and who delivers it</li></ol>",
+                minutes=f"<p>We heard {first}'s views and agreed what success looks like this term. "
+                        "The class teacher described what is working in class.</p>",
+                decisions="<ul><li>Continue the current intervention three times a week</li>"
+                          "<li>Share the visual timetable with home</li></ul>",
+                actions=[(f"Send home a copy of {first}'s visual timetable", teacher, today + timedelta(days=5 + n % 9)),
+                         ("Book the review meeting", senco, today + timedelta(days=20 + n % 15)),
+                         ("Update the intervention record", lsp, today + timedelta(days=2 + n % 6))],
+                shared_with_family=True, sign_off=True,
+            )
+        if story.stage is CycleStage.REVIEW:
+            record_demo_meeting(
+                lsp, learner, kind=MeetingKind.REVIEW, held_on=today - timedelta(days=2), chair=senco,
+                attendees={senco: Attendance.PRESENT, lsp: Attendance.PRESENT, teacher: Attendance.APOLOGIES},
+                others=[], agenda="<p>Review of this cycle's outcomes.</p>",
+                minutes=f"<p>Draft minutes: {first} has made good progress towards most outcomes.</p>",
+                decisions="<p>To be agreed when the record is signed off.</p>",
+                actions=[("Write up the review summary", senco, today + timedelta(days=3))],
+                shared_with_family=False, sign_off=False,
+            )
+        if story.name == "Harry Thompson":
+            record_demo_concern(teacher, learner, "Harry arrived without a coat on three cold mornings this week "
+                                "and said he had not had breakfast.", dsl=dsl,
+                                action_taken="Spoke with mum, who is between jobs; referred to the school's breakfast "
+                                             "club and the family support worker. Review in two weeks.")
+        if story.name == "Samuel Adeyemi":
+            record_demo_concern(lsp, learner, "Sam said an older child outside school has been taking his lunch "
+                                "money and told him not to tell anyone.")
+        db.session.flush()
+    return built

@@ -1,0 +1,339 @@
+"""Recording, amending and signing off joint-planning meetings, and updating their actions.
+
+Services take the acting user, check the policy, change the data and only flush; views commit.
+People (chair, attendees, action owners) are named by public id and must be on the case today, or
+be the school's SENCo; on an amendment, people already named on the meeting stay choosable.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
+
+from app.agencies.models import Role, User
+from app.cases.conflicts import check_version
+from app.cases.models import (
+    ActionStatus,
+    Attendance,
+    Learner,
+    Meeting,
+    MeetingAction,
+    MeetingAttendee,
+    MeetingKind,
+    MeetingRecord,
+    Outcome,
+    OutcomeReview,
+    PlanCycle,
+    ProgressRating,
+    SupportPlan,
+    TeamMembership,
+)
+from app.extensions import db
+from app.policy import Action, require
+from app.problems import Refusal
+from app.security.sanitize import clean_rich_text
+from app.types import utcnow
+
+
+class MeetingError(Refusal):
+    """A meeting that cannot be recorded or changed as given."""
+
+
+@dataclass
+class ActionDraft:
+    description: str
+    owner: str  # public id of a person on the case
+    due_on: date
+    public_id: str | None = None  # an existing action of this meeting, when amending
+
+
+@dataclass
+class MeetingDetails:
+    """Everything a meeting form says, with people and outcomes named by public id."""
+
+    kind: MeetingKind
+    held_on: date
+    starts_at: time
+    duration_minutes: int
+    chair: str
+    agenda: str
+    minutes: str = ""
+    decisions: str = ""
+    other_attendees: list[str] = field(default_factory=list)
+    attendance: dict[str, Attendance] = field(default_factory=dict)
+    outcome_reviews: dict[str, tuple[ProgressRating, str]] = field(default_factory=dict)
+    actions: list[ActionDraft] = field(default_factory=list)
+    shared_with_family: bool = False
+
+
+# --- who and what a meeting can name -------------------------------------------------------
+
+
+def eligible_people(learner: Learner, meeting: Meeting | None = None) -> list[User]:
+    """People who can be chair, attendee or action owner: live team members and the school's SENCo."""
+    on_team = select(TeamMembership.user_id).where(
+        TeamMembership.learner_id == learner.id, _live_membership_clause_any()
+    )
+    senco = select(User.id).where(User.agency_id == learner.school_id, User.role == Role.SENCO,
+                                  User.active.is_(True), User.restricted.is_(False))
+    people = {user.id: user for user in db.session.scalars(
+        select(User).where(User.id.in_(on_team.union(senco)), User.active.is_(True))
+    )}
+    if meeting is not None:
+        named = [meeting.chair] + [row.user for row in meeting.attendees] + [action.owner for action in meeting.actions]
+        people.update({user.id: user for user in named})
+    return sorted(people.values(), key=lambda user: (user.display_name.casefold(), user.id))
+
+
+def _live_membership_clause_any():
+    """A live membership of anyone (the policy's clause, minus the user)."""
+    now = utcnow()
+    return (TeamMembership.ended_at.is_(None)) & (TeamMembership.starts_at <= now) & (
+        TeamMembership.ends_at.is_(None) | (TeamMembership.ends_at > now)
+    )
+
+
+def chair_choices(people: list[User]) -> list[User]:
+    """A parent attends and may own an action, but a professional chairs and signs off."""
+    return [person for person in people if person.role is not Role.PARENT]
+
+
+def open_cycle(learner: Learner) -> PlanCycle | None:
+    """The learner's current open cycle, if the plan has one."""
+    return db.session.scalars(
+        select(PlanCycle).join(SupportPlan, SupportPlan.id == PlanCycle.plan_id)
+        .where(SupportPlan.learner_id == learner.id, PlanCycle.closed_at.is_(None))
+        .order_by(PlanCycle.number.desc()).limit(1)
+    ).first()
+
+
+def reviewable_outcomes(learner: Learner, meeting: Meeting | None = None) -> list[Outcome]:
+    """Outcomes a meeting can review: those of its own cycle, or of the open cycle for a new meeting."""
+    cycle_id = meeting.cycle_id if meeting is not None else getattr(open_cycle(learner), "id", None)
+    if cycle_id is None:
+        return []
+    return list(db.session.scalars(select(Outcome).where(Outcome.cycle_id == cycle_id).order_by(Outcome.id)))
+
+
+# --- recording and amending ----------------------------------------------------------------
+
+
+def record_meeting(actor: User, learner: Learner, details: MeetingDetails) -> Meeting:
+    """A new draft meeting record for `learner`, written by `actor`."""
+    require(actor, Action.RECORD_MEETING, learner)
+    cycle = open_cycle(learner)
+    meeting = Meeting(learner=learner, cycle_id=cycle.id if cycle else None, recorded_by_id=actor.id, record_number=1)
+    _apply(meeting, details, eligible_people(learner), reviewable_outcomes(learner))
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def amend_meeting(actor: User, meeting: Meeting, details: MeetingDetails, *, version) -> Meeting:
+    """Change a meeting. Once signed off, a change is an amendment: a new, unsigned version.
+
+    :raise EditConflict: when someone saved the meeting after `version` was loaded.
+    """
+    require(actor, Action.EDIT_MEETING, meeting)
+    check_version(meeting, version)
+    _apply(meeting, details, eligible_people(meeting.learner, meeting), reviewable_outcomes(meeting.learner, meeting))
+    if meeting.signed_off_at is not None:
+        meeting.record_number += 1
+        meeting.signed_off_at = None
+    # Attendees and actions live in rows of their own: bump the meeting's version in any case.
+    flag_modified(meeting, "duration_minutes")
+    db.session.flush()
+    return meeting
+
+
+def _apply(meeting: Meeting, details: MeetingDetails, people: list[User], outcomes: list[Outcome]) -> None:
+    by_public_id = {person.public_id: person for person in people}
+
+    def person(public_id: str, field_name: str, message: str) -> User:
+        found = by_public_id.get(public_id or "")
+        if found is None:
+            raise MeetingError(message, field_name)
+        return found
+
+    if not isinstance(details.kind, MeetingKind):
+        raise MeetingError("Choose the kind of meeting", "kind")
+    if not 1 <= int(details.duration_minutes) <= 480:
+        raise MeetingError("Length must be between 1 and 480 minutes", "duration_minutes")
+    agenda = clean_rich_text(details.agenda).strip()
+    if not agenda:
+        raise MeetingError("Enter the agenda", "agenda")
+    chair = person(details.chair, "chair", "Choose a chair from the people on this case")
+    if chair.role is Role.PARENT:
+        raise MeetingError("Choose a chair from the professionals on this case", "chair")
+    attendance = {}
+    for public_id, status in details.attendance.items():
+        attendance[person(public_id, "attendance", "Attendees must be people on this case").id] = Attendance(status)
+
+    meeting.kind = details.kind
+    meeting.held_on = details.held_on
+    meeting.starts_at = details.starts_at
+    meeting.duration_minutes = int(details.duration_minutes)
+    meeting.chair = chair
+    meeting.shared_with_family = bool(details.shared_with_family)
+    meeting.agenda = agenda
+    meeting.minutes = clean_rich_text(details.minutes).strip() or None
+    meeting.decisions = clean_rich_text(details.decisions).strip() or None
+    others = [line.strip() for line in details.other_attendees if line and line.strip()]
+    meeting.other_attendees = "\n".join(others) or None
+
+    _apply_attendance(meeting, attendance)
+    _apply_outcome_reviews(meeting, details.outcome_reviews, outcomes)
+    _apply_actions(meeting, details.actions, person)
+
+
+def _apply_attendance(meeting: Meeting, attendance: dict[int, Attendance]) -> None:
+    existing = {row.user_id: row for row in meeting.attendees}
+    for user_id, row in existing.items():
+        if user_id not in attendance:
+            meeting.attendees.remove(row)
+            db.session.delete(row)
+    for user_id, status in attendance.items():
+        if user_id in existing:
+            existing[user_id].attendance = status
+        else:
+            meeting.attendees.append(MeetingAttendee(user_id=user_id, attendance=status))
+
+
+def _apply_outcome_reviews(meeting: Meeting, reviews: dict, outcomes: list[Outcome]) -> None:
+    by_public_id = {outcome.public_id: outcome for outcome in outcomes}
+    wanted = {}
+    for public_id, (rating, comment) in reviews.items():
+        outcome = by_public_id.get(public_id)
+        if outcome is None:
+            raise MeetingError("Outcomes reviewed must be outcomes of this learner's plan", "outcome_reviews")
+        wanted[outcome.id] = (ProgressRating(rating), (comment or "").strip() or None)
+    existing = {row.outcome_id: row for row in meeting.outcome_reviews}
+    for outcome_id, row in existing.items():
+        if outcome_id not in wanted:
+            meeting.outcome_reviews.remove(row)
+            db.session.delete(row)
+    for outcome_id, (rating, comment) in wanted.items():
+        row = existing.get(outcome_id)
+        if row is None:
+            row = OutcomeReview(outcome_id=outcome_id, rating=rating)
+            meeting.outcome_reviews.append(row)
+        row.rating = rating
+        row.comment = comment
+
+
+def _apply_actions(meeting: Meeting, drafts: list[ActionDraft], person) -> None:
+    existing = {action.public_id: action for action in meeting.actions}
+    kept = set()
+    for number, draft in enumerate(drafts, start=1):
+        description = (draft.description or "").strip()
+        if not description or draft.due_on is None:
+            raise MeetingError(f"Action {number}: enter what needs to be done, who will do it and by when", "actions")
+        owner = person(draft.owner, "actions", f"Action {number}: choose an owner from the people on this case")
+        action = existing.get(draft.public_id or "")
+        if action is None:
+            action = MeetingAction(status=ActionStatus.OPEN)
+            meeting.actions.append(action)
+        else:
+            kept.add(action.public_id)
+        action.description = description
+        action.owner = owner
+        action.due_on = draft.due_on
+    for public_id, action in existing.items():
+        if public_id not in kept:
+            meeting.actions.remove(action)
+            db.session.delete(action)
+
+
+# --- signing off and the frozen record -----------------------------------------------------
+
+
+def sign_off_meeting(actor: User, meeting: Meeting, *, version) -> MeetingRecord:
+    """The chair signs off the current version: it is frozen as a MeetingRecord, readable for ever.
+
+    :raise EditConflict: when the meeting changed after the chair loaded the version they read.
+    """
+    require(actor, Action.SIGN_OFF_MEETING, meeting)
+    check_version(meeting, version)
+    now = utcnow()
+    # Freeze first: reading the meeting may autoflush, and a record must never be flushed half-made.
+    snapshot = json.dumps(snapshot_of(meeting, signed_off_at=now, signed_off_by=actor), ensure_ascii=False,
+                          sort_keys=True)
+    record = MeetingRecord(meeting_id=meeting.id, number=meeting.record_number, signed_off_at=now,
+                           signed_off_by_id=actor.id)
+    record.snapshot = snapshot
+    meeting.records.append(record)
+    meeting.signed_off_at = now
+    db.session.flush()
+    return record
+
+
+def _long_date(value: date) -> str:
+    return f"{value.strftime('%A')} {value.day} {value.strftime('%B %Y')}"
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    parts = ([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []) + (
+        [f"{rest} minute{'s' if rest != 1 else ''}"] if rest else [])
+    return " ".join(parts)
+
+
+def snapshot_of(meeting: Meeting, *, signed_off_at=None, signed_off_by: User | None = None) -> dict:
+    """Everything the record page shows, as display strings, so a frozen record never re-renders differently."""
+    return {
+        "number": meeting.record_number,
+        "learner": meeting.learner.known_as,
+        "kind": meeting.kind.label,
+        "held_on": _long_date(meeting.held_on),
+        "starts_at": meeting.starts_at.strftime("%H:%M"),
+        "duration": _duration(meeting.duration_minutes),
+        "chair": meeting.chair.display_name,
+        "attendees": [
+            {"name": row.user.display_name, "role": row.user.role.label, "attendance": row.attendance.label}
+            for row in meeting.attendees
+        ],
+        "others": (meeting.other_attendees or "").splitlines(),
+        "agenda": clean_rich_text(meeting.agenda),
+        "minutes": clean_rich_text(meeting.minutes),
+        "decisions": clean_rich_text(meeting.decisions),
+        "outcomes": [
+            {"description": row.outcome.description, "measure": row.outcome.measure,
+             "rating": row.rating.label, "comment": row.comment or ""}
+            for row in meeting.outcome_reviews
+        ],
+        "actions": [
+            {"description": action.description, "owner": action.owner.display_name, "due_on": _long_date(action.due_on)}
+            for action in meeting.actions
+        ],
+        "shared_with_family": meeting.shared_with_family,
+        "signed_off_at": (signed_off_at.strftime("%-d %B %Y at %H:%M UTC") if signed_off_at else None),
+        "signed_off_by": signed_off_by.display_name if signed_off_by else None,
+    }
+
+
+def load_snapshot(record: MeetingRecord) -> dict:
+    return json.loads(record.snapshot)
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+def update_action(actor: User, action: MeetingAction, *, status, version) -> MeetingAction:
+    """Mark an action open, done or cancelled.
+
+    :raise EditConflict: when someone changed the action after `version` was loaded.
+    """
+    require(actor, Action.UPDATE_ACTION, action)
+    check_version(action, version)
+    try:
+        status = ActionStatus(status)
+    except ValueError:
+        raise MeetingError("Choose open, done or cancelled", "status") from None
+    if status is not action.status:
+        action.status = status
+        action.completed_at = utcnow() if status is ActionStatus.DONE else None
+    db.session.flush()
+    return action

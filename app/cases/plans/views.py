@@ -1,0 +1,375 @@
+"""Support plan pages: the plan, any cycle read-only, and the SENCo's edits with conflict pages."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
+
+from app.cases import bp
+from app.cases.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.cases.models import Contribution, Learner, Outcome, PlanCycle, ProgressRating, Provision
+from app.cases.plans import services
+from app.cases.plans.forms import (
+    CycleForm,
+    OutcomeForm,
+    ProvisionForm,
+    StageForm,
+    close_cycle_form,
+    rating_field_name,
+)
+from app.cases.plans.services import CYCLE_DATE_FIELDS, CYCLE_TEXT_FIELDS, PlanError
+from app.extensions import db
+from app.policy import Action, get_or_404, visible_contributions
+from app.problems import show_on_form
+
+
+def _fmt(value) -> str:
+    return value.strftime("%-d %B %Y") if value else ""
+
+
+def _cycle_url(cycle: PlanCycle) -> str:
+    return url_for("cases.cycle_detail", public_id=cycle.public_id)
+
+
+def _plan_url(cycle: PlanCycle) -> str:
+    return url_for("cases.plan", public_id=cycle.learner.public_id)
+
+
+def _refused_closed(cycle: PlanCycle):
+    """GET on an edit page of a closed cycle: back to its read-only page."""
+    return redirect(_cycle_url(cycle))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@bp.route("/learners/<public_id>/plan")
+@login_required
+def plan(public_id: str):
+    learner = get_or_404(Learner, public_id, current_user, Action.VIEW_CASE)
+    support_plan = services.plan_of(learner)
+    cycle = services.current_cycle(support_plan)
+    earlier = [c for c in reversed(support_plan.cycles) if c is not cycle] if support_plan else []
+    # One joined query for every contribution the user may read: no query per row.
+    contributions = db.session.scalars(
+        visible_contributions(current_user, learner).options(joinedload(Contribution.author))
+    ).unique().all()
+    return render_template(
+        "cases/plans/plan.html", learner=learner, plan=support_plan, cycle=cycle, earlier=earlier,
+        contributions=contributions, services=services,
+    )
+
+
+@bp.route("/learners/<public_id>/plan", methods=["POST"], endpoint="plan_start")
+@login_required
+def plan_start(public_id: str):
+    learner = get_or_404(Learner, public_id, current_user, Action.EDIT_PLAN)
+    try:
+        services.start_plan(current_user, learner)
+    except PlanError as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+    else:
+        db.session.commit()
+        flash("Support plan started: cycle 1 is at the assess stage.", "success")
+    return redirect(url_for("cases.plan", public_id=learner.public_id))
+
+
+@bp.route("/cycles/<public_id>")
+@login_required
+def cycle_detail(public_id: str):
+    cycle = get_or_404(PlanCycle, public_id, current_user, Action.VIEW_CASE)
+    return render_template(
+        "cases/plans/cycle_detail.html", learner=cycle.learner, cycle=cycle,
+        closed_by=services.closed_by_name(cycle), services=services,
+    )
+
+
+# --- the cycle ---------------------------------------------------------------------------------
+
+
+def _cycle_values(form: CycleForm) -> dict:
+    return {name: getattr(form, name).data for name in (*CYCLE_DATE_FIELDS, *CYCLE_TEXT_FIELDS)}
+
+
+@bp.route("/cycles/<public_id>/edit", methods=["GET", "POST"])
+@login_required
+def cycle_edit(public_id: str):
+    cycle = get_or_404(PlanCycle, public_id, current_user, Action.EDIT_PLAN)
+    if request.method == "GET" and cycle.is_closed:
+        return _refused_closed(cycle)
+    form = CycleForm(obj=cycle) if request.method == "GET" else CycleForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_cycle(current_user, cycle, version=form.version.data, **_cycle_values(form))
+            commit_or_conflict()
+        except EditConflict:
+            db.session.rollback()
+            cycle = db.session.get(PlanCycle, cycle.id)
+            form.version.data = cycle.version
+            fields = [
+                ConflictField(label, theirs=getattr(cycle, name), yours=getattr(form, name).data, rich=True)
+                for name, label in CYCLE_TEXT_FIELDS.items()
+            ] + [
+                ConflictField(label, theirs=_fmt(getattr(cycle, name)), yours=_fmt(getattr(form, name).data))
+                for name, label in CYCLE_DATE_FIELDS.items()
+            ]
+            return conflict_page(
+                title=f"Cycle {cycle.number}", record=cycle, fields=fields, form=form,
+                action_url=url_for("cases.cycle_edit", public_id=cycle.public_id), back_url=_cycle_url(cycle),
+            )
+        except PlanError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal)
+            status = 400
+        else:
+            flash(f"Cycle {cycle.number} saved.", "success")
+            return redirect(_plan_url(cycle))
+    elif form.errors:
+        status = 400
+    if request.method == "GET":
+        form.version.data = cycle.version
+    return render_template("cases/plans/cycle_edit.html", form=form, cycle=cycle, learner=cycle.learner), status
+
+
+@bp.route("/cycles/<public_id>/stage", methods=["POST"])
+@login_required
+def cycle_advance(public_id: str):
+    cycle = get_or_404(PlanCycle, public_id, current_user, Action.EDIT_PLAN)
+    form = StageForm()
+    target = _cycle_url(cycle) if cycle.is_closed else _plan_url(cycle)
+    try:
+        services.advance_stage(current_user, cycle, version=form.version.data)
+        commit_or_conflict()
+    except EditConflict:
+        db.session.rollback()
+        flash("Someone else changed this cycle while you were looking at it. Check its stage and try again.", "error")
+        return redirect(target)
+    except PlanError as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return redirect(target)
+    flash(f"Cycle {cycle.number} moved to the {cycle.stage.label.lower()} stage.", "success")
+    return redirect(target)
+
+
+@bp.route("/cycles/<public_id>/close", methods=["GET", "POST"])
+@login_required
+def cycle_close(public_id: str):
+    cycle = get_or_404(PlanCycle, public_id, current_user, Action.EDIT_PLAN)
+    if request.method == "GET" and cycle.is_closed:
+        return _refused_closed(cycle)
+    form = close_cycle_form(cycle)
+    status = 200
+    if form.validate_on_submit():
+        ratings = {o.public_id: form[rating_field_name(o)].data for o in cycle.outcomes if rating_field_name(o) in form}
+        try:
+            following = services.close_cycle(current_user, cycle, version=form.version.data,
+                                             review_summary=form.review_summary.data, ratings=ratings)
+            commit_or_conflict()
+        except EditConflict:
+            db.session.rollback()
+            cycle = db.session.get(PlanCycle, cycle.id)
+            form.version.data = cycle.version
+            fields = [ConflictField("Summary of the review", theirs=cycle.review_summary,
+                                    yours=form.review_summary.data, rich=True)]
+            fields += [ConflictField(f"Progress: {o.description}", theirs=o.progress.label,
+                                     yours=_rating_label(form[rating_field_name(o)].data)) for o in cycle.outcomes]
+            return conflict_page(
+                title=f"Cycle {cycle.number}", record=cycle, fields=fields, form=form,
+                action_url=url_for("cases.cycle_close", public_id=cycle.public_id), back_url=_cycle_url(cycle),
+            )
+        except PlanError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal)
+            status = 400
+        else:
+            flash(f"Cycle {cycle.number} closed. Cycle {following.number} is open at the assess stage.", "success")
+            return redirect(url_for("cases.plan", public_id=following.learner.public_id))
+    elif form.errors:
+        status = 400
+    if request.method == "GET":
+        form.version.data = cycle.version
+    return render_template("cases/plans/cycle_close.html", form=form, cycle=cycle, learner=cycle.learner,
+                           rating_field_name=rating_field_name), status
+
+
+def _rating_label(value) -> str:
+    try:
+        return ProgressRating(value).label
+    except ValueError:
+        return ""
+
+
+# --- outcomes ----------------------------------------------------------------------------------
+
+
+def _outcome_values(form: OutcomeForm) -> dict:
+    return {"description": form.description.data, "measure": form.measure.data, "target_on": form.target_on.data,
+            "owner_public_id": form.owner.data, "progress": form.progress.data}
+
+
+def _owner_choices(learner, keep=None):
+    return [("", "Choose a person")] + [
+        (person.public_id, f"{person.display_name} ({person.role.label})")
+        for person in services.owner_choices(learner, keep)
+    ]
+
+
+@bp.route("/cycles/<public_id>/outcomes/new", methods=["GET", "POST"])
+@login_required
+def outcome_new(public_id: str):
+    cycle = get_or_404(PlanCycle, public_id, current_user, Action.EDIT_PLAN)
+    if request.method == "GET" and cycle.is_closed:
+        return _refused_closed(cycle)
+    form = OutcomeForm()
+    form.owner.choices = _owner_choices(cycle.learner)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.add_outcome(current_user, cycle, **_outcome_values(form))
+        except PlanError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal, {"owner_public_id": "owner"})
+            status = 400
+        else:
+            db.session.commit()
+            flash("Outcome added.", "success")
+            return redirect(_plan_url(cycle))
+    elif form.errors:
+        status = 400
+    return render_template("cases/plans/outcome_form.html", form=form, cycle=cycle, outcome=None,
+                           learner=cycle.learner), status
+
+
+@bp.route("/outcomes/<public_id>/edit", methods=["GET", "POST"])
+@login_required
+def outcome_edit(public_id: str):
+    outcome = get_or_404(Outcome, public_id, current_user, Action.EDIT_PLAN)
+    cycle = outcome.cycle
+    if request.method == "GET" and cycle.is_closed:
+        return _refused_closed(cycle)
+    if request.method == "GET":
+        form = OutcomeForm(data={
+            "description": outcome.description, "measure": outcome.measure, "target_on": outcome.target_on,
+            "owner": outcome.owner.public_id if outcome.owner else "", "progress": outcome.progress.value,
+            "version": outcome.version,
+        })
+    else:
+        form = OutcomeForm()
+    form.owner.choices = _owner_choices(cycle.learner, outcome.owner)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_outcome(current_user, outcome, version=form.version.data, **_outcome_values(form))
+            commit_or_conflict()
+        except EditConflict:
+            db.session.rollback()
+            outcome = db.session.get(Outcome, outcome.id)
+            form.version.data = outcome.version
+            owner_name = outcome.owner.display_name if outcome.owner else ""
+            chosen = dict(form.owner.choices).get(form.owner.data, "")
+            fields = [
+                ConflictField("What the learner will achieve", theirs=outcome.description, yours=form.description.data),
+                ConflictField("How it will be measured", theirs=outcome.measure, yours=form.measure.data),
+                ConflictField("Achieved by", theirs=_fmt(outcome.target_on), yours=_fmt(form.target_on.data)),
+                ConflictField("Who owns it", theirs=owner_name, yours=chosen),
+                ConflictField("Progress", theirs=outcome.progress.label, yours=_rating_label(form.progress.data)),
+            ]
+            return conflict_page(
+                title="This outcome", record=outcome, fields=fields, form=form,
+                action_url=url_for("cases.outcome_edit", public_id=outcome.public_id), back_url=_plan_url(cycle),
+            )
+        except PlanError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal, {"owner_public_id": "owner"})
+            status = 400
+        else:
+            flash("Outcome saved.", "success")
+            return redirect(_plan_url(cycle))
+    elif form.errors:
+        status = 400
+    return render_template("cases/plans/outcome_form.html", form=form, cycle=cycle, outcome=outcome,
+                           learner=cycle.learner), status
+
+
+# --- provision ---------------------------------------------------------------------------------
+
+
+def _provision_values(form: ProvisionForm) -> dict:
+    return {"description": form.description.data, "delivered_by": form.delivered_by.data,
+            "frequency": form.frequency.data, "starts_on": form.starts_on.data, "ends_on": form.ends_on.data}
+
+
+@bp.route("/cycles/<public_id>/provision/new", methods=["GET", "POST"])
+@login_required
+def provision_new(public_id: str):
+    cycle = get_or_404(PlanCycle, public_id, current_user, Action.EDIT_PLAN)
+    if request.method == "GET" and cycle.is_closed:
+        return _refused_closed(cycle)
+    form = ProvisionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.add_provision(current_user, cycle, **_provision_values(form))
+        except PlanError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal)
+            status = 400
+        else:
+            db.session.commit()
+            flash("Provision added.", "success")
+            return redirect(_plan_url(cycle))
+    elif form.errors:
+        status = 400
+    return render_template("cases/plans/provision_form.html", form=form, cycle=cycle, provision=None,
+                           learner=cycle.learner), status
+
+
+@bp.route("/provision/<public_id>/edit", methods=["GET", "POST"])
+@login_required
+def provision_edit(public_id: str):
+    provision = get_or_404(Provision, public_id, current_user, Action.EDIT_PLAN)
+    cycle = provision.cycle
+    if request.method == "GET" and cycle.is_closed:
+        return _refused_closed(cycle)
+    if request.method == "GET":
+        form = ProvisionForm(data={
+            "description": provision.description, "delivered_by": provision.delivered_by,
+            "frequency": provision.frequency, "starts_on": provision.starts_on, "ends_on": provision.ends_on,
+            "version": provision.version,
+        })
+    else:
+        form = ProvisionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_provision(current_user, provision, version=form.version.data, **_provision_values(form))
+            commit_or_conflict()
+        except EditConflict:
+            db.session.rollback()
+            provision = db.session.get(Provision, provision.id)
+            form.version.data = provision.version
+            fields = [
+                ConflictField("What will be provided", theirs=provision.description, yours=form.description.data),
+                ConflictField("Delivered by", theirs=provision.delivered_by, yours=form.delivered_by.data),
+                ConflictField("How often", theirs=provision.frequency, yours=form.frequency.data),
+                ConflictField("Starts on", theirs=_fmt(provision.starts_on), yours=_fmt(form.starts_on.data)),
+                ConflictField("Ends on", theirs=_fmt(provision.ends_on), yours=_fmt(form.ends_on.data)),
+            ]
+            return conflict_page(
+                title="This provision", record=provision, fields=fields, form=form,
+                action_url=url_for("cases.provision_edit", public_id=provision.public_id), back_url=_plan_url(cycle),
+            )
+        except PlanError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal)
+            status = 400
+        else:
+            flash("Provision saved.", "success")
+            return redirect(_plan_url(cycle))
+    elif form.errors:
+        status = 400
+    return render_template("cases/plans/provision_form.html", form=form, cycle=cycle, provision=provision,
+                           learner=cycle.learner), status

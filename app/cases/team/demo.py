@@ -1,0 +1,62 @@
+"""Demo team members and invitations, for `flask demo load`: built with the team's own services."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.agencies.models import User
+from app.cases.models import Invitation, Learner, TeamMembership
+from app.cases.team.services import INVITATION_LIFETIME, add_staff_member, hash_token, refresh_access
+from app.extensions import db
+from app.policy import Action, forget_memberships, require
+from app.types import utcnow
+
+
+def _has_membership(learner: Learner, user: User) -> bool:
+    return db.session.scalars(
+        select(TeamMembership.id).where(TeamMembership.learner_id == learner.id, TeamMembership.user_id == user.id)
+    ).first() is not None
+
+
+def add_demo_team(senco: User, learner: Learner, staff: list[User]) -> None:
+    """Put school staff (LSP, teacher, DSL...) on `learner`'s team through the SENCo; skips who is already on it."""
+    for member in staff:
+        if not _has_membership(learner, member):
+            add_staff_member(senco, learner, staff_public_id=member.public_id)
+
+
+def invite_demo_external(senco: User, learner: Learner, user: User, ends_at: datetime) -> None:
+    """An accepted invitation and its membership for an existing demo SLT, EP or parent.
+
+    No link is made (its token is thrown away): the demo account is put on the case as if it had
+    accepted. An `ends_at` in the past gives a membership that has already ended, as an expired
+    invitation leaves behind. Skips a learner the account is already on.
+    """
+    require(senco, Action.MANAGE_TEAM, learner)
+    if _has_membership(learner, user):
+        return
+    now = utcnow()
+    starts_at = min(now - timedelta(days=14), ends_at - timedelta(days=120))
+    db.session.add(Invitation(
+        learner_id=learner.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=user.role,
+        agency_id=user.agency_id,
+        access_ends_at=ends_at,
+        token_hash=hash_token(secrets.token_urlsafe(32)),
+        expires_at=starts_at + INVITATION_LIFETIME,
+        invited_by_id=senco.id,
+        created_at=starts_at - timedelta(days=2),
+        accepted_at=starts_at,
+        accepted_by_id=user.id,
+    ))
+    db.session.add(TeamMembership(
+        learner_id=learner.id, user_id=user.id, role=user.role, starts_at=starts_at, ends_at=ends_at,
+        added_by_id=senco.id, created_at=starts_at,
+    ))
+    db.session.flush()
+    forget_memberships()
+    refresh_access(user, now)

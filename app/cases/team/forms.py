@@ -1,0 +1,81 @@
+"""Forms for managing the team and accepting an invitation. They validate only; choices come from the view."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+
+from app.agencies.models import AgencyKind
+from app.cases.team.services import AGENCY_KINDS_BY_ROLE, INVITABLE_ROLES
+
+
+
+class DayMonthYearField(DateField):
+    """A date typed as day, month and year: a POST with fewer parts re-renders instead of failing."""
+
+    def process_formdata(self, valuelist):
+        # govuk-frontend-wtf's date widget unpacks exactly three values when it redraws the field.
+        self.raw_data = valuelist = (list(valuelist) + ["", "", ""])[:3]
+        super().process_formdata(valuelist)
+
+
+_INVITABLE_KINDS = [kind for kind in AgencyKind if any(kind in kinds for kinds in AGENCY_KINDS_BY_ROLE.values())]
+
+
+class AddStaffForm(FlaskForm):
+    staff = SelectField("Member of staff", widget=GovSelect(),
+                        validators=[DataRequired(message="Choose a member of staff")],
+                        validate_choice=False)  # the service checks the choice against the school's staff
+    ends_on = DayMonthYearField("On the team until (optional)", widget=GovDateInput(), format="%d %m %Y",
+                        validators=[Optional()])
+    submit = SubmitField("Add to team", widget=GovSubmitInput())
+
+
+class InviteForm(FlaskForm):
+    display_name = StringField("Full name", widget=GovTextInput(),
+                               validators=[DataRequired(message="Enter the person's full name"), Length(max=120)])
+    email = EmailField("Email address", widget=GovTextInput(), validators=[
+        DataRequired(message="Enter an email address"),
+        Length(max=254, message="Email address must be 254 characters or fewer"),
+        Email(message="Enter an email address in the correct format, like name@example.org",
+              check_deliverability=False),
+    ])
+    role = SelectField("Role", widget=GovSelect(), validators=[DataRequired(message="Choose a role")],
+                       choices=[SelectChoice("", "Choose a role")] + [SelectChoice(role.value, role.label) for role in INVITABLE_ROLES])
+    agency = SelectField("Agency", widget=GovSelect(), validators=[DataRequired(message="Choose the person's agency")],
+                         validate_choice=False)
+    new_agency_name = StringField("Name of the new agency", widget=GovTextInput(),
+                                  validators=[Optional(), Length(max=200)])
+    new_agency_kind = SelectField("Kind of new agency", widget=GovSelect(), validators=[Optional()],
+                                  choices=[SelectChoice("", "Choose a kind")]
+                                  + [SelectChoice(kind.value, kind.label) for kind in _INVITABLE_KINDS])
+    access_ends_on = DayMonthYearField("Access ends on", widget=GovDateInput(), format="%d %m %Y",
+                               validators=[InputRequired(message="Enter the date access ends")])
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class ConfirmTeamChangeForm(FlaskForm):
+    """Nothing but the CSRF token: ending a membership or revoking an invitation."""
+
+
+class AcceptForm(FlaskForm):
+    submit = SubmitField("Accept invitation", widget=GovSubmitInput())
+
+
+class AcceptWithPasswordForm(FlaskForm):
+    password = PasswordField("Password", widget=GovPasswordInput(),
+                             validators=[InputRequired(message="Enter your password"), Length(max=1024)])
+    submit = SubmitField("Sign in and accept", widget=GovSubmitInput())
+
+
+class AcceptWithNewAccountForm(FlaskForm):
+    display_name = StringField("Your full name", widget=GovTextInput(),
+                               validators=[DataRequired(message="Enter your full name"), Length(max=120)])
+    new_password = PasswordField("Create a password", widget=GovPasswordInput(),
+                                 validators=[InputRequired(message="Enter a password"), Length(max=1024)])
+    confirm_password = PasswordField("Confirm your password", widget=GovPasswordInput(), validators=[
+        InputRequired(message="Confirm your password"),
+        EqualTo("new_password", message="The passwords do not match"),
+    ])
+    submit = SubmitField("Create account and accept", widget=GovSubmitInput())

@@ -1,0 +1,365 @@
+"""The team around the child: adding school staff, inviting externals and parents, accepting, ending.
+
+Services take the acting user, change data and flush; the view commits once.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from app.agencies.models import ROLES_BY_AGENCY_KIND, Agency, AgencyKind, Role, User, normalise_email
+from app.agencies.services import EXTERNAL_ROLES, AccountError, create_account, end_of_day
+from app.cases.models import Invitation, Learner, OutboxMessage, TeamMembership
+from app.cases.team import outbox
+from app.extensions import db
+from app.policy import (
+    Action,
+    forget_memberships,
+    invitable_agencies,
+    open_invitations,
+    require,
+    school_staff,
+    team_memberships,
+)
+from app.problems import Refusal
+from app.types import utcnow
+
+INVITATION_LIFETIME = timedelta(days=7)
+LONGEST_ACCESS = timedelta(days=365)
+# Roles a SENCo invites from outside the school, and the kinds of agency each may belong to.
+INVITABLE_ROLES = (Role.SLT, Role.EP, Role.PARENT)
+AGENCY_KINDS_BY_ROLE = {
+    role: tuple(kind for kind, roles in ROLES_BY_AGENCY_KIND.items() if role in roles) for role in INVITABLE_ROLES
+}
+NEW_AGENCY = "new"
+
+
+class TeamError(Refusal):
+    """A change to the team that cannot be made as asked."""
+
+
+class InvitationUnusable(Refusal):
+    """The invitation link cannot be used: unknown (404) or used, revoked or expired (410)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- reading the team --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Team:
+    live: list[TeamMembership]
+    ended: list[TeamMembership]
+    invitations: list[Invitation]
+
+
+def team_of(actor: User, learner: Learner) -> Team:
+    """Who is on the case now, who was, and (for the SENCo) who has been invited."""
+    require(actor, Action.VIEW_CASE, learner)
+    now = utcnow()
+    memberships = db.session.scalars(team_memberships(actor, learner).options(selectinload(TeamMembership.user))).all()
+    live = [membership for membership in memberships if membership.is_live(now)]
+    # Not started yet counts as live for the list: it will be.
+    upcoming = [m for m in memberships if m.ended_at is None and m.starts_at > now]
+    ended = [m for m in memberships if m not in live and m not in upcoming]
+    invitations = db.session.scalars(open_invitations(actor, learner).options(selectinload(Invitation.agency))).all()
+    return Team(live=live + upcoming, ended=ended, invitations=list(invitations))
+
+
+def staff_choices(actor: User, learner: Learner) -> list[User]:
+    """The school's staff the SENCo may add: not already live on the case."""
+    require(actor, Action.MANAGE_TEAM, learner)
+    on_team = {m.user_id for m in team_of(actor, learner).live}
+    return [user for user in db.session.scalars(school_staff(actor, learner)) if user.id not in on_team]
+
+
+def agency_choices(actor: User) -> list[Agency]:
+    return list(db.session.scalars(invitable_agencies(actor)))
+
+
+# --- access of restricted accounts -------------------------------------------------------------
+
+
+def refresh_access(user: User, now: datetime | None = None) -> None:
+    """A restricted account's access ends with its latest live membership (now, when none is left)."""
+    if not user.restricted:
+        return
+    now = now or utcnow()
+    latest = db.session.scalar(
+        select(func.max(TeamMembership.ends_at)).where(
+            TeamMembership.user_id == user.id,
+            TeamMembership.ended_at.is_(None),
+            TeamMembership.ends_at > now,
+        )
+    )
+    user.access_expires_at = latest or now
+    forget_memberships()
+
+
+def _live_membership(learner: Learner, user: User, now: datetime) -> TeamMembership | None:
+    return db.session.scalars(
+        select(TeamMembership).where(
+            TeamMembership.learner_id == learner.id,
+            TeamMembership.user_id == user.id,
+            TeamMembership.ended_at.is_(None),
+            TeamMembership.starts_at <= now,
+            (TeamMembership.ends_at.is_(None)) | (TeamMembership.ends_at > now),
+        )
+    ).first()
+
+
+def _access_end(day: date | None, *, invited: bool, field: str) -> datetime | None:
+    """Access ends at the end of `day`; invited people must have an end date within a year."""
+    if day is None:
+        if invited:
+            raise TeamError("Enter the date access ends", field)
+        return None
+    today = utcnow().date()
+    if day <= today:
+        raise TeamError("The date access ends must be in the future", field)
+    if invited and day > today + LONGEST_ACCESS:
+        raise TeamError("The date access ends must be within a year from today", field)
+    return end_of_day(day)
+
+
+# --- school staff ------------------------------------------------------------------------------
+
+
+def add_staff_member(actor: User, learner: Learner, *, staff_public_id: str, ends_on: date | None = None) -> TeamMembership:
+    """Put a member of the school's staff on the learner's team, in their own role."""
+    require(actor, Action.MANAGE_TEAM, learner)
+    staff = db.session.scalars(school_staff(actor, learner).where(User.public_id == (staff_public_id or ""))).first()
+    if staff is None:
+        # Another school's staff, an admin, an external account or a made-up id: all look alike.
+        raise TeamError("Choose a member of staff from the list", "staff")
+    ends_at = _access_end(ends_on, invited=False, field="ends_on")
+    now = utcnow()
+    if _live_membership(learner, staff, now) is not None:
+        raise TeamError(f"{staff.display_name} is already on this learner's team", "staff")
+    membership = TeamMembership(
+        learner_id=learner.id, user_id=staff.id, role=staff.role, starts_at=now, ends_at=ends_at, added_by_id=actor.id
+    )
+    db.session.add(membership)
+    db.session.flush()
+    forget_memberships()
+    return membership
+
+
+def end_membership(actor: User, membership: TeamMembership) -> None:
+    """End a membership early; a restricted account loses access with its last live membership."""
+    require(actor, Action.MANAGE_TEAM, membership)
+    now = utcnow()
+    if not membership.is_live(now) and not (membership.ended_at is None and membership.starts_at > now):
+        raise TeamError(f"{membership.user.display_name}'s membership has already ended")
+    membership.ended_at = now
+    db.session.flush()
+    refresh_access(membership.user, now)
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+
+def _invited_agency(actor: User, role: Role, agency_public_id: str, new_name: str, new_kind: str) -> Agency:
+    kinds = AGENCY_KINDS_BY_ROLE[role]
+    if agency_public_id == NEW_AGENCY:
+        name = " ".join((new_name or "").split())
+        if not name:
+            raise TeamError("Enter the name of the new agency", "new_agency_name")
+        try:
+            kind = AgencyKind(new_kind)
+        except ValueError:
+            raise TeamError("Choose what kind of agency the new one is", "new_agency_kind") from None
+        if kind not in kinds:
+            raise TeamError(f"A {role.label.lower()} cannot work for a {kind.label.lower()}", "new_agency_kind")
+        existing = db.session.scalars(select(Agency).where(func.lower(Agency.name) == name.lower())).first()
+        if existing is not None:
+            raise TeamError("An agency with this name already exists: choose it from the list", "new_agency_name")
+        agency = Agency(name=name, kind=kind)
+        db.session.add(agency)
+        db.session.flush()
+        return agency
+    agency = db.session.scalars(invitable_agencies(actor).where(Agency.public_id == (agency_public_id or ""))).first()
+    if agency is None:
+        raise TeamError("Choose the person's agency, or add a new one", "agency")
+    if agency.kind not in kinds:
+        raise TeamError(f"{agency.name} has no {role.label.lower()}s: choose another agency", "agency")
+    return agency
+
+
+def invite_to_case(
+    actor: User,
+    learner: Learner,
+    *,
+    email: str,
+    display_name: str,
+    role: Role,
+    agency_public_id: str,
+    access_ends_on: date | None,
+    link_for: Callable[[str], str],
+    new_agency_name: str = "",
+    new_agency_kind: str = "",
+) -> tuple[Invitation, str, OutboxMessage]:
+    """Invite an SLT, EP or parent onto one case. Returns the invitation, its link (shown once) and the message."""
+    require(actor, Action.MANAGE_TEAM, learner)
+    email = normalise_email(email)
+    display_name = " ".join((display_name or "").split())
+    if "@" not in email:
+        raise TeamError("Enter an email address in the correct format, like name@example.org", "email")
+    if not display_name:
+        raise TeamError("Enter the person's full name", "display_name")
+    if role not in INVITABLE_ROLES:
+        raise TeamError("Choose a role: speech and language therapist, educational psychologist or parent", "role")
+    access_ends_at = _access_end(access_ends_on, invited=True, field="access_ends_on")
+    now = utcnow()
+    if db.session.scalars(open_invitations(actor, learner).where(Invitation.email == email)).first() is not None:
+        raise TeamError("This person already has an open invitation to this learner's case: revoke it first "
+                        "if you need to send a new one", "email")
+    account = db.session.scalars(select(User).where(User.email == email)).first()
+    if account is not None and _live_membership(learner, account, now) is not None:
+        raise TeamError("This person is already on this learner's team", "email")
+    agency = _invited_agency(actor, role, agency_public_id, new_agency_name, new_agency_kind)
+
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        learner_id=learner.id,
+        email=email,
+        display_name=display_name,
+        role=role,
+        agency_id=agency.id,
+        access_ends_at=access_ends_at,
+        token_hash=hash_token(token),
+        expires_at=now + INVITATION_LIFETIME,
+        invited_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(invitation)
+    link = link_for(token)
+    message = outbox.queue_message(
+        email,
+        "You have been invited to a learner's team on Braid",
+        f"Dear {display_name},\n\n"
+        f"{actor.display_name} ({actor.agency.name}) has invited you to join the team around a learner "
+        f"on Braid as a {role.label.lower()}.\n\n"
+        f"Open this link to accept. It works once and expires on {invitation.expires_at:%-d %B %Y}:\n\n"
+        f"{link}\n\n"
+        f"Your access to the learner's case will end on {access_ends_at:%-d %B %Y}.\n\n"
+        "If you were not expecting this invitation, you can ignore this email.\n",
+    )
+    db.session.flush()
+    return invitation, link, message
+
+
+def revoke_invitation(actor: User, invitation: Invitation) -> None:
+    """Withdraw an open invitation: its link stops working. Nobody's access changes (none was given)."""
+    require(actor, Action.MANAGE_TEAM, invitation)
+    if not invitation.is_open():
+        raise TeamError("This invitation can no longer be revoked: it has been used, revoked or has expired")
+    invitation.revoked_at = utcnow()
+    db.session.flush()
+
+
+# --- accepting ---------------------------------------------------------------------------------
+
+MAX_TOKEN_LENGTH = 100
+
+
+def find_invitation(token: str) -> Invitation:
+    """The invitation behind a link, if it can still be used.
+
+    :raise InvitationUnusable: 404 for an unknown link, 410 for a used, revoked or expired one.
+    """
+    invitation = None
+    if token and len(token) <= MAX_TOKEN_LENGTH:
+        invitation = db.session.scalars(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
+    if invitation is None:
+        raise InvitationUnusable("This invitation link is not valid", 404)
+    if invitation.accepted_at is not None:
+        raise InvitationUnusable("This invitation has already been used", 410)
+    if invitation.revoked_at is not None:
+        raise InvitationUnusable("This invitation has been withdrawn", 410)
+    if not invitation.is_open():
+        raise InvitationUnusable("This invitation has expired", 410)
+    return invitation
+
+
+def invited_account(invitation: Invitation) -> User | None:
+    return db.session.scalars(select(User).where(User.email == invitation.email)).first()
+
+
+def is_for(invitation: Invitation, user: User) -> bool:
+    return normalise_email(user.email) == invitation.email
+
+
+def accept_invitation(invitation: Invitation, user: User) -> TeamMembership:
+    """Use the invitation once: `user` joins the case in the invited role until the access end date."""
+    if not is_for(invitation, user):
+        raise TeamError("This invitation is for another person")
+    if user.role is not invitation.role or user.role not in EXTERNAL_ROLES:
+        raise TeamError(
+            f"This invitation is for a {invitation.role.label.lower()}, and your account is for a "
+            f"{user.role.label.lower()}. Ask the SENCo who invited you to invite the right account."
+        )
+    now = utcnow()
+    # Claimed in one statement, so two requests with the same link cannot both use it.
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(accepted_at=now, accepted_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise InvitationUnusable("This invitation has already been used", 410)
+    db.session.refresh(invitation)
+    learner = invitation.learner
+    membership = _live_membership(learner, user, now)
+    if membership is not None:
+        if membership.ends_at is not None and membership.ends_at < invitation.access_ends_at:
+            membership.ends_at = invitation.access_ends_at
+    else:
+        membership = TeamMembership(
+            learner_id=learner.id,
+            user_id=user.id,
+            role=invitation.role,
+            starts_at=now,
+            ends_at=invitation.access_ends_at,
+            added_by_id=invitation.invited_by_id,
+        )
+        db.session.add(membership)
+    db.session.flush()
+    refresh_access(user, now)
+    return membership
+
+
+def create_invited_account(invitation: Invitation, *, display_name: str, password: str) -> User:
+    """A restricted account for the invited person, in the invited agency and role."""
+    try:
+        user, _ = create_account(
+            None,
+            agency=invitation.agency,
+            email=invitation.email,
+            display_name=display_name,
+            role=invitation.role,
+            access_expires_at=invitation.access_ends_at,
+            password=password,
+        )
+    except AccountError as refusal:
+        raise TeamError(str(refusal), refusal.field) from None
+    return user

@@ -1,0 +1,295 @@
+"""Team pages: the team around the child, adding staff, invitations, and accepting one (signed out too)."""
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+from wtforms import SelectChoice
+
+from app.agencies import services as accounts
+from app.agencies.models import Role
+from app.agencies.services import SignInOutcome
+from app.agencies.sessions import begin_session
+from app.cases import bp
+from app.cases.models import Invitation, Learner, TeamMembership
+from app.cases.team import outbox, services
+from app.cases.team.forms import (
+    AcceptForm,
+    AcceptWithNewAccountForm,
+    AcceptWithPasswordForm,
+    AddStaffForm,
+    ConfirmTeamChangeForm,
+    InviteForm,
+)
+from app.cases.team.services import NEW_AGENCY, InvitationUnusable, TeamError
+from app.extensions import db
+from app.policy import Action, can, get_or_404
+from app.problems import show_on_form
+from app.types import utcnow
+
+
+class RedactInvitationLinks(logging.Filter):
+    """Access logs print request paths; an invitation's path is its token, so it is cut out."""
+
+    PATTERN = re.compile(r"(/invitations/accept/)[^\s\"?]+")
+
+    def _clean(self, value):
+        return self.PATTERN.sub(r"\1[redacted]", value) if isinstance(value, str) else value
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self._clean(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._clean(arg) for arg in record.args)
+        elif isinstance(record.args, dict):  # gunicorn.access passes its atoms as a mapping
+            record.args = {key: self._clean(arg) for key, arg in record.args.items()}
+        return True
+
+
+_REDACT = RedactInvitationLinks()
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+@bp.record_once
+def _redact_access_logs(state) -> None:
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
+
+
+SIGN_IN_PROBLEMS = {
+    SignInOutcome.INVALID: "Your password is not right",
+    SignInOutcome.LOCKED: "Too many failed attempts: signing in with this email address is paused for 15 minutes",
+    SignInOutcome.DEACTIVATED: "Your account has been deactivated. Ask your agency administrator if you need it back",
+}
+
+
+def _fill_staff_choices(form: AddStaffForm, learner: Learner) -> None:
+    form.staff.choices = [SelectChoice("", "Choose a member of staff")] + [
+        SelectChoice(user.public_id, f"{user.display_name} ({user.role.label})")
+        for user in services.staff_choices(current_user, learner)
+    ]
+
+
+def _team_page(learner: Learner, staff_form: AddStaffForm | None = None, problems=(), status: int = 200):
+    team = services.team_of(current_user, learner)
+    if staff_form is None and can(current_user, Action.MANAGE_TEAM, learner):
+        staff_form = AddStaffForm()
+        _fill_staff_choices(staff_form, learner)
+    return render_template(
+        "cases/team/team.html",
+        learner=learner,
+        team=team,
+        form=staff_form,
+        confirm=ConfirmTeamChangeForm(),
+        problems=list(problems),
+        now=utcnow(),
+    ), status
+
+
+@bp.route("/learners/<public_id>/team")
+@login_required
+def team(public_id: str):
+    learner = get_or_404(Learner, public_id, current_user, Action.VIEW_CASE)
+    return _team_page(learner)
+
+
+@bp.route("/learners/<public_id>/team/staff", methods=["POST"])
+@login_required
+def team_add_staff(public_id: str):
+    learner = get_or_404(Learner, public_id, current_user, Action.MANAGE_TEAM)
+    form = AddStaffForm()
+    if form.validate_on_submit():
+        try:
+            membership = services.add_staff_member(
+                current_user, learner, staff_public_id=form.staff.data, ends_on=form.ends_on.data
+            )
+        except TeamError as refusal:
+            db.session.rollback()
+            show_on_form(form, refusal)
+        else:
+            name = membership.user.display_name
+            db.session.commit()
+            flash(f"{name} has been added to the team.", "success")
+            return redirect(url_for("cases.team", public_id=learner.public_id))
+    _fill_staff_choices(form, learner)
+    return _team_page(learner, staff_form=form, status=400)
+
+
+def _fill_agency_choices(form: InviteForm) -> None:
+    form.agency.choices = (
+        [SelectChoice("", "Choose an agency")]
+        + [SelectChoice(agency.public_id, f"{agency.name} ({agency.kind.label})")
+           for agency in services.agency_choices(current_user)]
+        + [SelectChoice(NEW_AGENCY, "A new agency (enter its name and kind below)")]
+    )
+
+
+@bp.route("/learners/<public_id>/team/invite", methods=["GET", "POST"])
+@login_required
+def team_invite(public_id: str):
+    learner = get_or_404(Learner, public_id, current_user, Action.MANAGE_TEAM)
+    form = InviteForm()
+    _fill_agency_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            invitation, link, message = services.invite_to_case(
+                current_user,
+                learner,
+                email=form.email.data,
+                display_name=form.display_name.data,
+                role=Role(form.role.data),
+                agency_public_id=form.agency.data,
+                new_agency_name=form.new_agency_name.data or "",
+                new_agency_kind=form.new_agency_kind.data or "",
+                access_ends_on=form.access_ends_on.data,
+                link_for=lambda token: url_for("cases.invitation_accept", token=token, _external=True),
+            )
+        except TeamError as refusal:
+            db.session.rollback()
+            _fill_agency_choices(form)
+            show_on_form(form, refusal)
+            status = 400
+        else:
+            db.session.commit()
+            # Sent only once the invitation is committed: never a mail for a link that does not work.
+            if outbox.deliver(message):
+                db.session.commit()
+            # The link is shown in this response only: never flashed, never in a redirect.
+            return render_template(
+                "cases/team/invitation_sent.html", learner=learner, invitation=invitation, link=link,
+                sent=message.sent_at is not None,
+            )
+    elif form.errors:
+        status = 400
+    return render_template("cases/team/invite.html", learner=learner, form=form), status
+
+
+@bp.route("/memberships/<public_id>/end", methods=["POST"])
+@login_required
+def membership_end(public_id: str):
+    membership = get_or_404(TeamMembership, public_id, current_user, Action.MANAGE_TEAM)
+    learner = membership.learner
+    if not ConfirmTeamChangeForm().validate_on_submit():
+        abort(400)
+    name = membership.user.display_name
+    try:
+        services.end_membership(current_user, membership)
+    except TeamError as refusal:
+        db.session.rollback()
+        return _team_page(learner, problems=[{"text": str(refusal), "href": "#team-live"}], status=400)
+    db.session.commit()
+    flash(f"{name} is no longer on the team.", "success")
+    return redirect(url_for("cases.team", public_id=learner.public_id))
+
+
+@bp.route("/invitations/<public_id>/revoke", methods=["POST"])
+@login_required
+def invitation_revoke(public_id: str):
+    invitation = get_or_404(Invitation, public_id, current_user, Action.MANAGE_TEAM)
+    learner = invitation.learner
+    if not ConfirmTeamChangeForm().validate_on_submit():
+        abort(400)
+    name = invitation.display_name
+    try:
+        services.revoke_invitation(current_user, invitation)
+    except TeamError as refusal:
+        db.session.rollback()
+        return _team_page(learner, problems=[{"text": str(refusal), "href": "#team-invitations"}], status=400)
+    db.session.commit()
+    flash(f"The invitation to {name} has been revoked.", "success")
+    return redirect(url_for("cases.team", public_id=learner.public_id))
+
+
+# --- accepting: public, the token is the only credential ------------------------------------------
+
+
+def _problem_page(heading: str, message: str, status: int):
+    return render_template("cases/team/invitation_problem.html", heading=heading, message=message), status
+
+
+def _joined(user, learner_public_id: str, *, new_session: bool):
+    db.session.commit()
+    if new_session:
+        begin_session(user)
+    flash("You have accepted the invitation and joined the learner's team.", "success")
+    return redirect(url_for("cases.learner_detail", public_id=learner_public_id))
+
+
+def _accept_as(invitation: Invitation, user, *, new_session: bool):
+    learner_public_id = invitation.learner.public_id
+    try:
+        services.accept_invitation(invitation, user)
+    except InvitationUnusable as problem:
+        db.session.rollback()
+        return _problem_page("This invitation cannot be used", str(problem), problem.status)
+    except TeamError as refusal:
+        db.session.rollback()
+        return _problem_page("This invitation is not for this account", str(refusal), 409)
+    if new_session:
+        user.last_login_at = utcnow()
+    return _joined(user, learner_public_id, new_session=new_session)
+
+
+def _accept_page(invitation: Invitation, form, mode: str, problems=(), status: int = 200):
+    return render_template(
+        "cases/team/accept.html", invitation=invitation, form=form, mode=mode, problems=list(problems)
+    ), status
+
+
+@bp.route("/invitations/accept/<token>", methods=["GET", "POST"])
+def invitation_accept(token: str):
+    try:
+        invitation = services.find_invitation(token)
+    except InvitationUnusable as problem:
+        return _problem_page("This invitation cannot be used", str(problem), problem.status)
+
+    if current_user.is_authenticated:
+        if not services.is_for(invitation, current_user):
+            return _problem_page(
+                "This invitation is for another person",
+                "You are signed in with a different account from the one this invitation was sent to. "
+                "Sign out first if the invitation is yours, or ask the SENCo who sent it.",
+                403,
+            )
+        form = AcceptForm()
+        if form.validate_on_submit():
+            return _accept_as(invitation, current_user, new_session=False)
+        return _accept_page(invitation, form, "accept", status=400 if form.errors else 200)
+
+    account = services.invited_account(invitation)
+    if account is not None:
+        form = AcceptWithPasswordForm()
+        if not form.validate_on_submit():
+            return _accept_page(invitation, form, "password", status=400 if form.errors else 200)
+        # The ordinary sign-in service: the same lockout and throttle as the sign-in page.
+        result = accounts.authenticate(invitation.email, form.password.data)
+        if result.outcome in (SignInOutcome.SIGNED_IN, SignInOutcome.ACCESS_ENDED):
+            # Access that ended with an earlier case comes back with this one.
+            return _accept_as(invitation, result.user, new_session=True)
+        try:
+            db.session.commit()  # the failure counts towards the lockout
+        except IntegrityError:
+            db.session.rollback()
+        problem = {"text": SIGN_IN_PROBLEMS[result.outcome], "href": "#password"}
+        status = 429 if result.outcome is SignInOutcome.LOCKED else 400
+        return _accept_page(invitation, form, "password", problems=[problem], status=status)
+
+    form = AcceptWithNewAccountForm()
+    if not form.is_submitted():
+        form.display_name.data = invitation.display_name
+    if not form.validate_on_submit():
+        return _accept_page(invitation, form, "new", status=400 if form.errors else 200)
+    try:
+        user = services.create_invited_account(
+            invitation, display_name=form.display_name.data, password=form.new_password.data
+        )
+    except TeamError as refusal:
+        db.session.rollback()
+        show_on_form(form, refusal, {"password": "new_password", "email": None})
+        return _accept_page(invitation, form, "new", status=400)
+    return _accept_as(invitation, user, new_session=True)

@@ -1,0 +1,519 @@
+"""The authorization matrix: every method of every route × every demo role, anonymous and an expired account.
+
+The expected outcomes are written below as literals, decided from the rules of issue 4 (item 7), never
+derived from app/policy.py. One world is built per backend through the real services; one client is
+signed in per column; every cell is requested, and every mismatch is collected and printed at the end.
+
+Each read (GET) also checks that another learner's sentinel text (learner "Bravo", same school, nobody
+on its team) is absent, that a refused read shows none of the main learner's case, and that an allowed
+read shows nothing the column may never see (concerns, restricted contributions of others, ...). Each
+POST that is not expected to succeed leaves every row of every table unchanged (sha256 before and after).
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, time, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+
+from app.agencies.models import Agency, AgencyKind, Role, User
+from app.cases.concerns import services as concerns
+from app.cases.contributions import services as contributions
+from app.cases.meetings import services as meetings
+from app.cases.meetings.services import ActionDraft, MeetingDetails
+from app.cases.models import Attendance, Learner, MeetingKind, TeamMembership
+from app.cases.plans import services as plans
+from app.cases.team import services as team
+from app.extensions import db
+from app.types import utcnow
+from tests.fixtures.application import sign_in
+
+# --- the table -------------------------------------------------------------------------------------
+
+COLUMNS = ("senco", "lsp", "teacher", "dsl", "admin", "slt", "ep", "parent", "anonymous", "expired")
+S = "302 to sign-in"  # a redirect to /sign-in: treated as signed out
+# Routes not in the table, by name: static files and the load balancer's health check.
+EXCLUDED_ENDPOINTS = {"static", "home.health"}
+
+# Placeholders in the URLs and form data are filled from the world (see build_world):
+#   {alpha} main learner · {cycle} its open cycle (and {cycle_version}) · {outcome} · {provision}
+#   {c_team} teacher's team contribution · {c_family} parent's team-and-family one · {c_restricted} teacher's
+#   restricted one · {meeting} signed-off, family-shared meeting (recorded and chaired by the LSP) ·
+#   {draft} a draft meeting chaired by the LSP (and {draft_version}) · {action} owned by the teacher ·
+#   {concern} raised by the teacher · {spare_membership} the spare teacher's membership · {invitation}
+#   an open invitation (to revoke) · {token_open} an open invitation's token · {token_revoked} a revoked
+#   one's · {colleague} an active teacher of the school on no team · {dormant}, {dormant2} throwaway
+#   teachers of the school · {inactive} a deactivated teacher of the school · {outsider} the SLT's account
+#   (another agency).
+ROWS = [
+    # endpoint, method, url, form data, outcomes in COLUMNS order
+    # senco lsp teacher dsl admin slt ep parent anonymous expired
+    ("home.index", "GET", "/", None,
+     (200, 200, 200, 200, 200, 200, 200, 200, S, S)),
+    ("agencies.sign_in", "GET", "/sign-in", None,
+     (302, 302, 302, 302, 302, 302, 302, 302, 200, 200)),
+    ("agencies.sign_in", "POST", "/sign-in", {},
+     (302, 302, 302, 302, 302, 302, 302, 302, 400, 400)),
+    ("agencies.change_password", "GET", "/account/password", None,
+     (200, 200, 200, 200, 200, 200, 200, 200, S, S)),
+    ("agencies.change_password", "POST", "/account/password", {},
+     (400, 400, 400, 400, 400, 400, 400, 400, S, S)),
+    ("agencies.account_list", "GET", "/accounts", None,
+     (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
+    ("agencies.account_new", "GET", "/accounts/new", None,
+     (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
+    ("agencies.account_new", "POST", "/accounts/new", {},
+     (403, 403, 403, 403, 400, 403, 403, 403, S, S)),
+    ("agencies.account_detail", "GET", "/accounts/{colleague}", None,
+     (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    ("agencies.account_detail", "GET", "/accounts/{outsider}", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("agencies.account_change", "GET", "/accounts/{colleague}/deactivate", None,
+     (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    ("agencies.account_change", "GET", "/accounts/{colleague}/explode", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("agencies.account_change", "POST", "/accounts/{dormant}/deactivate", {},
+     (404, 404, 404, 404, 302, 404, 404, 404, S, S)),
+    ("agencies.account_change", "POST", "/accounts/{inactive}/reactivate", {},
+     (404, 404, 404, 404, 302, 404, 404, 404, S, S)),
+    ("agencies.account_change", "POST", "/accounts/{outsider}/deactivate", {},
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("agencies.account_reset_password", "GET", "/accounts/{colleague}/reset-password", None,
+     (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    ("agencies.account_reset_password", "POST", "/accounts/{dormant2}/reset-password", {},
+     (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    # learners
+    ("cases.learner_list", "GET", "/learners", None,
+     (200, 200, 200, 200, 403, 403, 403, 403, S, S)),
+    ("cases.learner_new", "GET", "/learners/new", None,
+     (200, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("cases.learner_new", "POST", "/learners/new", {},
+     (400, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("cases.learner_find", "GET", "/learners/find", None,
+     (200, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("cases.learner_find", "POST", "/learners/find", {},
+     (400, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    # The DSL knows every learner of the school by name (to read concerns): 200, but no case content.
+    ("cases.learner_detail", "GET", "/learners/{alpha}", None,
+     (200, 200, 200, 200, 404, 200, 200, 200, S, S)),
+    # the team around the child
+    ("cases.team", "GET", "/learners/{alpha}/team", None,
+     (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
+    ("cases.team_add_staff", "POST", "/learners/{alpha}/team/staff", {},
+     (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.team_invite", "GET", "/learners/{alpha}/team/invite", None,
+     (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.team_invite", "POST", "/learners/{alpha}/team/invite", {},
+     (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.membership_end", "POST", "/memberships/{spare_membership}/end", {},
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", {},
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    # Accepting is public: the token is the only credential. An unknown token is a 404 for everyone.
+    ("cases.invitation_accept", "GET", "/invitations/accept/not-a-real-token-0000", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    ("cases.invitation_accept", "POST", "/invitations/accept/not-a-real-token-0000", {},
+     (404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    ("cases.invitation_accept", "GET", "/invitations/accept/{token_revoked}", None,
+     (410, 410, 410, 410, 410, 410, 410, 410, 410, 410)),
+    ("cases.invitation_accept", "GET", "/invitations/accept/{token_open}", None,
+     (403, 403, 403, 403, 403, 403, 403, 403, 200, 200)),
+    ("cases.invitation_accept", "POST", "/invitations/accept/{token_open}", {},
+     (403, 403, 403, 403, 403, 403, 403, 403, 400, 400)),
+    # the support plan
+    ("cases.plan", "GET", "/learners/{alpha}/plan", None,
+     (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
+    ("cases.plan_start", "POST", "/learners/{alpha}/plan", {},  # the plan exists: the SENCo is told so
+     (302, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_detail", "GET", "/cycles/{cycle}", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    ("cases.cycle_edit", "GET", "/cycles/{cycle}/edit", None,
+     (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_edit", "POST", "/cycles/{cycle}/edit", {"assess_on": ["31", "02", "2025"]},
+     (400, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_edit", "POST", "/cycles/{cycle}/edit", {"version": "0"},  # a stale version
+     (409, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_close", "GET", "/cycles/{cycle}/close", None,
+     (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_close", "POST", "/cycles/{cycle}/close", {},
+     (400, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", {"version": "{cycle_version}"},
+     (302, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.outcome_new", "GET", "/cycles/{cycle}/outcomes/new", None,
+     (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.outcome_new", "POST", "/cycles/{cycle}/outcomes/new", {},
+     (400, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.outcome_edit", "GET", "/outcomes/{outcome}/edit", None,
+     (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.outcome_edit", "POST", "/outcomes/{outcome}/edit", {},
+     (400, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.provision_new", "GET", "/cycles/{cycle}/provision/new", None,
+     (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.provision_new", "POST", "/cycles/{cycle}/provision/new", {},
+     (400, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.provision_edit", "GET", "/provision/{provision}/edit", None,
+     (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.provision_edit", "POST", "/provision/{provision}/edit", {},
+     (400, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    # contributions
+    ("cases.contribution_list", "GET", "/learners/{alpha}/contributions", None,
+     (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
+    ("cases.contribution_new", "GET", "/learners/{alpha}/contributions/new", None,
+     (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
+    ("cases.contribution_new", "POST", "/learners/{alpha}/contributions/new", {},
+     (400, 400, 400, 403, 404, 400, 400, 400, S, S)),
+    # Each role writes only its own kind: only the SLT may write an SLT assessment.
+    ("cases.contribution_new", "POST", "/learners/{alpha}/contributions/new",
+     {"kind": "slt_assessment", "visibility": "team", "title": "Speech and language", "body": "<p>Advice.</p>"},
+     (400, 400, 400, 403, 404, 302, 400, 400, S, S)),
+    ("cases.contribution_detail", "GET", "/contributions/{c_team}", None,
+     (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
+    ("cases.contribution_detail", "GET", "/contributions/{c_family}", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    ("cases.contribution_detail", "GET", "/contributions/{c_restricted}", None,
+     (200, 404, 200, 200, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_edit", "GET", "/contributions/{c_team}/edit", None,
+     (403, 403, 200, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_edit", "POST", "/contributions/{c_team}/edit", {},
+     (403, 403, 400, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_edit", "POST", "/contributions/{c_team}/edit",  # a stale version
+     {"visibility": "team", "title": "Changed title", "body": "<p>Changed body</p>", "version": "0"},
+     (403, 403, 409, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_edit", "GET", "/contributions/{c_restricted}/edit", None,
+     (403, 404, 200, 403, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_edit", "GET", "/contributions/{c_family}/edit", None,
+     (403, 403, 403, 404, 404, 403, 403, 200, S, S)),
+    ("cases.contribution_history", "GET", "/contributions/{c_team}/history", None,
+     (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
+    ("cases.contribution_history", "GET", "/contributions/{c_restricted}/history", None,
+     (200, 404, 200, 200, 404, 404, 404, 404, S, S)),
+    # meetings
+    ("cases.meeting_list", "GET", "/learners/{alpha}/meetings", None,
+     (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
+    ("cases.meeting_new", "GET", "/learners/{alpha}/meetings/new", None,
+     (200, 200, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.meeting_new", "POST", "/learners/{alpha}/meetings/new", {},
+     (400, 400, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.meeting_detail", "GET", "/meetings/{meeting}", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    ("cases.meeting_detail", "GET", "/meetings/{draft}", None,  # not signed off, not shared: not the family's
+     (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
+    ("cases.meeting_edit", "GET", "/meetings/{meeting}/edit", None,
+     (200, 200, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.meeting_edit", "POST", "/meetings/{meeting}/edit", {},
+     (400, 400, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.meeting_record", "GET", "/meetings/{meeting}/records/1", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    ("cases.meeting_sign_off", "POST", "/meetings/{meeting}/sign-off", {},  # already signed off
+     (403, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.meeting_sign_off", "POST", "/meetings/{draft}/sign-off", {"version": "{draft_version}"},  # the chair
+     (403, 302, 403, 404, 404, 403, 403, 404, S, S)),
+    ("cases.action_update", "POST", "/actions/{action}", {},
+     (400, 400, 400, 404, 404, 403, 403, 403, S, S)),
+    # safeguarding concerns: the DSL and the author only
+    ("cases.concern_list", "GET", "/concerns", None,
+     (200, 200, 200, 200, 403, 200, 200, 403, S, S)),
+    ("cases.concern_new", "GET", "/learners/{alpha}/concerns/new", None,
+     (200, 200, 200, 200, 404, 200, 200, 403, S, S)),
+    ("cases.concern_new", "POST", "/learners/{alpha}/concerns/new", {},
+     (400, 400, 400, 400, 404, 400, 400, 403, S, S)),
+    ("cases.concern_detail", "GET", "/concerns/{concern}", None,
+     (404, 404, 200, 200, 404, 404, 404, 404, S, S)),
+    ("cases.concern_action", "POST", "/concerns/{concern}/action", {},
+     (404, 404, 403, 400, 404, 404, 404, 404, S, S)),
+    # last: signing out ends every column's session
+    ("agencies.sign_out", "POST", "/sign-out", {},
+     (S, S, S, S, S, S, S, S, S, S)),
+]
+
+# --- sentinels -----------------------------------------------------------------------------------
+
+BRAVO = {
+    "notes": "BRAVO-SENTINEL-NOTES-7f3a",
+    "views": "BRAVO-SENTINEL-VIEWS-2c91",
+    "outcome": "BRAVO-SENTINEL-OUTCOME-5d0e",
+    "provision": "BRAVO-SENTINEL-PROVISION-b81c",
+    "contribution": "BRAVO-SENTINEL-CONTRIBUTION-44aa",
+    "minutes": "BRAVO-SENTINEL-MINUTES-9e12",
+    "concern": "BRAVO-SENTINEL-CONCERN-0b77",
+}
+ALPHA = {
+    "notes": "ALPHA-SENTINEL-NOTES-61d2",
+    "views": "ALPHA-SENTINEL-VIEWS-a0c4",
+    "outcome": "ALPHA-SENTINEL-OUTCOME-3f58",
+    "provision": "ALPHA-SENTINEL-PROVISION-c2e9",
+    "team": "ALPHA-SENTINEL-TEAM-CONTRIBUTION-1b6d",
+    "family": "ALPHA-SENTINEL-FAMILY-CONTRIBUTION-8d03",
+    "restricted": "ALPHA-SENTINEL-RESTRICTED-CONTRIBUTION-e47f",
+    "minutes": "ALPHA-SENTINEL-MINUTES-5a1b",
+    "draft": "ALPHA-SENTINEL-DRAFT-MINUTES-90fc",
+    "concern": "ALPHA-SENTINEL-CONCERN-d3e8",
+}
+# What each column may never read of the main learner, on any page (issue 4, items 4, 6 and 7).
+NEVER = {
+    "senco": {"concern"},
+    "lsp": {"restricted", "concern"},
+    "teacher": set(),  # the author of the restricted contribution and of the concern
+    "dsl": {"notes", "views", "outcome", "provision", "team", "family", "minutes", "draft"},  # not on the case
+    "admin": set(ALPHA),
+    "slt": {"restricted", "concern"},
+    "ep": {"restricted", "concern"},
+    "parent": {"team", "restricted", "draft", "concern"},
+    "anonymous": set(ALPHA),
+    "expired": set(ALPHA),
+}
+# Pages that legitimately show some of Bravo to a column (school-wide lists), by (endpoint, column).
+BRAVO_SHOWN = {
+    ("cases.concern_list", "dsl"): {"concern"},  # the DSL reads every concern of the school
+}
+
+
+# What an allowed read of these pages must show: proof that the sentinels above would be caught.
+SHOWN = {
+    "/learners/{alpha}": ("notes",),
+    "/cycles/{cycle}": ("views", "outcome", "provision"),
+    "/contributions/{c_team}": ("team",),
+    "/contributions/{c_family}": ("family",),
+    "/contributions/{c_restricted}": ("restricted",),
+    "/meetings/{meeting}": ("minutes",),
+    "/meetings/{draft}": ("draft",),
+    "/meetings/{meeting}/records/1": ("minutes",),
+    "/concerns/{concern}": ("concern",),
+}
+
+
+def outcome_of(response):
+    if response.status_code in (301, 302, 303, 307, 308):
+        return S if urlsplit(response.headers.get("Location", "")).path == "/sign-in" else 302
+    return response.status_code
+
+
+def database_checksum(app) -> str:
+    """sha256 over every row of every table, tables in dependency order, rows by primary key."""
+    digest = hashlib.sha256()
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.columns)
+            digest.update(f"#{table.name}".encode())
+            for row in db.session.execute(select(table).order_by(*order)):
+                digest.update(repr(tuple(row)).encode())
+        db.session.remove()
+    return digest.hexdigest()
+
+
+# --- the world -----------------------------------------------------------------------------------
+
+
+def build_world(app, create_agency, create_user, create_case, add_to_team) -> dict:
+    """Alpha School's staff, an NHS SLT, an EP, a parent; learners Alpha (main) and Bravo (sentinels)."""
+    school = create_agency(AgencyKind.SCHOOL, name="Alpha School")
+    nhs = create_agency(AgencyKind.NHS_SERVICE, name="Riverside SLT Service")
+    eps = create_agency(AgencyKind.EP_SERVICE, name="County EP Service")
+    family = create_agency(AgencyKind.FAMILY, name="The Alpha Family")
+    home = {"senco": school, "lsp": school, "teacher": school, "dsl": school, "admin": school,
+            "slt": nhs, "ep": eps, "parent": family}
+    accounts = {role: create_user(role, agency=agency, name=f"Matrix {role.upper()}") for role, agency in home.items()}
+    accounts["expired"] = create_user("slt", agency=nhs, name="Matrix Expired SLT")
+    extra = {
+        "spare": create_user("teacher", agency=school, name="Spare Teacher"),
+        "colleague": create_user("teacher", agency=school, name="Colleague Teacher"),
+        "dormant": create_user("teacher", agency=school, name="Dormant Teacher"),
+        "dormant2": create_user("teacher", agency=school, name="Dormant Teacher Two"),
+        "inactive": create_user("teacher", agency=school, name="Inactive Teacher", active=False),
+    }
+    alpha = create_case(school=school, name="Alpha Learner")
+    bravo = create_case(school=school, name="Bravo Learner")
+    for role in ("lsp", "teacher", "slt", "ep", "parent", "expired"):
+        add_to_team(alpha, accounts[role])
+    spare_membership = add_to_team(alpha, extra["spare"])
+
+    today = utcnow().date()
+    with app.app_context():
+        def user(account) -> User:
+            return db.session.scalars(select(User).where(User.public_id == account.public_id)).one()
+
+        def learner(public_id) -> Learner:
+            return db.session.scalars(select(Learner).where(Learner.public_id == public_id)).one()
+
+        senco, lsp, teacher, dsl, parent = (user(accounts[r]) for r in ("senco", "lsp", "teacher", "dsl", "parent"))
+        a, b = learner(alpha), learner(bravo)
+        a.notes = f"<p>{ALPHA['notes']}</p>"
+        b.notes = f"<p>{BRAVO['notes']}</p>"
+        db.session.flush()
+
+        def plan_for(case, owner, sentinels):
+            cycle = plans.start_plan(senco, case)
+            plans.update_cycle(senco, cycle, version=cycle.version, assess_on=today, review_on=today + timedelta(days=20),
+                               learner_views=f"<p>{sentinels['views']}</p>", family_views=f"<p>{sentinels['views']}</p>")
+            plans.advance_stage(senco, cycle, version=cycle.version)  # at plan: the SENCo's stage POST moves it to do
+            outcome = plans.add_outcome(senco, cycle, description=f"{sentinels['outcome']} reads a page aloud",
+                                        measure="Weekly reading record", target_on=today + timedelta(days=60),
+                                        owner_public_id=owner.public_id, progress=None)
+            provision = plans.add_provision(senco, cycle, description=f"{sentinels['provision']} phonics group",
+                                            delivered_by="Learning support", frequency="Three times a week",
+                                            starts_on=today, ends_on=None)
+            return cycle, outcome, provision
+
+        cycle, outcome, provision = plan_for(a, lsp, ALPHA)
+        c_team = contributions.add_contribution(teacher, a, kind="classroom_view", visibility="team",
+                                                title="In class", body=f"<p>{ALPHA['team']}</p>")
+        c_family = contributions.add_contribution(parent, a, kind="family_view", visibility="team_and_family",
+                                                  title="At home", body=f"<p>{ALPHA['family']}</p>")
+        c_restricted = contributions.add_contribution(teacher, a, kind="classroom_view", visibility="restricted",
+                                                      title="Private", body=f"<p>{ALPHA['restricted']}</p>")
+
+        def details(chair, minutes, shared, actions=()):
+            return MeetingDetails(kind=MeetingKind.REVIEW, held_on=today, starts_at=time(9, 30), duration_minutes=45,
+                                  chair=chair.public_id, agenda="<p>Progress so far</p>", minutes=f"<p>{minutes}</p>",
+                                  attendance={chair.public_id: Attendance.PRESENT}, actions=list(actions),
+                                  shared_with_family=shared)
+
+        meeting = meetings.record_meeting(lsp, a, details(lsp, ALPHA["minutes"], True, [
+            ActionDraft(description="Send home a reading book", owner=teacher.public_id, due_on=today + timedelta(days=7)),
+        ]))
+        meetings.sign_off_meeting(lsp, meeting, version=meeting.version)
+        draft = meetings.record_meeting(lsp, a, details(lsp, ALPHA["draft"], False))
+        concern = concerns.record_concern(teacher, a, concern=ALPHA["concern"])
+
+        nhs_agency = db.session.scalars(select(Agency).where(Agency.name == nhs)).one()
+
+        def invite(email):
+            invitation, link, _ = team.invite_to_case(
+                senco, a, email=email, display_name="Invited Therapist", role=Role.SLT,
+                agency_public_id=nhs_agency.public_id, access_ends_on=today + timedelta(days=60),
+                link_for=lambda token: f"http://localhost/invitations/accept/{token}")
+            return invitation, link.rsplit("/", 1)[1]
+
+        to_revoke, _ = invite("to-revoke@example.org")
+        _, token_open = invite("open-invitation@example.org")
+        revoked, token_revoked = invite("revoked@example.org")
+        team.revoke_invitation(senco, revoked)
+
+        # Bravo: nobody on its team; the SENCo and the DSL write its sentinels.
+        plan_for(b, senco, BRAVO)
+        contributions.add_contribution(senco, b, kind="learner_voice", visibility="team_and_family",
+                                       title="Bravo's voice", body=f"<p>{BRAVO['contribution']}</p>")
+        bravo_meeting = meetings.record_meeting(senco, b, details(senco, BRAVO["minutes"], True))
+        meetings.sign_off_meeting(senco, bravo_meeting, version=bravo_meeting.version)
+        concerns.record_concern(dsl, b, concern=BRAVO["concern"])
+        db.session.commit()
+
+        world = {
+            "alpha": alpha, "bravo": bravo, "cycle": cycle.public_id, "cycle_version": str(cycle.version),
+            "outcome": outcome.public_id, "provision": provision.public_id, "c_team": c_team.public_id,
+            "c_family": c_family.public_id, "c_restricted": c_restricted.public_id, "meeting": meeting.public_id,
+            "draft": draft.public_id, "draft_version": str(draft.version), "action": meeting.actions[0].public_id,
+            "concern": concern.public_id, "spare_membership": spare_membership, "invitation": to_revoke.public_id,
+            "token_open": token_open, "token_revoked": token_revoked,
+            "outsider": accounts["slt"].public_id,
+            **{name: account.public_id for name, account in extra.items()},
+        }
+    return {"world": world, "accounts": accounts}
+
+
+def sign_in_columns(app, accounts) -> dict:
+    clients = {}
+    for column in COLUMNS:
+        client = app.test_client()
+        if column != "anonymous":
+            account = accounts[column]
+            assert sign_in(client, account.email, account.password).status_code == 302, f"{column} cannot sign in"
+        clients[column] = client
+    return clients
+
+
+def expire(app, account) -> None:
+    """The expired external account: its membership ended and its access over, after it signed in."""
+    with app.app_context():
+        row = db.session.scalars(select(User).where(User.public_id == account.public_id)).one()
+        now = utcnow()
+        db.session.execute(update(TeamMembership).where(TeamMembership.user_id == row.id)
+                           .values(ended_at=now - timedelta(minutes=5)))
+        row.access_expires_at = now - timedelta(minutes=1)
+        db.session.commit()
+        db.session.remove()
+
+
+def _fill(value, world):
+    if isinstance(value, str):
+        return value.format(**world)
+    if isinstance(value, list):
+        return [_fill(item, world) for item in value]
+    return value
+
+
+# --- the tests -------------------------------------------------------------------------------------
+
+
+def test_every_route_has_a_row_and_every_row_a_route(app):
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if rule.endpoint not in EXCLUDED_ENDPOINTS
+    }
+    rows = {(endpoint, method) for endpoint, method, *_ in ROWS}
+    assert not routes - rows, f"routes without a row in the matrix: {sorted(routes - rows)}"
+    assert not rows - routes, f"rows naming a route that does not exist: {sorted(rows - routes)}"
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} >= EXCLUDED_ENDPOINTS
+    # Every row's URL reaches the endpoint it names, and every row has one outcome per column.
+    adapter = app.url_map.bind("localhost")
+    for endpoint, method, url, _, expected in ROWS:
+        assert len(expected) == len(COLUMNS), (endpoint, url)
+        path = url.replace("{", "").replace("}", "")
+        assert adapter.match(path, method=method)[0] == endpoint, (endpoint, method, url)
+    assert sum(len(expected) for *_, expected in ROWS) >= 300
+
+
+def test_authorization_matrix(app, create_agency, create_user, create_case, add_to_team):
+    built = build_world(app, create_agency, create_user, create_case, add_to_team)
+    world, accounts = built["world"], built["accounts"]
+    clients = sign_in_columns(app, accounts)
+    expire(app, accounts["expired"])
+
+    mismatches, cells = [], 0
+    known_sum = None  # the checksum after the last refused write, while nothing else has run since
+    for endpoint, method, url_template, data, expected_row in ROWS:
+        url = url_template.format(**world)
+        for column, expected in zip(COLUMNS, expected_row):
+            cells += 1
+            cell = f"{method} {url_template} [{endpoint}] as {column}"
+            client = clients[column]
+            write_refused = method == "POST" and expected in (S, 400, 403, 404, 409, 410) and endpoint != "agencies.sign_out"
+            if method == "GET":
+                response = client.get(url)
+                known_sum = None
+            else:
+                before = known_sum if write_refused and known_sum else (database_checksum(app) if write_refused else None)
+                form = {key: _fill(value, world) for key, value in (data or {}).items()}
+                response = client.post(url, data=form)
+                known_sum = None
+                if write_refused:
+                    after = database_checksum(app)
+                    if after != before:
+                        mismatches.append(f"{cell}: expected no change to the database, but it changed")
+                    known_sum = after
+            got = outcome_of(response)
+            if got != expected:
+                mismatches.append(f"{cell}: expected {expected}, got {got}")
+            if method != "GET":
+                continue
+            body = response.get_data(as_text=True)
+            allowed_bravo = BRAVO_SHOWN.get((endpoint, column), set())
+            for name, sentinel in BRAVO.items():
+                if name not in allowed_bravo and sentinel in body:
+                    mismatches.append(f"{cell}: shows Bravo's {name}")
+            refused = got not in (200, 400, 409)
+            if got == 200 and expected == 200:
+                for name in SHOWN.get(url_template, ()):
+                    if name not in NEVER[column] and ALPHA[name] not in body:
+                        mismatches.append(f"{cell}: allowed, but the main learner's {name} is not on the page")
+            for name, sentinel in ALPHA.items():
+                if (refused or name in NEVER[column]) and sentinel in body:
+                    mismatches.append(f"{cell}: shows the main learner's {name} ({'refused read' if refused else 'never theirs'})")
+    print(f"\n{cells} cells checked")
+    for mismatch in mismatches:
+        print(mismatch)
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
+    assert cells >= 300

@@ -1,0 +1,194 @@
+"""Public ids pasted where they do not belong never return their data.
+
+Every object public id of another learner at the same school (Bravo), of a learner at another school
+(Charlie, at Beta School) and of a restricted contribution is pasted into every URL pattern that takes a
+<public_id> or <token>, with every method, by every user who may not see it. The answer is always a
+refusal (302 to sign-in, 400, 403, 404 or 405), never the object's data, and nothing changes.
+"""
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+
+from app.agencies.models import Agency, AgencyKind, Role, User
+from app.cases.concerns import services as concerns
+from app.cases.contributions import services as contributions
+from app.cases.meetings import services as meetings
+from app.cases.meetings.services import ActionDraft, MeetingDetails
+from app.cases.models import (
+    Attendance,
+    Contribution,
+    Invitation,
+    Learner,
+    Meeting,
+    MeetingAction,
+    MeetingKind,
+    Outcome,
+    PlanCycle,
+    Provision,
+    SafeguardingConcern,
+    SupportPlan,
+    TeamMembership,
+)
+from app.cases.plans import services as plans
+from app.cases.team import services as team
+from app.extensions import db
+from app.types import utcnow
+from tests.test_authorization_matrix import (
+    ALPHA,
+    BRAVO,
+    S,
+    build_world,
+    database_checksum,
+    expire,
+    outcome_of,
+    sign_in_columns,
+)
+
+CHARLIE = {
+    "notes": "CHARLIE-SENTINEL-NOTES-c0a1",
+    "views": "CHARLIE-SENTINEL-VIEWS-77b2",
+    "outcome": "CHARLIE-SENTINEL-OUTCOME-e5d3",
+    "provision": "CHARLIE-SENTINEL-PROVISION-19f4",
+    "contribution": "CHARLIE-SENTINEL-CONTRIBUTION-aa05",
+    "minutes": "CHARLIE-SENTINEL-MINUTES-3c06",
+    "action": "CHARLIE-SENTINEL-ACTION-d807",
+    "concern": "CHARLIE-SENTINEL-CONCERN-6e08",
+}
+REFUSED = {S, 400, 403, 404, 405}
+# Who may not see each learner's objects (the rest legitimately can, so they are not asked):
+# Bravo is at Alpha School with nobody on its team: its SENCo sees it and its DSL knows it.
+NOT_BRAVO = ("lsp", "teacher", "admin", "slt", "ep", "parent", "anonymous", "expired")
+NOT_CHARLIE = ("senco", "lsp", "teacher", "dsl", "admin", "slt", "ep", "parent", "anonymous", "expired")
+# The restricted contribution: its author (the teacher), the SENCo and the DSL may read it.
+NOT_RESTRICTED = ("lsp", "admin", "slt", "ep", "parent", "anonymous", "expired")
+
+
+def build_charlie(app, create_agency, create_user, create_case, add_to_team) -> str:
+    """Beta School's learner Charlie, with a plan, contribution, meeting, action, concern, team and invitation."""
+    school = create_agency(AgencyKind.SCHOOL, name="Beta School")
+    senco_account = create_user("senco", agency=school, name="Beta SENCo")
+    dsl_account = create_user("dsl", agency=school, name="Beta DSL")
+    teacher_account = create_user("teacher", agency=school, name="Beta Teacher")
+    charlie = create_case(school=school, name="Charlie Learner")
+    add_to_team(charlie, teacher_account)
+    today = utcnow().date()
+    with app.app_context():
+        def user(account):
+            return db.session.scalars(select(User).where(User.public_id == account.public_id)).one()
+
+        senco, dsl, teacher = user(senco_account), user(dsl_account), user(teacher_account)
+        learner = db.session.scalars(select(Learner).where(Learner.public_id == charlie)).one()
+        learner.notes = f"<p>{CHARLIE['notes']}</p>"
+        cycle = plans.start_plan(senco, learner)
+        plans.update_cycle(senco, cycle, version=cycle.version, assess_on=today,
+                           learner_views=f"<p>{CHARLIE['views']}</p>")
+        plans.add_outcome(senco, cycle, description=CHARLIE["outcome"], measure="Observed",
+                          target_on=today + timedelta(days=30), owner_public_id=teacher.public_id, progress=None)
+        plans.add_provision(senco, cycle, description=CHARLIE["provision"], delivered_by="Teacher",
+                            frequency="Daily", starts_on=today, ends_on=None)
+        contributions.add_contribution(teacher, learner, kind="classroom_view", visibility="team_and_family",
+                                       title="Beta class", body=f"<p>{CHARLIE['contribution']}</p>")
+        meeting = meetings.record_meeting(senco, learner, MeetingDetails(
+            kind=MeetingKind.PLANNING, held_on=today, starts_at=time(10), duration_minutes=30,
+            chair=senco.public_id, agenda="<p>Plan</p>", minutes=f"<p>{CHARLIE['minutes']}</p>",
+            attendance={teacher.public_id: Attendance.PRESENT},
+            actions=[ActionDraft(description=CHARLIE["action"], owner=teacher.public_id, due_on=date.today())],
+            shared_with_family=True))
+        meetings.sign_off_meeting(senco, meeting, version=meeting.version)
+        concerns.record_concern(dsl, learner, concern=CHARLIE["concern"])
+        nhs = db.session.scalars(select(Agency).where(Agency.name == "Riverside SLT Service")).one()
+        team.invite_to_case(senco, learner, email="charlie-slt@example.org", display_name="Charlie's Therapist",
+                            role=Role.SLT, agency_public_id=nhs.public_id, access_ends_on=today + timedelta(days=30),
+                            link_for=lambda token: f"http://localhost/invitations/accept/{token}")
+        db.session.commit()
+    return charlie, teacher_account.public_id
+
+
+def object_ids(app, learner_public_id: str) -> dict[str, list[str]]:
+    """Every public id (and the learner's own) hanging off one learner, by kind."""
+    with app.app_context():
+        learner = db.session.scalars(select(Learner).where(Learner.public_id == learner_public_id)).one()
+        cycles = select(PlanCycle.id).join(SupportPlan, SupportPlan.id == PlanCycle.plan_id).where(
+            SupportPlan.learner_id == learner.id)
+        meeting_ids = select(Meeting.id).where(Meeting.learner_id == learner.id)
+        queries = {
+            "cycle": select(PlanCycle.public_id).where(PlanCycle.id.in_(cycles)),
+            "outcome": select(Outcome.public_id).where(Outcome.cycle_id.in_(cycles)),
+            "provision": select(Provision.public_id).where(Provision.cycle_id.in_(cycles)),
+            "contribution": select(Contribution.public_id).where(Contribution.learner_id == learner.id),
+            "meeting": select(Meeting.public_id).where(Meeting.learner_id == learner.id),
+            "action": select(MeetingAction.public_id).where(MeetingAction.meeting_id.in_(meeting_ids)),
+            "concern": select(SafeguardingConcern.public_id).where(SafeguardingConcern.learner_id == learner.id),
+            "membership": select(TeamMembership.public_id).where(TeamMembership.learner_id == learner.id),
+            "invitation": select(Invitation.public_id).where(Invitation.learner_id == learner.id),
+        }
+        found = {"learner": [learner.public_id]}
+        found.update({kind: list(db.session.scalars(query)) for kind, query in queries.items()})
+        db.session.remove()
+    return {kind: ids for kind, ids in found.items() if ids}
+
+
+def id_patterns(app) -> list[tuple[str, str, str]]:
+    """(endpoint, method, rule) for every route whose URL takes a public id or a token."""
+    patterns = []
+    for rule in app.url_map.iter_rules():
+        if not {"public_id", "token"} & set(rule.arguments):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            patterns.append((rule.endpoint, method, rule.rule))
+    return sorted(patterns)
+
+
+def url_for_pattern(rule: str, public_id: str) -> str:
+    return (rule.replace("<public_id>", public_id).replace("<token>", public_id)
+            .replace("<change>", "deactivate").replace("<int:number>", "1"))
+
+
+def test_public_ids_pasted_into_every_url_never_return_their_data(
+    app, create_agency, create_user, create_case, add_to_team
+):
+    built = build_world(app, create_agency, create_user, create_case, add_to_team)
+    world, accounts = built["world"], built["accounts"]
+    charlie, beta_account = build_charlie(app, create_agency, create_user, create_case, add_to_team)
+    clients = sign_in_columns(app, accounts)
+    expire(app, accounts["expired"])
+
+    foreign = []  # (label, public id, sentinels that must never show, columns who may not see it)
+    for kind, ids in object_ids(app, world["bravo"]).items():
+        foreign += [(f"Bravo's {kind}", pid, list(BRAVO.values()), NOT_BRAVO) for pid in ids]
+    for kind, ids in object_ids(app, charlie).items():
+        foreign += [(f"Charlie's {kind} (Beta School)", pid, list(CHARLIE.values()), NOT_CHARLIE) for pid in ids]
+    foreign.append(("a Beta School account", beta_account, [], NOT_CHARLIE))
+    foreign.append(("Alpha's restricted contribution", world["c_restricted"], [ALPHA["restricted"]], NOT_RESTRICTED))
+    kinds = {label for label, *_ in foreign}
+    assert len(kinds) >= 19, sorted(kinds)  # every object kind of both learners, and the restricted one
+
+    patterns = id_patterns(app)
+    assert len(patterns) >= 30, patterns
+    problems, requests = [], 0
+    for endpoint, method, rule in patterns:
+        before = database_checksum(app) if method != "GET" else None
+        for label, public_id, sentinels, columns in foreign:
+            url = url_for_pattern(rule, public_id)
+            for column in columns:
+                client = clients[column]
+                response = client.get(url) if method == "GET" else client.post(url, data={
+                    "version": "1", "status": "done", "title": "x", "body": "<p>x</p>", "visibility": "team",
+                    "kind": "classroom_view", "concern": "x", "action_taken": "x", "review_summary": "<p>x</p>",
+                })
+                requests += 1
+                got = outcome_of(response)
+                body = response.get_data(as_text=True)
+                if got not in REFUSED:
+                    problems.append(f"{method} {rule} [{endpoint}] with {label} as {column}: got {got}")
+                shown = [sentinel for sentinel in sentinels if sentinel in body]
+                if shown:
+                    problems.append(f"{method} {rule} [{endpoint}] with {label} as {column}: shows {shown}")
+        if before is not None and database_checksum(app) != before:
+            problems.append(f"{method} {rule} [{endpoint}]: a foreign id changed the database")
+    print(f"\n{requests} requests, {len(patterns)} URL patterns, {len(foreign)} foreign ids")
+    for problem in problems:
+        print(problem)
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
