@@ -217,30 +217,41 @@ def _owner_choices(learner, keep=None):
     ]
 
 
-@bp.route("/cycles/<public_id>/outcomes/new", methods=["GET", "POST"])
-@login_required
-def outcome_new(public_id: str):
+def _outcome_form(cycle) -> OutcomeForm:
+    form = OutcomeForm()
+    form.owner.choices = _owner_choices(cycle.learner)
+    return form
+
+
+def _add_to_cycle(public_id: str, make_form, add, values, noun: str, fields: dict | None = None):
+    """Add an outcome or provision to an open cycle: validate, one service call, one commit, back to the plan."""
     cycle = get_or_404(PlanCycle, public_id, current_user, Action.EDIT_PLAN)
     if request.method == "GET" and cycle.is_closed:
         return _refused_closed(cycle)
-    form = OutcomeForm()
-    form.owner.choices = _owner_choices(cycle.learner)
+    form = make_form(cycle)
     status = 200
     if form.validate_on_submit():
         try:
-            services.add_outcome(current_user, cycle, **_outcome_values(form))
+            add(current_user, cycle, **values(form))
         except PlanError as refusal:
             db.session.rollback()
-            show_on_form(form, refusal, {"owner_public_id": "owner"})
+            show_on_form(form, refusal, fields)
             status = 400
         else:
             db.session.commit()
-            flash("Outcome added.", "success")
+            flash(f"{noun.capitalize()} added.", "success")
             return redirect(_plan_url(cycle))
     elif form.errors:
         status = 400
-    return render_template("cases/plans/outcome_form.html", form=form, cycle=cycle, outcome=None,
-                           learner=cycle.learner), status
+    return render_template(f"cases/plans/{noun}_form.html", form=form, cycle=cycle, learner=cycle.learner,
+                           **{noun: None}), status
+
+
+@bp.route("/cycles/<public_id>/outcomes/new", methods=["GET", "POST"])
+@login_required
+def outcome_new(public_id: str):
+    return _add_to_cycle(public_id, _outcome_form, services.add_outcome, _outcome_values, "outcome",
+                         {"owner_public_id": "owner"})
 
 
 @bp.route("/outcomes/<public_id>/edit", methods=["GET", "POST"])
@@ -305,26 +316,7 @@ def _provision_values(form: ProvisionForm) -> dict:
 @bp.route("/cycles/<public_id>/provision/new", methods=["GET", "POST"])
 @login_required
 def provision_new(public_id: str):
-    cycle = get_or_404(PlanCycle, public_id, current_user, Action.EDIT_PLAN)
-    if request.method == "GET" and cycle.is_closed:
-        return _refused_closed(cycle)
-    form = ProvisionForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.add_provision(current_user, cycle, **_provision_values(form))
-        except PlanError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            db.session.commit()
-            flash("Provision added.", "success")
-            return redirect(_plan_url(cycle))
-    elif form.errors:
-        status = 400
-    return render_template("cases/plans/provision_form.html", form=form, cycle=cycle, provision=None,
-                           learner=cycle.learner), status
+    return _add_to_cycle(public_id, lambda cycle: ProvisionForm(), services.add_provision, _provision_values, "provision")
 
 
 @bp.route("/provision/<public_id>/edit", methods=["GET", "POST"])
