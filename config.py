@@ -67,6 +67,8 @@ class Config:
         self.BRAID_DEMO_PASSWORD = environ.get("BRAID_DEMO_PASSWORD", "braid-demo-2026")
         # Field keys: BRAID_FIELD_KEYS (JSON) wins; otherwise a key file kept outside the database.
         self.BRAID_FIELD_KEYS = environ.get("BRAID_FIELD_KEYS") or self.default_field_keys()
+        # Signs the audit trail's checkpoints: kept outside the database, like the field keys.
+        self.BRAID_AUDIT_KEY = environ.get("BRAID_AUDIT_KEY") or self.default_audit_key()
         self.BRAID_FIELD_KEY_FILE = Path(
             environ.get("BRAID_FIELD_KEY_FILE") or self.INSTANCE_PATH / "field_keys.json"
         )
@@ -79,6 +81,14 @@ class Config:
         self.MAIL_PASSWORD = environ.get("MAIL_PASSWORD") or None
         self.MAIL_SENDER = environ.get("MAIL_SENDER") or "Braid <no-reply@braid.invalid>"
         self.MAIL_TIMEOUT = float(environ.get("MAIL_TIMEOUT") or 10)
+
+    # The audit trail: sealing lag (seconds), working hours for the out-of-hours flag, review thresholds.
+    AUDIT_SEAL_INTERVAL = 1.0
+    BRAID_TIMEZONE = "Europe/London"
+    AUDIT_WORKING_HOURS = (7, 19)
+    AUDIT_MANY_LEARNERS_PER_HOUR = 20
+    AUDIT_EXTERNAL_END_WARNING = timedelta(days=7)
+    BREAK_GLASS_DURATION = timedelta(hours=1)
 
     # Development creates instance/field_keys.json (mode 0600) on first start; production never does.
     CREATE_FIELD_KEYS = True
@@ -95,6 +105,19 @@ class Config:
         if not path.exists():
             self.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def default_audit_key(self) -> str:
+        """Like the secret key: a file under instance/ (mode 0600) on a developer's machine."""
+        path = self.INSTANCE_PATH / "audit_key"
+        if not path.exists():
+            self.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return path.read_text().strip()
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
@@ -123,6 +146,9 @@ class TestingConfig(Config):
     def default_secret_key(self) -> str:
         return "testing-secret-key-not-for-production-use-0123456789"
 
+    def default_audit_key(self) -> str:
+        return "testing-audit-key-not-for-production-use-0123456789"
+
     def default_field_keys(self) -> str | None:
         # Each test app gets throwaway keys unless a test hands it a key file of its own.
         if "BRAID_FIELD_KEY_FILE" in self._environ:
@@ -146,6 +172,9 @@ class ProductionConfig(Config):
 
     def default_secret_key(self) -> str:
         raise ConfigError("SECRET_KEY must be set in production (at least 32 random characters).")
+
+    def default_audit_key(self) -> str:
+        raise ConfigError("BRAID_AUDIT_KEY must be set in production: it signs the audit trail's checkpoints.")
 
 
 CONFIGS = {

@@ -67,6 +67,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     # Import the models so that Alembic and the ORM see every table.
     from app.agencies import models, sessions  # noqa: F401
+    from app.audit import models as audit_models  # noqa: F401
     from app.cases import models as case_models  # noqa: F401
     from app.security import models as security_models  # noqa: F401
 
@@ -103,9 +104,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from app.agencies.cli import users_cli
+    from app.audit.cli import audit_cli
     from app.demo import demo_cli
     from app.security.cli import keys_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(audit_cli)

@@ -32,9 +32,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+# PostgreSQL advisory lock key guarding the audit chain's head (app.audit.chain.ADVISORY_KEY).
+AUDIT_CHAIN_LOCK = 0x42524149
+
+
 @event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(connection) -> None:
-    # Take the write lock when the transaction starts: a read-then-write transaction in WAL
-    # would otherwise fail at once (SQLITE_BUSY_SNAPSHOT) when another writer got in between.
+def _begin(connection) -> None:
+    if connection.info.get("braid_read_only"):
+        # A long read that must not hold or wait for any writer's lock (audit verification).
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")
+        return
     if connection.dialect.name == "sqlite":
+        # Take the write lock when the transaction starts: a read-then-write transaction in WAL
+        # would otherwise fail at once (SQLITE_BUSY_SNAPSHOT) when another writer got in between.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql" and not connection.info.get("braid_audit_sealer"):
+        # Every transaction that may write an audit event holds this lock shared from its first
+        # statement; the sealer takes it exclusively, so it never seals past an uncommitted event.
+        # Taken before any row lock, it cannot join a deadlock.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({AUDIT_CHAIN_LOCK})")

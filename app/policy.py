@@ -44,6 +44,10 @@ class Action(enum.Enum):
     LIST_CONCERNS = "list_concerns"
     REVIEW_CONCERNS = "review_concerns"  # the DSL's school-wide count of concerns awaiting action
     VIEW_CASEWORK = "view_casework"  # the home page's open actions, reviews due and cases
+    # The audit trail and break-glass access (issue 5)
+    REVIEW_AUDIT = "review_audit"  # the DSL's review of their school's trail (thing: None, a Learner or a User)
+    EXPORT_AUDIT = "export_audit"
+    BREAK_GLASS = "break_glass"  # open a case one is not on, for an hour, giving a reason (thing: the Learner)
 
 
 def _signed_in(user) -> bool:
@@ -113,6 +117,54 @@ def forget_memberships() -> None:
         g.pop("_braid_membership", None)
 
 
+def _break_glass_of(user, learner) -> bool:
+    """An open break-glass grant: one hour's read access to a case of the user's own school."""
+    from app.audit.models import BreakGlassAccess
+
+    if learner is None or user.restricted or user.role not in SCHOOL_CASE_ROLES or learner.school_id != user.agency_id:
+        return False
+    cache = g.setdefault("_braid_break_glass", {}) if has_request_context() else {}
+    key = (user.id, learner.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(BreakGlassAccess.id).where(_open_grant_clause(user), BreakGlassAccess.learner_id == learner.id).limit(1)
+        ) is not None
+    if cache[key]:
+        from app.audit.events import note_purpose
+
+        note_purpose("break_glass")  # every read made through the grant says so in the trail
+    return cache[key]
+
+
+def _open_grant_clause(user, now=None):
+    from app.audit.models import BreakGlassAccess
+
+    return and_(BreakGlassAccess.user_id == user.id, BreakGlassAccess.expires_at > (now or utcnow()))
+
+
+def forget_break_glass() -> None:
+    if has_request_context():
+        g.pop("_braid_break_glass", None)
+
+
+def _opens_break_glass(user, learner) -> bool:
+    # Only for a case of one's own school that one is not already on; never admins or external accounts.
+    return (
+        learner is not None
+        and not user.restricted
+        and user.role in SCHOOL_CASE_ROLES
+        and learner.school_id == user.agency_id
+        and not _on_case(user, learner)
+    )
+
+
+def _reviews_audit(user, thing) -> bool:
+    """The DSL reviews their own school's trail; a user's activity is shown only as far as it touched it."""
+    if user.role is not Role.DSL or user.restricted:
+        return False
+    return not hasattr(thing, "school_id") or thing.school_id == user.agency_id
+
+
 def _on_case(user, learner) -> bool:
     """Works on the case, or is the family on it: the SENCo of the school or a live team member."""
     return _senco_of(user, learner) or _member_of(user, learner)
@@ -141,8 +193,8 @@ def _sees_contribution(user, contribution, visibility=None) -> bool:
     if visibility is Visibility.RESTRICTED:
         return _senco_of(user, learner) or _dsl_of(user, learner)
     if visibility is Visibility.TEAM:
-        return _professional_on_case(user, learner)
-    return _on_case(user, learner)  # team and family
+        return _professional_on_case(user, learner) or _break_glass_of(user, learner)
+    return _on_case(user, learner) or _break_glass_of(user, learner)  # team and family
 
 
 def _sees_revision(user, revision) -> bool:
@@ -158,7 +210,7 @@ def _sees_meeting(user, meeting) -> bool:
         return False
     if user.role is Role.PARENT:
         return meeting.shared_with_family and meeting.is_signed_off and _on_case(user, learner)
-    return _on_case(user, learner)
+    return _on_case(user, learner) or _break_glass_of(user, learner)
 
 
 def _edits_meeting(user, meeting) -> bool:
@@ -228,8 +280,8 @@ _RULES = {
     Action.FIND_LEARNER: lambda user, thing: _is_school_senco(user),
     Action.REGISTER_LEARNER: lambda user, thing: _is_school_senco(user),
     # The DSL knows every learner of the school by name (to read concerns), not their case.
-    Action.VIEW_LEARNER: lambda user, thing: _on_case(user, thing) or _dsl_of(user, thing),
-    Action.VIEW_CASE: lambda user, thing: _on_case(user, _case_of(thing)),
+    Action.VIEW_LEARNER: lambda user, thing: _on_case(user, thing) or _dsl_of(user, thing) or _break_glass_of(user, thing),
+    Action.VIEW_CASE: lambda user, thing: _on_case(user, _case_of(thing)) or _break_glass_of(user, _case_of(thing)),
     Action.EDIT_PLAN: lambda user, thing: _senco_of(user, _case_of(thing)),
     Action.MANAGE_TEAM: _manages_team,
     Action.ADD_CONTRIBUTION: _adds_contribution,
@@ -250,6 +302,9 @@ _RULES = {
     Action.REVIEW_CONCERNS: lambda user, thing: user.role is Role.DSL and not user.restricted,
     # Administrators manage accounts only: no case work on their home page.
     Action.VIEW_CASEWORK: lambda user, thing: user.role is not Role.ADMIN,
+    Action.REVIEW_AUDIT: _reviews_audit,
+    Action.EXPORT_AUDIT: lambda user, thing: user.role is Role.DSL and not user.restricted,
+    Action.BREAK_GLASS: _opens_break_glass,
 }
 
 # School roles that work on cases (admins never see case content).
@@ -269,9 +324,33 @@ def can(user, action: Action, thing=None) -> bool:
 
 
 def require(user, action: Action, thing=None) -> None:
-    """:raise 403: when `user` may not do `action`."""
+    """:raise 403: when `user` may not do `action` (the refusal is noted for the audit trail)."""
     if not can(user, action, thing):
-        abort(403)
+        _refuse(403, action, thing)
+
+
+# What each refused policy action was an attempt to do, in the audit trail's words.
+_ATTEMPTS = {
+    "VIEW": ("view_", "list_", "find_", "review_"),
+    "CREATE": ("register_", "add_", "record_", "create_"),
+}
+
+
+def audit_action_for(action: Action):
+    from app.audit.models import AuditAction
+
+    for name, prefixes in _ATTEMPTS.items():
+        if action.value.startswith(prefixes):
+            return AuditAction[name]
+    return AuditAction.UPDATE
+
+
+def _refuse(status: int, action: Action, thing=None, model=None, public_id=None):
+    from app.audit.events import note_refusal, object_type_of
+
+    object_type = object_type_of(thing) if thing is not None else getattr(model, "__tablename__", None)
+    note_refusal(audit_action_for(action), object_type, getattr(thing, "public_id", None) or public_id, thing)
+    abort(status)
 
 
 # --- query scopes: every list starts from one of these ----------------------------------------
@@ -303,11 +382,19 @@ def _case_learner_ids(user):
         return select(Learner.id).where(Learner.school_id == user.agency_id)
     if user.role is Role.ADMIN:
         return None
+    from app.audit.models import BreakGlassAccess
+
     members = select(TeamMembership.learner_id).where(_live_membership_clause(user))
     if not user.restricted:
         members = members.join(Learner, Learner.id == TeamMembership.learner_id).where(
             Learner.school_id == user.agency_id
         )
+        if user.role in SCHOOL_CASE_ROLES:
+            # Cases opened with break-glass are readable for their hour (the rules keep them read-only).
+            grants = select(BreakGlassAccess.learner_id).join(Learner, Learner.id == BreakGlassAccess.learner_id).where(
+                _open_grant_clause(user), Learner.school_id == user.agency_id
+            )
+            members = members.union(grants)
     return members
 
 
@@ -536,9 +623,17 @@ def get_or_404(model, public_id: str, user, action: Action):
     """
     scope, view_action = _scopes().get(model, (None, None))
     if scope is None or not isinstance(public_id, str) or len(public_id) > 64:
-        abort(404)
+        _refuse(404, action, model=model)
     thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
     if thing is None or (view_action is not None and not can(user, view_action, thing)):
-        abort(404)
+        # Out of sight: the trail still names what was asked for, and whose record it was if it exists.
+        _refuse(404, action, _existing(model, public_id), model=model, public_id=public_id)
     require(user, action, thing)
+    from app.audit.events import note_read
+
+    note_read(thing)
     return thing
+
+
+def _existing(model, public_id: str):
+    return db.session.scalars(select(model).where(model.public_id == public_id)).first()

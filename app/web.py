@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.agencies.sessions import touch_session
+from app.audit.events import note_anonymous_refusal, write_request_event
 from app.extensions import db, login_manager
 from app.policy import Action, can
 from app.security.crypto import DecryptionError
@@ -30,6 +31,8 @@ def init_app(app: Flask) -> None:
     app.before_request(start_request)
     app.before_request(deny_by_default)
     app.after_request(set_security_headers)
+    # Registered after the headers, so it runs before them: a replacement error page gets them too.
+    app.after_request(write_request_event)
     app.context_processor(template_context)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
@@ -47,6 +50,7 @@ def deny_by_default():
     if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
+        note_anonymous_refusal()
         return login_manager.unauthorized()
     touch_session()
     if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
@@ -84,6 +88,13 @@ def template_context() -> dict:
 def _error_page(status: int, message: str | None = None):
     template = ERROR_TEMPLATES.get(status, "errors/500.html")
     return render_template(template, status=status, message=message), status
+
+
+def error_response(status: int):
+    """An error page as a response object, for hooks that must replace a response."""
+    from flask import make_response
+
+    return make_response(*_error_page(status))
 
 
 def handle_csrf_error(error: CSRFError):

@@ -1,0 +1,304 @@
+"""The hash chain: sealing committed events in batches, signed checkpoints, and verification.
+
+Each event's canonical line is built by the database itself from every stored column (quoted, so
+that NULL, '' and any separator stay distinct): `quote(id) 0x1F quote(occurred_at) 0x1F ...`.
+A seal covers the id range (previous seal's last id, its own last id]: its content hash is the
+SHA-256 of those lines joined by 0x1E, and its seal hash chains the previous seal's hash, its range,
+counts, content hash and per-event digests. Verification rebuilds each batch's text in SQL (on
+PostgreSQL it hashes there too), so no Python object is made per event unless a batch fails and
+the culprit has to be named.
+
+Concurrency: on SQLite every transaction takes the write lock at BEGIN (app.database), so the sealer
+sees every committed event and no uncommitted one can hold a lower id. On PostgreSQL every
+transaction takes a shared advisory lock at BEGIN and the sealer takes it exclusively: when the
+sealer runs, every event that holds an id has committed or rolled back, and every later event
+gets a higher id.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+from dataclasses import dataclass
+from datetime import timezone
+
+from flask import current_app
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from app.audit.models import AuditCheckpoint, AuditSeal, AuditVerification
+from app.database import AUDIT_CHAIN_LOCK as ADVISORY_KEY
+from app.extensions import db
+from app.types import utcnow
+
+# Every column of audit_event, in a fixed order: a test fails if a column is added and not listed.
+CHAIN_COLUMNS = (
+    "id", "occurred_at", "actor_id", "actor_role", "actor_agency_id", "action", "object_type",
+    "object_public_id", "learner_public_ids", "school_id", "request_id", "ip_address", "outcome",
+    "fields_changed", "purpose", "out_of_hours",
+)
+GENESIS = "0" * 64
+SEALER = "braid_audit_sealer"  # connection.info flag: this connection is the sealer's
+READ_ONLY = "braid_read_only"  # connection.info flag: a snapshot reader (verification)
+MAX_BATCH = 5000
+_MEMBER = struct.Struct(">q16s")
+
+
+def canonical_line_sql(dialect: str) -> str:
+    if dialect == "sqlite":
+        return "||char(31)||".join(f"quote({column})" for column in CHAIN_COLUMNS)
+    return "||E'\\x1f'||".join(f"quote_nullable({column})" for column in CHAIN_COLUMNS)
+
+
+def _prepare(connection) -> str:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        # Timestamps render through these settings: fix them so every reader builds the same text.
+        connection.exec_driver_sql("SET LOCAL TimeZone = 'UTC'")
+        connection.exec_driver_sql("SET LOCAL DateStyle = 'ISO, YMD'")
+    return dialect
+
+
+def _digest_without_id(line: str) -> bytes:
+    # The member digest leaves out the id (kept beside it), so content moved between ids is recognised.
+    return hashlib.sha256(line.partition("\x1f")[2].encode()).digest()[:16]
+
+
+def seal_hash_of(previous_hash: str, seal_id: int, first_id: int, last_id: int, count: int, total: int,
+                 content_hash: str, members: bytes, sealed_at) -> str:
+    stamp = sealed_at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+    head = f"{previous_hash}|{seal_id}|{first_id}|{last_id}|{count}|{total}|{content_hash}|{stamp}|"
+    return hashlib.sha256(head.encode() + hashlib.sha256(members).digest()).hexdigest()
+
+
+# --- sealing -------------------------------------------------------------------------------------
+
+
+def seal_pending(max_batch: int = MAX_BATCH, lock_timeout_ms: int = 200) -> int:
+    """Seal every committed, unsealed event into the chain; returns how many were sealed.
+
+    On PostgreSQL the sealer waits at most `lock_timeout_ms` for in-flight transactions and
+    otherwise leaves the work to the next call (the events are committed; only their seal waits).
+    """
+    sealed = 0
+    with db.engine.connect() as connection:
+        connection.info[SEALER] = True
+        dialect = connection.dialect.name
+        try:
+            with connection.begin():
+                _prepare(connection)
+                if dialect == "postgresql":
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_KEY})")
+                sealed = _seal_in(connection, dialect, max_batch)
+        except OperationalError as error:
+            if dialect != "postgresql" or "lock timeout" not in str(error).lower():
+                raise
+            return 0
+        finally:
+            connection.info.pop(SEALER, None)
+    return sealed
+
+
+def _seal_in(connection, dialect: str, max_batch: int) -> int:
+    line = canonical_line_sql(dialect)
+    head = connection.execute(text(
+        "SELECT id, last_event_id, seal_hash, total_count FROM audit_seal ORDER BY id DESC LIMIT 1"
+    )).first()
+    seal_id, last_id, previous, total = (head[0], head[1], head[2], head[3]) if head else (0, 0, GENESIS, 0)
+    sealed = 0
+    while True:
+        rows = connection.execute(
+            text(f"SELECT id, {line} FROM audit_event WHERE id > :after ORDER BY id LIMIT :n"),
+            {"after": last_id, "n": max_batch},
+        ).all()
+        if not rows:
+            return sealed
+        lines = [row[1] for row in rows]
+        members = b"".join(_MEMBER.pack(row[0], _digest_without_id(row[1])) for row in rows)
+        content_hash = hashlib.sha256("\x1e".join(lines).encode()).hexdigest()
+        seal_id, first_id, new_last = seal_id + 1, last_id + 1, rows[-1][0]
+        total += len(rows)
+        sealed_at = utcnow()
+        seal_hash = seal_hash_of(previous, seal_id, first_id, new_last, len(rows), total, content_hash, members, sealed_at)
+        connection.execute(AuditSeal.__table__.insert(), [dict(
+            id=seal_id, first_event_id=first_id, last_event_id=new_last, event_count=len(rows),
+            total_count=total, content_hash=content_hash, members=members, previous_hash=previous,
+            seal_hash=seal_hash, sealed_at=sealed_at,
+        )])
+        previous, last_id = seal_hash, new_last
+        sealed += len(rows)
+
+
+# --- checkpoints ---------------------------------------------------------------------------------
+
+
+def checkpoint_key() -> bytes:
+    key = current_app.config.get("BRAID_AUDIT_KEY")
+    if not key:
+        raise RuntimeError("BRAID_AUDIT_KEY is not set: checkpoints need a key kept outside the database.")
+    return key.encode() if isinstance(key, str) else key
+
+
+def checkpoint_mac(seal_id: int, event_count: int, chain_hash: str) -> str:
+    return hmac.new(checkpoint_key(), f"{seal_id}|{event_count}|{chain_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def record_checkpoint() -> AuditCheckpoint | None:
+    """Seal what is pending, then sign the head. Flushes; the caller commits."""
+    seal_pending()
+    head = db.session.execute(
+        text("SELECT id, total_count, seal_hash FROM audit_seal ORDER BY id DESC LIMIT 1")
+    ).first()
+    if head is None:
+        return None
+    checkpoint = AuditCheckpoint(
+        seal_id=head[0], event_count=head[1], chain_hash=head[2], mac=checkpoint_mac(head[0], head[1], head[2])
+    )
+    db.session.add(checkpoint)
+    db.session.flush()
+    return checkpoint
+
+
+# --- verification --------------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    intact: bool
+    event_count: int  # events verified (sealed and matching)
+    unsealed: int = 0
+    problem: str | None = None
+    event_id: int | None = None  # the first event found altered, removed, inserted or reordered
+
+
+def _batch_hashes(connection, dialect: str):
+    """Yield (seal row, content hash of its events as stored now), one query for every seal."""
+    line = canonical_line_sql(dialect)
+    columns = "s.id, s.first_event_id, s.last_event_id, s.event_count, s.total_count, s.content_hash, " \
+              "s.previous_hash, s.seal_hash, s.sealed_at, s.members"
+    if dialect == "sqlite":
+        query = (
+            f"SELECT {columns}, (SELECT group_concat(line, char(30)) FROM (SELECT {line} AS line FROM audit_event e "
+            "WHERE e.id BETWEEN s.first_event_id AND s.last_event_id ORDER BY e.id)) FROM audit_seal s ORDER BY s.id"
+        )
+        for row in connection.exec_driver_sql(query):
+            content = row[10]
+            yield row, hashlib.sha256(content.encode()).hexdigest() if content is not None else None
+    else:
+        query = (
+            f"SELECT {columns}, (SELECT encode(sha256(convert_to(string_agg({line}, E'\\x1e' ORDER BY e.id), 'UTF8')), 'hex') "
+            "FROM audit_event e WHERE e.id BETWEEN s.first_event_id AND s.last_event_id) FROM audit_seal s ORDER BY s.id"
+        )
+        for row in connection.exec_driver_sql(query):
+            yield row, row[10]
+
+
+def verify_chain() -> Verification:
+    """Walk every seal and checkpoint; name the first event that no longer matches."""
+    with db.engine.connect() as connection:
+        connection.info[READ_ONLY] = True  # one consistent snapshot, holding no writer's lock
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                return _verify_in(connection, _prepare(connection))
+        finally:
+            connection.info.pop(READ_ONLY, None)
+
+
+def _verify_in(connection, dialect: str) -> Verification:
+    previous_hash, previous_last, total, seals = GENESIS, 0, 0, {}
+    for row, actual in _batch_hashes(connection, dialect):
+        seal_id, first_id, last_id, count, total_count, content_hash, prev, seal_hash, sealed_at, members = row[:10]
+        sealed_at = _as_utc(sealed_at)
+        members = bytes(members)
+        expected_hash = seal_hash_of(prev, seal_id, first_id, last_id, count, total_count, content_hash, members, sealed_at)
+        if prev != previous_hash or first_id != previous_last + 1 or expected_hash != seal_hash \
+                or total_count != total + count or len(members) != count * _MEMBER.size:
+            return Verification(False, total, problem=f"seal {seal_id} does not follow the chain (seals were altered, removed or reordered)")
+        if actual != content_hash:
+            event_id, what = _name_the_event(connection, dialect, first_id, last_id, members)
+            return Verification(False, total, problem=what, event_id=event_id)
+        previous_hash, previous_last, total = seal_hash, last_id, total + count
+        seals[seal_id] = (seal_hash, total)
+    problem = _check_checkpoints(connection, seals, total)
+    if problem:
+        return Verification(False, total, problem=problem)
+    problem = _check_learner_index(connection, previous_last)
+    if problem:
+        return Verification(False, total, problem=problem)
+    unsealed = connection.execute(text("SELECT count(*) FROM audit_event WHERE id > :last"), {"last": previous_last}).scalar()
+    return Verification(True, total, unsealed=unsealed)
+
+
+def _as_utc(value):
+    if isinstance(value, str):  # SQLite through the raw driver
+        from datetime import datetime
+
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _name_the_event(connection, dialect: str, first_id: int, last_id: int, members: bytes) -> tuple[int | None, str]:
+    line = canonical_line_sql(dialect)
+    rows = connection.execute(
+        text(f"SELECT id, {line} FROM audit_event WHERE id BETWEEN :a AND :b ORDER BY id"), {"a": first_id, "b": last_id}
+    ).all()
+    sealed = [_MEMBER.unpack_from(members, offset) for offset in range(0, len(members), _MEMBER.size)]
+    sealed_by_id = dict(sealed)
+    owner_of_digest = {digest: event_id for event_id, digest in sealed}
+    actual = {row[0]: _digest_without_id(row[1]) for row in rows}
+    for event_id in sorted(set(sealed_by_id) | set(actual)):
+        if event_id not in actual:
+            return event_id, f"event {event_id} was removed"
+        if event_id not in sealed_by_id:
+            return event_id, f"event {event_id} was inserted: it was never sealed into the chain"
+        if actual[event_id] != sealed_by_id[event_id]:
+            moved_from = owner_of_digest.get(actual[event_id])
+            if moved_from is not None:
+                return event_id, f"event {event_id} was reordered: it holds what was sealed as event {moved_from}"
+            return event_id, f"event {event_id} was altered"
+    return None, f"events {first_id} to {last_id} do not match their seal"
+
+
+def _check_checkpoints(connection, seals: dict, total: int) -> str | None:
+    rows = connection.execute(text(
+        "SELECT id, seal_id, event_count, chain_hash, mac FROM audit_checkpoint ORDER BY id"
+    )).all()
+    for checkpoint_id, seal_id, event_count, chain_hash, mac in rows:
+        if not hmac.compare_digest(mac, checkpoint_mac(seal_id, event_count, chain_hash)):
+            return f"checkpoint {checkpoint_id} is not signed with the audit key (it was altered or forged)"
+        if seal_id not in seals:
+            return (f"the tail was truncated after checkpoint {checkpoint_id}: it covered {event_count} events, "
+                    f"the chain now holds {total}")
+        if seals[seal_id] != (chain_hash, event_count):
+            return f"checkpoint {checkpoint_id} does not match the chain: events before it were altered and re-sealed"
+    return None
+
+
+def _check_learner_index(connection, last_sealed: int) -> str | None:
+    """The learner index holds exactly one row per learner named in each sealed event."""
+    named = connection.execute(text(
+        "SELECT coalesce(sum(length(learner_public_ids) - length(replace(learner_public_ids, ' ', '')) + 1), 0) "
+        "FROM audit_event WHERE id <= :last AND learner_public_ids IS NOT NULL"
+    ), {"last": last_sealed}).scalar()
+    indexed = connection.execute(
+        text("SELECT count(*) FROM audit_event_learner WHERE event_id <= :last"), {"last": last_sealed}
+    ).scalar()
+    if int(named) != int(indexed):
+        return f"the learner index holds {indexed} entries where the sealed events name {named}"
+    return None
+
+
+def record_verification(result: Verification) -> AuditVerification:
+    row = AuditVerification(intact=result.intact, event_count=result.event_count, problem=result.problem)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def latest_verification() -> AuditVerification | None:
+    from sqlalchemy import select
+
+    return db.session.scalars(select(AuditVerification).order_by(AuditVerification.id.desc()).limit(1)).first()

@@ -1,0 +1,313 @@
+"""Writing audit events: services call `record` in their own transaction; reads are gathered per request.
+
+A service that changes data calls `record(...)` before the view's one commit, so the change never
+commits without its event. Reads are noted as the policy loads objects (`note_read`) or as list
+pages show learners (`note_learners`); at the end of the request one VIEW event names every learner
+shown. A refused request rolls back whatever it did and commits only its refusal.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, has_request_context, request
+from flask_login import current_user
+from sqlalchemy import insert
+
+from app.audit.models import AuditAction, AuditEvent, AuditEventLearner, AuditOutcome
+from app.extensions import db
+from app.types import utcnow
+
+log = logging.getLogger("braid.audit")
+
+_EVENTS = AuditEvent.__table__
+_LEARNERS = AuditEventLearner.__table__
+SYSTEM_ROLE = "system"  # the actor of command-line events (key rotation, verification)
+
+
+# --- what an event is about ----------------------------------------------------------------------
+
+
+def object_type_of(thing) -> str | None:
+    return None if thing is None else getattr(thing, "__tablename__", type(thing).__name__.lower())
+
+
+def learner_of(thing):
+    """The learner a record belongs to, following the record's own links; None for accounts."""
+    from app.cases.models import Learner
+
+    seen = 0
+    while thing is not None and seen < 4:
+        if isinstance(thing, Learner):
+            return thing
+        thing = getattr(thing, "learner", None) or getattr(thing, "meeting", None) or getattr(thing, "cycle", None)
+        seen += 1
+    return None
+
+
+def changed_fields(obj) -> list[str]:
+    """Names of the mapped attributes changed on `obj` since it was loaded (call before flushing)."""
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    names = []
+    for attr in state.mapper.column_attrs:
+        if state.attrs[attr.key].history.has_changes():
+            names.append(_field_name(attr.key))
+    return sorted(set(names))
+
+
+def _field_name(key: str) -> str:
+    # Sealed columns are reported by the name people know them by: `views_sealed` is "views".
+    return key[: -len("_sealed")] if key.endswith("_sealed") else key
+
+
+def _is_out_of_hours(moment: datetime) -> bool:
+    config = current_app.config
+    local = moment.astimezone(ZoneInfo(config.get("BRAID_TIMEZONE", "Europe/London")))
+    start, end = config.get("AUDIT_WORKING_HOURS", (7, 19))
+    return local.weekday() >= 5 or not (start <= local.hour < end)
+
+
+def _school_of_agency(agency_id, kind) -> int | None:
+    from app.agencies.models import AgencyKind
+
+    return agency_id if kind is AgencyKind.SCHOOL else None
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def record(
+    actor,
+    action: AuditAction,
+    thing=None,
+    *,
+    object_type: str | None = None,
+    object_public_id: str | None = None,
+    learners=(),
+    fields=(),
+    purpose: str | None = None,
+    outcome: AuditOutcome = AuditOutcome.ALLOWED,
+    school_id: int | None = None,
+) -> None:
+    """Write one event in the current transaction (no commit): the caller's commit carries it.
+
+    `thing` names the object (its table and public id) and, through it, its learner; `learners`
+    adds more learners (Learner objects). Learners of several schools give one event per school,
+    so each school's trail and each learner's history holds it.
+    """
+    learner_objs = {}
+    main = learner_of(thing)
+    for learner in ([main] if main is not None else []) + list(learners):
+        if learner is not None:
+            learner_objs[learner.public_id] = learner
+    by_school: dict[int | None, list[str]] = {}
+    for public_id, learner in learner_objs.items():
+        by_school.setdefault(learner.school_id, []).append(public_id)
+    if not by_school:
+        by_school[school_id if school_id is not None else _default_school(actor, thing)] = []
+    base = _base_row(actor, action, outcome)
+    base.update(
+        object_type=object_type or object_type_of(thing),
+        object_public_id=object_public_id or getattr(thing, "public_id", None),
+        fields_changed=",".join(sorted(set(fields))) or None,
+        purpose=purpose,
+    )
+    for school, public_ids in by_school.items():
+        _insert(dict(base, school_id=school, learner_public_ids=" ".join(sorted(public_ids)) or None), public_ids)
+    if has_request_context():
+        g.audit_written = True
+
+
+def _default_school(actor, thing) -> int | None:
+    from app.agencies.models import User
+
+    for person in (thing if isinstance(thing, User) else None, actor):
+        agency = getattr(person, "agency", None)
+        if agency is not None:
+            school = _school_of_agency(agency.id, agency.kind)
+            if school is not None:
+                return school
+    return None
+
+
+def _base_row(actor, action: AuditAction, outcome: AuditOutcome) -> dict:
+    now = utcnow()
+    signed_in = actor is not None and getattr(actor, "is_authenticated", False)
+    in_request = has_request_context()
+    return dict(
+        occurred_at=now,
+        actor_id=actor.id if signed_in else None,
+        actor_role=actor.role.value if signed_in else (None if in_request else SYSTEM_ROLE),
+        actor_agency_id=actor.agency_id if signed_in else None,
+        action=action,
+        outcome=outcome,
+        request_id=g.get("request_id") if in_request else None,
+        ip_address=(request.remote_addr or None) if in_request else None,
+        out_of_hours=_is_out_of_hours(now),
+    )
+
+
+def _insert(row: dict, learner_public_ids: list[str]) -> None:
+    session = db.session
+    if learner_public_ids:
+        event_id = session.execute(insert(_EVENTS).returning(_EVENTS.c.id), [row]).scalar_one()
+        session.execute(
+            insert(_LEARNERS),
+            [{"learner_public_id": p, "event_id": event_id, "school_id": row["school_id"]} for p in learner_public_ids],
+        )
+    else:
+        session.execute(insert(_EVENTS), [row])
+
+
+# --- reads and refusals, gathered per request ----------------------------------------------------
+
+
+@dataclass
+class RequestReads:
+    objects: list = field(default_factory=list)  # (object_type, public_id) in the order loaded
+    learners: dict = field(default_factory=dict)  # public_id -> Learner
+    refusal: tuple | None = None  # (audit action, object_type, public_id, learner or None)
+    purpose: str | None = None
+
+
+def _reads() -> RequestReads | None:
+    if not has_request_context():
+        return None
+    reads = g.get("audit_reads")
+    if reads is None:
+        reads = g.audit_reads = RequestReads()
+    return reads
+
+
+def note_read(thing) -> None:
+    """The request loaded `thing` for its user (called by the policy after a successful check)."""
+    reads = _reads()
+    if reads is None or thing is None:
+        return
+    reads.objects.append((object_type_of(thing), getattr(thing, "public_id", None)))
+    learner = learner_of(thing)
+    if learner is not None:
+        reads.learners.setdefault(learner.public_id, learner)
+
+
+def note_learners(learners) -> None:
+    """A page shows these learners (a list, a search result, the home page's cases)."""
+    reads = _reads()
+    if reads is None:
+        return
+    for learner in learners:
+        reads.learners.setdefault(learner.public_id, learner)
+
+
+def note_purpose(purpose: str) -> None:
+    """Why this request reads what it reads (break-glass access)."""
+    reads = _reads()
+    if reads is not None:
+        reads.purpose = purpose
+
+
+def note_refusal(action: AuditAction, object_type: str | None, public_id: str | None, thing=None) -> None:
+    """The policy refused this request: what was asked for (the object may not exist)."""
+    reads = _reads()
+    if reads is not None and reads.refusal is None:
+        reads.refusal = (action, object_type, public_id, learner_of(thing))
+
+
+REFUSED_STATUSES = frozenset({401, 403, 404, 410})
+
+
+def write_request_event(response):
+    """After a request: commit its refusal, or one VIEW event for what it showed (if nothing else was)."""
+    reads = g.get("audit_reads")
+    status = response.status_code
+    if status >= 500:
+        return response
+    actor = current_user if current_user and current_user.is_authenticated else None
+    noted_refusal = reads is not None and reads.refusal is not None
+    unnoted_refusal = status in REFUSED_STATUSES and actor is not None and request.endpoint not in (None, "static")
+    try:
+        if noted_refusal or unnoted_refusal:
+            _write_refusal(actor, reads)
+        elif reads is not None and (reads.objects or reads.learners) and not g.get("audit_written"):
+            _write_view(actor, reads)
+        else:
+            return response
+    except Exception:
+        db.session.rollback()
+        # A read that cannot be audited is not shown.
+        log.exception("audit event could not be written request_id=%s", g.get("request_id"))
+        from app.web import error_response
+
+        return error_response(500)
+    _maybe_seal(response)
+    return response
+
+
+def _write_refusal(actor, reads: RequestReads | None) -> None:
+    db.session.rollback()  # whatever the refused request did is undone; only its refusal commits
+    if reads is not None and reads.refusal is not None:
+        action, object_type, public_id, learner = reads.refusal
+    else:
+        action = AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.UPDATE
+        object_type, public_id, learner = None, (request.view_args or {}).get("public_id"), None
+    record(
+        actor, action, object_type=object_type, object_public_id=public_id,
+        learners=[learner] if learner is not None else [], outcome=AuditOutcome.REFUSED,
+    )
+    db.session.commit()
+
+
+def _write_view(actor, reads: RequestReads) -> None:
+    db.session.rollback()  # a read commits nothing but its event
+    object_type, public_id = reads.objects[0] if reads.objects else ("learner", None)
+    if not reads.objects and len(reads.learners) != 1:
+        object_type = "learner_list"
+    elif not reads.objects:
+        public_id = next(iter(reads.learners))
+    record(
+        actor, AuditAction.VIEW, object_type=object_type, object_public_id=public_id,
+        learners=list(reads.learners.values()), purpose=reads.purpose,
+    )
+    db.session.commit()
+
+
+def note_anonymous_refusal() -> None:
+    """An anonymous request for a page that names an object: recorded as refused (no actor)."""
+    public_id = (request.view_args or {}).get("public_id")
+    if public_id is not None:
+        note_refusal(AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.UPDATE, None, public_id)
+
+
+# --- sealing soon after, never in the request's own time -----------------------------------------
+
+_seal_lock = threading.Lock()
+_last_seal = [0.0]
+
+
+def _maybe_seal(response) -> None:
+    interval = current_app.config.get("AUDIT_SEAL_INTERVAL", 1.0)
+    if interval is None or time.monotonic() - _last_seal[0] < interval:
+        return
+    app = current_app._get_current_object()
+
+    def seal_after_response() -> None:
+        if not _seal_lock.acquire(blocking=False):
+            return  # another thread of this process is sealing
+        try:
+            _last_seal[0] = time.monotonic()
+            from app.audit.chain import seal_pending
+
+            with app.app_context():
+                seal_pending()
+        except Exception:
+            log.exception("audit sealing failed; the events stay committed and will be sealed next time")
+        finally:
+            _seal_lock.release()
+
+    response.call_on_close(seal_after_response)
