@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run test bench install install-test assets db demo chromium clean
+.PHONY: run test bench bench-crypto bench-audit install install-test install-bench assets db demo chromium clean
 
 run: install assets db demo
 	@$(FLASK) demo logins
@@ -19,8 +19,19 @@ test: install-test assets chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
-bench: install assets
+bench: bench-crypto bench-audit
+
+bench-crypto: install assets
 	$(BIN)/python bench/crypto.py
+
+# Auditing's cost per page (gunicorn + wrk), verification and the DSL's review over a million events;
+# PostgreSQL parts use BENCH_POSTGRES_URL (default: the local server) and are skipped without it.
+bench-audit: install-bench assets
+	@command -v wrk >/dev/null || { \
+		echo "Installing Debian's wrk for the throughput bench"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/audit.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +45,13 @@ $(STAMPS)/test: requirements/test.txt requirements/app.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/test.txt
 	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/app
 
+$(STAMPS)/bench: requirements/bench.txt requirements/app.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/bench.txt
+	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/app
+
 install: $(STAMPS)/app
 install-test: $(STAMPS)/test
+install-bench: $(STAMPS)/bench
 
 # GOV.UK Frontend is fetched from npm at the release govuk-frontend-jinja supports, never committed.
 $(STAMPS)/assets: package.json package-lock.json $(STATIC)/scss/braid.scss

@@ -83,6 +83,7 @@ class Config:
         self.MAIL_TIMEOUT = float(environ.get("MAIL_TIMEOUT") or 10)
 
     # The audit trail: sealing lag (seconds), working hours for the out-of-hours flag, review thresholds.
+    AUDIT_ENABLED = True  # switched off only by bench/audit.py, to measure what auditing costs
     AUDIT_SEAL_INTERVAL = 1.0
     BRAID_TIMEZONE = "Europe/London"
     AUDIT_WORKING_HOURS = (7, 19)
@@ -137,6 +138,8 @@ class TestingConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     CREATE_FIELD_KEYS = False
+    # Tests seal explicitly (or set an interval): no timers outliving a test's database.
+    AUDIT_SEAL_INTERVAL = None
     # Cheap hashing keeps the suite fast; a test checks PRODUCTION_ARGON2 separately.
     ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
@@ -173,8 +176,8 @@ class ProductionConfig(Config):
     def default_secret_key(self) -> str:
         raise ConfigError("SECRET_KEY must be set in production (at least 32 random characters).")
 
-    def default_audit_key(self) -> str:
-        raise ConfigError("BRAID_AUDIT_KEY must be set in production: it signs the audit trail's checkpoints.")
+    def default_audit_key(self) -> str | None:
+        return None  # refused by load_config, after the secret key and field keys are checked
 
 
 CONFIGS = {
@@ -198,5 +201,9 @@ def load_config(name: str | None, environ: Mapping[str, str], instance_path: Pat
         if not settings["BRAID_FIELD_KEYS"] and not settings["BRAID_FIELD_KEY_FILE"].exists():
             raise ConfigError(
                 "Field keys are missing: set BRAID_FIELD_KEYS or BRAID_FIELD_KEY_FILE (production never creates them)."
+            )
+        if len(settings["BRAID_AUDIT_KEY"] or "") < 32:
+            raise ConfigError(
+                "BRAID_AUDIT_KEY must be set in production (at least 32 random characters): it signs the audit trail."
             )
     return settings

@@ -94,12 +94,14 @@ def init_templates(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.agencies import bp as agencies_bp
+    from app.audit import bp as audit_bp
     from app.cases import bp as cases_bp
     from app.home import bp as home_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(audit_bp)
 
 
 def register_cli(app: Flask) -> None:

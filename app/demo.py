@@ -147,8 +147,13 @@ def load_command():
 
     cases = load_demo_cases()
     db.session.commit()
+    from app.audit.demo import load_demo_trail, seal_and_check
+
+    trail = load_demo_trail()
+    result = seal_and_check()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
-               f"{learners} learner(s) registered; {cases} case(s) built.")
+               f"{learners} learner(s) registered; {cases} case(s) built; {trail} past audit events written; "
+               f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
 
 
 @demo_cli.command("logins")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import re
 
 from flask import abort, g, has_request_context
 from sqlalchemy import Select, and_, false, or_, select
@@ -329,18 +330,24 @@ def require(user, action: Action, thing=None) -> None:
         _refuse(403, action, thing)
 
 
-# What each refused policy action was an attempt to do, in the audit trail's words.
+# What each refused policy action was an attempt to do, in the audit trail's words; the rest are updates.
 _ATTEMPTS = {
-    "VIEW": ("view_", "list_", "find_", "review_"),
-    "CREATE": ("register_", "add_", "record_", "create_"),
+    "VIEW": {Action.VIEW_HOME, Action.LIST_ACCOUNTS, Action.VIEW_ACCOUNT, Action.LIST_LEARNERS, Action.FIND_LEARNER,
+             Action.VIEW_LEARNER, Action.VIEW_CASE, Action.VIEW_CONTRIBUTION, Action.VIEW_CONTRIBUTION_REVISION,
+             Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.LIST_CONCERNS, Action.REVIEW_CONCERNS,
+             Action.VIEW_CASEWORK, Action.REVIEW_AUDIT},
+    "CREATE": {Action.CREATE_ACCOUNT, Action.REGISTER_LEARNER, Action.ADD_CONTRIBUTION, Action.RECORD_MEETING,
+               Action.RECORD_CONCERN},
+    "EXPORT": {Action.EXPORT_AUDIT},
+    "BREAK_GLASS": {Action.BREAK_GLASS},
 }
 
 
 def audit_action_for(action: Action):
     from app.audit.models import AuditAction
 
-    for name, prefixes in _ATTEMPTS.items():
-        if action.value.startswith(prefixes):
+    for name, actions in _ATTEMPTS.items():
+        if action in actions:
             return AuditAction[name]
     return AuditAction.UPDATE
 
@@ -372,8 +379,9 @@ def line_reports(user) -> Select:
     return query.where(User.line_manager_id == user.id, User.active.is_(True))
 
 
-def _case_learner_ids(user):
-    """Ids of the learners whose case `user` is on (SQL), or None for nobody."""
+def _case_learner_ids(user, break_glass: bool = True):
+    """Ids of the learners whose case `user` is on (SQL), or None for nobody; with `break_glass`, also
+    the cases opened with a live break-glass grant (readable for their hour)."""
     from app.cases.models import Learner, TeamMembership
 
     if not _signed_in(user) or (user.restricted and user.access_has_expired()):
@@ -389,7 +397,7 @@ def _case_learner_ids(user):
         members = members.join(Learner, Learner.id == TeamMembership.learner_id).where(
             Learner.school_id == user.agency_id
         )
-        if user.role in SCHOOL_CASE_ROLES:
+        if break_glass and user.role in SCHOOL_CASE_ROLES:
             # Cases opened with break-glass are readable for their hour (the rules keep them read-only).
             grants = select(BreakGlassAccess.learner_id).join(Learner, Learner.id == BreakGlassAccess.learner_id).where(
                 _open_grant_clause(user), Learner.school_id == user.agency_id
@@ -416,7 +424,7 @@ def case_learners(user) -> Select:
     from app.cases.models import Learner
 
     query = select(Learner).order_by(Learner.year_group, Learner.id)
-    ids = _case_learner_ids(user)
+    ids = _case_learner_ids(user, break_glass=False)  # a break-glass case is not one's own (the home page lists grants apart)
     return query.where(False) if ids is None else query.where(Learner.id.in_(ids))
 
 
@@ -615,6 +623,10 @@ def _scopes():
     }
 
 
+# Public ids are URL-safe base64 (app.types.new_public_id); anything else is refused before any query.
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def get_or_404(model, public_id: str, user, action: Action):
     """Load `model` by public id through the user's scope, then check `action`.
 
@@ -622,8 +634,8 @@ def get_or_404(model, public_id: str, user, action: Action):
     :raise 403: when the user can see it but may not do `action`.
     """
     scope, view_action = _scopes().get(model, (None, None))
-    if scope is None or not isinstance(public_id, str) or len(public_id) > 64:
-        _refuse(404, action, model=model)
+    if scope is None or not isinstance(public_id, str) or not _PUBLIC_ID.fullmatch(public_id):
+        _refuse(404, action, model=model)  # never sent to the database: it could not name anything
     thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
     if thing is None or (view_action is not None and not can(user, view_action, thing)):
         # Out of sight: the trail still names what was asked for, and whose record it was if it exists.

@@ -39,12 +39,24 @@ def test_production_refuses_to_start_without_safe_settings(tmp_path, environ, me
         load_config("production", environ, tmp_path)
 
 
+def test_production_refuses_to_start_without_an_audit_key(tmp_path):
+    from app.security.keys import Keyring
+
+    environ = {"DATABASE_URL": "postgres://db/braid", "SECRET_KEY": "x" * 40, "BRAID_FIELD_KEYS": Keyring.generate().to_json()}
+    with pytest.raises(ConfigError, match="BRAID_AUDIT_KEY"):
+        load_config("production", environ, tmp_path)
+    with pytest.raises(ConfigError, match="BRAID_AUDIT_KEY"):
+        load_config("production", dict(environ, BRAID_AUDIT_KEY="short"), tmp_path)
+    assert not (tmp_path / "audit_key").exists()  # production never makes one
+
+
 def test_production_settings_are_strict(tmp_path):
     from app.security.keys import Keyring
 
     settings = load_config(
         "production",
-        {"DATABASE_URL": "postgres://db/braid", "SECRET_KEY": "x" * 40, "BRAID_FIELD_KEYS": Keyring.generate().to_json()},
+        {"DATABASE_URL": "postgres://db/braid", "SECRET_KEY": "x" * 40, "BRAID_FIELD_KEYS": Keyring.generate().to_json(),
+         "BRAID_AUDIT_KEY": "a" * 40},
         tmp_path,
     )
     assert settings["SESSION_COOKIE_SECURE"] is True

@@ -55,6 +55,7 @@ def test_demo_load_is_refused_under_production(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
     monkeypatch.setenv("SECRET_KEY", "p" * 48)
     monkeypatch.setenv("BRAID_FIELD_KEYS", Keyring.generate().to_json())
+    monkeypatch.setenv("BRAID_AUDIT_KEY", "q" * 48)
     app = create_app("production")
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0
@@ -114,3 +115,29 @@ def test_the_demo_cases_show_every_capability(demo_app):
         assert cases_of("parent@family.example") == (1, 0)
     again = demo_app.test_cli_runner().invoke(args=["demo", "load"])
     assert "0 case(s) built" in again.output
+
+
+def test_the_demo_trail_has_the_patterns_a_dsl_reviews_and_a_verified_chain(demo_app):
+    from app.audit.chain import latest_verification, verify_chain
+    from app.audit.models import AuditAction, AuditEvent, AuditEventLearner, AuditOutcome
+
+    with demo_app.app_context():
+        events = db.session.scalars(select(AuditEvent)).all()
+        refused = [event for event in events if event.outcome is AuditOutcome.REFUSED]
+        out_of_hours = [event for event in events if event.out_of_hours and event.action is AuditAction.VIEW]
+        lsp = db.session.scalar(select(User.id).where(User.email == "lsp@oakfield.example"))
+        busiest_hour = max(
+            len({event.learner_public_ids for event in events
+                 if event.actor_id == lsp and event.occurred_at.replace(minute=0, second=0, microsecond=0) == hour})
+            for hour in {event.occurred_at.replace(minute=0, second=0, microsecond=0) for event in events}
+        )
+        assert len(refused) >= 3
+        assert out_of_hours
+        assert busiest_hour > demo_app.config["AUDIT_MANY_LEARNERS_PER_HOUR"]
+        # A list page names every learner it showed, and each learner's history finds that one event.
+        listing = next(event for event in events if event.object_type == "learner_list")
+        indexed = db.session.scalars(select(AuditEventLearner.learner_public_id).where(AuditEventLearner.event_id == listing.id)).all()
+        assert sorted(indexed) == listing.learner_ids and len(indexed) >= 20
+        verification = latest_verification()
+        assert verification is not None and verification.intact and verification.event_count > 300
+        assert verify_chain().intact

@@ -1,6 +1,7 @@
 """What happens to accounts: signing in, creating, deactivating, and changing or resetting passwords.
 
-Services take the acting user, change data and flush; the caller commits once.
+Services take the acting user, change data, write the audit event and flush; the caller commits once.
+The trail names accounts by public id only: never a typed email address, never a password.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from app.agencies.models import (
     User,
     normalise_email,
 )
+from app.audit.events import record
+from app.audit.models import AuditAction, AuditOutcome
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
@@ -68,8 +71,17 @@ def _throttle_key(email: str) -> str:
 def _record_failure(email: str, throttle: LoginThrottle | None, now: datetime) -> bool:
     """Count a failure; True when this one locks the address."""
     if throttle is None:
-        throttle = LoginThrottle(key=_throttle_key(email), failures=0)
-        db.session.add(throttle)
+        key = _throttle_key(email)
+        try:
+            # In a savepoint: the failure's audit event is written next, in this same transaction.
+            with db.session.begin_nested():
+                throttle = LoginThrottle(key=key, failures=0)
+                db.session.add(throttle)
+        except IntegrityError:
+            # A failure for the same new address got in first: count this one on its row.
+            throttle = db.session.get(LoginThrottle, key)
+            if throttle is None:
+                return False  # and it was rolled back since: this failure goes uncounted, not unrecorded
     window = current_app.config["LOGIN_LOCKOUT"]
     if throttle.first_failure_at is None or now - throttle.first_failure_at > window:
         throttle.failures, throttle.first_failure_at = 0, now
@@ -81,20 +93,24 @@ def _record_failure(email: str, throttle: LoginThrottle | None, now: datetime) -
     return False
 
 
-def authenticate(email: str, password: str) -> SignIn:
+def authenticate(email: str, password: str, *, access_may_resume: bool = False) -> SignIn:
     """Check a sign-in attempt. Known and unknown emails cost the same and answer alike.
 
     The lockout counts per email address whether or not an account has it, so being
-    locked out reveals nothing about who has an account.
+    locked out reveals nothing about who has an account. Every attempt leaves its event:
+    success, failure (naming the account when the address is one) and the lockout.
+    `access_may_resume`: the caller (accepting an invitation) gives back access that has
+    ended, so an ended access counts as a sign-in.
     """
     email = normalise_email(email)
     now = utcnow()
     throttle = db.session.get(LoginThrottle, _throttle_key(email))
+    user = db.session.scalars(select(User).where(User.email == email)).first()
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
         burn_equal_time(password)
+        _record_failure_event(user)
         return SignIn(SignInOutcome.LOCKED)
 
-    user = db.session.scalars(select(User).where(User.email == email)).first()
     if user is None:
         burn_equal_time(password)
         matched = False
@@ -102,24 +118,46 @@ def authenticate(email: str, password: str) -> SignIn:
         matched = verify_password(user.password_hash, password)
     if not matched:
         locked = _record_failure(email, throttle, now)
+        _record_failure_event(user)
+        if locked:
+            _record_failure_event(user, AuditAction.LOCKOUT)
         return SignIn(SignInOutcome.LOCKED if locked else SignInOutcome.INVALID)
 
     if throttle is not None:
         db.session.delete(throttle)
     # Only someone who knows the password learns why they cannot go further.
     if not user.active:
+        _record_failure_event(user)
         return SignIn(SignInOutcome.DEACTIVATED, user)
     if user.access_has_expired(now):
+        if access_may_resume:
+            record(user, AuditAction.SIGN_IN, user)
+        else:
+            _record_failure_event(user)
         return SignIn(SignInOutcome.ACCESS_ENDED, user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
+    record(user, AuditAction.SIGN_IN, user)
     return SignIn(SignInOutcome.SIGNED_IN, user)
+
+
+def _record_failure_event(account: User | None, action: AuditAction = AuditAction.SIGN_IN_FAILED) -> None:
+    # Nobody is signed in: no actor. The account the address belongs to, if any, is named by its
+    # public id (so its school's DSL sees the attempts); the address typed is never written.
+    record(None, action, account, outcome=AuditOutcome.REFUSED)
+
+
+def record_failed_sign_in(email: str) -> None:
+    """The failure's event again, for a caller whose transaction holding it had to be rolled back."""
+    _record_failure_event(db.session.scalars(select(User).where(User.email == normalise_email(email))).first())
 
 
 def sign_out(user: User) -> None:
     """Signing out ends every session the user has, so a copied cookie is worthless."""
     user.end_sessions()
+    db.session.flush()
+    record(user, AuditAction.SIGN_OUT, user)
 
 
 def end_of_day(day: date) -> datetime:
@@ -204,6 +242,10 @@ def create_account(
     except IntegrityError:
         # Another request took the address between the check and the insert.
         raise AccountError("An account with this email address already exists", "email") from None
+    given = ["agency", "display_name", "email", "fte", "password", "role"]
+    given += [name for name, value in (("line_manager", line_manager), ("access_expires_at", access_expires_at))
+              if value is not None]
+    record(actor, AuditAction.CREATE, user, fields=given)
     return user, generated
 
 
@@ -211,11 +253,15 @@ def deactivate_account(actor: User, account: User) -> None:
     require(actor, Action.DEACTIVATE_ACCOUNT, account)
     account.active = False
     account.end_sessions()
+    db.session.flush()
+    record(actor, AuditAction.UPDATE, account, fields=["active"])
 
 
 def reactivate_account(actor: User, account: User) -> None:
     require(actor, Action.REACTIVATE_ACCOUNT, account)
     account.active = True
+    db.session.flush()
+    record(actor, AuditAction.UPDATE, account, fields=["active"])
 
 
 def reset_account_password(actor: User, account: User) -> str:
@@ -226,6 +272,8 @@ def reset_account_password(actor: User, account: User) -> str:
     account.must_change_password = True
     account.password_changed_at = utcnow()
     account.end_sessions()
+    db.session.flush()
+    record(actor, AuditAction.UPDATE, account, fields=["must_change_password", "password"])
     return password
 
 
@@ -243,6 +291,8 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     user.must_change_password = False
     user.password_changed_at = utcnow()
     user.end_sessions()
+    db.session.flush()
+    record(user, AuditAction.UPDATE, user, fields=["password"])
 
 
 def find_or_create_agency(name: str, kind: AgencyKind | None) -> Agency:
@@ -254,4 +304,5 @@ def find_or_create_agency(name: str, kind: AgencyKind | None) -> Agency:
     agency = Agency(name=name, kind=kind)
     db.session.add(agency)
     db.session.flush()
+    record(None, AuditAction.CREATE, agency, fields=["kind", "name"])
     return agency

@@ -46,9 +46,11 @@ def sign_in():
         try:
             db.session.commit()
         except IntegrityError:
-            # Two failures for a new address at once: both are refused, one is counted.
+            # Two failures for a new address at once: both are refused, one is counted, both recorded.
             db.session.rollback()
             result = services.SignIn(SignInOutcome.INVALID)
+            services.record_failed_sign_in(form.email.data)
+            db.session.commit()
         if result.outcome is SignInOutcome.SIGNED_IN:
             begin_session(result.user)
             return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
@@ -91,7 +93,9 @@ def change_password():
             status = 400
         else:
             db.session.commit()
-            begin_session(current_user)  # this session carries on; every other one has ended
+            # This session carries on; every other one has ended. The user itself, not the proxy: a
+            # session holding `current_user` would resolve to itself for ever (a crash after the request).
+            begin_session(current_user._get_current_object())
             flash("Your password has been changed. You have been signed out everywhere else.", "success")
             return redirect(url_for("home.index"))
     elif form.errors:

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session
 
 from app.audit.models import AuditAction, AuditEvent, AuditEventLearner, AuditOutcome
 from app.extensions import db
@@ -101,6 +102,8 @@ def record(
     adds more learners (Learner objects). Learners of several schools give one event per school,
     so each school's trail and each learner's history holds it.
     """
+    if not current_app.config.get("AUDIT_ENABLED", True):
+        return  # switched off only to measure what auditing costs (bench/audit.py)
     learner_objs = {}
     main = learner_of(thing)
     for learner in ([main] if main is not None else []) + list(learners):
@@ -114,14 +117,19 @@ def record(
     base = _base_row(actor, action, outcome)
     base.update(
         object_type=object_type or object_type_of(thing),
-        object_public_id=object_public_id or getattr(thing, "public_id", None),
+        object_public_id=_storable(object_public_id or getattr(thing, "public_id", None)),
         fields_changed=",".join(sorted(set(fields))) or None,
         purpose=purpose,
     )
     for school, public_ids in by_school.items():
-        _insert(dict(base, school_id=school, learner_public_ids=" ".join(sorted(public_ids)) or None), public_ids)
+        write_row(dict(base, school_id=school, learner_public_ids=" ".join(sorted(public_ids)) or None), public_ids)
     if has_request_context():
         g.audit_written = True
+
+
+def _storable(public_id) -> str | None:
+    """A public id as a URL asked for it, fit for its column: PostgreSQL refuses NUL; at most 64 characters."""
+    return None if public_id is None else str(public_id).replace("\x00", "\ufffd")[:64]
 
 
 def _default_school(actor, thing) -> int | None:
@@ -138,7 +146,8 @@ def _default_school(actor, thing) -> int | None:
 
 def _base_row(actor, action: AuditAction, outcome: AuditOutcome) -> dict:
     now = utcnow()
-    signed_in = actor is not None and getattr(actor, "is_authenticated", False)
+    # Not `is_authenticated`: Flask-Login ties it to is_active, and a deactivated actor still has a name.
+    signed_in = actor is not None and getattr(actor, "id", None) is not None and not getattr(actor, "is_anonymous", False)
     in_request = has_request_context()
     return dict(
         occurred_at=now,
@@ -153,7 +162,8 @@ def _base_row(actor, action: AuditAction, outcome: AuditOutcome) -> dict:
     )
 
 
-def _insert(row: dict, learner_public_ids: list[str]) -> None:
+def write_row(row: dict, learner_public_ids: list[str]) -> None:
+    """Insert one event row and its learner index rows (no commit)."""
     session = db.session
     if learner_public_ids:
         event_id = session.execute(insert(_EVENTS).returning(_EVENTS.c.id), [row]).scalar_one()
@@ -168,10 +178,24 @@ def _insert(row: dict, learner_public_ids: list[str]) -> None:
 # --- reads and refusals, gathered per request ----------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SeenLearner:
+    """What an event needs of a learner read in this request, kept as plain values: the request's
+    transaction is rolled back before its VIEW event is written, which would expire every Learner
+    and cost one SELECT each to reload (a list page of n learners: n statements)."""
+
+    public_id: str
+    school_id: int | None
+
+
+def _seen(learner) -> SeenLearner:
+    return SeenLearner(learner.public_id, learner.school_id)
+
+
 @dataclass
 class RequestReads:
     objects: list = field(default_factory=list)  # (object_type, public_id) in the order loaded
-    learners: dict = field(default_factory=dict)  # public_id -> Learner
+    learners: dict = field(default_factory=dict)  # public_id -> SeenLearner
     refusal: tuple | None = None  # (audit action, object_type, public_id, learner or None)
     purpose: str | None = None
 
@@ -192,8 +216,8 @@ def note_read(thing) -> None:
         return
     reads.objects.append((object_type_of(thing), getattr(thing, "public_id", None)))
     learner = learner_of(thing)
-    if learner is not None:
-        reads.learners.setdefault(learner.public_id, learner)
+    if learner is not None and learner.public_id not in reads.learners:
+        reads.learners[learner.public_id] = _seen(learner)
 
 
 def note_learners(learners) -> None:
@@ -202,7 +226,8 @@ def note_learners(learners) -> None:
     if reads is None:
         return
     for learner in learners:
-        reads.learners.setdefault(learner.public_id, learner)
+        if learner.public_id not in reads.learners:
+            reads.learners[learner.public_id] = _seen(learner)
 
 
 def note_purpose(purpose: str) -> None:
@@ -224,6 +249,8 @@ REFUSED_STATUSES = frozenset({401, 403, 404, 410})
 
 def write_request_event(response):
     """After a request: commit its refusal, or one VIEW event for what it showed (if nothing else was)."""
+    if not current_app.config.get("AUDIT_ENABLED", True):
+        return response
     reads = g.get("audit_reads")
     status = response.status_code
     if status >= 500:
@@ -236,8 +263,8 @@ def write_request_event(response):
             _write_refusal(actor, reads)
         elif reads is not None and (reads.objects or reads.learners) and not g.get("audit_written"):
             _write_view(actor, reads)
-        else:
-            return response
+        elif not g.get("audit_written"):
+            return response  # nothing was written: nothing to seal
     except Exception:
         db.session.rollback()
         # A read that cannot be audited is not shown.
@@ -251,20 +278,29 @@ def write_request_event(response):
 
 def _write_refusal(actor, reads: RequestReads | None) -> None:
     db.session.rollback()  # whatever the refused request did is undone; only its refusal commits
+    learners = []
     if reads is not None and reads.refusal is not None:
         action, object_type, public_id, learner = reads.refusal
+        learners = [learner] if learner is not None else []
+    elif reads is not None and reads.objects:
+        # Refused after a successful load (e.g. a version of a record that does not exist): name what was loaded.
+        action = AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.UPDATE
+        (object_type, public_id), learners = reads.objects[0], list(reads.learners.values())
     else:
         action = AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.UPDATE
-        object_type, public_id, learner = None, (request.view_args or {}).get("public_id"), None
+        object_type, public_id = None, (request.view_args or {}).get("public_id")
     record(
         actor, action, object_type=object_type, object_public_id=public_id,
-        learners=[learner] if learner is not None else [], outcome=AuditOutcome.REFUSED,
+        learners=learners, outcome=AuditOutcome.REFUSED,
     )
     db.session.commit()
 
 
 def _write_view(actor, reads: RequestReads) -> None:
-    db.session.rollback()  # a read commits nothing but its event
+    session = db.session
+    if g.get("_braid_flushed") or session.new or session.dirty or session.deleted:
+        session.rollback()  # a read commits nothing but its event
+    # Otherwise the read's own transaction wrote nothing, and carries the event: one transaction, not two.
     object_type, public_id = reads.objects[0] if reads.objects else ("learner", None)
     if not reads.objects and len(reads.learners) != 1:
         object_type = "learner_list"
@@ -284,30 +320,64 @@ def note_anonymous_refusal() -> None:
         note_refusal(AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.UPDATE, None, public_id)
 
 
+@event.listens_for(Session, "after_flush")
+def _remember_flush(session, flush_context) -> None:
+    # A request that wrote anything must not commit it with a VIEW event (see _write_view).
+    if has_request_context():
+        g._braid_flushed = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_written_events(session) -> None:
+    # An event rolled back with its change was never written: the request must not count on it.
+    if has_request_context():
+        g.pop("audit_written", None)
+        g.pop("_braid_flushed", None)
+
+
 # --- sealing soon after, never in the request's own time -----------------------------------------
 
 _seal_lock = threading.Lock()
-_last_seal = [0.0]
+_timer_lock = threading.Lock()
+_sealing = {"last": 0.0, "timer": None}
 
 
 def _maybe_seal(response) -> None:
-    interval = current_app.config.get("AUDIT_SEAL_INTERVAL", 1.0)
-    if interval is None or time.monotonic() - _last_seal[0] < interval:
+    """Seal after this response if the interval has passed, else within the interval by a timer.
+
+    Either way the tamper-evidence window is about AUDIT_SEAL_INTERVAL: an event is never left
+    unsealed until some later request happens to come.
+    """
+    interval = current_app.config.get("AUDIT_SEAL_INTERVAL")
+    if interval is None:
         return
     app = current_app._get_current_object()
+    wait = interval - (time.monotonic() - _sealing["last"])
+    if wait <= 0:
+        response.call_on_close(lambda: _seal(app))
+        return
+    with _timer_lock:
+        if _sealing["timer"] is None:
+            timer = threading.Timer(wait, _seal, args=(app, True))
+            timer.daemon = True
+            _sealing["timer"] = timer
+            timer.start()
 
-    def seal_after_response() -> None:
-        if not _seal_lock.acquire(blocking=False):
-            return  # another thread of this process is sealing
-        try:
-            _last_seal[0] = time.monotonic()
-            from app.audit.chain import seal_pending
 
-            with app.app_context():
-                seal_pending()
-        except Exception:
-            log.exception("audit sealing failed; the events stay committed and will be sealed next time")
-        finally:
-            _seal_lock.release()
+def _seal(app, from_timer: bool = False) -> None:
+    if from_timer:
+        with _timer_lock:
+            _sealing["timer"] = None
+    # Wait for a seal in progress rather than skip: it may have started before our event committed.
+    if not _seal_lock.acquire(timeout=10):
+        return
+    try:
+        _sealing["last"] = time.monotonic()
+        from app.audit.chain import seal_pending
 
-    response.call_on_close(seal_after_response)
+        with app.app_context():
+            seal_pending()
+    except Exception:
+        log.exception("audit sealing failed; the events stay committed and will be sealed next time")
+    finally:
+        _seal_lock.release()

@@ -9,3 +9,4 @@ from app.cases.contributions import views as contribution_views  # noqa: E402,F4
 from app.cases.concerns import views as concern_views  # noqa: E402,F401
 from app.cases.plans import views as plan_views  # noqa: E402,F401
 from app.cases.meetings import views as meeting_views  # noqa: E402,F401
+from app.cases.break_glass import views as break_glass_views  # noqa: E402,F401

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.agencies.models import Role, User
+from app.agencies.models import User
 from app.cases.models import (
     AreaOfNeed,
     Attendance,
@@ -263,4 +263,7 @@ def load_demo_cases() -> int:
             record_demo_concern(lsp, learner, "Sam said an older child outside school has been taking his lunch "
                                 "money and told him not to tell anyone.")
         db.session.flush()
+    from app.cases.break_glass.demo import load_demo_break_glass
+
+    load_demo_break_glass(dsl, senco)  # an ended break-glass hour, for the DSL's review (issue 5)
     return built

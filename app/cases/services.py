@@ -1,10 +1,15 @@
-"""Registering and finding learners. Services take the acting user and flush; views commit."""
+"""Registering and finding learners. Services take the acting user, record the event and flush; views commit.
+
+Also the case services' way of naming what changed for the audit trail: names, never values.
+"""
 from __future__ import annotations
 
 import re
 from datetime import date
 
 from app.agencies.models import User
+from app.audit.events import record
+from app.audit.models import AuditAction
 from app.cases.models import YEAR_GROUPS, AreaOfNeed, Learner
 from app.extensions import db
 from app.policy import Action, require, visible_learners
@@ -18,6 +23,35 @@ UPN_PATTERN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
 
 class LearnerError(Refusal):
     """A learner that cannot be registered as given."""
+
+
+LEARNER_FIELDS = ("name", "preferred_name", "date_of_birth", "year_group", "upn", "notes", "areas_of_need")
+
+
+# --- what changed, for the audit trail -----------------------------------------------------------
+
+
+def values_of(obj, names) -> dict:
+    """The current values of `names` on `obj`, to compare with after a change (never recorded)."""
+    return {name: getattr(obj, name) for name in names}
+
+
+def fields_changed(obj, before: dict) -> list[str]:
+    """Names whose value differs from `before`.
+
+    Compared as values: a sealed field gets a new ciphertext even when the same text is saved
+    again, so the ORM's history would report every sealed field of a form as changed.
+    """
+    return [_field_name(name) for name, value in before.items() if getattr(obj, name) != value]
+
+
+def fields_given(obj, names) -> list[str]:
+    """Names of `names` that hold a value on a new record."""
+    return [_field_name(name) for name in names if getattr(obj, name) not in (None, "", [], ())]
+
+
+def _field_name(name: str) -> str:
+    return name[: -len("_id")] if name.endswith("_id") else name
 
 
 def register_learner(
@@ -57,6 +91,7 @@ def register_learner(
     learner.areas_of_need = list(dict.fromkeys(areas_of_need))
     db.session.add(learner)
     db.session.flush()
+    record(actor, AuditAction.CREATE, learner, fields=fields_given(learner, LEARNER_FIELDS))
     return learner
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app.audit.events import note_learners
 from app.cases import bp, services
 from app.cases.forms import FindLearnerForm, LearnerForm
 from app.cases.models import Learner
@@ -18,6 +19,7 @@ from app.security.crypto import normalise_upn
 @login_required
 def learner_list():
     learners = services.school_learners(current_user)
+    note_learners(learners)
     return render_template("cases/learner_list.html", learners=learners)
 
 
@@ -72,5 +74,6 @@ def learner_find():
         else:
             results = services.find_by_name(current_user, query)
         searched = True
+        note_learners(results)
     status = 400 if form.errors else 200
     return render_template("cases/learner_find.html", form=form, results=results, searched=searched), status

@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import contains_eager, joinedload
 
+from app.audit.events import note_learners
+from app.cases.break_glass.services import grants_to_show
 from app.cases.concerns.services import concerns_awaiting_action
 from app.cases.models import ActionStatus, CycleStage, Learner, Meeting, MeetingAction, PlanCycle, SupportPlan
 from app.cases.services import school_learners
@@ -18,6 +20,27 @@ from app.policy import Action, can, case_learners, line_reports, require, visibl
 from app.types import utcnow
 
 REVIEWS_AHEAD = timedelta(days=30)
+
+
+class LoadedOnUse:
+    """A list a template may or may not show, loaded only when it does: the audit trail then names
+    just the learners the page really showed (`loaded` is empty if the template never looked)."""
+
+    def __init__(self, load):
+        self._load = load
+
+    @cached_property
+    def loaded(self) -> list:
+        return list(self._load())
+
+    def __iter__(self):
+        return iter(self.loaded)
+
+    def __len__(self) -> int:
+        return len(self.loaded)
+
+    def shown(self) -> list:
+        return vars(self).get("loaded", [])
 
 
 class CaseWork:
@@ -64,6 +87,13 @@ class CaseWork:
     def concerns_awaiting_action(self) -> int:
         return concerns_awaiting_action(self.user) if can(self.user, Action.REVIEW_CONCERNS) else 0
 
+    def learners_shown(self) -> list[Learner]:
+        """The learners of the lists the page rendered (only those it asked for were loaded)."""
+        shown = vars(self)
+        learners = [action.meeting.learner for action in shown.get("actions", ())]
+        learners += [cycle.plan.learner for cycle in shown.get("reviews", ())]
+        return learners + list(shown.get("cases", ()))
+
 
 @bp.route("/")
 @login_required
@@ -76,13 +106,18 @@ def index():
             select(func.count().filter(scope.c.active.is_(True)), func.count()).select_from(scope)
         ).one()
         account_counts = {"active": active, "inactive": total - active}
-    learners = school_learners(current_user) if can(current_user, Action.LIST_LEARNERS) else []
+    learners = LoadedOnUse(lambda: school_learners(current_user) if can(current_user, Action.LIST_LEARNERS) else [])
     reports = db.session.scalars(line_reports(current_user)).all()
     casework = CaseWork(current_user) if can(current_user, Action.VIEW_CASEWORK) else None
-    return render_template(
+    break_glass_grants = grants_to_show(current_user)  # cases opened with break-glass, still open (issue 5)
+    page = render_template(
         f"home/{current_user.role.value}.html",
         account_counts=account_counts, reports=reports, learners=learners, casework=casework,
+        break_glass_grants=break_glass_grants,
     )
+    # One audit event names every learner the page showed (the template decides which lists it shows).
+    note_learners(learners.shown() + (casework.learners_shown() if casework else []))
+    return page
 
 
 @bp.route("/health")

@@ -2,7 +2,8 @@
 
 Each batch commits on its own, so a rotation killed at any point loses nothing and simply
 carries on when run again. Each row is rewritten only if it still holds the ciphertext that was
-read (compare-and-swap), so a newer write by the running app is never overwritten.
+read (compare-and-swap), so a newer write by the running app is never overwritten. A finished
+rotation and a retired key each leave one audit event naming the key id (an id, never key material).
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Text, bindparam, func, not_, select, type_coerce, update
 
+from app.audit.events import record
+from app.audit.models import AuditAction
 from app.extensions import db
 from app.security.crypto import ENVELOPE_VERSION, Sealed, associated_data, open_sealed, seal, sensitive_fields
 from app.security.keys import KEY_ID_LENGTH, KeyringError, keyring_source
@@ -128,6 +131,8 @@ def _rotate(source, batch_size: int, progress) -> RotationReport:
         if moved == 0 and values_not_under(keyring.primary) == 0:
             wait = source.seconds_until_seen()
             if wait <= 0:
+                record(None, AuditAction.ROTATE_KEYS, object_type="keyring", object_public_id=keyring.primary)
+                db.session.commit()
                 return report
             # A worker may still seal under the old key until it next looks at the key file.
             time.sleep(wait)
@@ -143,4 +148,7 @@ def retire(kid: str) -> None:
         remaining = values_by_key().get(kid, 0)
         if remaining:
             raise KeyringError(f"key {kid} still protects {remaining} values: run `flask keys rotate` first")
-        source.replace(keyring.without(kid))
+        smaller = keyring.without(kid)
+        record(None, AuditAction.DELETE, object_type="field_key", object_public_id=kid)
+        source.replace(smaller)
+        db.session.commit()

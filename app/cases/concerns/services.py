@@ -1,10 +1,12 @@
-"""Recording safeguarding concerns and the DSL's action on them. Services take the acting user and flush."""
+"""Recording safeguarding concerns and the DSL's action on them. Services take the acting user, record and flush."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.agencies.models import User
+from app.audit.events import record
+from app.audit.models import AuditAction
 from app.cases.conflicts import check_version
 from app.cases.models import Learner, SafeguardingConcern
 from app.extensions import db
@@ -34,11 +36,12 @@ def record_concern(actor: User, learner: Learner, *, concern: str) -> Safeguardi
     require(actor, Action.RECORD_CONCERN, learner)
     text = _plain_text(concern, field="concern", missing="Describe your concern",
                        too_long=f"Your concern must be {CONCERN_MAX:,} characters or fewer")
-    record = SafeguardingConcern(learner_id=learner.id, author_id=actor.id, recorded_at=utcnow())
-    record.concern = text
-    db.session.add(record)
+    raised = SafeguardingConcern(learner_id=learner.id, author_id=actor.id, recorded_at=utcnow())
+    raised.concern = text
+    db.session.add(raised)
     db.session.flush()
-    return record
+    record(actor, AuditAction.CREATE, raised, fields=["concern"])
+    return raised
 
 
 def record_concern_action(
@@ -52,10 +55,12 @@ def record_concern_action(
     check_version(concern, version)
     text = _plain_text(action_taken, field="action_taken", missing="Describe the action taken",
                        too_long=f"The action taken must be {CONCERN_MAX:,} characters or fewer")
+    changed = ["action_taken"] if concern.action_taken != text else []
     concern.action_taken = text
     concern.action_recorded_by_id = actor.id
     concern.action_recorded_at = utcnow()
     db.session.flush()
+    record(actor, AuditAction.UPDATE, concern, fields=changed)
     return concern
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app.audit.events import note_learners
 from app.cases import bp
 from app.cases.concerns import services
 from app.cases.concerns.forms import ConcernActionForm, ConcernForm
@@ -20,6 +21,7 @@ from app.problems import show_on_form
 def concern_list():
     """:raise 403: for those who never read concerns (parents, administrators)."""
     concerns = services.list_concerns(current_user)
+    note_learners(concern.learner for concern in concerns)
     return render_template("cases/concerns/concern_list.html", concerns=concerns)
 
 

@@ -1,4 +1,4 @@
-"""Adding and editing contributions. Services take the acting user and flush; views commit."""
+"""Adding and editing contributions. Services take the acting user, record the event and flush; views commit."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -6,6 +6,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.agencies.models import User
+from app.audit.events import record
+from app.audit.models import AuditAction
 from app.cases.conflicts import EditConflict, check_version
 from app.cases.models import (
     KINDS_BY_ROLE,
@@ -18,6 +20,7 @@ from app.cases.models import (
     SupportPlan,
     Visibility,
 )
+from app.cases.services import fields_changed, values_of
 from app.extensions import db
 from app.policy import Action, require, visible_contributions
 from app.problems import Refusal
@@ -83,6 +86,7 @@ def add_contribution(actor: User, learner: Learner, *, kind, visibility, title: 
     contribution.body = body
     db.session.add(contribution)
     db.session.flush()
+    record(actor, AuditAction.CREATE, contribution, fields=["body", "kind", "title", "visibility"])
     return contribution
 
 
@@ -105,6 +109,7 @@ def edit_contribution(actor: User, contribution: Contribution, *, version, visib
     revision.title = contribution.title
     revision.body = contribution.body
     db.session.add(revision)
+    before = values_of(contribution, ("title", "body", "visibility"))
     contribution.title = title
     contribution.body = body
     contribution.visibility = visibility
@@ -113,6 +118,7 @@ def edit_contribution(actor: User, contribution: Contribution, *, version, visib
         db.session.flush()
     except StaleDataError:
         raise EditConflict() from None
+    record(actor, AuditAction.UPDATE, contribution, fields=fields_changed(contribution, before))
     return contribution
 
 

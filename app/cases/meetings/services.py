@@ -1,6 +1,7 @@
 """Recording, amending and signing off joint-planning meetings, and updating their actions.
 
-Services take the acting user, check the policy, change the data and only flush; views commit.
+Services take the acting user, check the policy, change the data, record the event and only flush;
+views commit.
 People (chair, attendees, action owners) are named by public id and must be on the case today, or
 be the school's SENCo; on an amendment, people already named on the meeting stay choosable.
 """
@@ -14,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.agencies.models import Role, User
+from app.audit.events import record
+from app.audit.models import AuditAction
 from app.cases.conflicts import check_version
 from app.cases.models import (
     ActionStatus,
@@ -31,6 +34,7 @@ from app.cases.models import (
     SupportPlan,
     TeamMembership,
 )
+from app.cases.services import fields_changed, fields_given, values_of
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
@@ -40,6 +44,11 @@ from app.types import utcnow
 
 class MeetingError(Refusal):
     """A meeting that cannot be recorded or changed as given."""
+
+
+# What a meeting form can change, as the audit trail names it (attendees, reviews and actions are rows).
+MEETING_FIELDS = ("kind", "held_on", "starts_at", "duration_minutes", "chair", "shared_with_family", "agenda",
+                  "minutes", "decisions", "other_attendees")
 
 
 @dataclass
@@ -129,6 +138,8 @@ def record_meeting(actor: User, learner: Learner, details: MeetingDetails) -> Me
     _apply(meeting, details, eligible_people(learner), reviewable_outcomes(learner))
     db.session.add(meeting)
     db.session.flush()
+    record(actor, AuditAction.CREATE, meeting,
+           fields=fields_given(meeting, (*MEETING_FIELDS, "attendees", "outcome_reviews", "actions")))
     return meeting
 
 
@@ -139,6 +150,7 @@ def amend_meeting(actor: User, meeting: Meeting, details: MeetingDetails, *, ver
     """
     require(actor, Action.EDIT_MEETING, meeting)
     check_version(meeting, version)
+    before = _state_of(meeting)
     _apply(meeting, details, eligible_people(meeting.learner, meeting), reviewable_outcomes(meeting.learner, meeting))
     if meeting.signed_off_at is not None:
         meeting.record_number += 1
@@ -146,7 +158,23 @@ def amend_meeting(actor: User, meeting: Meeting, details: MeetingDetails, *, ver
     # Attendees and actions live in rows of their own: bump the meeting's version in any case.
     flag_modified(meeting, "duration_minutes")
     db.session.flush()
+    after = _state_of(meeting)
+    changed = [name for name in before if after[name] != before[name]]
+    record(actor, AuditAction.UPDATE, meeting, fields=changed)
     return meeting
+
+
+def _state_of(meeting: Meeting) -> dict:
+    """What an amendment can change, comparable before and after (never recorded: only the names are)."""
+    state = values_of(meeting, (*MEETING_FIELDS, "record_number"))
+    state["attendees"] = sorted((row.user_id, row.attendance.value) for row in meeting.attendees)
+    state["outcome_reviews"] = sorted(
+        (row.outcome_id, row.rating.value, row.comment or "") for row in meeting.outcome_reviews
+    )
+    state["actions"] = sorted(
+        (action.public_id or "", action.description, action.owner.id, action.due_on) for action in meeting.actions
+    )
+    return state
 
 
 def _apply(meeting: Meeting, details: MeetingDetails, people: list[User], outcomes: list[Outcome]) -> None:
@@ -261,13 +289,14 @@ def sign_off_meeting(actor: User, meeting: Meeting, *, version) -> MeetingRecord
     # Freeze first: reading the meeting may autoflush, and a record must never be flushed half-made.
     snapshot = json.dumps(snapshot_of(meeting, signed_off_at=now, signed_off_by=actor), ensure_ascii=False,
                           sort_keys=True)
-    record = MeetingRecord(meeting_id=meeting.id, number=meeting.record_number, signed_off_at=now,
+    signed = MeetingRecord(meeting_id=meeting.id, number=meeting.record_number, signed_off_at=now,
                            signed_off_by_id=actor.id)
-    record.snapshot = snapshot
-    meeting.records.append(record)
+    signed.snapshot = snapshot
+    meeting.records.append(signed)
     meeting.signed_off_at = now
     db.session.flush()
-    return record
+    record(actor, AuditAction.UPDATE, meeting, fields=["signed_off_at"])
+    return signed
 
 
 def _long_date(value: date) -> str:
@@ -314,8 +343,8 @@ def snapshot_of(meeting: Meeting, *, signed_off_at=None, signed_off_by: User | N
     }
 
 
-def load_snapshot(record: MeetingRecord) -> dict:
-    return json.loads(record.snapshot)
+def load_snapshot(signed: MeetingRecord) -> dict:
+    return json.loads(signed.snapshot)
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -332,8 +361,11 @@ def update_action(actor: User, action: MeetingAction, *, status, version) -> Mee
         status = ActionStatus(status)
     except ValueError:
         raise MeetingError("Choose open, done or cancelled", "status") from None
+    changed = []
     if status is not action.status:
+        changed = ["status"] + (["completed_at"] if (status is ActionStatus.DONE or action.completed_at) else [])
         action.status = status
         action.completed_at = utcnow() if status is ActionStatus.DONE else None
     db.session.flush()
+    record(actor, AuditAction.UPDATE, action, fields=changed)
     return action

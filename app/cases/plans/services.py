@@ -1,7 +1,7 @@
 """Support plans: start one, edit its open cycle, move it through assess-plan-do-review, close the review.
 
-Services take the acting user, check the policy again, change the data and only flush: the view
-commits once. A closed cycle is never changed again; every service refuses it with a clear message.
+Services take the acting user, check the policy again, change the data, record the audit event and
+only flush: the view commits once. A closed cycle is never changed again; every service refuses it with a clear message.
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.agencies.models import Role, User
+from app.audit.events import record
+from app.audit.models import AuditAction
 from app.cases.conflicts import check_version
 from app.cases.models import (
     CycleStage,
@@ -22,6 +24,7 @@ from app.cases.models import (
     SupportPlan,
     TeamMembership,
 )
+from app.cases.services import fields_changed, fields_given, values_of
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
@@ -52,6 +55,9 @@ NEXT_STAGE = {
 # Ratings a review can give: "not yet reviewed" is what an outcome reads before its review.
 REVIEW_RATINGS = tuple(rating for rating in ProgressRating if rating is not ProgressRating.NOT_YET_REVIEWED)
 NOT_YET_MET = (ProgressRating.NOT_YET_REVIEWED, ProgressRating.NOT_MET, ProgressRating.PARTLY_MET)
+# What an edit of each record can change, as the audit trail names it.
+OUTCOME_FIELDS = ("description", "measure", "target_on", "owner_id", "progress")
+PROVISION_FIELDS = ("description", "delivered_by", "frequency", "starts_on", "ends_on")
 
 
 class PlanError(Refusal):
@@ -135,6 +141,7 @@ def start_plan(actor: User, learner: Learner) -> PlanCycle:
     cycle = PlanCycle(plan_id=plan.id, number=1, stage=CycleStage.ASSESS, assess_on=_today())
     db.session.add(cycle)
     db.session.flush()
+    record(actor, AuditAction.CREATE, plan, fields=["cycles"])
     return cycle
 
 
@@ -156,11 +163,13 @@ def update_cycle(actor: User, cycle: PlanCycle, *, version, **values) -> PlanCyc
     check_version(cycle, version)
     dates = {name: values.get(name) for name in CYCLE_DATE_FIELDS}
     _check_dates(dates)
+    before = values_of(cycle, (*CYCLE_DATE_FIELDS, *CYCLE_TEXT_FIELDS))
     for name, value in dates.items():
         setattr(cycle, name, value)
     for name in CYCLE_TEXT_FIELDS:
         setattr(cycle, name, clean_rich_text(values.get(name)) or None)
     db.session.flush()
+    record(actor, AuditAction.UPDATE, cycle, fields=fields_changed(cycle, before))
     return cycle
 
 
@@ -172,6 +181,7 @@ def advance_stage(actor: User, cycle: PlanCycle, *, version) -> PlanCycle:
     following = NEXT_STAGE.get(cycle.stage)
     if following is None:
         raise PlanError("This cycle is at review: record the review to close it and open the next cycle")
+    before = values_of(cycle, ("stage", *CYCLE_DATE_FIELDS))
     cycle.stage = following
     today = _today()
     if following is CycleStage.PLAN and cycle.plan_on is None:
@@ -181,6 +191,7 @@ def advance_stage(actor: User, cycle: PlanCycle, *, version) -> PlanCycle:
     elif following is CycleStage.REVIEW and cycle.review_on is None:
         cycle.review_on = today
     db.session.flush()
+    record(actor, AuditAction.UPDATE, cycle, fields=fields_changed(cycle, before))
     return cycle
 
 
@@ -212,6 +223,7 @@ def add_outcome(actor: User, cycle: PlanCycle, **values) -> Outcome:
     _fill_outcome(outcome, cycle.learner, **values)
     cycle.outcomes.append(outcome)
     db.session.flush()
+    record(actor, AuditAction.CREATE, outcome, fields=fields_given(outcome, OUTCOME_FIELDS))
     return outcome
 
 
@@ -220,8 +232,10 @@ def update_outcome(actor: User, outcome: Outcome, *, version, **values) -> Outco
     require(actor, Action.EDIT_PLAN, outcome)
     _require_open(outcome.cycle)
     check_version(outcome, version)
+    before = values_of(outcome, OUTCOME_FIELDS)
     _fill_outcome(outcome, outcome.learner, keep=outcome.owner, **values)
     db.session.flush()
+    record(actor, AuditAction.UPDATE, outcome, fields=fields_changed(outcome, before))
     return outcome
 
 
@@ -244,6 +258,7 @@ def add_provision(actor: User, cycle: PlanCycle, **values) -> Provision:
     _fill_provision(provision, **values)
     cycle.provisions.append(provision)
     db.session.flush()
+    record(actor, AuditAction.CREATE, provision, fields=fields_given(provision, PROVISION_FIELDS))
     return provision
 
 
@@ -252,8 +267,10 @@ def update_provision(actor: User, provision: Provision, *, version, **values) ->
     require(actor, Action.EDIT_PLAN, provision)
     _require_open(provision.cycle)
     check_version(provision, version)
+    before = values_of(provision, PROVISION_FIELDS)
     _fill_provision(provision, **values)
     db.session.flush()
+    record(actor, AuditAction.UPDATE, provision, fields=fields_changed(provision, before))
     return provision
 
 
@@ -314,6 +331,10 @@ def close_cycle(actor: User, cycle: PlanCycle, *, version, review_summary: str |
             running.description = provision.description
             following.provisions.append(running)
     db.session.flush()
+    # The review closes one cycle (the ratings are its outcomes' progress) and opens the next.
+    record(actor, AuditAction.UPDATE, cycle, fields=["closed_at", "progress", "review_summary", "stage"])
+    carried = fields_given(following, ("assess_on", *CYCLE_TEXT_FIELDS, "outcomes", "provisions"))
+    record(actor, AuditAction.CREATE, following, fields=carried)
     return following
 
 

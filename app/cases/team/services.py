@@ -1,6 +1,6 @@
 """The team around the child: adding school staff, inviting externals and parents, accepting, ending.
 
-Services take the acting user, change data and flush; the view commits once.
+Services take the acting user, change data, record the event and flush; the view commits once.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from app.agencies.models import ROLES_BY_AGENCY_KIND, Agency, AgencyKind, Role, User, normalise_email
 from app.agencies.services import EXTERNAL_ROLES, AccountError, create_account, end_of_day
+from app.audit.events import record
+from app.audit.models import AuditAction
 from app.cases.models import Invitation, Learner, OutboxMessage, TeamMembership
 from app.cases.team import outbox
 from app.extensions import db
@@ -47,9 +49,10 @@ class TeamError(Refusal):
 class InvitationUnusable(Refusal):
     """The invitation link cannot be used: unknown (404) or used, revoked or expired (410)."""
 
-    def __init__(self, message: str, status: int):
+    def __init__(self, message: str, status: int, invitation: Invitation | None = None):
         super().__init__(message)
         self.status = status
+        self.invitation = invitation  # the invitation behind a used, revoked or expired link
 
 
 def hash_token(token: str) -> str:
@@ -155,6 +158,7 @@ def add_staff_member(actor: User, learner: Learner, *, staff_public_id: str, end
     db.session.add(membership)
     db.session.flush()
     forget_memberships()
+    record(actor, AuditAction.CREATE, membership, fields=["role", "user"] + (["ends_at"] if ends_at else []))
     return membership
 
 
@@ -167,6 +171,7 @@ def end_membership(actor: User, membership: TeamMembership) -> None:
     membership.ended_at = now
     db.session.flush()
     refresh_access(membership.user, now)
+    record(actor, AuditAction.UPDATE, membership, fields=["ended_at"])
 
 
 # --- invitations -------------------------------------------------------------------------------
@@ -190,6 +195,7 @@ def _invited_agency(actor: User, role: Role, agency_public_id: str, new_name: st
         agency = Agency(name=name, kind=kind)
         db.session.add(agency)
         db.session.flush()
+        record(actor, AuditAction.CREATE, agency, fields=["kind", "name"])
         return agency
     agency = db.session.scalars(invitable_agencies(actor).where(Agency.public_id == (agency_public_id or ""))).first()
     if agency is None:
@@ -259,6 +265,9 @@ def invite_to_case(
         "If you were not expecting this invitation, you can ignore this email.\n",
     )
     db.session.flush()
+    # The message (its link, the address) is part of the invitation: one event, and no value in it.
+    record(actor, AuditAction.INVITE, invitation,
+           fields=["access_ends_at", "agency", "display_name", "email", "role"])
     return invitation, link, message
 
 
@@ -269,6 +278,7 @@ def revoke_invitation(actor: User, invitation: Invitation) -> None:
         raise TeamError("This invitation can no longer be revoked: it has been used, revoked or has expired")
     invitation.revoked_at = utcnow()
     db.session.flush()
+    record(actor, AuditAction.UPDATE, invitation, fields=["revoked_at"])
 
 
 # --- accepting ---------------------------------------------------------------------------------
@@ -287,11 +297,11 @@ def find_invitation(token: str) -> Invitation:
     if invitation is None:
         raise InvitationUnusable("This invitation link is not valid", 404)
     if invitation.accepted_at is not None:
-        raise InvitationUnusable("This invitation has already been used", 410)
+        raise InvitationUnusable("This invitation has already been used", 410, invitation)
     if invitation.revoked_at is not None:
-        raise InvitationUnusable("This invitation has been withdrawn", 410)
+        raise InvitationUnusable("This invitation has been withdrawn", 410, invitation)
     if not invitation.is_open():
-        raise InvitationUnusable("This invitation has expired", 410)
+        raise InvitationUnusable("This invitation has expired", 410, invitation)
     return invitation
 
 
@@ -345,6 +355,7 @@ def accept_invitation(invitation: Invitation, user: User) -> TeamMembership:
         db.session.add(membership)
     db.session.flush()
     refresh_access(user, now)
+    record(user, AuditAction.ACCEPT_INVITATION, invitation)
     return membership
 
 

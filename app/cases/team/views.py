@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
@@ -13,6 +13,8 @@ from app.agencies import services as accounts
 from app.agencies.models import Role
 from app.agencies.services import SignInOutcome
 from app.agencies.sessions import begin_session
+from app.audit.events import note_refusal
+from app.audit.models import AuditAction
 from app.cases import bp
 from app.cases.models import Invitation, Learner, TeamMembership
 from app.cases.team import outbox, services
@@ -226,9 +228,11 @@ def _accept_as(invitation: Invitation, user, *, new_session: bool):
         services.accept_invitation(invitation, user)
     except InvitationUnusable as problem:
         db.session.rollback()
+        _note_refused(invitation)
         return _problem_page("This invitation cannot be used", str(problem), problem.status)
     except TeamError as refusal:
         db.session.rollback()
+        _note_refused(invitation)
         return _problem_page("This invitation is not for this account", str(refusal), 409)
     if new_session:
         user.last_login_at = utcnow()
@@ -241,15 +245,23 @@ def _accept_page(invitation: Invitation, form, mode: str, problems=(), status: i
     ), status
 
 
+def _note_refused(invitation: Invitation | None) -> None:
+    """A link that cannot be used, or used by someone else: the trail names the invitation, never the token."""
+    action = AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.ACCEPT_INVITATION
+    note_refusal(action, "invitation", getattr(invitation, "public_id", None), invitation)
+
+
 @bp.route("/invitations/accept/<token>", methods=["GET", "POST"])
 def invitation_accept(token: str):
     try:
         invitation = services.find_invitation(token)
     except InvitationUnusable as problem:
+        _note_refused(problem.invitation)
         return _problem_page("This invitation cannot be used", str(problem), problem.status)
 
     if current_user.is_authenticated:
         if not services.is_for(invitation, current_user):
+            _note_refused(invitation)
             return _problem_page(
                 "This invitation is for another person",
                 "You are signed in with a different account from the one this invitation was sent to. "
@@ -267,14 +279,16 @@ def invitation_accept(token: str):
         if not form.validate_on_submit():
             return _accept_page(invitation, form, "password", status=400 if form.errors else 200)
         # The ordinary sign-in service: the same lockout and throttle as the sign-in page.
-        result = accounts.authenticate(invitation.email, form.password.data)
+        # Access that ended with an earlier case comes back with this one.
+        result = accounts.authenticate(invitation.email, form.password.data, access_may_resume=True)
         if result.outcome in (SignInOutcome.SIGNED_IN, SignInOutcome.ACCESS_ENDED):
-            # Access that ended with an earlier case comes back with this one.
             return _accept_as(invitation, result.user, new_session=True)
         try:
-            db.session.commit()  # the failure counts towards the lockout
+            db.session.commit()  # the failure counts towards the lockout, and its event is kept
         except IntegrityError:
             db.session.rollback()
+            accounts.record_failed_sign_in(invitation.email)
+            db.session.commit()
         problem = {"text": SIGN_IN_PROBLEMS[result.outcome], "href": "#password"}
         status = 429 if result.outcome is SignInOutcome.LOCKED else 400
         return _accept_page(invitation, form, "password", problems=[problem], status=status)

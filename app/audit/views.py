@@ -1,0 +1,258 @@
+"""The DSL's review pages: the filtered trail, a learner's access history, a person's activity, flags, export, verify.
+
+Every page requires Action.REVIEW_AUDIT (the export also EXPORT_AUDIT) before it reads anything, and
+is itself a read of the learners it names: it notes them, so the request's VIEW event names them too.
+Learners and people are chosen by query parameter (`?learner=`, `?user=`), never in the path.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.audit import bp
+from app.audit.events import note_learners, note_read, note_refusal
+from app.audit.export import ExportError, export_events, exports_made
+from app.audit.forms import AuditFilterForm, DateRangeForm, ExportForm, VerifyForm
+from app.audit.flags import find_flags
+from app.audit.models import AuditAction, PurposeCategory
+from app.audit.review import (
+    AuditFilters,
+    break_glass_openings,
+    chain_status,
+    describe_events,
+    event_page,
+    learners_named,
+    load_actors,
+    people_to_choose,
+    person_in_trail,
+    school_learners,
+    school_zone,
+    today,
+    verify_now,
+)
+from app.extensions import db
+from app.policy import Action, can, get_or_404, require
+from app.problems import show_on_form
+
+
+@bp.app_template_filter("audit_time")
+def audit_time(moment, with_seconds: bool = False) -> str:
+    """A moment on the school's clock: 27 Mar 2025, 14:05."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(school_zone())
+    return local.strftime("%-d %b %Y, %H:%M:%S" if with_seconds else "%-d %b %Y, %H:%M")
+
+
+@bp.app_template_filter("audit_day")
+def audit_day(moment) -> str:
+    """The day of a moment on the school's clock, as an ISO date for a link's query string."""
+    return moment.astimezone(school_zone()).date().isoformat()
+
+
+def _require_review(action: Action = Action.REVIEW_AUDIT, attempt: AuditAction = AuditAction.VIEW,
+                    object_type: str | None = None, public_id: str | None = None, asked_for=None) -> None:
+    """:raise 403: for anyone who may not do `action`; the refusal names what was asked for (the
+    learner whose history, the account whose activity), so the trail shows the attempt.
+
+    `asked_for` loads the object named, and is called only for a refusal.
+    """
+    if not can(current_user, action):
+        thing = asked_for() if asked_for is not None else None
+        note_refusal(attempt, object_type, public_id[:64] if isinstance(public_id, str) else None, thing)
+        abort(403)
+
+
+def _learner_asked_for(public_id: str | None):
+    """Any school's learner with this public id: only to name, in a refusal, whose history was asked for."""
+    from app.cases.models import Learner
+
+    if not isinstance(public_id, str) or not public_id or len(public_id) > 64:
+        return None
+    return db.session.scalars(select(Learner).where(Learner.public_id == public_id)).first()
+
+
+def _cursor(name: str) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value is not None and value >= 0 else None
+
+
+def _filter_form():
+    """(form, filters or None when the query string does not validate, the school's learners)."""
+    learners = school_learners(current_user)
+    people = people_to_choose(current_user)
+    requested = request.args.get("user")
+    if requested and all(person.public_id != requested for person in people):
+        # Someone who acted in the school's trail without working for it or on its cases (a refused outsider).
+        outsider = person_in_trail(current_user, requested)
+        if outsider is not None:
+            people = [*people, outsider]
+    form = AuditFilterForm(formdata=request.args)
+    form.fill_choices(learners, people)
+    return form, (form.filters() if form.validate() else None), learners
+
+
+def _chosen(learners, filters):
+    """The learner the filters name, from the school's learners already loaded for the choice."""
+    if filters is None or not filters.learner:
+        return None
+    return next((learner for learner in learners if learner.public_id == filters.learner), None)
+
+
+@bp.route("/audit")
+@login_required
+def review():
+    """The school's trail, filtered and paged newest first, with the chain's status.
+
+    :raise 403: for anyone but the school's DSL.
+    """
+    _require_review()
+    form, filters, learners = _filter_form()
+    page, shown, status = None, [], 200
+    if filters is None:
+        status = 400
+    else:
+        page = event_page(current_user, filters, before=_cursor("before"), after=_cursor("after"))
+        shown = describe_events(current_user, page.rows)
+    # The page names every learner of the school (the learner filter lists them) and those in its rows.
+    note_learners(learners)
+    note_learners(learners_named(shown))
+    chosen = _chosen(learners, filters)
+    return render_template(
+        "audit/review.html", form=form, filters=filters, page=page, shown=shown, chosen=chosen,
+        chain=chain_status(), verify_form=VerifyForm(),
+    ), status
+
+
+@bp.route("/audit/learner")
+@login_required
+def learner_history():
+    """Who has seen this learner's record, when, and why: every event naming them, break-glass first.
+
+    :raise 403: for anyone but the DSL. :raise 404: for a learner who is not of the DSL's school.
+    """
+    from app.cases.models import Learner
+
+    public_id = request.args.get("learner")
+    _require_review(object_type="learner", public_id=public_id, asked_for=lambda: _learner_asked_for(public_id))
+    if not public_id:
+        return redirect(url_for("audit.review"))
+    learner = get_or_404(Learner, public_id, current_user, Action.REVIEW_AUDIT)
+    page = event_page(current_user, AuditFilters(learner=learner.public_id),
+                      before=_cursor("before"), after=_cursor("after"))
+    # Only this learner is named: others listed on the same page as them are counted, not named.
+    shown = describe_events(current_user, page.rows, with_grants=True, focus=learner.public_id)
+    openings = describe_events(current_user, break_glass_openings(current_user, learner.public_id),
+                               with_grants=True, focus=learner.public_id)
+    note_learners(learners_named(shown + openings))
+    return render_template("audit/learner_history.html", learner=learner, page=page, shown=shown, openings=openings)
+
+
+@bp.route("/audit/person")
+@login_required
+def user_activity():
+    """One person's events in the school's trail, optionally between two dates.
+
+    :raise 403: for anyone but the DSL. :raise 404: for someone who neither works for the school nor
+        appears in its trail.
+    """
+    public_id = request.args.get("user")
+    _require_review(object_type="user_account", public_id=public_id)
+    if not public_id:
+        return redirect(url_for("audit.review"))
+    person = person_in_trail(current_user, public_id)
+    if person is None:
+        note_refusal(AuditAction.VIEW, "user_account", public_id[:64])
+        abort(404)
+    require(current_user, Action.REVIEW_AUDIT, person)
+    note_read(person)
+    form = DateRangeForm(formdata=request.args)
+    page, shown, status = None, [], 200
+    if form.validate():
+        filters = AuditFilters(user=person.public_id, date_from=form.date_from.data, date_to=form.date_to.data)
+        page = event_page(current_user, filters, before=_cursor("before"), after=_cursor("after"))
+        shown = describe_events(current_user, page.rows)
+    else:
+        filters, status = AuditFilters(user=person.public_id), 400
+    note_learners(learners_named(shown))
+    return render_template("audit/user_activity.html", person=person, form=form, filters=filters, page=page,
+                           shown=shown), status
+
+
+@bp.route("/audit/flags")
+@login_required
+def flags():
+    """Patterns to look at within a window of days (default: the last 30).
+
+    :raise 403: for anyone but the DSL.
+    """
+    _require_review()
+    form = DateRangeForm(formdata=request.args)
+    if not form.validate():
+        return render_template("audit/flags.html", form=form, found=None), 400
+    found = find_flags(current_user, form.date_from.data, form.date_to.data)
+    lists = ("refused", "out_of_hours", "break_glass", "external_near_end")
+    rows = [row for name in lists for row in getattr(found, name).items]
+    described = iter(describe_events(current_user, rows))
+    shown = {name: [next(described) for _ in getattr(found, name).items] for name in lists}
+    people = load_actors(hour.actor_id for hour in found.many_learners.items)
+    busy = [(hour, people.get(hour.actor_id)) for hour in found.many_learners.items]
+    note_learners(learners_named([item for items in shown.values() for item in items]))
+    return render_template("audit/flags.html", form=form, found=found, shown=shown, busy=busy)
+
+
+@bp.route("/audit/export", methods=["GET", "POST"])
+@login_required
+def export():
+    """Export the filtered view (every matching event, not only a page) to CSV, saying why.
+
+    :raise 403: for anyone but the DSL.
+    """
+    posted = request.method == "POST"
+    for action in (Action.REVIEW_AUDIT, Action.EXPORT_AUDIT):
+        _require_review(action, AuditAction.EXPORT if posted else AuditAction.VIEW, "audit_export")
+    filter_form, filters, learners = _filter_form()
+    if filters is None:
+        return render_template("audit/export.html", filter_form=filter_form, filters=None, form=None), 400
+    learner = _chosen(learners, filters)
+    form = ExportForm()
+    status = 200
+    if posted:
+        status = 400
+        if form.validate_on_submit():
+            try:
+                _, file = export_events(current_user, filters, purpose=PurposeCategory(form.purpose.data),
+                                        details=form.details.data, learners=[learner] if learner else [])
+            except ExportError as refusal:
+                db.session.rollback()
+                show_on_form(form, refusal)
+            else:
+                db.session.commit()
+                return send_file(file, mimetype="text/csv", as_attachment=True,
+                                 download_name=f"braid-audit-trail-{today().isoformat()}.csv")
+    if learner is not None:
+        note_learners([learner])
+    person = person_in_trail(current_user, filters.user) if filters.user else None
+    return render_template("audit/export.html", filter_form=filter_form, filters=filters, form=form,
+                           learner=learner, person=person, exports=exports_made(current_user)), status
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@login_required
+def verify():
+    """Seal, verify the whole chain now, record the result, and show it on the review page.
+
+    :raise 403: for anyone but the DSL.
+    """
+    _require_review(attempt=AuditAction.VERIFY_AUDIT, object_type="audit_verification")
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result = verify_now(current_user)
+    db.session.commit()
+    if result.intact:
+        flash(f"The audit trail is intact: {result.event_count:,} events verified.", "success")
+    else:
+        flash(f"The audit trail has been tampered with: {result.problem}", "error")
+    return redirect(url_for("audit.review"))

@@ -1,0 +1,159 @@
+"""Opening a case with break-glass, and the grants a user holds. Services take the acting user and flush."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.agencies.models import User
+from app.audit.events import note_learners, record
+from app.audit.models import AuditAction, BreakGlassAccess, PurposeCategory
+from app.cases.models import Learner
+from app.extensions import db
+from app.policy import Action, can, case_learners, forget_break_glass, require
+from app.problems import Refusal
+from app.types import utcnow
+
+REASON_MIN = 10
+REASON_MAX = 1000
+
+
+class BreakGlassError(Refusal):
+    """Break-glass access that cannot be opened as asked."""
+
+
+def clock_time(moment: datetime) -> str:
+    """HH:MM on the school's clock (BRAID_TIMEZONE): what a user reads as the time of day."""
+    return moment.astimezone(ZoneInfo(current_app.config["BRAID_TIMEZONE"])).strftime("%H:%M")
+
+
+def _reason_text(value: str | None) -> str:
+    # Plain text as typed, apart from line endings and outer blank space; Jinja escapes it wherever it is shown.
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise BreakGlassError("Explain why you need to open this case", "reason")
+    if len(text) < REASON_MIN:
+        raise BreakGlassError(f"Your reason must be at least {REASON_MIN} characters", "reason")
+    if len(text) > REASON_MAX:
+        raise BreakGlassError(f"Your reason must be {REASON_MAX:,} characters or fewer", "reason")
+    return text
+
+
+def open_break_glass(actor: User, learner: Learner, *, purpose: PurposeCategory, reason: str) -> BreakGlassAccess:
+    """Open `learner`'s case to `actor` for BREAK_GLASS_DURATION, read-only, recording why.
+
+    The audit event names the grant and the learner with the purpose; the reason itself is sealed in
+    the grant and never written into the trail (it may name people).
+    :raise 403: when `actor` may not break glass on `learner` (noted for the audit trail).
+    :raise BreakGlassError: for a missing or unusable reason or purpose, or a grant already open.
+    """
+    require(actor, Action.BREAK_GLASS, learner)
+    if not isinstance(purpose, PurposeCategory):
+        raise BreakGlassError("Choose why you need to open this case", "purpose")
+    text = _reason_text(reason)
+    live = active_break_glass(actor, learner)
+    if live is not None:
+        raise BreakGlassError(f"You already have break-glass access to this case until {clock_time(live.expires_at)}")
+    now = utcnow()
+    grant = BreakGlassAccess(user_id=actor.id, learner_id=learner.id, purpose=purpose, started_at=now,
+                             expires_at=now + current_app.config["BREAK_GLASS_DURATION"])
+    grant.reason = text
+    grant.learner = learner
+    db.session.add(grant)
+    db.session.flush()
+    record(actor, AuditAction.BREAK_GLASS, grant, purpose=purpose.value)
+    # The policy caches "no grant" per request: forget it, so that this request sees the new grant.
+    forget_break_glass()
+    _forget_active()
+    return grant
+
+
+def active_break_glass(user, learner) -> BreakGlassAccess | None:
+    """The open grant through which `user` reads `learner`'s case, or None (also when they are on the case).
+
+    For banners and links: it checks no permission of its own and notes no read.
+    """
+    if learner is None or not can(user, Action.BREAK_GLASS, learner):
+        return None  # on the case, or never eligible: no grant is in play
+    cache = g.setdefault("_braid_active_break_glass", {}) if has_request_context() else {}
+    key = (user.id, learner.id)
+    if key not in cache:
+        cache[key] = db.session.scalars(
+            select(BreakGlassAccess)
+            .where(BreakGlassAccess.user_id == user.id, BreakGlassAccess.learner_id == learner.id,
+                   BreakGlassAccess.expires_at > utcnow())
+            .order_by(BreakGlassAccess.expires_at.desc())
+            .limit(1)
+        ).first()
+    return cache[key]
+
+
+def _forget_active() -> None:
+    if has_request_context():
+        g.pop("_braid_active_break_glass", None)
+
+
+def open_grants(user) -> list[BreakGlassAccess]:
+    """`user`'s own grants still open, soonest to end first, with their learners loaded."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    query = (
+        select(BreakGlassAccess)
+        .where(BreakGlassAccess.user_id == user.id, BreakGlassAccess.expires_at > utcnow())
+        .options(joinedload(BreakGlassAccess.learner))
+        .order_by(BreakGlassAccess.expires_at, BreakGlassAccess.id)
+    )
+    # Only grants still in play: the user is still eligible (same school, a school role) and not since put on the case.
+    return [grant for grant in db.session.scalars(query) if can(user, Action.BREAK_GLASS, grant.learner)]
+
+
+def grants_to_show(user) -> list[BreakGlassAccess]:
+    """`open_grants` for a page that lists them: their learners are noted as read by this request."""
+    grants = open_grants(user)
+    note_learners(grant.learner for grant in grants)
+    return grants
+
+
+def break_glass_candidates(user) -> list[Learner]:
+    """Learners of `user`'s school whose case they may open with break-glass, by name.
+
+    Starts from the school's learners not among the user's cases (nor already opened), then asks
+    the policy about each one. Names are sealed, so the list is sorted here, not in SQL.
+    """
+    if not can(user, Action.LIST_LEARNERS):
+        return []
+    mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
+    query = select(Learner).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine))
+    learners = [learner for learner in db.session.scalars(query) if can(user, Action.BREAK_GLASS, learner)]
+    return sorted(learners, key=lambda learner: (learner.name.casefold(), learner.public_id))
+
+
+def may_break_glass(user) -> bool:
+    """Is there a learner of `user`'s school whose case they are not on (for offering the page, one query)?"""
+    if not can(user, Action.LIST_LEARNERS):
+        return False
+    mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
+    query = select(Learner.id).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine)).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def learner_for_break_glass(user, public_id: str | None) -> Learner | None:
+    """The learner of `user`'s school with this public id, whether or not they are on the case; else None.
+
+    Only a lookup: the caller asks the policy (Action.BREAK_GLASS) before showing or opening anything.
+    """
+    if not public_id or not isinstance(public_id, str) or len(public_id) > 64 or not can(user, Action.LIST_LEARNERS):
+        return None
+    return db.session.scalars(
+        select(Learner).where(Learner.public_id == public_id, Learner.school_id == user.agency_id)
+    ).first()
+
+
+def learner_named_in_refusal(public_id: str) -> Learner | None:
+    """Any school's learner with this public id: only to name whose record a refused attempt was about."""
+    if not isinstance(public_id, str) or len(public_id) > 64:
+        return None
+    return db.session.scalars(select(Learner).where(Learner.public_id == public_id)).first()

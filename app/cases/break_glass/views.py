@@ -1,0 +1,89 @@
+"""Break-glass pages: choosing a case one is not on, giving the reason, and opening it for an hour."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.audit.events import note_learners, note_refusal
+from app.audit.models import PurposeCategory
+from app.cases import bp
+from app.cases.break_glass import services
+from app.cases.break_glass.forms import BreakGlassForm
+from app.cases.break_glass.services import BreakGlassError, clock_time
+from app.extensions import db
+from app.policy import Action, audit_action_for, require
+from app.problems import show_on_form
+
+
+@bp.app_context_processor
+def break_glass_context() -> dict:
+    # Templates ask these instead of comparing roles: is this case read through a grant, and may the user open one?
+    return {"active_break_glass": services.active_break_glass, "break_glass_offered": services.may_break_glass}
+
+
+@bp.app_template_filter("clock_time")
+def clock_time_filter(moment) -> str:
+    return clock_time(moment)
+
+
+def _chosen_learner(public_id: str | None):
+    """The learner named in the form or the query, checked: None when none was named.
+
+    :raise 404: no learner of the user's school has that public id. :raise 403: the user may not break glass
+    on that learner (they are on the case, or never may).
+    """
+    if not public_id:
+        return None
+    learner = services.learner_for_break_glass(current_user, public_id)
+    if learner is None:
+        # Out of sight, as get_or_404 would answer; the trail still names whose record was asked for.
+        note_refusal(audit_action_for(Action.BREAK_GLASS), "learner", public_id[:64],
+                     services.learner_named_in_refusal(public_id))
+        abort(404)
+    require(current_user, Action.BREAK_GLASS, learner)
+    return learner
+
+
+@bp.route("/break-glass", methods=["GET", "POST"])
+@login_required
+def break_glass():
+    """Choose a learner of one's school, say why, and read their case for one hour.
+
+    The learner comes in the form (or `?learner=` from the learner's page), never in the path.
+    :raise 403: for those who may never break glass (administrators, external accounts, parents), for
+        those with no case to open (the SENCo is on every case), and for a learner whose case one is on.
+    :raise 404: for a learner who is not of the user's school.
+    """
+    require(current_user, Action.LIST_LEARNERS)  # school staff who work on cases
+    posted = request.method == "POST"
+    learner = _chosen_learner(request.form.get("learner") if posted else request.args.get("learner"))
+    if learner is not None:
+        live = services.active_break_glass(current_user, learner)
+        if live is not None:
+            flash(f"You already have break-glass access to this case until {clock_time(live.expires_at)}.", "info")
+            return redirect(url_for("cases.plan", public_id=learner.public_id))
+    candidates = services.break_glass_candidates(current_user)
+    if not candidates:
+        require(current_user, Action.BREAK_GLASS)  # with no learner to open this always refuses (403)
+    note_learners(candidates)  # the page names them all
+    form = BreakGlassForm()
+    form.fill_learners(candidates)
+    status = 200
+    if posted:
+        status = 400
+        if form.validate_on_submit():
+            try:
+                grant = services.open_break_glass(current_user, learner, purpose=PurposeCategory(form.purpose.data),
+                                                  reason=form.reason.data)
+            except BreakGlassError as refusal:
+                db.session.rollback()
+                show_on_form(form, refusal)
+            else:
+                db.session.commit()
+                # No name in the message: flashed messages travel in the session cookie.
+                flash(f"You have break-glass access to this case until {clock_time(grant.expires_at)}. "
+                      "Everything you view is recorded.", "info")
+                return redirect(url_for("cases.plan", public_id=grant.learner.public_id))
+    elif learner is not None:
+        form.learner.data = learner.public_id
+    return render_template("cases/break_glass/open.html", form=form, learner=learner), status
