@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.agencies.models import User
 from app.audit import chain
-from app.audit.events import record, write_row
+from app.audit.events import is_out_of_hours, record, school_zone, write_row
 from app.audit.models import AuditAction, AuditEvent, AuditOutcome
 from app.extensions import db
 from app.policy import case_learners
@@ -23,15 +21,10 @@ from app.types import utcnow
 DEMO_REQUEST_PREFIX = "demo"
 
 
-def _london(day: datetime, hour: int, minute: int) -> datetime:
-    local = day.astimezone(ZoneInfo("Europe/London")).replace(hour=hour, minute=minute, second=0, microsecond=0)
+def _at(day: datetime, hour: int, minute: int) -> datetime:
+    """`day` at hour:minute on the school's clock, in UTC."""
+    local = day.astimezone(school_zone()).replace(hour=hour, minute=minute, second=0, microsecond=0)
     return local.astimezone(timezone.utc)
-
-
-def _out_of_hours(moment: datetime) -> bool:
-    local = moment.astimezone(ZoneInfo(current_app.config["BRAID_TIMEZONE"]))
-    start, end = current_app.config["AUDIT_WORKING_HOURS"]
-    return local.weekday() >= 5 or not (start <= local.hour < end)
 
 
 def _event(actor: User, when: datetime, learners, *, action=AuditAction.VIEW, outcome=AuditOutcome.ALLOWED,
@@ -44,7 +37,7 @@ def _event(actor: User, when: datetime, learners, *, action=AuditAction.VIEW, ou
         object_public_id=object_public_id or (ids[0] if len(ids) == 1 else None),
         learner_public_ids=" ".join(ids) or None, school_id=learners[0].school_id if learners else actor.agency_id,
         request_id=f"{DEMO_REQUEST_PREFIX}{n[0]:028d}", ip_address="10.20.0.%d" % (10 + actor.id),
-        fields_changed=None, purpose=None, out_of_hours=_out_of_hours(when),
+        fields_changed=None, purpose=None, out_of_hours=is_out_of_hours(when),
     ), ids
 
 
@@ -64,25 +57,25 @@ def load_demo_trail() -> int:
     history = []
     for days_ago in range(21, 0, -1):
         day = today - timedelta(days=days_ago)
-        if day.astimezone(ZoneInfo("Europe/London")).weekday() >= 5:
+        if day.astimezone(school_zone()).weekday() >= 5:
             continue
         for user, cases in everyone_cases.items():
             for _ in range(rng.randint(2, 6) if cases else 0):
                 learner = rng.choice(cases)
-                history.append(_event(user, _london(day, rng.randint(8, 16), rng.randint(0, 59)), [learner]))
+                history.append(_event(user, _at(day, rng.randint(8, 16), rng.randint(0, 59)), [learner]))
         # The SENCo's home page lists every case: one event names them all.
-        history.append(_event(senco, _london(day, 8, rng.randint(0, 20)), school_learners, object_type="learner_list"))
+        history.append(_event(senco, _at(day, 8, rng.randint(0, 20)), school_learners, object_type="learner_list"))
     # Patterns the review flags: out-of-hours reads, refusals, one person opening many records in an hour.
     saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
-    history.append(_event(teacher, _london(saturday, 22, 40), everyone_cases[teacher][:1] or school_learners[:1]))
-    history.append(_event(slt, _london(today - timedelta(days=3), 6, 10), everyone_cases[slt][:1] or school_learners[:1]))
+    history.append(_event(teacher, _at(saturday, 22, 40), everyone_cases[teacher][:1] or school_learners[:1]))
+    history.append(_event(slt, _at(today - timedelta(days=3), 6, 10), everyone_cases[slt][:1] or school_learners[:1]))
     outsider = [learner for learner in school_learners if learner not in everyone_cases[teacher]]
     for minute in (5, 6, 9):
-        history.append(_event(teacher, _london(today - timedelta(days=2), 13, minute), outsider[:1],
+        history.append(_event(teacher, _at(today - timedelta(days=2), 13, minute), outsider[:1],
                               outcome=AuditOutcome.REFUSED))
     burst_day = today - timedelta(days=4)
     for index, learner in enumerate(school_learners[:24]):
-        history.append(_event(lsp, _london(burst_day, 15, 10 + index), [learner], object_type="learner"))
+        history.append(_event(lsp, _at(burst_day, 15, 10 + index), [learner], object_type="learner"))
     # Written oldest first, so that the trail's order and its times agree within the history.
     for _, _, row, ids in sorted(history, key=lambda item: (item[0], item[1])):
         write_row(row, ids)

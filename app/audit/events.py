@@ -67,10 +67,14 @@ def _field_name(key: str) -> str:
     return key[: -len("_sealed")] if key.endswith("_sealed") else key
 
 
-def _is_out_of_hours(moment: datetime) -> bool:
-    config = current_app.config
-    local = moment.astimezone(ZoneInfo(config.get("BRAID_TIMEZONE", "Europe/London")))
-    start, end = config.get("AUDIT_WORKING_HOURS", (7, 19))
+def school_zone() -> ZoneInfo:
+    """The school's clock (BRAID_TIMEZONE): working hours, days and times shown to people."""
+    return ZoneInfo(current_app.config.get("BRAID_TIMEZONE", "Europe/London"))
+
+
+def is_out_of_hours(moment: datetime) -> bool:
+    local = moment.astimezone(school_zone())
+    start, end = current_app.config.get("AUDIT_WORKING_HOURS", (7, 19))
     return local.weekday() >= 5 or not (start <= local.hour < end)
 
 
@@ -158,7 +162,7 @@ def _base_row(actor, action: AuditAction, outcome: AuditOutcome) -> dict:
         outcome=outcome,
         request_id=g.get("request_id") if in_request else None,
         ip_address=(request.remote_addr or None) if in_request else None,
-        out_of_hours=_is_out_of_hours(now),
+        out_of_hours=is_out_of_hours(now),
     )
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 
 from app.agencies.models import Agency, Role, User
-from app.audit.events import SYSTEM_ROLE, record
+from app.audit.events import SYSTEM_ROLE, record, school_zone
 from app.audit.models import (
     AuditAction,
     AuditEvent,
@@ -110,10 +110,6 @@ class AuditFilters:
     @property
     def narrowed(self) -> bool:
         return bool(self.query_args())
-
-
-def school_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BRAID_TIMEZONE", "Europe/London"))
 
 
 def start_of_day(day: date) -> datetime:

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.audit import bp
-from app.audit.events import note_learners, note_read, note_refusal
+from app.audit.events import note_learners, note_read, note_refusal, school_zone
 from app.audit.export import ExportError, export_events, exports_made
 from app.audit.forms import AuditFilterForm, DateRangeForm, ExportForm, VerifyForm
 from app.audit.flags import find_flags
@@ -27,7 +27,6 @@ from app.audit.review import (
     people_to_choose,
     person_in_trail,
     school_learners,
-    school_zone,
     today,
     verify_now,
 )

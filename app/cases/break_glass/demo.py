@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 
 from app.agencies.models import User
+from app.audit.events import school_zone
 from app.audit.models import BreakGlassAccess, PurposeCategory
 from app.cases.break_glass.services import open_break_glass
 from app.extensions import db
@@ -24,9 +24,9 @@ DEMO_REASON = (
 
 def _past_afternoon(days_ago: int) -> datetime:
     day = utcnow() - timedelta(days=days_ago)
-    while day.astimezone(ZoneInfo(current_app.config["BRAID_TIMEZONE"])).weekday() >= 5:
+    while day.astimezone(school_zone()).weekday() >= 5:
         day -= timedelta(days=1)  # a school day
-    local = day.astimezone(ZoneInfo(current_app.config["BRAID_TIMEZONE"]))
+    local = day.astimezone(school_zone())
     return local.replace(hour=16, minute=41, second=0, microsecond=0).astimezone(timezone.utc)
 
 

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.agencies.models import User
-from app.audit.events import note_learners, record
+from app.audit.events import note_learners, record, school_zone
 from app.audit.models import AuditAction, BreakGlassAccess, PurposeCategory
 from app.cases.models import Learner
 from app.extensions import db
@@ -27,7 +26,7 @@ class BreakGlassError(Refusal):
 
 def clock_time(moment: datetime) -> str:
     """HH:MM on the school's clock (BRAID_TIMEZONE): what a user reads as the time of day."""
-    return moment.astimezone(ZoneInfo(current_app.config["BRAID_TIMEZONE"])).strftime("%H:%M")
+    return moment.astimezone(school_zone()).strftime("%H:%M")
 
 
 def _reason_text(value: str | None) -> str:
