@@ -69,6 +69,7 @@ def init_extensions(app: Flask) -> None:
     from app.agencies import models, sessions  # noqa: F401
     from app.audit import models as audit_models  # noqa: F401
     from app.cases import models as case_models  # noqa: F401
+    from app.cpd import models as cpd_models  # noqa: F401
     from app.security import models as security_models  # noqa: F401
 
 
@@ -96,12 +97,14 @@ def register_blueprints(app: Flask) -> None:
     from app.agencies import bp as agencies_bp
     from app.audit import bp as audit_bp
     from app.cases import bp as cases_bp
+    from app.cpd import bp as cpd_bp
     from app.home import bp as home_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(cpd_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -146,13 +146,17 @@ def load_command():
     from app.cases.demo import load_demo_cases
 
     cases = load_demo_cases()
+    from app.cpd.demo import load_demo_cpd
+
+    cpd_entries = load_demo_cpd()  # reflects on the demo cases' meetings and contributions
     db.session.commit()
     from app.audit.demo import load_demo_trail, seal_and_check
 
     trail = load_demo_trail()
     result = seal_and_check()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
-               f"{learners} learner(s) registered; {cases} case(s) built; {trail} past audit events written; "
+               f"{learners} learner(s) registered; {cases} case(s) built; {cpd_entries} CPD entries written; "
+               f"{trail} past audit events written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
 
 

@@ -49,6 +49,17 @@ class Action(enum.Enum):
     REVIEW_AUDIT = "review_audit"  # the DSL's review of their school's trail (thing: None, a Learner or a User)
     EXPORT_AUDIT = "export_audit"
     BREAK_GLASS = "break_glass"  # open a case one is not on, for an hour, giving a reason (thing: the Learner)
+    # The reflective CPD log (issue 6)
+    KEEP_CPD_LOG = "keep_cpd_log"  # write in one's own log: entries, goals (thing: None)
+    VIEW_CPD_LOG = "view_cpd_log"  # read a log, its coverage and hours, export it (thing: the log's owner, a User)
+    VIEW_CPD_RECORD = "view_cpd_record"  # thing: a ReflectiveEntry or DevelopmentGoal
+    EDIT_CPD_RECORD = "edit_cpd_record"  # thing: a ReflectiveEntry or DevelopmentGoal (the owner only)
+    REFLECT_ON_WORK = "reflect_on_work"  # start a case-work entry from a Contribution or Meeting of one's own
+    EXPORT_CPD_LOG = "export_cpd_log"  # thing: the log's owner
+    RECORD_PROGRESS_REVIEW = "record_progress_review"  # thing: the practitioner (a User) whose line manager one is
+    VIEW_PROGRESS_REVIEW = "view_progress_review"  # thing: a ProgressReview
+    EDIT_PROGRESS_REVIEW = "edit_progress_review"
+    SIGN_PROGRESS_REVIEW = "sign_progress_review"
 
 
 def _signed_in(user) -> bool:
@@ -264,6 +275,69 @@ def _records_concern(user, learner) -> bool:
     return _professional_on_case(user, learner) or _dsl_of(user, learner)
 
 
+# --- the reflective CPD log -------------------------------------------------------------------
+
+# Everyone whose practice a CPD log records: not parents, not agency administrators.
+PRACTITIONER_ROLES = frozenset({Role.LSP, Role.TEACHER, Role.SENCO, Role.DSL, Role.SLT, Role.EP})
+
+
+def _keeps_cpd_log(user) -> bool:
+    return user.role in PRACTITIONER_ROLES
+
+
+def _line_manages(user, person) -> bool:
+    return person is not None and person.line_manager_id == user.id and person.id != user.id
+
+
+def _reads_cpd_log(user, owner) -> bool:
+    """One's own log; a line manager reads their reports' logs (read-only); nobody else."""
+    if not isinstance(owner, User) or owner.role not in PRACTITIONER_ROLES:
+        return False
+    return (owner.id == user.id and _keeps_cpd_log(user)) or _line_manages(user, owner)
+
+
+def _reads_cpd_record(user, record) -> bool:
+    return record is not None and _reads_cpd_log(user, getattr(record, "owner", None))
+
+
+def _writes_cpd_record(user, record) -> bool:
+    return record is not None and record.owner_id == user.id and _keeps_cpd_log(user)
+
+
+def _reflects_on(user, work) -> bool:
+    """A contribution one wrote, or a meeting one attended (present), chaired or recorded — and can still read."""
+    from app.cases.models import Attendance, Contribution, Meeting
+
+    if not _keeps_cpd_log(user) or work is None:
+        return False
+    if isinstance(work, Contribution):
+        return work.author_id == user.id and _sees_contribution(user, work)
+    if isinstance(work, Meeting):
+        took_part = user.id in (work.recorded_by_id, work.chair_id) or any(
+            attendee.user_id == user.id and attendee.attendance is Attendance.PRESENT for attendee in work.attendees
+        )
+        return took_part and _sees_meeting(user, work)
+    return False
+
+
+def _sees_review(user, review) -> bool:
+    return review is not None and user.id in (review.practitioner_id, review.manager_id)
+
+
+def _edits_review(user, review) -> bool:
+    # The manager writes the review; once both have signed it is the record and stays as signed.
+    return review is not None and review.manager_id == user.id and not review.is_signed \
+        and _line_manages(user, review.practitioner)
+
+
+def _signs_review(user, review) -> bool:
+    if review is None:
+        return False
+    if user.id == review.manager_id:
+        return review.manager_signed_at is None and _line_manages(user, review.practitioner)
+    return user.id == review.practitioner_id and review.practitioner_signed_at is None
+
+
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
 _RULES = {
     Action.VIEW_HOME: lambda user, thing: True,
@@ -306,6 +380,16 @@ _RULES = {
     Action.REVIEW_AUDIT: _reviews_audit,
     Action.EXPORT_AUDIT: lambda user, thing: user.role is Role.DSL and not user.restricted,
     Action.BREAK_GLASS: _opens_break_glass,
+    Action.KEEP_CPD_LOG: lambda user, thing: _keeps_cpd_log(user),
+    Action.VIEW_CPD_LOG: _reads_cpd_log,
+    Action.VIEW_CPD_RECORD: _reads_cpd_record,
+    Action.EDIT_CPD_RECORD: _writes_cpd_record,
+    Action.REFLECT_ON_WORK: _reflects_on,
+    Action.EXPORT_CPD_LOG: _reads_cpd_log,
+    Action.RECORD_PROGRESS_REVIEW: lambda user, thing: _line_manages(user, thing) and thing.role in PRACTITIONER_ROLES,
+    Action.VIEW_PROGRESS_REVIEW: _sees_review,
+    Action.EDIT_PROGRESS_REVIEW: _edits_review,
+    Action.SIGN_PROGRESS_REVIEW: _signs_review,
 }
 
 # School roles that work on cases (admins never see case content).
@@ -335,10 +419,11 @@ _ATTEMPTS = {
     "VIEW": {Action.VIEW_HOME, Action.LIST_ACCOUNTS, Action.VIEW_ACCOUNT, Action.LIST_LEARNERS, Action.FIND_LEARNER,
              Action.VIEW_LEARNER, Action.VIEW_CASE, Action.VIEW_CONTRIBUTION, Action.VIEW_CONTRIBUTION_REVISION,
              Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.LIST_CONCERNS, Action.REVIEW_CONCERNS,
-             Action.VIEW_CASEWORK, Action.REVIEW_AUDIT},
+             Action.VIEW_CASEWORK, Action.REVIEW_AUDIT, Action.VIEW_CPD_LOG, Action.VIEW_CPD_RECORD,
+             Action.VIEW_PROGRESS_REVIEW},
     "CREATE": {Action.CREATE_ACCOUNT, Action.REGISTER_LEARNER, Action.ADD_CONTRIBUTION, Action.RECORD_MEETING,
-               Action.RECORD_CONCERN},
-    "EXPORT": {Action.EXPORT_AUDIT},
+               Action.RECORD_CONCERN, Action.KEEP_CPD_LOG, Action.REFLECT_ON_WORK, Action.RECORD_PROGRESS_REVIEW},
+    "EXPORT": {Action.EXPORT_AUDIT, Action.EXPORT_CPD_LOG},
     "BREAK_GLASS": {Action.BREAK_GLASS},
 }
 
@@ -604,8 +689,41 @@ def invitable_agencies(user) -> Select:
     return query.where(or_(Agency.kind.in_(services), and_(Agency.kind == AgencyKind.FAMILY, families)))
 
 
+def cpd_log_owners(user) -> Select:
+    """Whose CPD logs `user` may open: their own (if they keep one) and their line reports'."""
+    query = select(User).order_by(User.display_name, User.id)
+    if not _signed_in(user) or (user.restricted and user.access_has_expired()):
+        return query.where(False)
+    own = and_(User.id == user.id, User.role.in_(sorted(PRACTITIONER_ROLES, key=lambda role: role.value)))
+    reports = and_(User.line_manager_id == user.id, User.id != user.id,
+                   User.role.in_(sorted(PRACTITIONER_ROLES, key=lambda role: role.value)))
+    return query.where(or_(own, reports))
+
+
+def _cpd_scope(model):
+    def scope(user) -> Select:
+        owners = cpd_log_owners(user).order_by(None).with_only_columns(User.id)
+        return select(model).where(model.owner_id.in_(owners))
+
+    return scope
+
+
+def visible_progress_reviews(user, practitioner=None) -> Select:
+    """Progress reviews `user` wrote as line manager or that are about them, newest first."""
+    from app.cpd.models import ProgressReview
+
+    query = select(ProgressReview).order_by(ProgressReview.held_on.desc(), ProgressReview.id.desc())
+    if not _signed_in(user) or (user.restricted and user.access_has_expired()):
+        return query.where(False)
+    query = query.where(or_(ProgressReview.practitioner_id == user.id, ProgressReview.manager_id == user.id))
+    if practitioner is not None:
+        query = query.where(ProgressReview.practitioner_id == practitioner.id)
+    return query
+
+
 def _scopes():
     from app.cases import models as m
+    from app.cpd import models as cpd
 
     return {
         User: (visible_accounts, Action.VIEW_ACCOUNT),
@@ -620,6 +738,9 @@ def _scopes():
         m.Provision: (_provision_scope, None),
         m.Invitation: (_invitation_scope, None),
         m.TeamMembership: (_membership_scope, None),
+        cpd.ReflectiveEntry: (_cpd_scope(cpd.ReflectiveEntry), Action.VIEW_CPD_RECORD),
+        cpd.DevelopmentGoal: (_cpd_scope(cpd.DevelopmentGoal), Action.VIEW_CPD_RECORD),
+        cpd.ProgressReview: (visible_progress_reviews, Action.VIEW_PROGRESS_REVIEW),
     }
 
 
@@ -634,6 +755,19 @@ def get_or_404(model, public_id: str, user, action: Action):
     :raise 403: when the user can see it but may not do `action`.
     """
     scope, view_action = _scopes().get(model, (None, None))
+    return _load_or_404(model, scope, view_action, public_id, user, action)
+
+
+def cpd_owner_or_404(public_id: str, user, action: Action) -> User:
+    """The practitioner whose CPD log `user` asks for, through `cpd_log_owners`.
+
+    :raise 404: when the person does not exist or is neither `user` nor one of their line reports.
+    :raise 403: when they are, but `user` may not do `action`.
+    """
+    return _load_or_404(User, cpd_log_owners, Action.VIEW_CPD_LOG, public_id, user, action)
+
+
+def _load_or_404(model, scope, view_action, public_id, user, action: Action):
     if scope is None or not isinstance(public_id, str) or not _PUBLIC_ID.fullmatch(public_id):
         _refuse(404, action, model=model)  # never sent to the database: it could not name anything
     thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()

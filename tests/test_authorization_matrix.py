@@ -26,6 +26,9 @@ from app.cases.meetings.services import ActionDraft, MeetingDetails
 from app.cases.models import Attendance, Learner, MeetingKind, TeamMembership
 from app.cases.plans import services as plans
 from app.cases.team import services as team
+from app.cpd import review_services as cpd_reviews
+from app.cpd import services as cpd
+from app.cpd.hours import cpd_year_containing
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in
@@ -46,7 +49,9 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   an open invitation (to revoke) · {token_open} an open invitation's token · {token_revoked} a revoked
 #   one's · {colleague} an active teacher of the school on no team · {dormant}, {dormant2} throwaway
 #   teachers of the school · {inactive} a deactivated teacher of the school · {outsider} the SLT's account
-#   (another agency).
+#   (another agency) · CPD (issue 6): {lsp_user} the LSP, line managed by the SENCo · {cpd_entry} the LSP's
+#   case-work entry on {meeting} · {cpd_goal} the LSP's goal · {cpd_review} the SENCo's review of the LSP (unsigned)
+#   · {cpd_year} the LSP's CPD year (its first day).
 ROWS = [
     # endpoint, method, url, form data, outcomes in COLUMNS order
     # senco lsp teacher dsl admin slt ep parent anonymous expired
@@ -246,6 +251,71 @@ ROWS = [
      (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
     ("audit.verify", "POST", "/audit/verify", {},
      (403, 403, 403, 302, 403, 403, 403, 403, S, S)),
+    # the reflective CPD log (issue 6): practitioners keep their own; the line manager (the SENCo, of the LSP)
+    # reads it; parents and administrators keep none. The LSP recorded and chaired {meeting}; the teacher
+    # wrote {c_team}.
+    ("cpd.log", "GET", "/cpd", None,
+     (200, 200, 200, 200, 403, 200, 200, 403, S, S)),
+    ("cpd.coverage", "GET", "/cpd/coverage", None,
+     (200, 200, 200, 200, 403, 200, 200, 403, S, S)),
+    ("cpd.entry_new", "GET", "/cpd/entries/new", None,
+     (200, 200, 200, 200, 403, 200, 200, 403, S, S)),
+    ("cpd.entry_new", "POST", "/cpd/entries/new", {},
+     (400, 400, 400, 400, 403, 400, 400, 403, S, S)),
+    ("cpd.entry_from_meeting", "GET", "/cpd/entries/new/from-meeting/{meeting}", None,
+     (403, 200, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cpd.entry_from_meeting", "POST", "/cpd/entries/new/from-meeting/{meeting}", {},
+     (403, 400, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cpd.entry_from_contribution", "GET", "/cpd/entries/new/from-contribution/{c_team}", None,
+     (403, 403, 200, 404, 404, 403, 403, 404, S, S)),
+    ("cpd.entry_from_contribution", "POST", "/cpd/entries/new/from-contribution/{c_team}", {},
+     (403, 403, 400, 404, 404, 403, 403, 404, S, S)),
+    ("cpd.entry_detail", "GET", "/cpd/entries/{cpd_entry}", None,
+     (200, 200, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.entry_edit", "GET", "/cpd/entries/{cpd_entry}/edit", None,
+     (403, 200, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.entry_edit", "POST", "/cpd/entries/{cpd_entry}/edit", {},
+     (403, 400, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.goal_new", "GET", "/cpd/goals/new", None,
+     (200, 200, 200, 200, 403, 200, 200, 403, S, S)),
+    ("cpd.goal_new", "POST", "/cpd/goals/new", {},
+     (400, 400, 400, 400, 403, 400, 400, 403, S, S)),
+    ("cpd.goal_detail", "GET", "/cpd/goals/{cpd_goal}", None,
+     (200, 200, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.goal_edit", "GET", "/cpd/goals/{cpd_goal}/edit", None,
+     (403, 200, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.goal_edit", "POST", "/cpd/goals/{cpd_goal}/edit", {},
+     (403, 400, 404, 404, 404, 404, 404, 404, S, S)),
+    # One's own line reports only (names, roles and hours): an empty list for those who manage nobody.
+    ("cpd.reports", "GET", "/cpd/people", None,
+     (200, 200, 200, 200, 200, 200, 200, 200, S, S)),
+    ("cpd.report_log", "GET", "/cpd/people/{lsp_user}", None,  # the LSP's own: redirected to /cpd
+     (200, 302, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.review_new", "GET", "/cpd/people/{lsp_user}/reviews/new", None,
+     (200, 403, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.review_new", "POST", "/cpd/people/{lsp_user}/reviews/new", {},
+     (400, 403, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.review_detail", "GET", "/cpd/reviews/{cpd_review}", None,
+     (200, 200, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.review_edit", "GET", "/cpd/reviews/{cpd_review}/edit", None,
+     (200, 403, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.review_edit", "POST", "/cpd/reviews/{cpd_review}/edit", {},
+     (400, 403, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.export", "GET", "/cpd/people/{lsp_user}/export", None,
+     (200, 200, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.export", "POST", "/cpd/people/{lsp_user}/export", {},  # no purpose: nothing exported
+     (400, 400, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.export", "POST", "/cpd/people/{lsp_user}/export",
+     {"year": "{cpd_year}", "file_format": "csv", "purpose": "cpd_quality_assurance"},
+     (200, 200, 404, 404, 404, 404, 404, 404, S, S)),
+    # Both sign, each the version they read: the SENCo signs version 1 (the LSP's version 1 is stale by then:
+    # a conflict, sent back to read it), then the LSP signs version 2 (the SENCo has signed already). Then it is final.
+    ("cpd.review_sign", "POST", "/cpd/reviews/{cpd_review}/sign", {"version": "1"},
+     (302, 302, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.review_sign", "POST", "/cpd/reviews/{cpd_review}/sign", {"version": "2"},
+     (403, 302, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.review_edit", "GET", "/cpd/reviews/{cpd_review}/edit", None,
+     (403, 403, 404, 404, 404, 404, 404, 404, S, S)),
     # break-glass (issue 5): school staff open a case they are not on, for an hour, giving a reason.
     # The SENCo is on every case (nothing to open); the LSP and teacher may open Bravo, not Alpha (on its team).
     ("cases.break_glass", "GET", "/break-glass", None,
@@ -438,6 +508,23 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         bravo_meeting = meetings.record_meeting(senco, b, details(senco, BRAVO["minutes"], True))
         meetings.sign_off_meeting(senco, bravo_meeting, version=bravo_meeting.version)
         concerns.record_concern(dsl, b, concern=BRAVO["concern"])
+
+        # The LSP's CPD log: a case-work entry on the meeting they recorded, a goal, and the SENCo's review.
+        lsp.line_manager_id = senco.id
+        db.session.flush()
+        cpd_entry = cpd.record_entry(lsp, cpd.EntryDraft(
+            activity_on=today, hours="0.75", activity_type="case_work", participation="participatory",
+            reflective_model="driscoll", title="Reflection on Alpha's review meeting",
+            content="Planning the next steps together.", reflection={"what": "We reviewed progress.",
+                                                                     "so_what": "Reading is improving.",
+                                                                     "now_what": "Share the strategies."},
+            action_what="Share the reading strategies", action_how="At the next team meeting",
+            action_by=today + timedelta(days=14), standard_codes=["AP 12", "BP 4"]), work=meeting)
+        cpd_goal = cpd.record_goal(lsp, cpd.GoalDraft(
+            specific="Lead a phonics group on my own", measure="Observed twice by the SENCo", relevant_to="standard",
+            standard_code="AP 1", relevance=None, target_on=today + timedelta(days=90)))
+        cpd_review = cpd_reviews.record_review(senco, lsp, cpd_reviews.ReviewDraft(
+            kind="annual", held_on=today, manager_summary="A strong first year."))
         db.session.commit()
 
         world = {
@@ -448,6 +535,9 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "concern": concern.public_id, "spare_membership": spare_membership, "invitation": to_revoke.public_id,
             "token_open": token_open, "token_revoked": token_revoked,
             "outsider": accounts["slt"].public_id,
+            "lsp_user": lsp.public_id, "cpd_entry": cpd_entry.public_id, "cpd_goal": cpd_goal.public_id,
+            "cpd_review": cpd_review.public_id,
+            "cpd_year": cpd_year_containing(today, lsp.cpd_year_start_month).starts_on.isoformat(),
             **{name: account.public_id for name, account in extra.items()},
         }
     return {"world": world, "accounts": accounts}

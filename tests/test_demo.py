@@ -1,4 +1,7 @@
 """Demo data: every demo account signs in to its own home page; loading twice changes nothing."""
+import re
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
@@ -141,3 +144,70 @@ def test_the_demo_trail_has_the_patterns_a_dsl_reviews_and_a_verified_chain(demo
         verification = latest_verification()
         assert verification is not None and verification.intact and verification.event_count > 300
         assert verify_chain().intact
+
+
+def test_the_demo_cpd_logs_show_every_capability(demo_app):
+    """The LSP's year so far (case work, INSET, webinars, peer observation, reading), on track, three goals and a
+    review signed with the SENCo; the SLT and EP have a few entries each; no demo learner is named in any of it."""
+    from app.cases.demo import STORIES
+    from app.cpd.models import ActivityType, GoalStatus, ProgressReview, ReflectiveModel, ReviewKind
+    from app.cpd.services import goals_due, goals_of, hours_summary, log_entries
+
+    with demo_app.app_context():
+        person = {email: db.session.scalars(select(User).where(User.email == email)).one() for email in (
+            "lsp@oakfield.example", "senco@oakfield.example", "slt@riverside-slt.example", "ep@county-eps.example")}
+        lsp, senco = person["lsp@oakfield.example"], person["senco@oakfield.example"]
+        entries = log_entries(lsp, lsp)
+        assert len(entries) >= 11
+        assert {ActivityType.CASE_WORK, ActivityType.INSET_DAY, ActivityType.WEBINAR, ActivityType.PEER_OBSERVATION,
+                ActivityType.READING} <= {entry.activity_type for entry in entries}
+        assert {entry.reflective_model for entry in entries} == set(ReflectiveModel)
+        assert all(entry.standards for entry in entries)
+        case_work = [entry for entry in entries if entry.activity_type is ActivityType.CASE_WORK]
+        assert len(case_work) == 4 and all(entry.evidence is not None for entry in case_work)
+        assert {entry.evidence.kind.value for entry in case_work} == {"meeting", "contribution"}
+        assert all(entry.evidence.linked_work is not None for entry in case_work)
+        summary = hours_summary(lsp, lsp)
+        assert summary.target == Decimal("18.0")  # 30 hours x 0.6 FTE
+        assert summary.on_track, summary.statement
+        goals = goals_of(lsp, lsp)
+        assert len(goals) == 3 and all(goal.entries for goal in goals)
+        assert [goal.status for goal in goals].count(GoalStatus.ACHIEVED) == 1
+        assert len(goals_due(lsp)) == 1  # the home page prompts the one due within 30 days
+        [review] = db.session.scalars(select(ProgressReview).where(ProgressReview.practitioner_id == lsp.id)).all()
+        assert (review.kind, review.manager_id, review.is_signed) == (ReviewKind.ANNUAL, senco.id, True)
+        for email in ("slt@riverside-slt.example", "ep@county-eps.example"):
+            theirs = log_entries(person[email], person[email])
+            assert 2 <= len(theirs) <= 3
+            assert [entry.activity_type for entry in theirs].count(ActivityType.CASE_WORK) == 1
+        # The practitioners' own writing never names a demo learner (it is shown to their line managers).
+        writing = " ".join(
+            " ".join([entry.title, entry.content, entry.action_what, entry.action_how, *entry.reflection.values()])
+            for email in person for entry in log_entries(person[email], person[email]))
+        writing += " ".join(f"{goal.specific} {goal.measure} {goal.relevance or ''}" for goal in goals)
+        writing += " ".join(str(getattr(review, name) or "") for name in (
+            "individual_summary", "manager_summary", "key_targets", "personal_development", "revised_targets",
+            "development_needs", "comments"))
+        for story in STORIES:
+            for name in {*story.name.split(), story.preferred_name or story.name.split()[0], story.upn}:
+                assert not re.search(rf"\b{re.escape(name)}\b", writing), name
+    again = demo_app.test_cli_runner().invoke(args=["demo", "load"])
+    assert "0 CPD entries written" in again.output
+
+
+@pytest.mark.parametrize(("today", "day", "expected"), [
+    ("2026-09-05", 0, "2026-09-01"),  # the year's first day, a Tuesday
+    ("2026-09-05", 22, "2026-09-02"),  # an autumn entry squeezed into a young year: 22 x 4 // 80 = 1 day in
+    ("2026-09-05", 78, "2026-09-04"),  # 78 x 4 // 80 = 3 days in
+    ("2026-09-05", 100, None),  # after the autumn: not until its date has come
+    ("2026-11-24", 36, "2026-10-07"),  # a Wednesday: as planned
+    ("2026-11-24", 124, None),
+    ("2027-01-04", 124, "2027-01-04"),  # 3 January 2027 is a Sunday: moved to the Monday
+])
+def test_demo_cpd_dates_follow_the_year_so_far(today, day, expected):
+    from datetime import date
+
+    from app.cpd.demo import _calendar_day
+
+    on = _calendar_day(date(2026, 9, 1), day, date.fromisoformat(today))
+    assert on == (date.fromisoformat(expected) if expected else None)

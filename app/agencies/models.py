@@ -96,6 +96,7 @@ class User(UserMixin, db.Model):
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("fte > 0 AND fte <= 1", name="fte_range"),
         CheckConstraint("session_version >= 1", name="session_version_positive"),
+        CheckConstraint("cpd_year_start_month >= 1 AND cpd_year_start_month <= 12", name="cpd_year_start_month_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,6 +110,8 @@ class User(UserMixin, db.Model):
     access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     fte: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("1.00"))
+    # The CPD year runs from the first of this month (September: the academic year).
+    cpd_year_start_month: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     # Bumped on logout, deactivation and password change: every older session cookie stops working.

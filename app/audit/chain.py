@@ -113,12 +113,24 @@ def seal_hash_of(previous_hash: str, seal_id: int, first_id: int, last_id: int, 
 # --- sealing -------------------------------------------------------------------------------------
 
 
+class SealerBusy(Exception):
+    """PostgreSQL: transactions still in flight held the chain lock past the sealer's wait."""
+
+
 def seal_pending(max_batch: int = MAX_BATCH, lock_timeout_ms: int = 200) -> int:
     """Seal every committed, unsealed event into the chain; returns how many were sealed.
 
     On PostgreSQL the sealer waits at most `lock_timeout_ms` for in-flight transactions and
     otherwise leaves the work to the next call (the events are committed; only their seal waits).
     """
+    try:
+        return seal_or_raise(max_batch, lock_timeout_ms)
+    except SealerBusy:
+        return 0
+
+
+def seal_or_raise(max_batch: int = MAX_BATCH, lock_timeout_ms: int = 200) -> int:
+    """As `seal_pending`, but :raise SealerBusy: when the lock could not be had in time (the caller retries)."""
     sealed = 0
     with db.engine.connect() as connection:
         connection.info[SEALER] = True
@@ -133,7 +145,7 @@ def seal_pending(max_batch: int = MAX_BATCH, lock_timeout_ms: int = 200) -> int:
         except OperationalError as error:
             if dialect != "postgresql" or "lock timeout" not in str(error).lower():
                 raise
-            return 0
+            raise SealerBusy() from None
         finally:
             connection.info.pop(SEALER, None)
     return sealed

@@ -360,6 +360,10 @@ def _maybe_seal(response) -> None:
     if wait <= 0:
         response.call_on_close(lambda: _seal(app))
         return
+    _seal_later(app, wait)
+
+
+def _seal_later(app, wait: float) -> None:
     with _timer_lock:
         if _sealing["timer"] is None:
             timer = threading.Timer(wait, _seal, args=(app, True))
@@ -377,10 +381,15 @@ def _seal(app, from_timer: bool = False) -> None:
         return
     try:
         _sealing["last"] = time.monotonic()
-        from app.audit.chain import seal_pending
+        from app.audit.chain import SealerBusy, seal_or_raise
 
         with app.app_context():
-            seal_pending()
+            try:
+                seal_or_raise()
+            except SealerBusy:
+                # Requests still in flight held the chain: try again shortly, or the last events of a
+                # quiet moment would wait for the next request to be sealed.
+                _seal_later(app, app.config.get("AUDIT_SEAL_INTERVAL") or 1.0)
     except Exception:
         log.exception("audit sealing failed; the events stay committed and will be sealed next time")
     finally:

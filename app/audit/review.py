@@ -359,6 +359,12 @@ def purpose_label(code: str | None) -> str | None:
     try:
         return PurposeCategory(code).label
     except ValueError:
+        pass
+    from app.cpd.export import ExportPurpose
+
+    try:
+        return f"CPD record export: {ExportPurpose(code).label.lower()}"
+    except ValueError:
         return code
 
 

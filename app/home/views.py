@@ -1,7 +1,7 @@
 """The signed-in user's home page, chosen by role, and a health check for load balancers."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cached_property
 
 from flask import render_template
@@ -14,6 +14,7 @@ from app.cases.break_glass.services import grants_to_show
 from app.cases.concerns.services import concerns_awaiting_action
 from app.cases.models import ActionStatus, CycleStage, Learner, Meeting, MeetingAction, PlanCycle, SupportPlan
 from app.cases.services import school_learners
+from app.cpd import services as cpd_services
 from app.extensions import db
 from app.home import bp
 from app.policy import Action, can, case_learners, line_reports, require, visible_accounts, visible_actions
@@ -95,6 +96,24 @@ class CaseWork:
         return learners + list(shown.get("cases", ()))
 
 
+class CpdPrompts:
+    """A practitioner's CPD prompts for the home page: goals due or past their date, and how much of their
+    recent case work no entry reflects on yet. Counted in SQL, so the page costs the same however much
+    work there is; nothing here names a learner."""
+
+    def __init__(self, user):
+        self.user = user
+        self.today = date.today()
+
+    @cached_property
+    def goals_due(self) -> list:
+        return cpd_services.goals_due(self.user, self.today)
+
+    @cached_property
+    def unreflected(self) -> int:
+        return cpd_services.count_unreflected(self.user, self.today)
+
+
 @bp.route("/")
 @login_required
 def index():
@@ -110,10 +129,11 @@ def index():
     reports = db.session.scalars(line_reports(current_user)).all()
     casework = CaseWork(current_user) if can(current_user, Action.VIEW_CASEWORK) else None
     break_glass_grants = grants_to_show(current_user)  # cases opened with break-glass, still open (issue 5)
+    cpd = CpdPrompts(current_user) if can(current_user, Action.KEEP_CPD_LOG) else None
     page = render_template(
         f"home/{current_user.role.value}.html",
         account_counts=account_counts, reports=reports, learners=learners, casework=casework,
-        break_glass_grants=break_glass_grants,
+        break_glass_grants=break_glass_grants, cpd=cpd,
     )
     # One audit event names every learner the page showed (the template decides which lists it shows).
     note_learners(learners.shown() + (casework.learners_shown() if casework else []))

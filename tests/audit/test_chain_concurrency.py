@@ -226,6 +226,29 @@ def test_an_event_written_inside_the_interval_is_sealed_by_the_timer_with_no_lat
     assert (result.event_count, result.unsealed) == (expected, 0)
 
 
+def test_a_sealer_kept_waiting_by_a_transaction_in_flight_tries_again(app, served):
+    """PostgreSQL: the timer's sealer finds a transaction still holding the chain (it gives up after 200 ms);
+    it tries again once the interval has passed, instead of leaving the event for the next request."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("only PostgreSQL's sealer waits on transactions in flight (SQLite serialises writers)")
+    request, learner = served
+    assert request(f"/learners/{learner}/plan") == 200
+    assert _events_left_unsealed(app, _all_events(app)).unsealed == 0
+    app.config["AUDIT_SEAL_INTERVAL"] = 1.0
+    with app.app_context(), db.engine.connect() as in_flight:
+        in_flight.execute(select(1))  # a transaction in flight: it holds the chain lock shared from here
+        assert request(f"/learners/{learner}/contributions/new",
+                       {"kind": "learner_voice", "visibility": "team", "title": "Held up",
+                        "body": "<p>I like the quiet table.</p>"}) == 302
+        time.sleep(2.0)  # the timer's sealer comes (about 1 s) and is turned away while this transaction lasts
+        assert chain.verify_chain().unsealed >= 1, "sealed while the transaction held the chain"
+        in_flight.rollback()
+    expected = _all_events(app)
+    result = _events_left_unsealed(app, expected, wait=4.0)  # no request in between: only a retry can seal
+    assert result.intact, result.problem
+    assert (result.event_count, result.unsealed) == (expected, 0), "the sealer gave up and never came back"
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None

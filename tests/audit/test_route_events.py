@@ -33,6 +33,7 @@ from app.cases.models import (
     SafeguardingConcern,
 )
 from app.cases.team.services import hash_token
+from app.cpd.models import DevelopmentGoal, ProgressReview, ReflectiveEntry
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.accounts import PASSWORD
@@ -64,12 +65,32 @@ TEXTS = {
     "contribution_edit": "CANARY-CONTRIBUTION-EDIT-61e9", "agenda": "CANARY-AGENDA-8d5a",
     "minutes": "CANARY-MINUTES-1c7f", "minutes_edit": "CANARY-MINUTES-EDIT-a4b2", "concern": "CANARY-CONCERN-57de",
     "action_taken": "CANARY-ACTION-TAKEN-e390", "invitee": "Canary Invitee Person",
+    "cpd_title": "CANARY-CPD-TITLE-5e0a", "cpd_content": "CANARY-CPD-CONTENT-c417",
+    "cpd_reflection": "CANARY-CPD-REFLECTION-0f3b", "cpd_action": "CANARY-CPD-ACTION-9d26",
+    "goal": "CANARY-GOAL-SPECIFIC-47e1", "goal_measure": "CANARY-GOAL-MEASURE-b2a8",
+    "manager_summary": "CANARY-REVIEW-MANAGER-SUMMARY-6c3d",
 }
 
 
 def _day(offset: int) -> list[str]:
     day = utcnow().date() + timedelta(days=offset)
     return [str(day.day), str(day.month), str(day.year)]
+
+
+def _cpd_entry_form(title: str, **extra) -> dict:
+    """A Driscoll entry (three prompts), as the entry form posts it."""
+    return {
+        "reflective_model": "driscoll", "activity_on": _day(0), "hours": "1.5", "participation": "participatory",
+        "title": title, "content": TEXTS["cpd_content"], "prompt_what": TEXTS["cpd_reflection"],
+        "prompt_so_what": TEXTS["cpd_reflection"], "prompt_now_what": TEXTS["cpd_reflection"],
+        "action_what": TEXTS["cpd_action"], "action_how": TEXTS["cpd_action"], "action_by": _day(14),
+        "standard_codes": ["AP 12", "BP 4"], **extra,
+    }
+
+
+def _goal_form(**extra) -> dict:
+    return {"specific": TEXTS["goal"], "measure": TEXTS["goal_measure"], "relevant_to": "standard",
+            "standard_code": "AP 17", "target_on": _day(60), **extra}
 
 
 def _meeting_form(*, agenda, minutes, action_id="", version="") -> dict:
@@ -341,6 +362,79 @@ ROWS = [
      [E("export", NO, "audit_export", None)]),  # 403
     ("audit.verify", "POST", "/audit/verify", "dsl", {}, [E("verify_audit", OK, "audit_verification", None)]),
     ("audit.verify", "POST", "/audit/verify", "teacher", {}, [E("verify_audit", NO, "audit_verification", None)]),
+    # --- the reflective CPD log (issue 6) ---
+    # The LSP's own log lists the work not yet reflected on: the draft meeting they recorded on Alpha's case.
+    ("cpd.log", "GET", "/cpd", "lsp", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cpd.log", "GET", "/cpd", "admin", None, [E("create", NO, None, None)]),  # 403: keeps no log
+    ("cpd.coverage", "GET", "/cpd/coverage", "lsp", None, []),  # the standards: nobody's record but the reader's
+    ("cpd.entry_new", "GET", "/cpd/entries/new?model=gibbs", "lsp", None, []),
+    ("cpd.entry_new", "POST", "/cpd/entries/new", "lsp", _cpd_entry_form(TEXTS["cpd_title"], activity_type="webinar"),
+     [E("create", OK, "cpd_entry", NEW)]),
+    ("cpd.entry_new", "POST", "/cpd/entries/new", "parent", _cpd_entry_form("x", activity_type="webinar"),
+     [E("create", NO, None, None)]),  # 403
+    # Starting from one's own work reads it (Alpha's history shows it); linking it names Alpha too.
+    ("cpd.entry_from_meeting", "GET", "/cpd/entries/new/from-meeting/{draft}", "lsp", None,
+     [E("view", OK, "meeting", "draft", ("alpha",))]),
+    ("cpd.entry_from_meeting", "POST", "/cpd/entries/new/from-meeting/{draft}", "lsp",
+     _cpd_entry_form(TEXTS["cpd_title"], activity_type="case_work"),
+     [E("create", OK, "cpd_entry", NEW, ("alpha",))]),
+    ("cpd.entry_from_meeting", "GET", "/cpd/entries/new/from-meeting/{meeting}", "slt", None,
+     [E("create", NO, "meeting", "meeting", ("alpha",))]),  # 403: not at that meeting
+    ("cpd.entry_from_contribution", "GET", "/cpd/entries/new/from-contribution/{c_team}", "teacher", None,
+     [E("view", OK, "contribution", "c_team", ("alpha",))]),
+    ("cpd.entry_from_contribution", "POST", "/cpd/entries/new/from-contribution/{c_team}", "teacher",
+     _cpd_entry_form(TEXTS["cpd_title"], activity_type="case_work", participation="individual"),
+     [E("create", OK, "cpd_entry", NEW, ("alpha",))]),
+    ("cpd.entry_from_contribution", "GET", "/cpd/entries/new/from-contribution/{c_team}", "lsp", None,
+     [E("create", NO, "contribution", "c_team", ("alpha",))]),  # 403: the teacher's
+    # Reading an entry is reading the practitioner's record, not the case: no learner is named.
+    ("cpd.entry_detail", "GET", "/cpd/entries/{cpd_entry}", "senco", None, [E("view", OK, "cpd_entry", "cpd_entry")]),
+    ("cpd.entry_detail", "GET", "/cpd/entries/{cpd_entry}", "teacher", None,
+     [E("view", NO, "cpd_entry", "cpd_entry")]),  # 404
+    ("cpd.entry_edit", "GET", "/cpd/entries/{cpd_entry}/edit", "lsp", None, [E("view", OK, "cpd_entry", "cpd_entry")]),
+    ("cpd.entry_edit", "POST", "/cpd/entries/{cpd_entry}/edit", "lsp",
+     _cpd_entry_form("Alpha's review meeting, looked at again", activity_type="case_work",
+                     version="{cpd_entry_version}"),
+     [E("update", OK, "cpd_entry", "cpd_entry")]),
+    ("cpd.entry_edit", "POST", "/cpd/entries/{cpd_entry}/edit", "senco", {},
+     [E("update", NO, "cpd_entry", "cpd_entry")]),  # 403: the manager reads only
+    ("cpd.goal_new", "GET", "/cpd/goals/new", "lsp", None, []),
+    ("cpd.goal_new", "POST", "/cpd/goals/new", "lsp", _goal_form(), [E("create", OK, "cpd_goal", NEW)]),
+    ("cpd.goal_detail", "GET", "/cpd/goals/{cpd_goal}", "senco", None, [E("view", OK, "cpd_goal", "cpd_goal")]),
+    ("cpd.goal_edit", "GET", "/cpd/goals/{cpd_goal}/edit", "lsp", None, [E("view", OK, "cpd_goal", "cpd_goal")]),
+    ("cpd.goal_edit", "POST", "/cpd/goals/{cpd_goal}/edit", "lsp",
+     _goal_form(status="in_progress", version="{cpd_goal_version}"), [E("update", OK, "cpd_goal", "cpd_goal")]),
+    ("cpd.goal_edit", "POST", "/cpd/goals/{cpd_goal}/edit", "dsl", {}, [E("update", NO, "cpd_goal", "cpd_goal")]),
+    ("cpd.reports", "GET", "/cpd/people", "senco", None, []),  # names and roles of one's own reports
+    ("cpd.report_log", "GET", "/cpd/people/{lsp_user}", "senco", None, [E("view", OK, "user_account", "lsp_user")]),
+    ("cpd.report_log", "GET", "/cpd/people/{lsp_user}", "teacher", None,
+     [E("view", NO, "user_account", "lsp_user")]),  # 404
+    ("cpd.review_new", "GET", "/cpd/people/{lsp_user}/reviews/new", "senco", None,
+     [E("view", OK, "user_account", "lsp_user")]),
+    ("cpd.review_new", "POST", "/cpd/people/{lsp_user}/reviews/new", "senco",
+     {"kind": "mid_year", "held_on": _day(0), "manager_summary": TEXTS["manager_summary"]},
+     [E("create", OK, "cpd_progress_review", NEW)]),
+    ("cpd.review_new", "POST", "/cpd/people/{lsp_user}/reviews/new", "lsp", {},
+     [E("create", NO, "user_account", "lsp_user")]),  # 403: one does not review oneself
+    ("cpd.review_detail", "GET", "/cpd/reviews/{cpd_review}", "lsp", None,
+     [E("view", OK, "cpd_progress_review", "cpd_review")]),
+    ("cpd.review_edit", "GET", "/cpd/reviews/{cpd_review}/edit", "senco", None,
+     [E("view", OK, "cpd_progress_review", "cpd_review")]),
+    ("cpd.review_edit", "POST", "/cpd/reviews/{cpd_review}/edit", "senco",
+     {"kind": "annual", "held_on": _day(0), "manager_summary": TEXTS["manager_summary"],
+      "version": "{cpd_review_version}"},
+     [E("update", OK, "cpd_progress_review", "cpd_review")]),
+    ("cpd.review_sign", "POST", "/cpd/reviews/{cpd_review}/sign", "senco", {"version": "{cpd_review_version}"},
+     [E("update", OK, "cpd_progress_review", "cpd_review")]),
+    ("cpd.review_sign", "POST", "/cpd/reviews/{cpd_review}/sign", "senco", {"version": "{cpd_review_version}"},
+     [E("update", NO, "cpd_progress_review", "cpd_review")]),  # 403: signed already
+    ("cpd.export", "GET", "/cpd/people/{lsp_user}/export", "lsp", None, [E("view", OK, "user_account", "lsp_user")]),
+    ("cpd.export", "POST", "/cpd/people/{lsp_user}/export", "senco",
+     {"year": "{cpd_year}", "file_format": "pdf", "purpose": "cpd_progress_review"},
+     [E("export", OK, "user_account", "lsp_user")]),
+    ("cpd.export", "POST", "/cpd/people/{lsp_user}/export", "dsl",
+     {"year": "{cpd_year}", "file_format": "pdf", "purpose": "cpd_progress_review"},
+     [E("export", NO, "user_account", "lsp_user")]),  # 404
     # --- break-glass routes (added by the break-glass helper) ---
     # The chooser names every learner it offers: those of the school whose case the user is not on.
     ("cases.break_glass", "GET", "/break-glass", "dsl", None,
@@ -404,6 +498,7 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
 VERSIONED = {
     "cycle": PlanCycle, "outcome": Outcome, "provision": Provision, "c_team": Contribution, "meeting": Meeting,
     "draft": Meeting, "action": MeetingAction, "concern": SafeguardingConcern,
+    "cpd_entry": ReflectiveEntry, "cpd_goal": DevelopmentGoal, "cpd_review": ProgressReview,
 }
 
 

@@ -1,0 +1,567 @@
+"""The reflective record exported for a review or an external quality visit: Appendix 5 as PDF and CSV.
+
+Pure: it takes plain data (built by the CPD services from the practitioner's own log, with case
+work already reduced to kind, date, role and a pseudonymous learner reference) and returns bytes or
+text. It never reads the database, so what an external reader receives is exactly what was passed in.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from fpdf import FPDF
+
+# The policy's own words (seed: CPD policy, Appendix 5); "pro rata" because part-time staff
+# have a target scaled by FTE, which the summary line beneath states in hours.
+RECORD_TITLE = "Continuous Professional Development: Reflective Record"
+TARGET_SENTENCE = (
+    "It is expected that everyone engages in at least 30 hours of professional development "
+    "throughout the year (pro rata for part-time staff), many of you will do more."
+)
+CSV_HEADER = (
+    "Date",
+    "Length of activity (hours)",
+    "Activity title",
+    "Activity type",
+    "Content and learning (record)",
+    "Implication on practice (reflection)",
+    "Case-work evidence",
+)
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# --------------------------------------------------------------------------- the plain data
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """One line of the Appendix 5 table; `evidence` is the case-work line shown under the title."""
+
+    on: date
+    hours: Decimal
+    title: str
+    activity_type: str
+    content_and_learning: str
+    implication: str
+    evidence: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_date("RecordRow.on", self.on)
+        _require_hours("RecordRow.hours", self.hours, allow_zero=False)
+        _require_text("RecordRow.title", self.title)
+        _require_text("RecordRow.activity_type", self.activity_type)
+        _require_text("RecordRow.content_and_learning", self.content_and_learning, blank_ok=True)
+        _require_text("RecordRow.implication", self.implication, blank_ok=True)
+        if self.evidence is not None:
+            _require_text("RecordRow.evidence", self.evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class GoalRow:
+    """A SMART development goal as it appears in the export."""
+
+    goal: str
+    measure: str
+    relevant_to: str
+    target_on: date
+    status: str
+
+    def __post_init__(self) -> None:
+        _require_text("GoalRow.goal", self.goal)
+        _require_text("GoalRow.measure", self.measure, blank_ok=True)
+        _require_text("GoalRow.relevant_to", self.relevant_to, blank_ok=True)
+        _require_date("GoalRow.target_on", self.target_on)
+        _require_text("GoalRow.status", self.status)
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectiveRecord:
+    """Everything the export shows: one practitioner's record for one CPD year."""
+
+    name: str
+    job_title: str
+    line_manager: str | None
+    year_label: str
+    target_hours: Decimal
+    total_hours: Decimal
+    participatory_hours: Decimal
+    individual_hours: Decimal
+    rows: list[RecordRow] = field(default_factory=list)
+    goals: list[GoalRow] = field(default_factory=list)
+    standards_evidenced: list[str] = field(default_factory=list)
+    generated_on: date = field(default_factory=date.today)
+
+    def __post_init__(self) -> None:
+        _require_text("ReflectiveRecord.name", self.name)
+        _require_text("ReflectiveRecord.job_title", self.job_title, blank_ok=True)
+        if self.line_manager is not None:
+            _require_text("ReflectiveRecord.line_manager", self.line_manager, blank_ok=True)
+        _require_text("ReflectiveRecord.year_label", self.year_label)
+        _require_hours("ReflectiveRecord.target_hours", self.target_hours, allow_zero=False)
+        for label in ("total_hours", "participatory_hours", "individual_hours"):
+            _require_hours(f"ReflectiveRecord.{label}", getattr(self, label), allow_zero=True)
+        _require_items("ReflectiveRecord.rows", self.rows, RecordRow)
+        _require_items("ReflectiveRecord.goals", self.goals, GoalRow)
+        _require_items("ReflectiveRecord.standards_evidenced", self.standards_evidenced, str)
+        _require_date("ReflectiveRecord.generated_on", self.generated_on)
+        # The summary line and the table sit on the same page in front of an external reader:
+        # if they disagree the document contradicts itself, so refuse to produce it.
+        if self.participatory_hours + self.individual_hours != self.total_hours:
+            raise ValueError(
+                "ReflectiveRecord: participatory_hours + individual_hours "
+                f"({format_hours(self.participatory_hours)} + {format_hours(self.individual_hours)}) "
+                f"must equal total_hours ({format_hours(self.total_hours)})"
+            )
+        row_sum = sum((row.hours for row in self.rows), Decimal(0))
+        if row_sum != self.total_hours:
+            raise ValueError(
+                f"ReflectiveRecord: the rows add up to {format_hours(row_sum)} hours but "
+                f"total_hours is {format_hours(self.total_hours)}"
+            )
+
+    def rows_in_date_order(self) -> list[RecordRow]:
+        # Stable sort: rows on the same day keep the order the caller gave.
+        return sorted(self.rows, key=lambda row: row.on)
+
+
+def _require_text(label: str, value: object, *, blank_ok: bool = False) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{label} must be a str, not {type(value).__name__}")
+    if not blank_ok and not value.strip():
+        raise ValueError(f"{label} must not be blank")
+
+
+def _require_date(label: str, value: object) -> None:
+    # datetime is a subclass of date; a time of day has no place in the record and would break
+    # sorting against plain dates.
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise TypeError(f"{label} must be a datetime.date, not {type(value).__name__}")
+
+
+def _require_hours(label: str, value: object, *, allow_zero: bool) -> None:
+    # Decimal only: floats would print 0.30000000000000004 hours and break the totals check.
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{label} must be a Decimal, not {type(value).__name__}")
+    if not value.is_finite():
+        raise ValueError(f"{label} must be a finite number of hours, not {value}")
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = "zero or more" if allow_zero else "more than zero"
+        raise ValueError(f"{label} must be {bound}, not {value}")
+
+
+def _require_items(label: str, value: object, kind: type) -> None:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{label} must be a list, not {type(value).__name__}")
+    for index, item in enumerate(value):
+        if not isinstance(item, kind):
+            raise TypeError(f"{label}[{index}] must be a {kind.__name__}, not {type(item).__name__}")
+
+
+# --------------------------------------------------------------------------- shared formatting
+
+
+def format_hours(hours: Decimal) -> str:
+    """1.50 -> "1.5", 2.0 -> "2", 1E+1 -> "10": hours as a person writes them."""
+    return format(hours.normalize(), "f")
+
+
+def _format_date(on: date) -> str:
+    # Month names spelled out by hand: strftime("%b") follows the process locale.
+    return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
+
+
+# --------------------------------------------------------------------------- CSV
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value: str) -> str:
+    # A spreadsheet runs a cell starting with one of these as a formula (CSV injection);
+    # the leading quote makes it plain text.
+    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
+def record_csv(record: ReflectiveRecord) -> str:
+    """The record's table as CSV, one row per activity in date order.
+
+    Newlines stay inside quoted cells; text is kept exactly (only the PDF needs latin-1).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    for row in record.rows_in_date_order():
+        writer.writerow(
+            (
+                row.on.isoformat(),
+                format_hours(row.hours),
+                _csv_safe(row.title),
+                _csv_safe(row.activity_type),
+                _csv_safe(row.content_and_learning),
+                _csv_safe(row.implication),
+                _csv_safe(row.evidence or ""),
+            )
+        )
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- PDF text
+
+# Typography people paste from word processors, mapped to what the core fonts can draw.
+_ASCII_FOR = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\u2022": "-", "\u2026": "...", "\u20ac": "EUR",
+    # Letters in names that Unicode does not decompose into a latin-1 base letter.
+    "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d", "\u0131": "i",
+    "\u0152": "OE", "\u0153": "oe",
+    "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u2007": " ",
+    "\u2028": "\n", "\u2029": "\n",
+    "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\ufe0f": "", "\ufe0e": "",
+}
+
+
+def pdf_text(value: str) -> str:
+    """User text made drawable by the latin-1 core fonts, without ever failing.
+
+    Latin-1 letters (Zoë, café) are kept; typographic quotes and dashes become ASCII; other
+    letters lose their accents where Unicode can say how (ő -> o, ﬁ -> fi); anything else
+    (emoji, scripts the font lacks) becomes "?". Control characters are dropped, line breaks kept.
+    """
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    out: list[str] = []
+    for char in value:
+        if char == "\n":
+            out.append(char)
+        elif char in _ASCII_FOR:
+            out.append(_ASCII_FOR[char])
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs"):
+            continue
+        elif ord(char) < 256:
+            out.append(char)
+        else:
+            out.append(_latin1_fallback(char))
+    return "".join(out)
+
+
+def _latin1_fallback(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char)
+    if all(ord(c) < 256 for c in folded):
+        return folded
+    stripped = "".join(
+        c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+    )
+    if stripped and all(ord(c) < 256 and unicodedata.category(c)[0] != "C" for c in stripped):
+        return stripped
+    return "?"
+
+
+# --------------------------------------------------------------------------- PDF layout
+
+_MARGIN = 12.0  # mm, left, right and top
+_BOTTOM = 16.0  # mm kept clear for the footer
+_PAD = 1.5  # mm inside every table cell
+_FONT = "Helvetica"
+_BODY = 9.0  # pt
+_GREY = (230, 230, 230)
+
+
+def _line_height(size: float) -> float:
+    return size * 0.45  # mm: about 1.27 x the point size, readable for long reflections
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """A piece of a cell's text drawn in one style."""
+
+    text: str
+    style: str = ""
+    size: float = _BODY
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    text: str
+    style: str
+    size: float
+
+    @property
+    def height(self) -> float:
+        return _line_height(self.size)
+
+
+_Cell = tuple[_Run, ...]
+
+
+class _RecordPDF(FPDF):
+    """A4 landscape with the practitioner's footer and "Page n of m"."""
+
+    def __init__(self, footer_left: str, total_pages: int | None) -> None:
+        super().__init__(orientation="L", unit="mm", format="A4")
+        self.footer_left = footer_left
+        self.total_pages = total_pages
+        # The page count is known from a first pass (see record_pdf), so fpdf2's "{nb}" alias,
+        # which would also rewrite "{nb}" typed by a practitioner, stays off.
+        self.alias_nb_pages(None)
+        self.c_margin = 0  # padding is added by hand so measured and drawn widths agree
+        self.set_margins(_MARGIN, _MARGIN, _MARGIN)
+        self.set_auto_page_break(True, margin=_BOTTOM)
+
+    def footer(self) -> None:
+        self.set_y(-11)
+        self.set_font(_FONT, "", 8)
+        width = self.w - 2 * _MARGIN
+        self.cell(width / 2, 5, self.footer_left, align="L")
+        total = self.total_pages if self.total_pages is not None else 0
+        self.cell(width / 2, 5, f"Page {self.page_no()} of {total}", align="R")
+
+
+def _wrap(pdf: FPDF, width: float, cell: _Cell) -> list[_Line]:
+    """The lines a cell needs at this width, each with the style it is drawn in."""
+    lines: list[_Line] = []
+    for run in cell:
+        text = run.text.strip("\n")
+        if not text.strip():
+            continue
+        pdf.set_font(_FONT, run.style, run.size)
+        for piece in pdf.multi_cell(
+            width, _line_height(run.size), text, dry_run=True, output="LINES"
+        ):
+            lines.append(_Line(piece, run.style, run.size))
+    return lines
+
+
+def _block_height(lines: list[_Line]) -> float:
+    return sum(line.height for line in lines)
+
+
+class _Table:
+    """A bordered table whose rows may run over a page, with the header row repeated on each page.
+
+    fpdf2's own table refuses a row taller than a page, and a reflection can be longer than
+    that, so rows are split line by line here.
+    """
+
+    def __init__(self, pdf: FPDF, columns: list[tuple[str, float]]) -> None:
+        self.pdf = pdf
+        self.widths = [width for _, width in columns]
+        self.header = [
+            _wrap(pdf, width - 2 * _PAD, (_Run(pdf_text(title), "B"),)) for title, width in columns
+        ]
+        self.header_height = max(_block_height(lines) for lines in self.header) + 2 * _PAD
+        self.rows_on_page = 0
+
+    @property
+    def _room(self) -> float:
+        return self.pdf.page_break_trigger - self.pdf.get_y()
+
+    def _fresh_page_room(self) -> float:
+        return self.pdf.page_break_trigger - self.pdf.t_margin - self.header_height
+
+    def start(self) -> None:
+        # Keep the header with at least a few lines of the first row.
+        if self._room < self.header_height + 2 * _PAD + 3 * _line_height(_BODY):
+            self.pdf.add_page()
+        self._draw(self.header, self.header_height, fill=True)
+        self.rows_on_page = 0
+
+    def _new_page(self) -> None:
+        self.pdf.add_page()
+        self._draw(self.header, self.header_height, fill=True)
+        self.rows_on_page = 0
+
+    def add_row(self, cells: list[_Cell], continued: str = "(continued)") -> None:
+        """Draw one row; `continued` heads the first column wherever the row carries over a page."""
+        pending = [_wrap(self.pdf, width - 2 * _PAD, cell) for width, cell in zip(self.widths, cells)]
+        while True:
+            needed = max(_block_height(lines) for lines in pending) + 2 * _PAD
+            if needed <= self._room:
+                self._draw(pending, needed)
+                self.rows_on_page += 1
+                return
+            smallest_piece = 2 * _PAD + 3 * _line_height(_BODY)
+            if (needed <= self._fresh_page_room() and self.rows_on_page) or self._room < smallest_piece:
+                # Move a row that fits on a page whole rather than cut it, unless the header would be left alone.
+                self._new_page()
+                continue
+            # Taller than what is left: fill this page, carry the rest over.
+            budget = self._room - 2 * _PAD
+            taken, rest = [], []
+            for lines in pending:
+                used, count = 0.0, 0
+                while count < len(lines) and used + lines[count].height <= budget + 1e-6:
+                    used += lines[count].height
+                    count += 1
+                taken.append(lines[:count])
+                # A paragraph gap at the top of a carried-over cell would only look like a hole.
+                while count < len(lines) and not lines[count].text.strip():
+                    count += 1
+                rest.append(lines[count:])
+            if not any(taken):
+                raise RuntimeError("record export: a table line is taller than a page")
+            self._draw(taken, self._room)
+            if not any(rest):
+                return
+            label = _wrap(self.pdf, self.widths[0] - 2 * _PAD, (_Run(pdf_text(continued), "I", 8.0),))
+            rest[0] = [*label, *rest[0]]
+            pending = rest
+            self._new_page()
+
+    def _draw(self, cells: list[list[_Line]], height: float, *, fill: bool = False) -> None:
+        pdf = self.pdf
+        # Lines are measured to fit above the trigger; automatic breaks would split a cell's
+        # lines from its border.
+        pdf.set_auto_page_break(False)
+        top = pdf.get_y()
+        x = pdf.l_margin
+        pdf.set_draw_color(120, 120, 120)
+        pdf.set_fill_color(*_GREY)
+        for width, lines in zip(self.widths, cells):
+            pdf.rect(x, top, width, height, style="DF" if fill else "D")
+            y = top + _PAD
+            for line in lines:
+                pdf.set_font(_FONT, line.style, line.size)
+                pdf.set_xy(x + _PAD, y)
+                pdf.cell(width - 2 * _PAD, line.height, line.text)
+                y += line.height
+            x += width
+        pdf.set_xy(pdf.l_margin, top + height)
+        pdf.set_auto_page_break(True, margin=_BOTTOM)
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    # Never leave a heading alone at the foot of a page.
+    if pdf.page_break_trigger - pdf.get_y() < 30:
+        pdf.add_page()
+    pdf.ln(4)
+    pdf.set_font(_FONT, "B", 12)
+    pdf.cell(0, 7, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+
+
+def _paragraph(pdf: FPDF, text: str, style: str = "", size: float = 10.0) -> None:
+    pdf.set_font(_FONT, style, size)
+    pdf.multi_cell(0, _line_height(size), pdf_text(text), align="L", new_x="LMARGIN", new_y="NEXT")
+
+
+def _labelled(pdf: FPDF, label: str, value: str) -> None:
+    pdf.set_font(_FONT, "B", 10)
+    pdf.cell(30, 6, label)
+    pdf.set_font(_FONT, "", 10)
+    pdf.multi_cell(0, 6, pdf_text(value), align="L", new_x="LMARGIN", new_y="NEXT")
+
+
+_RECORD_COLUMNS = [
+    ("Date", 25.0),
+    ("Length of activity hours", 20.0),
+    ("Activity title (and type)", 62.0),
+    ("Content and learning (record)", 83.0),
+    ("Implication on practice (reflection)", 83.0),
+]
+_GOAL_COLUMNS = [
+    ("Goal", 80.0),
+    ("Measure", 78.0),
+    ("Relevant to", 55.0),
+    ("Target date", 27.0),
+    ("Status", 33.0),
+]
+
+
+def _record_cells(row: RecordRow) -> list[_Cell]:
+    title: list[_Run] = [_Run(pdf_text(row.title), "B"), _Run(f"({pdf_text(row.activity_type)})")]
+    if row.evidence:
+        title.append(_Run(pdf_text(row.evidence), "I", 8.0))
+    return [
+        (_Run(_format_date(row.on)),),
+        (_Run(format_hours(row.hours)),),
+        tuple(title),
+        (_Run(pdf_text(row.content_and_learning)),),
+        (_Run(pdf_text(row.implication)),),
+    ]
+
+
+def _goal_cells(goal: GoalRow) -> list[_Cell]:
+    return [
+        (_Run(pdf_text(goal.goal)),),
+        (_Run(pdf_text(goal.measure)),),
+        (_Run(pdf_text(goal.relevant_to)),),
+        (_Run(_format_date(goal.target_on)),),
+        (_Run(pdf_text(goal.status)),),
+    ]
+
+
+def _document_title(record: ReflectiveRecord) -> str:
+    return f"{RECORD_TITLE} {pdf_text(record.year_label)}"
+
+
+def _render(record: ReflectiveRecord, total_pages: int | None) -> _RecordPDF:
+    title = _document_title(record)
+    pdf = _RecordPDF(f"{pdf_text(record.name)} - {title}", total_pages)
+    # Metadata names the practitioner and the document, nothing else (no learner, no case).
+    pdf.set_title(title)
+    pdf.set_author(pdf_text(record.name))
+    pdf.set_creator("Braid")
+    pdf.set_lang("en-GB")
+    # Dated from generated_on, not the clock, so the same record always gives the same bytes.
+    generated = record.generated_on
+    pdf.set_creation_date(datetime(generated.year, generated.month, generated.day, tzinfo=timezone.utc))
+    pdf.add_page()
+
+    pdf.set_font(_FONT, "B", 16)
+    pdf.multi_cell(0, 8, title, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    _labelled(pdf, "Name:", record.name)
+    _labelled(pdf, "Job title:", record.job_title)
+    _labelled(pdf, "Line Manager:", record.line_manager if record.line_manager else "Not recorded")
+    pdf.ln(2)
+    _paragraph(pdf, TARGET_SENTENCE)
+    pdf.ln(1)
+    _paragraph(
+        pdf,
+        f"Hours recorded: {format_hours(record.total_hours)} of a target of "
+        f"{format_hours(record.target_hours)} hours - participatory "
+        f"{format_hours(record.participatory_hours)}, individual "
+        f"{format_hours(record.individual_hours)}. "
+        f"Generated on {_format_date(record.generated_on)}.",
+        style="B",
+    )
+    pdf.ln(3)
+
+    rows = record.rows_in_date_order()
+    if rows:
+        table = _Table(pdf, _RECORD_COLUMNS)
+        table.start()
+        for row in rows:
+            table.add_row(_record_cells(row), continued=f"{_format_date(row.on)} (continued)")
+    else:
+        _paragraph(pdf, "No activities recorded for this year yet.", style="I")
+
+    _heading(pdf, "Development goals")
+    if record.goals:
+        table = _Table(pdf, _GOAL_COLUMNS)
+        table.start()
+        for goal in record.goals:
+            table.add_row(_goal_cells(goal))
+    else:
+        _paragraph(pdf, "No development goals recorded.", style="I")
+
+    _heading(pdf, "Standards evidenced")
+    if record.standards_evidenced:
+        for standard in record.standards_evidenced:
+            _paragraph(pdf, f"- {standard}")
+    else:
+        _paragraph(pdf, "No standards evidenced yet.", style="I")
+    return pdf
+
+
+def record_pdf(record: ReflectiveRecord) -> bytes:
+    """The record laid out like Appendix 5, A4 landscape; the same record always gives the same bytes."""
+    # Two passes: the first counts the pages for "Page n of m"; the footer does not move
+    # anything, so the second pass lays out identically.
+    pages = _render(record, None).pages_count
+    return bytes(_render(record, pages).output())
