@@ -74,6 +74,9 @@ OBJECT_TYPES = {
     "audit_export": "Audit trail export",
     "audit_verification": "Audit trail verification",
     "audit_checkpoint": "Audit trail checkpoint",
+    "cpd_entry": "CPD reflective entry",
+    "cpd_goal": "CPD development goal",
+    "cpd_progress_review": "CPD progress review",
 }
 
 

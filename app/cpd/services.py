@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.agencies.models import User
@@ -249,9 +249,22 @@ def _evidence_for(actor: User, entry: ReflectiveEntry, work) -> CaseEvidence:
         entry=entry, owner_id=actor.id, kind=offer.kind,
         contribution_id=None if meeting is not None else work.id, meeting_id=meeting.id if meeting is not None else None,
         work_label=offer.work_label, work_on=offer.work_on, role_label=offer.role_label,
-        learner_reference=learner_reference(actor, work.learner),
+        learner_reference=_reference_in_log(actor, work.learner),
         participatory_minutes=meeting.duration_minutes if meeting is not None else None,
     )
+
+
+def _reference_in_log(owner: User, learner) -> str:
+    """The reference this log already uses for `learner` (kept if the key ever changes), else a new one."""
+
+    used = db.session.scalar(
+        select(CaseEvidence.learner_reference)
+        .outerjoin(Contribution, Contribution.id == CaseEvidence.contribution_id)
+        .outerjoin(Meeting, Meeting.id == CaseEvidence.meeting_id)
+        .where(CaseEvidence.owner_id == owner.id,
+               or_(Contribution.learner_id == learner.id, Meeting.learner_id == learner.id))
+        .order_by(CaseEvidence.id).limit(1))
+    return used or learner_reference(owner, learner)
 
 
 def _unreflected_queries(actor: User, today: date):

@@ -167,3 +167,17 @@ def test_a_case_work_entry_stays_linked_when_changed_and_keeps_its_type(app, wor
     assert saved["activity_type"] is ActivityType.CASE_WORK and saved["hours"] == Decimal("2")
     assert saved["action_by"] == date.today() + timedelta(days=60)
     assert saved["evidence"]["work"] == world.meeting and saved["version"] == 2
+
+
+def test_a_log_keeps_the_reference_it_first_gave_a_learner(app, world):
+    """A later link to the same learner reuses the stored reference, even if the key has changed since
+    (simulated by rewriting the first link's reference as an older key would have made it)."""
+    first = load_entry(app, _reflect(world, "lsp", "meeting", world.meeting))["evidence"]["reference"]
+    with app.app_context():
+        owner = db.session.scalars(select(User).where(User.public_id == world.accounts["lsp"].public_id)).one()
+        link = db.session.scalars(select(CaseEvidence).where(CaseEvidence.owner_id == owner.id)).one()
+        assert link.learner_reference == first
+        link.learner_reference = "0LD0-KEY0"
+        db.session.commit()
+    second = _reflect(world, "lsp", "contribution", world.contribution)
+    assert load_entry(app, second)["evidence"]["reference"] == "0LD0-KEY0"

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from app.cases.models import Learner
 from app.cases.demo import EP_ASSESSMENT, FAMILY_VIEW, SLT_ASSESSMENT, STORIES
+from app.cpd.demo import EP_ENTRIES, LSP_CASE_WORK, LSP_ENTRIES, LSP_GOALS, SLT_ENTRIES
 from app.demo import LEARNERS
 from app.extensions import db
 from tests.fixtures.databases import unavailable
@@ -29,6 +30,12 @@ def _secrets_of_the_demo() -> list[str]:
                "Update: the visual timetable", "has made good progress towards most outcomes",
                "visual timetable", "without a coat on three cold mornings", "taking his lunch",
                "breakfast club and the family support worker"]
+    # CPD logs: titles, content, every reflection, action plans, goals and the signed review (issue 6).
+    for entry in (*LSP_ENTRIES, *LSP_CASE_WORK, *SLT_ENTRIES, *EP_ENTRIES):
+        values += [entry.title[:40], entry.content[:40], entry.action_what[:40], entry.action_how[:40]]
+        values += [answer[:40] for answer in entry.reflection.values()]
+    values += [text[:40] for goal in LSP_GOALS for text in (goal.specific, goal.measure, goal.relevance) if text]
+    values += ["Tom has grown into a confident practitioner"]
     return values
 
 
