@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from app.audit.events import note_learners
 from app.cases.conflicts import ConflictField, EditConflict, commit_or_conflict
 from app.cases.models import Contribution, Meeting
-from app.cpd import bp, services
+from app.cpd import bp, review_services, services
 from app.cpd.forms import EntryForm, entry_form
 from app.cpd.models import ActivityType, ReflectiveEntry, ReflectiveModel
 from app.cpd.services import CpdError, EntryDraft
@@ -41,8 +41,9 @@ def log():
     summary = services.hours_summary(current_user, current_user, today, year)
     goals = services.goals_of(current_user, current_user)
     offers = services.unreflected_work(current_user, today)
+    reviews = review_services.reviews_of(current_user, current_user)
     page = render_template(
-        "cpd/log.html", summary=summary, entries=this_year, earlier=earlier, goals=goals, offers=offers,
+        "cpd/log.html", summary=summary, entries=this_year, earlier=earlier, goals=goals, offers=offers, reviews=reviews,
         goals_due={goal.id for goal in services.goals_due(current_user, today)}, models=list(ReflectiveModel),
     )
     # The prompt names the learner each piece of work was about: the owner is on those cases, and the

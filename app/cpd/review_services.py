@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.agencies.models import User
@@ -243,7 +244,9 @@ def sign_review(user: User, review: ProgressReview, *, version=None) -> str:
 
 def reviews_of(viewer: User, practitioner: User) -> list[ProgressReview]:
     """`practitioner`'s progress reviews that `viewer` may read (their own, or those they wrote), newest first."""
-    return list(db.session.scalars(visible_progress_reviews(viewer, practitioner)))
+    query = visible_progress_reviews(viewer, practitioner).options(
+        joinedload(ProgressReview.manager), joinedload(ProgressReview.practitioner))
+    return list(db.session.scalars(query))
 
 
 def goals_to_review(viewer: User, practitioner: User, *, on: date | None = None, exclude=()) -> list[DevelopmentGoal]:

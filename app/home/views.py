@@ -14,6 +14,7 @@ from app.cases.break_glass.services import grants_to_show
 from app.cases.concerns.services import concerns_awaiting_action
 from app.cases.models import ActionStatus, CycleStage, Learner, Meeting, MeetingAction, PlanCycle, SupportPlan
 from app.cases.services import school_learners
+from app.cpd import review_services
 from app.cpd import services as cpd_services
 from app.extensions import db
 from app.home import bp
@@ -108,6 +109,11 @@ class CpdPrompts:
     @cached_property
     def goals_due(self) -> list:
         return cpd_services.goals_due(self.user, self.today)
+
+    @cached_property
+    def reviews_to_sign(self) -> list:
+        return [review for review in review_services.reviews_of(self.user, self.user)
+                if review.practitioner_id == self.user.id and review.practitioner_signed_at is None]
 
     @cached_property
     def unreflected(self) -> int:

@@ -400,3 +400,20 @@ def test_the_form_holds_twelve_targets_and_two_free_rows(app, world):
     page = text_of(manager.get(f"/cpd/reviews/{public_id}/edit"))
     assert 'name="targets-13-goal" type="hidden" value=""' in page and "targets-14-" not in page
     assert "Extra goal 10" not in page
+
+
+def test_the_practitioner_finds_a_review_to_sign_on_their_home_page_and_log(app, world):
+    public_id = record(app, world)
+    lsp = world.client(app, "lsp")
+    home, log = text_of(lsp.get("/")), lsp.get("/cpd").get_data(as_text=True)
+    assert "Read and sign your annual progress review" in home
+    assert f"/cpd/reviews/{public_id}" in lsp.get("/").get_data(as_text=True)
+    assert f"/cpd/reviews/{public_id}" in log and "Waiting for your signature" in log
+    assert sign(app, world, "lsp", public_id).status_code == 302
+    assert "Read and sign your" not in text_of(lsp.get("/"))
+    assert "Waiting for your line manager" in lsp.get("/cpd").get_data(as_text=True)
+    assert sign(app, world, "senco", public_id).status_code == 302
+    assert "Signed by both" in lsp.get("/cpd").get_data(as_text=True)
+    # The manager's home page names the report with a link to their log.
+    assert f"/cpd/people/{world.accounts['lsp'].public_id}" in world.client(app, "senco").get("/").get_data(as_text=True)
+    assert "Read and sign your" not in text_of(world.client(app, "senco").get("/"))  # not the manager's to sign there
