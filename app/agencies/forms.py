@@ -11,7 +11,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, DecimalField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    DateField,
+    DecimalField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -22,6 +31,10 @@ from wtforms.validators import (
     Optional,
 )
 
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 
 class SignInForm(FlaskForm):
     email = EmailField(
@@ -63,6 +76,13 @@ class AccountForm(FlaskForm):
             InputRequired(message="Enter the full-time equivalent, for example 1 or 0.6"),
             NumberRange(min=Decimal("0.01"), max=Decimal("1"), message="FTE must be between 0.01 and 1"),
         ],
+    )
+    cpd_year_start_month = SelectField(
+        "CPD year starts in",
+        widget=GovSelect(),
+        choices=[SelectChoice(str(month), name) for month, name in enumerate(MONTHS, start=1)],
+        default="9",
+        validators=[Optional()],  # September when not given
     )
     line_manager = SelectField("Line manager", widget=GovSelect(), validators=[Optional()])
     access_ends_on = DateField(

@@ -188,6 +188,7 @@ def create_account(
     display_name: str,
     role: Role,
     fte: Decimal = Decimal("1.00"),
+    cpd_year_start_month: int = 9,
     line_manager: User | None = None,
     access_expires_at: datetime | None = None,
     password: str | None = None,
@@ -206,6 +207,8 @@ def create_account(
     if not display_name:
         raise AccountError("Enter the person's full name", "display_name")
     _check_role_fits_agency(role, agency)
+    if cpd_year_start_month not in range(1, 13):
+        raise AccountError("Choose the month the person's CPD year starts", "cpd_year_start_month")
     _check_email_free(email)
     restricted = role in EXTERNAL_ROLES
     if restricted and access_expires_at is None:
@@ -228,6 +231,7 @@ def create_account(
         display_name=display_name,
         role=role,
         fte=fte,
+        cpd_year_start_month=cpd_year_start_month,
         line_manager=line_manager,
         restricted=restricted,
         access_expires_at=access_expires_at if restricted else None,
@@ -242,7 +246,7 @@ def create_account(
     except IntegrityError:
         # Another request took the address between the check and the insert.
         raise AccountError("An account with this email address already exists", "email") from None
-    given = ["agency", "display_name", "email", "fte", "password", "role"]
+    given = ["agency", "cpd_year_start_month", "display_name", "email", "fte", "password", "role"]
     given += [name for name, value in (("line_manager", line_manager), ("access_expires_at", access_expires_at))
               if value is not None]
     record(actor, AuditAction.CREATE, user, fields=given)

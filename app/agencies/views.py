@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from app.agencies import bp, services
-from app.agencies.forms import AccountForm, ChangePasswordForm, ConfirmForm, SignInForm
+from app.agencies.forms import MONTHS, AccountForm, ChangePasswordForm, ConfirmForm, SignInForm
 from app.agencies.models import Role, User
 from app.agencies.services import AccountError, SignInOutcome, end_of_day
 from app.agencies.sessions import begin_session, end_session
@@ -143,6 +143,7 @@ def account_new():
                 display_name=form.display_name.data,
                 role=Role(form.role.data),
                 fte=form.fte.data,
+                cpd_year_start_month=int(form.cpd_year_start_month.data or 9),
                 line_manager=line_manager,
                 access_expires_at=end_of_day(form.access_ends_on.data) if form.access_ends_on.data else None,
             )
@@ -166,7 +167,8 @@ def account_new():
 @login_required
 def account_detail(public_id: str):
     account = get_or_404(User, public_id, current_user, Action.VIEW_ACCOUNT)
-    return render_template("agencies/account_detail.html", account=account)
+    return render_template("agencies/account_detail.html", account=account,
+                           account_month_name=MONTHS[account.cpd_year_start_month - 1])
 
 
 ACCOUNT_CHANGES = {

@@ -43,7 +43,8 @@ def log():
     offers = services.unreflected_work(current_user, today)
     reviews = review_services.reviews_of(current_user, current_user)
     page = render_template(
-        "cpd/log.html", summary=summary, entries=this_year, earlier=earlier, goals=goals, offers=offers, reviews=reviews,
+        "cpd/log.html", summary=summary, entries=this_year, earlier=earlier, goals=goals, offers=offers,
+        reviews=reviews,
         goals_due={goal.id for goal in services.goals_due(current_user, today)}, models=list(ReflectiveModel),
     )
     # The prompt names the learner each piece of work was about: the owner is on those cases, and the

@@ -247,7 +247,8 @@ def _evidence_for(actor: User, entry: ReflectiveEntry, work) -> CaseEvidence:
     meeting = work if offer.kind is EvidenceKind.MEETING else None
     return CaseEvidence(
         entry=entry, owner_id=actor.id, kind=offer.kind,
-        contribution_id=None if meeting is not None else work.id, meeting_id=meeting.id if meeting is not None else None,
+        contribution_id=None if meeting is not None else work.id,
+        meeting_id=meeting.id if meeting is not None else None,
         work_label=offer.work_label, work_on=offer.work_on, role_label=offer.role_label,
         learner_reference=_reference_in_log(actor, work.learner),
         participatory_minutes=meeting.duration_minutes if meeting is not None else None,

@@ -64,6 +64,7 @@ def test_admin_creates_an_account_with_a_temporary_password_shown_once(app, clie
     with app.app_context():
         user = db.session.scalars(select(User).where(User.email == "sam.patel@oakfield.example")).one()
         assert user.role is Role.TEACHER and str(user.fte) == "0.80" and user.must_change_password
+        assert user.cpd_year_start_month == 9  # not chosen: the school year
         assert temporary not in user.password_hash
     # The new person must choose their own password before anything else.
     newcomer = app.test_client()
@@ -84,6 +85,7 @@ def test_admin_creates_an_account_with_a_temporary_password_shown_once(app, clie
         ({"fte": "lots"}, "Not a valid decimal value"),
         ({"line_manager": "someone-elsewhere"}, "Not a valid choice"),
         ({"access_ends_on": ["31", "2", "2027"]}, "Not a valid date value"),
+        ({"cpd_year_start_month": "13"}, "Not a valid choice"),
     ],
 )
 def test_bad_input_re_renders_with_errors_and_what_was_typed(app, client_as, changes, message):
@@ -147,3 +149,13 @@ def test_admin_resets_a_password_which_ends_that_persons_sessions(app, client_as
 def test_admin_home_page_never_offers_case_content(client_as):
     page = client_as("admin").get("/").get_data(as_text=True)
     assert "Manage accounts" in page and "never see learners" in page
+
+
+def test_the_cpd_year_start_chosen_at_creation_is_kept_and_shown(app, client_as):
+    admin = client_as("admin")
+    assert admin.post("/accounts/new", data=_new_account_form(cpd_year_start_month="4")).status_code == 200
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == "sam.patel@oakfield.example")).one()
+        assert user.cpd_year_start_month == 4
+        public_id = user.public_id
+    assert "1 April" in text_of(admin.get(f"/accounts/{public_id}"))
