@@ -700,6 +700,11 @@ def cpd_log_owners(user) -> Select:
     return query.where(or_(own, reports))
 
 
+def cpd_reports(user) -> Select:
+    """`user`'s active line reports who keep a CPD log: the logs a line manager may open."""
+    return line_reports(user).where(User.role.in_(sorted(PRACTITIONER_ROLES, key=lambda role: role.value)))
+
+
 def _cpd_scope(model):
     def scope(user) -> Select:
         owners = cpd_log_owners(user).order_by(None).with_only_columns(User.id)

@@ -38,7 +38,7 @@ def log():
     entries = services.log_entries(current_user, current_user)
     this_year = [entry for entry in entries if year.contains(entry.activity_on)]
     earlier = [entry for entry in entries if entry.activity_on < year.starts_on]
-    summary = services.hours_summary(current_user, current_user, today, year)
+    summary = services.hours_summary(current_user, current_user, today, year, entries=this_year)
     goals = services.goals_of(current_user, current_user)
     offers = services.unreflected_work(current_user, today)
     reviews = review_services.reviews_of(current_user, current_user)

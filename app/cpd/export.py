@@ -136,7 +136,7 @@ def reflective_record(viewer: User, owner: User, year: CpdYear, today: date | No
     """
     today = today or date.today()
     entries = log_entries(viewer, owner, year)[::-1]  # oldest first: the record reads as the year went
-    summary = hours_summary(viewer, owner, today=today, year=year)
+    summary = hours_summary(viewer, owner, today=today, year=year, entries=entries)
     standards = {standard.id: standard for entry in entries for standard in entry.standards}
     evidenced = sorted(standards.values(), key=lambda standard: standard.sort_key)
     return ReflectiveRecord(

@@ -10,7 +10,7 @@ from app.cpd.models import ProgressReview
 from app.cpd.review_forms import ReviewForm, SignForm
 from app.cpd.review_services import FREE_TARGET_ROWS, TARGETS_MAX, TEXT_FIELDS, ReviewDraft, ReviewError, TargetDraft
 from app.extensions import db
-from app.policy import PRACTITIONER_ROLES, Action, cpd_owner_or_404, get_or_404, line_reports
+from app.policy import Action, cpd_owner_or_404, cpd_reports, get_or_404
 from app.problems import show_on_form
 
 
@@ -21,9 +21,9 @@ from app.problems import show_on_form
 @login_required
 def reports():
     """The people the current user line manages who keep a CPD log, each with their hours statement."""
-    people = [person for person in db.session.scalars(line_reports(current_user))
-              if person.role in PRACTITIONER_ROLES]
-    rows = [(person, services.hours_summary(current_user, person)) for person in people]
+    people = list(db.session.scalars(cpd_reports(current_user)))
+    summaries = services.hours_summaries(current_user, people)
+    rows = [(person, summaries[person.id]) for person in people]
     return render_template("cpd/reports.html", rows=rows)
 
 
@@ -37,10 +37,11 @@ def report_log(public_id: str):
     owner = cpd_owner_or_404(public_id, current_user, Action.VIEW_CPD_LOG)
     if owner.id == current_user.id:
         return redirect(url_for("cpd.log"))
+    entries = services.log_entries(current_user, owner)
     return render_template(
         "cpd/report_log.html", owner=owner,
-        summary=services.hours_summary(current_user, owner),
-        entries=services.log_entries(current_user, owner),
+        summary=services.hours_summary(current_user, owner, entries=entries),
+        entries=entries,
         goals=services.goals_of(current_user, owner),
         coverage=services.coverage(current_user, owner),
         reviews=review_services.reviews_of(current_user, owner),

@@ -295,8 +295,10 @@ def unreflected_work(actor: User, today: date | None = None, limit: int = 8) -> 
     """The actor's recent contributions and meetings that no entry of theirs reflects on yet, newest first."""
     contributions, meetings = _unreflected_queries(actor, today or date.today())
     found = [
-        *db.session.scalars(contributions.order_by(Contribution.created_at.desc()).limit(limit)),
-        *db.session.scalars(meetings.options(selectinload(Meeting.attendees)).limit(limit)),
+        *db.session.scalars(contributions.options(selectinload(Contribution.learner))
+                            .order_by(Contribution.created_at.desc()).limit(limit)),
+        *db.session.scalars(meetings.options(selectinload(Meeting.attendees), selectinload(Meeting.learner))
+                            .limit(limit)),
     ]
     offers = [offer_for(actor, work) for work in found]
     offers.sort(key=lambda offer: offer.work_on, reverse=True)
@@ -327,12 +329,39 @@ def current_year(owner: User, today: date | None = None) -> CpdYear:
     return cpd_year_containing(today or date.today(), owner.cpd_year_start_month)
 
 
-def hours_summary(viewer: User, owner: User, today: date | None = None, year: CpdYear | None = None) -> HoursSummary:
+def hours_summary(viewer: User, owner: User, today: date | None = None, year: CpdYear | None = None,
+                  entries: list[ReflectiveEntry] | None = None) -> HoursSummary:
+    """`owner`'s hours for `year` (the current CPD year by default); pass `entries` the page has already
+    loaded (any years: only the year's count) to spare the query."""
     today = today or date.today()
     year = year or current_year(owner, today)
-    entries = log_entries(viewer, owner, year)
-    logged = [LoggedHours(entry.activity_on, entry.hours, entry.participation) for entry in entries]
+    if entries is None:
+        entries = log_entries(viewer, owner, year)
+    else:
+        require(viewer, Action.VIEW_CPD_LOG, owner)
+    logged = [LoggedHours(entry.activity_on, entry.hours, entry.participation) for entry in entries
+              if year.contains(entry.activity_on)]
     return summarise(logged, fte=owner.fte, start_month=owner.cpd_year_start_month, today=today, year=year)
+
+
+def hours_summaries(viewer: User, owners: list[User], today: date | None = None) -> dict[int, HoursSummary]:
+    """Each owner's hours this CPD year, by user id, from one query (a line manager's list of reports)."""
+    today = today or date.today()
+    for owner in owners:
+        require(viewer, Action.VIEW_CPD_LOG, owner)
+    years = {owner.id: current_year(owner, today) for owner in owners}
+    logged: dict[int, list[LoggedHours]] = {owner.id: [] for owner in owners}
+    if owners:
+        rows = db.session.execute(
+            select(ReflectiveEntry.owner_id, ReflectiveEntry.activity_on, ReflectiveEntry.hours,
+                   ReflectiveEntry.participation)
+            .where(ReflectiveEntry.owner_id.in_(list(years)),
+                   ReflectiveEntry.activity_on >= min(year.starts_on for year in years.values())))
+        for owner_id, on, hours, participation in rows:
+            if years[owner_id].contains(on):
+                logged[owner_id].append(LoggedHours(on, hours, participation))
+    return {owner.id: summarise(logged[owner.id], fte=owner.fte, start_month=owner.cpd_year_start_month,
+                                today=today, year=years[owner.id]) for owner in owners}
 
 
 @dataclass(frozen=True)
