@@ -12,6 +12,11 @@ BASE_DIR = Path(__file__).resolve().parent
 # OWASP password-storage minimum for Argon2id is m=19 MiB, t=2, p=1; production sits well above it.
 PRODUCTION_ARGON2 = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 OWASP_ARGON2_MINIMUM = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
+# Fictional demo only: base32, 160 bits. Production never loads demo data.
+DEMO_TOTP_SECRET = "BRAIDDEMOTOTPSECRETKEEPSAFE23456"
+# The testing keys are public (they are in this file): production refuses them (app.security.deploy).
+TESTING_SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
+TESTING_AUDIT_KEY = "testing-audit-key-not-for-production-use-0123456789"
 
 
 class ConfigError(RuntimeError):
@@ -35,7 +40,8 @@ class Config:
     BRAID_SERVICE_NAME = "Braid"
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # hide_parameters: a database error's message (and so a logged traceback) never carries the values sent.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
 
     # Sessions: no 31-day default; idle and absolute limits are enforced on the server too.
     SESSION_COOKIE_NAME = "braid_session"
@@ -46,12 +52,35 @@ class Config:
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    # Sent on every response when set: production only, since it pins a host to HTTPS in the browser.
+    STRICT_TRANSPORT_SECURITY: str | None = None
 
     ARGON2 = PRODUCTION_ARGON2
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_MAX_LENGTH = 128
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT = timedelta(minutes=15)
+    # Rate limits on the doors in (app.security.limits): failed attempts per account and per IP
+    # address, in a moving window, so a limit always expires. A school's staff may share one address.
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in this process rather than lock everyone out
+    RATELIMIT_SIGN_IN_ACCOUNT = "5 per 15 minutes"
+    RATELIMIT_SIGN_IN_IP = "100 per 15 minutes"
+    RATELIMIT_MFA_ACCOUNT = "10 per 15 minutes"
+    RATELIMIT_MFA_IP = "100 per 15 minutes"
+    RATELIMIT_RESET_ACCOUNT = "3 per hour"
+    RATELIMIT_RESET_IP = "30 per hour"
+    RATELIMIT_RESET_LINK_ACCOUNT = "10 per 15 minutes"  # per link: wrong new passwords, bad links
+    RATELIMIT_RESET_LINK_IP = "100 per 15 minutes"
+    RATELIMIT_INVITATION_ACCOUNT = "10 per 15 minutes"
+    RATELIMIT_INVITATION_IP = "100 per 15 minutes"
+
+    # Two-step verification (app.agencies.mfa) and password reset links (app.agencies.reset).
+    MFA_ISSUER = "Braid"
+    MFA_PENDING_LIFETIME = timedelta(minutes=10)  # between the password and the code
+    PASSWORD_RESET_LIFETIME = timedelta(minutes=60)
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session's own limits bound a token's life
@@ -65,6 +94,12 @@ class Config:
         )
         self.SECRET_KEY = environ.get("SECRET_KEY") or self.default_secret_key()
         self.BRAID_DEMO_PASSWORD = environ.get("BRAID_DEMO_PASSWORD", "braid-demo-2026")
+        # The demo's privileged accounts are enrolled with this TOTP secret (base32), printed by `make run`.
+        self.BRAID_DEMO_TOTP_SECRET = environ.get("BRAID_DEMO_TOTP_SECRET", DEMO_TOTP_SECRET)
+        # Rate-limit counts live in Redis when REDIS_URL is set, so every worker and machine shares them.
+        self.REDIS_URL = environ.get("REDIS_URL") or None
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_KEY_PREFIX = self.rate_limit_prefix()
         # Field keys: BRAID_FIELD_KEYS (JSON) wins; otherwise a key file kept outside the database.
         self.BRAID_FIELD_KEYS = environ.get("BRAID_FIELD_KEYS") or self.default_field_keys()
         # Signs the audit trail's checkpoints: kept outside the database, like the field keys.
@@ -96,6 +131,9 @@ class Config:
 
     def default_database_url(self) -> str:
         return f"sqlite:///{self.INSTANCE_PATH / 'braid.sqlite3'}"
+
+    def rate_limit_prefix(self) -> str:
+        return "braid"
 
     def default_field_keys(self) -> str | None:
         return None
@@ -146,11 +184,15 @@ class TestingConfig(Config):
     def default_database_url(self) -> str:
         return "sqlite://"
 
+    def rate_limit_prefix(self) -> str:
+        # Each test app counts on its own, even when tests share one Redis.
+        return f"braid-test-{secrets.token_hex(6)}"
+
     def default_secret_key(self) -> str:
-        return "testing-secret-key-not-for-production-use-0123456789"
+        return TESTING_SECRET_KEY
 
     def default_audit_key(self) -> str:
-        return "testing-audit-key-not-for-production-use-0123456789"
+        return TESTING_AUDIT_KEY
 
     def default_field_keys(self) -> str | None:
         # Each test app gets throwaway keys unless a test hands it a key file of its own.
@@ -162,22 +204,30 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    """Nothing is made up here: a missing or unsafe setting is refused by load_config (app.security.deploy)."""
+
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
-    SESSION_COOKIE_NAME = "__Host-braid_session"
+    SESSION_COOKIE_NAME = "__Host-braid_session"  # the browser refuses it unless Secure, Path=/ and no Domain
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "__Host-braid_remember"
+    STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"  # two years
     DEMO_DATA_ALLOWED = False
     CREATE_FIELD_KEYS = False
 
     def __init__(self, environ: Mapping[str, str], instance_path: Path):
-        if not environ.get("DATABASE_URL"):
-            raise ConfigError("DATABASE_URL must be set in production.")
         super().__init__(environ, instance_path)
+        # `flask run` turns the Werkzeug debugger on from FLASK_DEBUG whatever DEBUG says, so both are read.
+        self.DEBUG = env_flag(environ, "FLASK_DEBUG") or env_flag(environ, "DEBUG")
+
+    def default_database_url(self) -> str:
+        return ""
 
     def default_secret_key(self) -> str:
-        raise ConfigError("SECRET_KEY must be set in production (at least 32 random characters).")
+        return ""
 
-    def default_audit_key(self) -> str | None:
-        return None  # refused by load_config, after the secret key and field keys are checked
+    def default_audit_key(self) -> str:
+        return ""
 
 
 CONFIGS = {
@@ -187,23 +237,30 @@ CONFIGS = {
 }
 
 
-def load_config(name: str | None, environ: Mapping[str, str], instance_path: Path) -> dict:
-    """Build the settings for `name` (default: BRAID_CONFIG, else development)."""
+def env_flag(environ: Mapping[str, str], name: str) -> bool:
+    """True for any value but empty, 0, false, no or off (as Flask reads FLASK_DEBUG)."""
+    value = environ.get(name, "").strip().lower()
+    return bool(value) and value not in {"0", "false", "no", "off"}
+
+
+def build_settings(name: str | None, environ: Mapping[str, str], instance_path: Path) -> dict:
+    """The settings for `name` (default: BRAID_CONFIG, else development), unchecked."""
     name = name or environ.get("BRAID_CONFIG", "development")
     try:
         config_class = CONFIGS[name]
     except KeyError:
         raise ConfigError(f"Unknown configuration {name!r}; choose one of {', '.join(CONFIGS)}.") from None
-    settings = config_class(environ, instance_path).as_dict()
-    if name == "production":
-        if len(settings["SECRET_KEY"]) < 32:
-            raise ConfigError("SECRET_KEY is too short for production (at least 32 characters).")
-        if not settings["BRAID_FIELD_KEYS"] and not settings["BRAID_FIELD_KEY_FILE"].exists():
-            raise ConfigError(
-                "Field keys are missing: set BRAID_FIELD_KEYS or BRAID_FIELD_KEY_FILE (production never creates them)."
-            )
-        if len(settings["BRAID_AUDIT_KEY"] or "") < 32:
-            raise ConfigError(
-                "BRAID_AUDIT_KEY must be set in production (at least 32 random characters): it signs the audit trail."
-            )
+    return config_class(environ, instance_path).as_dict()
+
+
+def load_config(name: str | None, environ: Mapping[str, str], instance_path: Path) -> dict:
+    """The settings for `name`; production refuses to start while any deploy check finds an error."""
+    settings = build_settings(name, environ, instance_path)
+    if settings["ENV_NAME"] == "production":
+        # Imported here: config.py is read before the app package, which imports it.
+        from app.security.deploy import refusal
+
+        problem = refusal(settings)
+        if problem:
+            raise ConfigError(problem)
     return settings

@@ -1,7 +1,6 @@
 """Braid: the application factory, in named steps."""
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -26,6 +25,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     init_extensions(app)
     init_templates(app)
     register_blueprints(app)
+    init_rate_limits(app)
     register_cli(app)
     from app import web
 
@@ -37,7 +37,9 @@ def configure(app: Flask, config_name: str | None, overrides: dict | None) -> No
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(config_name, os.environ, Path(app.instance_path)))
     app.config.update(overrides or {})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from app.logs import configure_logging
+
+    configure_logging()  # JSON lines on stderr, secrets scrubbed; once per process
 
 
 def init_keyring(app: Flask) -> None:
@@ -71,6 +73,13 @@ def init_extensions(app: Flask) -> None:
     from app.cases import models as case_models  # noqa: F401
     from app.cpd import models as cpd_models  # noqa: F401
     from app.security import models as security_models  # noqa: F401
+
+
+def init_rate_limits(app: Flask) -> None:
+    """After the blueprints: every view guarded by a rate limit is known by then."""
+    from app.security import limits
+
+    limits.init_app(app)
 
 
 def init_templates(app: Flask) -> None:
@@ -112,8 +121,10 @@ def register_cli(app: Flask) -> None:
     from app.audit.cli import audit_cli
     from app.demo import demo_cli
     from app.security.cli import keys_cli
+    from app.security.deploy import check_deploy_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(check_deploy_command)

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.agencies import services
+from app.agencies import mfa, services
 from app.agencies.models import AgencyKind, Role, User
 from app.cases.models import AreaOfNeed
 from app.cases.services import find_by_upn, register_learner
@@ -112,7 +112,19 @@ def load_demo_data(password: str) -> list[User]:
         )
         created.append(user)
     db.session.flush()
+    _enrol_demo_authenticators(current_app.config["BRAID_DEMO_TOTP_SECRET"])
     return created
+
+
+def _enrol_demo_authenticators(secret: str) -> None:
+    """Every demo account whose role requires two-step verification gets the one demo authenticator
+    (BRAID_DEMO_TOTP_SECRET, printed by `flask demo logins`), unless it already has one."""
+    for person in PEOPLE:
+        if person.role not in mfa.MFA_REQUIRED_ROLES:
+            continue
+        user = db.session.scalars(select(User).where(User.email == person.email)).one()
+        if mfa.enrolment_of(user) is None:
+            mfa.enrol_with_secret(user, secret)
 
 
 def load_demo_learners() -> int:
@@ -165,4 +177,7 @@ def logins_command():
     """Print the demo sign-ins."""
     click.echo(f"Demo sign-ins (password for all: {current_app.config['BRAID_DEMO_PASSWORD']}):")
     for person in PEOPLE:
-        click.echo(f"  {person.email:<28} {person.role.label}, {person.agency}")
+        second_step = " (+ code)" if person.role in mfa.MFA_REQUIRED_ROLES else ""
+        click.echo(f"  {person.email:<28} {person.role.label}, {person.agency}{second_step}")
+    click.echo("Accounts marked (+ code) use two-step verification. Add this key to any authenticator app "
+               f"(time-based, 6 digits) and enter the code it shows: {current_app.config['BRAID_DEMO_TOTP_SECRET']}")

@@ -14,13 +14,17 @@ from app.types import utcnow
 
 class Action(enum.Enum):
     VIEW_HOME = "view_home"
+    SIGN_OUT = "sign_out"
     CHANGE_OWN_PASSWORD = "change_own_password"
+    MANAGE_OWN_TWO_STEP = "manage_own_two_step"  # one's own authenticator and recovery codes (app.agencies.mfa)
+    TURN_OFF_TWO_STEP = "turn_off_two_step"  # only where the role does not require it
     LIST_ACCOUNTS = "list_accounts"
     CREATE_ACCOUNT = "create_account"
     VIEW_ACCOUNT = "view_account"
     DEACTIVATE_ACCOUNT = "deactivate_account"
     REACTIVATE_ACCOUNT = "reactivate_account"
     RESET_ACCOUNT_PASSWORD = "reset_account_password"
+    RESET_ACCOUNT_TWO_STEP = "reset_account_two_step"  # a lost authenticator: the person sets up a new one
     LIST_LEARNERS = "list_learners"
     FIND_LEARNER = "find_learner"
     REGISTER_LEARNER = "register_learner"
@@ -56,6 +60,7 @@ class Action(enum.Enum):
     EDIT_CPD_RECORD = "edit_cpd_record"  # thing: a ReflectiveEntry or DevelopmentGoal (the owner only)
     REFLECT_ON_WORK = "reflect_on_work"  # start a case-work entry from a Contribution or Meeting of one's own
     EXPORT_CPD_LOG = "export_cpd_log"  # thing: the log's owner
+    LIST_CPD_REPORTS = "list_cpd_reports"  # one's own line reports who keep a log (thing: None)
     RECORD_PROGRESS_REVIEW = "record_progress_review"  # thing: the practitioner (a User) whose line manager one is
     VIEW_PROGRESS_REVIEW = "view_progress_review"  # thing: a ProgressReview
     EDIT_PROGRESS_REVIEW = "edit_progress_review"
@@ -338,14 +343,25 @@ def _signs_review(user, review) -> bool:
     return user.id == review.practitioner_id and review.practitioner_signed_at is None
 
 
+def _two_step_required(user) -> bool:
+    from app.agencies.mfa import MFA_REQUIRED_ROLES
+
+    return user.role in MFA_REQUIRED_ROLES
+
+
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
 _RULES = {
     Action.VIEW_HOME: lambda user, thing: True,
+    Action.SIGN_OUT: lambda user, thing: True,
     Action.CHANGE_OWN_PASSWORD: lambda user, thing: True,
+    Action.MANAGE_OWN_TWO_STEP: lambda user, thing: True,
+    Action.TURN_OFF_TWO_STEP: lambda user, thing: not _two_step_required(user),
     Action.LIST_ACCOUNTS: lambda user, thing: _is_agency_admin(user),
     Action.CREATE_ACCOUNT: lambda user, thing: _is_agency_admin(user),
     Action.VIEW_ACCOUNT: _can_manage_account,
     Action.RESET_ACCOUNT_PASSWORD: _can_manage_account,
+    # Never one's own: a stolen password must not be enough to take over an admin's second step.
+    Action.RESET_ACCOUNT_TWO_STEP: lambda user, thing: _can_manage_account(user, thing) and thing.id != user.id,
     # An admin cannot lock themselves out of their own agency.
     Action.DEACTIVATE_ACCOUNT: lambda user, thing: _can_manage_account(user, thing)
     and thing.id != user.id
@@ -386,6 +402,8 @@ _RULES = {
     Action.EDIT_CPD_RECORD: _writes_cpd_record,
     Action.REFLECT_ON_WORK: _reflects_on,
     Action.EXPORT_CPD_LOG: _reads_cpd_log,
+    # Anyone signed in may ask: the list holds only their own reports (`cpd_reports`), empty for most.
+    Action.LIST_CPD_REPORTS: lambda user, thing: True,
     Action.RECORD_PROGRESS_REVIEW: lambda user, thing: _line_manages(user, thing) and thing.role in PRACTITIONER_ROLES,
     Action.VIEW_PROGRESS_REVIEW: _sees_review,
     Action.EDIT_PROGRESS_REVIEW: _edits_review,
@@ -396,8 +414,27 @@ _RULES = {
 SCHOOL_CASE_ROLES = frozenset({Role.SENCO, Role.LSP, Role.TEACHER, Role.DSL})
 
 
+# Set in flask.g by every call of `can` in a request: app.web refuses a page whose view never asked.
+DECISION_MADE = "braid_policy_decided"
+
+
 def can(user, action: Action, thing=None) -> bool:
-    """May `user` do `action` (to `thing`)? Unknown actions and anonymous users get no."""
+    """May `user` do `action` (to `thing`)? Unknown actions and anonymous users get no.
+
+    In a request, the asking is noted (a no is a decision too): deny by default in app.web needs it.
+    """
+    if has_request_context():
+        setattr(g, DECISION_MADE, True)
+    return _decide(user, action, thing)
+
+
+def shows(user, action: Action, thing=None) -> bool:
+    """`can` for templates: the same answer, not noted, so a page's navigation never stands in for
+    its view's own decision."""
+    return _decide(user, action, thing)
+
+
+def _decide(user, action: Action, thing=None) -> bool:
     if not _signed_in(user):
         return False
     if user.restricted and user.access_has_expired():
@@ -420,7 +457,7 @@ _ATTEMPTS = {
              Action.VIEW_LEARNER, Action.VIEW_CASE, Action.VIEW_CONTRIBUTION, Action.VIEW_CONTRIBUTION_REVISION,
              Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.LIST_CONCERNS, Action.REVIEW_CONCERNS,
              Action.VIEW_CASEWORK, Action.REVIEW_AUDIT, Action.VIEW_CPD_LOG, Action.VIEW_CPD_RECORD,
-             Action.VIEW_PROGRESS_REVIEW},
+             Action.VIEW_PROGRESS_REVIEW, Action.LIST_CPD_REPORTS},
     "CREATE": {Action.CREATE_ACCOUNT, Action.REGISTER_LEARNER, Action.ADD_CONTRIBUTION, Action.RECORD_MEETING,
                Action.RECORD_CONCERN, Action.KEEP_CPD_LOG, Action.REFLECT_ON_WORK, Action.RECORD_PROGRESS_REVIEW},
     "EXPORT": {Action.EXPORT_AUDIT, Action.EXPORT_CPD_LOG},

@@ -5,7 +5,7 @@ import logging
 import secrets
 import uuid
 
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -13,14 +13,19 @@ from werkzeug.exceptions import HTTPException
 from app.agencies.sessions import touch_session
 from app.audit.events import note_anonymous_refusal, write_request_event
 from app.extensions import db, login_manager
-from app.policy import Action, can
+from app.policy import DECISION_MADE, Action, shows
 from app.security.crypto import DecryptionError
 
 log = logging.getLogger("braid.web")
 
 # The only endpoints reachable without signing in. Everything else needs a login and a policy decision.
-# The invitation link is public: its single-use token is the credential (app.cases.team.views).
-PUBLIC_ENDPOINTS = frozenset({"agencies.sign_in", "static", "home.health", "cases.invitation_accept"})
+# The second step of sign-in (its code, or setting up an authenticator) follows a right password.
+# The invitation and reset links are public: their single-use tokens are the credentials.
+PUBLIC_ENDPOINTS = frozenset({
+    "agencies.sign_in", "agencies.mfa_verify", "agencies.mfa_enrol",
+    "agencies.password_reset_request", "agencies.password_reset",
+    "cases.invitation_accept", "home.health", "static",
+})
 # Reachable while a temporary password still has to be replaced.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"agencies.change_password", "agencies.sign_out", "static"})
 ERROR_TEMPLATES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html",
@@ -29,10 +34,12 @@ ERROR_TEMPLATES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/
 
 def init_app(app: Flask) -> None:
     app.before_request(start_request)
-    app.before_request(deny_by_default)
+    app.before_request(answered_before_the_view(deny_by_default))
     app.after_request(set_security_headers)
     # Registered after the headers, so it runs before them: a replacement error page gets them too.
     app.after_request(write_request_event)
+    # Registered last, so it runs first: its refusal is audited and gets the headers like any other.
+    app.after_request(refuse_undecided)
     app.context_processor(template_context)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
@@ -58,6 +65,38 @@ def deny_by_default():
     return None
 
 
+# Set in flask.g when deny by default refused a response because its view made no policy decision.
+UNDECIDED = "braid_undecided_endpoint"
+
+
+def answered_before_the_view(hook):
+    """A before-request hook whose own answer (a redirect to sign in, or to change a temporary password)
+    is the request's decision: the view never runs, so it cannot ask the policy."""
+
+    def guarded():
+        response = hook()
+        if response is not None:
+            setattr(g, DECISION_MADE, True)
+        return response
+
+    guarded.__name__ = hook.__name__
+    return guarded
+
+
+def refuse_undecided(response):
+    """Deny by default at run time: a page off the public list whose view never asked the policy is refused.
+
+    Only answers that would have let something through (2xx, 3xx) are replaced; an error page raised before
+    any decision (404, 400 for CSRF, 429) keeps its own status.
+    """
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS or g.get(DECISION_MADE) or response.status_code >= 400:
+        return response
+    setattr(g, UNDECIDED, endpoint)
+    log.error("refused: endpoint %s answered without a policy decision request_id=%s", endpoint, g.get("request_id"))
+    return error_response(403)
+
+
 def set_security_headers(response):
     nonce = g.get("csp_nonce", "")
     response.headers["Content-Security-Policy"] = (
@@ -70,6 +109,10 @@ def set_security_headers(response):
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config.get("STRICT_TRANSPORT_SECURITY"):  # production only: never pin plain-HTTP development
+        response.headers["Strict-Transport-Security"] = current_app.config["STRICT_TRANSPORT_SECURITY"]
+    if g.get("request_id"):
+        response.headers["X-Request-ID"] = g.request_id  # the reference in the logs and on an error page
     if request.endpoint != "static":
         # Pages may show personal data: never keep them in a shared or browser cache.
         response.headers["Cache-Control"] = "no-store"
@@ -78,7 +121,7 @@ def set_security_headers(response):
 
 def template_context() -> dict:
     return {
-        "can": can,
+        "can": shows,  # templates ask without counting as the view's decision (see refuse_undecided)
         "Action": Action,
         "cspNonce": g.get("csp_nonce"),
         "service_name": "Braid",
@@ -104,6 +147,8 @@ def handle_csrf_error(error: CSRFError):
 def handle_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if error.response is not None:
+        return error.response  # a page of the view's own, such as the sign-in form refused for now
     return _error_page(error.code)
 
 

@@ -157,15 +157,34 @@ class Server:
         self.log.close()
 
 
-def sign_in_cookie(server_url: str, email: str, password: str) -> str:
-    """Sign in through the real form (CSRF on) and return the session cookie header."""
+def _csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def next_demo_code(app) -> str:
+    """The SENCo's next authenticator code, as their app would show it: a step newer than the last used."""
+    from app.agencies.mfa import enrolment_of
+    from app.agencies.models import User
+    from tests.fixtures.application import next_code
+
+    with app.app_context():
+        enrolment = enrolment_of(db.session.scalars(select(User).where(User.email == DEMO_SENCO)).one())
+        secret, last = enrolment.secret, enrolment.last_used_step
+        db.session.remove()
+    return next_code(secret, last)[0]
+
+
+def sign_in_cookie(server_url: str, email: str, password: str, code) -> str:
+    """Sign in through the real form (CSRF on) and its second step (`code()`); return the session cookie header."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(server_url + "/sign-in", timeout=30) as response:
         page = response.read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    body = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password}).encode()
+    body = urllib.parse.urlencode({"csrf_token": _csrf_token(page), "email": email, "password": password}).encode()
     with opener.open(server_url + "/sign-in", data=body, timeout=30) as response:
+        page = response.read().decode()  # the code page, after the redirect
+    body = urllib.parse.urlencode({"csrf_token": _csrf_token(page), "code": code()}).encode()
+    with opener.open(server_url + "/sign-in/code", data=body, timeout=30) as response:
         response.read()
     cookies = {cookie.name: cookie.value for cookie in jar}
     assert "braid_session" in cookies, "sign-in failed"
@@ -200,16 +219,17 @@ def run_wrk(url: str, script: Path, seconds: int) -> dict:
     }
 
 
-def in_process_costs(database_url: str, paths: list[str], password: str) -> dict:
+def in_process_costs(database_url: str, paths: list[str], password: str, code) -> dict:
     """CPU per request through the test client, audited and unaudited pages alternating (median block ratio)."""
     clients = {}
     for audit in (True, False):
         app = bench_app(database_url, audit)
         client = app.test_client()
-        page = client.get("/sign-in").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        token = _csrf_token(client.get("/sign-in").get_data(as_text=True))
         assert client.post("/sign-in", data={"csrf_token": token, "email": DEMO_SENCO,
                                              "password": password}).status_code == 302
+        token = _csrf_token(client.get("/sign-in/code").get_data(as_text=True))
+        assert client.post("/sign-in/code", data={"csrf_token": token, "code": code()}).status_code == 302
         app.config["AUDIT_SEAL_INTERVAL"] = 1.0
         clients[audit] = client
 
@@ -258,7 +278,8 @@ def throughput(databases: Databases, backend: str) -> dict:
                                       .where(Learner.school_id == senco.agency_id)).all()
         db.engine.dispose()
     paths = [f"/learners/{public_id}/plan" for public_id in learners]
-    costs = in_process_costs(database_url, paths, password)
+    code = lambda: next_demo_code(app)  # noqa: E731
+    costs = in_process_costs(database_url, paths, password, code)
 
     servers = {audit: Server(database_url, audit, instance, databases.workdir / f"gunicorn-{backend}-{audit}.log")
                for audit in (True, False)}
@@ -267,7 +288,7 @@ def throughput(databases: Databases, backend: str) -> dict:
         scripts = {}
         for audit, server in servers.items():
             script = databases.workdir / f"plan-{backend}-{audit}.lua"
-            cookie = sign_in_cookie(server.url, DEMO_SENCO, password)
+            cookie = sign_in_cookie(server.url, DEMO_SENCO, password, code)
             script.write_text(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths), "cookie": cookie})
             scripts[audit] = script
             run_wrk(server.url, script, WARM_UP)

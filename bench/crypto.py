@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.fernet import Fernet  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 from flask import render_template  # noqa: E402
+from flask_login import current_user  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import String, Text, select  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column  # noqa: E402
@@ -32,6 +33,7 @@ from app.agencies import services  # noqa: E402
 from app.agencies.models import Agency, AgencyKind, Role  # noqa: E402
 from app.cases.models import AreaOfNeed, Learner, LearnerNames  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.policy import Action, require  # noqa: E402
 from app.security import rotation  # noqa: E402
 from app.security.crypto import associated_data, open_sealed, seal  # noqa: E402
 from app.security.keys import Keyring, write_key_file  # noqa: E402
@@ -120,18 +122,21 @@ def page_costs(app) -> dict:
     page = app.jinja_env.from_string(PAGE)  # compiled once, like a template file
 
     # The same query shape, the same ORM loading and the same template: only the sealing differs.
+    # Like every real page, each bench page asks the policy (deny by default refuses one that does not).
     @app.route("/bench/sealed")
     def bench_sealed():
+        require(current_user, Action.LIST_LEARNERS)
         return render_template(page, learners=db.session.scalars(select(Learner).order_by(Learner.id)).all())
 
     @app.route("/bench/plain")
     def bench_plain():
+        require(current_user, Action.LIST_LEARNERS)
         return render_template(page, learners=db.session.scalars(select(PlainLearner).order_by(PlainLearner.id)).all())
 
     # Like every real page, the bench pages are behind sign-in.
     with app.app_context():
         services.create_account(None, agency=db.session.get(Agency, school_id), email="bench@school.example",
-                                display_name="Bench SENCo", role=Role.SENCO, password="quiet-orchard-lantern-88")
+                                display_name="Bench Teacher", role=Role.TEACHER, password="quiet-orchard-lantern-88")
         db.session.commit()
     client = app.test_client()
     assert client.post("/sign-in", data={"email": "bench@school.example",

@@ -1,6 +1,5 @@
 """Alembic environment for Braid: migrations run against the app's engine, never from create_app."""
 import logging
-from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
@@ -8,10 +7,11 @@ from flask import current_app
 from app.security.crypto import SealedText
 from app.types import UTCDateTime
 
+from app.logs import configure_logging
+
 config = context.config
-if config.config_file_name is not None:
-    # Keep the app's own loggers: Alembic's default would silence them for the rest of the process.
-    fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Braid's JSON lines, not alembic.ini's plain handlers (which would replace them for the whole process).
+configure_logging()
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

@@ -1,5 +1,6 @@
 """Demo data: every demo account signs in to its own home page; loading twice changes nothing."""
 import re
+import secrets
 from decimal import Decimal
 
 import pytest
@@ -56,9 +57,9 @@ def test_demo_load_is_refused_under_production(tmp_path, monkeypatch):
     from app import create_app
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite3'}")
-    monkeypatch.setenv("SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("BRAID_FIELD_KEYS", Keyring.generate().to_json())
-    monkeypatch.setenv("BRAID_AUDIT_KEY", "q" * 48)
+    monkeypatch.setenv("BRAID_AUDIT_KEY", secrets.token_urlsafe(48))
     app = create_app("production")
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0

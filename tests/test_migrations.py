@@ -24,7 +24,7 @@ def test_upgrading_an_empty_database_matches_the_models(empty_database_url):
         assert inspect(db.engine).get_table_names() == []
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-    assert {"agency", "user_account", "login_throttle", "alembic_version"} <= tables
+    assert {"agency", "user_account", "mfa_enrolment", "password_reset_token", "alembic_version"} <= tables
     assert _differences(app) == []
     with app.app_context():
         db.engine.dispose()

@@ -1,33 +1,9 @@
-"""Every request: deny by default, security headers, CSRF, and error pages that show no trace."""
+"""Every request: security headers, and error pages that show no trace.
+
+Deny by default, CSRF, the crawls and session replay have their own suites in tests/security/.
+"""
 from app import create_app
-from app.web import PUBLIC_ENDPOINTS
-from tests.fixtures.application import csrf_token_from, sign_in
-
-
-def _example_url(rule) -> str:
-    url = rule.rule
-    for argument in rule.arguments:
-        url = url.replace(f"<{argument}>", "x").replace(f"<string:{argument}>", "x").replace(f"<int:{argument}>", "1")
-    return url.replace("<path:filename>", "css/braid.css")
-
-
-def test_every_endpoint_but_the_public_list_needs_a_login(app):
-    client = app.test_client()
-    checked = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC_ENDPOINTS:
-            continue
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            response = client.open(_example_url(rule), method=method)
-            assert response.status_code == 302, (rule.rule, method)
-            assert response.headers["Location"].startswith("/sign-in"), (rule.rule, method)
-            checked.append(rule.endpoint)
-    assert {"home.index", "agencies.account_list", "agencies.account_change"} <= set(checked)
-
-
-def test_public_endpoints_are_few_and_known():
-    # Accepting an invitation starts signed out: the single-use link is the credential.
-    assert PUBLIC_ENDPOINTS == {"agencies.sign_in", "static", "home.health", "cases.invitation_accept"}
+from tests.fixtures.application import sign_in
 
 
 def test_health_answers_without_login(client):
@@ -79,15 +55,3 @@ def test_unexpected_errors_show_a_reference_not_a_trace(database_url, create_use
     assert "internal detail" not in page and "Traceback" not in page
     reference = page.split("Reference: ")[1].split("<")[0].strip()
     assert any(reference in record.getMessage() for record in caplog.records)
-
-
-def test_csrf_is_enforced_when_enabled(database_url, create_user):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
-    client = app.test_client()
-    refused = client.post("/sign-in", data={"email": "a@example.org", "password": "whatever-password"})
-    assert refused.status_code == 400
-    assert "The form had expired" in refused.get_data(as_text=True)
-    token = csrf_token_from(client.get("/sign-in").get_data(as_text=True))
-    accepted = client.post("/sign-in", data={"email": "a@example.org", "password": "whatever-password",
-                                             "csrf_token": token})
-    assert accepted.status_code == 200

@@ -5,14 +5,12 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovPasswordInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
 from wtforms import (
-    DateField,
     DecimalField,
     EmailField,
     PasswordField,
@@ -31,7 +29,7 @@ from wtforms.validators import (
     Optional,
 )
 
-
+from app.form_fields import DayMonthYearField
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -85,12 +83,7 @@ class AccountForm(FlaskForm):
         validators=[Optional()],  # September when not given
     )
     line_manager = SelectField("Line manager", widget=GovSelect(), validators=[Optional()])
-    access_ends_on = DateField(
-        "Access ends on",
-        widget=GovDateInput(),
-        format="%d %m %Y",
-        validators=[Optional()],
-    )
+    access_ends_on = DayMonthYearField("Access ends on", validators=[Optional()])
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 

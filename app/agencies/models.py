@@ -1,4 +1,4 @@
-"""Agencies, the people who work for them, and the throttle that guards sign-in."""
+"""Agencies, the people who work for them, and their second factors and reset links."""
 from __future__ import annotations
 
 import enum
@@ -6,10 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.security.crypto import Sealed, SealedText, SensitiveField
 from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
 
 
@@ -147,16 +148,47 @@ class User(UserMixin, db.Model):
         return f"<User {self.public_id} {self.role.value}>"
 
 
-class LoginThrottle(db.Model):
-    """Failed sign-ins per email address, known or not, so a lockout reveals nothing."""
+class TwoStepEnrolment(db.Model):
+    """A user's TOTP authenticator (app.agencies.mfa). Unconfirmed until the first code is right."""
 
-    __tablename__ = "login_throttle"
+    __tablename__ = "mfa_enrolment"
 
-    # A keyed hash of the folded email, never the address itself.
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    secret_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    # The last time step whose code was accepted: that code and every older one are refused (no replay).
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    secret = SensitiveField()
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for when the authenticator is lost: only its SHA-256 is kept (the code is random)."""
+
+    __tablename__ = "mfa_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PasswordResetToken(db.Model):
+    """A reset link's token (128 random bits): only its SHA-256 is kept; single use, short-lived."""
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 def normalise_email(email: str) -> str:

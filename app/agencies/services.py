@@ -6,21 +6,17 @@ The trail names accounts by public id only: never a typed email address, never a
 from __future__ import annotations
 
 import enum
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.agencies.models import (
     Agency,
     AgencyKind,
-    LoginThrottle,
     Role,
     User,
     normalise_email,
@@ -52,7 +48,6 @@ class AccountError(Refusal):
 class SignInOutcome(enum.Enum):
     SIGNED_IN = "signed_in"
     INVALID = "invalid"
-    LOCKED = "locked"
     DEACTIVATED = "deactivated"
     ACCESS_ENDED = "access_ended"
 
@@ -63,68 +58,27 @@ class SignIn:
     user: User | None = None
 
 
-def _throttle_key(email: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, b"login-throttle:" + email.encode(), hashlib.sha256).hexdigest()
-
-
-def _record_failure(email: str, throttle: LoginThrottle | None, now: datetime) -> bool:
-    """Count a failure; True when this one locks the address."""
-    if throttle is None:
-        key = _throttle_key(email)
-        try:
-            # In a savepoint: the failure's audit event is written next, in this same transaction.
-            with db.session.begin_nested():
-                throttle = LoginThrottle(key=key, failures=0)
-                db.session.add(throttle)
-        except IntegrityError:
-            # A failure for the same new address got in first: count this one on its row.
-            throttle = db.session.get(LoginThrottle, key)
-            if throttle is None:
-                return False  # and it was rolled back since: this failure goes uncounted, not unrecorded
-    window = current_app.config["LOGIN_LOCKOUT"]
-    if throttle.first_failure_at is None or now - throttle.first_failure_at > window:
-        throttle.failures, throttle.first_failure_at = 0, now
-    throttle.failures += 1
-    if throttle.failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-        throttle.locked_until = now + window
-        throttle.failures, throttle.first_failure_at = 0, None
-        return True
-    return False
-
-
 def authenticate(email: str, password: str, *, access_may_resume: bool = False) -> SignIn:
     """Check a sign-in attempt. Known and unknown emails cost the same and answer alike.
 
-    The lockout counts per email address whether or not an account has it, so being
-    locked out reveals nothing about who has an account. Every attempt leaves its event:
-    success, failure (naming the account when the address is one) and the lockout.
+    Failed attempts are counted by the rate limits on the door (app.security.limits), per address
+    typed and per IP address, whether or not an account has the address. Every attempt leaves its
+    event: success, or failure naming the account when the address is one.
     `access_may_resume`: the caller (accepting an invitation) gives back access that has
     ended, so an ended access counts as a sign-in.
     """
     email = normalise_email(email)
     now = utcnow()
-    throttle = db.session.get(LoginThrottle, _throttle_key(email))
     user = db.session.scalars(select(User).where(User.email == email)).first()
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        burn_equal_time(password)
-        _record_failure_event(user)
-        return SignIn(SignInOutcome.LOCKED)
-
     if user is None:
         burn_equal_time(password)
         matched = False
     else:
         matched = verify_password(user.password_hash, password)
     if not matched:
-        locked = _record_failure(email, throttle, now)
         _record_failure_event(user)
-        if locked:
-            _record_failure_event(user, AuditAction.LOCKOUT)
-        return SignIn(SignInOutcome.LOCKED if locked else SignInOutcome.INVALID)
+        return SignIn(SignInOutcome.INVALID)
 
-    if throttle is not None:
-        db.session.delete(throttle)
     # Only someone who knows the password learns why they cannot go further.
     if not user.active:
         _record_failure_event(user)
@@ -148,9 +102,10 @@ def _record_failure_event(account: User | None, action: AuditAction = AuditActio
     record(None, action, account, outcome=AuditOutcome.REFUSED)
 
 
-def record_failed_sign_in(email: str) -> None:
-    """The failure's event again, for a caller whose transaction holding it had to be rolled back."""
-    _record_failure_event(db.session.scalars(select(User).where(User.email == normalise_email(email))).first())
+def record_lockout(email: str) -> None:
+    """A sign-in refused by the rate limit: the trail names the account the address belongs to, if any."""
+    _record_failure_event(db.session.scalars(select(User).where(User.email == normalise_email(email))).first(),
+                          AuditAction.LOCKOUT)
 
 
 def sign_out(user: User) -> None:

@@ -1,23 +1,21 @@
 """Sign-in and sign-out, the user's own password, and the agency administrator's account pages."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
-from app.agencies import bp, services
+from app.agencies import bp, mfa, services
 from app.agencies.forms import MONTHS, AccountForm, ChangePasswordForm, ConfirmForm, SignInForm
-from app.agencies.models import Role, User
+from app.agencies.mfa_views import send_to_second_step
+from app.agencies.models import Role, User, normalise_email
 from app.agencies.services import AccountError, SignInOutcome, end_of_day
 from app.agencies.sessions import begin_session, end_session
 from app.extensions import db
 from app.policy import Action, get_or_404, require, visible_accounts
 from app.problems import show_on_form
+from app.security import limits
 
 SIGN_IN_PROBLEMS = {
     SignInOutcome.INVALID: "Email address or password is not right",
-    SignInOutcome.LOCKED: (
-        "Too many failed attempts: signing in with this email address is paused for 15 minutes"
-    ),
     SignInOutcome.DEACTIVATED: (
         "Your account has been deactivated. Ask your agency administrator if you need it back"
     ),
@@ -35,7 +33,23 @@ def _problem(text: str, field_id: str = "email") -> dict:
     return {"text": text, "href": f"#{field_id}"}
 
 
+def _typed_email() -> str | None:
+    return normalise_email(request.form.get("email", "")) or None
+
+
+def _refuse_for_now(limit):
+    """The sign-in page again, with what was typed (never the password) and how long to wait."""
+    services.record_lockout(request.form.get("email", ""))
+    db.session.commit()
+    form = SignInForm()
+    form.password.data = None
+    minutes = limits.minutes_to_wait(limit)
+    text = f"Too many attempts to sign in. Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again"
+    return make_response(render_template("agencies/sign_in.html", form=form, problems=[_problem(text)]), 429)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limits.guard("sign_in", _typed_email, on_breach=_refuse_for_now)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -43,17 +57,13 @@ def sign_in():
     problems, status = [], 200
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # Two failures for a new address at once: both are refused, one is counted, both recorded.
-            db.session.rollback()
-            result = services.SignIn(SignInOutcome.INVALID)
-            services.record_failed_sign_in(form.email.data)
-            db.session.commit()
+        db.session.commit()
         if result.outcome is SignInOutcome.SIGNED_IN:
+            target = _safe_next(request.args.get("next"))
+            if mfa.needs_second_step(result.user):
+                return send_to_second_step(result.user, target)  # not signed in until the code
             begin_session(result.user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(target or url_for("home.index"))
         if result.outcome is SignInOutcome.ACCESS_ENDED:
             ended = result.user.access_expires_at
             text = "Your access to Braid has ended"
@@ -62,7 +72,8 @@ def sign_in():
             problems.append(_problem(text + ". Ask the person who invited you if you still need access"))
         else:
             problems.append(_problem(SIGN_IN_PROBLEMS[result.outcome]))
-        status = 429 if result.outcome is SignInOutcome.LOCKED else 200
+            if result.outcome is SignInOutcome.INVALID:
+                limits.count_failure()
     elif form.errors:
         status = 400
     return render_template("agencies/sign_in.html", form=form, problems=problems), status
@@ -71,6 +82,7 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
+    require(current_user, Action.SIGN_OUT)
     services.sign_out(current_user)
     db.session.commit()
     end_session()
@@ -168,12 +180,15 @@ def account_new():
 def account_detail(public_id: str):
     account = get_or_404(User, public_id, current_user, Action.VIEW_ACCOUNT)
     return render_template("agencies/account_detail.html", account=account,
-                           account_month_name=MONTHS[account.cpd_year_start_month - 1])
+                           account_month_name=MONTHS[account.cpd_year_start_month - 1],
+                           two_step_on=mfa.is_enrolled(account))
 
 
 ACCOUNT_CHANGES = {
     "deactivate": (Action.DEACTIVATE_ACCOUNT, services.deactivate_account, "{name}'s account has been deactivated."),
     "reactivate": (Action.REACTIVATE_ACCOUNT, services.reactivate_account, "{name}'s account has been reactivated."),
+    "reset-two-step": (Action.RESET_ACCOUNT_TWO_STEP, mfa.reset_two_step,
+                       "{name}'s two-step verification has been reset. They set it up again at their next sign-in."),
 }
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovDateInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.cases.models import YEAR_GROUPS, AreaOfNeed
+from app.form_fields import DayMonthYearField
 
 
 class LearnerForm(FlaskForm):
@@ -21,7 +21,7 @@ class LearnerForm(FlaskForm):
                        validators=[DataRequired(message="Enter the learner's full name"), Length(max=200)])
     preferred_name = StringField("Preferred name (optional)", widget=GovTextInput(),
                                  validators=[Optional(), Length(max=100)])
-    date_of_birth = DateField("Date of birth", widget=GovDateInput(), format="%d %m %Y",
+    date_of_birth = DayMonthYearField("Date of birth",
                               validators=[InputRequired(message="Enter the learner's date of birth")])
     year_group = SelectField("Year group", widget=GovSelect(), coerce=int,
                              choices=[SelectChoice(year, label) for year, label in YEAR_GROUPS.items()])

@@ -13,7 +13,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMu
     TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
-from app.cases.plans.forms import DayMonthYearField
+from app.form_fields import DayMonthYearField
 from app.cpd.hours import Participation
 from app.cpd.models import ActivityType, ReflectiveModel
 from app.cpd.services import TEXT_MAX, TITLE_MAX, CpdError, parse_hours

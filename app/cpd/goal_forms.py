@@ -19,7 +19,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.cases.plans.forms import DayMonthYearField
+from app.form_fields import DayMonthYearField
 from app.cpd.models import GoalStatus, RelevantTo
 
 GOAL_TEXT_MAX = 2_000

@@ -10,7 +10,7 @@ from app.cpd.models import ProgressReview
 from app.cpd.review_forms import ReviewForm, SignForm
 from app.cpd.review_services import FREE_TARGET_ROWS, TARGETS_MAX, TEXT_FIELDS, ReviewDraft, ReviewError, TargetDraft
 from app.extensions import db
-from app.policy import Action, cpd_owner_or_404, cpd_reports, get_or_404
+from app.policy import Action, cpd_owner_or_404, cpd_reports, get_or_404, require
 from app.problems import show_on_form
 
 
@@ -21,6 +21,7 @@ from app.problems import show_on_form
 @login_required
 def reports():
     """The people the current user line manages who keep a CPD log, each with their hours statement."""
+    require(current_user, Action.LIST_CPD_REPORTS)
     people = list(db.session.scalars(cpd_reports(current_user)))
     summaries = services.hours_summaries(current_user, people)
     rows = [(person, summaries[person.id]) for person in people]

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import pyotp
 import pytest
 from sqlalchemy import func, select, text
 
@@ -17,6 +18,7 @@ from app.audit import chain
 from app.audit.models import AuditEvent, AuditEventLearner, AuditSeal
 from app.extensions import db
 from tests.audit.conftest import REPO
+from tests.fixtures.accounts import TEST_TOTP_SECRET
 from tests.fixtures.browser import LiveServer
 
 WRITERS = 4
@@ -178,6 +180,7 @@ def served(app, create_agency, create_user, create_case):
                 return error.code
 
         assert request("/sign-in", {"email": senco.email, "password": senco.password}) == 302
+        assert request("/sign-in/code", {"code": pyotp.TOTP(TEST_TOTP_SECRET).now()}) == 302  # the second step
         yield request, learner
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select, text
 from app.agencies.models import AgencyKind
 from app.cases.models import Learner
 from app.extensions import db
+from config import DEMO_TOTP_SECRET
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +84,7 @@ def test_forbidden_page(page, create_user):
 
 def test_learner_pages(app, page):
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
-    sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026")
+    sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
     page.goto("/learners")
     assert_accessible(page, "learner list")
     page.goto("/learners/new")
@@ -124,7 +125,7 @@ def test_server_error_page(app, page):
                            {"v": sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:], "i": learner.id})
         db.session.commit()
         public_id = learner.public_id
-    sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026")
+    sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
     response = page.goto(f"/learners/{public_id}")
     assert response.status == 500
     assert page.get_by_role("heading", level=1).inner_text() == "Sorry, there is a problem with Braid"

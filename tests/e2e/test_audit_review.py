@@ -12,6 +12,7 @@ from app.cases.models import Learner
 from app.extensions import db
 from app.policy import case_learners
 from app.types import utcnow
+from config import DEMO_TOTP_SECRET
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +43,7 @@ def test_dsl_reviews_who_has_seen_a_learners_record(app, page):
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
     label, name = open_case_with_break_glass(app)
 
-    sign_in_with_browser(page, "dsl@oakfield.example", "braid-demo-2026")
+    sign_in_with_browser(page, "dsl@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
     page.wait_for_url("**/")
     with page.expect_navigation():
         page.get_by_role("link", name="Review the audit trail").click()

@@ -1,7 +1,9 @@
 """In a real browser: the SENCo invites an SLT, who accepts by link, adds an assessment, and sees no other case."""
 import logging
+import re
 from datetime import date, timedelta
 
+import pyotp
 import pytest
 
 from app.agencies.models import AgencyKind
@@ -57,6 +59,17 @@ def test_slt_accepts_an_invitation_adds_an_assessment_and_cannot_open_another_ca
     page.get_by_label("Create a password").fill(SLT_PASSWORD)
     page.get_by_label("Confirm your password").fill(SLT_PASSWORD)
     submit(page, "Create account and accept")
+    # An SLT's role requires two-step verification: set up an authenticator before the case opens.
+    assert page.url.endswith("/sign-in/set-up")
+    assert page.get_by_role("img", name=re.compile("QR code")).is_visible()
+    assert_accessible(page, "set up two-step verification")
+    secret = page.locator("#secret-key").inner_text().replace(" ", "")
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    submit(page, "Turn on two-step verification")
+    assert len(page.locator("#recovery-codes li").all_inner_texts()) == 10
+    assert_accessible(page, "recovery codes")
+    with page.expect_navigation():
+        page.get_by_role("button", name="I have saved my recovery codes").click()
     assert page.url.endswith(f"/learners/{learner}")
     assert page.get_by_role("heading", level=1).inner_text() == "Maya Invited"
     assert "Speech and language therapist" in page.locator(".braid-navigation__who").inner_text()

@@ -7,6 +7,7 @@ from app.cases import services
 from app.cases.models import Learner
 from app.extensions import db
 from app.security.crypto import blind_index, normalise_name, normalise_upn
+from tests.fixtures.application import sign_in
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_index_columns_hold_keyed_hashes_not_plaintext(app, demo):
 
 def test_search_page_posts_so_names_never_reach_a_url(app, demo, client_as):
     client = app.test_client()
-    client.post("/sign-in", data={"email": "senco@oakfield.example", "password": "braid-demo-2026"})
+    assert sign_in(client, "senco@oakfield.example", "braid-demo-2026").status_code == 302  # with the code
     page = client.get("/learners/find").get_data(as_text=True)
     assert 'method="post"' in page
     found = client.post("/learners/find", data={"query": "h801200002020"}).get_data(as_text=True)

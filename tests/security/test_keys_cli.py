@@ -1,5 +1,6 @@
 """`flask keys status | rotate | retire`, and where keys may come from."""
 import json
+import secrets
 import stat
 
 import pytest
@@ -76,7 +77,7 @@ def test_development_creates_a_private_key_file_on_first_start(tmp_path, monkeyp
 
 
 def test_production_refuses_to_start_without_field_keys(tmp_path):
-    environ = {"DATABASE_URL": "postgresql://db/braid", "SECRET_KEY": "s" * 40, "BRAID_AUDIT_KEY": "a" * 40}
+    environ = {"DATABASE_URL": "postgresql://db/braid", "SECRET_KEY": secrets.token_urlsafe(40), "BRAID_AUDIT_KEY": secrets.token_urlsafe(40)}
     with pytest.raises(ConfigError, match="Field keys are missing"):
         load_config("production", environ, tmp_path)
     settings = load_config("production", {**environ, "BRAID_FIELD_KEYS": Keyring.generate().to_json()}, tmp_path)

@@ -10,7 +10,6 @@ import re
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -19,7 +18,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -35,6 +33,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.cases.models import ActionStatus, Attendance, MeetingKind, ProgressRating
+from app.form_fields import DayMonthYearField
 
 NOT_INVITED = "not_invited"
 ATTENDANCE_CHOICES = [SelectChoice(Attendance.PRESENT.value, "Present"),
@@ -56,7 +55,7 @@ class ActionRowForm(Form):
     action_id = HiddenField()
     description = StringField("What needs to be done", widget=GovTextInput(), validators=[Length(max=500)])
     owner = SelectField("Who will do it", widget=GovSelect(), choices=[SelectChoice("", "Choose who")])
-    due_on = DateField("Due by", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()])
+    due_on = DayMonthYearField("Due by", validators=[Optional()])
 
     def is_blank(self) -> bool:
         return (_blank(self.description.data) and not self.owner.data
@@ -84,7 +83,7 @@ class MeetingForm(FlaskForm):
     kind = RadioField("Kind of meeting", widget=GovRadioInput(),
                       choices=[SelectChoice(kind.value, kind.label) for kind in MeetingKind],
                       validators=[InputRequired(message="Choose the kind of meeting")])
-    held_on = DateField("Date of the meeting", widget=GovDateInput(), format="%d %m %Y",
+    held_on = DayMonthYearField("Date of the meeting",
                         validators=[InputRequired(message="Enter the date of the meeting")])
     starts_at = StringField("Start time", widget=GovTextInput(),
                             validators=[InputRequired(message="Enter the start time"),

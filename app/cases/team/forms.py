@@ -2,22 +2,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
 from app.agencies.models import AgencyKind
 from app.cases.team.services import AGENCY_KINDS_BY_ROLE, INVITABLE_ROLES
+from app.form_fields import DayMonthYearField
 
-
-
-class DayMonthYearField(DateField):
-    """A date typed as day, month and year: a POST with fewer parts re-renders instead of failing."""
-
-    def process_formdata(self, valuelist):
-        # govuk-frontend-wtf's date widget unpacks exactly three values when it redraws the field.
-        self.raw_data = valuelist = (list(valuelist) + ["", "", ""])[:3]
-        super().process_formdata(valuelist)
 
 
 _INVITABLE_KINDS = [kind for kind in AgencyKind if any(kind in kinds for kinds in AGENCY_KINDS_BY_ROLE.values())]
@@ -27,7 +19,7 @@ class AddStaffForm(FlaskForm):
     staff = SelectField("Member of staff", widget=GovSelect(),
                         validators=[DataRequired(message="Choose a member of staff")],
                         validate_choice=False)  # the service checks the choice against the school's staff
-    ends_on = DayMonthYearField("On the team until (optional)", widget=GovDateInput(), format="%d %m %Y",
+    ends_on = DayMonthYearField("On the team until (optional)",
                         validators=[Optional()])
     submit = SubmitField("Add to team", widget=GovSubmitInput())
 
@@ -50,7 +42,7 @@ class InviteForm(FlaskForm):
     new_agency_kind = SelectField("Kind of new agency", widget=GovSelect(), validators=[Optional()],
                                   choices=[SelectChoice("", "Choose a kind")]
                                   + [SelectChoice(kind.value, kind.label) for kind in _INVITABLE_KINDS])
-    access_ends_on = DayMonthYearField("Access ends on", widget=GovDateInput(), format="%d %m %Y",
+    access_ends_on = DayMonthYearField("Access ends on",
                                validators=[InputRequired(message="Enter the date access ends")])
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 

@@ -1,15 +1,13 @@
 """Team pages: the team around the child, adding staff, invitations, and accepting one (signed out too)."""
 from __future__ import annotations
 
-import logging
-import re
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from app.agencies import services as accounts
+from app.agencies.mfa import needs_second_step
+from app.agencies.mfa_views import send_to_second_step
 from app.agencies.models import Role
 from app.agencies.services import SignInOutcome
 from app.agencies.sessions import begin_session
@@ -30,41 +28,12 @@ from app.cases.team.services import NEW_AGENCY, InvitationUnusable, TeamError
 from app.extensions import db
 from app.policy import Action, can, get_or_404
 from app.problems import show_on_form
+from app.security import limits
 from app.types import utcnow
-
-
-class RedactInvitationLinks(logging.Filter):
-    """Access logs print request paths; an invitation's path is its token, so it is cut out."""
-
-    PATTERN = re.compile(r"(/invitations/accept/)[^\s\"?]+")
-
-    def _clean(self, value):
-        return self.PATTERN.sub(r"\1[redacted]", value) if isinstance(value, str) else value
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._clean(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(self._clean(arg) for arg in record.args)
-        elif isinstance(record.args, dict):  # gunicorn.access passes its atoms as a mapping
-            record.args = {key: self._clean(arg) for key, arg in record.args.items()}
-        return True
-
-
-_REDACT = RedactInvitationLinks()
-ACCESS_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
-
-
-@bp.record_once
-def _redact_access_logs(state) -> None:
-    for name in ACCESS_LOGGERS:
-        logger = logging.getLogger(name)
-        if _REDACT not in logger.filters:
-            logger.addFilter(_REDACT)
 
 
 SIGN_IN_PROBLEMS = {
     SignInOutcome.INVALID: "Your password is not right",
-    SignInOutcome.LOCKED: "Too many failed attempts: signing in with this email address is paused for 15 minutes",
     SignInOutcome.DEACTIVATED: "Your account has been deactivated. Ask your agency administrator if you need it back",
 }
 
@@ -216,10 +185,16 @@ def _problem_page(heading: str, message: str, status: int):
 
 def _joined(user, learner_public_id: str, *, new_session: bool):
     db.session.commit()
+    case_page = url_for("cases.learner_detail", public_id=learner_public_id)
+    if new_session and needs_second_step(user):
+        # The password (or the new account) is the first step only: the code, or an authenticator, comes next.
+        response = send_to_second_step(user, case_page)
+        flash("You have accepted the invitation. Finish signing in to open the case.", "success")
+        return response
     if new_session:
         begin_session(user)
     flash("You have accepted the invitation and joined the learner's team.", "success")
-    return redirect(url_for("cases.learner_detail", public_id=learner_public_id))
+    return redirect(case_page)
 
 
 def _accept_as(invitation: Invitation, user, *, new_session: bool):
@@ -251,7 +226,12 @@ def _note_refused(invitation: Invitation | None) -> None:
     note_refusal(action, "invitation", getattr(invitation, "public_id", None), invitation)
 
 
+def _invitation_token() -> str | None:
+    return (request.view_args or {}).get("token")
+
+
 @bp.route("/invitations/accept/<token>", methods=["GET", "POST"])
+@limits.guard("invitation", _invitation_token)
 def invitation_accept(token: str):
     try:
         invitation = services.find_invitation(token)
@@ -278,20 +258,15 @@ def invitation_accept(token: str):
         form = AcceptWithPasswordForm()
         if not form.validate_on_submit():
             return _accept_page(invitation, form, "password", status=400 if form.errors else 200)
-        # The ordinary sign-in service: the same lockout and throttle as the sign-in page.
+        # The ordinary sign-in service; a wrong password counts against this link's rate limits.
         # Access that ended with an earlier case comes back with this one.
         result = accounts.authenticate(invitation.email, form.password.data, access_may_resume=True)
         if result.outcome in (SignInOutcome.SIGNED_IN, SignInOutcome.ACCESS_ENDED):
             return _accept_as(invitation, result.user, new_session=True)
-        try:
-            db.session.commit()  # the failure counts towards the lockout, and its event is kept
-        except IntegrityError:
-            db.session.rollback()
-            accounts.record_failed_sign_in(invitation.email)
-            db.session.commit()
+        db.session.commit()  # the failure's event is kept
+        limits.count_failure()
         problem = {"text": SIGN_IN_PROBLEMS[result.outcome], "href": "#password"}
-        status = 429 if result.outcome is SignInOutcome.LOCKED else 400
-        return _accept_page(invitation, form, "password", problems=[problem], status=status)
+        return _accept_page(invitation, form, "password", problems=[problem], status=400)
 
     form = AcceptWithNewAccountForm()
     if not form.is_submitted():
