@@ -100,6 +100,9 @@ class Config:
         self.REDIS_URL = environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = self.rate_limit_prefix()
+        # Behind a load balancer, the client's address comes from X-Forwarded-For, trusted this many hops
+        # deep: without it every user would share the proxy's address (and its per-IP rate limits).
+        self.BRAID_TRUSTED_PROXIES = int(environ.get("BRAID_TRUSTED_PROXIES") or 0)
         # Field keys: BRAID_FIELD_KEYS (JSON) wins; otherwise a key file kept outside the database.
         self.BRAID_FIELD_KEYS = environ.get("BRAID_FIELD_KEYS") or self.default_field_keys()
         # Signs the audit trail's checkpoints: kept outside the database, like the field keys.

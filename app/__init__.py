@@ -21,6 +21,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         template_folder=str(BASE_DIR / "templates"),
     )
     configure(app, config_name, overrides)
+    trust_proxies(app)
     init_keyring(app)
     init_extensions(app)
     init_templates(app)
@@ -73,6 +74,14 @@ def init_extensions(app: Flask) -> None:
     from app.cases import models as case_models  # noqa: F401
     from app.cpd import models as cpd_models  # noqa: F401
     from app.security import models as security_models  # noqa: F401
+
+
+def trust_proxies(app: Flask) -> None:
+    hops = app.config.get("BRAID_TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def init_rate_limits(app: Flask) -> None:

@@ -182,3 +182,25 @@ def test_limits_hold_across_two_server_processes_sharing_redis(app, create_user,
     finally:
         for server in servers:
             server.stop()
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_address(database_url, create_user):
+    from app import create_app
+
+    account = create_user("teacher")
+    for hops, shared in ((1, False), (0, True)):
+        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "BRAID_TRUSTED_PROXIES": hops})
+        app.config["RATELIMIT_SIGN_IN_IP"] = "2 per 15 minutes"
+        clients = []
+        for n in range(3):  # three people behind one load balancer at 10.0.0.9
+            client = app.test_client()
+            client.environ_base.update(REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=f"203.0.113.{n + 1}")
+            clients.append(client)
+        for client in clients[:2]:
+            assert sign_in(client, f"typo-{hops}@example.org", WRONG).status_code == 200
+        # With the proxy trusted, the third person's address has no failures; without, the proxy's has two.
+        expected = 429 if shared else 302
+        assert sign_in(clients[2], account.email, account.password).status_code == expected
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
