@@ -81,8 +81,7 @@ def _too_many_codes(limit):
     db.session.commit()
     if request.endpoint != "agencies.mfa_verify":
         return None
-    minutes = limits.minutes_to_wait(limit)
-    text = f"Too many wrong codes. Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again"
+    text = f"Too many wrong codes. {limits.wait_text(limit)}"
     form = SecondStepForm(formdata=None)
     return make_response(render_template("agencies/mfa_verify.html", form=form,
                                          problems=[{"text": text, "href": "#code"}]), 429)

@@ -43,8 +43,7 @@ def _refuse_for_now(limit):
     db.session.commit()
     form = SignInForm()
     form.password.data = None
-    minutes = limits.minutes_to_wait(limit)
-    text = f"Too many attempts to sign in. Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again"
+    text = f"Too many attempts to sign in. {limits.wait_text(limit)}"
     return make_response(render_template("agencies/sign_in.html", form=form, problems=[_problem(text)]), 429)
 
 

@@ -82,9 +82,10 @@ def hashed_key(value: str) -> str:
     return hmac.new(secret, b"rate-limit:" + value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def minutes_to_wait(limit) -> int:
-    """Whole minutes until a breached limit lets the next attempt through (at least one)."""
-    return max(1, round((limit.reset_at - time.time()) / 60))
+def wait_text(limit) -> str:
+    """How long until a breached limit lets the next attempt through, in whole minutes (at least one)."""
+    minutes = max(1, round((limit.reset_at - time.time()) / 60))
+    return f"Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again"
 
 
 def guard(door: str, account_key: Callable[[], str | None], *, every_attempt: bool = False,
