@@ -344,9 +344,9 @@ def _signs_review(user, review) -> bool:
 
 
 def _two_step_required(user) -> bool:
-    from app.agencies.mfa import MFA_REQUIRED_ROLES
+    from app.agencies.mfa import is_required  # imported here: mfa's services import this module
 
-    return user.role in MFA_REQUIRED_ROLES
+    return is_required(user)
 
 
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.

@@ -87,12 +87,9 @@ class AccountForm(FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter your current password"), Length(max=1024)],
-    )
+class NewPasswordForm(FlaskForm):
+    """A new password typed twice: for a reset link, and (with the current one) for changing it."""
+
     new_password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
@@ -105,6 +102,15 @@ class ChangePasswordForm(FlaskForm):
             InputRequired(message="Confirm your new password"),
             EqualTo("new_password", message="The passwords do not match"),
         ],
+    )
+    submit = SubmitField("Set new password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password"), Length(max=1024)],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
 

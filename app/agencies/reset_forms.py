@@ -1,10 +1,10 @@
-"""Forms for resetting a forgotten password. They validate; they never look up accounts or links."""
+"""Asking for a reset link (the new password's form is app.agencies.forms.NewPasswordForm). It validates only."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
+from wtforms import EmailField, SubmitField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 
 def _looks_like_an_address(form, field) -> None:
@@ -25,20 +25,3 @@ class RequestResetForm(FlaskForm):
         ],
     )
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
-
-
-class NewPasswordForm(FlaskForm):
-    new_password = PasswordField(
-        "New password",
-        widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter a new password"), Length(max=1024)],
-    )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Confirm your new password"),
-            EqualTo("new_password", message="The passwords do not match"),
-        ],
-    )
-    submit = SubmitField("Set new password", widget=GovSubmitInput())

@@ -8,9 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.agencies import bp, reset
-from app.agencies.models import normalise_email
 from app.agencies.reset import ResetLinkUnusable
-from app.agencies.reset_forms import NewPasswordForm, RequestResetForm
+from app.agencies.forms import NewPasswordForm
+from app.agencies.reset_forms import RequestResetForm
 from app.agencies.services import AccountError
 from app.audit.events import note_refusal
 from app.audit.models import AuditAction
@@ -21,14 +21,6 @@ from app.problems import show_on_form
 from app.security import limits
 
 log = logging.getLogger("braid.reset")
-
-def _typed_email() -> str | None:
-    return normalise_email(request.form.get("email", "")) or None
-
-
-def _reset_token() -> str | None:
-    return (request.view_args or {}).get("token")
-
 
 def _signed_in_elsewhere():
     # A signed-in user changes their password from their account (it asks for the current one).
@@ -62,7 +54,7 @@ def _send_after_reply(message: OutboxMessage) -> None:
 
 
 @bp.route("/sign-in/reset", methods=["GET", "POST"])
-@limits.guard("reset", _typed_email)
+@limits.guard("reset", limits.typed_email)
 def password_reset_request():
     if current_user.is_authenticated:
         return _signed_in_elsewhere()
@@ -95,7 +87,7 @@ def _unusable(problem: ResetLinkUnusable):
 
 
 @bp.route("/sign-in/reset/<token>", methods=["GET", "POST"])
-@limits.guard("reset_link", _reset_token)
+@limits.guard("reset_link", limits.token_in_url)
 def password_reset(token: str):
     if current_user.is_authenticated:
         return _signed_in_elsewhere()

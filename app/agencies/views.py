@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from app.agencies import bp, mfa, services
 from app.agencies.forms import MONTHS, AccountForm, ChangePasswordForm, ConfirmForm, SignInForm
 from app.agencies.mfa_views import send_to_second_step
-from app.agencies.models import Role, User, normalise_email
+from app.agencies.models import Role, User
 from app.agencies.services import AccountError, SignInOutcome, end_of_day
 from app.agencies.sessions import begin_session, end_session
 from app.extensions import db
@@ -33,10 +33,6 @@ def _problem(text: str, field_id: str = "email") -> dict:
     return {"text": text, "href": f"#{field_id}"}
 
 
-def _typed_email() -> str | None:
-    return normalise_email(request.form.get("email", "")) or None
-
-
 def _refuse_for_now(limit):
     """The sign-in page again, with what was typed (never the password) and how long to wait."""
     services.record_lockout(request.form.get("email", ""))
@@ -48,7 +44,7 @@ def _refuse_for_now(limit):
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limits.guard("sign_in", _typed_email, on_breach=_refuse_for_now)
+@limits.guard("sign_in", limits.typed_email, on_breach=_refuse_for_now)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))

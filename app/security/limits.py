@@ -76,6 +76,19 @@ def _always(response) -> bool:
     return True
 
 
+# What names the account at a door (hashed before it is stored): the address typed, or the link's token.
+
+
+def typed_email() -> str | None:
+    from app.agencies.models import normalise_email
+
+    return normalise_email(request.form.get("email", "")) or None
+
+
+def token_in_url() -> str | None:
+    return (request.view_args or {}).get("token")
+
+
 def hashed_key(value: str) -> str:
     """A keyed hash of an email address, token or account id: the store never holds the value itself."""
     secret = current_app.config["SECRET_KEY"].encode()

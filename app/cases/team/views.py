@@ -226,12 +226,8 @@ def _note_refused(invitation: Invitation | None) -> None:
     note_refusal(action, "invitation", getattr(invitation, "public_id", None), invitation)
 
 
-def _invitation_token() -> str | None:
-    return (request.view_args or {}).get("token")
-
-
 @bp.route("/invitations/accept/<token>", methods=["GET", "POST"])
-@limits.guard("invitation", _invitation_token)
+@limits.guard("invitation", limits.token_in_url)
 def invitation_accept(token: str):
     try:
         invitation = services.find_invitation(token)
