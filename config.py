@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -76,6 +77,9 @@ class Config:
     RATELIMIT_RESET_LINK_IP = "100 per 15 minutes"
     RATELIMIT_INVITATION_ACCOUNT = "10 per 15 minutes"
     RATELIMIT_INVITATION_IP = "100 per 15 minutes"
+    # The DSL's review of the audit trail: refused or ill-formed requests (400, 403, 404), never a page shown.
+    RATELIMIT_AUDIT_REVIEW_ACCOUNT = "20 per 15 minutes"
+    RATELIMIT_AUDIT_REVIEW_IP = "100 per 15 minutes"
 
     # Two-step verification (app.agencies.mfa) and password reset links (app.agencies.reset).
     MFA_ISSUER = "Braid"
@@ -85,9 +89,15 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session's own limits bound a token's life
     DEMO_DATA_ALLOWED = True
+    # The largest honest form (a meeting with 200 actions, every box full of four-byte characters,
+    # percent-encoded) is under 2.5 MB: tests/security/test_request_size.py works it out from the forms' own
+    # limits. Uploads, when they come, raise the limit for their routes only.
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
     def __init__(self, environ: Mapping[str, str], instance_path: Path):
         self._environ = environ
+        # Variables that could not be read: development refuses to start, `check-deploy` lists each one.
+        self.SETTING_PROBLEMS: list[tuple[str, str]] = []
         self.INSTANCE_PATH = Path(instance_path)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             environ.get("DATABASE_URL") or self.default_database_url()
@@ -96,33 +106,88 @@ class Config:
         self.BRAID_DEMO_PASSWORD = environ.get("BRAID_DEMO_PASSWORD", "braid-demo-2026")
         # The demo's privileged accounts are enrolled with this TOTP secret (base32), printed by `make run`.
         self.BRAID_DEMO_TOTP_SECRET = environ.get("BRAID_DEMO_TOTP_SECRET", DEMO_TOTP_SECRET)
+        if not re.fullmatch(r"(?:[A-Z2-7]{8})+", self.BRAID_DEMO_TOTP_SECRET):
+            self.SETTING_PROBLEMS.append(("BRAID_DEMO_TOTP_SECRET", "must be base32 (A-Z and 2-7), a multiple of 8 long"))
+            self.BRAID_DEMO_TOTP_SECRET = DEMO_TOTP_SECRET
         # Rate-limit counts live in Redis when REDIS_URL is set, so every worker and machine shares them.
         self.REDIS_URL = environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = self.rate_limit_prefix()
         # Behind a load balancer, the client's address comes from X-Forwarded-For, trusted this many hops
         # deep: without it every user would share the proxy's address (and its per-IP rate limits).
-        self.BRAID_TRUSTED_PROXIES = int(environ.get("BRAID_TRUSTED_PROXIES") or 0)
+        self.BRAID_TRUSTED_PROXIES = self.whole_number("BRAID_TRUSTED_PROXIES", 0, highest=10)
+        # The one canonical address: every link that leaves Braid (reset, invitation, notification emails)
+        # is built from it, never from the request; requests for any other host than it and the allowed
+        # hosts get 400 (app.security.hosts).
+        self.BRAID_BASE_URL = (environ.get("BRAID_BASE_URL") or self.default_base_url()).strip()
+        self.BRAID_ALLOWED_HOSTS = tuple(
+            host.strip().lower() for host in environ.get("BRAID_ALLOWED_HOSTS", "").split(",") if host.strip()
+        ) or self.default_allowed_hosts()
         # Field keys: BRAID_FIELD_KEYS (JSON) wins; otherwise a key file kept outside the database.
         self.BRAID_FIELD_KEYS = environ.get("BRAID_FIELD_KEYS") or self.default_field_keys()
         # Signs the audit trail's checkpoints: kept outside the database, like the field keys.
         self.BRAID_AUDIT_KEY = environ.get("BRAID_AUDIT_KEY") or self.default_audit_key()
+        # Every signed head of the audit chain is appended here too: a file the database's users cannot rewrite.
+        self.BRAID_AUDIT_HEAD_FILE = self.audit_head_file()
         self.BRAID_FIELD_KEY_FILE = Path(
             environ.get("BRAID_FIELD_KEY_FILE") or self.INSTANCE_PATH / "field_keys.json"
         )
         # Outgoing mail: with no MAIL_SERVER, messages stay in the outbox table only (never printed:
         # an invitation's body holds a sign-in link).
         self.MAIL_SERVER = environ.get("MAIL_SERVER") or None
-        self.MAIL_PORT = int(environ.get("MAIL_PORT") or 587)
-        self.MAIL_USE_TLS = environ.get("MAIL_USE_TLS", "true").strip().lower() in {"1", "true", "yes", "on"}
+        self.MAIL_PORT = self.whole_number("MAIL_PORT", 587, lowest=1, highest=65535)
+        self.MAIL_USE_TLS = self.flag("MAIL_USE_TLS", True)
         self.MAIL_USERNAME = environ.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = environ.get("MAIL_PASSWORD") or None
         self.MAIL_SENDER = environ.get("MAIL_SENDER") or "Braid <no-reply@braid.invalid>"
-        self.MAIL_TIMEOUT = float(environ.get("MAIL_TIMEOUT") or 10)
+        self.MAIL_TIMEOUT = self.seconds("MAIL_TIMEOUT", 10.0)
+
+    def whole_number(self, name: str, default: int, *, lowest: int = 0, highest: int | None = None) -> int:
+        """An integer variable; a malformed one is noted (with the default kept) for the checks to report."""
+        raw = (self._environ.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        if value is None or value < lowest or (highest is not None and value > highest):
+            bounds = f"from {lowest} to {highest}" if highest is not None else f"of {lowest} or more"
+            self.SETTING_PROBLEMS.append((name, f"must be a whole number {bounds}"))
+            return default
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = (self._environ.get(name) or "").strip().lower()
+        if not raw:
+            return default
+        if raw in {"1", "true", "yes", "on"}:
+            return True
+        if raw in {"0", "false", "no", "off"}:
+            return False
+        self.SETTING_PROBLEMS.append((name, "must be true or false"))
+        return default
+
+    def seconds(self, name: str, default: float) -> float:
+        raw = (self._environ.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= 600:
+            self.SETTING_PROBLEMS.append((name, "must be a number of seconds above 0 and at most 600"))
+            return default
+        return value
 
     # The audit trail: sealing lag (seconds), working hours for the out-of-hours flag, review thresholds.
     AUDIT_ENABLED = True  # switched off only by bench/audit.py, to measure what auditing costs
     AUDIT_SEAL_INTERVAL = 1.0
+    # Automatic checkpoints (app.audit.chain): after this many seals, or this long after the last checkpoint
+    # once something new is sealed. They bound how much of the tail can be rewritten unnoticed.
+    AUDIT_CHECKPOINT_EVERY_SEALS = 100
+    AUDIT_CHECKPOINT_INTERVAL = timedelta(minutes=5)
     BRAID_TIMEZONE = "Europe/London"
     AUDIT_WORKING_HOURS = (7, 19)
     AUDIT_MANY_LEARNERS_PER_HOUR = 20
@@ -133,7 +198,14 @@ class Config:
     CREATE_FIELD_KEYS = True
 
     def default_database_url(self) -> str:
-        return f"sqlite:///{self.INSTANCE_PATH / 'braid.sqlite3'}"
+        # A directory of its own: the audit trail's signed heads (instance/audit-heads/) stay outside it.
+        return f"sqlite:///{self.INSTANCE_PATH / 'data' / 'braid.sqlite3'}"
+
+    def default_base_url(self) -> str:
+        return "http://127.0.0.1:5000"  # where `make run` serves
+
+    def default_allowed_hosts(self) -> tuple[str, ...]:
+        return ("127.0.0.1", "localhost")
 
     def rate_limit_prefix(self) -> str:
         return "braid"
@@ -164,6 +236,10 @@ class Config:
                 handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
+    def audit_head_file(self) -> Path | None:
+        value = self._environ.get("BRAID_AUDIT_HEAD_FILE")
+        return Path(value) if value else self.INSTANCE_PATH / "audit-heads" / "heads.jsonl"
+
     def as_dict(self) -> dict:
         names = {name for klass in type(self).__mro__ for name in vars(klass)} | set(vars(self))
         return {name: getattr(self, name) for name in names if name.isupper()}
@@ -187,6 +263,9 @@ class TestingConfig(Config):
     def default_database_url(self) -> str:
         return "sqlite://"
 
+    def default_base_url(self) -> str:
+        return "http://localhost"  # the test client's host; a live server sets its own address
+
     def rate_limit_prefix(self) -> str:
         # Each test app counts on its own, even when tests share one Redis.
         return f"braid-test-{secrets.token_hex(6)}"
@@ -196,6 +275,10 @@ class TestingConfig(Config):
 
     def default_audit_key(self) -> str:
         return TESTING_AUDIT_KEY
+
+    def audit_head_file(self) -> Path | None:
+        # Never the developer's file, whatever the shell exports: a test that needs one passes a tmp path.
+        return None
 
     def default_field_keys(self) -> str | None:
         # Each test app gets throwaway keys unless a test hands it a key file of its own.
@@ -225,6 +308,12 @@ class ProductionConfig(Config):
 
     def default_database_url(self) -> str:
         return ""
+
+    def default_base_url(self) -> str:
+        return ""  # never guessed: a deploy-check error until it is set
+
+    def default_allowed_hosts(self) -> tuple[str, ...]:
+        return ()  # the canonical host only, unless BRAID_ALLOWED_HOSTS adds more
 
     def default_secret_key(self) -> str:
         return ""
@@ -257,13 +346,13 @@ def build_settings(name: str | None, environ: Mapping[str, str], instance_path: 
 
 
 def load_config(name: str | None, environ: Mapping[str, str], instance_path: Path) -> dict:
-    """The settings for `name`; production refuses to start while any deploy check finds an error."""
+    """The settings for `name`; production refuses to start while any deploy check finds an error, and
+    every environment refuses a variable it cannot read (or a canonical address that is not one)."""
     settings = build_settings(name, environ, instance_path)
-    if settings["ENV_NAME"] == "production":
-        # Imported here: config.py is read before the app package, which imports it.
-        from app.security.deploy import refusal
+    # Imported here: config.py is read before the app package, which imports it.
+    from app.security.deploy import refusal, setting_refusal
 
-        problem = refusal(settings)
-        if problem:
-            raise ConfigError(problem)
+    problem = refusal(settings) if settings["ENV_NAME"] == "production" else setting_refusal(settings)
+    if problem:
+        raise ConfigError(problem)
     return settings

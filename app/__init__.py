@@ -24,6 +24,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     trust_proxies(app)
     init_keyring(app)
     init_extensions(app)
+    register_audit_subjects()
     init_templates(app)
     register_blueprints(app)
     init_rate_limits(app)
@@ -74,6 +75,27 @@ def init_extensions(app: Flask) -> None:
     from app.cases import models as case_models  # noqa: F401
     from app.cpd import models as cpd_models  # noqa: F401
     from app.security import models as security_models  # noqa: F401
+
+
+def register_audit_subjects() -> None:
+    """What the audit trail may name, by object type: each domain's records with a public id (app.audit.subjects).
+
+    Here rather than in the models modules: the audit package knows no domain, and importing it from a
+    models module would load the review's views while that module is half made."""
+    from app.agencies.models import Agency, User
+    from app.audit import subjects
+    from app.audit.models import AuditExport, BreakGlassAccess
+    from app.cases import models as cases
+    from app.cpd import models as cpd
+
+    subjects.register(
+        Agency, User,
+        cases.Learner, cases.SupportPlan, cases.PlanCycle, cases.Outcome, cases.Provision, cases.Contribution,
+        cases.ContributionRevision, cases.Meeting, cases.MeetingAction, cases.MeetingRecord, cases.OutcomeReview,
+        cases.SafeguardingConcern, cases.TeamMembership, cases.Invitation,
+        cpd.ReflectiveEntry, cpd.DevelopmentGoal, cpd.ProgressReview, cpd.ReviewTarget,
+        BreakGlassAccess, AuditExport,
+    )
 
 
 def trust_proxies(app: Flask) -> None:

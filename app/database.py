@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 
 def configure_engine_options(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("sqlite"):
+        path = make_url(uri).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)  # SQLite makes the file, not its folder
         options.pop("pool_pre_ping", None)
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -474,11 +474,13 @@ def audit_action_for(action: Action):
     return AuditAction.UPDATE
 
 
-def _refuse(status: int, action: Action, thing=None, model=None, public_id=None):
+def _refuse(status: int, action: Action, thing=None, model=None):
+    """Note the refusal for the audit trail, naming `thing` (a record that exists) or only `model`'s type:
+    never an id that was typed and names nothing."""
     from app.audit.events import note_refusal, object_type_of
 
     object_type = object_type_of(thing) if thing is not None else getattr(model, "__tablename__", None)
-    note_refusal(audit_action_for(action), object_type, getattr(thing, "public_id", None) or public_id, thing)
+    note_refusal(audit_action_for(action), object_type, getattr(thing, "public_id", None), thing)
     abort(status)
 
 
@@ -814,8 +816,8 @@ def _load_or_404(model, scope, view_action, public_id, user, action: Action):
         _refuse(404, action, model=model)  # never sent to the database: it could not name anything
     thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
     if thing is None or (view_action is not None and not can(user, view_action, thing)):
-        # Out of sight: the trail still names what was asked for, and whose record it was if it exists.
-        _refuse(404, action, _existing(model, public_id), model=model, public_id=public_id)
+        # Out of sight: the trail still names what was asked for, and whose record it was, if it exists.
+        _refuse(404, action, _existing(model, public_id), model=model)
     require(user, action, thing)
     from app.audit.events import note_read
 

@@ -11,10 +11,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.agencies.sessions import touch_session
-from app.audit.events import note_anonymous_refusal, write_request_event
+from app.audit.events import ERROR_PAGE, note_anonymous_refusal, write_request_event
 from app.extensions import db, login_manager
 from app.policy import DECISION_MADE, Action, shows
 from app.security.crypto import DecryptionError
+from app.security.hosts import refuse_unknown_host
 
 log = logging.getLogger("braid.web")
 
@@ -29,11 +30,13 @@ PUBLIC_ENDPOINTS = frozenset({
 # Reachable while a temporary password still has to be replaced.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"agencies.change_password", "agencies.sign_out", "static"})
 ERROR_TEMPLATES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html",
-                   405: "errors/404.html", 429: "errors/429.html"}
+                   405: "errors/404.html", 413: "errors/413.html", 429: "errors/429.html"}
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(start_request)
+    # First of all, before the rate limiter or CSRF read anything: a request for a host Braid does not serve.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unknown_host)
+    app.before_request_funcs[None].insert(0, start_request)  # so even that refusal has a request id
     app.before_request(answered_before_the_view(deny_by_default))
     app.after_request(set_security_headers)
     # Registered after the headers, so it runs before them: a replacement error page gets them too.
@@ -83,6 +86,14 @@ def answered_before_the_view(hook):
     return guarded
 
 
+def answered_by_flask() -> bool:
+    """An OPTIONS request that Flask answers itself with the methods a URL allows: no view runs and nothing
+    of anyone's is read, so for a signed-in user there is nothing to decide (nor to log as an error).
+    Anonymous requests still go to sign in first, like every other method."""
+    rule = request.url_rule
+    return request.method == "OPTIONS" and rule is not None and bool(getattr(rule, "provide_automatic_options", False))
+
+
 def refuse_undecided(response):
     """Deny by default at run time: a page off the public list whose view never asked the policy is refused.
 
@@ -90,7 +101,8 @@ def refuse_undecided(response):
     any decision (404, 400 for CSRF, 429) keeps its own status.
     """
     endpoint = request.endpoint
-    if endpoint is None or endpoint in PUBLIC_ENDPOINTS or g.get(DECISION_MADE) or response.status_code >= 400:
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS or g.get(DECISION_MADE) or response.status_code >= 400 \
+            or answered_by_flask():
         return response
     setattr(g, UNDECIDED, endpoint)
     log.error("refused: endpoint %s answered without a policy decision request_id=%s", endpoint, g.get("request_id"))
@@ -130,7 +142,14 @@ def template_context() -> dict:
 
 def _error_page(status: int, message: str | None = None):
     template = ERROR_TEMPLATES.get(status, "errors/500.html")
-    return render_template(template, status=status, message=message), status
+    setattr(g, ERROR_PAGE, True)
+    return render_template(template, status=status, message=message, limit=_size_limit()), status
+
+
+def _size_limit() -> str:
+    """The request size limit in words, for the 413 page."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
 def error_response(status: int):

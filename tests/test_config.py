@@ -1,5 +1,6 @@
 """Configuration: environments, production refusals and `flask check-deploy`, HSTS, password-hashing cost, SQLite."""
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -28,7 +29,8 @@ from config import (
 
 # Every variable the deploy checks read; a test's environment names each one, so the runner's own cannot leak in.
 DEPLOY_VARIABLES = ("DATABASE_URL", "SECRET_KEY", "BRAID_AUDIT_KEY", "BRAID_FIELD_KEYS", "BRAID_FIELD_KEY_FILE",
-                    "REDIS_URL", "MAIL_SERVER", "MAIL_USE_TLS", "FLASK_DEBUG", "DEBUG", "BRAID_CONFIG")
+                    "REDIS_URL", "MAIL_SERVER", "MAIL_USE_TLS", "FLASK_DEBUG", "DEBUG", "BRAID_CONFIG", "BRAID_BASE_URL",
+                    "BRAID_ALLOWED_HOSTS", "BRAID_TRUSTED_PROXIES", "MAIL_PORT", "MAIL_TIMEOUT", "BRAID_AUDIT_HEAD_FILE")
 
 
 def good_environ(**changes) -> dict:
@@ -40,6 +42,7 @@ def good_environ(**changes) -> dict:
         "BRAID_FIELD_KEYS": Keyring.generate().to_json(),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "MAIL_SERVER": "smtp.example.org",
+        "BRAID_BASE_URL": "https://braid.example.gov.uk",
     }
     environ.update(changes)
     return {name: value for name, value in environ.items() if value is not None}
@@ -73,9 +76,10 @@ def test_an_empty_environment_is_refused_with_every_error_at_once(tmp_path):
     with pytest.raises(ConfigError) as refused:
         load_config("production", {}, tmp_path)
     message = str(refused.value)
-    assert message.startswith("Braid refuses to start in production (4 errors)")
+    assert message.startswith("Braid refuses to start in production (5 errors)")
     for expected in ("braid.E001 (error): SECRET_KEY is not set.", "braid.E004 (error): BRAID_AUDIT_KEY is not set.",
-                     "braid.E006 (error): Field keys are missing", "braid.E008 (error): DATABASE_URL is not set."):
+                     "braid.E006 (error): Field keys are missing", "braid.E008 (error): DATABASE_URL is not set.",
+                     "braid.E019 (error): BRAID_BASE_URL is not set."):
         assert expected in message
     assert "W00" not in message  # warnings never stop a start
     assert not any(tmp_path.iterdir())
@@ -108,6 +112,23 @@ ENVIRONMENT_REFUSALS = [
     ({"DATABASE_URL": None}, "braid.E008", "DATABASE_URL is not set"),
     ({"FLASK_DEBUG": "1"}, "braid.E009", "Debug or testing mode is on (DEBUG)"),
     ({"DEBUG": "true"}, "braid.E009", "Debug or testing mode is on (DEBUG)"),
+    ({"BRAID_BASE_URL": None}, "braid.E019", "BRAID_BASE_URL is not set"),
+    ({"BRAID_BASE_URL": "braid.example.gov.uk"}, "braid.E020", "BRAID_BASE_URL must start with https://"),
+    ({"BRAID_BASE_URL": "https://braid.example.gov.uk/?next=x"}, "braid.E020", "must not have a query"),
+    ({"BRAID_BASE_URL": "https://admin:pw@braid.example.gov.uk"}, "braid.E020", "must not hold a user name or password"),
+    ({"BRAID_BASE_URL": "https://braid.example.gov.uk:99999"}, "braid.E020", "its port is not a number"),
+    ({"BRAID_BASE_URL": "https://bräid.example"}, "braid.E020", "must be plain ASCII"),
+    ({"BRAID_BASE_URL": "http://braid.example.gov.uk"}, "braid.E021", "BRAID_BASE_URL is not an https:// address"),
+    ({"BRAID_ALLOWED_HOSTS": "braid.example.gov.uk,*"}, "braid.E022", "'*' is not one"),
+    ({"BRAID_ALLOWED_HOSTS": "https://other.example"}, "braid.E022", "must be host names only"),
+    ({"BRAID_TRUSTED_PROXIES": "abc"}, "braid.E018", "BRAID_TRUSTED_PROXIES must be a whole number from 0 to 10"),
+    ({"BRAID_TRUSTED_PROXIES": "-1"}, "braid.E018", "BRAID_TRUSTED_PROXIES must be a whole number"),
+    ({"MAIL_PORT": "smtp"}, "braid.E018", "MAIL_PORT must be a whole number from 1 to 65535"),
+    ({"MAIL_TIMEOUT": "soon"}, "braid.E018", "MAIL_TIMEOUT must be a number of seconds"),
+    ({"MAIL_USE_TLS": "perhaps"}, "braid.E018", "MAIL_USE_TLS must be true or false"),
+    ({"DATABASE_URL": "::not a url::"}, "braid.E018", "DATABASE_URL is not a database URL"),
+    ({"REDIS_URL": "http://cache.example"}, "braid.E018", "REDIS_URL is not a Redis URL"),
+    ({"BRAID_DEMO_TOTP_SECRET": "not base32!"}, "braid.E018", "BRAID_DEMO_TOTP_SECRET must be base32"),
 ]
 
 
@@ -173,6 +194,7 @@ def test_production_refuses_weakened_settings(tmp_path, monkeypatch, name, value
         ({"REDIS_URL": None}, "braid.W001"),
         ({"MAIL_SERVER": None}, "braid.W002"),
         ({"MAIL_USE_TLS": "false"}, "braid.W003"),
+        ({"DATABASE_URL": "sqlite:////var/lib/braid/braid.sqlite3"}, "braid.W005"),
     ],
 )
 def test_warnings_are_listed_but_production_still_starts(tmp_path, changes, expected):
@@ -200,9 +222,10 @@ def test_check_deploy_lists_every_finding_and_fails_on_errors(cli, tmp_path):
     result = cli.invoke(args=["check-deploy"], env=_cli_environ(tmp_path, {"FLASK_DEBUG": "1"}))
     assert result.exit_code == 1
     listed = [line.split(" ", 1)[0] for line in result.output.splitlines() if line.startswith("braid.")]
-    assert listed == ["braid.E001", "braid.E004", "braid.E006", "braid.E008", "braid.E009", "braid.W001", "braid.W002"]
-    assert result.output.count("    HINT: ") == 7
-    assert result.output.rstrip().endswith("production: 5 errors, 2 warnings.")
+    assert listed == ["braid.E001", "braid.E004", "braid.E006", "braid.E008", "braid.E009", "braid.E019", "braid.W001",
+                      "braid.W002"]
+    assert result.output.count("    HINT: ") == 8
+    assert result.output.rstrip().endswith("production: 6 errors, 2 warnings.")
     assert not any(tmp_path.iterdir())  # checking made no keys
 
 
@@ -233,7 +256,7 @@ def test_check_deploy_runs_without_the_app_when_production_refuses_to_load(tmp_p
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stderr
     assert "braid.E002 (error): SECRET_KEY is too short (3 characters" in result.stdout
-    assert result.stdout.rstrip().endswith("production: 4 errors, 2 warnings.")
+    assert result.stdout.rstrip().endswith("production: 5 errors, 2 warnings.")
 
 
 def _production_app(monkeypatch, tmp_path, database_url):
@@ -249,10 +272,13 @@ def test_production_sends_hsts_and_host_only_secure_cookies(monkeypatch, tmp_pat
     app = _production_app(monkeypatch, tmp_path, database_url)
     try:
         client = app.test_client()
+        canonical = good_environ()["BRAID_BASE_URL"]
         for path in ("/health", "/sign-in", "/static/css/braid.css", "/no-such-page"):
-            response = client.get(path)
+            response = client.get(path, base_url=canonical)
             assert response.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains", path
-        cookie = app.test_client().get("/sign-in").headers["Set-Cookie"]  # the form's CSRF token lives in the session
+        assert client.get("/sign-in").status_code == 400  # production answers on its canonical host only
+        # The form's CSRF token lives in the session.
+        cookie = app.test_client().get("/sign-in", base_url=canonical).headers["Set-Cookie"]
         assert cookie.startswith("__Host-braid_session=")
         assert {"Secure", "HttpOnly", "Path=/", "SameSite=Lax"} <= {part.strip() for part in cookie.split(";")}
         assert "Domain=" not in cookie
@@ -282,7 +308,7 @@ def test_unknown_configuration_is_refused(tmp_path):
 
 def test_development_defaults_to_sqlite_under_instance_and_keeps_a_private_secret(tmp_path):
     settings = load_config("development", {}, tmp_path)
-    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'braid.sqlite3'}"
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'data' / 'braid.sqlite3'}"
     key_file = Path(tmp_path / "secret_key")
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert len(settings["SECRET_KEY"]) >= 32
@@ -308,3 +334,34 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(app):
     with app.app_context():
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def _variables_read() -> list[str]:
+    """Every environment variable config.py reads, found in its source so that a new one is covered too."""
+    source = (BASE_DIR / "config.py").read_text()
+    found = set(re.findall(r'environ\.get\("([A-Z_]+)"', source))
+    found |= set(re.findall(r'self\.(?:whole_number|seconds|flag)\("([A-Z_]+)"', source))
+    found |= set(re.findall(r'env_flag\(environ, "([A-Z_]+)"\)', source))
+    return sorted(found)
+
+
+MALFORMED_VALUES = ["abc", "-1", "0", "9" * 30, "https://", " ", "\x7f", "1.5", "true false", "%(x)s"]
+
+
+def test_check_deploy_gives_a_finding_for_every_malformed_variable_never_a_traceback(cli, tmp_path):
+    names = _variables_read()
+    assert {"BRAID_TRUSTED_PROXIES", "MAIL_PORT", "MAIL_TIMEOUT", "BRAID_BASE_URL", "DATABASE_URL"} <= set(names)
+    for name in names:
+        for value in MALFORMED_VALUES:
+            result = cli.invoke(args=["check-deploy"], env=_cli_environ(tmp_path, good_environ(**{name: value})))
+            assert result.exception is None or isinstance(result.exception, SystemExit), (name, value, result.exception)
+            assert "Traceback" not in result.output and result.output.rstrip().split("\n")[-1].startswith("production: ")
+
+
+@pytest.mark.parametrize("name, value", [("BRAID_TRUSTED_PROXIES", "abc"), ("MAIL_PORT", "smtp"),
+                                         ("BRAID_BASE_URL", "localhost:5000"), ("BRAID_ALLOWED_HOSTS", "*")])
+def test_development_refuses_a_variable_it_cannot_read_with_a_clear_message(tmp_path, name, value):
+    with pytest.raises(ConfigError) as refused:
+        load_config("development", {name: value}, tmp_path)
+    assert str(refused.value).startswith("Braid cannot start: 1 setting cannot be used")
+    assert name in str(refused.value) and "HINT: " in str(refused.value)

@@ -60,6 +60,8 @@ def test_demo_load_is_refused_under_production(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("BRAID_FIELD_KEYS", Keyring.generate().to_json())
     monkeypatch.setenv("BRAID_AUDIT_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("BRAID_BASE_URL", "https://braid.example.gov.uk")
+    monkeypatch.setenv("BRAID_INSTANCE_PATH", str(tmp_path))
     app = create_app("production")
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0

@@ -31,7 +31,9 @@ MFA_REQUIRED_ROLES = frozenset({Role.DSL, Role.SENCO, Role.ADMIN, Role.SLT, Role
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied by hand
 _RECOVERY_LENGTH = 10  # about 49 bits each: ten tries per 15 minutes cannot guess one
-_TOTP_CODE = re.compile(r"\d{6}")
+# ASCII only: `\d` would take "１２３４５６" or "٣٤٥" too, which then never equal the ASCII code computed.
+_TOTP_CODE = re.compile(r"[0-9]{6}")
+_RECOVERY_CODE = re.compile(f"[{_RECOVERY_ALPHABET}]{{{_RECOVERY_LENGTH}}}")
 
 
 class SecondStep(enum.Enum):
@@ -68,8 +70,12 @@ def _totp(enrolment: TwoStepEnrolment) -> pyotp.TOTP:
 
 
 def normalise_code(code: str) -> str:
-    """What people type: spaces and hyphens (from grouping) dropped, letters folded."""
-    return re.sub(r"[\s-]", "", code or "").lower()
+    """What people type: spaces and hyphens (from grouping) dropped, letters folded. Codes are ASCII: any
+    other character (full-width or Arabic-Indic digits, say) makes the whole code wrong, before lower()
+    could turn, say, the Kelvin sign into a "k"."""
+    if not isinstance(code, str) or not code.isascii():
+        return ""
+    return re.sub(r"[ \t-]", "", code).lower()
 
 
 def _accept_code(enrolment: TwoStepEnrolment, code: str, now: datetime | None = None) -> int | None:
@@ -86,7 +92,7 @@ def _accept_code(enrolment: TwoStepEnrolment, code: str, now: datetime | None = 
     for step in (current - 1, current, current + 1):
         if last is not None and step <= last:
             continue  # that code, or an older one, has been used: a replay
-        if hmac.compare_digest(totp.generate_otp(step), code):
+        if hmac.compare_digest(totp.generate_otp(step).encode("ascii"), code.encode("ascii")):
             claimed = db.session.execute(
                 update(TwoStepEnrolment)
                 .where(TwoStepEnrolment.id == enrolment.id,
@@ -134,8 +140,8 @@ def recovery_codes_left(user: User) -> int:
 
 def _use_recovery_code(user: User, code: str) -> bool:
     """Spend one unused recovery code of the user's; a conditional UPDATE, so it is spent once only."""
-    if not normalise_code(code):
-        return False
+    if not _RECOVERY_CODE.fullmatch(normalise_code(code)):
+        return False  # not the shape of a recovery code: no query needed to know it is wrong
     spent = db.session.execute(
         update(RecoveryCode)
         .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_recovery_code(code),
@@ -214,6 +220,8 @@ def confirm_enrolment(user: User, code: str, *, during_sign_in: bool = False) ->
     if enrolment is None or enrolment.confirmed_at is not None or _accept_code(enrolment, code) is None:
         if during_sign_in:
             record(None, AuditAction.SIGN_IN_FAILED, user, outcome=AuditOutcome.REFUSED)
+        else:
+            record(user, AuditAction.UPDATE, user, fields=["two_step"], outcome=AuditOutcome.REFUSED)
         return None
     enrolment.confirmed_at = utcnow()
     codes = _issue_recovery_codes(user)

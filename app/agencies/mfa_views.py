@@ -17,6 +17,7 @@ from app.agencies.sessions import begin_session
 from app.extensions import db
 from app.policy import Action, require
 from app.security import limits
+from app.security.redirects import safe_next
 from app.types import utcnow
 
 PENDING = "braid_mfa_pending"
@@ -30,7 +31,7 @@ WRONG_CONFIRMATION = "The code is not right. Check your authenticator app shows 
 def send_to_second_step(user: User, next_url: str | None = None):
     """A right password, and the second step to come: remember who (bound to this version of the
     account), when, and where to go after; then ask for the code, or for an authenticator first."""
-    session[PENDING] = {"user": user.get_id(), "at": int(utcnow().timestamp()), "next": next_url}
+    session[PENDING] = {"user": user.get_id(), "at": int(utcnow().timestamp()), "next": safe_next(next_url)}
     return redirect(url_for("agencies.mfa_verify" if mfa.is_enrolled(user) else "agencies.mfa_enrol"))
 
 
@@ -59,8 +60,9 @@ def pending_user() -> User | None:
 
 
 def _pending_next() -> str | None:
+    """Where to go after the code: checked again on the way out, whatever the session holds."""
     marker = _marker()
-    return marker.get("next") if marker else None
+    return safe_next(marker.get("next")) if marker else None
 
 
 def _mfa_account() -> str | None:
@@ -225,7 +227,7 @@ def two_step_set_up():
             db.session.commit()
             flash("Two-step verification is on. Braid will ask for a code each time you sign in.", "success")
             return _recovery_codes_page(codes, url_for("agencies.two_step"), first=True)
-        db.session.rollback()
+        db.session.commit()  # the refusal's event: nothing else changed
         limits.count_failure()
         form.code.errors.append(WRONG_CONFIRMATION)
         status = 400

@@ -19,6 +19,7 @@ from app.cases.team import outbox
 from app.extensions import db
 from app.problems import show_on_form
 from app.security import limits
+from app.security.hosts import external_url
 
 log = logging.getLogger("braid.reset")
 
@@ -66,7 +67,7 @@ def password_reset_request():
         limits.count_failure()
         issued = reset.request_reset(
             form.email.data,
-            link_for=lambda token: url_for("agencies.password_reset", token=token, _external=True),
+            link_for=lambda token: external_url("agencies.password_reset", token=token),
         )
         db.session.commit()
         if issued is not None:

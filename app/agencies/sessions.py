@@ -54,7 +54,7 @@ def touch_session() -> None:
 def load_user(session_token: str) -> User | None:
     """Resolve the session to a user only while every server-side condition still holds."""
     public_id, _, version = (session_token or "").partition(".")
-    if not public_id or not version.isdigit():
+    if not public_id or not (version.isascii() and version.isdigit()):
         return None
     user = db.session.scalars(select(User).where(User.public_id == public_id)).first()
     if (

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.policy import Action, get_or_404, require, visible_accounts
 from app.problems import show_on_form
 from app.security import limits
+from app.security.redirects import safe_next
 
 SIGN_IN_PROBLEMS = {
     SignInOutcome.INVALID: "Email address or password is not right",
@@ -20,13 +21,6 @@ SIGN_IN_PROBLEMS = {
         "Your account has been deactivated. Ask your agency administrator if you need it back"
     ),
 }
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: an open redirect after sign-in is a phishing tool."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def _problem(text: str, field_id: str = "email") -> dict:
@@ -54,7 +48,7 @@ def sign_in():
         result = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
         if result.outcome is SignInOutcome.SIGNED_IN:
-            target = _safe_next(request.args.get("next"))
+            target = safe_next(request.args.get("next"))
             if mfa.needs_second_step(result.user):
                 return send_to_second_step(result.user, target)  # not signed in until the code
             begin_session(result.user)

@@ -13,6 +13,12 @@ sees every committed event and no uncommitted one can hold a lower id. On Postgr
 transaction takes a shared advisory lock at BEGIN and the sealer takes it exclusively: when the
 sealer runs, every event that holds an id has committed or rolled back, and every later event
 gets a higher id.
+
+Checkpoints sign the head (seal id, event count, seal hash) with BRAID_AUDIT_KEY. The sealer makes
+one itself every AUDIT_CHECKPOINT_EVERY_SEALS seals or once AUDIT_CHECKPOINT_INTERVAL has passed,
+deciding inside its locked transaction, and never over a chain that no longer holds the last signed
+head. Each is also appended to the heads file (app.audit.heads), which the database's users cannot
+rewrite; verification compares the chain with its newest line.
 """
 from __future__ import annotations
 
@@ -24,12 +30,14 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import Boolean, Integer, text
+from sqlalchemy import Boolean, Integer, select, text
 from sqlalchemy.exc import OperationalError
 
+from app.audit import heads
 from app.audit.models import AuditCheckpoint, AuditEvent, AuditSeal, AuditVerification
 from app.database import AUDIT_CHAIN_LOCK as ADVISORY_KEY
 from app.extensions import db
@@ -49,6 +57,7 @@ READ_ONLY = "braid_read_only"  # connection.info flag: a snapshot reader (verifi
 MAX_BATCH = 5000
 VERIFY_WORKERS = 2  # batches rebuilt at once while verifying a long chain (this kind of machine has 2 CPUs)
 _MEMBER = struct.Struct(">q16s")
+AUTO, ALWAYS = "auto", "always"  # seal_run's `sign`: a checkpoint when one falls due, or one now
 
 
 def canonical_line_sql(dialect: str) -> str:
@@ -131,7 +140,18 @@ def seal_pending(max_batch: int = MAX_BATCH, lock_timeout_ms: int = 200) -> int:
 
 def seal_or_raise(max_batch: int = MAX_BATCH, lock_timeout_ms: int = 200) -> int:
     """As `seal_pending`, but :raise SealerBusy: when the lock could not be had in time (the caller retries)."""
-    sealed = 0
+    return seal_run(max_batch, lock_timeout_ms).sealed
+
+
+def seal_run(max_batch: int = MAX_BATCH, lock_timeout_ms: int = 200, sign: str | Verification = AUTO) -> SealRun:
+    """Seal, then sign a checkpoint if `sign` asks for one, in one transaction holding the chain's lock.
+
+    Deciding under the lock means two workers never both make a checkpoint; the head goes to the heads
+    file only once the seal it signs has committed. `sign`: AUTO (when one falls due), ALWAYS, or an
+    intact Verification, whose head is signed unless a checkpoint already covers it.
+
+    :raise SealerBusy: when the lock could not be had in time (the caller retries).
+    """
     with db.engine.connect() as connection:
         connection.info[SEALER] = True
         dialect = connection.dialect.name
@@ -142,13 +162,17 @@ def seal_or_raise(max_batch: int = MAX_BATCH, lock_timeout_ms: int = 200) -> int
                     connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
                     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_KEY})")
                 sealed = _seal_in(connection, dialect, max_batch)
+                run = _checkpoint_in(connection, sign)
+                run.sealed = sealed
         except OperationalError as error:
             if dialect != "postgresql" or "lock timeout" not in str(error).lower():
                 raise
             raise SealerBusy() from None
         finally:
             connection.info.pop(SEALER, None)
-    return sealed
+    if run.signed is not None:
+        run.signed.published = publish_head(run.signed)
+    return run
 
 
 def _seal_in(connection, dialect: str, max_batch: int) -> int:
@@ -195,20 +219,169 @@ def checkpoint_mac(seal_id: int, event_count: int, chain_hash: str) -> str:
     return hmac.new(checkpoint_key(), f"{seal_id}|{event_count}|{chain_hash}".encode(), hashlib.sha256).hexdigest()
 
 
-def record_checkpoint() -> AuditCheckpoint | None:
-    """Seal what is pending, then sign the head. Flushes; the caller commits."""
-    seal_pending()
-    head = db.session.execute(
-        text("SELECT id, total_count, seal_hash FROM audit_seal ORDER BY id DESC LIMIT 1")
-    ).first()
+def signed_with_our_key(mac, seal_id: int, event_count: int, chain_hash: str) -> bool:
+    """Whether `mac` (as stored: possibly edited into anything) signs this head. Compared as bytes, so an
+    edited value with non-ASCII in it is a bad signature, not a TypeError in compare_digest."""
+    expected = checkpoint_mac(seal_id, event_count, chain_hash).encode()
+    return isinstance(mac, str) and hmac.compare_digest(mac.encode("utf-8", "replace"), expected)
+
+
+class HeadNotSigned(Exception):
+    """The chain no longer holds a head signed before: a new checkpoint would vouch for a rewritten chain."""
+
+
+@dataclass
+class SignedHead:
+    id: int  # the checkpoint's
+    seal_id: int
+    event_count: int
+    chain_hash: str
+    mac: str
+    created_at: datetime
+    published: bool | None = None  # appended to the heads file (None: there is none)
+
+    def as_line(self) -> heads.Head:
+        at = self.created_at.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return heads.Head(checkpoint=self.id, seal=self.seal_id, events=self.event_count, hash=self.chain_hash,
+                          at=at, mac=self.mac)
+
+
+@dataclass
+class SealRun:
+    sealed: int = 0
+    signed: SignedHead | None = None
+    refused: str | None = None  # why no checkpoint was signed although one was due or asked for
+    checkpoint_due: float | None = None  # seconds until the unsigned seals fall due (None: nothing waits)
+
+
+def record_checkpoint() -> SignedHead | None:
+    """Seal what is pending and sign the head (committed), then append it to the heads file; None if the trail is empty.
+
+    :raise HeadNotSigned: when the chain no longer holds the last signed head (run `flask audit verify`).
+    :raise SealerBusy: when the chain's lock could not be had within five seconds.
+    """
+    run = seal_run(lock_timeout_ms=5000, sign=ALWAYS)
+    if run.refused:
+        raise HeadNotSigned(run.refused)
+    return run.signed
+
+
+def verify_and_sign() -> Verification:
+    """Seal, verify the whole chain and, when it is intact, sign the head verified (`flask audit verify`, the
+    DSL's button). The caller's session must hold no transaction: the sealer takes the chain's lock."""
+    seal_pending(lock_timeout_ms=5000)
+    result = verify_chain()
+    if result.intact and result.head_seal:
+        try:
+            result.signed = seal_run(lock_timeout_ms=5000, sign=result).signed
+        except SealerBusy:
+            log.warning("audit chain busy: the verified head was not signed; the next checkpoint will sign it")
+    return result
+
+
+def _checkpoint_in(connection, sign) -> SealRun:
+    """Inside the sealer's transaction: sign the head when `sign` asks (see seal_run). The caller commits."""
+    seals, checkpoints = AuditSeal.__table__.c, AuditCheckpoint.__table__.c
+    head = connection.execute(select(seals.id, seals.total_count, seals.seal_hash)
+                              .order_by(seals.id.desc()).limit(1)).first()
     if head is None:
+        return SealRun()
+    last = connection.execute(select(checkpoints.id, checkpoints.seal_id, checkpoints.event_count,
+                                     checkpoints.chain_hash, checkpoints.mac, checkpoints.created_at)
+                              .order_by(checkpoints.id.desc()).limit(1)).first()
+    now = utcnow()
+    if sign == AUTO:
+        if not current_app.config.get("BRAID_AUDIT_KEY"):
+            return SealRun()  # nothing to sign with (production refuses to start without the key)
+        due = _due_in(connection, head, last, now)
+        if due is None or due > 0:
+            return SealRun(checkpoint_due=due)
+        target = head
+    elif sign == ALWAYS:
+        target = head
+    else:  # an intact Verification: sign exactly what it verified
+        if last is not None and last.seal_id >= sign.head_seal:
+            return SealRun()  # a checkpoint already covers it
+        target = connection.execute(select(seals.id, seals.total_count, seals.seal_hash)
+                                    .where(seals.id == sign.head_seal)).first()
+        if target is None or (target.seal_hash, target.total_count) != (sign.head_hash, sign.event_count):
+            return SealRun(refused=f"seal {sign.head_seal} changed after it was verified")
+    problem = _signed_heads_broken(connection, last)
+    if problem:
+        if sign == AUTO and problem not in _refusals_logged:
+            _refusals_logged.add(problem)  # once per process: the sealer runs every second
+            log.error("audit checkpoint refused: %s; run flask audit verify", problem)
+        return SealRun(refused=problem)
+    mac = checkpoint_mac(target.id, target.total_count, target.seal_hash)
+    checkpoint_id = connection.execute(AuditCheckpoint.__table__.insert().returning(checkpoints.id), [dict(
+        created_at=now, seal_id=target.id, event_count=target.total_count, chain_hash=target.seal_hash, mac=mac,
+    )]).scalar_one()
+    return SealRun(signed=SignedHead(checkpoint_id, target.id, target.total_count, target.seal_hash, mac, now))
+
+
+_refusals_logged: set[str] = set()
+
+
+def _due_in(connection, head, last, now) -> float | None:
+    """Seconds until an automatic checkpoint falls due (0: now), or None while every seal is signed."""
+    signed_up_to = last.seal_id if last is not None else 0
+    if head.id <= signed_up_to:
         return None
-    checkpoint = AuditCheckpoint(
-        seal_id=head[0], event_count=head[1], chain_hash=head[2], mac=checkpoint_mac(head[0], head[1], head[2])
-    )
-    db.session.add(checkpoint)
-    db.session.flush()
-    return checkpoint
+    every = current_app.config.get("AUDIT_CHECKPOINT_EVERY_SEALS")
+    if every and head.id - signed_up_to >= every:
+        return 0.0
+    interval = current_app.config.get("AUDIT_CHECKPOINT_INTERVAL")
+    if interval is None:
+        return None
+    if not isinstance(interval, timedelta):
+        interval = timedelta(seconds=interval)
+    if last is not None:
+        since = last.created_at
+    else:  # never signed: the chain's first seal starts the clock
+        seals = AuditSeal.__table__.c
+        since = connection.execute(select(seals.sealed_at).order_by(seals.id).limit(1)).scalar_one()
+    return max((since + interval - now).total_seconds(), 0.0)
+
+
+def _signed_heads_broken(connection, last) -> str | None:
+    """Why the chain no longer holds the last checkpoint or the heads file's newest line, or None."""
+    signed = []
+    if last is not None:
+        signed.append((f"checkpoint {last.id}", last.seal_id, last.event_count, last.chain_hash, last.mac))
+    path = current_app.config.get("BRAID_AUDIT_HEAD_FILE")
+    if path:
+        try:
+            external = heads.newest(Path(path))
+        except heads.HeadsFileError as error:
+            return f"the heads file was tampered with: {error}"
+        except OSError as error:  # the checkpoint row still protects; writing it will fail and say so
+            log.error("audit heads file could not be read (%s)", type(error).__name__)
+            external = None
+        if external is not None:
+            signed.append((f"the external head of {external}", external.seal, external.events, external.hash,
+                           external.mac))
+    seals = AuditSeal.__table__.c
+    for name, seal_id, event_count, chain_hash, mac in signed:
+        if not signed_with_our_key(mac, seal_id, event_count, chain_hash):
+            return f"{name} is not signed with the audit key"
+        held = connection.execute(select(seals.seal_hash, seals.total_count).where(seals.id == seal_id)).first()
+        if held is None or tuple(held) != (chain_hash, event_count):
+            return f"the chain no longer holds {name}"
+    return None
+
+
+def publish_head(signed: SignedHead) -> bool | None:
+    """Append a committed checkpoint to the heads file; a failure is logged, never raised (requests go on)."""
+    path = current_app.config.get("BRAID_AUDIT_HEAD_FILE")
+    if not path:
+        return None
+    try:
+        heads.append(Path(path), signed.as_line())
+    except OSError as error:
+        log.error("audit head could not be appended to the heads file (%s, errno %s)", type(error).__name__,
+                  error.errno)
+        return False
+    return True
 
 
 # --- verification --------------------------------------------------------------------------------
@@ -221,6 +394,10 @@ class Verification:
     unsealed: int = 0
     problem: str | None = None
     event_id: int | None = None  # the first event found altered, removed, inserted or reordered
+    head_seal: int = 0  # the last seal verified, and its hash: what a checkpoint after this verification signs
+    head_hash: str = GENESIS
+    external_head: heads.Head | None = None  # the heads file's newest line the chain was compared with
+    signed: SignedHead | None = None  # the checkpoint made after this verification, if any
 
 
 # Verification shares the batches out once the chain is long enough to repay starting helpers. On
@@ -362,11 +539,15 @@ def _verify_in(connection, dialect: str, engine, workers: int, snapshot: str | N
             return Verification(False, total, problem=what, event_id=event_id)
         previous_hash, previous_last, total, named = seal_hash, last_id, total + count, named + learners
         by_id[seal_id] = (seal_hash, total)
-    problem = _check_checkpoints(connection, by_id, total) or _check_learner_index(connection, previous_last, named)
+    external, problem = _check_external_head(by_id, total)
+    problem = _check_checkpoints(connection, by_id, total) or problem \
+        or _check_learner_index(connection, previous_last, named)
     if problem:
         return Verification(False, total, problem=problem)
     unsealed = connection.execute(text("SELECT count(*) FROM audit_event WHERE id > :last"), {"last": previous_last}).scalar()
-    return Verification(True, total, unsealed=unsealed)
+    head_seal = seals[-1][0] if seals else 0
+    return Verification(True, total, unsealed=unsealed, head_seal=head_seal, head_hash=previous_hash,
+                        external_head=external)
 
 
 def _recompute(connection, dialect: str, engine, seals: list, workers: int, snapshot: str | None) -> dict:
@@ -402,8 +583,6 @@ def _recompute(connection, dialect: str, engine, seals: list, workers: int, snap
 
 def _as_utc(value):
     if isinstance(value, str):  # SQLite through the raw driver
-        from datetime import datetime
-
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
@@ -435,7 +614,7 @@ def _check_checkpoints(connection, seals: dict, total: int) -> str | None:
         "SELECT id, seal_id, event_count, chain_hash, mac FROM audit_checkpoint ORDER BY id"
     )).all()
     for checkpoint_id, seal_id, event_count, chain_hash, mac in rows:
-        if not hmac.compare_digest(mac, checkpoint_mac(seal_id, event_count, chain_hash)):
+        if not signed_with_our_key(mac, seal_id, event_count, chain_hash):
             return f"checkpoint {checkpoint_id} is not signed with the audit key (it was altered or forged)"
         if seal_id not in seals:
             return (f"the tail was truncated after checkpoint {checkpoint_id}: it covered {event_count} events, "
@@ -446,6 +625,31 @@ def _check_checkpoints(connection, seals: dict, total: int) -> str | None:
                         f"ended at event {event_count} of the chain, the seal now there at event {seals[seal_id][1]}")
             return f"checkpoint {checkpoint_id} does not match the chain: events before it were altered and re-sealed"
     return None
+
+
+def _check_external_head(seals: dict, total: int) -> tuple[heads.Head | None, str | None]:
+    """Compare the chain with the heads file's newest line: (that head, None) or (None, the problem)."""
+    path = current_app.config.get("BRAID_AUDIT_HEAD_FILE")
+    if not path:
+        return None, None
+    try:
+        head = heads.newest(Path(path))
+    except heads.HeadsFileError as error:
+        return None, f"the heads file was tampered with: {error}"
+    except OSError as error:
+        return None, f"the heads file cannot be read ({type(error).__name__}): the chain cannot be compared with it"
+    if head is None:
+        return None, None  # none written yet
+    if not signed_with_our_key(head.mac, head.seal, head.events, head.hash):
+        return None, f"the heads file was tampered with: its newest line ({head}) is not signed with the audit key"
+    held = seals.get(head.seal)
+    if held is None and total < head.events:
+        return None, (f"the chain was truncated after the newest external head, {head}: it covered {head.events} "
+                      f"events, the chain now holds {total}")
+    if held != (head.hash, head.events):
+        return None, (f"the chain was re-sealed/altered up to the newest external head, {head}: seal {head.seal} "
+                      f"no longer holds the signed hash and count")
+    return head, None
 
 
 def _check_learner_index(connection, last_sealed: int, named: int) -> str | None:

@@ -86,7 +86,10 @@ def seal_and_check() -> chain.Verification:
     """Seal the demo trail, sign a checkpoint and verify it, as the nightly job would."""
     db.session.commit()
     chain.seal_pending(lock_timeout_ms=5000)
-    checkpoint = chain.record_checkpoint()
+    try:
+        checkpoint = chain.record_checkpoint()
+    except chain.HeadNotSigned:
+        checkpoint = None  # the verification below says why (a database replaced under an older heads file)
     if checkpoint is not None:
         record(None, AuditAction.CHECKPOINT_AUDIT, object_type="audit_checkpoint", object_public_id=str(checkpoint.id))
     db.session.commit()

@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
+from app.audit import subjects
 from app.audit.models import AuditAction, AuditEvent, AuditEventLearner, AuditOutcome
 from app.extensions import db
 from app.types import utcnow
@@ -242,13 +243,18 @@ def note_purpose(purpose: str) -> None:
 
 
 def note_refusal(action: AuditAction, object_type: str | None, public_id: str | None, thing=None) -> None:
-    """The policy refused this request: what was asked for (the object may not exist)."""
+    """The policy refused this request: what was asked for (the object may not exist).
+
+    `public_id` may be whatever was typed: the event keeps it only if a record of `object_type` has it
+    (app.audit.subjects, checked when the refusal is written), and names `thing`'s learner.
+    """
     reads = _reads()
     if reads is not None and reads.refusal is None:
         reads.refusal = (action, object_type, public_id, learner_of(thing))
 
 
 REFUSED_STATUSES = frozenset({401, 403, 404, 410})
+ERROR_PAGE = "braid_error_page"  # set in flask.g when the response is one of app.web's error pages
 
 
 def write_request_event(response):
@@ -265,7 +271,8 @@ def write_request_event(response):
     try:
         if noted_refusal or unnoted_refusal:
             _write_refusal(actor, reads)
-        elif reads is not None and (reads.objects or reads.learners) and not g.get("audit_written"):
+        elif reads is not None and (reads.objects or reads.learners) and not g.get("audit_written") \
+                and not g.get(ERROR_PAGE):  # an error page (413, say) shows nothing it loaded
             _write_view(actor, reads)
         elif not g.get("audit_written"):
             return response  # nothing was written: nothing to seal
@@ -293,6 +300,9 @@ def _write_refusal(actor, reads: RequestReads | None) -> None:
     else:
         action = AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.UPDATE
         object_type, public_id = None, (request.view_args or {}).get("public_id")
+    # Every refusal passes here: an id is kept only if it names a record that exists (after the rollback),
+    # so no caller and no visitor can write their own text into the trail.
+    object_type, public_id = subjects.name(object_type, public_id)
     record(
         actor, action, object_type=object_type, object_public_id=public_id,
         learners=learners, outcome=AuditOutcome.REFUSED,
@@ -318,7 +328,8 @@ def _write_view(actor, reads: RequestReads) -> None:
 
 
 def note_anonymous_refusal() -> None:
-    """An anonymous request for a page that names an object: recorded as refused (no actor)."""
+    """An anonymous request for a page that names an object: recorded as refused (no actor), naming the
+    object only if a registered record has the id in the URL (see _write_refusal)."""
     public_id = (request.view_args or {}).get("public_id")
     if public_id is not None:
         note_refusal(AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.UPDATE, None, public_id)
@@ -343,7 +354,7 @@ def _forget_written_events(session) -> None:
 
 _seal_lock = threading.Lock()
 _timer_lock = threading.Lock()
-_sealing = {"last": 0.0, "timer": None}
+_sealing = {"last": 0.0, "timer": None, "checkpoint_timer": None}
 
 
 def _maybe_seal(response) -> None:
@@ -363,33 +374,39 @@ def _maybe_seal(response) -> None:
     _seal_later(app, wait)
 
 
-def _seal_later(app, wait: float) -> None:
+def _seal_later(app, wait: float, slot: str = "timer") -> None:
+    # The checkpoint's timer has a slot of its own: minutes away, it must not hold back the next seal.
     with _timer_lock:
-        if _sealing["timer"] is None:
-            timer = threading.Timer(wait, _seal, args=(app, True))
+        if _sealing[slot] is None:
+            timer = threading.Timer(wait, _seal, args=(app, slot))
             timer.daemon = True
-            _sealing["timer"] = timer
+            _sealing[slot] = timer
             timer.start()
 
 
-def _seal(app, from_timer: bool = False) -> None:
+def _seal(app, from_timer: str | None = None) -> None:
     if from_timer:
         with _timer_lock:
-            _sealing["timer"] = None
+            _sealing[from_timer] = None
     # Wait for a seal in progress rather than skip: it may have started before our event committed.
     if not _seal_lock.acquire(timeout=10):
         return
     try:
         _sealing["last"] = time.monotonic()
-        from app.audit.chain import SealerBusy, seal_or_raise
+        from app.audit.chain import SealerBusy, seal_run
 
         with app.app_context():
             try:
-                seal_or_raise()
+                run = seal_run()
             except SealerBusy:
                 # Requests still in flight held the chain: try again shortly, or the last events of a
                 # quiet moment would wait for the next request to be sealed.
                 _seal_later(app, app.config.get("AUDIT_SEAL_INTERVAL") or 1.0)
+            else:
+                if run.checkpoint_due is not None:
+                    # Seals wait for a checkpoint: come back when it falls due, or a quiet moment would
+                    # leave them unsigned until some later request.
+                    _seal_later(app, max(run.checkpoint_due, 1.0), slot="checkpoint_timer")
     except Exception:
         log.exception("audit sealing failed; the events stay committed and will be sealed next time")
     finally:

@@ -72,6 +72,7 @@ OBJECT_TYPES = {
     "user_account": "Account",
     "break_glass_access": "Break-glass access",
     "audit_export": "Audit trail export",
+    "audit_filter": "Audit trail filter (a learner or person the school does not have)",
     "audit_verification": "Audit trail verification",
     "audit_checkpoint": "Audit trail checkpoint",
     "cpd_entry": "CPD reflective entry",
@@ -549,18 +550,18 @@ def chain_status() -> ChainStatus:
 
 
 def verify_now(actor):
-    """Seal what is pending, walk the whole chain and record the result and its audit event (flushes).
+    """Seal what is pending, walk the whole chain, sign the head verified if it is intact (a checkpoint, committed
+    by the sealer), and record the result and its audit event (flushes).
 
     :raise 403: for anyone but a DSL.
     """
-    from app.audit.chain import record_verification, seal_pending, verify_chain
+    from app.audit.chain import record_verification, verify_and_sign
 
     require(actor, Action.REVIEW_AUDIT)
     # This request has only read so far; end its transaction so that the sealer (which takes the
     # chain's lock, and on SQLite the write lock) does not wait for it.
     db.session.rollback()
-    seal_pending(lock_timeout_ms=5000)
-    result = verify_chain()
+    result = verify_and_sign()
     record_verification(result)
     record(actor, AuditAction.VERIFY_AUDIT, object_type="audit_verification")
     return result

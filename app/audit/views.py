@@ -2,20 +2,22 @@
 
 Every page requires Action.REVIEW_AUDIT (the export also EXPORT_AUDIT) before it reads anything, and
 is itself a read of the learners it names: it notes them, so the request's VIEW event names them too.
-Learners and people are chosen by query parameter (`?learner=`, `?user=`), never in the path.
+Learners and people are chosen by query parameter (`?learner=`, `?user=`), never in the path. A filter
+naming a learner or person the DSL's school does not have is refused and recorded as a refused filter,
+naming nothing: what was typed never reaches the trail. Every page is behind the "audit_review" door:
+refused or ill-formed requests (400, 403, 404) count per account and per IP address.
 """
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from app.audit import bp
-from app.audit.events import note_learners, note_read, note_refusal, school_zone
+from app.audit import bp, subjects
+from app.audit.events import note_learners, note_read, note_refusal, record, school_zone
 from app.audit.export import ExportError, export_events, exports_made
 from app.audit.forms import AuditFilterForm, DateRangeForm, ExportForm, VerifyForm
 from app.audit.flags import find_flags
-from app.audit.models import AuditAction, PurposeCategory
+from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review import (
     AuditFilters,
     break_glass_openings,
@@ -33,6 +35,13 @@ from app.audit.review import (
 from app.extensions import db
 from app.policy import Action, can, get_or_404, require
 from app.problems import show_on_form
+from app.security import limits
+
+REFUSED_FILTER = "audit_filter"  # the object type of a refused filter's event, which names no object
+
+# Pages shown never count; refusals and ill-formed requests do, so probing for learners or people stops.
+_review_door = limits.guard("audit_review", limits.signed_in_account, methods=("GET", "POST"),
+                            failure_statuses=frozenset({400, 403, 404}))
 
 
 @bp.app_template_filter("audit_time")
@@ -59,17 +68,31 @@ def _require_review(action: Action = Action.REVIEW_AUDIT, attempt: AuditAction =
     """
     if not can(current_user, action):
         thing = asked_for() if asked_for is not None else None
-        note_refusal(attempt, object_type, public_id[:64] if isinstance(public_id, str) else None, thing)
+        # The trail keeps the id only if it names a record (app.audit.subjects): never the text typed.
+        note_refusal(attempt, object_type, public_id if isinstance(public_id, str) else None, thing)
         abort(403)
 
 
-def _learner_asked_for(public_id: str | None):
-    """Any school's learner with this public id: only to name, in a refusal, whose history was asked for."""
-    from app.cases.models import Learner
+def _no_such_filter() -> None:
+    """:raise 404: the history of a learner or person no record has: a refused filter, naming nothing."""
+    note_refusal(AuditAction.VIEW, REFUSED_FILTER, None)
+    abort(404)
 
-    if not isinstance(public_id, str) or not public_id or len(public_id) > 64:
-        return None
-    return db.session.scalars(select(Learner).where(Learner.public_id == public_id)).first()
+
+def _record_refused_filter(shown=()) -> None:
+    """The review or export filtered by a learner or person the school does not have: a refused filter, naming
+    nothing. The page (400) still shows the form, so the refusal is committed here with the read of the
+    learners the form lists (`shown`), as any review page records it."""
+    record(current_user, AuditAction.VIEW, object_type=REFUSED_FILTER, outcome=AuditOutcome.REFUSED)
+    if shown:
+        one = shown[0] if len(shown) == 1 else None
+        record(current_user, AuditAction.VIEW, one, object_type=None if one else "learner_list", learners=shown)
+    db.session.commit()
+
+
+def _filter_refused(form) -> bool:
+    """Did the filters name a learner or person that is not the school's to choose?"""
+    return bool(form.learner.errors or form.user.errors)
 
 
 def _cursor(name: str) -> int | None:
@@ -82,7 +105,7 @@ def _filter_form():
     learners = school_learners(current_user)
     people = people_to_choose(current_user)
     requested = request.args.get("user")
-    if requested and all(person.public_id != requested for person in people):
+    if subjects.well_formed(requested) and all(person.public_id != requested for person in people):
         # Someone who acted in the school's trail without working for it or on its cases (a refused outsider).
         outsider = person_in_trail(current_user, requested)
         if outsider is not None:
@@ -101,16 +124,20 @@ def _chosen(learners, filters):
 
 @bp.route("/audit")
 @login_required
+@_review_door
 def review():
     """The school's trail, filtered and paged newest first, with the chain's status.
 
-    :raise 403: for anyone but the school's DSL.
+    :raise 403: for anyone but the school's DSL. A filter the school has no learner or person for: 400, recorded
+        as a refused filter.
     """
     _require_review()
     form, filters, learners = _filter_form()
     page, shown, status = None, [], 200
     if filters is None:
         status = 400
+        if _filter_refused(form):
+            _record_refused_filter(learners)
     else:
         page = event_page(current_user, filters, before=_cursor("before"), after=_cursor("after"))
         shown = describe_events(current_user, page.rows)
@@ -126,18 +153,22 @@ def review():
 
 @bp.route("/audit/learner")
 @login_required
+@_review_door
 def learner_history():
     """Who has seen this learner's record, when, and why: every event naming them, break-glass first.
 
-    :raise 403: for anyone but the DSL. :raise 404: for a learner who is not of the DSL's school.
+    :raise 403: for anyone but the DSL. :raise 404: for a learner who is not of the DSL's school (another
+        school's learner is named in the refusal; an id that names no learner is a refused filter).
     """
-    from app.cases.models import Learner
-
     public_id = request.args.get("learner")
-    _require_review(object_type="learner", public_id=public_id, asked_for=lambda: _learner_asked_for(public_id))
+    # A refusal names the learner asked for only if there is one (any school's), so the trail shows the attempt.
+    _require_review(object_type="learner", public_id=public_id,
+                    asked_for=lambda: subjects.find("learner", public_id))
     if not public_id:
         return redirect(url_for("audit.review"))
-    learner = get_or_404(Learner, public_id, current_user, Action.REVIEW_AUDIT)
+    if subjects.named("learner", public_id) is None:
+        _no_such_filter()
+    learner = get_or_404(subjects.model("learner"), public_id, current_user, Action.REVIEW_AUDIT)
     page = event_page(current_user, AuditFilters(learner=learner.public_id),
                       before=_cursor("before"), after=_cursor("after"))
     # Only this learner is named: others listed on the same page as them are counted, not named.
@@ -150,6 +181,7 @@ def learner_history():
 
 @bp.route("/audit/person")
 @login_required
+@_review_door
 def user_activity():
     """One person's events in the school's trail, optionally between two dates.
 
@@ -162,7 +194,9 @@ def user_activity():
         return redirect(url_for("audit.review"))
     person = person_in_trail(current_user, public_id)
     if person is None:
-        note_refusal(AuditAction.VIEW, "user_account", public_id[:64])
+        if subjects.named("user_account", public_id) is None:
+            _no_such_filter()
+        note_refusal(AuditAction.VIEW, "user_account", public_id)  # someone else's account: named, as asked for
         abort(404)
     require(current_user, Action.REVIEW_AUDIT, person)
     note_read(person)
@@ -181,6 +215,7 @@ def user_activity():
 
 @bp.route("/audit/flags")
 @login_required
+@_review_door
 def flags():
     """Patterns to look at within a window of days (default: the last 30).
 
@@ -203,16 +238,20 @@ def flags():
 
 @bp.route("/audit/export", methods=["GET", "POST"])
 @login_required
+@_review_door
 def export():
     """Export the filtered view (every matching event, not only a page) to CSV, saying why.
 
-    :raise 403: for anyone but the DSL.
+    :raise 403: for anyone but the DSL. A filter the school has no learner or person for: 400, recorded as a
+        refused filter, and nothing exported.
     """
     posted = request.method == "POST"
     for action in (Action.REVIEW_AUDIT, Action.EXPORT_AUDIT):
         _require_review(action, AuditAction.EXPORT if posted else AuditAction.VIEW, "audit_export")
     filter_form, filters, learners = _filter_form()
     if filters is None:
+        if _filter_refused(filter_form):
+            _record_refused_filter()
         return render_template("audit/export.html", filter_form=filter_form, filters=None, form=None), 400
     learner = _chosen(learners, filters)
     form = ExportForm()
@@ -239,6 +278,7 @@ def export():
 
 @bp.route("/audit/verify", methods=["POST"])
 @login_required
+@_review_door
 def verify():
     """Seal, verify the whole chain now, record the result, and show it on the review page.
 

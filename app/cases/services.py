@@ -18,7 +18,7 @@ from app.security.crypto import blind_index, normalise_name, normalise_upn
 from app.security.sanitize import clean_rich_text
 
 # A UPN is a letter, eleven digits, then a digit or letter (DfE format).
-UPN_PATTERN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
+UPN_PATTERN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")  # ASCII: `\d` would let other scripts' digits past the blind index
 
 
 class LearnerError(Refusal):

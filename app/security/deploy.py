@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Iterator, Mapping
+from urllib.parse import urlsplit
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+from app.security.hosts import allowed_host_problem, parse_base_url
 from app.security.keys import Keyring, KeyringError
 from config import BASE_DIR, CONFIGS, DEMO_TOTP_SECRET, TESTING_AUDIT_KEY, TESTING_SECRET_KEY, build_settings
 
@@ -146,11 +150,58 @@ def _cookie_findings(settings: Mapping) -> Iterator[Finding]:
                      "Set both to True.")
 
 
+def _setting_findings(settings: Mapping) -> Iterator[Finding]:
+    """Variables that could not be read, and the canonical address: checked in every environment."""
+    for name, problem in settings.get("SETTING_PROBLEMS", ()):
+        yield _error("E018", f"{name} {problem}.", f"Correct {name}, or unset it to use the default.")
+    if database_url := settings.get("SQLALCHEMY_DATABASE_URI"):
+        try:
+            make_url(database_url)
+        except ArgumentError:  # its message would repeat the URL, password and all
+            yield _error("E018", "DATABASE_URL is not a database URL.",
+                         "Give one such as postgresql://braid@db.internal/braid.")
+    redis_url = settings.get("REDIS_URL")
+    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        yield _error("E018", "REDIS_URL is not a Redis URL.", "Give one such as redis://cache.internal:6379/0.")
+    base_url = settings.get("BRAID_BASE_URL")
+    if base_url:
+        try:
+            parse_base_url(base_url)
+        except ValueError as problem:
+            yield _error("E020", f"BRAID_BASE_URL {problem}.",
+                         "Give the address people use for Braid, such as https://braid.example.gov.uk.")
+    for host in settings.get("BRAID_ALLOWED_HOSTS", ()):
+        if problem := allowed_host_problem(host):
+            yield _error("E022", f"BRAID_ALLOWED_HOSTS {problem}: {host[:60]!r} is not one.",
+                         "List extra host names separated by commas, such as braid.example.gov.uk,.schools.example.")
+
+
+def _address_findings(settings: Mapping) -> Iterator[Finding]:
+    base_url = settings.get("BRAID_BASE_URL")
+    if not base_url:
+        yield _error("E019", "BRAID_BASE_URL is not set.",
+                     "Set it to the address people use for Braid, such as https://braid.example.gov.uk. Every emailed "
+                     "link (password reset, invitation) is built from it, and requests for any other host are refused.")
+        return
+    try:
+        address = parse_base_url(base_url)
+    except ValueError:
+        return  # E020 says why
+    if address.scheme != "https":
+        yield _error("E021", "BRAID_BASE_URL is not an https:// address.",
+                     "Links in emails carry sign-in tokens: serve Braid over HTTPS and give its https:// address.")
+
+
 def _service_findings(settings: Mapping) -> Iterator[Finding]:
+    if settings.get("SQLALCHEMY_DATABASE_URI", "").startswith("sqlite"):
+        yield _warning("W005", "DATABASE_URL is SQLite: one file on one machine, one writer at a time.",
+                       "Fine for a trial on one server. A local authority's service, several app nodes or point-in-time "
+                       "recovery need PostgreSQL: set DATABASE_URL=postgresql://…")
     if not settings.get("REDIS_URL"):
-        yield _warning("W001", "REDIS_URL is not set: rate limits are counted in each process.",
-                       "One worker is fine; with several workers or machines an attacker gets the limit once per "
-                       "process. Set REDIS_URL so they share the counts.")
+        yield _warning("W001", "REDIS_URL is not set: each worker process counts rate limits on its own.",
+                       "With one worker the limits hold. With several workers or machines each counts separately, so "
+                       "more attempts get through than the limit says (two gunicorn workers let 6 wrong passwords "
+                       "through instead of 5, and up to 10). Set REDIS_URL so that every worker shares one count.")
     if not settings.get("MAIL_SERVER"):
         yield _warning("W002", "MAIL_SERVER is not set: invitations and password-reset links stay in the outbox.",
                        "Set MAIL_SERVER (and MAIL_USERNAME, MAIL_PASSWORD) so people receive their links.")
@@ -159,11 +210,60 @@ def _service_findings(settings: Mapping) -> Iterator[Finding]:
                        "Messages carry sign-in links: set MAIL_USE_TLS=true.")
 
 
+def _audit_head_findings(settings: Mapping) -> Iterator[Finding]:
+    """The audit heads file: writable, and not beside an SQLite database (whoever replaces one can rewrite both)."""
+    value = settings.get("BRAID_AUDIT_HEAD_FILE")
+    hint = ("Give BRAID_AUDIT_HEAD_FILE a path in a directory of its own that the user Braid runs as can create and "
+            "write, such as /var/lib/braid-audit/heads.jsonl; each signed head of the audit chain is appended to it.")
+    if not value:
+        yield _error("E030", "BRAID_AUDIT_HEAD_FILE is not set: the audit trail's signed heads stay in the database.", hint)
+        return
+    path = Path(value)
+    if not _can_append(path):
+        yield _error("E030", f"The audit heads file {path} cannot be created or written.", hint)
+    database = _sqlite_file(settings.get("SQLALCHEMY_DATABASE_URI") or "")
+    if database is not None and path.resolve().is_relative_to(database.resolve().parent):
+        yield _warning("W030", f"The audit heads file {path} lies in the directory of the SQLite database {database}.",
+                       "Whoever can replace the database file can usually rewrite its neighbours too: keep the heads "
+                       "in a directory of their own (BRAID_AUDIT_HEAD_FILE), made append-only (chattr +a) or shipped "
+                       "off the machine.")
+
+
+def _can_append(path: Path) -> bool:
+    """Whether `path` can be opened for appending, making its directory if need be (nothing is made here)."""
+    if path.exists():
+        return path.is_file() and os.access(path, os.W_OK)
+    directory = path.parent
+    while not directory.exists():  # mkdir -p would start from the nearest directory that exists
+        directory = directory.parent
+    return directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    if not url.startswith("sqlite"):
+        return None
+    try:
+        database = make_url(url).database
+    except ArgumentError:
+        return None
+    return Path(database) if database and database != ":memory:" and not database.startswith("file:") else None
+
+
 def deploy_findings(settings: Mapping) -> list[Finding]:
     """Every problem with `settings` for production, errors first, each with a hint."""
-    findings = [*_key_findings(settings), *_runtime_findings(settings), *_cookie_findings(settings),
-                *_service_findings(settings)]
+    findings = [*_setting_findings(settings), *_key_findings(settings), *_runtime_findings(settings),
+                *_address_findings(settings), *_cookie_findings(settings), *_service_findings(settings),
+                *_audit_head_findings(settings)]
     return sorted(findings, key=lambda finding: (finding.severity is not Severity.ERROR, finding.id))
+
+
+def setting_refusal(settings: Mapping) -> str | None:
+    """Outside production: why Braid must not start (a variable it cannot read), or None."""
+    errors = list(_setting_findings(settings))
+    if not errors:
+        return None
+    lines = "\n".join(str(finding) for finding in errors)
+    return f"Braid cannot start: {len(errors)} setting{'s' if len(errors) != 1 else ''} cannot be used:\n{lines}"
 
 
 def refusal(settings: Mapping) -> str | None:

@@ -1,8 +1,10 @@
-"""Rate limits on the doors into Braid: sign-in, the second step, password reset and invitations.
+"""Rate limits on the doors into Braid: sign-in, the second step, password reset, invitations and the
+DSL's review of the audit trail.
 
 Each door has two limits, one per account and one per IP address, both in a moving window, so a
 limit always expires and nobody can lock a colleague out for good. Only failed attempts count
-(a view calls `count_failure()`), except where a door says every attempt counts. The counts live in
+(a view calls `count_failure()`, or the door names the statuses that are failures), except where a
+door says every attempt counts. A door limits POSTs unless it names other methods. The counts live in
 Redis when REDIS_URL is set, so every worker and machine shares them; in memory otherwise.
 Keys are keyed hashes: an email address or a token never reaches the store.
 
@@ -21,6 +23,7 @@ from typing import Callable
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
+from flask_login import current_user
 
 _FAILED = "braid_attempt_failed"
 _DOORS: list["Door"] = []
@@ -33,11 +36,21 @@ class Door:
     account_key: Callable[[], str | None]
     every_attempt: bool
     on_breach: Callable[[object], object] | None
+    methods: tuple[str, ...] = ("POST",)
+    failure_statuses: frozenset[int] = frozenset()  # responses that count as failed attempts
 
     def bind(self, limiter: Limiter) -> Callable:
         """The view behind both of this door's limits, counted in `limiter`."""
         setting = self.name.upper()
-        deduct = _always if self.every_attempt else _failed
+        statuses = self.failure_statuses
+
+        def failed(response) -> bool:
+            return _failed(response) or response.status_code in statuses
+
+        deduct = _always if self.every_attempt else failed
+        methods = list(self.methods)
+        # Shared: every view behind one door (the code page and the two-step settings, say) counts once.
+        limited = limiter.shared_limit
 
         def breached(limit):
             return self.on_breach(limit) if self.on_breach is not None else None
@@ -49,12 +62,12 @@ class Door:
         def address() -> str:
             return f"{self.name}:ip:{request.remote_addr or 'unknown'}"
 
-        view = limiter.limit(lambda: current_app.config[f"RATELIMIT_{setting}_ACCOUNT"], key_func=account,
-                             methods=["POST"], deduct_when=deduct, on_breach=breached,
-                             scope=f"{self.name}-account")(self.view)
-        return limiter.limit(lambda: current_app.config[f"RATELIMIT_{setting}_IP"], key_func=address,
-                             methods=["POST"], deduct_when=deduct, on_breach=breached,
-                             scope=f"{self.name}-ip")(view)
+        view = limited(lambda: current_app.config[f"RATELIMIT_{setting}_ACCOUNT"], key_func=account,
+                       methods=methods, deduct_when=deduct, on_breach=breached,
+                       scope=f"{self.name}-account")(self.view)
+        return limited(lambda: current_app.config[f"RATELIMIT_{setting}_IP"], key_func=address,
+                       methods=methods, deduct_when=deduct, on_breach=breached,
+                       scope=f"{self.name}-ip")(view)
 
 
 def init_app(app: Flask) -> None:
@@ -89,6 +102,11 @@ def token_in_url() -> str | None:
     return (request.view_args or {}).get("token")
 
 
+def signed_in_account() -> str | None:
+    """The signed-in user's public id, for doors behind a login."""
+    return getattr(current_user, "public_id", None) if current_user.is_authenticated else None
+
+
 def hashed_key(value: str) -> str:
     """A keyed hash of an email address, token or account id: the store never holds the value itself."""
     secret = current_app.config["SECRET_KEY"].encode()
@@ -102,15 +120,20 @@ def wait_text(limit) -> str:
 
 
 def guard(door: str, account_key: Callable[[], str | None], *, every_attempt: bool = False,
-          on_breach: Callable[[object], object] | None = None):
-    """Limit POSTs to a view per account (`account_key()`, hashed) and per IP address.
+          on_breach: Callable[[object], object] | None = None, methods: tuple[str, ...] = ("POST",),
+          failure_statuses: frozenset[int] = frozenset()):
+    """Limit requests to a view (POSTs unless `methods` says otherwise) per account (`account_key()`,
+    hashed) and per IP address.
 
-    The limits are the settings RATELIMIT_<DOOR>_ACCOUNT and RATELIMIT_<DOOR>_IP. A refused request
-    gets the 429 page, or what `on_breach(limit)` returns (it may record the refusal, then return
-    a page of its own with status 429, or None).
+    The limits are the settings RATELIMIT_<DOOR>_ACCOUNT and RATELIMIT_<DOOR>_IP. What counts is a
+    request that called `count_failure()`, or whose response has one of `failure_statuses` (every
+    request with `every_attempt`). Every view behind one door shares its counts, one per account and one
+    per address. A refused request gets the 429
+    page before its view runs, or what `on_breach(limit)` returns (it may record the refusal, then
+    return a page of its own with status 429, or None).
     """
     def decorate(view):
-        spec = Door(door, view, account_key, every_attempt, on_breach)
+        spec = Door(door, view, account_key, every_attempt, on_breach, tuple(methods), frozenset(failure_statuses))
         _DOORS.append(spec)
 
         @wraps(view)

@@ -146,11 +146,12 @@ def test_verify_counts_an_intact_trail_before_and_after_a_checkpoint(app, trail,
     result = flask_command("audit", "verify")
     assert result.exit_code == 0, result.output
     assert f"Verified {expected} events: the chain and its checkpoints are intact." in result.stdout
+    assert "Signed the verified head as checkpoint 1." in result.stdout  # verifying signs what it verified
 
     # verify sealed everything before walking, and wrote its own event afterwards (sealed next time)
     checkpoint = flask_command("audit", "checkpoint")
     assert checkpoint.exit_code == 0, checkpoint.output
-    assert f"Checkpoint 1: {expected + 1} events, head " in checkpoint.stdout
+    assert f"Checkpoint 2: {expected + 1} events, head " in checkpoint.stdout
 
     again = flask_command("audit", "verify")
     assert again.exit_code == 0, again.output
@@ -161,7 +162,8 @@ def test_verify_counts_an_intact_trail_before_and_after_a_checkpoint(app, trail,
         actions = db.session.scalars(select(AuditEvent.action).where(
             AuditEvent.action.in_([AuditAction.VERIFY_AUDIT, AuditAction.CHECKPOINT_AUDIT])).order_by(AuditEvent.id)).all()
         assert actions == [AuditAction.VERIFY_AUDIT, AuditAction.CHECKPOINT_AUDIT, AuditAction.VERIFY_AUDIT]
-        assert db.session.scalar(select(AuditCheckpoint.event_count)) == expected + 1
+        signed = db.session.scalars(select(AuditCheckpoint.event_count).order_by(AuditCheckpoint.id)).all()
+        assert signed == [expected, expected + 1, expected + 2]
 
 
 def test_verify_of_an_empty_trail_and_checkpoint_of_nothing(app, flask_command):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -56,6 +57,9 @@ NEW_PASSWORD = "copper-kettle-harbour-77"
 INVITEE_PASSWORD = "velvet-compass-orchard-31"
 WRONG_PASSWORD = "wrong-password-canary-8c2d"
 UNKNOWN_EMAIL = "nobody-canary@example.org"
+# What a visitor types where a public id goes (issue 14): as typed, and squeezed into the public-id alphabet.
+FREE_TEXT = "Maya Carter DOB 2016-03-04 lives at 1 Oak Rd"
+FREE_TEXT_ID = "Maya_Carter_DOB_2016-03-04_lives_at_1_Oak_Rd"
 CHARLIE = {"name": "Charlie Canarylearner", "preferred_name": "Chaz Canary", "upn": "K12345678901A",
            "notes": "CHARLIE-CANARY-NOTES-51ab"}
 TEXTS = {
@@ -142,7 +146,8 @@ ROWS = [
      [E("update", NO, None, None)]),  # 403: the SENCo's role requires it
     ("agencies.two_step_set_up", "GET", "/account/two-step/set-up", "teacher", None, []),
     ("agencies.two_step_set_up", "POST", "/account/two-step/set-up", "teacher", {}, []),  # unconfirmed: no event yet
-    ("agencies.two_step_set_up", "POST", "/account/two-step/set-up", "teacher", {"code": "not-a-code"}, []),
+    ("agencies.two_step_set_up", "POST", "/account/two-step/set-up", "teacher", {"code": "not-a-code"},
+     [E("update", NO, "user_account", "account_teacher")]),  # a wrong code is audited on every code form
     # Forgotten passwords: an unknown address is named nowhere; a link asked for names its account;
     # an unusable link is a refusal naming the account behind it (none here), never the token.
     ("agencies.password_reset_request", "GET", "/sign-in/reset", "anonymous", None, []),
@@ -170,7 +175,7 @@ ROWS = [
     ("agencies.account_change", "GET", "/accounts/{colleague}/deactivate", "admin", None,
      [E("view", OK, "user_account", "colleague")]),
     ("agencies.account_change", "GET", "/accounts/{colleague}/explode", "admin", None,
-     [E("view", NO, None, "colleague")]),  # 404 before any load: the id asked for
+     [E("view", NO, "user_account", "colleague")]),  # 404 before any load: the account the id names
     ("agencies.account_change", "POST", "/accounts/{dormant}/deactivate", "admin", {},
      [E("update", OK, "user_account", "dormant")]),
     ("agencies.account_change", "POST", "/accounts/{inactive}/reactivate", "admin", {},
@@ -205,8 +210,12 @@ ROWS = [
     ("cases.learner_detail", "GET", "/learners/{alpha}", "admin", None,
      [E("view", NO, "learner", "alpha", ("alpha",))]),  # 404: out of sight, on the learner's history
     ("cases.learner_detail", "GET", "/learners/{alpha}", "anonymous", None,
-     [E("view", NO, None, "alpha")]),  # a redirect to sign in: the id asked for
-    ("cases.learner_detail", "GET", "/learners/{alpha}", "expired", None, [E("view", NO, None, "alpha")]),
+     [E("view", NO, "learner", "alpha")]),  # a redirect to sign in: the record the id names
+    ("cases.learner_detail", "GET", "/learners/{alpha}", "expired", None, [E("view", NO, "learner", "alpha")]),
+    # An id that names no record is never written, whoever typed it and whatever it says.
+    ("cases.learner_detail", "GET", "/learners/{free_text_id}", "anonymous", None, [E("view", NO, None, None)]),
+    ("cases.learner_detail", "GET", "/learners/{free_text_id}", "senco", None, [E("view", NO, "learner", None)]),
+    ("cases.learner_detail", "GET", "/learners/{free_text}", "teacher", None, [E("view", NO, "learner", None)]),
     # --- the support plan ------------------------------------------------------------------------------------
     ("cases.plan", "GET", "/learners/{alpha}/plan", "lsp", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.plan", "GET", "/learners/{alpha}/plan", "dsl", None,
@@ -377,6 +386,18 @@ ROWS = [
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("audit.learner_history", "GET", "/audit/learner?learner={alpha}", "teacher", None,
      [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403, on Alpha's history
+    ("audit.learner_history", "GET", "/audit/learner?learner={free_text}", "parent", None,
+     [E("view", NO, "learner", None)]),  # 403: no learner has that id, so none is named
+    ("audit.learner_history", "GET", "/audit/learner?learner={free_text}", "dsl", None,
+     [E("view", NO, "audit_filter", None)]),  # 404: a refused filter, naming nothing
+    ("audit.review", "GET", "/audit?learner={free_text}", "dsl", None,  # 400: a refused filter, and the form's read
+     [E("view", NO, "audit_filter", None), E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie"))]),
+    ("audit.user_activity", "GET", "/audit/person?user={free_text}", "dsl", None,
+     [E("view", NO, "audit_filter", None)]),  # 404
+    ("audit.user_activity", "GET", "/audit/person?user={free_text_id}", "parent", None,
+     [E("view", NO, "user_account", None)]),  # 403
+    ("audit.export", "GET", "/audit/export?user={free_text_id}", "dsl", None,
+     [E("view", NO, "audit_filter", None)]),  # 400
     ("audit.user_activity", "GET", "/audit/person?user={colleague}", "dsl", None,
      [E("view", OK, "user_account", "colleague")]),  # the colleague's own events name no learner
     ("audit.user_activity", "GET", "/audit/person?user={colleague}", "lsp", None,
@@ -515,6 +536,7 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
             select(User.email).where(User.public_id == world["colleague"])).one()
         world["ep_email"] = accounts["ep"].email
         world["eps_agency"] = _public_id(Agency, name="County EP Service")
+        world["free_text"], world["free_text_id"] = quote(FREE_TEXT), FREE_TEXT_ID
         world["invitation_open"] = _public_id(Invitation, token_hash=hash_token(world["token_open"]))
         world["invitation_revoked"] = _public_id(Invitation, token_hash=hash_token(world["token_revoked"]))
         actors = {column: db.session.scalars(select(User.id).where(User.public_id == account.public_id)).one()
@@ -702,6 +724,7 @@ def test_no_sensitive_value_reaches_the_trail(app, create_agency, create_user, c
         "UPN": [CHARLIE["upn"]],
         "case text": [*ALPHA.values(), *BRAVO.values(), CHARLIE["notes"], *TEXTS.values()],
         "passwords": [PASSWORD, NEW_PASSWORD, INVITEE_PASSWORD, WRONG_PASSWORD],
+        "text typed where an id goes": [FREE_TEXT, FREE_TEXT_ID, "Maya Carter", "Maya_Carter", "Oak Rd", "2016-03-04"],
         "invitation tokens": [world["token_open"], world["token_revoked"], world["token_ep"]],
         "people's names": names,
     }

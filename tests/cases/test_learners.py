@@ -45,6 +45,9 @@ def test_a_registered_learner_reads_back_with_their_areas_of_need(app, client_as
         ({"date_of_birth": ["31", "2", "2017"]}, "Not a valid date value"),
         ({"date_of_birth": ["1", "1", "2099"]}, "Date of birth must be in the past"),
         ({"upn": "12345"}, "Enter a UPN in the correct format"),
+        # Digits of another script would pass `\d` and store a UPN whose blind index no ASCII search finds.
+        ({"upn": "A١٢٣٤٥٦٧٨٩٠١2"}, "Enter a UPN in the correct format"),
+        ({"upn": "A１２３４５６７８９０１2"}, "Enter a UPN in the correct format"),
         ({"year_group": "20"}, "Not a valid choice"),
     ],
 )

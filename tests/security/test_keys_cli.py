@@ -77,7 +77,8 @@ def test_development_creates_a_private_key_file_on_first_start(tmp_path, monkeyp
 
 
 def test_production_refuses_to_start_without_field_keys(tmp_path):
-    environ = {"DATABASE_URL": "postgresql://db/braid", "SECRET_KEY": secrets.token_urlsafe(40), "BRAID_AUDIT_KEY": secrets.token_urlsafe(40)}
+    environ = {"DATABASE_URL": "postgresql://db/braid", "SECRET_KEY": secrets.token_urlsafe(40), "BRAID_AUDIT_KEY": secrets.token_urlsafe(40),
+               "BRAID_BASE_URL": "https://braid.example.gov.uk"}
     with pytest.raises(ConfigError, match="Field keys are missing"):
         load_config("production", environ, tmp_path)
     settings = load_config("production", {**environ, "BRAID_FIELD_KEYS": Keyring.generate().to_json()}, tmp_path)

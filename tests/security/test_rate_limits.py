@@ -86,6 +86,27 @@ def test_a_limit_runs_out_so_nobody_is_locked_out_for_good(app, client, create_u
     assert sign_in(client, account.email, account.password).status_code == 302
 
 
+def test_every_door_has_its_two_limits_in_the_settings(app):
+    from app.security import limits
+    from config import Config
+
+    doors = {door.name for door in limits._DOORS}
+    assert {"sign_in", "mfa", "reset", "reset_link", "invitation", "audit_review"} <= doors
+    for name in doors:
+        for which in ("ACCOUNT", "IP"):
+            assert getattr(Config, f"RATELIMIT_{name.upper()}_{which}", None), f"RATELIMIT_{name.upper()}_{which}"
+    assert Config.RATELIMIT_AUDIT_REVIEW_ACCOUNT == "20 per 15 minutes"
+    assert Config.RATELIMIT_AUDIT_REVIEW_IP == "100 per 15 minutes"
+
+
+def test_a_door_for_posts_never_limits_a_get(client):
+    """Doors limit POSTs unless they say otherwise (the audit review's door also limits GETs)."""
+    for n in range(6):
+        sign_in(client, "ghost@example.org", f"{WRONG}-{n}")
+    assert sign_in(client, "ghost@example.org", WRONG).status_code == 429
+    assert client.get("/sign-in").status_code == 200
+
+
 # --- Redis: the counts every worker shares ------------------------------------------------------
 
 

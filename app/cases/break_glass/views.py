@@ -36,9 +36,10 @@ def _chosen_learner(public_id: str | None):
         return None
     learner = services.learner_for_break_glass(current_user, public_id)
     if learner is None:
-        # Out of sight, as get_or_404 would answer; the trail still names whose record was asked for.
-        note_refusal(audit_action_for(Action.BREAK_GLASS), "learner", public_id[:64],
-                     services.learner_named_in_refusal(public_id))
+        # Out of sight, as get_or_404 would answer; the trail still names whose record was asked for, if
+        # anyone's: never the text that was typed.
+        named = services.learner_named_in_refusal(public_id)
+        note_refusal(audit_action_for(Action.BREAK_GLASS), "learner", getattr(named, "public_id", None), named)
         abort(404)
     require(current_user, Action.BREAK_GLASS, learner)
     return learner

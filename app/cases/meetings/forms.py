@@ -41,7 +41,7 @@ ATTENDANCE_CHOICES = [SelectChoice(Attendance.PRESENT.value, "Present"),
 RATING_CHOICES = [SelectChoice("", "Not reviewed at this meeting")] + [
     SelectChoice(rating.value, rating.label) for rating in ProgressRating if rating is not ProgressRating.NOT_YET_REVIEWED
 ]
-TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+TIME_PATTERN = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")  # ASCII digits only, as every pattern here
 BLANK_ACTION_ROWS = 3
 
 

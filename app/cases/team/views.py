@@ -29,6 +29,7 @@ from app.extensions import db
 from app.policy import Action, can, get_or_404
 from app.problems import show_on_form
 from app.security import limits
+from app.security.hosts import external_url
 from app.types import utcnow
 
 
@@ -118,7 +119,7 @@ def team_invite(public_id: str):
                 new_agency_name=form.new_agency_name.data or "",
                 new_agency_kind=form.new_agency_kind.data or "",
                 access_ends_on=form.access_ends_on.data,
-                link_for=lambda token: url_for("cases.invitation_accept", token=token, _external=True),
+                link_for=lambda token: external_url("cases.invitation_accept", token=token),
             )
         except TeamError as refusal:
             db.session.rollback()

@@ -1,0 +1,320 @@
+"""Many people editing the same records at once, on a loaded machine: no 5xx, no lost edit, a chain that verifies.
+
+    .venv/bin/python bench/concurrent_edits.py      (or `make bench-concurrency`; `make bench` runs every bench)
+
+Sixteen threads (`--threads`), each one person's browser tab with its own session, make 200 edits each
+(`--edits`) to four contributions of one learner over real HTTP: load the edit page, post the text with
+the version it showed. gunicorn serves the app (2 gthread workers x 8 threads, development settings, the
+sealer running). With `--busy` (the default) the bench also starts two CPU-bound processes per core for
+the length of each run, and stops them after. Reported per run and backend: requests, 5xx responses,
+lost edits (a save that answered 302 but whose text is not exactly once in the record's history, or a
+conflict page without the typed text), p50 and p99 latency of the saves, and whether the audit chain
+verified afterwards. Three runs by default (`--runs`). Targets: zero 5xx, zero lost edits, chain intact.
+
+PostgreSQL uses a throwaway database on BENCH_POSTGRES_URL (default: the local server).
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import http.client
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+BIN = Path(sys.executable).parent
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "bench-concurrency-lantern-58"
+RECORDS = 4
+VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
+SESSION_COOKIE = re.compile(r"braid_session=([^;]*)")
+
+
+class Browser:
+    """One keep-alive connection with the session cookie, like one person's browser tab."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.cookie = None
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, float]:
+        headers = {"Cookie": f"braid_session={self.cookie}"} if self.cookie else {}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+            page = response.read().decode()
+        except (http.client.HTTPException, OSError):
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            return 0, "", time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        for header in response.headers.get_all("Set-Cookie") or []:
+            match = SESSION_COOKIE.match(header)
+            if match:
+                self.cookie = match.group(1)
+        if response.getheader("Connection", "").lower() == "close":
+            self.connection.close()
+        return response.status, page, elapsed
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class Database:
+    """A migrated throwaway database for one run."""
+
+    def __init__(self, backend: str, folder: Path):
+        self.backend, self.admin, self.name = backend, None, None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        else:
+            import psycopg
+
+            server = make_url(POSTGRES)
+            self.admin = psycopg.connect(server.set(drivername="postgresql").render_as_string(hide_password=False),
+                                         autocommit=True)
+            self.name = f"braid_bench_edits_{uuid.uuid4().hex[:10]}"
+            self.admin.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = server.set(drivername="postgresql+psycopg", database=self.name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.admin is not None:
+            self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.admin.close()
+
+
+def _prepare(database_url: str, instance: Path) -> tuple[str, list[str]]:
+    """Migrate, then one school, learner, LSP on the team and four contributions: (LSP's email, record ids)."""
+    from app.agencies import services as accounts
+    from app.agencies.models import Agency, AgencyKind, Role
+    from app.cases.contributions import services
+    from app.cases.models import AreaOfNeed, Learner, TeamMembership
+    from app.types import utcnow
+    from datetime import date, timedelta
+
+    os.environ["BRAID_INSTANCE_PATH"] = str(instance)
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        school = Agency(name="Bench Concurrency School", kind=AgencyKind.SCHOOL)
+        db.session.add(school)
+        db.session.flush()
+        user, _ = accounts.create_account(None, agency=school, email="lsp@bench.example", display_name="Bench LSP",
+                                          role=Role.LSP, password=PASSWORD)
+        learner = Learner(school_id=school.id, year_group=4)
+        learner.name, learner.preferred_name, learner.upn = "Bench Learner", None, None
+        learner.date_of_birth, learner.notes = date(2016, 5, 1), None
+        learner.areas_of_need = [AreaOfNeed.COMMUNICATION_INTERACTION]
+        db.session.add(learner)
+        db.session.flush()
+        db.session.add(TeamMembership(learner_id=learner.id, user_id=user.id, role=user.role,
+                                      starts_at=utcnow() - timedelta(days=1), ends_at=utcnow() + timedelta(days=90)))
+        db.session.flush()
+        records = [services.add_contribution(user, learner, kind="intervention_record", visibility="team",
+                                             title=f"Record {n}", body=f"<p>initial {n}</p>").public_id
+                   for n in range(RECORDS)]
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return "lsp@bench.example", records
+
+
+class Server:
+    """gunicorn with two gthread workers on a free loopback port."""
+
+    def __init__(self, database_url: str, instance: Path, log: Path):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        environ = dict(os.environ, DATABASE_URL=database_url, BRAID_INSTANCE_PATH=str(instance),
+                       BRAID_CONFIG="development", PYTHONPATH=str(ROOT))
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{self.port}",
+             "--log-level", "warning", "--timeout", "120", "wsgi:app"],
+            cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                connection.request("GET", "/health")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise SystemExit(f"gunicorn did not start; see {log}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def busy_processes() -> list[subprocess.Popen]:
+    """Two CPU-bound processes per core, as a loaded machine has."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2 * (os.cpu_count() or 1))]
+
+
+def _edit(port: int, email: str, records: list[str], thread: int, edits: int, start: threading.Barrier, results):
+    browser = Browser(port)
+    try:
+        status, _, _ = browser.request("POST", "/sign-in", {"email": email, "password": PASSWORD})
+        if status != 302:
+            results["failures"].append(f"thread {thread} could not sign in: {status}")
+            start.abort()
+            return
+        start.wait()
+        for edit in range(edits):
+            record = records[(thread + edit) % RECORDS]
+            status, page, elapsed = browser.request("GET", f"/contributions/{record}/edit")
+            with results["lock"]:
+                results["statuses"][f"GET {status}"] += 1
+                results["latencies"].append(elapsed)
+            match = VERSION.search(page)
+            if status != 200 or match is None:
+                continue
+            body = f"<p>thread {thread} edit {edit}</p>"
+            status, page, elapsed = browser.request("POST", f"/contributions/{record}/edit", {
+                "version": match.group(1), "visibility": "team", "title": f"Record by {thread}", "body": body})
+            with results["lock"]:
+                results["statuses"][f"POST {status}"] += 1
+                results["save_latencies"].append(elapsed)
+                results["latencies"].append(elapsed)
+                if status == 302:
+                    results["saved"][record].append(body)
+                elif status == 409 and body not in html.unescape(page):
+                    results["lost"] += 1
+    except threading.BrokenBarrierError:
+        pass
+    finally:
+        browser.close()
+
+
+def _check(database_url: str, instance: Path, records: list[str], saved: dict) -> tuple[int, bool, str]:
+    """(lost edits, chain intact, the verification's words), read after the server stopped."""
+    from collections import Counter as Tally
+
+    from app.audit import chain
+    from app.cases.models import Contribution
+
+    os.environ["BRAID_INSTANCE_PATH"] = str(instance)
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": database_url})
+    lost = 0
+    with app.app_context():
+        for public_id in records:
+            contribution = db.session.scalars(select(Contribution).where(Contribution.public_id == public_id)).one()
+            kept = [revision.body for revision in contribution.revisions] + [contribution.body]
+            tally, expected = Tally(kept[1:]), Tally(saved[public_id])
+            lost += sum((expected - tally).values()) + sum((tally - expected).values())
+            lost += abs(contribution.version - 1 - len(saved[public_id]))
+        db.session.remove()
+        chain.seal_pending(lock_timeout_ms=5000)
+        result = chain.verify_chain()
+        db.engine.dispose()
+    return lost, result.intact, f"{result.event_count:,} events" if result.intact else str(result.problem)
+
+
+def run_once(backend: str, threads: int, edits: int, busy: bool) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="braid-bench-edits-"))
+    database = Database(backend, folder)
+    hogs: list[subprocess.Popen] = []
+    try:
+        instance = folder / "instance"
+        email, records = _prepare(database.url, instance)
+        server = Server(database.url, instance, folder / "gunicorn.log")
+        results = {"lock": threading.Lock(), "statuses": Counter(), "latencies": [], "save_latencies": [],
+                   "saved": defaultdict(list), "lost": 0, "failures": []}
+        try:
+            hogs = busy_processes() if busy else []
+            start = threading.Barrier(threads)
+            began = time.monotonic()
+            workers = [threading.Thread(target=_edit, args=(server.port, email, records, n, edits, start, results))
+                       for n in range(threads)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            elapsed = time.monotonic() - began
+        finally:
+            for hog in hogs:
+                hog.kill()
+                hog.wait()
+            server.stop()
+        lost, intact, words = _check(database.url, instance, records, results["saved"])
+        statuses = results["statuses"]
+        saves = sorted(results["save_latencies"]) or [0.0]
+        return {
+            "backend": backend, "seconds": elapsed, "requests": sum(statuses.values()),
+            "5xx": sum(count for key, count in statuses.items() if key.split()[-1].startswith("5")),
+            "no reply": sum(count for key, count in statuses.items() if key.split()[-1] == "0"),
+            "lost": lost + results["lost"], "conflicts": statuses.get("POST 409", 0),
+            "p50": statistics.median(saves), "p99": saves[min(len(saves) - 1, int(len(saves) * 0.99))],
+            "chain": intact, "verified": words, "failures": results["failures"], "statuses": dict(statuses),
+        }
+    finally:
+        database.drop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--edits", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--busy", action=argparse.BooleanOptionalAction, default=True,
+                        help="two CPU-bound processes per core while the edits run (default on)")
+    options = parser.parse_args()
+    print(f"{options.threads} threads x {options.edits} edits of {RECORDS} contributions, "
+          f"{'with' if options.busy else 'without'} {2 * (os.cpu_count() or 1)} busy processes; gunicorn 2 gthread x 8")
+    ok = True
+    for backend in options.backends.split(","):
+        for number in range(1, options.runs + 1):
+            found = run_once(backend, options.threads, options.edits, options.busy)
+            ok &= found["5xx"] == 0 and found["no reply"] == 0 and found["lost"] == 0 and found["chain"] \
+                and not found["failures"]
+            print(f"{backend:10} run {number}: {found['requests']:,} requests in {found['seconds']:.1f} s; "
+                  f"5xx {found['5xx']}, no reply {found['no reply']}, lost edits {found['lost']}, "
+                  f"conflicts {found['conflicts']}; saves p50 {found['p50'] * 1000:.0f} ms, p99 {found['p99'] * 1000:.0f} ms; "
+                  f"chain {'verified' if found['chain'] else 'BROKEN'} ({found['verified']})"
+                  + (f"; failures: {found['failures']}" if found["failures"] else ""))
+    print("targets (0 5xx, 0 lost, chain verified):", "met" if ok else "NOT MET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
