@@ -1,4 +1,4 @@
-# Braid: `make run` serves the demo on http://127.0.0.1:5000; `make test` runs the whole suite.
+# Braid: `make run` serves the demo on http://127.0.0.1:5000 (and runs its jobs worker); `make test` runs the whole suite.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,21 +8,33 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run test bench bench-crypto bench-audit install install-test install-bench lock assets db demo chromium clean
+.PHONY: run test bench bench-crypto bench-audit bench-concurrency install install-test install-bench lock assets db demo chromium clean
 
+# The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
 	@$(FLASK) demo logins
-	@echo "Braid is serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	@echo "Braid is serving on http://127.0.0.1:5000, its jobs worker beside it (Ctrl+C to stop)"
+	@$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Spread over every core (pytest-xdist); PYTEST_WORKERS=0 runs in one process, e.g. to use a debugger.
+PYTEST_WORKERS ?= auto
+
 test: install-test assets chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
-bench: bench-crypto bench-audit
+bench: bench-crypto bench-audit bench-concurrency
 
 bench-crypto: install assets
 	$(BIN)/python bench/crypto.py
+
+# Sixteen people editing the same records over HTTP while two busy processes per core load the machine:
+# 5xx, lost edits, latency and the chain's verification, three runs on SQLite and PostgreSQL.
+bench-concurrency: install-bench assets
+	$(BIN)/python bench/concurrent_edits.py
 
 # Auditing's cost per page (gunicorn + wrk), verification and the DSL's review over a million events;
 # PostgreSQL parts use BENCH_POSTGRES_URL (default: the local server) and are skipped without it.

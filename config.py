@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Mapping
@@ -43,6 +44,11 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # hide_parameters: a database error's message (and so a logged traceback) never carries the values sent.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # How long a transaction waits for a lock, in seconds (app.database): SQLite's busy timeout for its one
+    # write lock; PostgreSQL's lock_timeout, set at each BEGIN (the audit chain's lock, row locks). Past it
+    # the request answers 503 with Retry-After and shows back what was typed; nothing is saved.
+    SQLITE_BUSY_TIMEOUT = 10.0
+    DATABASE_LOCK_TIMEOUT = 10.0
 
     # Sessions: no 31-day default; idle and absolute limits are enforced on the server too.
     SESSION_COOKIE_NAME = "braid_session"
@@ -141,6 +147,10 @@ class Config:
         self.MAIL_PASSWORD = environ.get("MAIL_PASSWORD") or None
         self.MAIL_SENDER = environ.get("MAIL_SENDER") or "Braid <no-reply@braid.invalid>"
         self.MAIL_TIMEOUT = self.seconds("MAIL_TIMEOUT", 10.0)
+        # Background jobs' queue: Redis when REDIS_URL is set (every node shares it, its keys named by JOBS_NAME),
+        # else an SQLite file the web process and `flask jobs worker` share on one machine.
+        self.JOBS_NAME = environ.get("JOBS_NAME") or self.default_jobs_name()
+        self.JOBS_SQLITE_FILE = self.jobs_sqlite_file()
 
     def whole_number(self, name: str, default: int, *, lowest: int = 0, highest: int | None = None) -> int:
         """An integer variable; a malformed one is noted (with the default kept) for the checks to report."""
@@ -194,6 +204,21 @@ class Config:
     AUDIT_EXTERNAL_END_WARNING = timedelta(days=7)
     BREAK_GLASS_DURATION = timedelta(hours=1)
 
+    # Background jobs (app.core.jobs): attempts and back-off, how long a claim lasts before the rescue deems its
+    # worker dead, how long a queued run may wait unpicked, how often periodic jobs run, and how long runs are kept.
+    JOBS_MAX_ATTEMPTS = 5
+    JOBS_RETRY_DELAY = timedelta(seconds=2)  # after the first failure, doubling after each one
+    JOBS_RETRY_DELAY_MAX = timedelta(minutes=15)
+    JOBS_LEASE = timedelta(minutes=10)
+    JOBS_LOST_AFTER = timedelta(minutes=2)
+    JOBS_PERIODIC_INTERVAL = timedelta(minutes=1)
+    JOBS_WORKERS = 2  # threads of `flask jobs worker`
+    JOBS_KEEP_DONE = timedelta(days=7)
+    JOBS_KEEP_FAILED = timedelta(days=90)
+    JOBS_SQLITE_TEMPORARY = False  # testing: the queue file is removed when the process exits
+    # Unsent mail the outbox sweep hands to the sender (once MAIL_SERVER is set): written this recently, never sent.
+    OUTBOX_SWEEP_WITHIN = timedelta(hours=1)
+
     # Development creates instance/field_keys.json (mode 0600) on first start; production never does.
     CREATE_FIELD_KEYS = True
 
@@ -209,6 +234,13 @@ class Config:
 
     def rate_limit_prefix(self) -> str:
         return "braid"
+
+    def default_jobs_name(self) -> str:
+        return "braid"
+
+    def jobs_sqlite_file(self) -> Path:
+        value = self._environ.get("JOBS_SQLITE_FILE")
+        return Path(value) if value else self.INSTANCE_PATH / "jobs" / "huey.sqlite3"
 
     def default_field_keys(self) -> str | None:
         return None
@@ -269,6 +301,15 @@ class TestingConfig(Config):
     def rate_limit_prefix(self) -> str:
         # Each test app counts on its own, even when tests share one Redis.
         return f"braid-test-{secrets.token_hex(6)}"
+
+    JOBS_SQLITE_TEMPORARY = True
+
+    def default_jobs_name(self) -> str:
+        return f"braid_test_{secrets.token_hex(6)}"  # each test app's queue is its own, even on a shared Redis
+
+    def jobs_sqlite_file(self) -> Path:
+        # Never the developer's queue, whatever the shell exports: a test that runs a worker passes a tmp path.
+        return Path(tempfile.gettempdir()) / f"braid-test-jobs-{secrets.token_hex(8)}.sqlite3"
 
     def default_secret_key(self) -> str:
         return TESTING_SECRET_KEY

@@ -6,16 +6,24 @@ from pathlib import Path
 
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
-from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import BytecodeCache, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from app import database
 from app.extensions import csrf, db, login_manager, migrate
 from config import BASE_DIR, load_config
 
 MIGRATIONS_DIR = BASE_DIR / "migrations"
 
 
+class Braid(Flask):
+    """Flask, but a view that lost the race for SQLite's write lock runs once more holding it (app.database)."""
+
+    def dispatch_request(self):
+        return database.dispatch_view(super().dispatch_request)
+
+
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
-    app = Flask(
+    app = Braid(
         __name__,
         instance_path=os.environ.get("BRAID_INSTANCE_PATH") or str(BASE_DIR / "instance"),
         template_folder=str(BASE_DIR / "templates"),
@@ -25,6 +33,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     init_keyring(app)
     init_extensions(app)
     register_audit_subjects()
+    register_jobs()
     init_templates(app)
     register_blueprints(app)
     init_rate_limits(app)
@@ -58,8 +67,6 @@ def init_keyring(app: Flask) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    from app import database
-
     database.configure_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -72,6 +79,7 @@ def init_extensions(app: Flask) -> None:
     # Import the models so that Alembic and the ORM see every table.
     from app.agencies import models, sessions  # noqa: F401
     from app.audit import models as audit_models  # noqa: F401
+    from app.core.jobs import models as job_models  # noqa: F401
     from app.cases import models as case_models  # noqa: F401
     from app.cpd import models as cpd_models  # noqa: F401
     from app.security import models as security_models  # noqa: F401
@@ -85,6 +93,7 @@ def register_audit_subjects() -> None:
     from app.agencies.models import Agency, User
     from app.audit import subjects
     from app.audit.models import AuditExport, BreakGlassAccess
+    from app.core.jobs.models import JobRun
     from app.cases import models as cases
     from app.cpd import models as cpd
 
@@ -94,8 +103,16 @@ def register_audit_subjects() -> None:
         cases.ContributionRevision, cases.Meeting, cases.MeetingAction, cases.MeetingRecord, cases.OutcomeReview,
         cases.SafeguardingConcern, cases.TeamMembership, cases.Invitation,
         cpd.ReflectiveEntry, cpd.DevelopmentGoal, cpd.ProgressReview, cpd.ReviewTarget,
-        BreakGlassAccess, AuditExport,
+        BreakGlassAccess, AuditExport, JobRun,
     )
+
+
+def register_jobs() -> None:
+    """Every module that declares background jobs (app.core.jobs.registry), so that a worker built with
+    create_app() runs whatever a web process may enqueue, and schedules every periodic job."""
+    from app.audit import jobs as audit_jobs  # noqa: F401
+    from app.cases.team import outbox  # noqa: F401
+    from app.core.jobs import services as job_services  # noqa: F401
 
 
 def trust_proxies(app: Flask) -> None:
@@ -113,6 +130,26 @@ def init_rate_limits(app: Flask) -> None:
     limits.init_app(app)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process, shared by every app made in it: a server makes one app, but the
+    suite makes one per test and would otherwise compile every page again (most of a test's time). Jinja
+    keys each entry by the template's name and checks its source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def init_templates(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader(
         [
@@ -127,6 +164,7 @@ def init_templates(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     from app.security.sanitize import render_rich_text
 
     app.jinja_env.filters["rich_text"] = render_rich_text
@@ -137,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     from app.agencies import bp as agencies_bp
     from app.audit import bp as audit_bp
     from app.cases import bp as cases_bp
+    from app.core.jobs.blueprint import bp as jobs_bp
     from app.cpd import bp as cpd_bp
     from app.home import bp as home_bp
 
@@ -145,11 +184,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(cpd_bp)
+    app.register_blueprint(jobs_bp)
 
 
 def register_cli(app: Flask) -> None:
     from app.agencies.cli import users_cli
     from app.audit.cli import audit_cli
+    from app.core.jobs.cli import jobs_cli
     from app.demo import demo_cli
     from app.security.cli import keys_cli
     from app.security.deploy import check_deploy_command
@@ -158,4 +199,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(check_deploy_command)

@@ -166,9 +166,13 @@ def load_command():
 
     trail = load_demo_trail()
     result = seal_and_check()
+    from app.core.jobs.demo import load_demo_jobs
+
+    job_runs = load_demo_jobs()
+    db.session.commit()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
                f"{learners} learner(s) registered; {cases} case(s) built; {cpd_entries} CPD entries written; "
-               f"{trail} past audit events written; "
+               f"{trail} past audit events written; {job_runs} past job runs written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
 
 

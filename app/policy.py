@@ -65,6 +65,8 @@ class Action(enum.Enum):
     VIEW_PROGRESS_REVIEW = "view_progress_review"  # thing: a ProgressReview
     EDIT_PROGRESS_REVIEW = "edit_progress_review"
     SIGN_PROGRESS_REVIEW = "sign_progress_review"
+    # Background jobs (issue 15)
+    VIEW_JOBS = "view_jobs"  # the administrator's page of job runs: names, statuses, error classes, no personal data
 
 
 def _signed_in(user) -> bool:
@@ -408,6 +410,7 @@ _RULES = {
     Action.VIEW_PROGRESS_REVIEW: _sees_review,
     Action.EDIT_PROGRESS_REVIEW: _edits_review,
     Action.SIGN_PROGRESS_REVIEW: _signs_review,
+    Action.VIEW_JOBS: lambda user, thing: _is_agency_admin(user),
 }
 
 # School roles that work on cases (admins never see case content).
@@ -457,7 +460,7 @@ _ATTEMPTS = {
              Action.VIEW_LEARNER, Action.VIEW_CASE, Action.VIEW_CONTRIBUTION, Action.VIEW_CONTRIBUTION_REVISION,
              Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.LIST_CONCERNS, Action.REVIEW_CONCERNS,
              Action.VIEW_CASEWORK, Action.REVIEW_AUDIT, Action.VIEW_CPD_LOG, Action.VIEW_CPD_RECORD,
-             Action.VIEW_PROGRESS_REVIEW, Action.LIST_CPD_REPORTS},
+             Action.VIEW_PROGRESS_REVIEW, Action.LIST_CPD_REPORTS, Action.VIEW_JOBS},
     "CREATE": {Action.CREATE_ACCOUNT, Action.REGISTER_LEARNER, Action.ADD_CONTRIBUTION, Action.RECORD_MEETING,
                Action.RECORD_CONCERN, Action.KEEP_CPD_LOG, Action.REFLECT_ON_WORK, Action.RECORD_PROGRESS_REVIEW},
     "EXPORT": {Action.EXPORT_AUDIT, Action.EXPORT_CPD_LOG},

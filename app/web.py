@@ -5,13 +5,15 @@ import logging
 import secrets
 import uuid
 
-from flask import Flask, current_app, g, redirect, render_template, request, url_for
+from flask import Flask, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.agencies.sessions import touch_session
 from app.audit.events import ERROR_PAGE, note_anonymous_refusal, write_request_event
+from app.database import lock_wait_failed
 from app.extensions import db, login_manager
 from app.policy import DECISION_MADE, Action, shows
 from app.security.crypto import DecryptionError
@@ -30,7 +32,11 @@ PUBLIC_ENDPOINTS = frozenset({
 # Reachable while a temporary password still has to be replaced.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"agencies.change_password", "agencies.sign_out", "static"})
 ERROR_TEMPLATES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html",
-                   405: "errors/404.html", 413: "errors/413.html", 429: "errors/429.html"}
+                   405: "errors/404.html", 413: "errors/413.html", 429: "errors/429.html", 503: "errors/503.html"}
+RETRY_AFTER_SECONDS = 5  # on the busy page: long enough for a queue of writers to clear
+BUSY = "braid_database_busy"  # set in flask.g when the response is the busy page
+# Posted fields never shown back on the busy page, by any part of their name.
+UNSHOWN_FIELDS = ("password", "csrf", "code", "token", "secret")
 
 
 def init_app(app: Flask) -> None:
@@ -43,10 +49,14 @@ def init_app(app: Flask) -> None:
     app.after_request(write_request_event)
     # Registered last, so it runs first: its refusal is audited and gets the headers like any other.
     app.after_request(refuse_undecided)
+    # First in the list, so it runs after every other hook, Flask-Limiter's too: on a rate-limited page the
+    # limiter would stretch the busy page's Retry-After to the end of its own window (minutes).
+    app.after_request_funcs[None].insert(0, keep_busy_retry_after)
     app.context_processor(template_context)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DecryptionError, handle_decryption_error)
+    app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)
 
 
@@ -154,8 +164,6 @@ def _size_limit() -> str:
 
 def error_response(status: int):
     """An error page as a response object, for hooks that must replace a response."""
-    from flask import make_response
-
     return make_response(*_error_page(status))
 
 
@@ -176,6 +184,58 @@ def handle_decryption_error(error: DecryptionError):
     # Names the row and column that failed, never a value; no traceback, whose locals could hold one.
     log.error("decryption failed request_id=%s endpoint=%s: %s", g.get("request_id"), request.endpoint, error)
     return _error_page(500)
+
+
+def handle_database_error(error: OperationalError):
+    if not lock_wait_failed(error):
+        return handle_unexpected_error(error)
+    db.session.rollback()  # nothing of the request is saved
+    # Names the page and the request, never a value (nor the error's text, which quotes the statement).
+    log.warning("database busy: a lock was not had in time endpoint=%s request_id=%s", request.endpoint,
+                g.get("request_id"))
+    return busy_response()
+
+
+def busy_response():
+    """503 with Retry-After: Braid is busy, nothing was saved, and the text the user posted is shown back.
+
+    The page asks nothing of the database (it is what was busy): no navigation, so no signed-in user to load.
+    """
+    setattr(g, ERROR_PAGE, True)
+    setattr(g, BUSY, True)
+    if "_login_user" not in g:
+        # Flask-Login loads the user for every template (its context processor) unless this request already
+        # did; when loading it was what timed out, the page is drawn for nobody rather than wait again.
+        g._login_user = login_manager.anonymous_user()
+    response = make_response(render_template("errors/503.html", status=503, typed=typed_fields(), hide_navigation=True),
+                             503)
+    return keep_busy_retry_after(response)
+
+
+def keep_busy_retry_after(response):
+    if g.get(BUSY) and response.status_code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def typed_fields() -> list[tuple[str, str]]:
+    """(a readable label, the value) of each non-empty field posted, never a password, token, code or secret."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return []
+    try:
+        fields = list(request.form.items(multi=True))
+    except HTTPException:
+        return []  # a body Braid would not read (too large, say) is not shown back either
+    return [
+        (_readable(name), value) for name, value in fields
+        if value.strip() and not any(word in name.lower() for word in UNSHOWN_FIELDS)
+    ]
+
+
+def _readable(name: str) -> str:
+    # `actions-0-description` reads "Actions 0 description"; `title` reads "Title".
+    text = " ".join(name.replace("-", " ").replace("_", " ").split())
+    return text[:1].upper() + text[1:] or "Field"
 
 
 def handle_unexpected_error(error: Exception):

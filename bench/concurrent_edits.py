@@ -9,7 +9,10 @@ sealer running). With `--busy` (the default) the bench also starts two CPU-bound
 the length of each run, and stops them after. Reported per run and backend: requests, 5xx responses,
 lost edits (a save that answered 302 but whose text is not exactly once in the record's history, or a
 conflict page without the typed text), p50 and p99 latency of the saves, and whether the audit chain
-verified afterwards. Three runs by default (`--runs`). Targets: zero 5xx, zero lost edits, chain intact.
+verified afterwards; any other answer is listed with its page's heading, and the server's warnings and
+errors follow. A request the server closed an idle kept-alive connection on is sent again on a new one,
+as a browser does (counted as "resent"). Three runs by default (`--runs`). Targets: zero 5xx, zero lost
+edits, chain intact.
 
 PostgreSQL uses a throwaway database on BENCH_POSTGRES_URL (default: the local server).
 """
@@ -47,7 +50,14 @@ POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@1
 PASSWORD = "bench-concurrency-lantern-58"
 RECORDS = 4
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')  # the development settings check it
 SESSION_COOKIE = re.compile(r"braid_session=([^;]*)")
+HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>|govuk-error-message[^>]*>(.*?)</", re.S)
+
+
+# The server closed a kept-alive connection just as the next request went out (gunicorn closes idle ones after
+# 2 s; a loaded client can be that slow to send): a browser sends the request again on a new connection.
+CLOSED_BEFORE_ANSWER = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
 class Browser:
@@ -57,6 +67,8 @@ class Browser:
         self.port = port
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.cookie = None
+        self.reused = False  # the connection has carried an answer already
+        self.resent = 0
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, float]:
         headers = {"Cookie": f"braid_session={self.cookie}"} if self.cookie else {}
@@ -66,21 +78,38 @@ class Browser:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
         try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            page = response.read().decode()
-        except (http.client.HTTPException, OSError):
-            self.connection.close()
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-            return 0, "", time.perf_counter() - started
+            try:
+                response, page = self._send(method, path, body, headers)
+            except CLOSED_BEFORE_ANSWER:
+                if not self.reused:
+                    raise
+                self._reconnect()
+                self.resent += 1  # reported: a lost edit or a doubled one would show in the checks all the same
+                response, page = self._send(method, path, body, headers)
+        except (http.client.HTTPException, OSError) as error:
+            self._reconnect()
+            elapsed = time.perf_counter() - started
+            return 0, f"<h1>no reply: {type(error).__name__} after {elapsed:.1f} s</h1>", elapsed
         elapsed = time.perf_counter() - started
         for header in response.headers.get_all("Set-Cookie") or []:
             match = SESSION_COOKIE.match(header)
             if match:
                 self.cookie = match.group(1)
         if response.getheader("Connection", "").lower() == "close":
-            self.connection.close()
+            self._reconnect()
         return response.status, page, elapsed
+
+    def _send(self, method: str, path: str, body, headers):
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        page = response.read().decode()
+        self.reused = True
+        return response, page
+
+    def _reconnect(self) -> None:
+        self.connection.close()
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        self.reused = False
 
     def close(self) -> None:
         self.connection.close()
@@ -192,7 +221,10 @@ def busy_processes() -> list[subprocess.Popen]:
 def _edit(port: int, email: str, records: list[str], thread: int, edits: int, start: threading.Barrier, results):
     browser = Browser(port)
     try:
-        status, _, _ = browser.request("POST", "/sign-in", {"email": email, "password": PASSWORD})
+        _, page, _ = browser.request("GET", "/sign-in")
+        token = CSRF.search(page)
+        status, _, _ = browser.request("POST", "/sign-in", {"email": email, "password": PASSWORD,
+                                                            "csrf_token": token.group(1) if token else ""})
         if status != 302:
             results["failures"].append(f"thread {thread} could not sign in: {status}")
             start.abort()
@@ -204,14 +236,17 @@ def _edit(port: int, email: str, records: list[str], thread: int, edits: int, st
             with results["lock"]:
                 results["statuses"][f"GET {status}"] += 1
                 results["latencies"].append(elapsed)
-            match = VERSION.search(page)
-            if status != 200 or match is None:
+                _sample(results, f"GET {status}", page)
+            match, token = VERSION.search(page), CSRF.search(page)
+            if status != 200 or match is None or token is None:
                 continue
             body = f"<p>thread {thread} edit {edit}</p>"
             status, page, elapsed = browser.request("POST", f"/contributions/{record}/edit", {
-                "version": match.group(1), "visibility": "team", "title": f"Record by {thread}", "body": body})
+                "version": match.group(1), "visibility": "team", "title": f"Record by {thread}", "body": body,
+                "csrf_token": token.group(1)})
             with results["lock"]:
                 results["statuses"][f"POST {status}"] += 1
+                _sample(results, f"POST {status}", page)
                 results["save_latencies"].append(elapsed)
                 results["latencies"].append(elapsed)
                 if status == 302:
@@ -221,7 +256,16 @@ def _edit(port: int, email: str, records: list[str], thread: int, edits: int, st
     except threading.BrokenBarrierError:
         pass
     finally:
+        with results["lock"]:
+            results["resent"] += browser.resent
         browser.close()
+
+
+def _sample(results, key: str, page: str) -> None:
+    """The headings and error messages of the first page of each unexpected answer, to say what it was."""
+    if key not in ("GET 200", "POST 302", "POST 409") and key not in results["samples"]:
+        found = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", "".join(m))).split()) for m in HEADING.findall(page)]
+        results["samples"][key] = "; ".join(found)[:300] or "(no page)"
 
 
 def _check(database_url: str, instance: Path, records: list[str], saved: dict) -> tuple[int, bool, str]:
@@ -257,7 +301,7 @@ def run_once(backend: str, threads: int, edits: int, busy: bool) -> dict:
         email, records = _prepare(database.url, instance)
         server = Server(database.url, instance, folder / "gunicorn.log")
         results = {"lock": threading.Lock(), "statuses": Counter(), "latencies": [], "save_latencies": [],
-                   "saved": defaultdict(list), "lost": 0, "failures": []}
+                   "saved": defaultdict(list), "lost": 0, "failures": [], "samples": {}, "resent": 0}
         try:
             hogs = busy_processes() if busy else []
             start = threading.Barrier(threads)
@@ -275,6 +319,9 @@ def run_once(backend: str, threads: int, edits: int, busy: bool) -> dict:
                 hog.wait()
             server.stop()
         lost, intact, words = _check(database.url, instance, records, results["saved"])
+        # What the server said about anything that went wrong (gone with the run's folder otherwise).
+        problems = [line.strip() for line in (folder / "gunicorn.log").read_text(errors="replace").splitlines()
+                    if any(f'"level": "{level}"' in line or f"[{level}]" in line for level in ("WARNING", "ERROR", "CRITICAL"))]
         statuses = results["statuses"]
         saves = sorted(results["save_latencies"]) or [0.0]
         return {
@@ -284,6 +331,7 @@ def run_once(backend: str, threads: int, edits: int, busy: bool) -> dict:
             "lost": lost + results["lost"], "conflicts": statuses.get("POST 409", 0),
             "p50": statistics.median(saves), "p99": saves[min(len(saves) - 1, int(len(saves) * 0.99))],
             "chain": intact, "verified": words, "failures": results["failures"], "statuses": dict(statuses),
+            "server problems": problems, "samples": results["samples"], "resent": results["resent"],
         }
     finally:
         database.drop()
@@ -308,10 +356,16 @@ def main() -> int:
             ok &= found["5xx"] == 0 and found["no reply"] == 0 and found["lost"] == 0 and found["chain"] \
                 and not found["failures"]
             print(f"{backend:10} run {number}: {found['requests']:,} requests in {found['seconds']:.1f} s; "
-                  f"5xx {found['5xx']}, no reply {found['no reply']}, lost edits {found['lost']}, "
+                  f"5xx {found['5xx']}, no reply {found['no reply']} (resent {found['resent']}), lost edits {found['lost']}, "
                   f"conflicts {found['conflicts']}; saves p50 {found['p50'] * 1000:.0f} ms, p99 {found['p99'] * 1000:.0f} ms; "
                   f"chain {'verified' if found['chain'] else 'BROKEN'} ({found['verified']})"
                   + (f"; failures: {found['failures']}" if found["failures"] else ""))
+            unexpected = {key: count for key, count in found["statuses"].items()
+                          if key not in ("GET 200", "POST 302", "POST 409")}
+            if unexpected:
+                print(f"{'':10}        other answers: {unexpected}; pages: {found['samples']}")
+            for line in found["server problems"][:10]:
+                print(f"{'':10}        server: {line[:2000]}")
     print("targets (0 5xx, 0 lost, chain verified):", "met" if ok else "NOT MET")
     return 0 if ok else 1
 

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.learners",
     "tests.fixtures.cases",
     "tests.fixtures.browser",
+    "tests.fixtures.demo",
 ]

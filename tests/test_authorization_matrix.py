@@ -15,6 +15,7 @@ import hashlib
 from datetime import date, time, timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select, update
 
 from app.agencies.models import Agency, AgencyKind, Role, User
@@ -32,6 +33,9 @@ from app.cpd.hours import cpd_year_containing
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in
+
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
 
 # --- the table -------------------------------------------------------------------------------------
 
@@ -129,6 +133,9 @@ ROWS = [
      (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
     ("agencies.account_reset_password", "POST", "/accounts/{dormant2}/reset-password", {},
      (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    # background jobs (issue 15): the agency administrator's page of runs (no personal data on it)
+    ("jobs.job_list", "GET", "/admin/jobs", None,
+     (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
     # learners
     ("cases.learner_list", "GET", "/learners", None,
      (200, 200, 200, 200, 403, 403, 403, 403, S, S)),

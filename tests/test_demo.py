@@ -24,13 +24,6 @@ HOME_MARKERS = {
 }
 
 
-@pytest.fixture
-def demo_app(app):
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    return app
-
-
 def test_demo_load_is_idempotent(demo_app):
     with demo_app.app_context():
         counts = (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Agency.id))))

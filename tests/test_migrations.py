@@ -1,4 +1,5 @@
 """The schema exists only through migrations, and they match the models exactly."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -7,6 +8,9 @@ from sqlalchemy import inspect
 from app import create_app
 from app.extensions import db
 from app.types import UTCDateTime
+
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
 
 
 def _differences(app):
@@ -24,7 +28,7 @@ def test_upgrading_an_empty_database_matches_the_models(empty_database_url):
         assert inspect(db.engine).get_table_names() == []
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-    assert {"agency", "user_account", "mfa_enrolment", "password_reset_token", "alembic_version"} <= tables
+    assert {"agency", "user_account", "mfa_enrolment", "password_reset_token", "job_run", "alembic_version"} <= tables
     assert _differences(app) == []
     with app.app_context():
         db.engine.dispose()

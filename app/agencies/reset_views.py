@@ -1,11 +1,8 @@
 """Forgotten passwords: asking for a reset link, and using it. Both pages are public; the link is the credential."""
 from __future__ import annotations
 
-import logging
-
-from flask import after_this_request, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.agencies import bp, reset
 from app.agencies.reset import ResetLinkUnusable
@@ -14,44 +11,17 @@ from app.agencies.reset_forms import RequestResetForm
 from app.agencies.services import AccountError
 from app.audit.events import note_refusal
 from app.audit.models import AuditAction
-from app.cases.models import OutboxMessage
-from app.cases.team import outbox
 from app.extensions import db
 from app.problems import show_on_form
 from app.security import limits
 from app.security.hosts import external_url
 
-log = logging.getLogger("braid.reset")
 
 def _signed_in_elsewhere():
     # A signed-in user changes their password from their account (it asks for the current one).
     flash("You are signed in. To change your password, use ‘Change password’, or sign out first to use a reset link.",
           "important")
     return redirect(url_for("home.index"))
-
-
-def _send_after_reply(message: OutboxMessage) -> None:
-    """Send by SMTP once the reply has gone: a known address must not answer more slowly than an unknown one."""
-    if not current_app.config.get("MAIL_SERVER"):
-        return  # the message waits in the outbox
-    app, public_id = current_app._get_current_object(), message.public_id
-
-    def send() -> None:
-        with app.app_context():
-            try:
-                queued = db.session.scalars(select(OutboxMessage).where(OutboxMessage.public_id == public_id)).first()
-                if queued is not None and outbox.deliver(queued):
-                    db.session.commit()
-            except Exception:
-                db.session.rollback()
-                log.exception("outbox message %s: sending after the reply failed", public_id)
-            finally:
-                db.session.remove()
-
-    @after_this_request
-    def send_when_closed(response):
-        response.call_on_close(send)
-        return response
 
 
 @bp.route("/sign-in/reset", methods=["GET", "POST"])
@@ -65,13 +35,13 @@ def password_reset_request():
         # Not `every_attempt`: empty forms would all count against one shared "no address" key and
         # lock everybody's empty submissions out; they send nothing and cost nothing.
         limits.count_failure()
-        issued = reset.request_reset(
+        reset.request_reset(
             form.email.data,
             link_for=lambda token: external_url("agencies.password_reset", token=token),
         )
+        # The mail, if any, is sent by the jobs worker once this commits: a known address must not answer
+        # more slowly than an unknown one, so no request waits for a mail server.
         db.session.commit()
-        if issued is not None:
-            _send_after_reply(issued[1])
         # One reply for every address: whether it has an account is never told.
         return render_template("agencies/reset_sent.html", minutes=reset.lifetime_minutes())
     return render_template("agencies/reset_request.html", form=form), 400 if form.errors else 200

@@ -8,8 +8,9 @@ counts, content hash and per-event digests. Verification rebuilds each batch's t
 PostgreSQL it hashes there too), so no Python object is made per event unless a batch fails and
 the culprit has to be named; the batches are shared out between a few connections working at once.
 
-Concurrency: on SQLite every transaction takes the write lock at BEGIN (app.database), so the sealer
-sees every committed event and no uncommitted one can hold a lower id. On PostgreSQL every
+Concurrency: on SQLite a writer holds the one write lock from its first write to its end, and the
+sealer takes it at BEGIN (app.database), so the sealer sees every committed event and no uncommitted
+one can hold a lower id. On PostgreSQL every
 transaction takes a shared advisory lock at BEGIN and the sealer takes it exclusively: when the
 sealer runs, every event that holds an id has committed or rolled back, and every later event
 gets a higher id.

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import subjects
 from app.audit.models import AuditAction, AuditEvent, AuditEventLearner, AuditOutcome
+from app.database import lock_wait_failed, want_write_lock
 from app.extensions import db
 from app.types import utcnow
 
@@ -276,12 +277,16 @@ def write_request_event(response):
             _write_view(actor, reads)
         elif not g.get("audit_written"):
             return response  # nothing was written: nothing to seal
-    except Exception:
+    except Exception as error:
         db.session.rollback()
-        # A read that cannot be audited is not shown.
-        log.exception("audit event could not be written request_id=%s", g.get("request_id"))
-        from app.web import error_response
+        # A read that cannot be audited is not shown. app.web imports this module, hence the late import.
+        from app.web import busy_response, error_response
 
+        if lock_wait_failed(error):  # busy, not broken: "try again in a few seconds"
+            log.warning("audit event could not be written: database busy endpoint=%s request_id=%s",
+                        request.endpoint, g.get("request_id"))
+            return busy_response()
+        log.exception("audit event could not be written request_id=%s", g.get("request_id"))
         return error_response(500)
     _maybe_seal(response)
     return response
@@ -289,6 +294,7 @@ def write_request_event(response):
 
 def _write_refusal(actor, reads: RequestReads | None) -> None:
     db.session.rollback()  # whatever the refused request did is undone; only its refusal commits
+    want_write_lock()  # it reads (below) then writes: on SQLite, hold the write lock from the start
     learners = []
     if reads is not None and reads.refusal is not None:
         action, object_type, public_id, learner = reads.refusal
@@ -312,9 +318,14 @@ def _write_refusal(actor, reads: RequestReads | None) -> None:
 
 def _write_view(actor, reads: RequestReads) -> None:
     session = db.session
-    if g.get("_braid_flushed") or session.new or session.dirty or session.deleted:
+    if db.engine.dialect.name == "sqlite":
+        # The read ends here, and the event gets a short transaction of its own holding the write lock: the
+        # read never held it, nor waited for it while rendering (app.database).
+        session.rollback()
+        want_write_lock()
+    elif g.get("_braid_flushed") or session.new or session.dirty or session.deleted:
         session.rollback()  # a read commits nothing but its event
-    # Otherwise the read's own transaction wrote nothing, and carries the event: one transaction, not two.
+    # Otherwise (PostgreSQL) the read's own transaction wrote nothing, and carries the event: one transaction.
     object_type, public_id = reads.objects[0] if reads.objects else ("learner", None)
     if not reads.objects and len(reads.learners) != 1:
         object_type = "learner_list"
@@ -351,10 +362,14 @@ def _forget_written_events(session) -> None:
 
 
 # --- sealing soon after, never in the request's own time -----------------------------------------
+#
+# Requests seal within about AUDIT_SEAL_INTERVAL of writing (the tamper-evidence window), and a seal made
+# here also signs the automatic checkpoint when one is due. In quiet times the periodic job `audit.seal`
+# (app.audit.jobs, run by `flask jobs worker`) seals and signs instead: no timer waits for a checkpoint here.
 
 _seal_lock = threading.Lock()
 _timer_lock = threading.Lock()
-_sealing = {"last": 0.0, "timer": None, "checkpoint_timer": None}
+_sealing = {"last": 0.0, "timer": None}
 
 
 def _maybe_seal(response) -> None:
@@ -374,20 +389,19 @@ def _maybe_seal(response) -> None:
     _seal_later(app, wait)
 
 
-def _seal_later(app, wait: float, slot: str = "timer") -> None:
-    # The checkpoint's timer has a slot of its own: minutes away, it must not hold back the next seal.
+def _seal_later(app, wait: float) -> None:
     with _timer_lock:
-        if _sealing[slot] is None:
-            timer = threading.Timer(wait, _seal, args=(app, slot))
+        if _sealing["timer"] is None:
+            timer = threading.Timer(wait, _seal, args=(app, True))
             timer.daemon = True
-            _sealing[slot] = timer
+            _sealing["timer"] = timer
             timer.start()
 
 
-def _seal(app, from_timer: str | None = None) -> None:
+def _seal(app, from_timer: bool = False) -> None:
     if from_timer:
         with _timer_lock:
-            _sealing[from_timer] = None
+            _sealing["timer"] = None
     # Wait for a seal in progress rather than skip: it may have started before our event committed.
     if not _seal_lock.acquire(timeout=10):
         return
@@ -397,16 +411,11 @@ def _seal(app, from_timer: str | None = None) -> None:
 
         with app.app_context():
             try:
-                run = seal_run()
+                seal_run()
             except SealerBusy:
                 # Requests still in flight held the chain: try again shortly, or the last events of a
-                # quiet moment would wait for the next request to be sealed.
+                # quiet moment would wait for the next request (or the periodic job) to be sealed.
                 _seal_later(app, app.config.get("AUDIT_SEAL_INTERVAL") or 1.0)
-            else:
-                if run.checkpoint_due is not None:
-                    # Seals wait for a checkpoint: come back when it falls due, or a quiet moment would
-                    # leave them unsigned until some later request.
-                    _seal_later(app, max(run.checkpoint_due, 1.0), slot="checkpoint_timer")
     except Exception:
         log.exception("audit sealing failed; the events stay committed and will be sealed next time")
     finally:

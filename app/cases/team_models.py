@@ -92,6 +92,8 @@ class OutboxMessage(db.Model):
     body_sealed: Mapped[Sealed] = mapped_column(SealedText())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Claimed by the sending job (app.cases.team.outbox.send) before the mail server is called: sent once.
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     body = SensitiveField()
 

@@ -1,6 +1,7 @@
 """The one sanitiser for rich text (minutes, assessments, advice): everything else is escaped by Jinja."""
 from __future__ import annotations
 
+import threading
 from functools import partial
 
 import bleach
@@ -25,21 +26,30 @@ def _link_attributes(attrs, new=False):
     return attrs
 
 
-_cleaner = bleach.sanitizer.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_link_attributes], skip_tags={"pre"}, parse_email=True)],
-)
+# One cleaner per thread: bleach's parser keeps state while it parses, so two threads of a worker sharing
+# one cleaner garble each other's text (saved mangled, or a 500) under load (bench/concurrent_edits.py).
+_cleaners = threading.local()
+
+
+def _cleaner() -> bleach.sanitizer.Cleaner:
+    cleaner = getattr(_cleaners, "cleaner", None)
+    if cleaner is None:
+        cleaner = _cleaners.cleaner = bleach.sanitizer.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=[partial(LinkifyFilter, callbacks=[_link_attributes], skip_tags={"pre"}, parse_email=True)],
+        )
+    return cleaner
 
 
 def clean_rich_text(html: str | None) -> str:
     """Sanitise user HTML to the allowlist; store and render only what this returns."""
     if not html:
         return ""
-    return _cleaner.clean(html)
+    return _cleaner().clean(html)
 
 
 def render_rich_text(html: str | None) -> Markup:

@@ -35,6 +35,9 @@ from app.cases.models import Learner
 from app.extensions import db
 from app.types import utcnow
 
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 SCHOOL = "Chain School"
 BATCH = 8  # small seals, so that a trail of 40 events spans several of them
 EVENTS = 40

@@ -21,6 +21,9 @@ from tests.audit.conftest import REPO
 from tests.fixtures.accounts import TEST_TOTP_SECRET
 from tests.fixtures.browser import LiveServer
 
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 WRITERS = 4
 EVENTS_EACH = 250
 SEAL_EVERY = 10  # each writer also seals every few events, so sealing races the other writers

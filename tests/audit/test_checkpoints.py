@@ -23,10 +23,15 @@ from app.agencies.models import AgencyKind
 from app.audit import chain, events, heads
 from app.audit.events import record
 from app.audit.models import AuditAction, AuditCheckpoint, AuditEvent, AuditOutcome, AuditSeal
+from app.core.jobs.models import JobRun, JobStatus
+from app.core.jobs.services import run_now
 from app.extensions import db
 from app.types import utcnow
 from config import build_settings
 from tests.fixtures.application import sign_in
+
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
 
 EVERY = 4  # seals between automatic checkpoints in these tests
 LINE_FIELDS = {"checkpoint", "seal", "events", "hash", "at", "mac"}
@@ -217,15 +222,27 @@ def test_a_checkpoint_once_the_interval_has_passed_and_something_waits(app, monk
         assert _checkpoints() == [(1, 2), (2, 3)]
 
 
-def test_the_background_sealer_comes_back_when_a_checkpoint_falls_due(app, monkeypatch):
-    # A worker's sealer leaves a timer for the checkpoint, in a slot of its own beside the sealing timer.
-    started = []
-    monkeypatch.setattr(events, "_seal_later", lambda app, wait, slot="timer": started.append((round(wait), slot)))
+def test_the_periodic_job_signs_a_checkpoint_that_falls_due_in_a_quiet_moment(app, heads_file, monkeypatch):
+    # A request's sealer leaves no timer waiting for the checkpoint: the jobs worker's periodic `audit.seal`
+    # (app.audit.jobs) signs it within a tick of falling due, with no request and no command.
+    app.config["AUDIT_CHECKPOINT_EVERY_SEALS"] = None
+    clock = [utcnow()]
+    monkeypatch.setattr(chain, "utcnow", lambda: clock[0])
+    later = []
+    monkeypatch.setattr(events, "_seal_later", lambda app, wait: later.append(wait))
     with app.app_context():
         _write(1)
         db.session.remove()
     events._seal(app)
-    assert started == [(300, "checkpoint_timer")]
+    assert later == []
+    with app.app_context():
+        clock[0] += timedelta(minutes=4)
+        assert run_now("audit.seal").ran and _checkpoints() == []  # not due yet: nothing signed
+        clock[0] += timedelta(minutes=1)
+        assert run_now("audit.seal").ran and _checkpoints() == [(1, 1)]
+        runs = db.session.scalars(select(JobRun).where(JobRun.name == "audit.seal")).all()
+        assert [run.status for run in runs] == [JobStatus.DONE, JobStatus.DONE]
+    assert [line["seal"] for line in _lines(heads_file)] == [1]
 
 
 def test_two_sealers_racing_make_exactly_one_checkpoint(app, heads_file, monkeypatch):

@@ -34,6 +34,9 @@ from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in, text_of
 
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 LONDON = ZoneInfo("Europe/London")
 SCHOOL_ROLES_REFUSED = ("teacher", "senco", "admin", "lsp")
 

@@ -188,6 +188,9 @@ ROWS = [
      [E("view", OK, "user_account", "colleague")]),
     ("agencies.account_reset_password", "POST", "/accounts/{dormant2}/reset-password", "admin", {},
      [E("update", OK, "user_account", "dormant2")]),
+    # --- background jobs: the administrator's page names no record; anyone else is refused ------------------
+    ("jobs.job_list", "GET", "/admin/jobs", "admin", None, []),
+    ("jobs.job_list", "GET", "/admin/jobs", "dsl", None, [E("view", NO, None, None)]),  # 403
     # --- learners --------------------------------------------------------------------------------------------
     ("cases.learner_list", "GET", "/learners", "senco", None,
      [E("view", OK, "learner_list", None, ("alpha", "bravo"))]),

@@ -14,6 +14,9 @@ from app.cases.models import Contribution, Learner
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 SCHOOL = "Transactions School"
 FORM = {"kind": "classroom_view", "visibility": "team", "title": "Reading in class",
         "body": "<p>Reads aloud with a ruler under the line.</p>"}

@@ -22,6 +22,9 @@ from app.audit.review import OBJECT_TYPES, object_type_label
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 FINDING = "Maya Carter DOB 2016-03-04 lives at 1 Oak Rd"
 # The same squeezed into the public-id alphabet: well formed, so only a lookup can tell it names nothing.
 FINDING_ID = "Maya_Carter_DOB_2016-03-04_lives_at_1_Oak_Rd"

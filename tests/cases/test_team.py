@@ -14,6 +14,8 @@ from sqlalchemy import func, select, text
 
 from app.agencies.models import Agency, AgencyKind, Role, User
 from app.cases.models import Invitation, Learner, OutboxMessage, TeamMembership
+from app.core.jobs.models import JobRun, JobStatus
+from app.core.jobs.services import run_pending
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.accounts import PASSWORD
@@ -405,7 +407,12 @@ def test_mail_is_sent_by_smtp_when_configured(app, world, monkeypatch):
 
     monkeypatch.setattr("app.cases.team.outbox.smtplib.SMTP", FakeSMTP)
     app.config.update(MAIL_SERVER="smtp.example.org", MAIL_PORT=2525, MAIL_USERNAME="braid")
-    link = _link_from(_invite(world.senco, world.learner, world.riverside))
+    response = _invite(world.senco, world.learner, world.riverside)
+    link = _link_from(response)
+    assert sent == []  # not in the request: the jobs worker sends it once the invitation has committed
+    assert "Braid is emailing the link to megan.test@riverside.example" in text_of(response)
+    with app.app_context():
+        assert run_pending() == 1  # what the worker does with the job
     assert sent[0] == ("connect", "smtp.example.org", 2525) and ("login", "braid") in sent
     assert sent[-1][1] == "megan.test@riverside.example" and link in sent[-1][2]
     with app.app_context():
@@ -423,8 +430,12 @@ def test_a_failing_mail_server_leaves_the_invitation_and_the_message_unsent(app,
     assert response.status_code == 200
     token = _token_of(_link_from(response))
     with app.app_context():
+        assert run_pending() == 1  # the worker's first attempt fails
         assert db.session.scalars(select(OutboxMessage)).one().sent_at is None
         assert db.session.scalars(select(Invitation)).one().is_open()
+        run = db.session.scalars(select(JobRun)).one()  # tried again later, with back-off
+        assert (run.status, run.attempts, run.last_error) == (JobStatus.QUEUED, 1, "ConnectionRefusedError")
+        assert run.next_attempt_at > run.started_at
     assert "not sent" in caplog.text and token not in caplog.text and "megan.test" not in caplog.text
 
 

@@ -3,7 +3,7 @@ a signed review stays as signed; and the manager's read-only view of their repor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -30,9 +30,14 @@ class World:
     accounts: dict
     goals: dict  # name -> public id
     today: date
+    signed_in: dict = field(default_factory=dict)
 
     def client(self, app, key: str):
-        return signed_in(app, self.accounts[key])
+        """One signed-in client per person for the whole test, as one browser: each sign-in spends a
+        two-step code, and a fourth within 30 seconds would wait for the next."""
+        if key not in self.signed_in:
+            self.signed_in[key] = signed_in(app, self.accounts[key])
+        return self.signed_in[key]
 
     def new_url(self) -> str:
         return f"/cpd/people/{self.accounts['lsp'].public_id}/reviews/new"

@@ -14,6 +14,9 @@ from app.cpd import services
 from app.cpd.services import EntryDraft
 from app.extensions import db
 
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 TODAY = date(2026, 11, 24)
 
 

@@ -73,6 +73,16 @@ def test_administrator_pages(page, create_user, create_agency):
     assert_accessible(page, "confirm reset")
 
 
+def test_background_jobs_page(app, page):
+    # The demo's job runs: done ones, a failed send, and the periodic jobs' latest runs.
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    sign_in_with_browser(page, "admin@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
+    page.wait_for_url("**/")
+    page.goto("/admin/jobs")
+    assert "SMTPServerDisconnected" in page.locator("#failed-runs").inner_text()
+    assert_accessible(page, "background jobs")
+
+
 def test_forbidden_page(page, create_user):
     account = create_user("teacher")
     sign_in_with_browser(page, account.email, account.password)

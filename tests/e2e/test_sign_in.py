@@ -10,13 +10,13 @@ DEMO_PASSWORD = "braid-demo-2026"
 
 
 @pytest.fixture
-def demo(app):
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
+def app(demo_app):
+    """Every test here signs in as demo people (the demo is loaded once, copied per test)."""
+    return demo_app
 
 
 @pytest.mark.parametrize("person", PEOPLE, ids=[person.role.value for person in PEOPLE])
-def test_each_role_signs_in_to_its_own_home_page(demo, page, person):
+def test_each_role_signs_in_to_its_own_home_page(page, person):
     sign_in_with_browser(page, person.email, DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET)
     page.wait_for_url("**/")
     assert page.get_by_role("heading", level=1).inner_text() == f"Welcome, {person.name}"
@@ -28,7 +28,7 @@ def test_each_role_signs_in_to_its_own_home_page(demo, page, person):
     assert "/sign-in" in page.url
 
 
-def test_five_wrong_passwords_pause_signing_in_for_the_address(demo, page):
+def test_five_wrong_passwords_pause_signing_in_for_the_address(page):
     email = "teacher@oakfield.example"
     for attempt in range(5):
         sign_in_with_browser(page, email, f"wrong-password-{attempt}")

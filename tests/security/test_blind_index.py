@@ -11,8 +11,14 @@ from tests.fixtures.application import sign_in
 
 
 @pytest.fixture
+def app(demo_app):
+    """Every test here looks learners up among the demo's (loaded once, copied per test)."""
+    return demo_app
+
+
+@pytest.fixture
 def demo(app):
-    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    """The demo SENCo's public id."""
     with app.app_context():
         return db.session.scalars(select(User.public_id).where(User.email == "senco@oakfield.example")).one()
 

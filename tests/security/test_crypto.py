@@ -16,6 +16,9 @@ from app.agencies.models import User
 from app.security.models import FieldKeyUsage
 from tests.fixtures.learners import make_learner, school_id
 
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 
 def _stored(column: str, public_id: str) -> str:
     return db.session.execute(

@@ -13,6 +13,9 @@ from app.security.keys import Keyring, KeyringError, current_keyring
 from config import ConfigError, load_config
 from tests.fixtures.learners import make_learner, school_id
 
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 
 def _seed(app, count=3):
     with app.app_context():

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from app.cases.models import Learner
@@ -16,6 +17,9 @@ from app.extensions import db
 from app.security import rotation
 from app.security.keys import current_keyring
 from tests.fixtures.learners import make_learner, school_id
+
+# Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
 
 REPO = Path(__file__).resolve().parents[2]
 LEARNERS = 2_000  # five sealed fields each: 10,000 values

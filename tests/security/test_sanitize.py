@@ -37,3 +37,29 @@ def test_bare_urls_become_safe_links():
 
 def test_empty_input_is_empty():
     assert clean_rich_text(None) == "" and clean_rich_text("") == ""
+
+
+def test_threads_cleaning_at_once_never_garble_each_others_text():
+    """A worker serves requests in threads: each cleans with a parser of its own (bleach's keeps state)."""
+    import threading
+
+    texts = [f"<p>Text {n} <strong>of</strong> thread <em>{n}</em></p><ul><li>{n}</li></ul>" * 20 for n in range(8)]
+    expected = [clean_rich_text(text) for text in texts]
+    wrong: list[str] = []
+    start = threading.Barrier(len(texts))
+
+    def clean_many(n: int) -> None:
+        start.wait()
+        for _ in range(60):
+            try:
+                if clean_rich_text(texts[n]) != expected[n]:
+                    wrong.append(f"thread {n}: garbled")
+            except Exception as error:  # noqa: BLE001 - a shared parser fails this way
+                wrong.append(f"thread {n}: {error!r}")
+
+    threads = [threading.Thread(target=clean_many, args=(n,)) for n in range(len(texts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not wrong, wrong[:5]

@@ -109,7 +109,7 @@ def team_invite(public_id: str):
     status = 200
     if form.validate_on_submit():
         try:
-            invitation, link, message = services.invite_to_case(
+            invitation, link, _message = services.invite_to_case(
                 current_user,
                 learner,
                 email=form.email.data,
@@ -127,14 +127,12 @@ def team_invite(public_id: str):
             show_on_form(form, refusal)
             status = 400
         else:
+            # The mail goes by the jobs worker once this commits: never a mail for a link that does not work.
             db.session.commit()
-            # Sent only once the invitation is committed: never a mail for a link that does not work.
-            if outbox.deliver(message):
-                db.session.commit()
             # The link is shown in this response only: never flashed, never in a redirect.
             return render_template(
                 "cases/team/invitation_sent.html", learner=learner, invitation=invitation, link=link,
-                sent=message.sent_at is not None,
+                emailing=outbox.will_be_sent(),
             )
     elif form.errors:
         status = 400

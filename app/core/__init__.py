@@ -1,0 +1,1 @@
+"""Mechanisms every domain uses and no domain owns (jobs: background work). Imports no domain."""
