@@ -32,7 +32,6 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     trust_proxies(app)
     init_keyring(app)
     init_extensions(app)
-    register_audit_subjects()
     register_jobs()
     init_templates(app)
     register_blueprints(app)
@@ -77,41 +76,15 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     # Import the models so that Alembic and the ORM see every table.
-    from app.agencies import models, sessions  # noqa: F401
-    from app.audit import models as audit_models  # noqa: F401
-    from app.core.jobs import models as job_models  # noqa: F401
-    from app.cases import models as case_models  # noqa: F401
-    from app.cpd import models as cpd_models  # noqa: F401
-    from app.security import models as security_models  # noqa: F401
-
-
-def register_audit_subjects() -> None:
-    """What the audit trail may name, by object type: each domain's records with a public id (app.audit.subjects).
-
-    Here rather than in the models modules: the audit package knows no domain, and importing it from a
-    models module would load the review's views while that module is half made."""
-    from app.agencies.models import Agency, User
-    from app.audit import subjects
-    from app.audit.models import AuditExport, BreakGlassAccess
-    from app.core.jobs.models import JobRun
-    from app.cases import models as cases
-    from app.cpd import models as cpd
-
-    subjects.register(
-        Agency, User,
-        cases.Learner, cases.SupportPlan, cases.PlanCycle, cases.Outcome, cases.Provision, cases.Contribution,
-        cases.ContributionRevision, cases.Meeting, cases.MeetingAction, cases.MeetingRecord, cases.OutcomeReview,
-        cases.SafeguardingConcern, cases.TeamMembership, cases.Invitation,
-        cpd.ReflectiveEntry, cpd.DevelopmentGoal, cpd.ProgressReview, cpd.ReviewTarget,
-        BreakGlassAccess, AuditExport, JobRun,
-    )
+    from app.agencies.sign_in import sessions  # noqa: F401
+    import app.models  # noqa: F401
 
 
 def register_jobs() -> None:
     """Every module that declares background jobs (app.core.jobs.registry), so that a worker built with
     create_app() runs whatever a web process may enqueue, and schedules every periodic job."""
     from app.audit import jobs as audit_jobs  # noqa: F401
-    from app.cases.team import outbox  # noqa: F401
+    from app.core.mail import services as outbox  # noqa: F401
     from app.core.jobs import services as job_services  # noqa: F401
 
 
@@ -165,18 +138,20 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    from app.core import dates
     from app.security.sanitize import render_rich_text
 
     app.jinja_env.filters["rich_text"] = render_rich_text
+    dates.init_app(app)
     WTFormsHelpers(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.agencies import bp as agencies_bp
+    from app.agencies.blueprint import bp as agencies_bp
     from app.audit import bp as audit_bp
-    from app.cases import bp as cases_bp
+    from app.cases.blueprint import bp as cases_bp
     from app.core.jobs.blueprint import bp as jobs_bp
-    from app.cpd import bp as cpd_bp
+    from app.cpd.blueprint import bp as cpd_bp
     from app.home import bp as home_bp
 
     app.register_blueprint(home_bp)
@@ -188,7 +163,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.agencies.cli import users_cli
+    from app.agencies.accounts.cli import users_cli
     from app.audit.cli import audit_cli
     from app.core.jobs.cli import jobs_cli
     from app.demo import demo_cli

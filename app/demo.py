@@ -10,10 +10,11 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.agencies import mfa, services
-from app.agencies.models import AgencyKind, Role, User
-from app.cases.models import AreaOfNeed
-from app.cases.services import find_by_upn, register_learner
+from app.agencies.two_step import services as mfa
+from app.agencies.accounts import services
+from app.agencies.accounts.models import AgencyKind, Role, User
+from app.cases.learners.models import AreaOfNeed
+from app.cases.learners.services import find_by_upn, register_learner
 from app.extensions import db
 from app.types import utcnow
 

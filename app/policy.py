@@ -7,9 +7,25 @@ import re
 from flask import abort, g, has_request_context
 from sqlalchemy import Select, and_, false, or_, select
 
-from app.agencies.models import Role, User
+from app.agencies.accounts.models import Agency, AgencyKind, Role, User
+from app.audit.events import note_purpose, note_read, note_refusal, object_type_of
+from app.audit.models import AuditAction, BreakGlassAccess
+from app.cases.concerns.models import SafeguardingConcern
+from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
+from app.cases.learners.models import Learner
+from app.cases.meetings.models import Attendance, Meeting, MeetingAction
+from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
+from app.cases.team.models import Invitation, TeamMembership
+from app.cpd.entries.models import ReflectiveEntry
+from app.cpd.goals.models import DevelopmentGoal
+from app.cpd.reviews.models import ProgressReview
 from app.extensions import db
 from app.types import utcnow
+
+
+# Roles that hold the most sensitive records, or come from outside the school: the second step of signing
+# in is not optional for them (app.agencies.two_step asks here).
+MFA_REQUIRED_ROLES = frozenset({Role.DSL, Role.SENCO, Role.ADMIN, Role.SLT, Role.EP})
 
 
 class Action(enum.Enum):
@@ -102,7 +118,6 @@ def _dsl_of(user, learner) -> bool:
 
 
 def _live_membership_clause(user, now=None):
-    from app.cases.models import TeamMembership
 
     now = now or utcnow()
     return and_(
@@ -115,7 +130,6 @@ def _live_membership_clause(user, now=None):
 
 def _member_of(user, learner) -> bool:
     """Is `user` on `learner`'s team today? School staff only on their own school's cases."""
-    from app.cases.models import TeamMembership
 
     if learner is None or user.access_has_expired():
         return False
@@ -138,7 +152,6 @@ def forget_memberships() -> None:
 
 def _break_glass_of(user, learner) -> bool:
     """An open break-glass grant: one hour's read access to a case of the user's own school."""
-    from app.audit.models import BreakGlassAccess
 
     if learner is None or user.restricted or user.role not in SCHOOL_CASE_ROLES or learner.school_id != user.agency_id:
         return False
@@ -149,14 +162,12 @@ def _break_glass_of(user, learner) -> bool:
             select(BreakGlassAccess.id).where(_open_grant_clause(user), BreakGlassAccess.learner_id == learner.id).limit(1)
         ) is not None
     if cache[key]:
-        from app.audit.events import note_purpose
 
         note_purpose("break_glass")  # every read made through the grant says so in the trail
     return cache[key]
 
 
 def _open_grant_clause(user, now=None):
-    from app.audit.models import BreakGlassAccess
 
     return and_(BreakGlassAccess.user_id == user.id, BreakGlassAccess.expires_at > (now or utcnow()))
 
@@ -201,7 +212,6 @@ def _learner_of(thing):
 
 
 def _sees_contribution(user, contribution, visibility=None) -> bool:
-    from app.cases.models import Visibility
 
     learner = _learner_of(contribution)
     if contribution is None or learner is None:
@@ -258,7 +268,6 @@ def _sees_concern(user, concern) -> bool:
 
 
 def _adds_contribution(user, learner) -> bool:
-    from app.cases.models import KINDS_BY_ROLE
 
     return user.role in KINDS_BY_ROLE and _on_case(user, learner)
 
@@ -313,7 +322,6 @@ def _writes_cpd_record(user, record) -> bool:
 
 def _reflects_on(user, work) -> bool:
     """A contribution one wrote, or a meeting one attended (present), chaired or recorded — and can still read."""
-    from app.cases.models import Attendance, Contribution, Meeting
 
     if not _keeps_cpd_log(user) or work is None:
         return False
@@ -346,9 +354,7 @@ def _signs_review(user, review) -> bool:
 
 
 def _two_step_required(user) -> bool:
-    from app.agencies.mfa import is_required  # imported here: mfa's services import this module
-
-    return is_required(user)
+    return user.role in MFA_REQUIRED_ROLES
 
 
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
@@ -469,7 +475,6 @@ _ATTEMPTS = {
 
 
 def audit_action_for(action: Action):
-    from app.audit.models import AuditAction
 
     for name, actions in _ATTEMPTS.items():
         if action in actions:
@@ -480,7 +485,6 @@ def audit_action_for(action: Action):
 def _refuse(status: int, action: Action, thing=None, model=None):
     """Note the refusal for the audit trail, naming `thing` (a record that exists) or only `model`'s type:
     never an id that was typed and names nothing."""
-    from app.audit.events import note_refusal, object_type_of
 
     object_type = object_type_of(thing) if thing is not None else getattr(model, "__tablename__", None)
     note_refusal(audit_action_for(action), object_type, getattr(thing, "public_id", None), thing)
@@ -509,7 +513,6 @@ def line_reports(user) -> Select:
 def _case_learner_ids(user, break_glass: bool = True):
     """Ids of the learners whose case `user` is on (SQL), or None for nobody; with `break_glass`, also
     the cases opened with a live break-glass grant (readable for their hour)."""
-    from app.cases.models import Learner, TeamMembership
 
     if not _signed_in(user) or (user.restricted and user.access_has_expired()):
         return None
@@ -517,7 +520,6 @@ def _case_learner_ids(user, break_glass: bool = True):
         return select(Learner.id).where(Learner.school_id == user.agency_id)
     if user.role is Role.ADMIN:
         return None
-    from app.audit.models import BreakGlassAccess
 
     members = select(TeamMembership.learner_id).where(_live_membership_clause(user))
     if not user.restricted:
@@ -535,7 +537,6 @@ def _case_learner_ids(user, break_glass: bool = True):
 
 def visible_learners(user) -> Select:
     """The learners `user` may see: the SENCo and DSL their school's, others the cases they are on."""
-    from app.cases.models import Learner
 
     query = select(Learner).order_by(Learner.year_group, Learner.id)
     if _signed_in(user) and user.role is Role.DSL and not user.restricted:
@@ -548,7 +549,6 @@ def visible_learners(user) -> Select:
 
 def case_learners(user) -> Select:
     """The learners whose case `user` is on (not the DSL's school-wide view)."""
-    from app.cases.models import Learner
 
     query = select(Learner).order_by(Learner.year_group, Learner.id)
     ids = _case_learner_ids(user, break_glass=False)  # a break-glass case is not one's own (the home page lists grants apart)
@@ -557,7 +557,6 @@ def case_learners(user) -> Select:
 
 def visible_contributions(user, learner=None) -> Select:
     """The contributions `user` may read, by the same rules as `_sees_contribution`, in SQL."""
-    from app.cases.models import Contribution, Learner, Visibility
 
     query = select(Contribution).order_by(Contribution.created_at, Contribution.id)
     ids = _case_learner_ids(user)
@@ -579,7 +578,6 @@ def visible_contributions(user, learner=None) -> Select:
 
 
 def visible_meetings(user, learner=None) -> Select:
-    from app.cases.models import Meeting
 
     query = select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())
     ids = _case_learner_ids(user)
@@ -594,21 +592,18 @@ def visible_meetings(user, learner=None) -> Select:
 
 
 def visible_actions(user) -> Select:
-    from app.cases.models import MeetingAction
 
     meetings = visible_meetings(user).order_by(None).with_only_columns(_meeting_id())
     return select(MeetingAction).where(MeetingAction.meeting_id.in_(meetings)).order_by(MeetingAction.due_on, MeetingAction.id)
 
 
 def _meeting_id():
-    from app.cases.models import Meeting
 
     return Meeting.id
 
 
 def visible_concerns(user, learner=None) -> Select:
     """Safeguarding concerns: the DSL sees their school's, everyone else only those they raised."""
-    from app.cases.models import Learner, SafeguardingConcern
 
     query = select(SafeguardingConcern).order_by(SafeguardingConcern.recorded_at.desc(), SafeguardingConcern.id.desc())
     if not _signed_in(user) or (user.restricted and user.access_has_expired()):
@@ -625,7 +620,6 @@ def visible_concerns(user, learner=None) -> Select:
 
 
 def _cycle_scope(user) -> Select:
-    from app.cases.models import PlanCycle, SupportPlan
 
     ids = _case_learner_ids(user)
     query = select(PlanCycle).join(SupportPlan, SupportPlan.id == PlanCycle.plan_id)
@@ -633,27 +627,23 @@ def _cycle_scope(user) -> Select:
 
 
 def _outcome_scope(user) -> Select:
-    from app.cases.models import Outcome
 
     cycles = _cycle_scope(user).with_only_columns(_cycle_id())
     return select(Outcome).where(Outcome.cycle_id.in_(cycles))
 
 
 def _provision_scope(user) -> Select:
-    from app.cases.models import Provision
 
     cycles = _cycle_scope(user).with_only_columns(_cycle_id())
     return select(Provision).where(Provision.cycle_id.in_(cycles))
 
 
 def _cycle_id():
-    from app.cases.models import PlanCycle
 
     return PlanCycle.id
 
 
 def _invitation_scope(user) -> Select:
-    from app.cases.models import Invitation, Learner
 
     query = select(Invitation)
     if not _signed_in(user) or not _is_school_senco(user):
@@ -662,7 +652,6 @@ def _invitation_scope(user) -> Select:
 
 
 def _membership_scope(user) -> Select:
-    from app.cases.models import Learner, TeamMembership
 
     query = select(TeamMembership)
     if not _signed_in(user) or not _is_school_senco(user):
@@ -672,7 +661,6 @@ def _membership_scope(user) -> Select:
 
 def team_memberships(user, learner) -> Select:
     """Everyone who is or was on `learner`'s team, for those on the case (names, roles, dates)."""
-    from app.cases.models import TeamMembership
 
     query = select(TeamMembership).order_by(TeamMembership.starts_at, TeamMembership.id)
     if learner is None or not can(user, Action.VIEW_CASE, learner):
@@ -682,7 +670,6 @@ def team_memberships(user, learner) -> Select:
 
 def open_invitations(user, learner) -> Select:
     """`learner`'s invitations not yet accepted, revoked or expired: only the SENCo who manages the team."""
-    from app.cases.models import Invitation
 
     if learner is None or not can(user, Action.MANAGE_TEAM, learner):
         return select(Invitation).where(False)
@@ -712,8 +699,6 @@ def invitable_agencies(user) -> Select:
 
     Family agencies are named after families: a SENCo sees only those linked to their own school.
     """
-    from app.agencies.models import Agency, AgencyKind
-    from app.cases.models import Invitation, Learner, TeamMembership
 
     query = select(Agency).order_by(Agency.name, Agency.id)
     if not _signed_in(user) or not _is_school_senco(user):
@@ -757,7 +742,6 @@ def _cpd_scope(model):
 
 def visible_progress_reviews(user, practitioner=None) -> Select:
     """Progress reviews `user` wrote as line manager or that are about them, newest first."""
-    from app.cpd.models import ProgressReview
 
     query = select(ProgressReview).order_by(ProgressReview.held_on.desc(), ProgressReview.id.desc())
     if not _signed_in(user) or (user.restricted and user.access_has_expired()):
@@ -769,25 +753,22 @@ def visible_progress_reviews(user, practitioner=None) -> Select:
 
 
 def _scopes():
-    from app.cases import models as m
-    from app.cpd import models as cpd
-
     return {
         User: (visible_accounts, Action.VIEW_ACCOUNT),
-        m.Learner: (visible_learners, Action.VIEW_LEARNER),
-        m.Contribution: (visible_contributions, Action.VIEW_CONTRIBUTION),
-        m.Meeting: (visible_meetings, Action.VIEW_MEETING),
+        Learner: (visible_learners, Action.VIEW_LEARNER),
+        Contribution: (visible_contributions, Action.VIEW_CONTRIBUTION),
+        Meeting: (visible_meetings, Action.VIEW_MEETING),
         # The scope already limits actions to meetings the user sees: one they may not update is a 403.
-        m.MeetingAction: (visible_actions, None),
-        m.SafeguardingConcern: (visible_concerns, Action.VIEW_CONCERN),
-        m.PlanCycle: (_cycle_scope, None),
-        m.Outcome: (_outcome_scope, None),
-        m.Provision: (_provision_scope, None),
-        m.Invitation: (_invitation_scope, None),
-        m.TeamMembership: (_membership_scope, None),
-        cpd.ReflectiveEntry: (_cpd_scope(cpd.ReflectiveEntry), Action.VIEW_CPD_RECORD),
-        cpd.DevelopmentGoal: (_cpd_scope(cpd.DevelopmentGoal), Action.VIEW_CPD_RECORD),
-        cpd.ProgressReview: (visible_progress_reviews, Action.VIEW_PROGRESS_REVIEW),
+        MeetingAction: (visible_actions, None),
+        SafeguardingConcern: (visible_concerns, Action.VIEW_CONCERN),
+        PlanCycle: (_cycle_scope, None),
+        Outcome: (_outcome_scope, None),
+        Provision: (_provision_scope, None),
+        Invitation: (_invitation_scope, None),
+        TeamMembership: (_membership_scope, None),
+        ReflectiveEntry: (_cpd_scope(ReflectiveEntry), Action.VIEW_CPD_RECORD),
+        DevelopmentGoal: (_cpd_scope(DevelopmentGoal), Action.VIEW_CPD_RECORD),
+        ProgressReview: (visible_progress_reviews, Action.VIEW_PROGRESS_REVIEW),
     }
 
 
@@ -822,7 +803,6 @@ def _load_or_404(model, scope, view_action, public_id, user, action: Action):
         # Out of sight: the trail still names what was asked for, and whose record it was, if it exists.
         _refuse(404, action, _existing(model, public_id), model=model)
     require(user, action, thing)
-    from app.audit.events import note_read
 
     note_read(thing)
     return thing

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.agencies.sessions import touch_session
+from app.agencies.sign_in.sessions import touch_session
 from app.audit.events import ERROR_PAGE, note_anonymous_refusal, write_request_event
 from app.database import lock_wait_failed
 from app.extensions import db, login_manager

@@ -163,8 +163,8 @@ def _csrf_token(page: str) -> str:
 
 def next_demo_code(app) -> str:
     """The SENCo's next authenticator code, as their app would show it: a step newer than the last used."""
-    from app.agencies.mfa import enrolment_of
-    from app.agencies.models import User
+    from app.agencies.two_step.services import enrolment_of
+    from app.agencies.accounts.models import User
     from tests.fixtures.application import next_code
 
     with app.app_context():
@@ -269,8 +269,9 @@ def throughput(databases: Databases, backend: str) -> dict:
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     password = app.config["BRAID_DEMO_PASSWORD"]
-    from app.agencies.models import User
-    from app.cases.models import Learner, SupportPlan
+    from app.agencies.accounts.models import User
+    from app.cases.learners.models import Learner
+    from app.cases.plans.models import SupportPlan
 
     with app.app_context():
         senco = db.session.scalars(select(User).where(User.email == DEMO_SENCO)).one()
@@ -379,7 +380,7 @@ EPOCH = 1756710000  # 1 September 2025, 07:00 UTC: 25 s apart, a million events 
 
 def build_trail(app, events: int) -> dict:
     """Schools, accounts and `events` audit events, written in bulk (indexes rebuilt afterwards)."""
-    from app.agencies.models import Agency, AgencyKind, Role, User
+    from app.agencies.accounts.models import Agency, AgencyKind, Role, User
     from app.audit.models import AuditEvent
 
     with app.app_context():
@@ -514,7 +515,7 @@ HAND_SQL = {
 
 
 def review_pages(database_url: str, runs: int = 300) -> dict:
-    from app.agencies.models import User
+    from app.agencies.accounts.models import User
     from app.audit.models import AuditAction, AuditEvent, AuditEventLearner, AuditOutcome
     from app.audit.review import AuditFilters, event_page, start_of_day
 

@@ -140,10 +140,11 @@ class Database:
 
 def _prepare(database_url: str, instance: Path) -> tuple[str, list[str]]:
     """Migrate, then one school, learner, LSP on the team and four contributions: (LSP's email, record ids)."""
-    from app.agencies import services as accounts
-    from app.agencies.models import Agency, AgencyKind, Role
+    from app.agencies.accounts import services as accounts
+    from app.agencies.accounts.models import Agency, AgencyKind, Role
     from app.cases.contributions import services
-    from app.cases.models import AreaOfNeed, Learner, TeamMembership
+    from app.cases.learners.models import AreaOfNeed, Learner
+    from app.cases.team.models import TeamMembership
     from app.types import utcnow
     from datetime import date, timedelta
 
@@ -273,7 +274,7 @@ def _check(database_url: str, instance: Path, records: list[str], saved: dict) -
     from collections import Counter as Tally
 
     from app.audit import chain
-    from app.cases.models import Contribution
+    from app.cases.contributions.models import Contribution
 
     os.environ["BRAID_INSTANCE_PATH"] = str(instance)
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": database_url})

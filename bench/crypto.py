@@ -29,9 +29,9 @@ from sqlalchemy import String, Text, select  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.agencies import services  # noqa: E402
-from app.agencies.models import Agency, AgencyKind, Role  # noqa: E402
-from app.cases.models import AreaOfNeed, Learner, LearnerNames  # noqa: E402
+from app.agencies.accounts import services  # noqa: E402
+from app.agencies.accounts.models import Agency, AgencyKind, Role  # noqa: E402
+from app.cases.learners.models import AreaOfNeed, Learner, LearnerNames  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.policy import Action, require  # noqa: E402
 from app.security import rotation  # noqa: E402

@@ -12,23 +12,26 @@ POST that is not expected to succeed leaves every row of every table unchanged (
 from __future__ import annotations
 
 import hashlib
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, update
 
-from app.agencies.models import Agency, AgencyKind, Role, User
+from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.audit.models import APPEND_ONLY_TABLES
 from app.cases.concerns import services as concerns
 from app.cases.contributions import services as contributions
 from app.cases.meetings import services as meetings
 from app.cases.meetings.services import ActionDraft, MeetingDetails
-from app.cases.models import Attendance, Learner, MeetingKind, TeamMembership
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.learners.models import Learner
+from app.cases.team.models import TeamMembership
 from app.cases.plans import services as plans
 from app.cases.team import services as team
-from app.cpd import review_services as cpd_reviews
-from app.cpd import services as cpd
+from app.cpd.reviews import services as cpd_reviews
+from app.cpd.entries import services as cpd
+from app.cpd.goals import services as cpd_goals
 from app.cpd.hours import cpd_year_containing
 from app.extensions import db
 from app.types import utcnow
@@ -567,7 +570,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
                                                                      "now_what": "Share the strategies."},
             action_what="Share the reading strategies", action_how="At the next team meeting",
             action_by=today + timedelta(days=14), standard_codes=["AP 12", "BP 4"]), work=meeting)
-        cpd_goal = cpd.record_goal(lsp, cpd.GoalDraft(
+        cpd_goal = cpd_goals.record_goal(lsp, cpd_goals.GoalDraft(
             specific="Lead a phonics group on my own", measure="Observed twice by the SENCo", relevant_to="standard",
             standard_code="AP 1", relevance=None, target_on=today + timedelta(days=90)))
         cpd_review = cpd_reviews.record_review(senco, lsp, cpd_reviews.ReviewDraft(

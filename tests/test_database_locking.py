@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from app.agencies.models import AgencyKind, User
+from app.agencies.accounts.models import AgencyKind, User
 from app.audit.models import AuditAction, AuditEvent
 from app.cases.contributions import services
-from app.cases.models import Contribution, ContributionRevision, Learner
+from app.cases.contributions.models import Contribution, ContributionRevision
+from app.cases.learners.models import Learner
 from app.database import AUDIT_CHAIN_LOCK
 from app.extensions import db
 from tests.cases.test_concurrent_edits import Browser

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.agencies.models import Agency, User
+from app.agencies.accounts.models import Agency, User
 from app.demo import PEOPLE
 from app.extensions import db
 from app.security.keys import Keyring
@@ -78,18 +78,13 @@ def test_the_senco_sees_the_demo_learners_decrypted(demo_app):
 
 def test_the_demo_cases_show_every_capability(demo_app):
     """About two dozen learners at every stage, every role contributing, meetings, concerns and invitations."""
-    from app.agencies.models import Role
-    from app.cases.models import (
-        Contribution,
-        ContributionRevision,
-        CycleStage,
-        Learner,
-        Meeting,
-        MeetingAction,
-        PlanCycle,
-        SafeguardingConcern,
-        TeamMembership,
-    )
+    from app.agencies.accounts.models import Role
+    from app.cases.contributions.models import Contribution, ContributionRevision
+    from app.cases.plans.models import CycleStage, PlanCycle
+    from app.cases.learners.models import Learner
+    from app.cases.meetings.models import Meeting, MeetingAction
+    from app.cases.concerns.models import SafeguardingConcern
+    from app.cases.team.models import TeamMembership
     from app.types import utcnow
 
     with demo_app.app_context():
@@ -146,8 +141,11 @@ def test_the_demo_cpd_logs_show_every_capability(demo_app):
     """The LSP's year so far (case work, INSET, webinars, peer observation, reading), on track, three goals and a
     review signed with the SENCo; the SLT and EP have a few entries each; no demo learner is named in any of it."""
     from app.cases.demo import STORIES
-    from app.cpd.models import ActivityType, GoalStatus, ProgressReview, ReflectiveModel, ReviewKind
-    from app.cpd.services import goals_due, goals_of, hours_summary, log_entries
+    from app.cpd.entries.models import ActivityType, ReflectiveModel
+    from app.cpd.goals.models import GoalStatus
+    from app.cpd.reviews.models import ProgressReview, ReviewKind
+    from app.cpd.goals.services import goals_due, goals_of
+    from app.cpd.entries.services import hours_summary, log_entries
 
     with demo_app.app_context():
         person = {email: db.session.scalars(select(User).where(User.email == email)).one() for email in (

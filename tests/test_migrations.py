@@ -1,13 +1,19 @@
 """The schema exists only through migrations, and they match the models exactly."""
+import ast
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, text
 
 from app import create_app
+from app.cpd.standards import STANDARDS
 from app.extensions import db
 from app.types import UTCDateTime
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
 
 # Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
 pytestmark = pytest.mark.both_backends
@@ -53,3 +59,74 @@ def test_every_datetime_column_is_utc_only():
         if "DATETIME" in str(column.type).upper() and not isinstance(column.type, UTCDateTime)
     ]
     assert naive == []
+
+
+def test_the_migrated_standards_are_the_reference_list(database_url):
+    # 0006 owns its rows (frozen in the migration); if app/cpd/standards.py changes, this fails until a new
+    # migration brings every database to the same list.
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT code, framework, group_name, title, source, sort_key FROM cpd_standard ORDER BY sort_key"
+            )).all()
+    finally:
+        engine.dispose()
+    expected = [
+        (s.code, s.framework.value, s.group, s.title, s.source, s.sort_key)
+        for s in sorted(STANDARDS, key=lambda s: s.sort_key)
+    ]
+    assert [tuple(row) for row in rows] == expected
+
+
+# A migration may use primitives that know no domain (app.security, e.g. to re-seal values; app.types);
+# anything else of app's (app.agencies, app.cases, app.cpd, app.audit, app.core, ...) changes under it.
+ALLOWED_APP_MODULES = ("app.security", "app.types")
+
+
+def _app_imports(source: str) -> list[str]:
+    """The app modules a migration's source imports that are not primitives, wherever the import sits."""
+    imported = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "app":  # `from app import cpd` imports the package app.cpd
+                imported += [f"app.{alias.name}" for alias in node.names]
+            else:
+                imported.append(node.module)
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and (getattr(node.func, "id", None) == "__import__"
+                   or getattr(node.func, "attr", None) == "import_module")):
+            imported.append(node.args[0].value)
+    return [
+        name for name in imported
+        if (name == "app" or name.startswith("app."))
+        and not any(name == allowed or name.startswith(f"{allowed}.") for allowed in ALLOWED_APP_MODULES)
+    ]
+
+
+@pytest.mark.parametrize(("source", "found"), [
+    ("from app.cpd.standards import STANDARDS", ["app.cpd.standards"]),
+    ("def load():\n    from app.cpd.standards import STANDARDS", ["app.cpd.standards"]),
+    ("import app.cases.models as models", ["app.cases.models"]),
+    ("from app import audit, security", ["app.audit"]),
+    ("import importlib\nimportlib.import_module('app.core.mail')", ["app.core.mail"]),
+    ("from app.security.crypto import SealedText\nfrom app.types import UTCDateTime", []),
+    ("from alembic import op\nimport sqlalchemy as sa\nfrom application import x", []),
+], ids=["top-level", "inside-a-function", "import-as", "from-app-import", "import_module", "primitives",
+        "not-app"])
+def test_the_import_check_sees_domain_imports(source, found):
+    assert _app_imports(source) == found
+
+
+def test_no_migration_imports_domain_code():
+    files = sorted(MIGRATIONS.glob("*.py"))
+    assert files, f"no migrations found in {MIGRATIONS}"
+    offending = {
+        path.name: names
+        for path in files
+        if (names := _app_imports(path.read_text(encoding="utf-8")))
+    }
+    assert offending == {}

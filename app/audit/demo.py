@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.audit import chain
 from app.audit.events import is_out_of_hours, record, school_zone, write_row
 from app.audit.models import AuditAction, AuditEvent, AuditOutcome

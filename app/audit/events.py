@@ -41,7 +41,7 @@ def object_type_of(thing) -> str | None:
 
 def learner_of(thing):
     """The learner a record belongs to, following the record's own links; None for accounts."""
-    from app.cases.models import Learner
+    from app.cases.learners.models import Learner
 
     seen = 0
     while thing is not None and seen < 4:
@@ -70,8 +70,10 @@ def _field_name(key: str) -> str:
 
 
 def school_zone() -> ZoneInfo:
-    """The school's clock (BRAID_TIMEZONE): working hours, days and times shown to people."""
-    return ZoneInfo(current_app.config.get("BRAID_TIMEZONE", "Europe/London"))
+    """The school's clock (BRAID_TIMEZONE), kept here for the callers that import it from the audit trail."""
+    from app.core.dates import school_zone as core_school_zone  # only the body changes while files are moved
+
+    return core_school_zone()
 
 
 def is_out_of_hours(moment: datetime) -> bool:
@@ -81,7 +83,7 @@ def is_out_of_hours(moment: datetime) -> bool:
 
 
 def _school_of_agency(agency_id, kind) -> int | None:
-    from app.agencies.models import AgencyKind
+    from app.agencies.accounts.models import AgencyKind
 
     return agency_id if kind is AgencyKind.SCHOOL else None
 
@@ -139,7 +141,7 @@ def _storable(public_id) -> str | None:
 
 
 def _default_school(actor, thing) -> int | None:
-    from app.agencies.models import User
+    from app.agencies.accounts.models import User
 
     for person in (thing if isinstance(thing, User) else None, actor):
         agency = getattr(person, "agency", None)

@@ -141,7 +141,7 @@ def _csv_row(row, people) -> list:
 
 def exports_made(actor, limit: int = 20) -> list[AuditExport]:
     """The school's most recent exports (by anyone of the school), for the export page."""
-    from app.agencies.models import User
+    from app.agencies.accounts.models import User
 
     school = review_school(actor)
     if school is None:

@@ -30,7 +30,7 @@ from sqlalchemy import (
     union,
 )
 
-from app.agencies.models import Agency, Role, User
+from app.agencies.accounts.models import Agency, Role, User
 from app.audit.events import SYSTEM_ROLE, record, school_zone
 from app.audit.models import (
     AuditAction,
@@ -364,7 +364,7 @@ def purpose_label(code: str | None) -> str | None:
         return PurposeCategory(code).label
     except ValueError:
         pass
-    from app.cpd.export import ExportPurpose
+    from app.cpd.export.services import ExportPurpose
 
     try:
         return f"CPD record export: {ExportPurpose(code).label.lower()}"
@@ -417,7 +417,7 @@ def describe_events(dsl_user, rows, *, with_grants: bool = False, focus: str | N
     of another school are never loaded (the school's trail names only its own). With `focus` (a
     learner's public id, for their history) only that learner is named; the others are counted.
     """
-    from app.cases.models import Learner
+    from app.cases.learners.models import Learner
 
     rows = list(rows)
     school = review_school(dsl_user)
@@ -476,7 +476,7 @@ def learners_named(shown: list[ShownEvent]) -> list:
 
 def school_learners(dsl_user) -> list:
     """The school's learners, by name (names are sealed, so sorted here rather than in SQL)."""
-    from app.cases.models import Learner
+    from app.cases.learners.models import Learner
 
     school = review_school(dsl_user)
     if school is None:
@@ -487,7 +487,8 @@ def school_learners(dsl_user) -> list:
 
 def people_to_choose(dsl_user) -> list[User]:
     """Whose activity the DSL can pick: the school's own accounts and everyone ever on one of its learners' teams."""
-    from app.cases.models import Learner, TeamMembership
+    from app.cases.learners.models import Learner
+    from app.cases.team.models import TeamMembership
 
     school = review_school(dsl_user)
     if school is None:

@@ -11,18 +11,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.agencies.models import User
-from app.cases.models import (
-    AreaOfNeed,
-    Attendance,
-    ContributionKind,
-    CycleStage,
-    Learner,
-    MeetingKind,
-    SupportPlan,
-    Visibility,
-)
-from app.cases.services import find_by_upn, register_learner
+from app.agencies.accounts.models import User
+from app.cases.learners.models import AreaOfNeed, Learner
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.contributions.models import ContributionKind, Visibility
+from app.cases.plans.models import CycleStage, SupportPlan
+from app.cases.learners.services import find_by_upn, register_learner
 from app.extensions import db
 from app.types import utcnow
 

@@ -12,10 +12,13 @@ from sqlalchemy.orm import contains_eager, joinedload
 from app.audit.events import note_learners
 from app.cases.break_glass.services import grants_to_show
 from app.cases.concerns.services import concerns_awaiting_action
-from app.cases.models import ActionStatus, CycleStage, Learner, Meeting, MeetingAction, PlanCycle, SupportPlan
-from app.cases.services import school_learners
-from app.cpd import review_services
-from app.cpd import services as cpd_services
+from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
+from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
+from app.cases.learners.models import Learner
+from app.cases.learners.services import school_learners
+from app.cpd.reviews import services as review_services
+from app.cpd.entries import services as cpd_services
+from app.cpd.goals import services as cpd_goals
 from app.extensions import db
 from app.home import bp
 from app.policy import Action, can, case_learners, line_reports, require, visible_accounts, visible_actions
@@ -108,7 +111,7 @@ class CpdPrompts:
 
     @cached_property
     def goals_due(self) -> list:
-        return cpd_services.goals_due(self.user, self.today)
+        return cpd_goals.goals_due(self.user, self.today)
 
     @cached_property
     def reviews_to_sign(self) -> list:

@@ -93,7 +93,7 @@ def _always(response) -> bool:
 
 
 def typed_email() -> str | None:
-    from app.agencies.models import normalise_email
+    from app.agencies.accounts.models import normalise_email
 
     return normalise_email(request.form.get("email", "")) or None
 

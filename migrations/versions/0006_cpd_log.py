@@ -1,7 +1,8 @@
 """The reflective CPD log: standards, entries, case-work links, goals, progress reviews.
 
-The standards are reference data: their codes, titles and sources are loaded here from
-app/cpd/standards.py, so every database has the same list.
+The standards are reference data owned by this migration: the rows below were copied once from
+app/cpd/standards.py (as it stood when this revision was written) and are frozen here. Changing the
+list later is a new migration, never an edit here; tests/test_migrations.py fails if the two drift.
 
 Revision ID: 0006
 Revises: 0005
@@ -17,6 +18,162 @@ revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
+
+
+# Frozen reference data: the 51 standards exactly as this revision first inserted them.
+NOS = 'nos_lsp'
+ETF = 'etf_2022'
+
+NOS_SOURCE = (
+    'National Occupational Standards for the role of learning support practitioner in the lifelong '
+    'learning sector, LLUK, December 2007'
+)
+ETF_SOURCE = (
+    'Professional Standards for Tutors and Trainers in Education and Training, Education and Training '
+    'Foundation, 2022 (CPD policy, Appendix 3)'
+)
+NOS_A = 'Standard A: Providing learning support to individuals or groups of learners'
+NOS_B = 'Standard B: Planning and assessing for learning support'
+NOS_C = 'Standard C: Providing specialist learning support'
+ETF_VALUES = 'Professional values and attributes'
+ETF_KNOWLEDGE = 'Professional knowledge and understanding'
+ETF_SKILLS = 'Professional skills'
+
+# (code, framework, group_name, source, sort_key, title), in sort_key order.
+STANDARD_ROWS = (
+    ('AP 1', NOS, NOS_A, NOS_SOURCE, 101,
+     'Provide high quality learning support that enables learners to achieve identified goals'),
+    ('AP 2', NOS, NOS_A, NOS_SOURCE, 102,
+     'Engage learners in activities that advance learning for individuals and groups'),
+    ('AP 3', NOS, NOS_A, NOS_SOURCE, 103,
+     'Develop and maintain effective relationships with learners that promote learning'),
+    ('AP 4', NOS, NOS_A, NOS_SOURCE, 104, 'Communicate effectively with learners'),
+    ('AP 5', NOS, NOS_A, NOS_SOURCE, 105, "Use, adapt and/or develop resources that support learners' needs"),
+    ('AP 6', NOS, NOS_A, NOS_SOURCE, 106,
+     "Provide support that builds on learners' experience, learning preferences and levels of "
+     'independence and encourages learners to work independently'),
+    ('AP 7', NOS, NOS_A, NOS_SOURCE, 107,
+     'Work with colleagues with appropriate expertise to identify and address the language, '
+     'literacy, numeracy and ICT needs of learners'),
+    ('AP 8', NOS, NOS_A, NOS_SOURCE, 108, 'Support learner progression'),
+    ('AP 9', NOS, NOS_A, NOS_SOURCE, 109,
+     'Provide learning support in a purposeful learning environment where learners feel safe, '
+     'secure, confident and valued'),
+    ('AP 10', NOS, NOS_A, NOS_SOURCE, 110,
+     'Promote, maintain and model behaviour that demonstrates respect for others'),
+    ('AP 11', NOS, NOS_A, NOS_SOURCE, 111,
+     'Enable learners to manage, reflect on and make decisions about their learning'),
+    ('AP 12', NOS, NOS_A, NOS_SOURCE, 112,
+     'Collaborate with and respect the contribution of colleagues and others'),
+    ('AP 13', NOS, NOS_A, NOS_SOURCE, 113,
+     'Communicate relevant information about learners to others with a legitimate interest'),
+    ('AP 14', NOS, NOS_A, NOS_SOURCE, 114, 'Maintain accurate records relating to learning support'),
+    ('AP 15', NOS, NOS_A, NOS_SOURCE, 115,
+     'Provide learning support that conforms to organisational and legal requirements'),
+    ('AP 16', NOS, NOS_A, NOS_SOURCE, 116,
+     'Contribute, and encourage learners to contribute, to review of learning programme and of '
+     'organisation'),
+    ('AP 17', NOS, NOS_A, NOS_SOURCE, 117,
+     'Evaluate and improve the effectiveness of own practice, identify own professional '
+     'development and training needs, and take steps to address these'),
+
+    ('BP 1', NOS, NOS_B, NOS_SOURCE, 201,
+     'Contribute to the planning of learning support that is inclusive and meets curriculum '
+     'requirements'),
+    ('BP 2', NOS, NOS_B, NOS_SOURCE, 202,
+     'Contribute to the planning of learning support that meets the needs of individual learners '
+     'and groups and enables them to progress towards their identified learning objectives'),
+    ('BP 3', NOS, NOS_B, NOS_SOURCE, 203,
+     'Contribute to the negotiation and monitoring of individual learning objectives'),
+    ('BP 4', NOS, NOS_B, NOS_SOURCE, 204,
+     'Evaluate learner response to specialist learning support and use this information with '
+     'colleagues in the planning of further support'),
+    ('BP 5', NOS, NOS_B, NOS_SOURCE, 205,
+     'Support colleagues in the development and application of assessment methods'),
+    ('BP 6', NOS, NOS_B, NOS_SOURCE, 206,
+     'Promote learning through questioning and constructive feedback and involve learners in '
+     'feedback activities'),
+    ('BP 7', NOS, NOS_B, NOS_SOURCE, 207,
+     'Encourage learners to share responsibility for assessment of their own learning'),
+    ('BP 8', NOS, NOS_B, NOS_SOURCE, 208,
+     'Work in accordance with the quality requirements of the organisation in relation to '
+     'assessment and monitoring of learner progress'),
+
+    ('CP 1', NOS, NOS_C, NOS_SOURCE, 301,
+     'Use knowledge of learning support in their specialist area(s) to provide high quality '
+     'learning support'),
+    ('CP 2', NOS, NOS_C, NOS_SOURCE, 302,
+     "Use their specialist knowledge to identify and address individual learners' learning "
+     'support needs'),
+    ('CP 3', NOS, NOS_C, NOS_SOURCE, 303,
+     'Use learning support activities relevant to their specialist area(s)'),
+    ('CP 4', NOS, NOS_C, NOS_SOURCE, 304,
+     'Support learners, colleagues and others in the selection, development, use and evaluation '
+     'of resources in providing specialist support'),
+    ('CP 5', NOS, NOS_C, NOS_SOURCE, 305,
+     'Engage in professional development in specialist area(s) and in relevant learning support'),
+    ('CP 6', NOS, NOS_C, NOS_SOURCE, 306,
+     'Support progression and the transition of the learner in the context of the specialist '
+     'area(s)'),
+
+    ('ETF 1', ETF, ETF_VALUES, ETF_SOURCE, 401,
+     'Critically reflect on and evaluate your practices, values, and beliefs to improve learner '
+     'outcomes.'),
+    ('ETF 2', ETF, ETF_VALUES, ETF_SOURCE, 402,
+     'Promote and embed education for sustainable development (ESD) across learning and working '
+     'practices.'),
+    ('ETF 3', ETF, ETF_VALUES, ETF_SOURCE, 403,
+     'Inspire, motivate, and raise aspirations of learners by communicating high expectations and '
+     'a passion for learning.'),
+    ('ETF 4', ETF, ETF_VALUES, ETF_SOURCE, 404,
+     "Support and develop learners' confidence, autonomy and thinking skills, taking account of "
+     'their needs, and starting points.'),
+    ('ETF 5', ETF, ETF_VALUES, ETF_SOURCE, 405,
+     'Value and champion diversity, equality of opportunity, inclusion, and social equity.'),
+    ('ETF 6', ETF, ETF_VALUES, ETF_SOURCE, 406,
+     'Develop collaborative and respectful relationships with learners, colleagues, and external '
+     'stakeholders.'),
+    ('ETF 7', ETF, ETF_VALUES, ETF_SOURCE, 407,
+     'Engage with and promote a culture of continuous learning and quality improvement.'),
+
+    ('ETF 8', ETF, ETF_KNOWLEDGE, ETF_SOURCE, 408,
+     'Develop and update knowledge of your subject specialism, taking account of new practices, '
+     'research and/ or industry requirements.'),
+    ('ETF 9', ETF, ETF_KNOWLEDGE, ETF_SOURCE, 409,
+     'Critically review and apply your knowledge of educational research, pedagogy, and '
+     'assessment to develop evidence-informed practice.'),
+    ('ETF 10', ETF, ETF_KNOWLEDGE, ETF_SOURCE, 410,
+     'Share and update knowledge of effective practice with colleagues, networks and/or research '
+     'communities to support improvement.'),
+    ('ETF 11', ETF, ETF_KNOWLEDGE, ETF_SOURCE, 411,
+     'Develop and apply your knowledge of special educational needs and disabilities to create '
+     'inclusive learning experiences.'),
+    ('ETF 12', ETF, ETF_KNOWLEDGE, ETF_SOURCE, 412,
+     'Understand your teaching role and responsibilities and how these are influenced by legal, '
+     'regulatory, institutional, and ethical contexts'),
+
+    ('ETF 13', ETF, ETF_SKILLS, ETF_SOURCE, 413,
+     'Promote and support positive learner behaviour, attitudes, and wellbeing.'),
+    ('ETF 14', ETF, ETF_SKILLS, ETF_SOURCE, 414,
+     'Apply motivational, coaching and skill development strategies to help learners progress and '
+     'achieve.'),
+    ('ETF 15', ETF, ETF_SKILLS, ETF_SOURCE, 415,
+     'Plan and deliver learning programmes that are safe, inclusive, stretching, and relevant to '
+     "learners' needs."),
+    ('ETF 16', ETF, ETF_SKILLS, ETF_SOURCE, 416,
+     'Select and use digital technologies safely and effectively to promote learning.'),
+    ('ETF 17', ETF, ETF_SKILLS, ETF_SOURCE, 417,
+     "Develop learners' mathematics, English, digital and wider employability skills."),
+    ('ETF 18', ETF, ETF_SKILLS, ETF_SOURCE, 418,
+     'Provide access to up-to-date information, advice, and guidance so that learners can take '
+     'ownership of their learning and make informed progression choices.'),
+    ('ETF 19', ETF, ETF_SKILLS, ETF_SOURCE, 419,
+     'Apply appropriate and fair methods of assessment and provide constructive and timely '
+     'feedback to support learning and achievement.'),
+    ('ETF 20', ETF, ETF_SKILLS, ETF_SOURCE, 420,
+     'Develop enrichment and progression opportunities for learners through collaboration with '
+     'employers, higher education and/or community groups.'),
+)
 
 
 def upgrade():
@@ -181,17 +338,15 @@ def upgrade():
 
 
 def load_standards():
-    from app.cpd.standards import STANDARDS
-
     standard = sa.table(
         'cpd_standard', sa.column('code', sa.String), sa.column('framework', sa.String),
         sa.column('group_name', sa.String), sa.column('title', sa.String), sa.column('source', sa.String),
         sa.column('sort_key', sa.Integer),
     )
     op.bulk_insert(standard, [
-        dict(code=item.code, framework=item.framework.value, group_name=item.group, title=item.title,
-             source=item.source, sort_key=item.sort_key)
-        for item in STANDARDS
+        dict(code=code, framework=framework, group_name=group_name, title=title, source=source,
+             sort_key=sort_key)
+        for code, framework, group_name, source, sort_key, title in STANDARD_ROWS
     ])
 
 

@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.agencies.models import Role, User
+from app.agencies.accounts.models import Role, User
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 
@@ -110,7 +110,7 @@ def test_duplicate_email_is_refused_case_insensitively(app, client_as, create_us
 
 
 def test_external_roles_need_an_end_date_and_are_restricted(app, client_as, create_agency):
-    from app.agencies.models import AgencyKind
+    from app.agencies.accounts.models import AgencyKind
 
     admin = client_as("admin", agency=create_agency(AgencyKind.NHS_SERVICE, name="Riverside SLT"))
     missing = admin.post("/accounts/new", data=_new_account_form(role="slt", email="m@riverside.example"))

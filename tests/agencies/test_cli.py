@@ -1,7 +1,7 @@
 """`flask users create` bootstraps a deployment."""
 from sqlalchemy import select
 
-from app.agencies.models import Role, User
+from app.agencies.accounts.models import Role, User
 from app.extensions import db
 
 

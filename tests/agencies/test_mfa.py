@@ -14,8 +14,9 @@ import pyotp
 import pytest
 from sqlalchemy import select, text
 
-from app.agencies import mfa
-from app.agencies.models import RecoveryCode, TwoStepEnrolment, User
+from app.agencies.two_step import services as mfa
+from app.agencies.two_step.models import RecoveryCode, TwoStepEnrolment
+from app.agencies.accounts.models import User
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.web import PUBLIC_ENDPOINTS

@@ -15,9 +15,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.agencies.models import PasswordResetToken, User
+from app.agencies.password_reset.models import PasswordResetToken
+from app.agencies.accounts.models import User
 from app.audit.models import AuditEvent
-from app.cases.models import OutboxMessage
+from app.core.mail.models import OutboxMessage
 from app.core.jobs.models import JobRun, JobStatus
 from app.core.jobs.queue import start_in_threads
 from app.extensions import db

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.agencies.models import User
-from app.agencies.sessions import LOGIN_AT, SEEN_AT
+from app.agencies.accounts.models import User
+from app.agencies.sign_in.sessions import LOGIN_AT, SEEN_AT
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.agencies import services
-from app.agencies.models import User
+from app.agencies.sign_in import services
+from app.agencies.accounts.models import User
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in
@@ -44,7 +44,7 @@ def test_wrong_email_or_password_gets_one_generic_message(client, create_user, w
 def test_unknown_email_costs_a_real_hash_verification(app, create_user, monkeypatch):
     create_user("teacher", email="known@example.org")
     calls = []
-    import app.agencies.services as module
+    module = services
 
     real = module.burn_equal_time
     monkeypatch.setattr(module, "burn_equal_time", lambda password: calls.append(1) or real(password))

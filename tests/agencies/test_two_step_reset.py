@@ -1,7 +1,8 @@
 """An administrator resets a lost authenticator: the person sets up a new one after their password."""
 from sqlalchemy import func, select
 
-from app.agencies.models import AgencyKind, RecoveryCode, TwoStepEnrolment, User
+from app.agencies.accounts.models import AgencyKind, User
+from app.agencies.two_step.models import RecoveryCode, TwoStepEnrolment
 from app.audit.models import AuditEvent
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of

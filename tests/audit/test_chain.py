@@ -17,7 +17,7 @@ from flask import g
 from sqlalchemy import delete, func, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from app.agencies.models import AgencyKind, User
+from app.agencies.accounts.models import AgencyKind, User
 from app.audit import chain
 from app.audit.events import record
 from app.audit.models import (
@@ -31,7 +31,7 @@ from app.audit.models import (
     AuditSeal,
     AuditVerification,
 )
-from app.cases.models import Learner
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.types import utcnow
 

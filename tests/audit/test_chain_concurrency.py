@@ -13,7 +13,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select, text
 
-from app.agencies.models import AgencyKind
+from app.agencies.accounts.models import AgencyKind
 from app.audit import chain
 from app.audit.models import AuditEvent, AuditEventLearner, AuditSeal
 from app.extensions import db

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from app.agencies.models import AgencyKind
+from app.agencies.accounts.models import AgencyKind
 from app.audit import chain, events, heads
 from app.audit.events import record
 from app.audit.models import AuditAction, AuditCheckpoint, AuditEvent, AuditOutcome, AuditSeal

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from app.agencies.models import AgencyKind, User
+from app.agencies.accounts.models import AgencyKind, User
 from app.audit import export as export_module
 from app.audit.events import record, write_row
 from app.audit.models import (
@@ -29,7 +29,7 @@ from app.audit.models import (
 )
 from app.audit.flags import find_flags
 from app.audit.review import AuditFilters, event_page, ordered_by_time
-from app.cases.models import Learner
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in, text_of

@@ -21,20 +21,17 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from app.agencies.models import Agency, User
+from app.agencies.accounts.models import Agency, User
 from app.audit.models import AuditEvent, AuditEventLearner
-from app.cases.models import (
-    Contribution,
-    Invitation,
-    Meeting,
-    MeetingAction,
-    Outcome,
-    PlanCycle,
-    Provision,
-    SafeguardingConcern,
-)
+from app.cases.contributions.models import Contribution
+from app.cases.team.models import Invitation
+from app.cases.meetings.models import Meeting, MeetingAction
+from app.cases.plans.models import Outcome, PlanCycle, Provision
+from app.cases.concerns.models import SafeguardingConcern
 from app.cases.team.services import hash_token
-from app.cpd.models import DevelopmentGoal, ProgressReview, ReflectiveEntry
+from app.cpd.goals.models import DevelopmentGoal
+from app.cpd.reviews.models import ProgressReview
+from app.cpd.entries.models import ReflectiveEntry
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.accounts import PASSWORD

@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.agencies.models import AgencyKind, User
+from app.agencies.accounts.models import AgencyKind, User
 from app.audit.models import AuditAction, AuditEvent, AuditOutcome
-from app.cases.models import Contribution, Learner
+from app.cases.contributions.models import Contribution
+from app.cases.learners.models import Learner
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 

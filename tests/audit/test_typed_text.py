@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from app.agencies.models import AgencyKind, User
+from app.agencies.accounts.models import AgencyKind, User
 from app.audit import subjects
 from app.audit.models import AuditEvent, AuditEventLearner
 from app.audit.review import OBJECT_TYPES, object_type_label

@@ -12,13 +12,14 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.audit.models import AuditAction, AuditEvent, AuditOutcome, BreakGlassAccess
 from app.cases.break_glass.services import clock_time
 from app.cases.contributions import services as contributions
 from app.cases.meetings import services as meetings
 from app.cases.meetings.services import MeetingDetails
-from app.cases.models import Attendance, Learner, MeetingKind
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.learners.models import Learner
 from app.cases.plans import services as plans
 from app.extensions import db
 from app.types import utcnow

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select, text
 
-from app.cases.models import SafeguardingConcern
+from app.cases.concerns.models import SafeguardingConcern
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 
@@ -221,9 +221,9 @@ def test_the_navigation_shows_concerns_to_professionals_only(app, world):
 
 
 def test_the_demo_helper_records_a_concern_and_the_dsls_action(app, world):
-    from app.agencies.models import User
+    from app.agencies.accounts.models import User
     from app.cases.concerns.demo import record_demo_concern
-    from app.cases.models import Learner
+    from app.cases.learners.models import Learner
 
     with app.app_context():
         def user(who):

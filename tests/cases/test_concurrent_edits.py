@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from app.agencies.models import AgencyKind, User
+from app.agencies.accounts.models import AgencyKind, User
 from app.cases.contributions import services
-from app.cases.models import Contribution, Learner
+from app.cases.contributions.models import Contribution
+from app.cases.learners.models import Learner
 from app.extensions import db
 from tests.fixtures.browser import LiveServer
 

@@ -7,15 +7,10 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from app.agencies.models import AgencyKind, User
-from app.cases.models import (
-    Contribution,
-    ContributionRevision,
-    CycleStage,
-    Learner,
-    PlanCycle,
-    SupportPlan,
-)
+from app.agencies.accounts.models import AgencyKind, User
+from app.cases.contributions.models import Contribution, ContributionRevision
+from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
+from app.cases.learners.models import Learner
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 

@@ -6,18 +6,11 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from app.agencies.models import User
-from app.cases.models import (
-    ActionStatus,
-    CycleStage,
-    Learner,
-    Meeting,
-    MeetingAction,
-    MeetingKind,
-    PlanCycle,
-    SafeguardingConcern,
-    SupportPlan,
-)
+from app.agencies.accounts.models import User
+from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction, MeetingKind
+from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
+from app.cases.learners.models import Learner
+from app.cases.concerns.models import SafeguardingConcern
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in, text_of

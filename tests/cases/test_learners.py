@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select, text
 
-from app.cases.models import AreaOfNeed, Learner
+from app.cases.learners.models import AreaOfNeed, Learner
 from app.extensions import db
 from tests.fixtures.application import text_of
 

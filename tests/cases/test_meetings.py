@@ -8,19 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.agencies.models import AgencyKind, User
-from app.cases.models import (
-    ActionStatus,
-    Attendance,
-    Learner,
-    Meeting,
-    MeetingAction,
-    MeetingRecord,
-    Outcome,
-    PlanCycle,
-    ProgressRating,
-    SupportPlan,
-)
+from app.agencies.accounts.models import AgencyKind, User
+from app.cases.meetings.models import ActionStatus, Attendance, Meeting, MeetingAction, MeetingRecord
+from app.cases.learners.models import Learner
+from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, SupportPlan
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 

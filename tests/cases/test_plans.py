@@ -8,17 +8,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, select, text
 
-from app.agencies.models import User
-from app.cases.models import (
-    Contribution,
-    ContributionKind,
-    CycleStage,
-    Learner,
-    PlanCycle,
-    ProgressRating,
-    SupportPlan,
-    Visibility,
-)
+from app.agencies.accounts.models import User
+from app.cases.contributions.models import Contribution, ContributionKind, Visibility
+from app.cases.plans.models import CycleStage, PlanCycle, ProgressRating, SupportPlan
+from app.cases.learners.models import Learner
 from app.extensions import db
 from tests.fixtures.application import text_of
 

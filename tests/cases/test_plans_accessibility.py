@@ -2,8 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from app.agencies.models import User
-from app.cases.models import CycleStage, Learner
+from app.agencies.accounts.models import User
+from app.cases.plans.models import CycleStage
+from app.cases.learners.models import Learner
 from app.cases.plans.demo import build_demo_plan
 from app.extensions import db
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
@@ -66,7 +67,7 @@ def test_support_plan_pages(page, app, create_user, create_case, create_agency, 
     # A conflict: the page is loaded, someone else saves, then this editor saves.
     page.goto(f"/cycles/{cycles[1]}/edit")
     with app.app_context():
-        from app.cases.models import PlanCycle
+        from app.cases.plans.models import PlanCycle
 
         cycle = db.session.scalars(select(PlanCycle).where(PlanCycle.public_id == cycles[1])).one()
         cycle.aspirations = "<p>Someone else's words</p>"

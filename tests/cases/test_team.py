@@ -12,8 +12,10 @@ import pyotp
 import pytest
 from sqlalchemy import func, select, text
 
-from app.agencies.models import Agency, AgencyKind, Role, User
-from app.cases.models import Invitation, Learner, OutboxMessage, TeamMembership
+from app.agencies.accounts.models import Agency, AgencyKind, Role, User
+from app.cases.team.models import Invitation, TeamMembership
+from app.cases.learners.models import Learner
+from app.core.mail.models import OutboxMessage
 from app.core.jobs.models import JobRun, JobStatus
 from app.core.jobs.services import run_pending
 from app.extensions import db
@@ -405,7 +407,7 @@ def test_mail_is_sent_by_smtp_when_configured(app, world, monkeypatch):
         def send_message(self, message):
             sent.append(("send", message["To"], message.get_content()))
 
-    monkeypatch.setattr("app.cases.team.outbox.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setattr("app.core.mail.services.smtplib.SMTP", FakeSMTP)
     app.config.update(MAIL_SERVER="smtp.example.org", MAIL_PORT=2525, MAIL_USERNAME="braid")
     response = _invite(world.senco, world.learner, world.riverside)
     link = _link_from(response)
@@ -424,7 +426,7 @@ def test_a_failing_mail_server_leaves_the_invitation_and_the_message_unsent(app,
         def __init__(self, *args, **kwargs):
             raise ConnectionRefusedError("no mail server here")
 
-    monkeypatch.setattr("app.cases.team.outbox.smtplib.SMTP", BrokenSMTP)
+    monkeypatch.setattr("app.core.mail.services.smtplib.SMTP", BrokenSMTP)
     app.config.update(MAIL_SERVER="smtp.example.org")
     response = _invite(world.senco, world.learner, world.riverside)
     assert response.status_code == 200

@@ -29,8 +29,8 @@ from app import create_app
 from app.audit import chain
 from app.audit.events import record
 from app.audit.models import AuditAction, AuditCheckpoint, AuditSeal
-from app.cases.models import OutboxMessage
-from app.cases.team import outbox
+from app.core.mail.models import OutboxMessage
+from app.core.mail import services as outbox
 from app.core.jobs import queue, runner, services
 from app.core.jobs.models import JobRun, JobStatus
 from app.core.jobs.registry import spec_of

@@ -10,10 +10,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from app.agencies.models import User
-from app.cases.models import Attendance, ContributionKind, Learner
-from app.cpd.models import ActivityType, CaseEvidence
-from app.cpd.services import learner_reference
+from app.agencies.accounts.models import User
+from app.cases.meetings.models import Attendance
+from app.cases.contributions.models import ContributionKind
+from app.cases.learners.models import Learner
+from app.cpd.entries.models import ActivityType, CaseEvidence
+from app.cpd.entries.services import learner_reference
 from app.extensions import db
 from app.security.keys import Keyring, current_keyring
 from tests.cpd.test_entries import (  # noqa: F401  (world is a fixture)

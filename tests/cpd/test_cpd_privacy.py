@@ -21,12 +21,15 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.agencies.models import AgencyKind, User
+from app.agencies.accounts.models import AgencyKind, User
 from app.cases.contributions.services import add_contribution
 from app.cases.meetings.services import ActionDraft, MeetingDetails, record_meeting
-from app.cases.models import Attendance, ContributionKind, Learner, MeetingKind, Visibility
-from app.cpd.models import ReflectiveEntry
-from app.cpd.services import EntryDraft, GoalDraft, record_entry, record_goal
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.contributions.models import ContributionKind, Visibility
+from app.cases.learners.models import Learner
+from app.cpd.entries.models import ReflectiveEntry
+from app.cpd.entries.services import EntryDraft, record_entry
+from app.cpd.goals.services import GoalDraft, record_goal
 from app.extensions import db
 from tests.fixtures.application import sign_in
 

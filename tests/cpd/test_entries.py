@@ -10,12 +10,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.agencies.models import AgencyKind, User
+from app.agencies.accounts.models import AgencyKind, User
 from app.cases.contributions.services import add_contribution
 from app.cases.meetings.services import MeetingDetails, record_meeting
-from app.cases.models import Attendance, ContributionKind, Learner, MeetingKind, Visibility
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.contributions.models import ContributionKind, Visibility
+from app.cases.learners.models import Learner
 from app.cpd.hours import Participation, month_label
-from app.cpd.models import ActivityType, CaseEvidence, EvidenceKind, ReflectiveEntry, ReflectiveModel
+from app.cpd.entries.models import ActivityType, CaseEvidence, EvidenceKind, ReflectiveEntry, ReflectiveModel
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 

@@ -12,9 +12,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.agencies.models import AgencyKind, User
+from app.agencies.accounts.models import AgencyKind, User
 from app.audit.models import AuditAction, AuditEvent, AuditOutcome
-from app.cpd.services import EntryDraft, record_entry
+from app.cpd.entries.services import EntryDraft, record_entry
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 

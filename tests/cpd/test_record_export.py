@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
-from app.cpd.record_export import (
+from app.cpd.export.record import (
     CSV_HEADER,
     GoalRow,
     RecordRow,

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.agencies.models import AgencyKind, User
-from app.cpd import services
-from app.cpd.services import EntryDraft
+from app.agencies.accounts.models import AgencyKind, User
+from app.cpd.entries import services
+from app.cpd.entries.services import EntryDraft
 from app.extensions import db
 
 # Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.

@@ -4,8 +4,8 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from app.agencies.models import AgencyKind
-from app.cases.models import Learner
+from app.agencies.accounts.models import AgencyKind
+from app.cases.learners.models import Learner
 from app.extensions import db
 from config import DEMO_TOTP_SECRET
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit

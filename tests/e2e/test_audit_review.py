@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction, BreakGlassAccess, PurposeCategory
-from app.cases.models import Learner
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.policy import case_learners
 from app.types import utcnow

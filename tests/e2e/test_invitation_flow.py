@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pyotp
 import pytest
 
-from app.agencies.models import AgencyKind
+from app.agencies.accounts.models import AgencyKind
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
 
 pytestmark = pytest.mark.e2e

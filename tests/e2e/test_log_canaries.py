@@ -22,8 +22,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from app.agencies.models import Agency, AgencyKind, PasswordResetToken, User
-from app.cases.models import OutboxMessage
+from app.agencies.accounts.models import Agency, AgencyKind, User
+from app.agencies.password_reset.models import PasswordResetToken
+from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from tests.fixtures.application import csrf_token_from, next_code
 from tests.fixtures.browser import LiveServer
@@ -81,7 +82,7 @@ class HttpBrowser:
 
 
 def _code_for(app, email: str, secret: str) -> str:
-    from app.agencies.mfa import enrolment_of
+    from app.agencies.two_step.services import enrolment_of
 
     with app.app_context():
         user = db.session.scalars(select(User).where(User.email == email)).one()

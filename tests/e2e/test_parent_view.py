@@ -7,20 +7,12 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.cases.meetings.services import sign_off_meeting
-from app.cases.models import (
-    Contribution,
-    ContributionKind,
-    CycleStage,
-    Learner,
-    Meeting,
-    MeetingKind,
-    Outcome,
-    PlanCycle,
-    SupportPlan,
-    Visibility,
-)
+from app.cases.contributions.models import Contribution, ContributionKind, Visibility
+from app.cases.plans.models import CycleStage, Outcome, PlanCycle, SupportPlan
+from app.cases.learners.models import Learner
+from app.cases.meetings.models import Meeting, MeetingKind
 from app.extensions import db
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser
 

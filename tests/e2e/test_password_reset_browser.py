@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.cases.models import OutboxMessage
+from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
 

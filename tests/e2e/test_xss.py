@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.agencies.models import User
-from app.cases import services
-from app.cases.models import AreaOfNeed
+from app.agencies.accounts.models import User
+from app.cases.learners import services
+from app.cases.learners.models import AreaOfNeed
 from app.extensions import db
 from tests.fixtures.browser import sign_in_with_browser
 

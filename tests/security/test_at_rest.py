@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from app.cases.models import Learner
+from app.cases.learners.models import Learner
 from app.cases.demo import EP_ASSESSMENT, FAMILY_VIEW, SLT_ASSESSMENT, STORIES
 from app.cpd.demo import EP_ENTRIES, LSP_CASE_WORK, LSP_ENTRIES, LSP_GOALS, SLT_ENTRIES
 from app.demo import LEARNERS

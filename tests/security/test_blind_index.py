@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import inspect, select
 
-from app.agencies.models import User
-from app.cases import services
-from app.cases.models import Learner
+from app.agencies.accounts.models import User
+from app.cases.learners import services
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security.crypto import blind_index, normalise_name, normalise_upn
 from tests.fixtures.application import sign_in

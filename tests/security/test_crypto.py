@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import StatementError
 
-from app.cases.models import Learner
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security import crypto
 from app.security.crypto import DecryptionError, Sealed, associated_data, open_sealed, seal
 from app.security.keys import Keyring, KeyringError, current_keyring
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.security.models import FieldKeyUsage
 from tests.fixtures.learners import make_learner, school_id
 

@@ -13,8 +13,9 @@ from urllib.parse import unquote_plus
 
 from sqlalchemy import select
 
-from app.agencies.models import User
-from app.cases.models import Invitation, Learner
+from app.agencies.accounts.models import User
+from app.cases.team.models import Invitation
+from app.cases.learners.models import Learner
 from app.extensions import db
 from tests.test_authorization_matrix import (
     ALPHA, BRAVO, COLUMNS, ROWS, build_world, database_checksum, expire, sign_in_columns,

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from app.cases.models import OutboxMessage
+from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.security.hosts import external_url, parse_base_url
 from tests.fixtures.application import sign_in
@@ -128,7 +128,7 @@ INVITATION_HOSTS = [
 @pytest.mark.parametrize("label, target, host, headers, status", INVITATION_HOSTS, ids=[row[0] for row in INVITATION_HOSTS])
 def test_an_invitation_link_is_built_from_the_canonical_address(
         app, create_agency, create_case, create_user, label, target, host, headers, status):
-    from app.agencies.models import AgencyKind
+    from app.agencies.accounts.models import AgencyKind
 
     school = create_agency(AgencyKind.SCHOOL, name="Hosts Primary")
     learner = create_case(school=school, name="Hosts Learner")

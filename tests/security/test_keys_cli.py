@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from app.cases.models import Learner
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security.keys import Keyring, KeyringError, current_keyring
 from config import ConfigError, load_config

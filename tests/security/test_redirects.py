@@ -155,7 +155,7 @@ def test_the_two_step_set_up_never_carries_a_hostile_next_to_the_recovery_codes_
 def test_a_next_planted_in_the_session_is_checked_again_on_the_way_out(app, client, create_user):
     """Even if a pending sign-in's marker held a hostile target (an older release, a bug elsewhere), the
     code page's redirect passes the helper again."""
-    from app.agencies.mfa_views import PENDING
+    from app.agencies.two_step.pending import PENDING
 
     senco = create_user("senco")
     assert _location(client.post("/sign-in", data={"email": senco.email, "password": senco.password})) == "/sign-in/code"

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
-from app.cases.models import Contribution
+from app.cases.contributions.models import Contribution
 from app.extensions import db
 from tests.fixtures.application import text_of
 from tests.fixtures.browser import LiveServer

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.cases.models import Learner
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security import rotation
 from app.security.keys import current_keyring

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import select
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.audit.events import school_zone
 from app.audit.models import BreakGlassAccess, PurposeCategory
 from app.cases.break_glass.services import open_break_glass

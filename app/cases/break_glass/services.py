@@ -7,10 +7,10 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.audit.events import note_learners, record, school_zone
 from app.audit.models import AuditAction, BreakGlassAccess, PurposeCategory
-from app.cases.models import Learner
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.policy import Action, can, case_learners, forget_break_glass, require
 from app.problems import Refusal

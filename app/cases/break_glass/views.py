@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app.audit.events import note_learners, note_refusal
 from app.audit.models import PurposeCategory
-from app.cases import bp
+from app.cases.blueprint import bp
 from app.cases.break_glass import services
 from app.cases.break_glass.forms import BreakGlassForm
 from app.cases.break_glass.services import BreakGlassError, clock_time

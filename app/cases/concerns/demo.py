@@ -1,9 +1,10 @@
 """Demo safeguarding concerns, recorded through the same services the pages use."""
 from __future__ import annotations
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.cases.concerns.services import record_concern, record_concern_action
-from app.cases.models import Learner, SafeguardingConcern
+from app.cases.learners.models import Learner
+from app.cases.concerns.models import SafeguardingConcern
 
 
 def record_demo_concern(

@@ -4,11 +4,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.conflicts import check_version
-from app.cases.models import Learner, SafeguardingConcern
+from app.core.conflicts import check_version
+from app.cases.learners.models import Learner
+from app.cases.concerns.models import SafeguardingConcern
 from app.extensions import db
 from app.policy import Action, require, visible_concerns
 from app.problems import Refusal

@@ -5,12 +5,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.audit.events import note_learners
-from app.cases import bp
+from app.cases.blueprint import bp
 from app.cases.concerns import services
 from app.cases.concerns.forms import ConcernActionForm, ConcernForm
 from app.cases.concerns.services import ConcernError
-from app.cases.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
-from app.cases.models import Learner, SafeguardingConcern
+from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.cases.learners.models import Learner
+from app.cases.concerns.models import SafeguardingConcern
 from app.extensions import db
 from app.policy import Action, can, get_or_404
 from app.problems import show_on_form

@@ -1,9 +1,10 @@
 """Demo contributions: written and edited through the same services as the pages use."""
 from __future__ import annotations
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.cases.contributions import services
-from app.cases.models import Contribution, ContributionKind, Learner, Visibility
+from app.cases.contributions.models import Contribution, ContributionKind, Visibility
+from app.cases.learners.models import Learner
 
 
 def add_demo_contribution(

@@ -7,7 +7,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringFi
 from wtforms.validators import DataRequired, Length
 
 from app.cases.contributions.services import TITLE_MAX
-from app.cases.models import Visibility
+from app.cases.contributions.models import Visibility
 
 BODY_MAX = 50_000
 

@@ -5,22 +5,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.conflicts import EditConflict, check_version
-from app.cases.models import (
+from app.core.conflicts import EditConflict, check_version
+from app.cases.contributions.models import (
     KINDS_BY_ROLE,
     Contribution,
     ContributionKind,
     ContributionRevision,
-    CycleStage,
-    Learner,
-    PlanCycle,
-    SupportPlan,
     Visibility,
 )
-from app.cases.services import fields_changed, values_of
+from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
+from app.cases.learners.models import Learner
+from app.cases.learners.services import fields_changed, values_of
 from app.extensions import db
 from app.policy import Action, require, visible_contributions
 from app.problems import Refusal

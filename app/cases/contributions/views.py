@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.cases import bp
-from app.cases.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.cases.blueprint import bp
+from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
 from app.cases.contributions import services
 from app.cases.contributions.forms import ContributionEditForm, ContributionForm
 from app.cases.contributions.services import ContributionError
-from app.cases.models import Contribution, Learner, Visibility
+from app.cases.contributions.models import Contribution, Visibility
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.policy import Action, get_or_404
 from app.problems import show_on_form

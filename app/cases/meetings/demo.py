@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from app.agencies.models import User
+from app.agencies.accounts.models import User
 from app.cases.meetings import services
-from app.cases.models import Attendance, Learner, Meeting, MeetingKind, Outcome, ProgressRating
+from app.cases.meetings.models import Attendance, Meeting, MeetingKind
+from app.cases.learners.models import Learner
+from app.cases.plans.models import Outcome, ProgressRating
 
 
 def record_demo_meeting(

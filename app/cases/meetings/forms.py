@@ -32,7 +32,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.cases.models import ActionStatus, Attendance, MeetingKind, ProgressRating
+from app.cases.meetings.models import ActionStatus, Attendance, MeetingKind
+from app.cases.plans.models import ProgressRating
 from app.form_fields import DayMonthYearField
 
 NOT_INVITED = "not_invited"

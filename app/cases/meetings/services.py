@@ -14,27 +14,24 @@ from datetime import date, time
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from app.agencies.models import Role, User
+from app.agencies.accounts.models import Role, User
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.conflicts import check_version
-from app.cases.models import (
+from app.core.conflicts import check_version
+from app.cases.meetings.models import (
     ActionStatus,
     Attendance,
-    Learner,
     Meeting,
     MeetingAction,
     MeetingAttendee,
     MeetingKind,
     MeetingRecord,
-    Outcome,
     OutcomeReview,
-    PlanCycle,
-    ProgressRating,
-    SupportPlan,
-    TeamMembership,
 )
-from app.cases.services import fields_changed, fields_given, values_of
+from app.cases.learners.models import Learner
+from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, SupportPlan
+from app.cases.team.models import TeamMembership
+from app.cases.learners.services import fields_given, values_of
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal

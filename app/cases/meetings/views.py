@@ -7,8 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from app.cases import bp
-from app.cases.conflicts import ConflictField, EditConflict, commit_or_conflict
+from app.cases.blueprint import bp
+from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict
 from app.cases.meetings import services
 from app.cases.meetings.forms import (
     BLANK_ACTION_ROWS,
@@ -18,7 +18,9 @@ from app.cases.meetings.forms import (
     meeting_form,
 )
 from app.cases.meetings.services import ActionDraft, MeetingDetails, MeetingError
-from app.cases.models import Learner, Meeting, MeetingAction, MeetingKind, ProgressRating
+from app.cases.learners.models import Learner
+from app.cases.meetings.models import Meeting, MeetingAction, MeetingKind
+from app.cases.plans.models import ProgressRating
 from app.extensions import db
 from app.policy import Action, can, get_or_404, visible_meetings
 from app.problems import show_on_form

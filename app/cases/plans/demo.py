@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.agencies.models import User
-from app.cases.models import AreaOfNeed, CycleStage, Learner, ProgressRating
+from app.agencies.accounts.models import User
+from app.cases.learners.models import AreaOfNeed, Learner
+from app.cases.plans.models import CycleStage, ProgressRating
 from app.cases.plans import services
 from app.extensions import db
 from app.types import utcnow

@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.cases.models import ProgressRating
+from app.cases.plans.models import ProgressRating
 from app.cases.plans.services import REVIEW_RATINGS
 from app.form_fields import DayMonthYearField
 

@@ -10,21 +10,14 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.agencies.models import Role, User
+from app.agencies.accounts.models import Role, User
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.conflicts import check_version
-from app.cases.models import (
-    CycleStage,
-    Learner,
-    Outcome,
-    PlanCycle,
-    ProgressRating,
-    Provision,
-    SupportPlan,
-    TeamMembership,
-)
-from app.cases.services import fields_changed, fields_given, values_of
+from app.core.conflicts import check_version
+from app.cases.plans.models import CycleStage, Outcome, PlanCycle, ProgressRating, Provision, SupportPlan
+from app.cases.learners.models import Learner
+from app.cases.team.models import TeamMembership
+from app.cases.learners.services import fields_changed, fields_given, values_of
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal

@@ -5,9 +5,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from app.cases import bp
-from app.cases.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
-from app.cases.models import Contribution, Learner, Outcome, PlanCycle, ProgressRating, Provision
+from app.cases.blueprint import bp
+from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.cases.contributions.models import Contribution
+from app.cases.learners.models import Learner
+from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, Provision
 from app.cases.plans import services
 from app.cases.plans.forms import (
     CycleForm,

@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovS
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
-from app.agencies.models import AgencyKind
+from app.agencies.accounts.models import AgencyKind
 from app.cases.team.services import AGENCY_KINDS_BY_ROLE, INVITABLE_ROLES
 from app.form_fields import DayMonthYearField
 

@@ -13,12 +13,14 @@ from typing import Callable
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from app.agencies.models import ROLES_BY_AGENCY_KIND, Agency, AgencyKind, Role, User, normalise_email
-from app.agencies.services import EXTERNAL_ROLES, AccountError, create_account, end_of_day
+from app.agencies.accounts.models import ROLES_BY_AGENCY_KIND, Agency, AgencyKind, Role, User, normalise_email
+from app.agencies.accounts.services import EXTERNAL_ROLES, AccountError, create_account, end_of_day
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.models import Invitation, Learner, OutboxMessage, TeamMembership
-from app.cases.team import outbox
+from app.cases.team.models import Invitation, TeamMembership
+from app.cases.learners.models import Learner
+from app.core.mail.models import OutboxMessage
+from app.core.mail import services as outbox
 from app.extensions import db
 from app.policy import (
     Action,

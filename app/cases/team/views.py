@@ -5,17 +5,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from app.agencies import services as accounts
-from app.agencies.mfa import needs_second_step
-from app.agencies.mfa_views import send_to_second_step
-from app.agencies.models import Role
-from app.agencies.services import SignInOutcome
-from app.agencies.sessions import begin_session
+from app.agencies.sign_in import services as sign_in
+from app.agencies.two_step.services import needs_second_step
+from app.agencies.two_step.pending import send_to_second_step
+from app.agencies.accounts.models import Role
+from app.agencies.sign_in.services import SignInOutcome
+from app.agencies.sign_in.sessions import begin_session
 from app.audit.events import note_refusal
 from app.audit.models import AuditAction
-from app.cases import bp
-from app.cases.models import Invitation, Learner, TeamMembership
-from app.cases.team import outbox, services
+from app.cases.blueprint import bp
+from app.cases.team.models import Invitation, TeamMembership
+from app.cases.learners.models import Learner
+from app.core.mail import services as outbox
+from app.cases.team import services
 from app.cases.team.forms import (
     AcceptForm,
     AcceptWithNewAccountForm,
@@ -255,7 +257,7 @@ def invitation_accept(token: str):
             return _accept_page(invitation, form, "password", status=400 if form.errors else 200)
         # The ordinary sign-in service; a wrong password counts against this link's rate limits.
         # Access that ended with an earlier case comes back with this one.
-        result = accounts.authenticate(invitation.email, form.password.data, access_may_resume=True)
+        result = sign_in.authenticate(invitation.email, form.password.data, access_may_resume=True)
         if result.outcome in (SignInOutcome.SIGNED_IN, SignInOutcome.ACCESS_ENDED):
             return _accept_as(invitation, result.user, new_session=True)
         db.session.commit()  # the failure's event is kept

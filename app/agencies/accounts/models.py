@@ -1,0 +1,151 @@
+"""Agencies and the people who work for them: their roles, accounts and line managers."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
+
+
+class AgencyKind(enum.Enum):
+    SCHOOL = "school"
+    NHS_SERVICE = "nhs_service"
+    EP_SERVICE = "ep_service"
+    LOCAL_AUTHORITY = "local_authority"
+    FAMILY = "family"
+
+    @property
+    def label(self) -> str:
+        return AGENCY_KIND_LABELS[self]
+
+
+AGENCY_KIND_LABELS = {
+    AgencyKind.SCHOOL: "School",
+    AgencyKind.NHS_SERVICE: "NHS service",
+    AgencyKind.EP_SERVICE: "Educational psychology service",
+    AgencyKind.LOCAL_AUTHORITY: "Local authority",
+    AgencyKind.FAMILY: "Family",
+}
+
+
+class Role(enum.Enum):
+    SENCO = "senco"
+    LSP = "lsp"
+    TEACHER = "teacher"
+    DSL = "dsl"
+    PARENT = "parent"
+    SLT = "slt"
+    EP = "ep"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.SENCO: "Special educational needs co-ordinator (SENCo)",
+    Role.LSP: "Learning support practitioner",
+    Role.TEACHER: "Class teacher",
+    Role.DSL: "Designated safeguarding lead",
+    Role.PARENT: "Parent or carer",
+    Role.SLT: "Speech and language therapist",
+    Role.EP: "Educational psychologist",
+    Role.ADMIN: "Agency administrator",
+}
+
+# Which roles an agency of each kind employs; accounts outside this are refused.
+ROLES_BY_AGENCY_KIND = {
+    AgencyKind.SCHOOL: (Role.SENCO, Role.LSP, Role.TEACHER, Role.DSL, Role.ADMIN),
+    AgencyKind.NHS_SERVICE: (Role.SLT, Role.ADMIN),
+    AgencyKind.EP_SERVICE: (Role.EP, Role.ADMIN),
+    AgencyKind.LOCAL_AUTHORITY: (Role.EP, Role.ADMIN),
+    AgencyKind.FAMILY: (Role.PARENT,),
+}
+
+
+class Agency(db.Model):
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    users: Mapped[list["User"]] = relationship(back_populates="agency")
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        return ROLES_BY_AGENCY_KIND[self.kind]
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.public_id} {self.kind.value}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        # Emails are stored folded so that uniqueness is case-insensitive on every database.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("fte > 0 AND fte <= 1", name="fte_range"),
+        CheckConstraint("session_version >= 1", name="session_version_positive"),
+        CheckConstraint("cpd_year_start_month >= 1 AND cpd_year_start_month <= 12", name="cpd_year_start_month_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    restricted: Mapped[bool] = mapped_column(default=False)
+    access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    fte: Mapped[Decimal] = mapped_column(Numeric(3, 2), default=Decimal("1.00"))
+    # The CPD year runs from the first of this month (September: the academic year).
+    cpd_year_start_month: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    # Bumped on logout, deactivation and password change: every older session cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    agency: Mapped[Agency] = relationship(back_populates="users")
+    line_manager: Mapped["User | None"] = relationship(remote_side=[id])
+
+    def get_id(self) -> str:
+        # Flask-Login's "alternative token": the session is bound to this version of the account.
+        return f"{self.public_id}.{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def access_has_expired(self, now: datetime | None = None) -> bool:
+        if not self.restricted:
+            return False
+        if self.access_expires_at is None:
+            return True  # a restricted account with no live access has none
+        return (now or utcnow()) >= self.access_expires_at
+
+    def end_sessions(self) -> None:
+        """Invalidate every session this user has open, on every device."""
+        self.session_version = (self.session_version or 1) + 1
+
+    def __repr__(self) -> str:
+        # No email or name: reprs end up in logs.
+        return f"<User {self.public_id} {self.role.value}>"
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()

@@ -1,0 +1,1 @@
+"""Forgotten passwords: a single-use link emailed to the account, and the page it opens."""

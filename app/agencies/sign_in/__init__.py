@@ -1,0 +1,1 @@
+"""Signing in with a password, and the server-side rules of a signed-in session."""

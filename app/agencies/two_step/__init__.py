@@ -1,0 +1,1 @@
+"""Two-step verification: TOTP authenticators, recovery codes, the code page and one's own settings."""

@@ -1,0 +1,13 @@
+"""The cases blueprint: importing it registers the routes of every feature of a case."""
+from flask import Blueprint
+
+bp = Blueprint("cases", __name__)
+
+# The views register their routes on bp: imported last, because they import bp from here.
+from app.cases.break_glass import views as break_glass_views  # noqa: E402,F401
+from app.cases.concerns import views as concerns_views  # noqa: E402,F401
+from app.cases.contributions import views as contributions_views  # noqa: E402,F401
+from app.cases.learners import views as learners_views  # noqa: E402,F401
+from app.cases.meetings import views as meetings_views  # noqa: E402,F401
+from app.cases.plans import views as plans_views  # noqa: E402,F401
+from app.cases.team import views as team_views  # noqa: E402,F401

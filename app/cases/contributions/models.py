@@ -1,0 +1,113 @@
+"""Contributions: each professional's or parent's section of the plan, with every earlier version kept."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.agencies.accounts.models import Role
+from app.extensions import db
+from app.security.crypto import Sealed, SealedText, SensitiveField
+from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
+
+
+class ContributionKind(enum.Enum):
+    CLASSROOM_VIEW = "classroom_view"
+    FAMILY_VIEW = "family_view"
+    SLT_ASSESSMENT = "slt_assessment"
+    EP_ASSESSMENT = "ep_assessment"
+    INTERVENTION_RECORD = "intervention_record"
+    LEARNER_VOICE = "learner_voice"
+
+    @property
+    def label(self) -> str:
+        return CONTRIBUTION_KIND_LABELS[self]
+
+
+CONTRIBUTION_KIND_LABELS = {
+    ContributionKind.CLASSROOM_VIEW: "Classroom view",
+    ContributionKind.FAMILY_VIEW: "Family view",
+    ContributionKind.SLT_ASSESSMENT: "Speech and language assessment and advice",
+    ContributionKind.EP_ASSESSMENT: "Psychological assessment and advice",
+    ContributionKind.INTERVENTION_RECORD: "Intervention record",
+    ContributionKind.LEARNER_VOICE: "Learner's own voice",
+}
+
+# Each role writes only its own kinds of contribution.
+KINDS_BY_ROLE = {
+    Role.TEACHER: (ContributionKind.CLASSROOM_VIEW,),
+    Role.PARENT: (ContributionKind.FAMILY_VIEW,),
+    Role.SLT: (ContributionKind.SLT_ASSESSMENT,),
+    Role.EP: (ContributionKind.EP_ASSESSMENT,),
+    Role.LSP: (ContributionKind.INTERVENTION_RECORD, ContributionKind.LEARNER_VOICE),
+    Role.SENCO: (ContributionKind.LEARNER_VOICE,),
+}
+
+
+class Visibility(enum.Enum):
+    TEAM = "team"
+    TEAM_AND_FAMILY = "team_and_family"
+    RESTRICTED = "restricted"  # the author, the SENCo and the DSL
+
+    @property
+    def label(self) -> str:
+        return VISIBILITY_LABELS[self]
+
+
+VISIBILITY_LABELS = {
+    Visibility.TEAM: "The team around the child",
+    Visibility.TEAM_AND_FAMILY: "The team and the family",
+    Visibility.RESTRICTED: "Restricted: the author, the SENCo and the DSL",
+}
+
+
+class Contribution(db.Model):
+    __tablename__ = "contribution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("plan_cycle.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[ContributionKind] = mapped_column(enum_column(ContributionKind))
+    visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    title_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    body_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    title = SensitiveField()
+    body = SensitiveField()  # rich text, cleaned by app.security.sanitize before it is stored
+
+    learner: Mapped["Learner"] = relationship()  # noqa: F821
+    author: Mapped["User"] = relationship()  # noqa: F821
+    revisions: Mapped[list["ContributionRevision"]] = relationship(
+        back_populates="contribution", order_by="ContributionRevision.version"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ContributionRevision(db.Model):
+    """A contribution as it read before an edit: written once, never changed."""
+
+    __tablename__ = "contribution_revision"
+    __table_args__ = (UniqueConstraint("contribution_id", "version", name="one_row_per_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility))
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    title_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    body_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    title = SensitiveField()
+    body = SensitiveField()
+
+    contribution: Mapped[Contribution] = relationship(back_populates="revisions")

@@ -1,0 +1,1 @@
+"""Learners: registering, finding (by blind index) and reading a learner's record."""

@@ -1,0 +1,79 @@
+"""The team around the child: who is on a learner's case, from when until when, and invitations."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.agencies.accounts.models import Agency, Role, User
+from app.extensions import db
+from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
+
+
+class TeamMembership(db.Model):
+    """One person on one learner's case, in one role, for one stretch of time.
+
+    Live while started, not yet at `ends_at`, and not ended early by the SENCo (`ended_at`).
+    """
+
+    __tablename__ = "team_membership"
+    __table_args__ = (CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # ended early by the SENCo
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    learner: Mapped["Learner"] = relationship(back_populates="memberships")  # noqa: F821
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_live(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.ended_at is None and self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
+
+    def __repr__(self) -> str:
+        return f"<TeamMembership {self.public_id} {self.role.value}>"
+
+
+class Invitation(db.Model):
+    """A single-use link that brings an external professional or a parent onto one case.
+
+    Only a SHA-256 of the token is kept; the link itself exists once, on the SENCo's page and in
+    the (sealed) outbox message.
+    """
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    access_ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    learner: Mapped["Learner"] = relationship()  # noqa: F821
+    agency: Mapped[Agency] = relationship()
+    invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id])
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.public_id} {self.role.value}>"

@@ -1,0 +1,1 @@
+"""Mail: the outbox (bodies sealed) and its sending by background job over SMTP."""

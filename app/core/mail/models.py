@@ -1,0 +1,29 @@
+"""The outbox: every email Braid sends, kept with its body sealed (it may carry a sign-in link)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.security.crypto import Sealed, SealedText, SensitiveField
+from app.types import PublicId, UTCDateTime, new_public_id, utcnow
+
+
+class OutboxMessage(db.Model):
+    """An email Braid has sent or will send. The body carries a sign-in link, so it is sealed."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Claimed by the sending job (app.core.mail.services.send) before the mail server is called: sent once.
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    body = SensitiveField()

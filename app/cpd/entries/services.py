@@ -1,0 +1,396 @@
+"""Writing and reading the reflective CPD log. Services take the acting user, check the policy,
+record the audit event and flush; views commit once."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.agencies.accounts.models import User
+from app.audit.events import record
+from app.audit.models import AuditAction
+from app.core.conflicts import check_version
+from app.cases.meetings.models import Attendance, Meeting, MeetingAttendee
+from app.cases.contributions.models import Contribution
+from app.cpd.hours import CpdYear, HoursSummary, LoggedHours, Participation, cpd_year_containing, summarise
+from app.cpd.entries.models import (
+    ActivityType,
+    CaseEvidence,
+    EvidenceKind,
+    ReflectiveEntry,
+    ReflectiveModel,
+    Standard,
+)
+from app.extensions import db
+from app.policy import Action, require, visible_contributions, visible_meetings
+from app.problems import Refusal
+from app.security.crypto import blind_index
+from app.types import utcnow
+
+TITLE_MAX = 200
+TEXT_MAX = 10_000
+HOURS_MAX = Decimal("24")
+UNREFLECTED_SINCE = timedelta(days=180)
+
+
+class CpdError(Refusal):
+    """A CPD entry or goal that cannot be saved as given."""
+
+
+# --- entries -----------------------------------------------------------------------------------
+
+
+@dataclass
+class EntryDraft:
+    """What an entry form says. Values arrive as typed; `clean_entry` checks them all."""
+
+    activity_on: date | None
+    hours: str | Decimal | None
+    activity_type: str | ActivityType | None
+    participation: str | Participation | None
+    reflective_model: str | ReflectiveModel | None
+    title: str | None
+    content: str | None
+    reflection: dict[str, str] = field(default_factory=dict)
+    action_what: str | None = None
+    action_how: str | None = None
+    action_by: date | None = None
+    standard_codes: list[str] = field(default_factory=list)
+
+
+def text_value(value, *, field_name: str, missing: str, limit: int = TEXT_MAX, label: str = "This") -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise CpdError(missing, field_name)
+    if len(text) > limit:
+        raise CpdError(f"{label} must be {limit:,} characters or fewer", field_name)
+    return text
+
+
+def choice_value(enum_class, value, *, field_name: str, missing: str):
+    if isinstance(value, enum_class):
+        return value
+    try:
+        return enum_class(value)
+    except ValueError:
+        raise CpdError(missing, field_name) from None
+
+
+def parse_hours(value) -> Decimal:
+    try:
+        hours = value if isinstance(value, Decimal) else Decimal(str(value or "").strip())
+    except InvalidOperation:
+        raise CpdError("Enter the length of the activity in hours, like 1.5", "hours") from None
+    if not hours.is_finite() or hours <= 0:
+        raise CpdError("The length of the activity must be more than 0 hours", "hours")
+    if hours > HOURS_MAX:
+        raise CpdError("The length of the activity must be 24 hours or fewer (record a longer course day by day)",
+                       "hours")
+    if hours != hours.quantize(Decimal("0.01")):
+        raise CpdError("Give the length in hours to at most two decimal places, like 1.25", "hours")
+    return hours
+
+
+def clean_entry(draft: EntryDraft, today: date) -> dict:
+    """Every field checked, in the form's order, so the first problem is the first on the page."""
+    if draft.activity_on is None:
+        raise CpdError("Enter the date of the activity", "activity_on")
+    if draft.activity_on > today:
+        raise CpdError("The date of the activity must be today or in the past", "activity_on")
+    hours = parse_hours(draft.hours)
+    activity_type = choice_value(ActivityType, draft.activity_type, field_name="activity_type",
+                            missing="Choose the type of activity")
+    participation = choice_value(Participation, draft.participation, field_name="participation",
+                            missing="Say whether you did this with others or on your own")
+    model = choice_value(ReflectiveModel, draft.reflective_model, field_name="reflective_model",
+                    missing="Choose a reflective model")
+    title = text_value(draft.title, field_name="title", missing="Enter the activity title", limit=TITLE_MAX,
+                  label="The activity title")
+    content = text_value(draft.content, field_name="content", missing="Enter the content and what you learned",
+                    label="Content and learning")
+    reflection = {}
+    for prompt in model.prompts:
+        reflection[prompt.key] = text_value(draft.reflection.get(prompt.key), field_name=f"prompt_{prompt.key}",
+                                       missing=f"Answer '{prompt.label}': {model.label} asks it", label=prompt.label)
+    action_what = text_value(draft.action_what, field_name="action_what", missing="Say what you will do differently",
+                        label="What you will do differently")
+    action_how = text_value(draft.action_how, field_name="action_how", missing="Say how you will do it",
+                       label="How you will do it")
+    if draft.action_by is None:
+        raise CpdError("Enter the date by which you will do it", "action_by")
+    if draft.action_by < draft.activity_on:
+        raise CpdError("The action plan's date must be on or after the date of the activity", "action_by")
+    standards = _standards_named(draft.standard_codes)
+    return dict(activity_on=draft.activity_on, hours=hours, activity_type=activity_type, participation=participation,
+                reflective_model=model, title=title, content=content, reflection=reflection,
+                action_what=action_what, action_how=action_how, action_by=draft.action_by, standards=standards)
+
+
+def _standards_named(codes) -> list[Standard]:
+    codes = sorted(set(codes or []))
+    if not codes:
+        return []
+    found = db.session.scalars(select(Standard).where(Standard.code.in_(codes)).order_by(Standard.sort_key)).all()
+    if len(found) != len(codes):
+        raise CpdError("Choose standards from the list", "standard_codes")
+    return list(found)
+
+
+def apply_values(entry: ReflectiveEntry, values: dict) -> None:
+    for name, value in values.items():
+        setattr(entry, name, value)
+
+
+_ENTRY_FIELDS = ("activity_on", "hours", "activity_type", "participation", "reflective_model", "title", "content",
+                 "reflection", "action_what", "action_how", "action_by", "standards")
+
+
+def record_entry(actor: User, draft: EntryDraft, *, work=None, today: date | None = None) -> ReflectiveEntry:
+    """A new entry in `actor`'s own log; with `work` (their contribution or meeting), a case-work entry linked to it.
+
+    :raise CpdError: for anything the form must ask again.
+    """
+    require(actor, Action.KEEP_CPD_LOG)
+    if work is not None:
+        require(actor, Action.REFLECT_ON_WORK, work)
+    values = clean_entry(draft, today or date.today())
+    if work is None and values["activity_type"] is ActivityType.CASE_WORK:
+        raise CpdError("Start a case-work entry from one of your own contributions or meetings", "activity_type")
+    if work is not None and values["activity_type"] is not ActivityType.CASE_WORK:
+        raise CpdError("An entry about your own case work has the type 'Case work'", "activity_type")
+    entry = ReflectiveEntry(owner_id=actor.id)
+    apply_values(entry, values)
+    db.session.add(entry)
+    if work is not None:
+        db.session.add(_evidence_for(actor, entry, work))
+    db.session.flush()
+    # Linking reads the work: the event names its learner, so their access history shows it.
+    record(actor, AuditAction.CREATE, entry, fields=[*_ENTRY_FIELDS, *(["evidence"] if work is not None else [])],
+           learners=[work.learner] if work is not None else [])
+    return entry
+
+
+def update_entry(actor: User, entry: ReflectiveEntry, draft: EntryDraft, *, version, today: date | None = None):
+    """:raise EditConflict: when the entry was saved elsewhere after `version` was loaded."""
+    require(actor, Action.EDIT_CPD_RECORD, entry)
+    check_version(entry, version)
+    values = clean_entry(draft, today or date.today())
+    linked = entry.evidence is not None
+    if values["activity_type"] is ActivityType.CASE_WORK and not linked:
+        raise CpdError("Start a case-work entry from one of your own contributions or meetings", "activity_type")
+    if linked and values["activity_type"] is not ActivityType.CASE_WORK:
+        raise CpdError("An entry about your own case work has the type 'Case work'", "activity_type")
+    changed = [name for name in _ENTRY_FIELDS if getattr(entry, name) != values[name]]
+    apply_values(entry, values)
+    if changed:
+        entry.updated_at = utcnow()
+    db.session.flush()
+    record(actor, AuditAction.UPDATE, entry, fields=changed)
+    return entry
+
+
+# --- evidence from real cases -------------------------------------------------------------------
+
+
+def learner_reference(owner: User, learner) -> str:
+    """A learner as one practitioner's log names them: keyed, stable in that log, meaningless outside it."""
+    digest = blind_index("cpd_learner_reference", f"{owner.public_id}|{learner.public_id}")
+    return f"{digest[:4]}-{digest[4:8]}".upper()
+
+
+@dataclass(frozen=True)
+class WorkOffer:
+    """What starting an entry from a piece of case work fills in (the practitioner can change it)."""
+
+    kind: EvidenceKind
+    work: object
+    work_label: str
+    work_on: date
+    role_label: str
+    title: str
+    hours: Decimal | None
+    participation: Participation
+
+
+def _role_in_meeting(user: User, meeting: Meeting) -> str:
+    roles = []
+    if meeting.chair_id == user.id:
+        roles.append("Chaired the meeting")
+    if meeting.recorded_by_id == user.id:
+        roles.append("Recorded the meeting")
+    if not roles:
+        roles.append("Attended the meeting")
+    return f"{' and '.join(roles)} as {user.role.label.lower()}"
+
+
+def offer_for(actor: User, work) -> WorkOffer:
+    """:raise 403/404 (through the policy): work that is not the actor's own."""
+    require(actor, Action.REFLECT_ON_WORK, work)
+    if isinstance(work, Meeting):
+        # A joint-planning meeting counts as participatory time for every member of staff who was there.
+        hours = (Decimal(work.duration_minutes) / Decimal(60)).quantize(Decimal("0.01"))
+        return WorkOffer(EvidenceKind.MEETING, work, work.kind.label, work.held_on, _role_in_meeting(actor, work),
+                         f"Reflection on a {work.kind.label.lower()}", hours, Participation.PARTICIPATORY)
+    on = work.created_at.date()
+    return WorkOffer(EvidenceKind.CONTRIBUTION, work, work.kind.label, on, f"Wrote it as {actor.role.label.lower()}",
+                     f"Reflection on my {work.kind.label.lower()}", None, Participation.INDIVIDUAL)
+
+
+def _evidence_for(actor: User, entry: ReflectiveEntry, work) -> CaseEvidence:
+    offer = offer_for(actor, work)
+    meeting = work if offer.kind is EvidenceKind.MEETING else None
+    return CaseEvidence(
+        entry=entry, owner_id=actor.id, kind=offer.kind,
+        contribution_id=None if meeting is not None else work.id,
+        meeting_id=meeting.id if meeting is not None else None,
+        work_label=offer.work_label, work_on=offer.work_on, role_label=offer.role_label,
+        learner_reference=_reference_in_log(actor, work.learner),
+        participatory_minutes=meeting.duration_minutes if meeting is not None else None,
+    )
+
+
+def _reference_in_log(owner: User, learner) -> str:
+    """The reference this log already uses for `learner` (kept if the key ever changes), else a new one."""
+
+    used = db.session.scalar(
+        select(CaseEvidence.learner_reference)
+        .outerjoin(Contribution, Contribution.id == CaseEvidence.contribution_id)
+        .outerjoin(Meeting, Meeting.id == CaseEvidence.meeting_id)
+        .where(CaseEvidence.owner_id == owner.id,
+               or_(Contribution.learner_id == learner.id, Meeting.learner_id == learner.id))
+        .order_by(CaseEvidence.id).limit(1))
+    return used or learner_reference(owner, learner)
+
+
+def _unreflected_queries(actor: User, today: date):
+    """The actor's own contributions and meetings of the last six months that they can still read and
+    that no entry of theirs links yet: (contributions, meetings), as queries."""
+    since = today - UNREFLECTED_SINCE
+    linked_contributions = select(CaseEvidence.contribution_id).where(
+        CaseEvidence.owner_id == actor.id, CaseEvidence.contribution_id.is_not(None))
+    linked_meetings = select(CaseEvidence.meeting_id).where(
+        CaseEvidence.owner_id == actor.id, CaseEvidence.meeting_id.is_not(None))
+    attended = select(MeetingAttendee.meeting_id).where(
+        MeetingAttendee.user_id == actor.id, MeetingAttendee.attendance == Attendance.PRESENT)
+    contributions = visible_contributions(actor).order_by(None).where(
+        Contribution.author_id == actor.id,
+        Contribution.id.not_in(linked_contributions),
+        Contribution.created_at >= datetime.combine(since, time.min, tzinfo=timezone.utc),
+    )
+    meetings = visible_meetings(actor).where(
+        (Meeting.recorded_by_id == actor.id) | (Meeting.chair_id == actor.id) | Meeting.id.in_(attended),
+        Meeting.id.not_in(linked_meetings),
+        Meeting.held_on.between(since, today),
+    )
+    return contributions, meetings
+
+
+def unreflected_work(actor: User, today: date | None = None, limit: int = 8) -> list[WorkOffer]:
+    """The actor's recent contributions and meetings that no entry of theirs reflects on yet, newest first."""
+    contributions, meetings = _unreflected_queries(actor, today or date.today())
+    found = [
+        *db.session.scalars(contributions.options(selectinload(Contribution.learner))
+                            .order_by(Contribution.created_at.desc()).limit(limit)),
+        *db.session.scalars(meetings.options(selectinload(Meeting.attendees), selectinload(Meeting.learner))
+                            .limit(limit)),
+    ]
+    offers = [offer_for(actor, work) for work in found]
+    offers.sort(key=lambda offer: offer.work_on, reverse=True)
+    return offers[:limit]
+
+
+def count_unreflected(actor: User, today: date | None = None) -> int:
+    """How many pieces of work `unreflected_work` would offer, counted in SQL (the home page's prompt)."""
+    contributions, meetings = _unreflected_queries(actor, today or date.today())
+    return sum(db.session.scalar(query.order_by(None).with_only_columns(func.count()))
+               for query in (contributions, meetings))
+
+
+# --- reading a log -------------------------------------------------------------------------------
+
+
+def log_entries(viewer: User, owner: User, year: CpdYear | None = None) -> list[ReflectiveEntry]:
+    """`owner`'s entries, newest first (those of `year` only, if given)."""
+    require(viewer, Action.VIEW_CPD_LOG, owner)
+    query = select(ReflectiveEntry).where(ReflectiveEntry.owner_id == owner.id).options(
+        selectinload(ReflectiveEntry.standards), selectinload(ReflectiveEntry.evidence))
+    if year is not None:
+        query = query.where(ReflectiveEntry.activity_on.between(year.starts_on, year.ends_on))
+    return list(db.session.scalars(query.order_by(ReflectiveEntry.activity_on.desc(), ReflectiveEntry.id.desc())))
+
+
+def current_year(owner: User, today: date | None = None) -> CpdYear:
+    return cpd_year_containing(today or date.today(), owner.cpd_year_start_month)
+
+
+def hours_summary(viewer: User, owner: User, today: date | None = None, year: CpdYear | None = None,
+                  entries: list[ReflectiveEntry] | None = None) -> HoursSummary:
+    """`owner`'s hours for `year` (the current CPD year by default); pass `entries` the page has already
+    loaded (any years: only the year's count) to spare the query."""
+    today = today or date.today()
+    year = year or current_year(owner, today)
+    if entries is None:
+        entries = log_entries(viewer, owner, year)
+    else:
+        require(viewer, Action.VIEW_CPD_LOG, owner)
+    logged = [LoggedHours(entry.activity_on, entry.hours, entry.participation) for entry in entries
+              if year.contains(entry.activity_on)]
+    return summarise(logged, fte=owner.fte, start_month=owner.cpd_year_start_month, today=today, year=year)
+
+
+def hours_summaries(viewer: User, owners: list[User], today: date | None = None) -> dict[int, HoursSummary]:
+    """Each owner's hours this CPD year, by user id, from one query (a line manager's list of reports)."""
+    today = today or date.today()
+    for owner in owners:
+        require(viewer, Action.VIEW_CPD_LOG, owner)
+    years = {owner.id: current_year(owner, today) for owner in owners}
+    logged: dict[int, list[LoggedHours]] = {owner.id: [] for owner in owners}
+    if owners:
+        rows = db.session.execute(
+            select(ReflectiveEntry.owner_id, ReflectiveEntry.activity_on, ReflectiveEntry.hours,
+                   ReflectiveEntry.participation)
+            .where(ReflectiveEntry.owner_id.in_(list(years)),
+                   ReflectiveEntry.activity_on >= min(year.starts_on for year in years.values())))
+        for owner_id, on, hours, participation in rows:
+            if years[owner_id].contains(on):
+                logged[owner_id].append(LoggedHours(on, hours, participation))
+    return {owner.id: summarise(logged[owner.id], fte=owner.fte, start_month=owner.cpd_year_start_month,
+                                today=today, year=years[owner.id]) for owner in owners}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    standard: Standard
+    this_year: int
+    all_time: int
+    last_on: date | None
+
+
+def all_standards() -> list[Standard]:
+    return list(db.session.scalars(select(Standard).order_by(Standard.sort_key)))
+
+
+def coverage(viewer: User, owner: User, today: date | None = None) -> list[Coverage]:
+    """Every standard, with how many of `owner`'s entries evidence it this CPD year and ever."""
+    from app.cpd.entries.models import entry_standard
+
+    require(viewer, Action.VIEW_CPD_LOG, owner)
+    year = current_year(owner, today)
+    in_year = ReflectiveEntry.activity_on.between(year.starts_on, year.ends_on)
+    rows = db.session.execute(
+        select(entry_standard.c.standard_id, func.count(),
+               func.sum(func.cast(in_year, db.Integer)), func.max(ReflectiveEntry.activity_on))
+        .join(ReflectiveEntry, ReflectiveEntry.id == entry_standard.c.entry_id)
+        .where(ReflectiveEntry.owner_id == owner.id)
+        .group_by(entry_standard.c.standard_id)
+    ).all()
+    counts = {standard_id: (int(this or 0), total, last) for standard_id, total, this, last in rows}
+    return [Coverage(standard, *counts.get(standard.id, (0, 0, None))) for standard in all_standards()]
+
+
+
+
+

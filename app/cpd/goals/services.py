@@ -1,0 +1,111 @@
+"""SMART development goals: recording, updating and listing them, and the ones falling due."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.agencies.accounts.models import User
+from app.audit.events import record
+from app.audit.models import AuditAction
+from app.core.conflicts import check_version
+from app.cpd.entries.models import ReflectiveEntry, Standard
+from app.cpd.entries.services import CpdError, apply_values, choice_value, text_value
+from app.cpd.goals.models import DevelopmentGoal, GoalStatus, RelevantTo
+from app.extensions import db
+from app.policy import Action, require
+from app.types import utcnow
+
+
+GOALS_DUE_WITHIN = timedelta(days=30)
+
+
+@dataclass
+class GoalDraft:
+    specific: str | None
+    measure: str | None
+    relevant_to: str | RelevantTo | None
+    standard_code: str | None
+    relevance: str | None
+    target_on: date | None
+    status: str | GoalStatus | None = GoalStatus.NOT_STARTED
+    entry_public_ids: list[str] = field(default_factory=list)
+
+
+def clean_goal(owner: User, draft: GoalDraft, *, today: date, new: bool) -> dict:
+    specific = text_value(draft.specific, field_name="specific", missing="Say specifically what you will be able to do",
+                     limit=2_000, label="The goal")
+    measure = text_value(draft.measure, field_name="measure", missing="Say how you will measure it",
+                    limit=2_000, label="The measure")
+    relevant_to = choice_value(RelevantTo, draft.relevant_to, field_name="relevant_to",
+                          missing="Say what the goal is relevant to")
+    standard = None
+    relevance = (draft.relevance or "").strip() or None
+    if relevant_to is RelevantTo.STANDARD:
+        standard = db.session.scalar(select(Standard).where(Standard.code == (draft.standard_code or "")))
+        if standard is None:
+            raise CpdError("Choose the standard the goal is relevant to", "standard_code")
+    elif relevance is None:
+        raise CpdError("Say which part of your job description, or what feedback, the goal answers", "relevance")
+    if relevance is not None and len(relevance) > 2_000:
+        raise CpdError("The relevance must be 2,000 characters or fewer", "relevance")
+    if draft.target_on is None:
+        raise CpdError("Enter the date you will achieve the goal by", "target_on")
+    if new and draft.target_on <= today:
+        raise CpdError("A new goal's date must be in the future", "target_on")
+    status = choice_value(GoalStatus, draft.status, field_name="status", missing="Choose the goal's status")
+    wanted = sorted(set(draft.entry_public_ids or []))
+    entries = list(db.session.scalars(select(ReflectiveEntry).where(
+        ReflectiveEntry.owner_id == owner.id, ReflectiveEntry.public_id.in_(wanted)))) if wanted else []
+    if len(entries) != len(wanted):
+        raise CpdError("Choose entries from your own log", "entries")
+    return dict(specific=specific, measure=measure, relevant_to=relevant_to, standard=standard, relevance=relevance,
+                target_on=draft.target_on, status=status, entries=entries)
+
+
+_GOAL_FIELDS = ("specific", "measure", "relevant_to", "standard", "relevance", "target_on", "status", "entries")
+
+
+def record_goal(actor: User, draft: GoalDraft, today: date | None = None) -> DevelopmentGoal:
+    require(actor, Action.KEEP_CPD_LOG)
+    values = clean_goal(actor, draft, today=today or date.today(), new=True)
+    goal = DevelopmentGoal(owner_id=actor.id)
+    apply_values(goal, values)
+    db.session.add(goal)
+    db.session.flush()
+    record(actor, AuditAction.CREATE, goal, fields=list(_GOAL_FIELDS))
+    return goal
+
+
+def update_goal(actor: User, goal: DevelopmentGoal, draft: GoalDraft, *, version, today: date | None = None):
+    require(actor, Action.EDIT_CPD_RECORD, goal)
+    check_version(goal, version)
+    values = clean_goal(actor, draft, today=today or date.today(), new=False)
+    changed = [name for name in _GOAL_FIELDS if getattr(goal, name) != values[name]]
+    apply_values(goal, values)
+    if changed:
+        goal.updated_at = utcnow()
+    db.session.flush()
+    record(actor, AuditAction.UPDATE, goal, fields=changed)
+    return goal
+
+
+def goals_of(viewer: User, owner: User) -> list[DevelopmentGoal]:
+    require(viewer, Action.VIEW_CPD_LOG, owner)
+    return list(db.session.scalars(
+        select(DevelopmentGoal).where(DevelopmentGoal.owner_id == owner.id)
+        .options(selectinload(DevelopmentGoal.entries), selectinload(DevelopmentGoal.standard))
+        .order_by(DevelopmentGoal.target_on, DevelopmentGoal.id)))
+
+
+def goals_due(actor: User, today: date | None = None) -> list[DevelopmentGoal]:
+    """The actor's open goals whose date is past or within 30 days: the home page prompts them."""
+    today = today or date.today()
+    return list(db.session.scalars(
+        select(DevelopmentGoal).where(
+            DevelopmentGoal.owner_id == actor.id,
+            DevelopmentGoal.status.in_([status for status in GoalStatus if status.is_open]),
+            DevelopmentGoal.target_on <= today + GOALS_DUE_WITHIN,
+        ).order_by(DevelopmentGoal.target_on, DevelopmentGoal.id)))

@@ -1,0 +1,1 @@
+"""Progress reviews with the line manager (Appendix 4)."""
