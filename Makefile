@@ -22,7 +22,10 @@ run: install assets db demo
 # Spread over every core (pytest-xdist); PYTEST_WORKERS=0 runs in one process, e.g. to use a debugger.
 PYTEST_WORKERS ?= auto
 
+# Static checks first (seconds, and they name the line), then the suite. Lint settings: pyproject.toml.
 test: install-test assets chromium
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache  # the walls between packages (pyproject.toml's import contracts)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.

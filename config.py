@@ -5,9 +5,9 @@ import os
 import re
 import secrets
 import tempfile
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Mapping
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -87,7 +87,7 @@ class Config:
     RATELIMIT_AUDIT_REVIEW_ACCOUNT = "20 per 15 minutes"
     RATELIMIT_AUDIT_REVIEW_IP = "100 per 15 minutes"
 
-    # Two-step verification (app.agencies.mfa) and password reset links (app.agencies.reset).
+    # Two-step verification (app.agencies.two_step) and password reset links (app.agencies.password_reset).
     MFA_ISSUER = "Braid"
     MFA_PENDING_LIFETIME = timedelta(minutes=10)  # between the password and the code
     PASSWORD_RESET_LIFETIME = timedelta(minutes=60)
@@ -113,7 +113,8 @@ class Config:
         # The demo's privileged accounts are enrolled with this TOTP secret (base32), printed by `make run`.
         self.BRAID_DEMO_TOTP_SECRET = environ.get("BRAID_DEMO_TOTP_SECRET", DEMO_TOTP_SECRET)
         if not re.fullmatch(r"(?:[A-Z2-7]{8})+", self.BRAID_DEMO_TOTP_SECRET):
-            self.SETTING_PROBLEMS.append(("BRAID_DEMO_TOTP_SECRET", "must be base32 (A-Z and 2-7), a multiple of 8 long"))
+            self.SETTING_PROBLEMS.append(
+                ("BRAID_DEMO_TOTP_SECRET", "must be base32 (A-Z and 2-7), a multiple of 8 long"))
             self.BRAID_DEMO_TOTP_SECRET = DEMO_TOTP_SECRET
         # Rate-limit counts live in Redis when REDIS_URL is set, so every worker and machine shares them.
         self.REDIS_URL = environ.get("REDIS_URL") or None
@@ -384,16 +385,3 @@ def build_settings(name: str | None, environ: Mapping[str, str], instance_path: 
     except KeyError:
         raise ConfigError(f"Unknown configuration {name!r}; choose one of {', '.join(CONFIGS)}.") from None
     return config_class(environ, instance_path).as_dict()
-
-
-def load_config(name: str | None, environ: Mapping[str, str], instance_path: Path) -> dict:
-    """The settings for `name`; production refuses to start while any deploy check finds an error, and
-    every environment refuses a variable it cannot read (or a canonical address that is not one)."""
-    settings = build_settings(name, environ, instance_path)
-    # Imported here: config.py is read before the app package, which imports it.
-    from app.security.deploy import refusal, setting_refusal
-
-    problem = refusal(settings) if settings["ENV_NAME"] == "production" else setting_refusal(settings)
-    if problem:
-        raise ConfigError(problem)
-    return settings

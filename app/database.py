@@ -42,7 +42,8 @@ def configure_engine_options(app: Flask) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)  # SQLite makes the file, not its folder
         options.pop("pool_pre_ping", None)
         # Also covers the pragmas at connect (WAL needs a moment alone); each BEGIN applies the setting afresh.
-        options.setdefault("connect_args", {}).setdefault("timeout", app.config.get("SQLITE_BUSY_TIMEOUT", DEFAULT_LOCK_WAIT))
+        options.setdefault("connect_args", {}).setdefault("timeout",
+                                                          app.config.get("SQLITE_BUSY_TIMEOUT", DEFAULT_LOCK_WAIT))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

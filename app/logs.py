@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
 
@@ -75,7 +75,7 @@ def _redacting_factory(make_record):
                 record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             if record.stack_info:
                 record.stack_info = redact(record.stack_info)
-        except Exception:  # a broken format string: the handler reports it, as logging does
+        except Exception:  # noqa: BLE001 - a broken format string: the handler reports it, as logging does
             pass
         return record
 
@@ -95,7 +95,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": redact(_ANSI.sub("", record.getMessage())),
@@ -123,7 +123,7 @@ class StderrHandler(logging.Handler):
             stream = sys.stderr
             stream.write(self.format(record) + "\n")
             stream.flush()
-        except Exception:
+        except Exception:  # noqa: BLE001 - logging's own contract: a handler reports, never raises
             self.handleError(record)
 
 

@@ -1,10 +1,13 @@
-"""Every table's model, imported in one place so that the ORM and Alembic see the whole schema, and the
-records the audit trail may name (app.audit.subjects): the audit package itself knows no domain."""
+"""Every table's model, imported in one place so that the ORM and Alembic see the whole schema; and what the
+audit trail may name (app.audit.subjects) and how (app.audit.directory): the audit package knows no domain."""
+from app.agencies import trail as agencies_trail
 from app.agencies.accounts.models import Agency, User
 from app.agencies.password_reset import models as password_reset  # noqa: F401
 from app.agencies.two_step import models as two_step  # noqa: F401
 from app.audit import subjects
-from app.audit.models import AuditExport, BreakGlassAccess
+from app.audit.models import AuditExport
+from app.cases import trail as cases_trail
+from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution, ContributionRevision
 from app.cases.learners.models import Learner
@@ -13,6 +16,7 @@ from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.team.models import Invitation, TeamMembership
 from app.core.jobs.models import JobRun
 from app.core.mail import models as mail  # noqa: F401
+from app.cpd import trail as cpd_trail
 from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.reviews.models import ProgressReview, ReviewTarget
@@ -25,3 +29,6 @@ subjects.register(
     ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun,
 )
+agencies_trail.register()
+cases_trail.register()
+cpd_trail.register()

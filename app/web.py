@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.agencies.sign_in.sessions import touch_session
-from app.audit.events import ERROR_PAGE, note_anonymous_refusal, write_request_event
+from app.audit.events import ERROR_PAGE, EventNotWritten, note_anonymous_refusal, write_request_event
 from app.database import lock_wait_failed
 from app.extensions import db, login_manager
 from app.policy import DECISION_MADE, Action, shows
@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
     app.before_request(answered_before_the_view(deny_by_default))
     app.after_request(set_security_headers)
     # Registered after the headers, so it runs before them: a replacement error page gets them too.
-    app.after_request(write_request_event)
+    app.after_request(audit_request)
     # Registered last, so it runs first: its refusal is audited and gets the headers like any other.
     app.after_request(refuse_undecided)
     # First in the list, so it runs after every other hook, Flask-Limiter's too: on a rate-limited page the
@@ -162,13 +162,22 @@ def _size_limit() -> str:
     return f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
+def audit_request(response):
+    """The request's audit event, committed after the view; a read that cannot be audited is not shown."""
+    try:
+        return write_request_event(response)
+    except EventNotWritten as failure:
+        return busy_response() if failure.busy else error_response(500)
+
+
 def error_response(status: int):
     """An error page as a response object, for hooks that must replace a response."""
     return make_response(*_error_page(status))
 
 
 def handle_csrf_error(error: CSRFError):
-    return _error_page(400, "The form had expired or was sent from somewhere else. Go back, reload the page and try again.")
+    return _error_page(400, "The form had expired or was sent from somewhere else. "
+                            "Go back, reload the page and try again.")
 
 
 def handle_http_error(error: HTTPException):
@@ -241,5 +250,6 @@ def _readable(name: str) -> str:
 def handle_unexpected_error(error: Exception):
     db.session.rollback()
     # The operator gets the trace and the request id; the user gets only the request id.
-    log.exception("unhandled error request_id=%s endpoint=%s", g.get("request_id"), request.endpoint)
+    # Flask calls this handler inside its own `except`, so the trace is there to log.
+    log.exception("unhandled error request_id=%s endpoint=%s", g.get("request_id"), request.endpoint)  # noqa: LOG004
     return _error_page(500)

@@ -130,7 +130,8 @@ class Database:
                                          autocommit=True)
             self.name = f"braid_bench_edits_{uuid.uuid4().hex[:10]}"
             self.admin.execute(f'CREATE DATABASE "{self.name}"')
-            self.url = server.set(drivername="postgresql+psycopg", database=self.name).render_as_string(hide_password=False)
+            database = server.set(drivername="postgresql+psycopg", database=self.name)
+            self.url = database.render_as_string(hide_password=False)
 
     def drop(self) -> None:
         if self.admin is not None:
@@ -140,13 +141,14 @@ class Database:
 
 def _prepare(database_url: str, instance: Path) -> tuple[str, list[str]]:
     """Migrate, then one school, learner, LSP on the team and four contributions: (LSP's email, record ids)."""
+    from datetime import date, timedelta
+
     from app.agencies.accounts import services as accounts
     from app.agencies.accounts.models import Agency, AgencyKind, Role
     from app.cases.contributions import services
     from app.cases.learners.models import AreaOfNeed, Learner
     from app.cases.team.models import TeamMembership
     from app.types import utcnow
-    from datetime import date, timedelta
 
     os.environ["BRAID_INSTANCE_PATH"] = str(instance)
     app = create_app("development", {"SQLALCHEMY_DATABASE_URI": database_url})
@@ -321,8 +323,9 @@ def run_once(backend: str, threads: int, edits: int, busy: bool) -> dict:
             server.stop()
         lost, intact, words = _check(database.url, instance, records, results["saved"])
         # What the server said about anything that went wrong (gone with the run's folder otherwise).
+        levels = ("WARNING", "ERROR", "CRITICAL")
         problems = [line.strip() for line in (folder / "gunicorn.log").read_text(errors="replace").splitlines()
-                    if any(f'"level": "{level}"' in line or f"[{level}]" in line for level in ("WARNING", "ERROR", "CRITICAL"))]
+                    if any(f'"level": "{level}"' in line or f"[{level}]" in line for level in levels)]
         statuses = results["statuses"]
         saves = sorted(results["save_latencies"]) or [0.0]
         return {
@@ -357,8 +360,9 @@ def main() -> int:
             ok &= found["5xx"] == 0 and found["no reply"] == 0 and found["lost"] == 0 and found["chain"] \
                 and not found["failures"]
             print(f"{backend:10} run {number}: {found['requests']:,} requests in {found['seconds']:.1f} s; "
-                  f"5xx {found['5xx']}, no reply {found['no reply']} (resent {found['resent']}), lost edits {found['lost']}, "
-                  f"conflicts {found['conflicts']}; saves p50 {found['p50'] * 1000:.0f} ms, p99 {found['p99'] * 1000:.0f} ms; "
+                  f"5xx {found['5xx']}, no reply {found['no reply']} (resent {found['resent']}), "
+                  f"lost edits {found['lost']}, conflicts {found['conflicts']}; "
+                  f"saves p50 {found['p50'] * 1000:.0f} ms, p99 {found['p99'] * 1000:.0f} ms; "
                   f"chain {'verified' if found['chain'] else 'BROKEN'} ({found['verified']})"
                   + (f"; failures: {found['failures']}" if found["failures"] else ""))
             unexpected = {key: count for key, count in found["statuses"].items()

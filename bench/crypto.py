@@ -20,24 +20,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.fernet import Fernet  # noqa: E402
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
-from flask import render_template  # noqa: E402
-from flask_login import current_user  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import String, Text, select  # noqa: E402
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column  # noqa: E402
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import render_template
+from flask_login import current_user
+from flask_migrate import upgrade
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from app import create_app  # noqa: E402
-from app.agencies.accounts import services  # noqa: E402
-from app.agencies.accounts.models import Agency, AgencyKind, Role  # noqa: E402
-from app.cases.learners.models import AreaOfNeed, Learner, LearnerNames  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.policy import Action, require  # noqa: E402
-from app.security import rotation  # noqa: E402
-from app.security.crypto import associated_data, open_sealed, seal  # noqa: E402
-from app.security.keys import Keyring, write_key_file  # noqa: E402
-from app.types import UTCDateTime, utcnow  # noqa: E402
+from app import create_app
+from app.agencies.accounts import services
+from app.agencies.accounts.models import Agency, AgencyKind, Role
+from app.cases.learners.models import AreaOfNeed, Learner, LearnerNames
+from app.extensions import db
+from app.policy import Action, require
+from app.security import rotation
+from app.security.crypto import associated_data, open_sealed, seal
+from app.security.keys import Keyring, write_key_file
+from app.types import UTCDateTime, utcnow
 
 FIELD = "x" * 500
 PAGE_ROWS = 17  # three decrypted fields a row: 51 values on the page
@@ -66,7 +66,8 @@ def field_costs(app) -> dict:
         results = {
             "braid seal+open": best_of(5, lambda: open_sealed(seal(FIELD, aad), aad), 20_000),
             "braid open": best_of(5, lambda: open_sealed(sealed, aad), 20_000),
-            "raw AES-GCM enc+dec": best_of(5, lambda: aes.decrypt(nonce, aes.encrypt(nonce, FIELD.encode(), aad), aad), 20_000),
+            "raw AES-GCM enc+dec": best_of(
+                5, lambda: aes.decrypt(nonce, aes.encrypt(nonce, FIELD.encode(), aad), aad), 20_000),
             "raw AES-GCM dec": best_of(5, lambda: aes.decrypt(nonce, raw, aad), 20_000),
             "Fernet enc+dec": best_of(5, lambda: fernet.decrypt(fernet.encrypt(FIELD.encode())), 20_000),
             "Fernet dec": best_of(5, lambda: fernet.decrypt(token), 20_000),
@@ -215,7 +216,8 @@ def main() -> None:
         print(f"  {name:<22} {seconds * 1e6:8.2f} µs")
     print(f"  Fernet / raw AES-GCM, enc+dec: {fields['Fernet enc+dec'] / fields['raw AES-GCM enc+dec']:.1f}x "
           "(baseline says 10-20x)")
-    print(f"  Braid's envelope over raw AES-GCM, enc+dec: {fields['braid seal+open'] / fields['raw AES-GCM enc+dec']:.1f}x")
+    print("  Braid's envelope over raw AES-GCM, enc+dec: "
+          f"{fields['braid seal+open'] / fields['raw AES-GCM enc+dec']:.1f}x")
     ratio = pages["ratio"]
     print(f"Page decrypting {PAGE_ROWS * 3} values: {pages['sealed'] * 1e3:.2f} ms CPU against "
           f"{pages['plain'] * 1e3:.2f} ms in plaintext; median block ratio {ratio:.3f}x "

@@ -4,10 +4,9 @@ import logging
 from alembic import context
 from flask import current_app
 
+from app.logs import configure_logging
 from app.security.crypto import SealedText
 from app.types import UTCDateTime
-
-from app.logs import configure_logging
 
 config = context.config
 # Braid's JSON lines, not alembic.ini's plain handlers (which would replace them for the whole process).

@@ -1,7 +1,7 @@
 """The authorization matrix: every method of every route × every demo role, anonymous and an expired account.
 
-The expected outcomes are written below as literals, decided from the rules of issue 4 (item 7), never
-derived from app/policy.py. One world is built per backend through the real services; one client is
+The expected outcomes are written below as literals, decided from Braid's sharing rules (who may see and do what), never
+derived from app/policy/. One world is built per backend through the real services; one client is
 signed in per column; every cell is requested, and every mismatch is collected and printed at the end.
 
 Each read (GET) also checks that another learner's sentinel text (learner "Bravo", same school, nobody
@@ -22,17 +22,17 @@ from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.audit.models import APPEND_ONLY_TABLES
 from app.cases.concerns import services as concerns
 from app.cases.contributions import services as contributions
-from app.cases.meetings import services as meetings
-from app.cases.meetings.services import ActionDraft, MeetingDetails
-from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.learners.models import Learner
-from app.cases.team.models import TeamMembership
+from app.cases.meetings import services as meetings
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.meetings.services import ActionDraft, MeetingDetails
 from app.cases.plans import services as plans
 from app.cases.team import services as team
-from app.cpd.reviews import services as cpd_reviews
+from app.cases.team.models import TeamMembership
 from app.cpd.entries import services as cpd
 from app.cpd.goals import services as cpd_goals
 from app.cpd.hours import cpd_year_containing
+from app.cpd.reviews import services as cpd_reviews
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in
@@ -56,7 +56,7 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   an open invitation (to revoke) · {token_open} an open invitation's token · {token_revoked} a revoked
 #   one's · {colleague} an active teacher of the school on no team · {dormant}, {dormant2} throwaway
 #   teachers of the school · {inactive} a deactivated teacher of the school · {outsider} the SLT's account
-#   (another agency) · CPD (issue 6): {lsp_user} the LSP, line managed by the SENCo · {cpd_entry} the LSP's
+#   (another agency) · CPD: {lsp_user} the LSP, line managed by the SENCo · {cpd_entry} the LSP's
 #   case-work entry on {meeting} · {cpd_goal} the LSP's goal · {cpd_review} the SENCo's review of the LSP (unsigned)
 #   · {cpd_year} the LSP's CPD year (its first day).
 ROWS = [
@@ -136,7 +136,7 @@ ROWS = [
      (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
     ("agencies.account_reset_password", "POST", "/accounts/{dormant2}/reset-password", {},
      (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
-    # background jobs (issue 15): the agency administrator's page of runs (no personal data on it)
+    # background jobs: the agency administrator's page of runs (no personal data on it)
     ("jobs.job_list", "GET", "/admin/jobs", None,
      (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
     # learners
@@ -278,7 +278,7 @@ ROWS = [
      (404, 404, 200, 200, 404, 404, 404, 404, S, S)),
     ("cases.concern_action", "POST", "/concerns/{concern}/action", {},
      (404, 404, 403, 400, 404, 404, 404, 404, S, S)),
-    # the audit review (issue 5): the DSL of the school only; learners and people by query parameter
+    # the audit review: the DSL of the school only; learners and people by query parameter
     ("audit.review", "GET", "/audit", None,
      (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
     ("audit.review", "GET", "/audit?learner={alpha}&outcome=refused", None,
@@ -301,7 +301,7 @@ ROWS = [
      (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
     ("audit.verify", "POST", "/audit/verify", {},
      (403, 403, 403, 302, 403, 403, 403, 403, S, S)),
-    # the reflective CPD log (issue 6): practitioners keep their own; the line manager (the SENCo, of the LSP)
+    # the reflective CPD log: practitioners keep their own; the line manager (the SENCo, of the LSP)
     # reads it; parents and administrators keep none. The LSP recorded and chaired {meeting}; the teacher
     # wrote {c_team}.
     ("cpd.log", "GET", "/cpd", None,
@@ -366,13 +366,14 @@ ROWS = [
      (403, 302, 404, 404, 404, 404, 404, 404, S, S)),
     ("cpd.review_edit", "GET", "/cpd/reviews/{cpd_review}/edit", None,
      (403, 403, 404, 404, 404, 404, 404, 404, S, S)),
-    # break-glass (issue 5): school staff open a case they are not on, for an hour, giving a reason.
+    # break-glass: school staff open a case they are not on, for an hour, giving a reason.
     # The SENCo is on every case (nothing to open); the LSP and teacher may open Bravo, not Alpha (on its team).
     ("cases.break_glass", "GET", "/break-glass", None,
      (403, 200, 200, 200, 403, 403, 403, 403, S, S)),
     ("cases.break_glass", "POST", "/break-glass", {},
      (403, 400, 400, 400, 403, 403, 403, 403, S, S)),
-    ("cases.break_glass", "POST", "/break-glass", {"learner": "{bravo}", "purpose": "safeguarding", "reason": "Too short"},
+    ("cases.break_glass", "POST", "/break-glass",
+     {"learner": "{bravo}", "purpose": "safeguarding", "reason": "Too short"},
      (403, 400, 400, 400, 403, 403, 403, 403, S, S)),
     # Only the DSL is off Alpha's team: their grant is the last thing this world does before signing out.
     ("cases.break_glass", "POST", "/break-glass",
@@ -406,7 +407,7 @@ ALPHA = {
     "draft": "ALPHA-SENTINEL-DRAFT-MINUTES-90fc",
     "concern": "ALPHA-SENTINEL-CONCERN-d3e8",
 }
-# What each column may never read of the main learner, on any page (issue 4, items 4, 6 and 7).
+# What each column may never read of the main learner, on any page: the sentinels above it has no right to.
 NEVER = {
     "senco": {"concern"},
     "lsp": {"restricted", "concern"},
@@ -448,7 +449,7 @@ def outcome_of(response):
 def database_checksum(app) -> str:
     """sha256 over every row of every table but the audit trail's, in dependency order, rows by key.
 
-    The trail is left out on purpose: a refused request must leave its refusal there (issue 5).
+    The trail is left out on purpose: a refused request must leave its refusal there.
     """
     digest = hashlib.sha256()
     with app.app_context():
@@ -505,8 +506,9 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
 
         def plan_for(case, owner, sentinels):
             cycle = plans.start_plan(senco, case)
-            plans.update_cycle(senco, cycle, version=cycle.version, assess_on=today, review_on=today + timedelta(days=20),
-                               learner_views=f"<p>{sentinels['views']}</p>", family_views=f"<p>{sentinels['views']}</p>")
+            plans.update_cycle(senco, cycle, version=cycle.version, assess_on=today,
+                               review_on=today + timedelta(days=20), learner_views=f"<p>{sentinels['views']}</p>",
+                               family_views=f"<p>{sentinels['views']}</p>")
             plans.advance_stage(senco, cycle, version=cycle.version)  # at plan: the SENCo's stage POST moves it to do
             outcome = plans.add_outcome(senco, cycle, description=f"{sentinels['outcome']} reads a page aloud",
                                         measure="Weekly reading record", target_on=today + timedelta(days=60),
@@ -531,7 +533,8 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
                                   shared_with_family=shared)
 
         meeting = meetings.record_meeting(lsp, a, details(lsp, ALPHA["minutes"], True, [
-            ActionDraft(description="Send home a reading book", owner=teacher.public_id, due_on=today + timedelta(days=7)),
+            ActionDraft(description="Send home a reading book", owner=teacher.public_id,
+                        due_on=today + timedelta(days=7)),
         ]))
         meetings.sign_off_meeting(lsp, meeting, version=meeting.version)
         draft = meetings.record_meeting(lsp, a, details(lsp, ALPHA["draft"], False))
@@ -657,16 +660,17 @@ def test_authorization_matrix(app, create_agency, create_user, create_case, add_
     known_sum = None  # the checksum after the last refused write, while nothing else has run since
     for endpoint, method, url_template, data, expected_row in ROWS:
         url = url_template.format(**world)
-        for column, expected in zip(COLUMNS, expected_row):
+        for column, expected in zip(COLUMNS, expected_row, strict=True):
             cells += 1
             cell = f"{method} {url_template} [{endpoint}] as {column}"
             client = clients[column]
-            write_refused = method == "POST" and expected in (S, 400, 403, 404, 409, 410) and endpoint != "agencies.sign_out"
+            write_refused = (method == "POST" and expected in (S, 400, 403, 404, 409, 410)
+                             and endpoint != "agencies.sign_out")
             if method == "GET":
                 response = client.get(url)
                 known_sum = None
             else:
-                before = known_sum if write_refused and known_sum else (database_checksum(app) if write_refused else None)
+                before = (known_sum or database_checksum(app)) if write_refused else None
                 form = {key: _fill(value, world) for key, value in (data or {}).items()}
                 response = client.post(url, data=form)
                 known_sum = None
@@ -692,7 +696,8 @@ def test_authorization_matrix(app, create_agency, create_user, create_case, add_
                         mismatches.append(f"{cell}: allowed, but the main learner's {name} is not on the page")
             for name, sentinel in ALPHA.items():
                 if (refused or name in NEVER[column]) and sentinel in body:
-                    mismatches.append(f"{cell}: shows the main learner's {name} ({'refused read' if refused else 'never theirs'})")
+                    why = "refused read" if refused else "never theirs"
+                    mismatches.append(f"{cell}: shows the main learner's {name} ({why})")
     print(f"\n{cells} cells checked")
     for mismatch in mismatches:
         print(mismatch)

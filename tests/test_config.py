@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.security.deploy import Severity, deploy_findings
+from app.security.deploy import Severity, deploy_findings, load_config
 from app.security.keys import Keyring
 from config import (
     BASE_DIR,
@@ -23,14 +23,14 @@ from config import (
     ConfigError,
     ProductionConfig,
     build_settings,
-    load_config,
     normalise_database_url,
 )
 
 # Every variable the deploy checks read; a test's environment names each one, so the runner's own cannot leak in.
 DEPLOY_VARIABLES = ("DATABASE_URL", "SECRET_KEY", "BRAID_AUDIT_KEY", "BRAID_FIELD_KEYS", "BRAID_FIELD_KEY_FILE",
-                    "REDIS_URL", "MAIL_SERVER", "MAIL_USE_TLS", "FLASK_DEBUG", "DEBUG", "BRAID_CONFIG", "BRAID_BASE_URL",
-                    "BRAID_ALLOWED_HOSTS", "BRAID_TRUSTED_PROXIES", "MAIL_PORT", "MAIL_TIMEOUT", "BRAID_AUDIT_HEAD_FILE")
+                    "REDIS_URL", "MAIL_SERVER", "MAIL_USE_TLS", "FLASK_DEBUG", "DEBUG", "BRAID_CONFIG",
+                    "BRAID_BASE_URL", "BRAID_ALLOWED_HOSTS", "BRAID_TRUSTED_PROXIES", "MAIL_PORT", "MAIL_TIMEOUT",
+                    "BRAID_AUDIT_HEAD_FILE")
 
 
 def good_environ(**changes) -> dict:
@@ -55,7 +55,8 @@ def test_production_argon2_parameters_meet_owasp_minimum():
     # The parameters are really the ones a production hash carries.
     encoded = PasswordHasher(**PRODUCTION_ARGON2).hash("correct horse battery staple")
     assert encoded.startswith("$argon2id$")
-    assert f"m={PRODUCTION_ARGON2['memory_cost']},t={PRODUCTION_ARGON2['time_cost']},p={PRODUCTION_ARGON2['parallelism']}" in encoded
+    argon2 = PRODUCTION_ARGON2
+    assert f"m={argon2['memory_cost']},t={argon2['time_cost']},p={argon2['parallelism']}" in encoded
 
 
 def test_a_good_production_environment_starts_with_nothing_to_find(tmp_path):
@@ -99,13 +100,15 @@ ENVIRONMENT_REFUSALS = [
     ({"SECRET_KEY": "dev"}, "braid.E002", "SECRET_KEY is too short (3 characters; at least 32)"),
     ({"SECRET_KEY": "s3cr3t-but-only-31-characters!!"}, "braid.E002", "too short (31 characters"),
     ({"SECRET_KEY": TESTING_SECRET_KEY}, "braid.E003", "SECRET_KEY is a published default or a placeholder"),
-    ({"SECRET_KEY": "please-change-me-before-going-live-0123456789"}, "braid.E003", "a published default or a placeholder"),
+    ({"SECRET_KEY": "please-change-me-before-going-live-0123456789"}, "braid.E003",
+     "a published default or a placeholder"),
     ({"SECRET_KEY": "x" * 40}, "braid.E003", "SECRET_KEY is not random"),
     ({"SECRET_KEY": "ab" * 20}, "braid.E003", "not random (too few different characters)"),
     ({"BRAID_AUDIT_KEY": None}, "braid.E004", "BRAID_AUDIT_KEY is not set"),
     ({"BRAID_AUDIT_KEY": "short"}, "braid.E004", "BRAID_AUDIT_KEY is too short (5 characters"),
     ({"BRAID_AUDIT_KEY": TESTING_AUDIT_KEY}, "braid.E004", "BRAID_AUDIT_KEY is a published default"),
-    ({"SECRET_KEY": "k" * 8 + "-Same-Key-For-Both-0123456789", "BRAID_AUDIT_KEY": "k" * 8 + "-Same-Key-For-Both-0123456789"},
+    ({"SECRET_KEY": "k" * 8 + "-Same-Key-For-Both-0123456789",
+      "BRAID_AUDIT_KEY": "k" * 8 + "-Same-Key-For-Both-0123456789"},
      "braid.E005", "BRAID_AUDIT_KEY is the same as SECRET_KEY"),
     ({"BRAID_FIELD_KEYS": None}, "braid.E006", "Field keys are missing"),
     ({"BRAID_FIELD_KEYS": "not json"}, "braid.E007", "The field keys in BRAID_FIELD_KEYS cannot be used"),
@@ -115,7 +118,8 @@ ENVIRONMENT_REFUSALS = [
     ({"BRAID_BASE_URL": None}, "braid.E019", "BRAID_BASE_URL is not set"),
     ({"BRAID_BASE_URL": "braid.example.gov.uk"}, "braid.E020", "BRAID_BASE_URL must start with https://"),
     ({"BRAID_BASE_URL": "https://braid.example.gov.uk/?next=x"}, "braid.E020", "must not have a query"),
-    ({"BRAID_BASE_URL": "https://admin:pw@braid.example.gov.uk"}, "braid.E020", "must not hold a user name or password"),
+    ({"BRAID_BASE_URL": "https://admin:pw@braid.example.gov.uk"}, "braid.E020",
+     "must not hold a user name or password"),
     ({"BRAID_BASE_URL": "https://braid.example.gov.uk:99999"}, "braid.E020", "its port is not a number"),
     ({"BRAID_BASE_URL": "https://bräid.example"}, "braid.E020", "must be plain ASCII"),
     ({"BRAID_BASE_URL": "http://braid.example.gov.uk"}, "braid.E021", "BRAID_BASE_URL is not an https:// address"),
@@ -150,7 +154,8 @@ def test_debug_switched_off_in_words_is_not_debug(tmp_path):
 
 def test_a_field_key_file_is_read_and_checked(tmp_path):
     keyring = Keyring.generate().to_json()
-    settings = load_config("production", good_environ(BRAID_FIELD_KEYS=None, BRAID_FIELD_KEY_FILE=_key_file(tmp_path, keyring)), tmp_path)
+    environ = good_environ(BRAID_FIELD_KEYS=None, BRAID_FIELD_KEY_FILE=_key_file(tmp_path, keyring))
+    settings = load_config("production", environ, tmp_path)
     assert deploy_findings(settings) == []
 
     broken = _key_file(tmp_path, '{"primary": "k00000000"}')
@@ -166,7 +171,8 @@ def test_a_field_key_file_is_read_and_checked(tmp_path):
 CLASS_REFUSALS = [
     ("SESSION_COOKIE_SECURE", False, "braid.E013", "The session cookie is not Secure"),
     ("SESSION_COOKIE_HTTPONLY", False, "braid.E014", "Scripts can read the session cookie"),
-    ("SESSION_COOKIE_NAME", "braid_session", "braid.E015", "The session cookie 'braid_session' is not a __Host- cookie"),
+    ("SESSION_COOKIE_NAME", "braid_session", "braid.E015",
+     "The session cookie 'braid_session' is not a __Host- cookie"),
     ("SESSION_COOKIE_DOMAIN", "braid.example.org", "braid.E015", "is not a __Host- cookie (or has a Domain or Path)"),
     ("SESSION_COOKIE_SAMESITE", None, "braid.E016", "sent with cross-site requests"),
     ("REMEMBER_COOKIE_SECURE", False, "braid.E017", "The remember-me cookie is not Secure and HttpOnly"),
@@ -178,7 +184,8 @@ CLASS_REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize("name, value, finding, words", CLASS_REFUSALS, ids=[f"{row[2]}-{row[0]}" for row in CLASS_REFUSALS])
+@pytest.mark.parametrize("name, value, finding, words", CLASS_REFUSALS,
+                         ids=[f"{row[2]}-{row[0]}" for row in CLASS_REFUSALS])
 def test_production_refuses_weakened_settings(tmp_path, monkeypatch, name, value, finding, words):
     monkeypatch.setattr(ProductionConfig, name, value, raising=False)
     with pytest.raises(ConfigError) as refused:
@@ -209,7 +216,7 @@ def test_the_development_settings_would_be_refused_in_production(tmp_path):
 
 def _cli_environ(tmp_path, environ: dict) -> dict:
     """Exactly `environ` for the deploy variables (the rest unset), with a private instance folder."""
-    return {**{name: None for name in DEPLOY_VARIABLES}, "BRAID_INSTANCE_PATH": str(tmp_path), **environ}
+    return {**dict.fromkeys(DEPLOY_VARIABLES), "BRAID_INSTANCE_PATH": str(tmp_path), **environ}
 
 
 @pytest.fixture
@@ -355,7 +362,8 @@ def test_check_deploy_gives_a_finding_for_every_malformed_variable_never_a_trace
         for value in MALFORMED_VALUES:
             result = cli.invoke(args=["check-deploy"], env=_cli_environ(tmp_path, good_environ(**{name: value})))
             assert result.exception is None or isinstance(result.exception, SystemExit), (name, value, result.exception)
-            assert "Traceback" not in result.output and result.output.rstrip().split("\n")[-1].startswith("production: ")
+            assert "Traceback" not in result.output
+            assert result.output.rstrip().split("\n")[-1].startswith("production: ")
 
 
 @pytest.mark.parametrize("name, value", [("BRAID_TRUSTED_PROXIES", "abc"), ("MAIL_PORT", "smtp"),

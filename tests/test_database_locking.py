@@ -340,8 +340,8 @@ def test_a_save_that_cannot_get_its_lock_answers_503_keeps_the_text_and_writes_n
     page = _assert_busy_page(response)
     assert waited < 5, "the short lock timeout was not used"
     # What was typed is given back, each field in a read-only box labelled with its name.
-    body = re.search(r'<label[^>]*for="(typed-\d+)">Body</label>\s*<textarea[^>]*id="\1"[^>]*readonly>([^<]*)</textarea>',
-                     response.get_data(as_text=True))
+    body = re.search(r'<label[^>]*for="(typed-\d+)">Body</label>\s*'
+                     r'<textarea[^>]*id="\1"[^>]*readonly>([^<]*)</textarea>', response.get_data(as_text=True))
     assert body and html.unescape(body.group(2)) == TYPED_BODY
     assert TYPED_TITLE in page
     assert _counts(app) == before

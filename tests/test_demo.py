@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.agencies.accounts.models import Agency, User
-from app.demo import PEOPLE
+from app.demo.accounts import PEOPLE
 from app.extensions import db
 from app.security.keys import Keyring
 from tests.fixtures.application import sign_in
@@ -31,7 +31,8 @@ def test_demo_load_is_idempotent(demo_app):
     again = demo_app.test_cli_runner().invoke(args=["demo", "load"])
     assert "0 account(s) created" in again.output
     with demo_app.app_context():
-        assert (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Agency.id)))) == counts
+        assert (db.session.scalar(select(func.count(User.id))),
+                db.session.scalar(select(func.count(Agency.id)))) == counts
         assert dict(db.session.execute(select(User.email, User.password_hash)).all()) == hashes
     assert counts == (8, 4)
     assert "0 learner(s) registered" in again.output
@@ -79,11 +80,11 @@ def test_the_senco_sees_the_demo_learners_decrypted(demo_app):
 def test_the_demo_cases_show_every_capability(demo_app):
     """About two dozen learners at every stage, every role contributing, meetings, concerns and invitations."""
     from app.agencies.accounts.models import Role
+    from app.cases.concerns.models import SafeguardingConcern
     from app.cases.contributions.models import Contribution, ContributionRevision
-    from app.cases.plans.models import CycleStage, PlanCycle
     from app.cases.learners.models import Learner
     from app.cases.meetings.models import Meeting, MeetingAction
-    from app.cases.concerns.models import SafeguardingConcern
+    from app.cases.plans.models import CycleStage, PlanCycle
     from app.cases.team.models import TeamMembership
     from app.types import utcnow
 
@@ -130,7 +131,9 @@ def test_the_demo_trail_has_the_patterns_a_dsl_reviews_and_a_verified_chain(demo
         assert busiest_hour > demo_app.config["AUDIT_MANY_LEARNERS_PER_HOUR"]
         # A list page names every learner it showed, and each learner's history finds that one event.
         listing = next(event for event in events if event.object_type == "learner_list")
-        indexed = db.session.scalars(select(AuditEventLearner.learner_public_id).where(AuditEventLearner.event_id == listing.id)).all()
+        indexed = db.session.scalars(
+            select(AuditEventLearner.learner_public_id).where(AuditEventLearner.event_id == listing.id)
+        ).all()
         assert sorted(indexed) == listing.learner_ids and len(indexed) >= 20
         verification = latest_verification()
         assert verification is not None and verification.intact and verification.event_count > 300
@@ -140,12 +143,12 @@ def test_the_demo_trail_has_the_patterns_a_dsl_reviews_and_a_verified_chain(demo
 def test_the_demo_cpd_logs_show_every_capability(demo_app):
     """The LSP's year so far (case work, INSET, webinars, peer observation, reading), on track, three goals and a
     review signed with the SENCo; the SLT and EP have a few entries each; no demo learner is named in any of it."""
-    from app.cases.demo import STORIES
     from app.cpd.entries.models import ActivityType, ReflectiveModel
-    from app.cpd.goals.models import GoalStatus
-    from app.cpd.reviews.models import ProgressReview, ReviewKind
-    from app.cpd.goals.services import goals_due, goals_of
     from app.cpd.entries.services import hours_summary, log_entries
+    from app.cpd.goals.models import GoalStatus
+    from app.cpd.goals.services import goals_due, goals_of
+    from app.cpd.reviews.models import ProgressReview, ReviewKind
+    from app.demo.cases import STORIES
 
     with demo_app.app_context():
         person = {email: db.session.scalars(select(User).where(User.email == email)).one() for email in (
@@ -201,7 +204,7 @@ def test_the_demo_cpd_logs_show_every_capability(demo_app):
 def test_demo_cpd_dates_follow_the_year_so_far(today, day, expected):
     from datetime import date
 
-    from app.cpd.demo import _calendar_day
+    from app.demo.cpd import _calendar_day
 
     on = _calendar_day(date(2026, 9, 1), day, date.fromisoformat(today))
     assert on == (date.fromisoformat(expected) if expected else None)

@@ -13,17 +13,17 @@ from sqlalchemy import select
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.cases.concerns import services as concerns
-from app.cases.contributions import services as contributions
-from app.cases.meetings import services as meetings
-from app.cases.meetings.services import ActionDraft, MeetingDetails
-from app.cases.meetings.models import Attendance, Meeting, MeetingAction, MeetingKind
-from app.cases.contributions.models import Contribution
-from app.cases.team.models import Invitation, TeamMembership
-from app.cases.learners.models import Learner
-from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.concerns.models import SafeguardingConcern
+from app.cases.contributions import services as contributions
+from app.cases.contributions.models import Contribution
+from app.cases.learners.models import Learner
+from app.cases.meetings import services as meetings
+from app.cases.meetings.models import Attendance, Meeting, MeetingAction, MeetingKind
+from app.cases.meetings.services import ActionDraft, MeetingDetails
 from app.cases.plans import services as plans
+from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.team import services as team
+from app.cases.team.models import Invitation, TeamMembership
 from app.extensions import db
 from app.types import utcnow
 from tests.test_authorization_matrix import (

@@ -31,7 +31,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -115,7 +115,7 @@ def _digest_without_id(line: str) -> bytes:
 
 def seal_hash_of(previous_hash: str, seal_id: int, first_id: int, last_id: int, count: int, total: int,
                  content_hash: str, members: bytes, sealed_at) -> str:
-    stamp = sealed_at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+    stamp = sealed_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     head = f"{previous_hash}|{seal_id}|{first_id}|{last_id}|{count}|{total}|{content_hash}|{stamp}|"
     return hashlib.sha256(head.encode() + hashlib.sha256(members).digest()).hexdigest()
 
@@ -196,7 +196,8 @@ def _seal_in(connection, dialect: str, max_batch: int) -> int:
         seal_id, first_id, new_last = seal_id + 1, last_id + 1, rows[-1][0]
         total += len(rows)
         sealed_at = utcnow()
-        seal_hash = seal_hash_of(previous, seal_id, first_id, new_last, len(rows), total, content_hash, members, sealed_at)
+        seal_hash = seal_hash_of(previous, seal_id, first_id, new_last, len(rows), total, content_hash, members,
+                                 sealed_at)
         connection.execute(AuditSeal.__table__.insert(), [dict(
             id=seal_id, first_event_id=first_id, last_event_id=new_last, event_count=len(rows),
             total_count=total, content_hash=content_hash, members=members, previous_hash=previous,
@@ -242,7 +243,7 @@ class SignedHead:
     published: bool | None = None  # appended to the heads file (None: there is none)
 
     def as_line(self) -> heads.Head:
-        at = self.created_at.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        at = self.created_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         return heads.Head(checkpoint=self.id, seal=self.seal_id, events=self.event_count, hash=self.chain_hash,
                           at=at, mac=self.mac)
 
@@ -436,7 +437,8 @@ def _batches_query(dialect: str) -> str:
         )
     return (
         f"SELECT s.id, (SELECT encode(sha256(convert_to(string_agg({line}, E'\\x1e' ORDER BY e.id), 'UTF8')), 'hex') "
-        f"|| ' ' || sum({_NAMED.format(find='strpos')}) FROM audit_event e WHERE e.id BETWEEN s.first_event_id AND s.last_event_id) "
+        f"|| ' ' || sum({_NAMED.format(find='strpos')}) FROM audit_event e "
+        "WHERE e.id BETWEEN s.first_event_id AND s.last_event_id) "
         "FROM audit_seal s WHERE s.id BETWEEN :first AND :last ORDER BY s.id"  # nosec B608 # names from CHAIN_COLUMNS only; values bound
     )
 
@@ -530,10 +532,12 @@ def _verify_in(connection, dialect: str, engine, workers: int, snapshot: str | N
         seal_id, first_id, last_id, count, total_count, content_hash, prev, seal_hash, sealed_at, members = row
         sealed_at = _as_utc(sealed_at)
         members = bytes(members)
-        expected_hash = seal_hash_of(prev, seal_id, first_id, last_id, count, total_count, content_hash, members, sealed_at)
+        expected_hash = seal_hash_of(prev, seal_id, first_id, last_id, count, total_count, content_hash, members,
+                                     sealed_at)
         if prev != previous_hash or first_id != previous_last + 1 or expected_hash != seal_hash \
                 or total_count != total + count or len(members) != count * _MEMBER.size:
-            return Verification(False, total, problem=f"seal {seal_id} does not follow the chain (seals were altered, removed or reordered)")
+            return Verification(False, total, problem=f"seal {seal_id} does not follow the chain "
+                                                      "(seals were altered, removed or reordered)")
         digest, learners = actual.get(seal_id, (None, 0))
         if digest != content_hash:
             event_id, what = _name_the_event(connection, dialect, first_id, last_id, members)
@@ -545,7 +549,8 @@ def _verify_in(connection, dialect: str, engine, workers: int, snapshot: str | N
         or _check_learner_index(connection, previous_last, named)
     if problem:
         return Verification(False, total, problem=problem)
-    unsealed = connection.execute(text("SELECT count(*) FROM audit_event WHERE id > :last"), {"last": previous_last}).scalar()
+    unsealed = connection.execute(text("SELECT count(*) FROM audit_event WHERE id > :last"),
+                                  {"last": previous_last}).scalar()
     head_seal = seals[-1][0] if seals else 0
     return Verification(True, total, unsealed=unsealed, head_seal=head_seal, head_hash=previous_hash,
                         external_head=external)
@@ -585,13 +590,14 @@ def _recompute(connection, dialect: str, engine, seals: list, workers: int, snap
 def _as_utc(value):
     if isinstance(value, str):  # SQLite through the raw driver
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _name_the_event(connection, dialect: str, first_id: int, last_id: int, members: bytes) -> tuple[int | None, str]:
     line = canonical_line_sql(dialect)
     rows = connection.execute(
-        text(f"SELECT id, {line} FROM audit_event WHERE id BETWEEN :a AND :b ORDER BY id"), {"a": first_id, "b": last_id}  # nosec B608 # names from CHAIN_COLUMNS only; values bound
+        text(f"SELECT id, {line} FROM audit_event WHERE id BETWEEN :a AND :b ORDER BY id"),  # nosec B608 # names from CHAIN_COLUMNS only; values bound
+        {"a": first_id, "b": last_id},
     ).all()
     sealed = [_MEMBER.unpack_from(members, offset) for offset in range(0, len(members), _MEMBER.size)]
     sealed_by_id = dict(sealed)

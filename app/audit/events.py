@@ -12,7 +12,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
@@ -20,7 +19,10 @@ from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from app.audit import subjects
+from app.audit.chain import SealerBusy, seal_run
+from app.audit.directory import is_person, learner_of, school_of
 from app.audit.models import AuditAction, AuditEvent, AuditEventLearner, AuditOutcome
+from app.core.dates import school_zone
 from app.database import lock_wait_failed, want_write_lock
 from app.extensions import db
 from app.types import utcnow
@@ -39,53 +41,10 @@ def object_type_of(thing) -> str | None:
     return None if thing is None else getattr(thing, "__tablename__", type(thing).__name__.lower())
 
 
-def learner_of(thing):
-    """The learner a record belongs to, following the record's own links; None for accounts."""
-    from app.cases.learners.models import Learner
-
-    seen = 0
-    while thing is not None and seen < 4:
-        if isinstance(thing, Learner):
-            return thing
-        thing = getattr(thing, "learner", None) or getattr(thing, "meeting", None) or getattr(thing, "cycle", None)
-        seen += 1
-    return None
-
-
-def changed_fields(obj) -> list[str]:
-    """Names of the mapped attributes changed on `obj` since it was loaded (call before flushing)."""
-    from sqlalchemy import inspect
-
-    state = inspect(obj)
-    names = []
-    for attr in state.mapper.column_attrs:
-        if state.attrs[attr.key].history.has_changes():
-            names.append(_field_name(attr.key))
-    return sorted(set(names))
-
-
-def _field_name(key: str) -> str:
-    # Sealed columns are reported by the name people know them by: `views_sealed` is "views".
-    return key[: -len("_sealed")] if key.endswith("_sealed") else key
-
-
-def school_zone() -> ZoneInfo:
-    """The school's clock (BRAID_TIMEZONE), kept here for the callers that import it from the audit trail."""
-    from app.core.dates import school_zone as core_school_zone  # only the body changes while files are moved
-
-    return core_school_zone()
-
-
 def is_out_of_hours(moment: datetime) -> bool:
     local = moment.astimezone(school_zone())
     start, end = current_app.config.get("AUDIT_WORKING_HOURS", (7, 19))
     return local.weekday() >= 5 or not (start <= local.hour < end)
-
-
-def _school_of_agency(agency_id, kind) -> int | None:
-    from app.agencies.accounts.models import AgencyKind
-
-    return agency_id if kind is AgencyKind.SCHOOL else None
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -141,21 +100,18 @@ def _storable(public_id) -> str | None:
 
 
 def _default_school(actor, thing) -> int | None:
-    from app.agencies.accounts.models import User
-
-    for person in (thing if isinstance(thing, User) else None, actor):
-        agency = getattr(person, "agency", None)
-        if agency is not None:
-            school = _school_of_agency(agency.id, agency.kind)
-            if school is not None:
-                return school
+    for person in (thing if is_person(thing) else None, actor):
+        school = school_of(person)
+        if school is not None:
+            return school
     return None
 
 
 def _base_row(actor, action: AuditAction, outcome: AuditOutcome) -> dict:
     now = utcnow()
     # Not `is_authenticated`: Flask-Login ties it to is_active, and a deactivated actor still has a name.
-    signed_in = actor is not None and getattr(actor, "id", None) is not None and not getattr(actor, "is_anonymous", False)
+    signed_in = (actor is not None and getattr(actor, "id", None) is not None
+                 and not getattr(actor, "is_anonymous", False))
     in_request = has_request_context()
     return dict(
         occurred_at=now,
@@ -260,8 +216,19 @@ REFUSED_STATUSES = frozenset({401, 403, 404, 410})
 ERROR_PAGE = "braid_error_page"  # set in flask.g when the response is one of app.web's error pages
 
 
+class EventNotWritten(Exception):
+    """The request's event could not be committed, so what it read must not be shown (app.web answers 503/500)."""
+
+    def __init__(self, *, busy: bool) -> None:
+        super().__init__("busy" if busy else "failed")
+        self.busy = busy
+
+
 def write_request_event(response):
-    """After a request: commit its refusal, or one VIEW event for what it showed (if nothing else was)."""
+    """After a request: commit its refusal, or one VIEW event for what it showed (if nothing else was).
+
+    :raise EventNotWritten: when that commit fails; the response must then be replaced.
+    """
     if not current_app.config.get("AUDIT_ENABLED", True):
         return response
     reads = g.get("audit_reads")
@@ -281,15 +248,12 @@ def write_request_event(response):
             return response  # nothing was written: nothing to seal
     except Exception as error:
         db.session.rollback()
-        # A read that cannot be audited is not shown. app.web imports this module, hence the late import.
-        from app.web import busy_response, error_response
-
         if lock_wait_failed(error):  # busy, not broken: "try again in a few seconds"
             log.warning("audit event could not be written: database busy endpoint=%s request_id=%s",
                         request.endpoint, g.get("request_id"))
-            return busy_response()
+            raise EventNotWritten(busy=True) from error
         log.exception("audit event could not be written request_id=%s", g.get("request_id"))
-        return error_response(500)
+        raise EventNotWritten(busy=False) from error
     _maybe_seal(response)
     return response
 
@@ -409,8 +373,6 @@ def _seal(app, from_timer: bool = False) -> None:
         return
     try:
         _sealing["last"] = time.monotonic()
-        from app.audit.chain import SealerBusy, seal_run
-
         with app.app_context():
             try:
                 seal_run()

@@ -176,26 +176,6 @@ PURPOSE_LABELS = {
 }
 
 
-class BreakGlassAccess(db.Model):
-    """One hour's read access to a case the user is not on, opened by giving a reason."""
-
-    __tablename__ = "break_glass_access"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
-    purpose: Mapped[PurposeCategory] = mapped_column(enum_column(PurposeCategory))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    reason_sealed: Mapped[Sealed] = mapped_column(SealedText())
-    reason = SensitiveField()  # the user's own words can name people: sealed, and never in the trail
-
-    user: Mapped["User"] = relationship()  # noqa: F821
-    learner: Mapped["Learner"] = relationship()  # noqa: F821
-
-
 class AuditExport(db.Model):
     """A CSV export of the trail: who took it, how many events, and why (the details sealed)."""
 
@@ -212,7 +192,7 @@ class AuditExport(db.Model):
     details_sealed: Mapped[Sealed] = mapped_column(SealedText())
     details = SensitiveField()
 
-    user: Mapped["User"] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship()  # noqa: F821
 
 
 APPEND_ONLY_TABLES = ("audit_event", "audit_event_learner", "audit_seal", "audit_checkpoint", "audit_verification")

@@ -2,8 +2,8 @@
 only when a record of that type has it.
 
 The trail stores a type and a public id, never what someone typed: a URL or a query string is free text
-until a registered table has a row with that id. Registration runs when the app is created
-(`app.register_audit_subjects`), so this module imports no domain.
+until a registered table has a row with that id. Registration runs when the models are imported
+(app/models.py), so this module imports no domain.
 """
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Mechanisms every domain uses and no domain owns (jobs: background work). Imports no domain."""
+"""Mechanisms every domain uses and no domain owns: conflicts, mail, forms, dates, jobs. Imports no domain."""

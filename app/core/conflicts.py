@@ -47,6 +47,6 @@ def commit_or_conflict() -> None:
 def conflict_page(*, title: str, record, fields: list[ConflictField], form, action_url: str, back_url: str):
     """409: both texts side by side, and the editor's own text back in a form to save again."""
     return render_template(
-        "cases/conflict.html", title=title, record=record, fields=fields, form=form,
+        "core/conflict.html", title=title, record=record, fields=fields, form=form,
         action_url=action_url, back_url=back_url,
     ), 409

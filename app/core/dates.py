@@ -1,16 +1,17 @@
 """Dates and times as people read them: one formatter, every moment on the school's clock (BRAID_TIMEZONE)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
 DEFAULT_ZONE = "Europe/London"
 
-# Spelled out here rather than strftime's %B and %b, which follow the process's locale; %-d is glibc only.
+# Spelled out here rather than strftime's %A, %B and %b, which follow the process's locale; %-d is glibc only.
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def school_zone() -> ZoneInfo:
@@ -22,7 +23,7 @@ def local(moment: datetime) -> datetime:
     """A moment on the school's clock. A naive datetime is UTC: the app stores only UTC, and SQLite hands it back
     without its zone when it is read around the UTC column type (raw SQL)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(school_zone())
 
 
@@ -34,11 +35,12 @@ def today() -> date:
 def end_of_day(day: date) -> datetime:
     """The last second of `day` on the school's clock, in UTC: access that ends "on" a day, so that the
     pages show that day back."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=school_zone()).astimezone(timezone.utc)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=school_zone()).astimezone(UTC)
 
 
-def _calendar_day(value: date) -> date:
-    # A plain date is a day on the calendar (a date of birth, a due date): it has no zone to move from.
+def school_day(value: date | datetime) -> date:
+    """The day a moment falls on at the school. A plain date is a day on the calendar (a date of birth, a due
+    date): it has no zone to move from."""
     return local(value).date() if isinstance(value, datetime) else value
 
 
@@ -56,8 +58,24 @@ def day(value: date | datetime | None) -> str:
     """3 December 2026."""
     if value is None:
         return ""
-    on = _calendar_day(value)
+    on = school_day(value)
     return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
+
+
+def long_day(value: date | datetime | None) -> str:
+    """Thursday 3 December 2026."""
+    if value is None:
+        return ""
+    on = school_day(value)
+    return f"{_WEEKDAYS[on.weekday()]} {day(on)}"
+
+
+def short_day(value: date | datetime | None) -> str:
+    """3 Dec 2026."""
+    if value is None:
+        return ""
+    on = school_day(value)
+    return f"{on.day} {_MONTHS[on.month - 1][:3]} {on.year}"
 
 
 def day_and_time(value: datetime | None) -> str:
@@ -81,7 +99,7 @@ def month(value: date | datetime | None) -> str:
     """December 2026."""
     if value is None:
         return ""
-    on = _calendar_day(value)
+    on = school_day(value)
     return f"{_MONTHS[on.month - 1]} {on.year}"
 
 
@@ -90,27 +108,25 @@ def short(value: datetime | None, with_seconds: bool = False) -> str:
     if value is None:
         return ""
     moment = _moment(value, "short")
-    return f"{moment.day} {_MONTHS[moment.month - 1][:3]} {moment.year}, {_clock(moment, with_seconds)}"
+    return f"{short_day(moment)}, {_clock(moment, with_seconds)}"
 
 
 def iso_day(value: date | datetime | None) -> str:
     """2026-12-03: the school's day of a moment, for a link's query string or a date field."""
     if value is None:
         return ""
-    return _calendar_day(value).isoformat()
+    return school_day(value).isoformat()
 
 
 FILTERS = {
     "day": day,
+    "long_day": long_day,
+    "short_day": short_day,
     "day_and_time": day_and_time,
     "time_of_day": time_of_day,
     "month": month,
     "short": short,
     "iso_day": iso_day,
-    # The names templates used before this module; kept so that a template not yet changed still renders.
-    "audit_time": short,
-    "audit_day": iso_day,
-    "clock_time": time_of_day,
 }
 
 

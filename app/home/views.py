@@ -10,17 +10,17 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.audit.events import note_learners
-from app.cases.break_glass.services import grants_to_show
+from app.cases.break_glass.services import grants_to_show, may_break_glass
 from app.cases.concerns.services import concerns_awaiting_action
-from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
-from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.cases.learners.models import Learner
 from app.cases.learners.services import school_learners
-from app.cpd.reviews import services as review_services
+from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
+from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.cpd.entries import services as cpd_services
 from app.cpd.goals import services as cpd_goals
+from app.cpd.reviews import services as review_services
 from app.extensions import db
-from app.home import bp
+from app.home.blueprint import bp
 from app.policy import Action, can, case_learners, line_reports, require, visible_accounts, visible_actions
 from app.types import utcnow
 
@@ -137,12 +137,12 @@ def index():
     learners = LoadedOnUse(lambda: school_learners(current_user) if can(current_user, Action.LIST_LEARNERS) else [])
     reports = db.session.scalars(line_reports(current_user)).all()
     casework = CaseWork(current_user) if can(current_user, Action.VIEW_CASEWORK) else None
-    break_glass_grants = grants_to_show(current_user)  # cases opened with break-glass, still open (issue 5)
+    break_glass_grants = grants_to_show(current_user)  # cases opened with break-glass, still open
     cpd = CpdPrompts(current_user) if can(current_user, Action.KEEP_CPD_LOG) else None
     page = render_template(
         f"home/{current_user.role.value}.html",
         account_counts=account_counts, reports=reports, learners=learners, casework=casework,
-        break_glass_grants=break_glass_grants, cpd=cpd,
+        break_glass_grants=break_glass_grants, break_glass_offered=may_break_glass(current_user), cpd=cpd,
     )
     # One audit event names every learner the page showed (the template decides which lists it shows).
     note_learners(learners.shown() + (casework.learners_shown() if casework else []))

@@ -12,11 +12,8 @@ import hashlib
 import hmac
 import logging
 import os
-import re
-import unicodedata
 from collections import Counter
 from datetime import date
-
 from time import monotonic
 
 from cryptography.exceptions import InvalidTag
@@ -27,6 +24,8 @@ from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
 from app.security.keys import KEY_ID_LENGTH, KeyringError, current_keyring, keyring_source
+from app.security.models import FieldKeyUsage, add_key_usage
+from app.types import new_public_id
 
 log = logging.getLogger("braid.crypto")
 
@@ -146,7 +145,7 @@ class SensitiveField:
     `index=normalise_upn` also writes `<name>_index`, a keyed hash for exact-match lookups.
     """
 
-    registry: list[tuple[type, "SensitiveField"]] = []
+    registry: list[tuple[type, SensitiveField]] = []
 
     def __init__(self, index=None, *, codec=None):
         self.index = index
@@ -192,8 +191,6 @@ class SensitiveField:
 
     def __set__(self, obj, value):
         if getattr(obj, "public_id", None) is None:
-            from app.types import new_public_id
-
             obj.public_id = new_public_id()
         if value is None:
             setattr(obj, self.column_attr, None)
@@ -254,20 +251,8 @@ BLIND_INDEX_BYTES = 16
 def blind_index(purpose: str, normalised: str) -> str:
     """Keyed HMAC-SHA256 of a normalised value, truncated: equal inputs match, nothing else leaks."""
     key = current_keyring().index_key
-    digest = hmac.new(key, f"{purpose}\x00{normalised}".encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.new(key, f"{purpose}\x00{normalised}".encode(), hashlib.sha256).digest()
     return digest[:BLIND_INDEX_BYTES].hex()
-
-
-def normalise_name(name: str) -> str:
-    """Case, accents, punctuation and spacing do not matter when looking a learner up by name."""
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    letters = re.sub(r"[^\w\s]", "", letters.casefold())
-    return " ".join(letters.split())
-
-
-def normalise_upn(upn: str) -> str:
-    return re.sub(r"\s+", "", (upn or "").upper())
 
 
 # --- how many values each key has sealed ----------------------------------------------------
@@ -302,8 +287,6 @@ class KeyUsage:
 
     @staticmethod
     def _stored(session: Session, kid: str) -> int:
-        from app.security.models import FieldKeyUsage
-
         with session.no_autoflush:
             row = session.get(FieldKeyUsage, kid)
         return row.encryptions if row is not None else 0
@@ -312,8 +295,6 @@ class KeyUsage:
         counts = session.info.pop(_PENDING, None)
         if not counts:
             return
-        from app.security.models import add_key_usage
-
         for kid, added in counts.items():
             total = add_key_usage(session, kid, added)
             self.known[kid] = total

@@ -7,10 +7,10 @@ refuses to load, `python -m app.security.deploy` runs the same command without i
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Iterator, Mapping
 from urllib.parse import urlsplit
 
 import click
@@ -19,7 +19,15 @@ from sqlalchemy.exc import ArgumentError
 
 from app.security.hosts import allowed_host_problem, parse_base_url
 from app.security.keys import Keyring, KeyringError
-from config import BASE_DIR, CONFIGS, DEMO_TOTP_SECRET, TESTING_AUDIT_KEY, TESTING_SECRET_KEY, build_settings
+from config import (
+    BASE_DIR,
+    CONFIGS,
+    DEMO_TOTP_SECRET,
+    TESTING_AUDIT_KEY,
+    TESTING_SECRET_KEY,
+    ConfigError,
+    build_settings,
+)
 
 MIN_KEY_LENGTH = 32
 MIN_DISTINCT_CHARACTERS = 8  # 32 random hex digits fall below this about once in 30 million
@@ -77,10 +85,12 @@ def _key_findings(settings: Mapping) -> Iterator[Finding]:
     if weakness := _key_weakness(settings.get("SECRET_KEY")):
         kind, words = weakness
         yield _error(SECRET_KEY_FINDINGS[kind], f"SECRET_KEY {words}.",
-                     f"Anyone who knows it can forge sessions. Set at least {MIN_KEY_LENGTH} random characters: {NEW_KEY}")
+                     "Anyone who knows it can forge sessions. "
+                     f"Set at least {MIN_KEY_LENGTH} random characters: {NEW_KEY}")
     if weakness := _key_weakness(settings.get("BRAID_AUDIT_KEY")):
         yield _error("E004", f"BRAID_AUDIT_KEY {weakness[1]}.",
-                     f"It signs the audit trail's checkpoints. Set at least {MIN_KEY_LENGTH} random characters: {NEW_KEY}")
+                     "It signs the audit trail's checkpoints. "
+                     f"Set at least {MIN_KEY_LENGTH} random characters: {NEW_KEY}")
     elif settings.get("BRAID_AUDIT_KEY") == settings.get("SECRET_KEY"):
         yield _error("E005", "BRAID_AUDIT_KEY is the same as SECRET_KEY.",
                      "Give each its own random key, so a leaked session key cannot re-sign the audit trail.")
@@ -93,14 +103,16 @@ def _field_key_findings(settings: Mapping) -> Iterator[Finding]:
     source = "BRAID_FIELD_KEYS"
     if not text:
         if not key_file.is_file():
-            yield _error("E006", f"Field keys are missing: BRAID_FIELD_KEYS is not set and there is no key file at {key_file}.",
+            yield _error("E006", "Field keys are missing: BRAID_FIELD_KEYS is not set "
+                                 f"and there is no key file at {key_file}.",
                          "Production never creates keys. Give it the keyring that sealed the data (BRAID_FIELD_KEYS as "
                          "JSON, or a mode 0600 file at BRAID_FIELD_KEY_FILE); a new deployment can make one with "
                          "python -c 'from app.security.keys import Keyring; print(Keyring.generate().to_json())'")
             return
         source = str(key_file)
         if key_file.stat().st_mode & 0o077:
-            yield _warning("W004", f"The field key file {key_file} can be read by other users.", f"chmod 600 {key_file}")
+            yield _warning("W004", f"The field key file {key_file} can be read by other users.",
+                           f"chmod 600 {key_file}")
         try:
             text = key_file.read_text()
         except OSError as error:
@@ -124,7 +136,8 @@ def _runtime_findings(settings: Mapping) -> Iterator[Finding]:
     if not settings.get("WTF_CSRF_ENABLED"):
         yield _error("E010", "CSRF protection is off (WTF_CSRF_ENABLED).", "Never turn it off outside tests.")
     if settings.get("DEMO_DATA_ALLOWED"):
-        yield _error("E011", "Demo data may be loaded (DEMO_DATA_ALLOWED).", "Production never loads the demo's accounts.")
+        yield _error("E011", "Demo data may be loaded (DEMO_DATA_ALLOWED).",
+                     "Production never loads the demo's accounts.")
     if not settings.get("STRICT_TRANSPORT_SECURITY"):
         yield _error("E012", "No Strict-Transport-Security header is set.",
                      "Set STRICT_TRANSPORT_SECURITY, e.g. max-age=63072000; includeSubDomains.")
@@ -138,7 +151,8 @@ def _cookie_findings(settings: Mapping) -> Iterator[Finding]:
         yield _error("E014", "Scripts can read the session cookie (SESSION_COOKIE_HTTPONLY).",
                      "Set SESSION_COOKIE_HTTPONLY = True.")
     name = settings.get("SESSION_COOKIE_NAME") or ""
-    if not name.startswith("__Host-") or settings.get("SESSION_COOKIE_DOMAIN") or settings.get("SESSION_COOKIE_PATH") not in (None, "/"):
+    if not name.startswith("__Host-") or settings.get("SESSION_COOKIE_DOMAIN") \
+            or settings.get("SESSION_COOKIE_PATH") not in (None, "/"):
         yield _error("E015", f"The session cookie {name!r} is not a __Host- cookie (or has a Domain or Path).",
                      "Name it __Host-braid_session and leave SESSION_COOKIE_DOMAIN and SESSION_COOKIE_PATH unset, "
                      "so no other host or path can set or read it.")
@@ -146,7 +160,8 @@ def _cookie_findings(settings: Mapping) -> Iterator[Finding]:
         yield _error("E016", "The session cookie is sent with cross-site requests (SESSION_COOKIE_SAMESITE).",
                      "Set SESSION_COOKIE_SAMESITE to Lax or Strict.")
     if not settings.get("REMEMBER_COOKIE_SECURE") or not settings.get("REMEMBER_COOKIE_HTTPONLY"):
-        yield _error("E017", "The remember-me cookie is not Secure and HttpOnly (REMEMBER_COOKIE_SECURE, REMEMBER_COOKIE_HTTPONLY).",
+        yield _error("E017", "The remember-me cookie is not Secure and HttpOnly "
+                             "(REMEMBER_COOKIE_SECURE, REMEMBER_COOKIE_HTTPONLY).",
                      "Set both to True.")
 
 
@@ -195,8 +210,8 @@ def _address_findings(settings: Mapping) -> Iterator[Finding]:
 def _service_findings(settings: Mapping) -> Iterator[Finding]:
     if settings.get("SQLALCHEMY_DATABASE_URI", "").startswith("sqlite"):
         yield _warning("W005", "DATABASE_URL is SQLite: one file on one machine, one writer at a time.",
-                       "Fine for a trial on one server. A local authority's service, several app nodes or point-in-time "
-                       "recovery need PostgreSQL: set DATABASE_URL=postgresql://…")
+                       "Fine for a trial on one server. A local authority's service, several app nodes "
+                       "or point-in-time recovery need PostgreSQL: set DATABASE_URL=postgresql://…")
     if not settings.get("REDIS_URL"):
         yield _warning("W001", "REDIS_URL is not set: each worker process counts rate limits on its own.",
                        "With one worker the limits hold. With several workers or machines each counts separately, so "
@@ -216,7 +231,8 @@ def _audit_head_findings(settings: Mapping) -> Iterator[Finding]:
     hint = ("Give BRAID_AUDIT_HEAD_FILE a path in a directory of its own that the user Braid runs as can create and "
             "write, such as /var/lib/braid-audit/heads.jsonl; each signed head of the audit chain is appended to it.")
     if not value:
-        yield _error("E030", "BRAID_AUDIT_HEAD_FILE is not set: the audit trail's signed heads stay in the database.", hint)
+        yield _error("E030", "BRAID_AUDIT_HEAD_FILE is not set: the audit trail's signed heads stay in the database.",
+                     hint)
         return
     path = Path(value)
     if not _can_append(path):
@@ -276,6 +292,16 @@ def refusal(settings: Mapping) -> str | None:
             "`flask check-deploy`, or `python -m app.security.deploy`, lists warnings too.")
 
 
+def load_config(name: str | None, environ: Mapping[str, str], instance_path: Path) -> dict:
+    """The settings for `name`; production refuses to start while any deploy check finds an error, and
+    every environment refuses a variable it cannot read (or a canonical address that is not one)."""
+    settings = build_settings(name, environ, instance_path)
+    problem = refusal(settings) if settings["ENV_NAME"] == "production" else setting_refusal(settings)
+    if problem:
+        raise ConfigError(problem)
+    return settings
+
+
 @click.command("check-deploy")
 @click.option("--config", "config_name", type=click.Choice(sorted(CONFIGS)), default="production", show_default=True,
               help="The configuration to check, built from this environment (whatever BRAID_CONFIG says).")
@@ -287,7 +313,8 @@ def check_deploy_command(config_name: str) -> None:
         click.echo(str(finding))
     errors = sum(finding.severity is Severity.ERROR for finding in findings)
     warnings = len(findings) - errors
-    click.echo(f"{config_name}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}.")
+    click.echo(f"{config_name}: {errors} error{'s' if errors != 1 else ''}, "
+               f"{warnings} warning{'s' if warnings != 1 else ''}.")
     if errors:
         raise click.exceptions.Exit(1)
 

@@ -8,8 +8,8 @@ the health check, which load balancers call by address, could not be let through
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request

@@ -107,7 +107,7 @@ class Keyring:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> "Keyring":
+    def from_json(cls, text: str) -> Keyring:
         try:
             data = json.loads(text)
             return cls(
@@ -117,10 +117,11 @@ class Keyring:
                 index_primary=data["index_primary"],
             )
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise KeyringError("the keyring is not valid: expected JSON with primary, encryption, index_primary, index") from None
+            raise KeyringError("the keyring is not valid: "
+                               "expected JSON with primary, encryption, index_primary, index") from None
 
     @classmethod
-    def generate(cls) -> "Keyring":
+    def generate(cls) -> Keyring:
         kid, index_kid = _new_key_id("k"), _new_key_id("i")
         return cls(
             encryption={kid: secrets.token_bytes(KEY_BYTES)},
@@ -129,7 +130,7 @@ class Keyring:
             index_primary=index_kid,
         )
 
-    def with_new_primary(self) -> "Keyring":
+    def with_new_primary(self) -> Keyring:
         kid = _new_key_id("k")
         return Keyring(
             encryption={**self.encryption, kid: secrets.token_bytes(KEY_BYTES)},
@@ -138,7 +139,7 @@ class Keyring:
             index_primary=self.index_primary,
         )
 
-    def without(self, kid: str) -> "Keyring":
+    def without(self, kid: str) -> Keyring:
         if kid == self.primary:
             raise KeyringError("the primary key cannot be retired")
         if kid not in self.encryption:

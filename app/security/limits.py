@@ -17,16 +17,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Callable
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_login import current_user
 
 _FAILED = "braid_attempt_failed"
-_DOORS: list["Door"] = []
+_DOORS: list[Door] = []
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,8 @@ def _always(response) -> bool:
 
 
 def typed_email() -> str | None:
-    from app.agencies.accounts.models import normalise_email
-
-    return normalise_email(request.form.get("email", "")) or None
+    # Trimmed and lower-cased, as addresses are stored: "Ann@School " and "ann@school" share one budget.
+    return (request.form.get("email") or "").strip().lower() or None
 
 
 def token_in_url() -> str | None:

@@ -52,7 +52,7 @@ def _text(column):
 def values_by_key() -> Counter:
     """How many stored values each key id protects, across every sensitive column."""
     counts: Counter = Counter()
-    for table, column in _columns():
+    for _table, column in _columns():
         key_id = func.substr(_text(column), len(ENVELOPE_VERSION) + 2, KEY_ID_LENGTH)
         rows = db.session.execute(select(key_id, func.count()).where(column.is_not(None)).group_by(key_id))
         for kid, count in rows:
@@ -66,7 +66,7 @@ def encryptions_by_key() -> dict[str, int]:
 
 def values_not_under(kid: str) -> int:
     total = 0
-    for table, column in _columns():
+    for _table, column in _columns():
         total += db.session.execute(
             select(func.count()).where(column.is_not(None), not_(_text(column).startswith(_prefix(kid))))
         ).scalar_one()

@@ -1,15 +1,7 @@
-"""Accounts and agencies: who works where, in what role, and the sign-in throttle.
-
-Revision ID: 0001
-Revises: 
-Create Date: 2026-11-23 03:12:29.600905
-
-"""
-from alembic import op
+"""Accounts and agencies: who works where, in what role, and the sign-in throttle."""
 import sqlalchemy as sa
+from alembic import op
 
-
-# revision identifiers, used by Alembic.
 revision = "0001"
 down_revision = None
 branch_labels = None

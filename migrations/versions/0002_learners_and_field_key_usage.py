@@ -1,15 +1,7 @@
-"""Learners, with every identifying value sealed; per-key encryption counts.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-23 03:31:47.528276
-
-"""
-from alembic import op
+"""Learners, with every identifying value sealed; per-key encryption counts."""
 import sqlalchemy as sa
+from alembic import op
 
-
-# revision identifiers, used by Alembic.
 revision = "0002"
 down_revision = "0001"
 branch_labels = None

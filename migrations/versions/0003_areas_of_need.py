@@ -1,15 +1,7 @@
-"""Learners' areas of need, sealed like their identity.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-23 04:35:05.013335
-
-"""
-from alembic import op
+"""Learners' areas of need, sealed like their identity."""
 import sqlalchemy as sa
+from alembic import op
 
-
-# revision identifiers, used by Alembic.
 revision = "0003"
 down_revision = "0002"
 branch_labels = None

@@ -1,15 +1,7 @@
-"""Cases: the team around the child, invitations, support plans, contributions, meetings, concerns.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-23 20:03:21.642313
-
-"""
-from alembic import op
+"""Cases: the team around the child, invitations, support plans, contributions, meetings, concerns."""
 import sqlalchemy as sa
+from alembic import op
 
-
-# revision identifiers, used by Alembic.
 revision = '0004'
 down_revision = '0003'
 branch_labels = None

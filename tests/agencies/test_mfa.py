@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 import pyotp
 import pytest
 from sqlalchemy import select, text
 
+from app.agencies.accounts.models import User
 from app.agencies.two_step import services as mfa
 from app.agencies.two_step.models import RecoveryCode, TwoStepEnrolment
-from app.agencies.accounts.models import User
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.web import PUBLIC_ENDPOINTS
@@ -46,7 +46,7 @@ def steady_step(totp: pyotp.TOTP) -> int:
     left = totp.interval - time.time() % totp.interval
     if left < 4:
         time.sleep(left + 0.05)
-    return totp.timecode(datetime.now(timezone.utc))
+    return totp.timecode(datetime.now(UTC))
 
 
 def fresh_code(app, account, secret: str = TEST_TOTP_SECRET) -> str:
@@ -59,7 +59,7 @@ def fresh_code(app, account, secret: str = TEST_TOTP_SECRET) -> str:
 
 def wrong_code(totp: pyotp.TOTP) -> str:
     """Six digits that are no code of any step near now."""
-    now = totp.timecode(datetime.now(timezone.utc))
+    now = totp.timecode(datetime.now(UTC))
     near = {totp.generate_otp(step) for step in range(now - 3, now + 4)}
     return next(code for code in ("000000", "111111", "222222", "123456") if code not in near)
 
@@ -292,7 +292,7 @@ def test_the_eleventh_wrong_code_is_refused_even_when_right(app, client, create_
     totp = pyotp.TOTP(TEST_TOTP_SECRET)
     password_step(client, account)
     last = last_event(app)
-    for attempt in range(10):  # RATELIMIT_MFA_ACCOUNT = "10 per 15 minutes"
+    for _ in range(10):  # RATELIMIT_MFA_ACCOUNT = "10 per 15 minutes"
         assert enter(client, wrong_code(totp)).status_code == 400
     eleventh = enter(client, totp.generate_otp(steady_step(totp)))
     assert eleventh.status_code == 429 and "Too many wrong codes. Wait 15 minutes" in text_of(eleventh)
@@ -429,7 +429,6 @@ def test_a_recovery_code_works_once(app, client, create_user):
 def test_new_recovery_codes_replace_the_old_ones(app, client, create_user):
     account = create_user("dsl", two_step=False)
     secret, old = set_up_during_sign_in(client, account)
-    totp = pyotp.TOTP(secret)
     page = text_of(client.get("/account/two-step"))
     assert "Recovery codes left" in page and "10 of 10" in page
     last = last_event(app)
@@ -515,7 +514,7 @@ def test_wrong_codes_on_the_settings_page_count_towards_the_same_limit(app, clie
 
 
 def test_the_demo_enrols_its_privileged_accounts_with_the_printed_secret(app):
-    from app.demo import PEOPLE
+    from app.demo.accounts import PEOPLE
 
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0

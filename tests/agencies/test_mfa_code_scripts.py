@@ -1,4 +1,4 @@
-"""Codes are ASCII digits only (assessment finding 4): the right code typed in another script's digits is a
+"""Codes are ASCII digits only: the right code typed in another script's digits is a
 wrong code on every code form, refused with the form again, counted against the limit and audited, never
 a 500 (the pattern took Unicode digits and compare_digest then raised TypeError)."""
 from __future__ import annotations
@@ -102,7 +102,8 @@ def test_codes_in_other_scripts_count_against_the_limit(app, client, create_user
 
 
 @sqlite_only
-@pytest.mark.parametrize("typed", ["１２３４５６", "12345６", "\u212a" * 10, "ａｂｃｄｅ-ｆｇｈｊｋ", "123 456\u00a0", "12\x003456"])
+@pytest.mark.parametrize(
+    "typed", ["１２３４５６", "12345６", "\u212a" * 10, "ａｂｃｄｅ-ｆｇｈｊｋ", "123 456\u00a0", "12\x003456"])
 def test_odd_characters_in_a_code_or_recovery_code_are_a_wrong_code(app, client, create_user, typed):
     senco = create_user("senco")
     _pending_sign_in(client, senco)

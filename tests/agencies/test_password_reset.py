@@ -15,12 +15,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.agencies.password_reset.models import PasswordResetToken
 from app.agencies.accounts.models import User
+from app.agencies.password_reset.models import PasswordResetToken
 from app.audit.models import AuditEvent
-from app.core.mail.models import OutboxMessage
 from app.core.jobs.models import JobRun, JobStatus
 from app.core.jobs.queue import start_in_threads
+from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.security.passwords import verify_password
 from app.types import utcnow

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.agencies.sign_in import services
 from app.agencies.accounts.models import User
+from app.agencies.sign_in import services
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in
@@ -94,10 +94,11 @@ def test_missing_fields_get_an_error_summary(client, data, message):
 
 def test_after_sign_in_only_local_next_paths_are_followed(client, create_user):
     account = create_user("teacher")
-    response = client.post("/sign-in?next=//evil.example/x", data={"email": account.email, "password": account.password})
+    credentials = {"email": account.email, "password": account.password}
+    response = client.post("/sign-in?next=//evil.example/x", data=credentials)
     assert response.headers["Location"] == "/"
     client.post("/sign-out")
-    response = client.post("/sign-in?next=/account/password", data={"email": account.email, "password": account.password})
+    response = client.post("/sign-in?next=/account/password", data=credentials)
     assert response.headers["Location"] == "/account/password"
 
 

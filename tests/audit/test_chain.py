@@ -163,7 +163,8 @@ def test_verify_counts_an_intact_trail_before_and_after_a_checkpoint(app, trail,
         latest = chain.latest_verification()
         assert (latest.intact, latest.event_count, latest.problem) == (True, expected + 2, None)
         actions = db.session.scalars(select(AuditEvent.action).where(
-            AuditEvent.action.in_([AuditAction.VERIFY_AUDIT, AuditAction.CHECKPOINT_AUDIT])).order_by(AuditEvent.id)).all()
+            AuditEvent.action.in_([AuditAction.VERIFY_AUDIT, AuditAction.CHECKPOINT_AUDIT])
+        ).order_by(AuditEvent.id)).all()
         assert actions == [AuditAction.VERIFY_AUDIT, AuditAction.CHECKPOINT_AUDIT, AuditAction.VERIFY_AUDIT]
         signed = db.session.scalars(select(AuditCheckpoint.event_count).order_by(AuditCheckpoint.id)).all()
         assert signed == [expected, expected + 1, expected + 2]
@@ -226,7 +227,8 @@ def _swap(attacker, app, first: int, second: int) -> None:
 def test_two_events_swapped_within_a_seal_are_named_as_reordered(app, trail, attacker, flask_command):
     first, second = sorted((trail.full, trail.neighbour))
     _swap(attacker, app, first, second)
-    _refused(flask_command("audit", "verify"), f"event {first} was reordered: it holds what was sealed as event {second}")
+    _refused(flask_command("audit", "verify"),
+             f"event {first} was reordered: it holds what was sealed as event {second}")
 
 
 def test_two_events_swapped_across_seals_are_named(app, trail, attacker, flask_command):

@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from itertools import pairwise
 
 import pyotp
 import pytest
@@ -43,7 +44,8 @@ from app.audit.models import AuditAction
 from app.extensions import db
 from sqlalchemy import text
 
-url, worker, count, every, barrier = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), Path(sys.argv[6])
+url, barrier = sys.argv[2], Path(sys.argv[6])
+worker, count, every = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
 with app.app_context():
     db.session.execute(text("SELECT 1"))  # connect before the start, not after it
@@ -101,7 +103,7 @@ def test_four_processes_writing_and_sealing_at_once_leave_one_unbroken_chain(app
         for writer in writers:
             if writer.poll() is None:
                 writer.kill()
-    for writer, (out, err) in zip(writers, outputs):
+    for writer, (_, err) in zip(writers, outputs, strict=True):
         assert writer.returncode == 0, err[-3000:]
     sealed_by_writers = sum(int(out.strip().splitlines()[-1]) for out, _ in outputs)
     assert sealed_by_writers > 0  # sealing really ran while the others wrote
@@ -119,7 +121,7 @@ def test_four_processes_writing_and_sealing_at_once_leave_one_unbroken_chain(app
         # They really wrote at once: in id order, the writers take turns many times.
         order = db.session.scalars(select(AuditEvent.object_public_id).where(AuditEvent.object_public_id.like("w%-%"))
                                    .order_by(AuditEvent.id)).all()
-        turns = sum(1 for a, b in zip(order, order[1:]) if a.split("-")[0] != b.split("-")[0])
+        turns = sum(1 for a, b in pairwise(order) if a.split("-")[0] != b.split("-")[0])
         assert turns >= 20, turns
         indexed = db.session.scalar(select(func.count()).select_from(AuditEventLearner).where(
             AuditEventLearner.learner_public_id.like("learner-%")))

@@ -12,7 +12,7 @@ import stat
 import subprocess
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -158,7 +158,8 @@ def test_refused_events_turned_allowed_and_re_sealed_by_the_seal_command_are_rep
             AuditEvent.outcome == AuditOutcome.REFUSED)) == 0
         result = chain.verify_chain()
     assert not result.intact, result
-    assert result.problem.startswith("the chain was re-sealed/altered up to the newest external head, checkpoint 1 ("), result
+    assert result.problem.startswith(
+        "the chain was re-sealed/altered up to the newest external head, checkpoint 1 ("), result
     assert "seal 4 no longer holds the signed hash and count" in result.problem
     _refused(runner.invoke(args=["audit", "verify"]), "re-sealed/altered up to the newest external head")
 
@@ -265,7 +266,7 @@ def test_two_sealers_racing_make_exactly_one_checkpoint(app, heads_file, monkeyp
             with app.app_context():
                 start.wait(timeout=10)
                 runs.append(chain.seal_run(lock_timeout_ms=10_000))
-        except Exception as error:  # reported below, not lost in the thread
+        except Exception as error:  # noqa: BLE001 - reported below, not lost in the thread
             errors.append(error)
 
     threads = [threading.Thread(target=sealer) for _ in range(2)]
@@ -301,7 +302,7 @@ def test_each_checkpoint_appends_one_signed_line_to_a_private_file(app, heads_fi
         assert (line["seal"], line["events"], line["hash"], line["mac"]) == (row.seal_id, 5, seal.seal_hash, row.mac)
         assert line["mac"] == chain.checkpoint_mac(seal.id, 5, seal.seal_hash)
     at = datetime.fromisoformat(line["at"].replace("Z", "+00:00"))
-    assert line["at"].endswith("Z") and abs(at - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert line["at"].endswith("Z") and abs(at - datetime.now(UTC)) < timedelta(minutes=1)
 
     verified = runner.invoke(args=["audit", "verify"])  # signs the head it verified: the command's event is sealed
     assert verified.exit_code == 0, verified.output
@@ -372,9 +373,11 @@ def test_a_line_signed_with_another_key_is_reported(app, heads_file):
         app.config["BRAID_AUDIT_KEY"] = "another-key-held-by-whoever-forged-this-line-0123456789"
         mac = chain.checkpoint_mac(seal.id, seal.total_count, seal.seal_hash)
         app.config["BRAID_AUDIT_KEY"] = key
-        heads.append(heads_file, chain.SignedHead(99, seal.id, seal.total_count, seal.seal_hash, mac, utcnow()).as_line())
+        forged = chain.SignedHead(99, seal.id, seal.total_count, seal.seal_hash, mac, utcnow())
+        heads.append(heads_file, forged.as_line())
         result = chain.verify_chain()
-    assert not result.intact and "(checkpoint 99 (" in result.problem and "not signed with the audit key" in result.problem
+    assert not result.intact
+    assert "(checkpoint 99 (" in result.problem and "not signed with the audit key" in result.problem
 
 
 def test_a_checkpoint_mac_edited_into_other_characters_is_tampering_not_a_crash(app, heads_file, attacker):
@@ -472,9 +475,11 @@ def test_a_verification_that_finds_tampering_signs_nothing(app, heads_file, atta
 
 def test_the_heads_file_defaults_under_instance_and_never_in_tests(tmp_path):
     chosen = str(tmp_path / "elsewhere" / "heads.jsonl")
-    assert build_settings("development", {}, tmp_path)["BRAID_AUDIT_HEAD_FILE"] == tmp_path / "audit-heads" / "heads.jsonl"
-    assert build_settings("development", {"BRAID_AUDIT_HEAD_FILE": chosen}, tmp_path)["BRAID_AUDIT_HEAD_FILE"] == Path(chosen)
-    assert build_settings("production", {}, tmp_path)["BRAID_AUDIT_HEAD_FILE"] == tmp_path / "audit-heads" / "heads.jsonl"
+    default = tmp_path / "audit-heads" / "heads.jsonl"
+    assert build_settings("development", {}, tmp_path)["BRAID_AUDIT_HEAD_FILE"] == default
+    chosen_settings = build_settings("development", {"BRAID_AUDIT_HEAD_FILE": chosen}, tmp_path)
+    assert chosen_settings["BRAID_AUDIT_HEAD_FILE"] == Path(chosen)
+    assert build_settings("production", {}, tmp_path)["BRAID_AUDIT_HEAD_FILE"] == default
     # Tests never write into a developer's file, whatever their shell exports.
     assert build_settings("testing", {"BRAID_AUDIT_HEAD_FILE": chosen}, tmp_path)["BRAID_AUDIT_HEAD_FILE"] is None
     assert not (tmp_path / "audit-heads").exists() and not (tmp_path / "elsewhere").exists()

@@ -9,14 +9,13 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from app.agencies.accounts.models import AgencyKind, User
-from app.audit import export as export_module
 from app.audit.events import record, write_row
 from app.audit.models import (
     AuditAction,
@@ -24,11 +23,12 @@ from app.audit.models import (
     AuditExport,
     AuditOutcome,
     AuditVerification,
-    BreakGlassAccess,
     PurposeCategory,
 )
-from app.audit.flags import find_flags
-from app.audit.review import AuditFilters, event_page, ordered_by_time
+from app.audit.review import export as export_module
+from app.audit.review.flags import find_flags
+from app.audit.review.services import AuditFilters, event_page, ordered_by_time
+from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.types import utcnow
@@ -97,7 +97,7 @@ def school_of(world, name="alpha") -> int:
 
 def local(days_ago: int, hour: int, minute: int = 0) -> datetime:
     day = datetime.now(LONDON).date() - timedelta(days=days_ago)
-    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON).astimezone(UTC)
 
 
 def add_event(actor: User | None, *, when=None, action=AuditAction.VIEW, outcome=AuditOutcome.ALLOWED,
@@ -398,7 +398,7 @@ def test_keyset_paging_walks_every_event_once_both_ways(app, world):
 def test_the_page_statement_uses_no_offset_and_counts_nothing(app, world):
     from sqlalchemy.dialects import postgresql
 
-    from app.audit.review import page_query
+    from app.audit.review.services import page_query
 
     today = datetime.now(LONDON).date()
     with app.app_context():
@@ -502,11 +502,12 @@ def test_each_flag_finds_its_pattern_and_not_a_near_miss(app, world):
         # Many learners: the teacher opens 4 different learners within 14:00-14:59 (flagged); the LSP
         # opens 3 different ones (twice over) in one hour, the SENCo 4 across two hours, and a list
         # page names 5 at once: none of those.
-        for minute, kid in zip((1, 10, 20, 59), kids):
+        for minute, kid in zip((1, 10, 20, 59), kids, strict=False):  # the first four
             add_event(teacher, when=local(4, 14, minute), learners=[kid])
-        for minute, kid in zip((1, 2, 3, 4, 5, 6), kids[:3] * 2):
+        for minute, kid in zip((1, 2, 3, 4, 5, 6), kids[:3] * 2, strict=True):
             add_event(lsp, when=local(4, 14, minute), learners=[kid])
-        for when, kid in zip((local(4, 14, 50), local(4, 14, 55), local(4, 15, 5), local(4, 15, 10)), kids):
+        whens = (local(4, 14, 50), local(4, 14, 55), local(4, 15, 5), local(4, 15, 10))
+        for when, kid in zip(whens, kids, strict=False):  # the first four
             add_event(senco, when=when, learners=[kid])
         add_event(dsl, when=local(4, 14, 30), learners=kids, object_type="learner_list")
         old = add_event(teacher, when=local(40, 10), learners=kids[:1], outcome=AuditOutcome.REFUSED)
@@ -522,7 +523,7 @@ def test_each_flag_finds_its_pattern_and_not_a_near_miss(app, world):
         assert old not in lists["refused"]
         busy = [(hour.actor_id, hour.learners) for hour in found.many_learners.items]
         assert busy == [(teacher.id, 4)]
-        assert found.many_learners.items[0].hour == local(4, 14).astimezone(timezone.utc)
+        assert found.many_learners.items[0].hour == local(4, 14).astimezone(UTC)
         # A window given by dates reaches older events, and only that window.
         today = datetime.now(LONDON).date()
         window = find_flags(dsl, today - timedelta(days=41), today - timedelta(days=39))

@@ -1,4 +1,4 @@
-"""A change and its event share one transaction: a request that fails half-way leaves neither, a refusal leaves only itself.
+"""A change and its event share one transaction: a request that fails half-way leaves neither, a refusal only itself.
 
 The failure is made real: the test installs a trigger on its own database copy that makes a later
 INSERT of the same request fail, after the contribution and (in one case) its event were flushed.
@@ -149,7 +149,7 @@ def test_a_refused_post_leaves_its_refusal_and_no_change(app, case):
 
 
 def test_a_post_refused_after_its_change_was_flushed_commits_only_its_refusal(app, case, monkeypatch):
-    """Whatever a refused request flushed (the change and its allowed event) is rolled back before its refusal commits."""
+    """Whatever a refused request flushed (the change and its allowed event) is undone before the refusal commits."""
     from app.cases.contributions import services
     from app.policy import Action, require
 

@@ -1,4 +1,4 @@
-"""Nobody can write into the append-only trail (issue 14, finding 3): an event names only records that exist.
+"""Nobody can write into the append-only trail: an event names only records that exist.
 
 A public id typed into a URL or a query string is free text until a registered table has a row with it
 (app.audit.subjects). A parent once stored "Maya Carter DOB 2016-03-04 lives at 1 Oak Rd" through the
@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app.agencies.accounts.models import AgencyKind, User
 from app.audit import subjects
 from app.audit.models import AuditEvent, AuditEventLearner
-from app.audit.review import OBJECT_TYPES, object_type_label
+from app.audit.review.services import OBJECT_TYPES, object_type_label
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 
@@ -124,7 +124,7 @@ def test_nothing_typed_reaches_the_dsls_csv_export(app, school):
         assert teacher.get(ATTACKS[n % len(ATTACKS)].format(q=TYPED["as an id"])).status_code == 403
     dsl = signed_in(app, school["people"]["dsl"], "10.0.0.2")
     assert [dsl.get(url.format(q=TYPED["as typed"])).status_code for url in ATTACKS] == [404, 404, 400, 400]
-    response = dsl.post("/audit/export?outcome=refused", data={"purpose": "inspection", "details": "Issue 14"})
+    response = dsl.post("/audit/export?outcome=refused", data={"purpose": "inspection", "details": "Refusals"})
     assert response.status_code == 200 and response.mimetype == "text/csv"
     body = response.get_data().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))

@@ -13,14 +13,15 @@ import pytest
 from sqlalchemy import select, text, update
 
 from app.agencies.accounts.models import User
-from app.audit.models import AuditAction, AuditEvent, AuditOutcome, BreakGlassAccess
-from app.cases.break_glass.services import clock_time
+from app.audit.models import AuditAction, AuditEvent, AuditOutcome
+from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.contributions import services as contributions
-from app.cases.meetings import services as meetings
-from app.cases.meetings.services import MeetingDetails
-from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.learners.models import Learner
+from app.cases.meetings import services as meetings
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.meetings.services import MeetingDetails
 from app.cases.plans import services as plans
+from app.core.dates import time_of_day
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in, text_of
@@ -88,7 +89,8 @@ def world(app, create_agency, create_user, create_case, add_to_team) -> World:
             attendance={senco.public_id: Attendance.PRESENT}, actions=[], shared_with_family=False))
         meetings.sign_off_meeting(senco, meeting, version=meeting.version)
         db.session.commit()
-        made = World(rosa, other, cycle.public_id, c_team.public_id, c_restricted.public_id, meeting.public_id, accounts)
+        made = World(rosa, other, cycle.public_id, c_team.public_id, c_restricted.public_id, meeting.public_id,
+                     accounts)
         db.session.remove()
     return made
 
@@ -143,8 +145,8 @@ def test_teacher_opens_a_case_reads_it_and_the_trail_says_why(app, world):
     assert grant.purpose.value == "safeguarding"
     assert grant.expires_at - grant.started_at == timedelta(hours=1)
     with app.test_request_context():
-        ends = clock_time(grant.expires_at)
-        starts = clock_time(grant.started_at)
+        ends = time_of_day(grant.expires_at)
+        starts = time_of_day(grant.started_at)
 
     plan = outsider.get(f"/learners/{world.rosa}/plan", follow_redirects=False)
     assert plan.status_code == 200
@@ -202,8 +204,10 @@ def test_teacher_opens_a_case_reads_it_and_the_trail_says_why(app, world):
 
 WRITES = [
     # (path template, form data): every one refused with 403 or 404, and nothing changes
-    ("/learners/{rosa}/contributions/new", {"kind": "classroom_view", "visibility": "team", "title": "x", "body": "<p>x</p>"}),
-    ("/contributions/{c_team}/edit", {"visibility": "team", "title": "Changed", "body": "<p>Changed</p>", "version": "1"}),
+    ("/learners/{rosa}/contributions/new",
+     {"kind": "classroom_view", "visibility": "team", "title": "x", "body": "<p>x</p>"}),
+    ("/contributions/{c_team}/edit",
+     {"visibility": "team", "title": "Changed", "body": "<p>Changed</p>", "version": "1"}),
     ("/cycles/{cycle}/edit", {"version": "1"}),
     ("/cycles/{cycle}/stage", {"version": "1"}),
     ("/cycles/{cycle}/outcomes/new", {}),
@@ -315,7 +319,8 @@ def test_those_who_may_not_break_glass_are_refused(app, world, who, page, post):
     assert _open(client, world.rosa).status_code == post
     assert database_checksum(app) == before
     assert _grants(app) == []
-    refusals = [e for e in _events(app) if e.outcome is AuditOutcome.REFUSED and e.actor_id == _user_id(app, world.accounts[who])]
+    actor_id = _user_id(app, world.accounts[who])
+    refusals = [e for e in _events(app) if e.outcome is AuditOutcome.REFUSED and e.actor_id == actor_id]
     assert refusals
 
 

@@ -22,7 +22,8 @@ def test_teacher_breaks_glass_from_home(page, create_agency, create_user, create
 
     page.get_by_label("Learner").select_option(learner)
     page.get_by_label("A safeguarding concern needs action").check()
-    page.get_by_label("Explain what has happened").fill("Sofia's aunt rang: nobody collected her from after-school club.")
+    page.get_by_label("Explain what has happened").fill(
+        "Sofia's aunt rang: nobody collected her from after-school club.")
     submit(page, "Open the case for one hour")
     page.wait_for_url(f"**/learners/{learner}/plan")
     banner = page.locator("#break-glass-banner")

@@ -222,8 +222,8 @@ def test_the_navigation_shows_concerns_to_professionals_only(app, world):
 
 def test_the_demo_helper_records_a_concern_and_the_dsls_action(app, world):
     from app.agencies.accounts.models import User
-    from app.cases.concerns.demo import record_demo_concern
     from app.cases.learners.models import Learner
+    from app.demo.concerns import record_demo_concern
 
     with app.app_context():
         def user(who):

@@ -1,4 +1,4 @@
-"""Contributions: each role writes its own kinds, visibility decides who reads, only the author edits, edits keep history."""
+"""Contributions: each role writes its own kinds, visibility decides who reads, only the author edits, with history."""
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +9,8 @@ from sqlalchemy import select, text
 
 from app.agencies.accounts.models import AgencyKind, User
 from app.cases.contributions.models import Contribution, ContributionRevision
-from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.cases.learners.models import Learner
+from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 
@@ -144,7 +144,7 @@ def test_visibility_decides_who_reads(app, case):
     for reader, expectations in VISIBILITY_TABLE.items():
         client = people[reader]
         listing = client.get(f"/learners/{learner}/contributions")
-        for visibility, allowed in zip(VISIBILITIES, expectations):
+        for visibility, allowed in zip(VISIBILITIES, expectations, strict=True):
             sentinel = f"Sentinel-{visibility}-body"
             for suffix in ("", "/history"):
                 response = client.get(f"/contributions/{ids[visibility]}{suffix}")
@@ -185,9 +185,11 @@ def test_editing_keeps_history_and_the_history_shows_the_old_text(app, case):
         assert response.status_code == 302
     with app.app_context():
         contribution = db.session.scalars(select(Contribution).where(Contribution.public_id == public_id)).one()
-        assert (contribution.version, contribution.title, contribution.body) == (3, "Title 3", "<p>Sentinel third text</p>")
+        assert (contribution.version, contribution.title, contribution.body) == (
+            3, "Title 3", "<p>Sentinel third text</p>")
         revisions = [(r.version, r.title, r.body) for r in contribution.revisions]
-        assert revisions == [(1, "First title", "<p>Sentinel first text</p>"), (2, "Title 2", "<p>Sentinel second text</p>")]
+        assert revisions == [
+            (1, "First title", "<p>Sentinel first text</p>"), (2, "Title 2", "<p>Sentinel second text</p>")]
         sealed = db.session.execute(text("SELECT body_sealed FROM contribution_revision")).scalars().all()
         assert all("Sentinel" not in value for value in sealed)
     for reader in ("author", "senco", "teacher_on", "slt_on"):
@@ -281,7 +283,8 @@ def test_extra_fields_are_ignored(app, case):
         author_id = db.session.scalars(select(User.id).where(User.public_id == author.account.public_id)).one()
         assert contribution.author_id == author_id
         assert contribution.learner.public_id == learner
-        assert (contribution.version, contribution.kind.value, contribution.cycle_id) == (1, "intervention_record", None)
+        assert (contribution.version, contribution.kind.value, contribution.cycle_id) == (
+            1, "intervention_record", None)
         assert contribution.public_id != "chosen-by-me" and contribution.created_at.year > 2001
     response = author.post(f"/contributions/{public_id}/edit", data={
         "version": "1", "visibility": "team", "title": "Edited", "body": "<p>Edited</p>",
@@ -321,7 +324,7 @@ def test_a_new_contribution_joins_the_open_cycle(app, case):
 
 
 def test_another_learners_id_in_the_url_never_shows_its_contribution(app, case):
-    people, learner, other = case["people"], case["learner"], case["other_learner"]
+    people, other = case["people"], case["other_learner"]
     secret = _add(people["senco"], other, kind="learner_voice", visibility="team_and_family",
                   body="<p>Sentinel other learner</p>")
     for reader in ("author", "teacher_on", "slt_on", "parent_on"):
@@ -334,14 +337,15 @@ def test_another_learners_id_in_the_url_never_shows_its_contribution(app, case):
 
 
 def test_a_demo_contribution_has_its_edits_as_history(app, case):
-    from app.cases.contributions.demo import add_demo_contribution
+    from app.demo.contributions import add_demo_contribution
 
     with app.app_context():
-        author = db.session.scalars(select(User).where(User.public_id == case["people"]["author"].account.public_id)).one()
+        author_id = case["people"]["author"].account.public_id
+        author = db.session.scalars(select(User).where(User.public_id == author_id)).one()
         learner = db.session.scalars(select(Learner).where(Learner.public_id == case["learner"])).one()
         contribution = add_demo_contribution(author, learner, "learner_voice", "team_and_family", "What I like",
                                              "<p>Lego</p>", edits=["<p>Lego and trains</p>", "<p>Trains</p>"])
         db.session.commit()
         assert (contribution.version, contribution.body) == (3, "<p>Trains</p>")
-        assert [r.body for r in db.session.scalars(select(ContributionRevision).order_by(ContributionRevision.version))] == [
-            "<p>Lego</p>", "<p>Lego and trains</p>"]
+        revisions = db.session.scalars(select(ContributionRevision).order_by(ContributionRevision.version))
+        assert [r.body for r in revisions] == ["<p>Lego</p>", "<p>Lego and trains</p>"]

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import event, select
 
 from app.agencies.accounts.models import User
+from app.cases.concerns.models import SafeguardingConcern
+from app.cases.learners.models import Learner
 from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction, MeetingKind
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
-from app.cases.learners.models import Learner
-from app.cases.concerns.models import SafeguardingConcern
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in, text_of

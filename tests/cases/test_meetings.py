@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.agencies.accounts.models import AgencyKind, User
-from app.cases.meetings.models import ActionStatus, Attendance, Meeting, MeetingAction, MeetingRecord
 from app.cases.learners.models import Learner
+from app.cases.meetings.models import ActionStatus, Attendance, Meeting, MeetingAction, MeetingRecord
 from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, SupportPlan
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
@@ -166,7 +166,8 @@ def test_lsp_on_the_team_records_a_meeting_with_attendees_and_actions(app, case)
     saved = load_meeting(app, meeting)
     a = case.accounts
     assert saved["recorded_by"] == a["lsp"].public_id and saved["chair"] == a["senco"].public_id
-    assert saved["attendees"] == {a["teacher"].public_id: Attendance.PRESENT, a["parent"].public_id: Attendance.APOLOGIES,
+    assert saved["attendees"] == {a["teacher"].public_id: Attendance.PRESENT,
+                                  a["parent"].public_id: Attendance.APOLOGIES,
                                   a["lsp"].public_id: Attendance.PRESENT}
     assert saved["others"] == "Sam Lee, school nurse\nDr Kay Rowe, paediatrician"
     assert [(d, o, due, s) for _, d, o, due, s, _ in saved["actions"]] == [
@@ -379,7 +380,8 @@ def test_people_not_on_the_case_cannot_be_named(app, case):
     before = counts(app)
     outsider = case.accounts["outsider"].public_id
     for changes in ({"chair": outsider}, {"actions-0-owner": outsider}, {"chair": case.accounts["parent"].public_id}):
-        response = case.clients["lsp"].post(f"/learners/{case.learner}/meetings/new", data=meeting_form(case, **changes))
+        response = case.clients["lsp"].post(f"/learners/{case.learner}/meetings/new",
+                                            data=meeting_form(case, **changes))
         assert response.status_code == 400, changes
     # An attendance answer for someone off the case is not a field of the form: it is ignored.
     meeting = record(case, **{f"attendance-{outsider}": "present"})
@@ -462,7 +464,7 @@ def test_home_page_scope_lists_the_owners_open_actions(app, case):
 
 
 def test_demo_meeting(app, case):
-    from app.cases.meetings.demo import record_demo_meeting
+    from app.demo.meetings import record_demo_meeting
 
     with app.app_context():
         users = {key: db.session.scalars(select(User).where(User.public_id == account.public_id)).one()

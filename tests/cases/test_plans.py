@@ -10,8 +10,8 @@ from sqlalchemy import event, select, text
 
 from app.agencies.accounts.models import User
 from app.cases.contributions.models import Contribution, ContributionKind, Visibility
-from app.cases.plans.models import CycleStage, PlanCycle, ProgressRating, SupportPlan
 from app.cases.learners.models import Learner
+from app.cases.plans.models import CycleStage, PlanCycle, ProgressRating, SupportPlan
 from app.extensions import db
 from tests.fixtures.application import text_of
 
@@ -141,7 +141,7 @@ def _build_to_review(case) -> str:
 def _close(case, cycle: str, ratings=("partly_met", "met")):
     data = _cycle(case.app, cycle)
     form = {"version": data.version, "review_summary": "<p>Good progress with instructions.</p>"}
-    for outcome, rating in zip(data.outcomes, ratings):
+    for outcome, rating in zip(data.outcomes, ratings, strict=False):
         form[f"rating_{outcome.public_id}"] = rating
     return case.senco.post(f"/cycles/{cycle}/close", data=form)
 
@@ -506,7 +506,7 @@ def test_extra_and_tampered_fields_are_ignored_or_refused(case, app, create_case
 
 @pytest.mark.parametrize("stage, closed", [(CycleStage.DO, 2), (CycleStage.ASSESS, 0), (CycleStage.REVIEW, 1)])
 def test_the_demo_plan_has_reviewed_history_and_a_current_cycle(case, app, stage, closed):
-    from app.cases.plans.demo import build_demo_plan
+    from app.demo.plans import build_demo_plan
 
     with app.app_context():
         senco = db.session.scalars(select(User).where(User.public_id == case.senco.account.public_id)).one()

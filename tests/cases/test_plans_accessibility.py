@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.cases.plans.models import CycleStage
 from app.cases.learners.models import Learner
-from app.cases.plans.demo import build_demo_plan
+from app.cases.plans.models import CycleStage
+from app.demo.plans import build_demo_plan
 from app.extensions import db
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
 

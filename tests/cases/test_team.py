@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
-from app.cases.team.models import Invitation, TeamMembership
 from app.cases.learners.models import Learner
-from app.core.mail.models import OutboxMessage
+from app.cases.team.models import Invitation, TeamMembership
 from app.core.jobs.models import JobRun, JobStatus
 from app.core.jobs.services import run_pending
+from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.accounts import PASSWORD
@@ -267,7 +267,8 @@ def test_expired_revoked_and_unknown_links_are_refused(app, world, client):
 
     revoked = _link_from(_invite(world.senco, world.learner, world.riverside, email="second@riverside.example"))
     with app.app_context():
-        public_id = db.session.scalars(select(Invitation).where(Invitation.email == "second@riverside.example")).one().public_id
+        second = select(Invitation).where(Invitation.email == "second@riverside.example")
+        public_id = db.session.scalars(second).one().public_id
     assert world.senco.post(f"/invitations/{public_id}/revoke").status_code == 302
     before = _counts(app)
     for response in (client.get(urlparse(revoked).path), _accept_as_new(client, revoked)):
@@ -570,7 +571,8 @@ def test_only_the_schools_senco_manages_the_team(app, world, client_as, create_a
         assert "Megan Test" not in text_of(page)  # open invitations are the SENCo's business
     before = _counts(app)
     attempts = [
-        actor.post(f"/learners/{world.learner}/team/staff", data={"staff": staff.public_id, "learner_id": str(other_id)}),
+        actor.post(f"/learners/{world.learner}/team/staff",
+                   data={"staff": staff.public_id, "learner_id": str(other_id)}),
         _invite(actor, world.learner, world.riverside, email="another@riverside.example"),
         actor.get(f"/learners/{world.learner}/team/invite"),
         actor.post(f"/memberships/{membership}/end"),
@@ -626,7 +628,7 @@ def test_access_logs_never_carry_an_invitation_token(app, caplog):
 def test_demo_team_and_external_invitations(app, world, create_user):
     lsp = create_user("lsp", agency=world.school)
     ep = create_user("ep", email="ep.demo@county-eps.example")
-    from app.cases.team.demo import add_demo_team, invite_demo_external
+    from app.demo.team import add_demo_team, invite_demo_external
 
     with app.app_context():
         users = {u.public_id: u for u in db.session.scalars(select(User))}
@@ -642,7 +644,8 @@ def test_demo_team_and_external_invitations(app, world, create_user):
         assert [(m.user.public_id, m.learner.public_id) for m in memberships] == [
             (lsp.public_id, world.learner), (ep.public_id, world.learner), (ep.public_id, world.other)]
         assert users[ep.public_id].access_expires_at == memberships[-1].ends_at
-        assert db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.accepted_at.is_not(None))) == 2
+        accepted = select(func.count()).select_from(Invitation).where(Invitation.accepted_at.is_not(None))
+        assert db.session.scalar(accepted) == 2
     client = app.test_client()
     assert sign_in(client, ep.email, ep.password).status_code == 302
     assert client.get(f"/learners/{world.other}").status_code == 200

@@ -34,7 +34,7 @@ def flaky(token: str) -> None:
     """Fails on its first two attempts (a transient connection error), then has its effect."""
     attempts = _append(_folder() / f"{token}.attempts", str(current_run().attempt))
     if attempts <= 2:
-        raise ConnectionResetError("the other end went away (attempt %d)" % attempts)
+        raise ConnectionResetError(f"the other end went away (attempt {attempts})")
     _append(_folder() / f"{token}.effect", "done")
 
 

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,12 +29,12 @@ from app import create_app
 from app.audit import chain
 from app.audit.events import record
 from app.audit.models import AuditAction, AuditCheckpoint, AuditSeal
-from app.core.mail.models import OutboxMessage
-from app.core.mail import services as outbox
 from app.core.jobs import queue, runner, services
 from app.core.jobs.models import JobRun, JobStatus
 from app.core.jobs.registry import spec_of
 from app.core.jobs.services import enqueue
+from app.core.mail import services as outbox
+from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from tests.core import sample_jobs  # noqa: F401 (registers the tests' own jobs)
 from tests.fixtures.application import text_of
@@ -339,7 +339,7 @@ def test_a_periodic_checkpoint_appears_without_anyone_running_a_command(app, wor
 
 def test_a_periodic_job_runs_once_a_slot_however_many_schedulers_ask(app, monkeypatch):
     app.config["JOBS_PERIODIC_INTERVAL"] = 60
-    moment = [datetime(2026, 11, 24, 10, 0, 5, tzinfo=timezone.utc)]
+    moment = [datetime(2026, 11, 24, 10, 0, 5, tzinfo=UTC)]
     monkeypatch.setattr(runner, "utcnow", lambda: moment[0])
     spec = spec_of("jobs.rescue")
     with app.app_context():

@@ -11,14 +11,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.cases.meetings.models import Attendance
 from app.cases.contributions.models import ContributionKind
 from app.cases.learners.models import Learner
+from app.cases.meetings.models import Attendance
 from app.cpd.entries.models import ActivityType, CaseEvidence
 from app.cpd.entries.services import learner_reference
 from app.extensions import db
 from app.security.keys import Keyring, current_keyring
-from tests.cpd.test_entries import (  # noqa: F401  (world is a fixture)
+from tests.cpd import test_entries
+from tests.cpd.test_entries import (
     AGENDA,
     CONTRIBUTION_BODY,
     CONTRIBUTION_TITLE,
@@ -32,9 +33,11 @@ from tests.cpd.test_entries import (  # noqa: F401  (world is a fixture)
     dmy,
     driscoll_form,
     load_entry,
-    world,
 )
 from tests.fixtures.application import sign_in, text_of
+
+# The entries tests' world, shared: pytest finds a fixture by its name in the test module.
+world = test_entries.world
 
 REFERENCE = re.compile(r"^[0-9A-F]{4}-[0-9A-F]{4}$")
 CASE_SECRETS = (LEARNER_NAME, "Zebedee", "Quartermaine", LEARNER_UPN, MINUTES, "MINUTES-SENTINEL", AGENDA, DECISIONS,

@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from app.agencies.accounts.models import AgencyKind
-from app.cpd.goals.models import DevelopmentGoal
-from app.cpd.reviews.models import ProgressReview
 from app.cpd.entries.models import ReflectiveEntry
-from app.cpd.reviews.services import ReviewDraft, record_review
-from app.cpd.goals.services import GoalDraft, record_goal
 from app.cpd.entries.services import record_entry
+from app.cpd.goals.models import DevelopmentGoal
+from app.cpd.goals.services import GoalDraft, record_goal
+from app.cpd.reviews.models import ProgressReview
+from app.cpd.reviews.services import ReviewDraft, record_review
 from app.extensions import db
 from tests.cpd.test_goals import entry_draft, parts, signed_in, user_row
 from tests.fixtures.application import text_of

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.agencies.accounts.models import AgencyKind, User
-from app.cases.contributions.services import add_contribution
-from app.cases.meetings.services import MeetingDetails, record_meeting
-from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.contributions.models import ContributionKind, Visibility
+from app.cases.contributions.services import add_contribution
 from app.cases.learners.models import Learner
-from app.cpd.hours import Participation, month_label
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.meetings.services import MeetingDetails, record_meeting
 from app.cpd.entries.models import ActivityType, CaseEvidence, EvidenceKind, ReflectiveEntry, ReflectiveModel
+from app.cpd.hours import Participation, month_label
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 
@@ -333,7 +333,7 @@ def test_an_entry_from_ones_own_meeting_is_prefilled_and_linked(app, world):
     assert re.search(r'<input[^>]*name="hours"[^>]*value="1.5"', form)  # the 90-minute meeting's length
     assert re.search(r'value="participatory"\s+checked', form)
     assert 'value="Reflection on a planning meeting"' in form
-    assert re.search(r'id="activity_on-day"[^>]*value="0?%d"' % date.today().day, form)  # the meeting's date
+    assert re.search(rf'id="activity_on-day"[^>]*value="0?{date.today().day}"', form)  # the meeting's date
     assert "Recorded the meeting as learning support practitioner" in form
     for secret in (LEARNER_NAME, LEARNER_UPN, "MINUTES-SENTINEL", AGENDA, DECISIONS):
         assert secret not in form  # the CPD form holds no case content, even for someone on the case
@@ -441,7 +441,7 @@ def test_the_line_manager_reads_but_never_writes_and_others_are_refused(app, wor
 
 
 def _cells(page: str, row_id: str) -> list[str]:
-    row = re.search(r'<tr class="govuk-table__row" id="%s">(.*?)</tr>' % re.escape(row_id), page, re.S).group(1)
+    row = re.search(rf'<tr class="govuk-table__row" id="{re.escape(row_id)}">(.*?)</tr>', page, re.S).group(1)
     return [re.sub(r"<[^>]+>", " ", cell).split() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
 
 
@@ -465,7 +465,7 @@ def test_hours_and_coverage_reflect_new_entries(world):
     assert "Hours so far 3.75 hours" in totals
     assert "Participatory (with others) 1.5 hours" in totals and "Individual 2.25 hours" in totals
     month = month_label(date.today())
-    row = re.search(r"<th scope=\"row\" class=\"govuk-table__header\">%s</th>(.*?)</tr>" % month, page, re.S).group(1)
+    row = re.search(rf"<th scope=\"row\" class=\"govuk-table__header\">{month}</th>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r">([^<]+)</td>", row)[:3] == ["1.5", "2.25", "3.75"]
     assert page.count('class="govuk-summary-card braid-cpd-entry"') == 2
     assert page.count("braid-cpd-entry__case-work") == 1

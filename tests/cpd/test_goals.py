@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.agencies.accounts.models import AgencyKind, User
-from app.cpd.goals.models import DevelopmentGoal, GoalStatus, RelevantTo
 from app.cpd.entries.services import EntryDraft, record_entry
+from app.cpd.goals.models import DevelopmentGoal, GoalStatus, RelevantTo
 from app.cpd.goals.services import GoalDraft, goals_due, record_goal
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of

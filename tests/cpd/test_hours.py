@@ -10,11 +10,17 @@ import pytest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.cpd.hours import (
-    ANNUAL_TARGET_HOURS, CpdYear, LoggedHours, Participation, cpd_year_containing, format_hours, summarise,
+    ANNUAL_TARGET_HOURS,
+    CpdYear,
+    LoggedHours,
+    Participation,
+    cpd_year_containing,
+    format_hours,
+    summarise,
     target_hours,
 )
 
-P, I = Participation.PARTICIPATORY, Participation.INDIVIDUAL
+P, I = Participation.PARTICIPATORY, Participation.INDIVIDUAL  # noqa: E741 - short, so the tables below read as tables
 SEPT_2025 = CpdYear(date(2025, 9, 1), date(2026, 8, 31))  # 365 days
 
 

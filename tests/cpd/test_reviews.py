@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from app.agencies.accounts.models import AgencyKind
 from app.audit.models import AuditAction, AuditEvent
-from app.cpd.reviews.models import Achieved, ProgressReview, ReviewKind
-from app.cpd.goals.models import DevelopmentGoal, GoalStatus
-from app.cpd.reviews.services import reviews_of
-from app.cpd.goals.services import GoalDraft, record_goal
 from app.cpd.entries.services import record_entry
+from app.cpd.goals.models import DevelopmentGoal, GoalStatus
+from app.cpd.goals.services import GoalDraft, record_goal
+from app.cpd.reviews.models import Achieved, ProgressReview, ReviewKind
+from app.cpd.reviews.services import reviews_of
 from app.extensions import db
 from tests.cpd.test_goals import entry_draft, parts, signed_in, user_row
 from tests.fixtures.application import text_of

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from app.agencies.accounts.models import User
 from app.audit.events import record
-from app.audit.models import AuditAction, BreakGlassAccess, PurposeCategory
+from app.audit.models import AuditAction, PurposeCategory
+from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.policy import case_learners

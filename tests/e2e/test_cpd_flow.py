@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from app.agencies.accounts.models import AgencyKind, User
-from app.cases.meetings.services import MeetingDetails, record_meeting
-from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.learners.models import Learner
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.meetings.services import MeetingDetails, record_meeting
 from app.cpd.hours import month_label
 from app.extensions import db
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit

@@ -78,7 +78,8 @@ def test_slt_accepts_an_invitation_adds_an_assessment_and_cannot_open_another_ca
     page.get_by_label("Kind of contribution").select_option("slt_assessment")
     page.get_by_label("The team around the child").check()
     page.get_by_label("Title").fill("Speech sound assessment, autumn term")
-    page.get_by_label("Contribution", exact=True).fill("Maya fronts /k/ and /g/ in all word positions. Advice: daily minimal pairs.")
+    page.get_by_label("Contribution", exact=True).fill(
+        "Maya fronts /k/ and /g/ in all word positions. Advice: daily minimal pairs.")
     submit(page, "Save contribution")
     assert "Speech sound assessment, autumn term" in page.locator("main").inner_text()
 

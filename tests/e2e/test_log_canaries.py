@@ -12,10 +12,10 @@ import html
 import http.cookiejar
 import logging
 import re
-from datetime import date, timedelta
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pyotp

@@ -48,7 +48,8 @@ def test_lsp_records_a_joint_planning_meeting(page, create_agency, create_user, 
     page.get_by_role("group", name="Priya Shah, Special educational needs co-ordinator (SENCo)").get_by_label(
         "Apologies").check()
     page.get_by_label("Agenda").fill("<p>Maya's speech sounds and following instructions</p>")
-    page.get_by_label("Minutes", exact=True).fill("<p>Maya now uses her <strong>visual timetable</strong> every morning.</p>")
+    page.get_by_label("Minutes", exact=True).fill(
+        "<p>Maya now uses her <strong>visual timetable</strong> every morning.</p>")
     page.locator("#actions-0-description").fill("Send home a copy of the visual timetable")
     page.locator("#actions-0-owner").select_option(label="Hannah Okafor")
     page.locator("#actions-0-due_on-day").fill("20")

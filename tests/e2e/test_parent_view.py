@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.cases.meetings.services import sign_off_meeting
 from app.cases.contributions.models import Contribution, ContributionKind, Visibility
-from app.cases.plans.models import CycleStage, Outcome, PlanCycle, SupportPlan
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting, MeetingKind
+from app.cases.meetings.services import sign_off_meeting
+from app.cases.plans.models import CycleStage, Outcome, PlanCycle, SupportPlan
 from app.extensions import db
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser
 

@@ -1,7 +1,7 @@
 """In a real browser: every role signs in through the sign-in page to its own home; five wrong passwords lock."""
 import pytest
 
-from app.demo import PEOPLE
+from app.demo.accounts import PEOPLE
 from config import DEMO_TOTP_SECRET
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from app.cases.learners.models import Learner
-from app.cases.demo import EP_ASSESSMENT, FAMILY_VIEW, SLT_ASSESSMENT, STORIES
-from app.cpd.demo import EP_ENTRIES, LSP_CASE_WORK, LSP_ENTRIES, LSP_GOALS, SLT_ENTRIES
-from app.demo import LEARNERS
+from app.demo.cases import EP_ASSESSMENT, FAMILY_VIEW, SLT_ASSESSMENT, STORIES
+from app.demo.cpd import EP_ENTRIES, LSP_CASE_WORK, LSP_ENTRIES, LSP_GOALS, SLT_ENTRIES
+from app.demo.learners import LEARNERS
 from app.extensions import db
 from tests.fixtures.databases import unavailable
 
@@ -27,13 +27,14 @@ def _secrets_of_the_demo() -> list[str]:
         values += [learner.notes[3:40]]
         values += [area.value for area in learner.areas_of_need]
     for story in STORIES:
-        values += [story.name, story.upn, story.date_of_birth.isoformat()] + ([story.notes[3:40]] if story.notes else [])
+        values += [story.name, story.upn, story.date_of_birth.isoformat()]
+        values += [story.notes[3:40]] if story.notes else []
     # Case content: contributions, their history, meeting minutes and actions, safeguarding concerns.
     values += [FAMILY_VIEW[1][3:45], SLT_ASSESSMENT[1][20:60], EP_ASSESSMENT[1][25:70], "Note for the SENCo",
                "Update: the visual timetable", "has made good progress towards most outcomes",
                "visual timetable", "without a coat on three cold mornings", "taking his lunch",
                "breakfast club and the family support worker"]
-    # CPD logs: titles, content, every reflection, action plans, goals and the signed review (issue 6).
+    # CPD logs: titles, content, every reflection, action plans, goals and the signed review.
     for entry in (*LSP_ENTRIES, *LSP_CASE_WORK, *SLT_ENTRIES, *EP_ENTRIES):
         values += [entry.title[:40], entry.content[:40], entry.action_what[:40], entry.action_how[:40]]
         values += [answer[:40] for answer in entry.reflection.values()]
@@ -46,7 +47,8 @@ def _raw_bytes(database_url: str) -> bytes:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         path = Path(url.database)
-        return b"".join(Path(f"{path}{suffix}").read_bytes() for suffix in ("", "-wal") if Path(f"{path}{suffix}").exists())
+        files = [Path(f"{path}{suffix}") for suffix in ("", "-wal")]
+        return b"".join(file.read_bytes() for file in files if file.exists())
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         unavailable("pg_dump is not installed")

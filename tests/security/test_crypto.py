@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import StatementError
 
+from app.agencies.accounts.models import User
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security import crypto
 from app.security.crypto import DecryptionError, Sealed, associated_data, open_sealed, seal
 from app.security.keys import Keyring, KeyringError, current_keyring
-from app.agencies.accounts.models import User
 from app.security.models import FieldKeyUsage
 from tests.fixtures.learners import make_learner, school_id
 
@@ -65,7 +65,7 @@ def test_a_flipped_byte_fails_authentication(app):
         db.session.commit()
         db.session.expire_all()
         with pytest.raises(DecryptionError, match="failed authentication"):
-            learner.name
+            _ = learner.name
 
 
 def test_a_ciphertext_moved_to_another_row_or_column_does_not_open(app):
@@ -78,9 +78,9 @@ def test_a_ciphertext_moved_to_another_row_or_column_does_not_open(app):
         db.session.commit()
         db.session.expire_all()
         with pytest.raises(DecryptionError):
-            second.name  # another child's name must never appear under this child
+            _ = second.name  # another child's name must never appear under this child
         with pytest.raises(DecryptionError):
-            first.notes
+            _ = first.notes
         assert first.name == "Learner Number3"
 
 
@@ -198,4 +198,4 @@ def test_the_keyring_warns_well_before_the_limit_and_refuses_past_it(app, caplog
 def test_sealed_values_are_only_made_by_seal():
     assert not isinstance("b1.k00000000.xxxx", Sealed)
     with pytest.raises(DecryptionError):
-        Sealed("not an envelope").key_id
+        _ = Sealed("not an envelope").key_id

@@ -1,4 +1,4 @@
-"""CSRF (issue 7): with protection on, every state-changing route refuses a request with no token, or with
+"""CSRF: with protection on, every state-changing route refuses a request with no token, or with
 another session's token, and the refusal changes nothing in any table.
 
 Every POST route of `app.url_map` is sent the authorization matrix's own requests, with real ids and as the
@@ -52,7 +52,7 @@ def every_table_checksum(app) -> str:
 
 
 def acting_column(expected_row) -> str:
-    outcomes = dict(zip(COLUMNS, expected_row))
+    outcomes = dict(zip(COLUMNS, expected_row, strict=True))
     for wanted in PREFERENCE:
         for column in COLUMNS:
             if outcomes[column] in wanted:
@@ -113,7 +113,7 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_token_and_chang
         # The control: the matrix's own request with this session's token (in the header, so the body is the
         # matrix's exactly) reaches the view and gets the matrix's outcome.
         response = client.post(url, data=form, headers={"X-CSRFToken": tokens[column]})
-        expected = dict(zip(COLUMNS, expected_row))[column]
+        expected = dict(zip(COLUMNS, expected_row, strict=True))[column]
         if is_csrf_refusal(response) or outcome_of(response) != expected:
             problems.append(f"{cell} with its own token: expected {expected}, got {outcome_of(response)}")
         checked.add(endpoint)

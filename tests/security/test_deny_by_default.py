@@ -1,4 +1,4 @@
-"""Deny by default (issue 7, item 6): a short public list, and everything else needs a login and a policy decision.
+"""Deny by default: a short public list, and everything else needs a login and a policy decision.
 
 The walk of `app.url_map` refuses every other endpoint to an anonymous request, with real ids in its URLs so a
 view that forgot its guard would have something to show. At run time, a page whose view never asked the policy
@@ -42,7 +42,7 @@ def placeholder_url(rule) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-def test_the_public_list_is_exactly_the_short_list_the_issue_allows():
+def test_the_public_list_is_exactly_the_short_list_of_doors_in():
     # Signing in (password, then the second step), the reset link, the invitation link, static files and health.
     assert set(PUBLIC_ENDPOINTS) == EXPECTED_PUBLIC
     assert isinstance(PUBLIC_ENDPOINTS, frozenset)  # nothing can add to it at run time
@@ -175,7 +175,7 @@ def test_a_crawl_as_every_role_finds_no_endpoint_that_answered_without_a_decisio
             undecided.append(f"{g.get(UNDECIDED)} ({response.status_code})")
 
     with request_finished.connected_to(note, app):
-        for endpoint, method, url, data, _ in ROWS:
+        for _endpoint, method, url, data, _ in ROWS:
             for column in COLUMNS:
                 form = {key: _fill(value, world) for key, value in (data or {}).items()}
                 clients[column].open(url.format(**world), method=method, data=form if method == "POST" else None)

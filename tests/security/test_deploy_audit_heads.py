@@ -4,8 +4,8 @@ import re
 import pytest
 
 from app.security import deploy
-from app.security.deploy import Severity, deploy_findings
-from config import ConfigError, load_config
+from app.security.deploy import Severity, deploy_findings, load_config
+from config import ConfigError
 from tests.test_config import good_environ
 
 
@@ -23,7 +23,8 @@ def test_the_default_heads_file_under_instance_passes_and_nothing_is_made(tmp_pa
 def test_a_heads_file_that_cannot_be_created_is_refused(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    with pytest.raises(ConfigError, match=r"braid\.E030 \(error\): The audit heads file .*a-file/heads\.jsonl cannot be created or written"):
+    refusal = r"braid\.E030 \(error\): The audit heads file .*a-file/heads\.jsonl cannot be created or written"
+    with pytest.raises(ConfigError, match=refusal):
         load_config("production", good_environ(BRAID_AUDIT_HEAD_FILE=str(blocker / "heads.jsonl")), tmp_path)
 
 

@@ -1,4 +1,4 @@
-"""A crawl of every GET route as every role (issue 7): reading changes nothing, every response carries the
+"""A crawl of every GET route as every role: reading changes nothing, every response carries the
 security headers, and no URL the app sends or links to holds personal data.
 
 The routes and the world are the authorization matrix's. Before and after the crawl, a checksum of every table
@@ -14,11 +14,18 @@ from urllib.parse import unquote_plus
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.cases.team.models import Invitation
 from app.cases.learners.models import Learner
+from app.cases.team.models import Invitation
 from app.extensions import db
 from tests.test_authorization_matrix import (
-    ALPHA, BRAVO, COLUMNS, ROWS, build_world, database_checksum, expire, sign_in_columns,
+    ALPHA,
+    BRAVO,
+    COLUMNS,
+    ROWS,
+    build_world,
+    database_checksum,
+    expire,
+    sign_in_columns,
 )
 
 STRICT_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}

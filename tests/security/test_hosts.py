@@ -1,6 +1,6 @@
 """The one canonical address: emailed links never come from the request, and unknown hosts are refused.
 
-Reproduces the assessment's finding 1 (reset-link poisoning through the Host header) over real HTTP,
+Reproduces reset-link poisoning through the Host header (a security assessment's finding) over real HTTP,
 with the request lines an attacker can send: a forged Host, X-Forwarded-Host, an absolute URI, with
 and without a trusted proxy in front.
 """
@@ -90,12 +90,14 @@ HOSTILE_REQUESTS = [
      {"X-Host": EVIL, "Forwarded": f"host={EVIL};proto=http", "X-Original-Host": EVIL}, 200),
     ("absolute URI naming an evil host", f"http://{EVIL}/sign-in/reset", "braid.example.gov.uk", {}, 400),
     ("absolute URI naming the canonical host", f"{CANONICAL}/sign-in/reset", EVIL, {}, 200),
-    ("absolute URI with userinfo", f"http://braid.example.gov.uk@{EVIL}/sign-in/reset", "braid.example.gov.uk", {}, 400),
+    ("absolute URI with userinfo", f"http://braid.example.gov.uk@{EVIL}/sign-in/reset", "braid.example.gov.uk", {},
+     400),
 ]
 
 
 @sqlite_only
-@pytest.mark.parametrize("label, target, host, headers, status", HOSTILE_REQUESTS, ids=[row[0] for row in HOSTILE_REQUESTS])
+@pytest.mark.parametrize("label, target, host, headers, status", HOSTILE_REQUESTS,
+                         ids=[row[0] for row in HOSTILE_REQUESTS])
 def test_a_reset_link_is_built_from_the_canonical_address_whatever_the_request_says(
         app, create_user, label, target, host, headers, status):
     parent = create_user("parent", email="carer.reset@family.example")
@@ -120,12 +122,14 @@ INVITATION_HOSTS = [
     ("forged Host", "/learners/{learner}/team/invite", EVIL, {}, 400),
     ("X-Forwarded-Host", "/learners/{learner}/team/invite", "braid.example.gov.uk",
      {"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "http"}, 200),
-    ("absolute URI naming an evil host", f"http://{EVIL}/learners/{{learner}}/team/invite", "braid.example.gov.uk", {}, 400),
+    ("absolute URI naming an evil host", f"http://{EVIL}/learners/{{learner}}/team/invite", "braid.example.gov.uk",
+     {}, 400),
 ]
 
 
 @sqlite_only
-@pytest.mark.parametrize("label, target, host, headers, status", INVITATION_HOSTS, ids=[row[0] for row in INVITATION_HOSTS])
+@pytest.mark.parametrize("label, target, host, headers, status", INVITATION_HOSTS,
+                         ids=[row[0] for row in INVITATION_HOSTS])
 def test_an_invitation_link_is_built_from_the_canonical_address(
         app, create_agency, create_case, create_user, label, target, host, headers, status):
     from app.agencies.accounts.models import AgencyKind

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from app import create_app
 from app.cases.learners.models import Learner
 from app.extensions import db
+from app.security.deploy import load_config
 from app.security.keys import Keyring, KeyringError, current_keyring
-from config import ConfigError, load_config
+from config import ConfigError
 from tests.fixtures.learners import make_learner, school_id
 
 # Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
@@ -80,8 +81,8 @@ def test_development_creates_a_private_key_file_on_first_start(tmp_path, monkeyp
 
 
 def test_production_refuses_to_start_without_field_keys(tmp_path):
-    environ = {"DATABASE_URL": "postgresql://db/braid", "SECRET_KEY": secrets.token_urlsafe(40), "BRAID_AUDIT_KEY": secrets.token_urlsafe(40),
-               "BRAID_BASE_URL": "https://braid.example.gov.uk"}
+    environ = {"DATABASE_URL": "postgresql://db/braid", "SECRET_KEY": secrets.token_urlsafe(40),
+               "BRAID_AUDIT_KEY": secrets.token_urlsafe(40), "BRAID_BASE_URL": "https://braid.example.gov.uk"}
     with pytest.raises(ConfigError, match="Field keys are missing"):
         load_config("production", environ, tmp_path)
     settings = load_config("production", {**environ, "BRAID_FIELD_KEYS": Keyring.generate().to_json()}, tmp_path)

@@ -125,7 +125,8 @@ def test_a_failed_sign_in_logs_neither_the_password_nor_the_email(app, create_us
             form = urllib.parse.urlencode({"email": email, "password": password}).encode()
             assert _fetch(server.url + "/sign-in", data=form) == 200  # the form again, with a problem
     written = capsys.readouterr().err
-    posts = [line for line in json_lines(written) if line["logger"] == "werkzeug" and "POST /sign-in" in line["message"]]
+    posts = [line for line in json_lines(written)
+             if line["logger"] == "werkzeug" and "POST /sign-in" in line["message"]]
     assert len(posts) == 3  # the capture saw the requests
     everything = written + caplog.text
     assert "sqlalchemy.engine" in caplog.text  # statements were logged: their values were not
@@ -142,7 +143,8 @@ def test_a_server_with_handlers_of_its_own_writes_json_too():
     access.propagate, access.level = False, logging.INFO
     try:
         create_app("testing")
-        access.info('%(h)s "%(r)s" %(s)s', {"h": "10.0.0.7", "r": f"GET /invitations/accept/{TOKEN} HTTP/1.1", "s": "200"})
+        access.info('%(h)s "%(r)s" %(s)s',
+                    {"h": "10.0.0.7", "r": f"GET /invitations/accept/{TOKEN} HTTP/1.1", "s": "200"})
     finally:
         access.removeHandler(handler)
         access.propagate, access.level = True, logging.NOTSET
@@ -182,7 +184,8 @@ def test_secrets_in_a_message_are_cut_out(text, secret):
 
 
 def test_ordinary_messages_are_left_alone():
-    for text in ("outbox message 3f9a sent", "decryption failed request_id=ab12 endpoint=cases.learner: learner.name_sealed",
+    for text in ("outbox message 3f9a sent",
+                 "decryption failed request_id=ab12 endpoint=cases.learner: learner.name_sealed",
                  '"GET /learners/3f9a2b HTTP/1.1" 200 -', "SELECT id FROM user_account WHERE user_account.email = ?",
                  "WHERE invitation.token_hash = %(token_hash_1)s]", "Invitation.token_hash == hash_token(token)"):
         assert redact(text) == text

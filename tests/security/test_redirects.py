@@ -1,8 +1,8 @@
 """The one safe-redirect helper: a table of hostile `next` values, and the sign-in routes that use it.
 
-Reproduces the assessment's findings 2 (`next=/%09/evil.example` answered `Location: //evil.example`,
-and carried through the two-step set-up into the recovery codes page's link) and 5 (a CR or LF in
-`next` gave a 500 after a right password, with the user signed in behind it).
+Reproduces what a security assessment found: `next=/%09/evil.example` answered `Location: //evil.example`
+(and was carried through the two-step set-up into the recovery codes page's link), and a CR or LF in `next`
+gave a 500 after a right password, with the user signed in behind it.
 """
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def test_a_hostile_next_never_survives(app, target):
         assert safe_next(target) is None
 
 
-SAFE = ["/", "/learners", "/cpd", "/audit?learner=abc123&date_from=2026-01-01", "/account/two-step", "/learners/abc123/plan"]
+SAFE = ["/", "/learners", "/cpd", "/audit?learner=abc123&date_from=2026-01-01", "/account/two-step",
+        "/learners/abc123/plan"]
 
 
 @sqlite_only
@@ -117,7 +118,8 @@ def test_sign_in_with_a_line_break_in_next_signs_in_and_goes_home(app, client, c
     teacher = create_user("teacher")
     for next_value in ("/learners%0d%0aSet-Cookie:%20x=1", "/learners%0aX-Injected:%201", "/learners%0d"):
         signed_out = app.test_client()
-        response = signed_out.post(f"/sign-in?next={next_value}", data={"email": teacher.email, "password": teacher.password})
+        response = signed_out.post(f"/sign-in?next={next_value}",
+                                   data={"email": teacher.email, "password": teacher.password})
         assert response.status_code == 302, next_value
         assert _location(response) == "/"
         assert "X-Injected" not in response.headers and "x=1" not in response.headers.get("Set-Cookie", "")
@@ -158,7 +160,8 @@ def test_a_next_planted_in_the_session_is_checked_again_on_the_way_out(app, clie
     from app.agencies.two_step.pending import PENDING
 
     senco = create_user("senco")
-    assert _location(client.post("/sign-in", data={"email": senco.email, "password": senco.password})) == "/sign-in/code"
+    signed = client.post("/sign-in", data={"email": senco.email, "password": senco.password})
+    assert _location(signed) == "/sign-in/code"
     with client.session_transaction() as session:
         session[PENDING]["next"] = "//evil.example"
     assert _location(enter_second_step_code(client, senco.email)) == "/"

@@ -1,5 +1,5 @@
-"""Request size: a body over MAX_CONTENT_LENGTH gets a clear 413 page and changes nothing (assessment
-finding 7), and the limit sits well above the largest form an honest user can send."""
+"""Request size: a body over MAX_CONTENT_LENGTH gets a clear 413 page and changes nothing, and the limit
+sits well above the largest form an honest user can send."""
 from __future__ import annotations
 
 import socket
@@ -48,7 +48,8 @@ def _field_bound(field) -> int:
         return name + OTHER_BOUNDS[short] * WORST_BYTES_PER_CHARACTER
     choices = getattr(field, "choices", None)
     if choices:
-        values = [str(choice[0] if isinstance(choice, tuple) else getattr(choice, "value", choice)) for choice in choices]
+        values = [str(choice[0] if isinstance(choice, tuple) else getattr(choice, "value", choice))
+                  for choice in choices]
         return sum(name + len(value) * 3 for value in values)  # a multiple choice may send every value
     assert not isinstance(field, (wtforms.StringField,)) or isinstance(field, wtforms.HiddenField) \
         or type(field).__name__ in ("DateField", "DayField", "DayMonthYearField", "DecimalField", "IntegerField"), \

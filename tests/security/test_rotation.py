@@ -65,7 +65,7 @@ class AppWriter(threading.Thread):
                         db.session.commit()
                         self.latest[public_id] = notes
                     db.session.expunge_all()
-        except BaseException as error:  # surfaced by the test, not lost in the thread
+        except BaseException as error:  # noqa: BLE001 - surfaced by the test, not lost in the thread
             self.error = error
 
 

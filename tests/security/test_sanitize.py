@@ -8,7 +8,8 @@ from app.security.sanitize import clean_rich_text
     "dirty, clean",
     [
         ("<p>Hello <strong>there</strong> <em>now</em></p>", "<p>Hello <strong>there</strong> <em>now</em></p>"),
-        ("<h2>Advice</h2><ul><li>one</li></ul><ol><li>two</li></ol>", "<h2>Advice</h2><ul><li>one</li></ul><ol><li>two</li></ol>"),
+        ("<h2>Advice</h2><ul><li>one</li></ul><ol><li>two</li></ol>",
+         "<h2>Advice</h2><ul><li>one</li></ul><ol><li>two</li></ol>"),
         ("<script>steal()</script>", "steal()"),
         ("<img src=x onerror=steal()>", ""),
         ('<a href="javascript:steal()">link</a>', "link"),

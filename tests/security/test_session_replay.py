@@ -1,4 +1,4 @@
-"""A copied session cookie dies with its session (issue 7): after sign-out, a password change and deactivation,
+"""A copied session cookie dies with its session: after sign-out, a password change and deactivation,
 a cookie copied before is refused on five routes its owner could open with it just before.
 
 The "thief" is another browser presenting the copied value: the cookie of the browser that then signs out,

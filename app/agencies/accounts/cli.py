@@ -9,7 +9,8 @@ from flask.cli import AppGroup
 
 from app.agencies.accounts import services
 from app.agencies.accounts.models import AgencyKind, Role
-from app.agencies.accounts.services import AccountError, end_of_day
+from app.agencies.accounts.services import AccountError
+from app.core.dates import end_of_day
 from app.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts.")

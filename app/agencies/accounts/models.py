@@ -79,7 +79,7 @@ class Agency(db.Model):
     kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    users: Mapped[list["User"]] = relationship(back_populates="agency")
+    users: Mapped[list[User]] = relationship(back_populates="agency")
 
     @property
     def roles(self) -> tuple[Role, ...]:
@@ -121,7 +121,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     agency: Mapped[Agency] = relationship(back_populates="users")
-    line_manager: Mapped["User | None"] = relationship(remote_side=[id])
+    line_manager: Mapped[User | None] = relationship(remote_side=[id])
 
     def get_id(self) -> str:
         # Flask-Login's "alternative token": the session is bound to this version of the account.

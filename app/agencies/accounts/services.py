@@ -7,7 +7,7 @@ The trail names accounts by public id only: never a typed email address, never a
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -34,11 +34,6 @@ _TEMPORARY_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 
 class AccountError(Refusal):
     """A change to an account that cannot be made."""
-
-
-def end_of_day(day: date) -> datetime:
-    """Access that ends "on" a date lasts until the end of that day (UTC)."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
 
 
 def temporary_password() -> str:

@@ -1,42 +1,45 @@
 """The user's own password, and the agency administrator's account pages."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from app.agencies.blueprint import bp
-from app.agencies.two_step import services as mfa
+
 from app.agencies.accounts import services
 from app.agencies.accounts.forms import MONTHS, AccountForm, ChangePasswordForm, ConfirmForm
 from app.agencies.accounts.models import Role, User
-from app.agencies.accounts.services import AccountError, end_of_day
+from app.agencies.blueprint import bp
 from app.agencies.sign_in.sessions import begin_session
+from app.agencies.two_step import services as mfa
+from app.core.dates import end_of_day
+from app.core.forms import handle_form
 from app.extensions import db
 from app.policy import Action, get_or_404, require, visible_accounts
 from app.problems import show_on_form
+
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     require(current_user, Action.CHANGE_OWN_PASSWORD)
     form = ChangePasswordForm()
-    problems, status = [], 200
-    if form.validate_on_submit():
-        try:
-            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
-        except AccountError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            db.session.commit()
-            # This session carries on; every other one has ended. The user itself, not the proxy: a
-            # session holding `current_user` would resolve to itself for ever (a crash after the request).
-            begin_session(current_user._get_current_object())
-            flash("Your password has been changed. You have been signed out everywhere else.", "success")
-            return redirect(url_for("home.index"))
-    elif form.errors:
-        status = 400
-    return render_template("agencies/change_password.html", form=form, problems=problems), status
+
+    def save():
+        services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        return _password_changed
+
+    return handle_form(form, save, render=lambda: render_template(
+        "agencies/change_password.html", form=form, problems=[]))
+
+
+def _password_changed():
+    # This session carries on; every other one has ended. The user itself, not the proxy: a
+    # session holding `current_user` would resolve to itself for ever (a crash after the request).
+    # The new session clears the old one, so the message is flashed after it.
+    begin_session(current_user._get_current_object())
+    flash("Your password has been changed. You have been signed out everywhere else.", "success")
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/accounts")
@@ -64,39 +67,31 @@ def account_new():
     require(current_user, Action.CREATE_ACCOUNT)
     form = AccountForm()
     _fill_account_choices(form)
-    status = 200
-    if form.validate_on_submit():
+
+    def save():
         line_manager = None
         if form.line_manager.data:
             line_manager = db.session.scalars(
                 visible_accounts(current_user).where(User.public_id == form.line_manager.data)
             ).first()
-        try:
-            account, temporary = services.create_account(
-                current_user,
-                agency=current_user.agency,
-                email=form.email.data,
-                display_name=form.display_name.data,
-                role=Role(form.role.data),
-                fte=form.fte.data,
-                cpd_year_start_month=int(form.cpd_year_start_month.data or 9),
-                line_manager=line_manager,
-                access_expires_at=end_of_day(form.access_ends_on.data) if form.access_ends_on.data else None,
-            )
-        except AccountError as refusal:
-            db.session.rollback()
-            _fill_account_choices(form)
-            show_on_form(form, refusal, {"access_expires_at": "access_ends_on"})
-            status = 400
-        else:
-            db.session.commit()
-            # Shown once, in this response only: never flashed into the cookie or put in a URL.
-            return render_template(
-                "agencies/temporary_password.html", account=account, password=temporary, created=True
-            )
-    elif form.errors:
-        status = 400
-    return render_template("agencies/account_new.html", form=form), status
+        account, temporary = services.create_account(
+            current_user,
+            agency=current_user.agency,
+            email=form.email.data,
+            display_name=form.display_name.data,
+            role=Role(form.role.data),
+            fte=form.fte.data,
+            cpd_year_start_month=int(form.cpd_year_start_month.data or 9),
+            line_manager=line_manager,
+            access_expires_at=end_of_day(form.access_ends_on.data) if form.access_ends_on.data else None,
+        )
+        # Shown once, in this response only: never flashed into the cookie or put in a URL.
+        return lambda: render_template(
+            "agencies/temporary_password.html", account=account, password=temporary, created=True
+        )
+
+    return handle_form(form, save, show=partial(show_on_form, fields={"access_expires_at": "access_ends_on"}),
+                       render=lambda: render_template("agencies/account_new.html", form=form))
 
 
 @bp.route("/accounts/<public_id>")

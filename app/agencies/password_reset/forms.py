@@ -1,4 +1,4 @@
-"""Asking for a reset link (the new password's form is app.agencies.forms.NewPasswordForm). It validates only."""
+"""Asking for a reset link (the new password's form is accounts.forms.NewPasswordForm). It validates only."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

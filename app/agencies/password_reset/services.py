@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Callable
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.agencies.password_reset.models import PasswordResetToken
 from app.agencies.accounts.models import User, normalise_email
 from app.agencies.accounts.services import AccountError
+from app.agencies.password_reset.models import PasswordResetToken
 from app.audit.events import record
 from app.audit.models import AuditAction, AuditOutcome
-from app.core.mail.models import OutboxMessage
 from app.core.mail import services as outbox
+from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.problems import Refusal
 from app.security.passwords import hash_password, password_problems, verify_password

@@ -4,14 +4,15 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.agencies.accounts.forms import NewPasswordForm
+from app.agencies.accounts.services import AccountError
 from app.agencies.blueprint import bp
 from app.agencies.password_reset import services as reset
-from app.agencies.password_reset.services import ResetLinkUnusable
-from app.agencies.accounts.forms import NewPasswordForm
 from app.agencies.password_reset.forms import RequestResetForm
-from app.agencies.accounts.services import AccountError
+from app.agencies.password_reset.services import ResetLinkUnusable
 from app.audit.events import note_refusal
 from app.audit.models import AuditAction
+from app.core.forms import handle_form
 from app.extensions import db
 from app.problems import show_on_form
 from app.security import limits
@@ -31,21 +32,22 @@ def password_reset_request():
     if current_user.is_authenticated:
         return _signed_in_elsewhere()
     form = RequestResetForm()
-    if form.validate_on_submit():
+
+    def save():
         # Every request that may send a mail counts, known address or not (so the limit tells nothing).
         # Not `every_attempt`: empty forms would all count against one shared "no address" key and
         # lock everybody's empty submissions out; they send nothing and cost nothing.
         limits.count_failure()
+        # The mail, if any, is sent by the jobs worker once this commits: a known address must not answer
+        # more slowly than an unknown one, so no request waits for a mail server.
         reset.request_reset(
             form.email.data,
             link_for=lambda token: external_url("agencies.password_reset", token=token),
         )
-        # The mail, if any, is sent by the jobs worker once this commits: a known address must not answer
-        # more slowly than an unknown one, so no request waits for a mail server.
-        db.session.commit()
         # One reply for every address: whether it has an account is never told.
-        return render_template("agencies/reset_sent.html", minutes=reset.lifetime_minutes())
-    return render_template("agencies/reset_request.html", form=form), 400 if form.errors else 200
+        return lambda: render_template("agencies/reset_sent.html", minutes=reset.lifetime_minutes())
+
+    return handle_form(form, save, render=lambda: render_template("agencies/reset_request.html", form=form))
 
 
 def _unusable(problem: ResetLinkUnusable):

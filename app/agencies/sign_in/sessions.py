@@ -1,7 +1,7 @@
 """Server-side rules for a signed-in session: version, idle and absolute limits, restricted access."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
@@ -67,8 +67,3 @@ def load_user(session_token: str) -> User | None:
         session.clear()
         return None
     return user
-
-
-def session_started_at() -> datetime | None:
-    value = session.get(LOGIN_AT)
-    return datetime.fromtimestamp(value, timezone.utc) if isinstance(value, int) else None

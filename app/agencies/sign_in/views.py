@@ -9,8 +9,9 @@ from app.agencies.sign_in import services
 from app.agencies.sign_in.forms import SignInForm
 from app.agencies.sign_in.services import SignInOutcome
 from app.agencies.sign_in.sessions import begin_session, end_session
-from app.agencies.two_step.services import needs_second_step
 from app.agencies.two_step.pending import send_to_second_step
+from app.agencies.two_step.services import needs_second_step
+from app.core.dates import day
 from app.extensions import db
 from app.policy import Action, require
 from app.security import limits
@@ -58,7 +59,7 @@ def sign_in():
             ended = result.user.access_expires_at
             text = "Your access to Braid has ended"
             if ended is not None:
-                text += f" (it ended on {ended:%-d %B %Y})"
+                text += f" (it ended on {day(ended)})"
             problems.append(_problem(text + ". Ask the person who invited you if you still need access"))
         else:
             problems.append(_problem(SIGN_IN_PROBLEMS[result.outcome]))

@@ -19,8 +19,8 @@ import segno
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
-from app.agencies.two_step.models import RecoveryCode, TwoStepEnrolment
 from app.agencies.accounts.models import User
+from app.agencies.two_step.models import RecoveryCode, TwoStepEnrolment
 from app.audit.events import record
 from app.audit.models import AuditAction, AuditOutcome
 from app.extensions import db

@@ -9,18 +9,19 @@ from __future__ import annotations
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.agencies.accounts.models import User
 from app.agencies.blueprint import bp
+from app.agencies.sign_in.sessions import begin_session
 from app.agencies.two_step import pending
 from app.agencies.two_step import services as mfa
 from app.agencies.two_step.forms import ConfirmAuthenticatorForm, RecoveryCodesForm, SecondStepForm, TurnOffForm
-from app.agencies.accounts.models import User
-from app.agencies.sign_in.sessions import begin_session
 from app.extensions import db
 from app.policy import Action, require
 from app.security import limits
 
 WRONG_CODE = "The code is not right, or it has already been used. Wait for a new code and try again"
-WRONG_CONFIRMATION = "The code is not right. Check your authenticator app shows Braid, wait for a new code and try again"
+WRONG_CONFIRMATION = ("The code is not right. Check your authenticator app shows Braid, "
+                      "wait for a new code and try again")
 
 
 def _mfa_account() -> str | None:

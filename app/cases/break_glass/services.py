@@ -1,16 +1,16 @@
 """Opening a case with break-glass, and the grants a user holds. Services take the acting user and flush."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.agencies.accounts.models import User
-from app.audit.events import note_learners, record, school_zone
-from app.audit.models import AuditAction, BreakGlassAccess, PurposeCategory
+from app.audit.events import note_learners, record
+from app.audit.models import AuditAction, PurposeCategory
+from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.learners.models import Learner
+from app.core.dates import time_of_day
 from app.extensions import db
 from app.policy import Action, can, case_learners, forget_break_glass, require
 from app.problems import Refusal
@@ -22,11 +22,6 @@ REASON_MAX = 1000
 
 class BreakGlassError(Refusal):
     """Break-glass access that cannot be opened as asked."""
-
-
-def clock_time(moment: datetime) -> str:
-    """HH:MM on the school's clock (BRAID_TIMEZONE): what a user reads as the time of day."""
-    return moment.astimezone(school_zone()).strftime("%H:%M")
 
 
 def _reason_text(value: str | None) -> str:
@@ -55,7 +50,7 @@ def open_break_glass(actor: User, learner: Learner, *, purpose: PurposeCategory,
     text = _reason_text(reason)
     live = active_break_glass(actor, learner)
     if live is not None:
-        raise BreakGlassError(f"You already have break-glass access to this case until {clock_time(live.expires_at)}")
+        raise BreakGlassError(f"You already have break-glass access to this case until {time_of_day(live.expires_at)}")
     now = utcnow()
     grant = BreakGlassAccess(user_id=actor.id, learner_id=learner.id, purpose=purpose, started_at=now,
                              expires_at=now + current_app.config["BREAK_GLASS_DURATION"])

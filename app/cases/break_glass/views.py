@@ -9,21 +9,9 @@ from app.audit.models import PurposeCategory
 from app.cases.blueprint import bp
 from app.cases.break_glass import services
 from app.cases.break_glass.forms import BreakGlassForm
-from app.cases.break_glass.services import BreakGlassError, clock_time
-from app.extensions import db
+from app.core.dates import time_of_day
+from app.core.forms import Saved, handle_form
 from app.policy import Action, audit_action_for, require
-from app.problems import show_on_form
-
-
-@bp.app_context_processor
-def break_glass_context() -> dict:
-    # Templates ask these instead of comparing roles: is this case read through a grant, and may the user open one?
-    return {"active_break_glass": services.active_break_glass, "break_glass_offered": services.may_break_glass}
-
-
-@bp.app_template_filter("clock_time")
-def clock_time_filter(moment) -> str:
-    return clock_time(moment)
 
 
 def _chosen_learner(public_id: str | None):
@@ -61,7 +49,7 @@ def break_glass():
     if learner is not None:
         live = services.active_break_glass(current_user, learner)
         if live is not None:
-            flash(f"You already have break-glass access to this case until {clock_time(live.expires_at)}.", "info")
+            flash(f"You already have break-glass access to this case until {time_of_day(live.expires_at)}.", "info")
             return redirect(url_for("cases.plan", public_id=learner.public_id))
     candidates = services.break_glass_candidates(current_user)
     if not candidates:
@@ -69,22 +57,16 @@ def break_glass():
     note_learners(candidates)  # the page names them all
     form = BreakGlassForm()
     form.fill_learners(candidates)
-    status = 200
-    if posted:
-        status = 400
-        if form.validate_on_submit():
-            try:
-                grant = services.open_break_glass(current_user, learner, purpose=PurposeCategory(form.purpose.data),
-                                                  reason=form.reason.data)
-            except BreakGlassError as refusal:
-                db.session.rollback()
-                show_on_form(form, refusal)
-            else:
-                db.session.commit()
-                # No name in the message: flashed messages travel in the session cookie.
-                flash(f"You have break-glass access to this case until {clock_time(grant.expires_at)}. "
-                      "Everything you view is recorded.", "info")
-                return redirect(url_for("cases.plan", public_id=grant.learner.public_id))
-    elif learner is not None:
+    if not posted and learner is not None:
         form.learner.data = learner.public_id
-    return render_template("cases/break_glass/open.html", form=form, learner=learner), status
+
+    def save():
+        grant = services.open_break_glass(current_user, learner, purpose=PurposeCategory(form.purpose.data),
+                                          reason=form.reason.data)
+        # No name in the message: flashed messages travel in the session cookie.
+        return Saved(url_for("cases.plan", public_id=grant.learner.public_id),
+                     f"You have break-glass access to this case until {time_of_day(grant.expires_at)}. "
+                     "Everything you view is recorded.", "info")
+
+    return handle_form(form, save, render=lambda: render_template(
+        "cases/break_glass/open.html", form=form, learner=learner))

@@ -28,8 +28,8 @@ class SafeguardingConcern(db.Model):
     concern = SensitiveField()
     action_taken = SensitiveField()
 
-    learner: Mapped["Learner"] = relationship()  # noqa: F821
-    author: Mapped["User"] = relationship(foreign_keys=[author_id])  # noqa: F821
-    action_recorded_by: Mapped["User | None"] = relationship(foreign_keys=[action_recorded_by_id])  # noqa: F821
+    learner: Mapped[Learner] = relationship()  # noqa: F821
+    author: Mapped[User] = relationship(foreign_keys=[author_id])  # noqa: F821
+    action_recorded_by: Mapped[User | None] = relationship(foreign_keys=[action_recorded_by_id])  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}

@@ -7,9 +7,9 @@ from sqlalchemy.orm import joinedload
 from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.core.conflicts import check_version
-from app.cases.learners.models import Learner
 from app.cases.concerns.models import SafeguardingConcern
+from app.cases.learners.models import Learner
+from app.core.conflicts import check_version
 from app.extensions import db
 from app.policy import Action, require, visible_concerns
 from app.problems import Refusal

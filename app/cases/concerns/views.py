@@ -1,20 +1,18 @@
 """Safeguarding concern pages: the list, recording one, reading one, and the DSL's action on it."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user, login_required
 
 from app.audit.events import note_learners
 from app.cases.blueprint import bp
 from app.cases.concerns import services
 from app.cases.concerns.forms import ConcernActionForm, ConcernForm
-from app.cases.concerns.services import ConcernError
-from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
-from app.cases.learners.models import Learner
 from app.cases.concerns.models import SafeguardingConcern
-from app.extensions import db
+from app.cases.learners.models import Learner
+from app.core.conflicts import ConflictField, conflict_page
+from app.core.forms import Saved, handle_form
 from app.policy import Action, can, get_or_404
-from app.problems import show_on_form
 
 
 @bp.route("/concerns")
@@ -32,22 +30,14 @@ def concern_new(public_id: str):
     """:raise 404: learner out of sight. :raise 403: visible, but not someone who records concerns."""
     learner = get_or_404(Learner, public_id, current_user, Action.RECORD_CONCERN)
     form = ConcernForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            concern = services.record_concern(current_user, learner, concern=form.concern.data)
-        except ConcernError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            db.session.commit()
-            flash("Your safeguarding concern has been recorded. The designated safeguarding lead can now read it.",
-                  "success")
-            return redirect(url_for("cases.concern_detail", public_id=concern.public_id))
-    elif form.errors:
-        status = 400
-    return render_template("cases/concerns/concern_new.html", form=form, learner=learner), status
+
+    def save():
+        concern = services.record_concern(current_user, learner, concern=form.concern.data)
+        return Saved(url_for("cases.concern_detail", public_id=concern.public_id),
+                     "Your safeguarding concern has been recorded. The designated safeguarding lead can now read it.")
+
+    return handle_form(form, save, render=lambda: render_template(
+        "cases/concerns/concern_new.html", form=form, learner=learner))
 
 
 def _action_form(concern: SafeguardingConcern) -> ConcernActionForm | None:
@@ -72,25 +62,21 @@ def concern_action(public_id: str):
     """:raise 404: concern out of sight. :raise 403: its author, who is not the DSL."""
     concern = get_or_404(SafeguardingConcern, public_id, current_user, Action.RECORD_CONCERN_ACTION)
     form = ConcernActionForm()
-    if form.validate_on_submit():
-        try:
-            services.record_concern_action(current_user, concern, action_taken=form.action_taken.data,
-                                           version=form.version.data)
-            commit_or_conflict()
-        except ConcernError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-        except EditConflict:
-            db.session.rollback()
-            concern = get_or_404(SafeguardingConcern, public_id, current_user, Action.RECORD_CONCERN_ACTION)
-            form.version.data = concern.version
-            return conflict_page(
-                title="The action taken", record=concern,
-                fields=[ConflictField("Action taken", concern.action_taken, form.action_taken.data)],
-                form=form, action_url=url_for("cases.concern_action", public_id=concern.public_id),
-                back_url=url_for("cases.concern_detail", public_id=concern.public_id),
-            )
-        else:
-            flash("The action taken has been recorded.", "success")
-            return redirect(url_for("cases.concern_detail", public_id=concern.public_id))
-    return render_template("cases/concerns/concern_detail.html", concern=concern, form=form), 400
+
+    def save():
+        services.record_concern_action(current_user, concern, action_taken=form.action_taken.data,
+                                       version=form.version.data)
+        return Saved(url_for("cases.concern_detail", public_id=public_id), "The action taken has been recorded.")
+
+    def conflict():
+        saved = get_or_404(SafeguardingConcern, public_id, current_user, Action.RECORD_CONCERN_ACTION)
+        form.version.data = saved.version
+        return conflict_page(
+            title="The action taken", record=saved,
+            fields=[ConflictField("Action taken", saved.action_taken, form.action_taken.data)],
+            form=form, action_url=url_for("cases.concern_action", public_id=saved.public_id),
+            back_url=url_for("cases.concern_detail", public_id=saved.public_id),
+        )
+
+    return handle_form(form, save, conflict=conflict, render=lambda: render_template(
+        "cases/concerns/concern_detail.html", concern=concern, form=form))

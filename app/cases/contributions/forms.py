@@ -6,8 +6,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.cases.contributions.services import TITLE_MAX
 from app.cases.contributions.models import Visibility
+from app.cases.contributions.services import TITLE_MAX
 
 BODY_MAX = 50_000
 

@@ -82,9 +82,9 @@ class Contribution(db.Model):
     title = SensitiveField()
     body = SensitiveField()  # rich text, cleaned by app.security.sanitize before it is stored
 
-    learner: Mapped["Learner"] = relationship()  # noqa: F821
-    author: Mapped["User"] = relationship()  # noqa: F821
-    revisions: Mapped[list["ContributionRevision"]] = relationship(
+    learner: Mapped[Learner] = relationship()  # noqa: F821
+    author: Mapped[User] = relationship()  # noqa: F821
+    revisions: Mapped[list[ContributionRevision]] = relationship(
         back_populates="contribution", order_by="ContributionRevision.version"
     )
 

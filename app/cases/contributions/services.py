@@ -6,9 +6,9 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.agencies.accounts.models import User
+from app.audit.changes import fields_changed, values_of
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.core.conflicts import EditConflict, check_version
 from app.cases.contributions.models import (
     KINDS_BY_ROLE,
     Contribution,
@@ -16,9 +16,9 @@ from app.cases.contributions.models import (
     ContributionRevision,
     Visibility,
 )
-from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.cases.learners.models import Learner
-from app.cases.learners.services import fields_changed, values_of
+from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
+from app.core.conflicts import EditConflict, check_version
 from app.extensions import db
 from app.policy import Action, require, visible_contributions
 from app.problems import Refusal
@@ -136,5 +136,6 @@ def contribution_history(actor: User, contribution: Contribution) -> list[tuple[
         .order_by(ContributionRevision.version.desc())
     ))
     writer_ids = {revision.written_by_id for revision in revisions}
-    writers = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(writer_ids)))} if writer_ids else {}
+    writers = ({user.id: user for user in db.session.scalars(select(User).where(User.id.in_(writer_ids)))}
+               if writer_ids else {})
     return [(revision, writers.get(revision.written_by_id)) for revision in revisions]

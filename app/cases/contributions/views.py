@@ -1,19 +1,18 @@
 """Contribution pages: a case's contributions, writing one, reading it, editing it and its history."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.cases.blueprint import bp
-from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.cases.break_glass.services import active_break_glass
 from app.cases.contributions import services
 from app.cases.contributions.forms import ContributionEditForm, ContributionForm
-from app.cases.contributions.services import ContributionError
 from app.cases.contributions.models import Contribution, Visibility
 from app.cases.learners.models import Learner
-from app.extensions import db
+from app.core.conflicts import ConflictField, conflict_page
+from app.core.forms import Saved, handle_form
 from app.policy import Action, get_or_404
-from app.problems import show_on_form
 
 
 @bp.route("/learners/<public_id>/contributions")
@@ -21,7 +20,8 @@ from app.problems import show_on_form
 def contribution_list(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.VIEW_CASE)
     contributions = services.learner_contributions(current_user, learner)
-    return render_template("cases/contributions/list.html", learner=learner, contributions=contributions)
+    return render_template("cases/contributions/list.html", learner=learner, contributions=contributions,
+                           break_glass_grant=active_break_glass(current_user, learner))
 
 
 @bp.route("/learners/<public_id>/contributions/new", methods=["GET", "POST"])
@@ -32,24 +32,17 @@ def contribution_new(public_id: str):
     form = ContributionForm(kinds=kinds)
     if request.method == "GET" and len(kinds) == 1:
         form.kind.data = kinds[0].value
-    status = 200
-    if form.validate_on_submit():
-        try:
-            contribution = services.add_contribution(
-                current_user, learner, kind=form.kind.data, visibility=form.visibility.data,
-                title=form.title.data, body=form.body.data,
-            )
-        except ContributionError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            db.session.commit()
-            flash("Your contribution has been saved.", "success")
-            return redirect(url_for("cases.contribution_detail", public_id=contribution.public_id))
-    elif form.errors:
-        status = 400
-    return render_template("cases/contributions/new.html", learner=learner, form=form), status
+
+    def save():
+        contribution = services.add_contribution(
+            current_user, learner, kind=form.kind.data, visibility=form.visibility.data,
+            title=form.title.data, body=form.body.data,
+        )
+        return Saved(url_for("cases.contribution_detail", public_id=contribution.public_id),
+                     "Your contribution has been saved.")
+
+    return handle_form(form, save, render=lambda: render_template(
+        "cases/contributions/new.html", learner=learner, form=form))
 
 
 @bp.route("/contributions/<public_id>")
@@ -57,7 +50,8 @@ def contribution_new(public_id: str):
 def contribution_detail(public_id: str):
     contribution = get_or_404(Contribution, public_id, current_user, Action.VIEW_CONTRIBUTION)
     return render_template("cases/contributions/detail.html", contribution=contribution,
-                           learner=contribution.learner)
+                           learner=contribution.learner,
+                           break_glass_grant=active_break_glass(current_user, contribution.learner))
 
 
 def _visibility_label(value) -> str:
@@ -69,7 +63,6 @@ def _visibility_label(value) -> str:
 
 def _conflict(public_id: str, form: ContributionEditForm):
     """Both texts side by side, the editor's own text kept in the form with the new version."""
-    db.session.rollback()
     contribution = get_or_404(Contribution, public_id, current_user, Action.EDIT_CONTRIBUTION)
     form.version.data = contribution.version
     fields = [
@@ -92,27 +85,17 @@ def contribution_edit(public_id: str):
         form.title.data = contribution.title
         form.body.data = contribution.body
         form.version.data = contribution.version
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.edit_contribution(
-                current_user, contribution, version=form.version.data, visibility=form.visibility.data,
-                title=form.title.data, body=form.body.data,
-            )
-            commit_or_conflict()
-        except EditConflict:
-            return _conflict(public_id, form)
-        except ContributionError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            flash("Your changes have been saved. The previous version is kept in the history.", "success")
-            return redirect(url_for("cases.contribution_detail", public_id=public_id))
-    elif form.errors:
-        status = 400
-    return render_template("cases/contributions/edit.html", contribution=contribution,
-                           learner=contribution.learner, form=form), status
+
+    def save():
+        services.edit_contribution(
+            current_user, contribution, version=form.version.data, visibility=form.visibility.data,
+            title=form.title.data, body=form.body.data,
+        )
+        return Saved(url_for("cases.contribution_detail", public_id=public_id),
+                     "Your changes have been saved. The previous version is kept in the history.")
+
+    return handle_form(form, save, conflict=lambda: _conflict(public_id, form), render=lambda: render_template(
+        "cases/contributions/edit.html", contribution=contribution, learner=contribution.learner, form=form))
 
 
 @bp.route("/contributions/<public_id>/history")
@@ -121,4 +104,5 @@ def contribution_history(public_id: str):
     contribution = get_or_404(Contribution, public_id, current_user, Action.VIEW_CONTRIBUTION)
     revisions = services.contribution_history(current_user, contribution)
     return render_template("cases/contributions/history.html", contribution=contribution,
-                           learner=contribution.learner, revisions=revisions)
+                           learner=contribution.learner, revisions=revisions,
+                           break_glass_grant=active_break_glass(current_user, contribution.learner))

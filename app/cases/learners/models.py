@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import enum
-
+import re
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -10,10 +11,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import Agency
 from app.extensions import db
-from app.security.crypto import DATE, EnumList, Sealed, SealedText, SensitiveField, normalise_name, normalise_upn
+from app.security.crypto import DATE, EnumList, Sealed, SealedText, SensitiveField
 from app.types import PublicId, UTCDateTime, new_public_id, utcnow
 
 YEAR_GROUPS = {-1: "Nursery", 0: "Reception", **{year: f"Year {year}" for year in range(1, 14)}}
+
+
+def normalise_name(name: str) -> str:
+    """Case, accents, punctuation and spacing do not matter when looking a learner up by name."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    letters = re.sub(r"[^\w\s]", "", letters.casefold())
+    return " ".join(letters.split())
+
+
+def normalise_upn(upn: str) -> str:
+    return re.sub(r"\s+", "", (upn or "").upper())
 
 
 class AreaOfNeed(enum.Enum):
@@ -78,8 +91,8 @@ class Learner(LearnerNames, db.Model):
     areas_of_need = SensitiveField(codec=EnumList(AreaOfNeed))
 
     school: Mapped[Agency] = relationship()
-    memberships: Mapped[list["TeamMembership"]] = relationship(back_populates="learner")  # noqa: F821 (team.models)
-    plan: Mapped["SupportPlan | None"] = relationship(back_populates="learner")  # noqa: F821
+    memberships: Mapped[list[TeamMembership]] = relationship(back_populates="learner")  # noqa: F821 (team.models)
+    plan: Mapped[SupportPlan | None] = relationship(back_populates="learner")  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Learner {self.public_id}>"

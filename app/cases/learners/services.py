@@ -1,24 +1,23 @@
-"""Registering and finding learners. Services take the acting user, record the event and flush; views commit.
-
-Also the case services' way of naming what changed for the audit trail: names, never values.
-"""
+"""Registering and finding learners. Services take the acting user, record the event and flush; views commit."""
 from __future__ import annotations
 
 import re
 from datetime import date
 
 from app.agencies.accounts.models import User
+from app.audit.changes import fields_given
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.learners.models import YEAR_GROUPS, AreaOfNeed, Learner
+from app.cases.learners.models import YEAR_GROUPS, AreaOfNeed, Learner, normalise_name, normalise_upn
 from app.extensions import db
 from app.policy import Action, require, visible_learners
 from app.problems import Refusal
-from app.security.crypto import blind_index, normalise_name, normalise_upn
+from app.security.crypto import blind_index
 from app.security.sanitize import clean_rich_text
 
 # A UPN is a letter, eleven digits, then a digit or letter (DfE format).
-UPN_PATTERN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")  # ASCII: `\d` would let other scripts' digits past the blind index
+# ASCII: `\d` would let other scripts' digits past the blind index
+UPN_PATTERN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
 
 
 class LearnerError(Refusal):
@@ -26,32 +25,6 @@ class LearnerError(Refusal):
 
 
 LEARNER_FIELDS = ("name", "preferred_name", "date_of_birth", "year_group", "upn", "notes", "areas_of_need")
-
-
-# --- what changed, for the audit trail -----------------------------------------------------------
-
-
-def values_of(obj, names) -> dict:
-    """The current values of `names` on `obj`, to compare with after a change (never recorded)."""
-    return {name: getattr(obj, name) for name in names}
-
-
-def fields_changed(obj, before: dict) -> list[str]:
-    """Names whose value differs from `before`.
-
-    Compared as values: a sealed field gets a new ciphertext even when the same text is saved
-    again, so the ORM's history would report every sealed field of a form as changed.
-    """
-    return [_field_name(name) for name, value in before.items() if getattr(obj, name) != value]
-
-
-def fields_given(obj, names) -> list[str]:
-    """Names of `names` that hold a value on a new record."""
-    return [_field_name(name) for name in names if getattr(obj, name) not in (None, "", [], ())]
-
-
-def _field_name(name: str) -> str:
-    return name[: -len("_id")] if name.endswith("_id") else name
 
 
 def register_learner(
@@ -79,7 +52,8 @@ def register_learner(
     upn = normalise_upn(upn) or None
     if upn is not None:
         if not UPN_PATTERN.match(upn):
-            raise LearnerError("Enter a UPN in the correct format: a letter, 11 numbers, then a number or letter", "upn")
+            raise LearnerError("Enter a UPN in the correct format: a letter, 11 numbers, then a number or letter",
+                               "upn")
         if find_by_upn(actor, upn) is not None:
             raise LearnerError("A learner with this UPN is already registered at your school", "upn")
     learner = Learner(school_id=actor.agency_id, year_group=year_group)

@@ -1,19 +1,18 @@
 """Learner pages: the school's learners, registering one, and finding one by name or UPN."""
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user, login_required
 
 from app.audit.events import note_learners
 from app.cases.blueprint import bp
+from app.cases.break_glass.services import active_break_glass
 from app.cases.learners import services
 from app.cases.learners.forms import FindLearnerForm, LearnerForm
-from app.cases.learners.models import Learner
-from app.cases.learners.services import UPN_PATTERN, LearnerError
-from app.extensions import db
+from app.cases.learners.models import Learner, normalise_upn
+from app.cases.learners.services import UPN_PATTERN
+from app.core.forms import Saved, handle_form
 from app.policy import Action, get_or_404, require
-from app.problems import show_on_form
-from app.security.crypto import normalise_upn
 
 
 @bp.route("/learners")
@@ -29,36 +28,29 @@ def learner_list():
 def learner_new():
     require(current_user, Action.REGISTER_LEARNER)
     form = LearnerForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            learner = services.register_learner(
-                current_user,
-                name=form.name.data,
-                preferred_name=form.preferred_name.data,
-                date_of_birth=form.date_of_birth.data,
-                year_group=form.year_group.data,
-                upn=form.upn.data,
-                notes=form.notes.data,
-                areas_of_need=form.areas_of_need.data,
-            )
-        except LearnerError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            db.session.commit()
-            return redirect(url_for("cases.learner_detail", public_id=learner.public_id))
-    elif form.errors:
-        status = 400
-    return render_template("cases/learner_new.html", form=form), status
+
+    def save():
+        learner = services.register_learner(
+            current_user,
+            name=form.name.data,
+            preferred_name=form.preferred_name.data,
+            date_of_birth=form.date_of_birth.data,
+            year_group=form.year_group.data,
+            upn=form.upn.data,
+            notes=form.notes.data,
+            areas_of_need=form.areas_of_need.data,
+        )
+        return Saved(url_for("cases.learner_detail", public_id=learner.public_id))
+
+    return handle_form(form, save, render=lambda: render_template("cases/learner_new.html", form=form))
 
 
 @bp.route("/learners/<public_id>")
 @login_required
 def learner_detail(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER)
-    return render_template("cases/learner_detail.html", learner=learner)
+    return render_template("cases/learner_detail.html", learner=learner,
+                           break_glass_grant=active_break_glass(current_user, learner))
 
 
 @bp.route("/learners/find", methods=["GET", "POST"])

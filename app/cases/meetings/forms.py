@@ -40,7 +40,8 @@ NOT_INVITED = "not_invited"
 ATTENDANCE_CHOICES = [SelectChoice(Attendance.PRESENT.value, "Present"),
                       SelectChoice(Attendance.APOLOGIES.value, "Apologies"), SelectChoice(NOT_INVITED, "Not invited")]
 RATING_CHOICES = [SelectChoice("", "Not reviewed at this meeting")] + [
-    SelectChoice(rating.value, rating.label) for rating in ProgressRating if rating is not ProgressRating.NOT_YET_REVIEWED
+    SelectChoice(rating.value, rating.label)
+    for rating in ProgressRating if rating is not ProgressRating.NOT_YET_REVIEWED
 ]
 TIME_PATTERN = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")  # ASCII digits only, as every pattern here
 BLANK_ACTION_ROWS = 3
@@ -88,10 +89,12 @@ class MeetingForm(FlaskForm):
                         validators=[InputRequired(message="Enter the date of the meeting")])
     starts_at = StringField("Start time", widget=GovTextInput(),
                             validators=[InputRequired(message="Enter the start time"),
-                                        Regexp(TIME_PATTERN, message="Enter the start time as hours and minutes on the 24-hour clock, for example 09:30")])
+                                        Regexp(TIME_PATTERN, message="Enter the start time as hours and minutes "
+                                                                     "on the 24-hour clock, for example 09:30")])
     duration_minutes = IntegerField("Length in minutes", widget=GovTextInput(),
                                     validators=[InputRequired(message="Enter how long the meeting lasted, in minutes"),
-                                                NumberRange(min=1, max=480, message="Length must be between 1 and 480 minutes")])
+                                                NumberRange(min=1, max=480,
+                                                            message="Length must be between 1 and 480 minutes")])
     chair = SelectField("Chair", widget=GovSelect(), choices=[SelectChoice("", "Choose the chair")],
                         validators=[DataRequired(message="Choose who chaired the meeting")])
     other_attendees = TextAreaField("Others at the meeting (optional)", widget=GovTextArea(),

@@ -76,13 +76,13 @@ class Meeting(db.Model):
     decisions = SensitiveField()
     other_attendees = SensitiveField()
 
-    learner: Mapped["Learner"] = relationship()  # noqa: F821
-    chair: Mapped["User"] = relationship(foreign_keys=[chair_id])  # noqa: F821
-    recorded_by: Mapped["User"] = relationship(foreign_keys=[recorded_by_id])  # noqa: F821
-    attendees: Mapped[list["MeetingAttendee"]] = relationship(back_populates="meeting", order_by="MeetingAttendee.id")
-    actions: Mapped[list["MeetingAction"]] = relationship(back_populates="meeting", order_by="MeetingAction.id")
-    outcome_reviews: Mapped[list["OutcomeReview"]] = relationship(back_populates="meeting", order_by="OutcomeReview.id")
-    records: Mapped[list["MeetingRecord"]] = relationship(back_populates="meeting", order_by="MeetingRecord.number")
+    learner: Mapped[Learner] = relationship()  # noqa: F821
+    chair: Mapped[User] = relationship(foreign_keys=[chair_id])  # noqa: F821
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])  # noqa: F821
+    attendees: Mapped[list[MeetingAttendee]] = relationship(back_populates="meeting", order_by="MeetingAttendee.id")
+    actions: Mapped[list[MeetingAction]] = relationship(back_populates="meeting", order_by="MeetingAction.id")
+    outcome_reviews: Mapped[list[OutcomeReview]] = relationship(back_populates="meeting", order_by="OutcomeReview.id")
+    records: Mapped[list[MeetingRecord]] = relationship(back_populates="meeting", order_by="MeetingRecord.number")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -101,7 +101,7 @@ class MeetingAttendee(db.Model):
     attendance: Mapped[Attendance] = mapped_column(enum_column(Attendance))
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendees")
-    user: Mapped["User"] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship()  # noqa: F821
 
 
 class MeetingAction(db.Model):
@@ -121,7 +121,7 @@ class MeetingAction(db.Model):
     description = SensitiveField()
 
     meeting: Mapped[Meeting] = relationship(back_populates="actions")
-    owner: Mapped["User"] = relationship()  # noqa: F821
+    owner: Mapped[User] = relationship()  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}
 

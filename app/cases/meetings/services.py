@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.agencies.accounts.models import Role, User
+from app.audit.changes import fields_given, values_of
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.core.conflicts import check_version
+from app.cases.learners.models import Learner
 from app.cases.meetings.models import (
     ActionStatus,
     Attendance,
@@ -28,10 +29,10 @@ from app.cases.meetings.models import (
     MeetingRecord,
     OutcomeReview,
 )
-from app.cases.learners.models import Learner
 from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, SupportPlan
 from app.cases.team.models import TeamMembership
-from app.cases.learners.services import fields_given, values_of
+from app.core import dates
+from app.core.conflicts import check_version
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
@@ -296,10 +297,6 @@ def sign_off_meeting(actor: User, meeting: Meeting, *, version) -> MeetingRecord
     return signed
 
 
-def _long_date(value: date) -> str:
-    return f"{value.strftime('%A')} {value.day} {value.strftime('%B %Y')}"
-
-
 def _duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     parts = ([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []) + (
@@ -313,8 +310,8 @@ def snapshot_of(meeting: Meeting, *, signed_off_at=None, signed_off_by: User | N
         "number": meeting.record_number,
         "learner": meeting.learner.known_as,
         "kind": meeting.kind.label,
-        "held_on": _long_date(meeting.held_on),
-        "starts_at": meeting.starts_at.strftime("%H:%M"),
+        "held_on": dates.long_day(meeting.held_on),
+        "starts_at": dates.time_of_day(meeting.starts_at),
         "duration": _duration(meeting.duration_minutes),
         "chair": meeting.chair.display_name,
         "attendees": [
@@ -331,11 +328,12 @@ def snapshot_of(meeting: Meeting, *, signed_off_at=None, signed_off_by: User | N
             for row in meeting.outcome_reviews
         ],
         "actions": [
-            {"description": action.description, "owner": action.owner.display_name, "due_on": _long_date(action.due_on)}
+            {"description": action.description, "owner": action.owner.display_name,
+             "due_on": dates.long_day(action.due_on)}
             for action in meeting.actions
         ],
         "shared_with_family": meeting.shared_with_family,
-        "signed_off_at": (signed_off_at.strftime("%-d %B %Y at %H:%M UTC") if signed_off_at else None),
+        "signed_off_at": dates.day_and_time(signed_off_at) or None,
         "signed_off_by": signed_off_by.display_name if signed_off_by else None,
     }
 

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.cases.blueprint import bp
-from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict
+from app.cases.break_glass.services import active_break_glass
+from app.cases.learners.models import Learner
 from app.cases.meetings import services
 from app.cases.meetings.forms import (
     BLANK_ACTION_ROWS,
@@ -17,13 +18,13 @@ from app.cases.meetings.forms import (
     SignOffForm,
     meeting_form,
 )
-from app.cases.meetings.services import ActionDraft, MeetingDetails, MeetingError
-from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting, MeetingAction, MeetingKind
+from app.cases.meetings.services import ActionDraft, MeetingDetails, MeetingError
 from app.cases.plans.models import ProgressRating
+from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict
+from app.core.forms import Saved, handle_form
 from app.extensions import db
 from app.policy import Action, can, get_or_404, visible_meetings
-from app.problems import show_on_form
 
 
 def _build_form(learner: Learner, meeting: Meeting | None = None, data: dict | None = None):
@@ -104,7 +105,8 @@ def _initial_data(meeting: Meeting) -> dict:
 def meeting_list(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.VIEW_CASE)
     meetings = db.session.scalars(visible_meetings(current_user, learner)).all()
-    return render_template("cases/meetings/meeting_list.html", learner=learner, meetings=meetings)
+    return render_template("cases/meetings/meeting_list.html", learner=learner, meetings=meetings,
+                           break_glass_grant=active_break_glass(current_user, learner))
 
 
 @bp.route("/learners/<public_id>/meetings/new", methods=["GET", "POST"])
@@ -112,22 +114,14 @@ def meeting_list(public_id: str):
 def meeting_new(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.RECORD_MEETING)
     form = _build_form(learner)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            meeting = services.record_meeting(current_user, learner, _details(form))
-        except MeetingError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            db.session.commit()
-            flash("Meeting recorded. The chair can now sign it off.", "success")
-            return redirect(url_for("cases.meeting_detail", public_id=meeting.public_id))
-    elif form.errors:
-        status = 400
-    return render_template("cases/meetings/meeting_form.html", form=form, learner=learner, meeting=None,
-                           title="Record a meeting"), status
+
+    def save():
+        meeting = services.record_meeting(current_user, learner, _details(form))
+        return Saved(url_for("cases.meeting_detail", public_id=meeting.public_id),
+                     "Meeting recorded. The chair can now sign it off.")
+
+    return handle_form(form, save, render=lambda: render_template(
+        "cases/meetings/meeting_form.html", form=form, learner=learner, meeting=None, title="Record a meeting"))
 
 
 @bp.route("/meetings/<public_id>")
@@ -145,7 +139,8 @@ def meeting_detail(public_id: str):
     signed = services.load_snapshot(current) if meeting.is_signed_off and current is not None else None
     return render_template("cases/meetings/meeting_detail.html", meeting=meeting, learner=meeting.learner,
                            record=services.snapshot_of(meeting), action_forms=action_forms,
-                           sign_off_form=sign_off_form, signed=signed)
+                           sign_off_form=sign_off_form, signed=signed,
+                           break_glass_grant=active_break_glass(current_user, meeting.learner))
 
 
 @bp.route("/meetings/<public_id>/edit", methods=["GET", "POST"])
@@ -157,28 +152,18 @@ def meeting_edit(public_id: str):
         form = _build_form(learner, meeting, data=_initial_data(meeting))
     else:
         form = _build_form(learner, meeting)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.amend_meeting(current_user, meeting, _details(form), version=form.version.data)
-            commit_or_conflict()
-        except MeetingError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        except EditConflict:
-            return _edit_conflict(public_id, form)
-        else:
-            flash(f"Meeting saved as version {meeting.record_number}. The chair can now sign it off.", "success")
-            return redirect(url_for("cases.meeting_detail", public_id=meeting.public_id))
-    elif form.errors:
-        status = 400
-    return render_template("cases/meetings/meeting_form.html", form=form, learner=learner, meeting=meeting,
-                           title="Change meeting record"), status
+
+    def save():
+        services.amend_meeting(current_user, meeting, _details(form), version=form.version.data)
+        return Saved(url_for("cases.meeting_detail", public_id=meeting.public_id),
+                     f"Meeting saved as version {meeting.record_number}. The chair can now sign it off.")
+
+    return handle_form(form, save, conflict=lambda: _edit_conflict(public_id, form), render=lambda: render_template(
+        "cases/meetings/meeting_form.html", form=form, learner=learner, meeting=meeting,
+        title="Change meeting record"))
 
 
 def _edit_conflict(public_id: str, form):
-    db.session.rollback()
     meeting = get_or_404(Meeting, public_id, current_user, Action.EDIT_MEETING)
     form.version.data = meeting.version
     fields = [
@@ -220,7 +205,8 @@ def meeting_record(public_id: str, number: int):
     if record is None:
         abort(404)
     return render_template("cases/meetings/meeting_record.html", meeting=meeting,
-                           record=services.load_snapshot(record))
+                           record=services.load_snapshot(record), signed_off_at=record.signed_off_at,
+                           break_glass_grant=active_break_glass(current_user, meeting.learner))
 
 
 @bp.route("/actions/<public_id>", methods=["POST"])

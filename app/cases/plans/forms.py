@@ -44,8 +44,9 @@ class OutcomeForm(FlaskForm):
     measure = TextAreaField("How it will be measured", widget=GovTextArea(),
                             validators=[DataRequired(message="Enter how progress will be measured"),
                                         Length(max=4000)])
-    target_on = DayMonthYearField("Achieved by",
-                                  validators=[InputRequired(message="Enter the date this outcome should be achieved by")])
+    target_on = DayMonthYearField("Achieved by", validators=[
+        InputRequired(message="Enter the date this outcome should be achieved by"),
+    ])
     owner = SelectField("Who owns it", widget=GovSelect(), choices=[],
                         validators=[DataRequired(message="Choose who owns this outcome")])
     progress = SelectField("Progress", widget=GovSelect(),

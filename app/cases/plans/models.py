@@ -54,8 +54,8 @@ class SupportPlan(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    learner: Mapped["Learner"] = relationship(back_populates="plan")  # noqa: F821
-    cycles: Mapped[list["PlanCycle"]] = relationship(back_populates="plan", order_by="PlanCycle.number")
+    learner: Mapped[Learner] = relationship(back_populates="plan")  # noqa: F821
+    cycles: Mapped[list[PlanCycle]] = relationship(back_populates="plan", order_by="PlanCycle.number")
 
 
 class PlanCycle(db.Model):
@@ -97,8 +97,8 @@ class PlanCycle(db.Model):
     review_summary = SensitiveField()
 
     plan: Mapped[SupportPlan] = relationship(back_populates="cycles")
-    outcomes: Mapped[list["Outcome"]] = relationship(back_populates="cycle", order_by="Outcome.id")
-    provisions: Mapped[list["Provision"]] = relationship(back_populates="cycle", order_by="Provision.id")
+    outcomes: Mapped[list[Outcome]] = relationship(back_populates="cycle", order_by="Outcome.id")
+    provisions: Mapped[list[Provision]] = relationship(back_populates="cycle", order_by="Provision.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -107,7 +107,7 @@ class PlanCycle(db.Model):
         return self.stage is CycleStage.CLOSED
 
     @property
-    def learner(self) -> "Learner":  # noqa: F821
+    def learner(self) -> Learner:  # noqa: F821
         return self.plan.learner
 
 
@@ -121,7 +121,8 @@ class Outcome(db.Model):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycle.id"), index=True)
     target_on: Mapped[date]
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    progress: Mapped[ProgressRating] = mapped_column(enum_column(ProgressRating), default=ProgressRating.NOT_YET_REVIEWED)
+    progress: Mapped[ProgressRating] = mapped_column(enum_column(ProgressRating),
+                                                     default=ProgressRating.NOT_YET_REVIEWED)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -131,10 +132,10 @@ class Outcome(db.Model):
     measure = SensitiveField()
 
     cycle: Mapped[PlanCycle] = relationship(back_populates="outcomes")
-    owner: Mapped["User | None"] = relationship()  # noqa: F821
+    owner: Mapped[User | None] = relationship()  # noqa: F821
 
     @property
-    def learner(self) -> "Learner":  # noqa: F821
+    def learner(self) -> Learner:  # noqa: F821
         return self.cycle.learner
 
     __mapper_args__ = {"version_id_col": version}
@@ -161,7 +162,7 @@ class Provision(db.Model):
     cycle: Mapped[PlanCycle] = relationship(back_populates="provisions")
 
     @property
-    def learner(self) -> "Learner":  # noqa: F821
+    def learner(self) -> Learner:  # noqa: F821
         return self.cycle.learner
 
     __mapper_args__ = {"version_id_col": version}

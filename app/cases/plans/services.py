@@ -11,13 +11,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.agencies.accounts.models import Role, User
+from app.audit.changes import fields_changed, fields_given, values_of
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.core.conflicts import check_version
-from app.cases.plans.models import CycleStage, Outcome, PlanCycle, ProgressRating, Provision, SupportPlan
 from app.cases.learners.models import Learner
+from app.cases.plans.models import CycleStage, Outcome, PlanCycle, ProgressRating, Provision, SupportPlan
 from app.cases.team.models import TeamMembership
-from app.cases.learners.services import fields_changed, fields_given, values_of
+from app.core.conflicts import check_version
+from app.core.dates import day
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
@@ -67,7 +68,7 @@ def _today() -> date:
 
 def _require_open(cycle: PlanCycle) -> None:
     if cycle.is_closed:
-        closed_on = cycle.closed_at.strftime("%-d %B %Y") if cycle.closed_at else "an earlier date"
+        closed_on = day(cycle.closed_at) if cycle.closed_at else "an earlier date"
         raise CycleClosed(
             f"Cycle {cycle.number} closed on {closed_on} and can no longer be changed. "
             "Make changes in the current cycle instead."
@@ -141,7 +142,7 @@ def start_plan(actor: User, learner: Learner) -> PlanCycle:
 def _check_dates(dates: dict[str, date | None]) -> None:
     order = [(name, dates.get(name)) for name in CYCLE_DATE_FIELDS]
     given = [(name, value) for name, value in order if value is not None]
-    for (first, first_on), (then, then_on) in zip(given, given[1:]):
+    for (first, first_on), (then, then_on) in zip(given, given[1:], strict=False):
         if then_on < first_on:
             raise PlanError(f"{CYCLE_DATE_FIELDS[then]} must be on or after {CYCLE_DATE_FIELDS[first].lower()}", then)
 
@@ -345,9 +346,4 @@ def stage_dates(cycle: PlanCycle) -> list[tuple[CycleStage, str, date | None]]:
         (CycleStage.DO, "Do from", cycle.do_from),
         (CycleStage.REVIEW, "Review on", cycle.review_on),
     ]
-
-
-def is_at_or_past(cycle: PlanCycle, stage: CycleStage) -> bool:
-    order = [CycleStage.ASSESS, CycleStage.PLAN, CycleStage.DO, CycleStage.REVIEW, CycleStage.CLOSED]
-    return order.index(cycle.stage) >= order.index(stage)
 

@@ -1,15 +1,16 @@
 """Support plan pages: the plan, any cycle read-only, and the SENCo's edits with conflict pages."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from app.cases.blueprint import bp
-from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.cases.break_glass.services import active_break_glass
 from app.cases.contributions.models import Contribution
 from app.cases.learners.models import Learner
-from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, Provision
 from app.cases.plans import services
 from app.cases.plans.forms import (
     CycleForm,
@@ -19,14 +20,18 @@ from app.cases.plans.forms import (
     close_cycle_form,
     rating_field_name,
 )
+from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, Provision
 from app.cases.plans.services import CYCLE_DATE_FIELDS, CYCLE_TEXT_FIELDS, PlanError
+from app.core import dates
+from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.core.forms import Saved, handle_form
 from app.extensions import db
 from app.policy import Action, get_or_404, visible_contributions
 from app.problems import show_on_form
 
 
 def _fmt(value) -> str:
-    return value.strftime("%-d %B %Y") if value else ""
+    return dates.day(value)
 
 
 def _cycle_url(cycle: PlanCycle) -> str:
@@ -58,7 +63,9 @@ def plan(public_id: str):
     ).unique().all()
     return render_template(
         "cases/plans/plan.html", learner=learner, plan=support_plan, cycle=cycle, earlier=earlier,
-        contributions=contributions, services=services,
+        contributions=contributions, break_glass_grant=active_break_glass(current_user, learner),
+        stages=services.stage_dates(cycle) if cycle else [],
+        next_stage=services.NEXT_STAGE.get(cycle.stage) if cycle else None,
     )
 
 
@@ -83,7 +90,8 @@ def cycle_detail(public_id: str):
     cycle = get_or_404(PlanCycle, public_id, current_user, Action.VIEW_CASE)
     return render_template(
         "cases/plans/cycle_detail.html", learner=cycle.learner, cycle=cycle,
-        closed_by=services.closed_by_name(cycle), services=services,
+        closed_by=services.closed_by_name(cycle), break_glass_grant=active_break_glass(current_user, cycle.learner),
+        stages=services.stage_dates(cycle), next_stage=services.NEXT_STAGE.get(cycle.stage),
     )
 
 
@@ -101,38 +109,31 @@ def cycle_edit(public_id: str):
     if request.method == "GET" and cycle.is_closed:
         return _refused_closed(cycle)
     form = CycleForm(obj=cycle) if request.method == "GET" else CycleForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_cycle(current_user, cycle, version=form.version.data, **_cycle_values(form))
-            commit_or_conflict()
-        except EditConflict:
-            db.session.rollback()
-            cycle = db.session.get(PlanCycle, cycle.id)
-            form.version.data = cycle.version
-            fields = [
-                ConflictField(label, theirs=getattr(cycle, name), yours=getattr(form, name).data, rich=True)
-                for name, label in CYCLE_TEXT_FIELDS.items()
-            ] + [
-                ConflictField(label, theirs=_fmt(getattr(cycle, name)), yours=_fmt(getattr(form, name).data))
-                for name, label in CYCLE_DATE_FIELDS.items()
-            ]
-            return conflict_page(
-                title=f"Cycle {cycle.number}", record=cycle, fields=fields, form=form,
-                action_url=url_for("cases.cycle_edit", public_id=cycle.public_id), back_url=_cycle_url(cycle),
-            )
-        except PlanError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            flash(f"Cycle {cycle.number} saved.", "success")
-            return redirect(_plan_url(cycle))
-    elif form.errors:
-        status = 400
     if request.method == "GET":
         form.version.data = cycle.version
-    return render_template("cases/plans/cycle_edit.html", form=form, cycle=cycle, learner=cycle.learner), status
+
+    def save():
+        services.update_cycle(current_user, cycle, version=form.version.data, **_cycle_values(form))
+        return Saved(_plan_url(cycle), f"Cycle {cycle.number} saved.")
+
+    return handle_form(form, save, conflict=lambda: _cycle_conflict(cycle, form), render=lambda: render_template(
+        "cases/plans/cycle_edit.html", form=form, cycle=cycle, learner=cycle.learner))
+
+
+def _cycle_conflict(cycle: PlanCycle, form: CycleForm):
+    cycle = db.session.get(PlanCycle, cycle.id)
+    form.version.data = cycle.version
+    fields = [
+        ConflictField(label, theirs=getattr(cycle, name), yours=getattr(form, name).data, rich=True)
+        for name, label in CYCLE_TEXT_FIELDS.items()
+    ] + [
+        ConflictField(label, theirs=_fmt(getattr(cycle, name)), yours=_fmt(getattr(form, name).data))
+        for name, label in CYCLE_DATE_FIELDS.items()
+    ]
+    return conflict_page(
+        title=f"Cycle {cycle.number}", record=cycle, fields=fields, form=form,
+        action_url=url_for("cases.cycle_edit", public_id=cycle.public_id), back_url=_cycle_url(cycle),
+    )
 
 
 @bp.route("/cycles/<public_id>/stage", methods=["POST"])
@@ -163,38 +164,32 @@ def cycle_close(public_id: str):
     if request.method == "GET" and cycle.is_closed:
         return _refused_closed(cycle)
     form = close_cycle_form(cycle)
-    status = 200
-    if form.validate_on_submit():
-        ratings = {o.public_id: form[rating_field_name(o)].data for o in cycle.outcomes if rating_field_name(o) in form}
-        try:
-            following = services.close_cycle(current_user, cycle, version=form.version.data,
-                                             review_summary=form.review_summary.data, ratings=ratings)
-            commit_or_conflict()
-        except EditConflict:
-            db.session.rollback()
-            cycle = db.session.get(PlanCycle, cycle.id)
-            form.version.data = cycle.version
-            fields = [ConflictField("Summary of the review", theirs=cycle.review_summary,
-                                    yours=form.review_summary.data, rich=True)]
-            fields += [ConflictField(f"Progress: {o.description}", theirs=o.progress.label,
-                                     yours=_rating_label(form[rating_field_name(o)].data)) for o in cycle.outcomes]
-            return conflict_page(
-                title=f"Cycle {cycle.number}", record=cycle, fields=fields, form=form,
-                action_url=url_for("cases.cycle_close", public_id=cycle.public_id), back_url=_cycle_url(cycle),
-            )
-        except PlanError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            flash(f"Cycle {cycle.number} closed. Cycle {following.number} is open at the assess stage.", "success")
-            return redirect(url_for("cases.plan", public_id=following.learner.public_id))
-    elif form.errors:
-        status = 400
     if request.method == "GET":
         form.version.data = cycle.version
-    return render_template("cases/plans/cycle_close.html", form=form, cycle=cycle, learner=cycle.learner,
-                           rating_field_name=rating_field_name), status
+
+    def save():
+        ratings = {o.public_id: form[rating_field_name(o)].data for o in cycle.outcomes if rating_field_name(o) in form}
+        following = services.close_cycle(current_user, cycle, version=form.version.data,
+                                         review_summary=form.review_summary.data, ratings=ratings)
+        return Saved(url_for("cases.plan", public_id=following.learner.public_id),
+                     f"Cycle {cycle.number} closed. Cycle {following.number} is open at the assess stage.")
+
+    return handle_form(form, save, conflict=lambda: _close_conflict(cycle, form), render=lambda: render_template(
+        "cases/plans/cycle_close.html", form=form, cycle=cycle, learner=cycle.learner,
+        rating_field_name=rating_field_name))
+
+
+def _close_conflict(cycle: PlanCycle, form):
+    cycle = db.session.get(PlanCycle, cycle.id)
+    form.version.data = cycle.version
+    fields = [ConflictField("Summary of the review", theirs=cycle.review_summary,
+                            yours=form.review_summary.data, rich=True)]
+    fields += [ConflictField(f"Progress: {o.description}", theirs=o.progress.label,
+                             yours=_rating_label(form[rating_field_name(o)].data)) for o in cycle.outcomes]
+    return conflict_page(
+        title=f"Cycle {cycle.number}", record=cycle, fields=fields, form=form,
+        action_url=url_for("cases.cycle_close", public_id=cycle.public_id), back_url=_cycle_url(cycle),
+    )
 
 
 def _rating_label(value) -> str:
@@ -205,6 +200,9 @@ def _rating_label(value) -> str:
 
 
 # --- outcomes ----------------------------------------------------------------------------------
+
+
+OUTCOME_FIELDS = {"owner_public_id": "owner"}  # the service names the owner by public id; the form calls it owner
 
 
 def _outcome_values(form: OutcomeForm) -> dict:
@@ -231,29 +229,19 @@ def _add_to_cycle(public_id: str, make_form, add, values, noun: str, fields: dic
     if request.method == "GET" and cycle.is_closed:
         return _refused_closed(cycle)
     form = make_form(cycle)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            add(current_user, cycle, **values(form))
-        except PlanError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal, fields)
-            status = 400
-        else:
-            db.session.commit()
-            flash(f"{noun.capitalize()} added.", "success")
-            return redirect(_plan_url(cycle))
-    elif form.errors:
-        status = 400
-    return render_template(f"cases/plans/{noun}_form.html", form=form, cycle=cycle, learner=cycle.learner,
-                           **{noun: None}), status
+
+    def save():
+        add(current_user, cycle, **values(form))
+        return Saved(_plan_url(cycle), f"{noun.capitalize()} added.")
+
+    return handle_form(form, save, show=partial(show_on_form, fields=fields), render=lambda: render_template(
+        f"cases/plans/{noun}_form.html", form=form, cycle=cycle, learner=cycle.learner, **{noun: None}))
 
 
 @bp.route("/cycles/<public_id>/outcomes/new", methods=["GET", "POST"])
 @login_required
 def outcome_new(public_id: str):
-    return _add_to_cycle(public_id, _outcome_form, services.add_outcome, _outcome_values, "outcome",
-                         {"owner_public_id": "owner"})
+    return _add_to_cycle(public_id, _outcome_form, services.add_outcome, _outcome_values, "outcome", OUTCOME_FIELDS)
 
 
 @bp.route("/outcomes/<public_id>/edit", methods=["GET", "POST"])
@@ -272,39 +260,35 @@ def outcome_edit(public_id: str):
     else:
         form = OutcomeForm()
     form.owner.choices = _owner_choices(cycle.learner, outcome.owner)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_outcome(current_user, outcome, version=form.version.data, **_outcome_values(form))
-            commit_or_conflict()
-        except EditConflict:
-            db.session.rollback()
-            outcome = db.session.get(Outcome, outcome.id)
-            form.version.data = outcome.version
-            owner_name = outcome.owner.display_name if outcome.owner else ""
-            chosen = dict(form.owner.choices).get(form.owner.data, "")
-            fields = [
-                ConflictField("What the learner will achieve", theirs=outcome.description, yours=form.description.data),
-                ConflictField("How it will be measured", theirs=outcome.measure, yours=form.measure.data),
-                ConflictField("Achieved by", theirs=_fmt(outcome.target_on), yours=_fmt(form.target_on.data)),
-                ConflictField("Who owns it", theirs=owner_name, yours=chosen),
-                ConflictField("Progress", theirs=outcome.progress.label, yours=_rating_label(form.progress.data)),
-            ]
-            return conflict_page(
-                title="This outcome", record=outcome, fields=fields, form=form,
-                action_url=url_for("cases.outcome_edit", public_id=outcome.public_id), back_url=_plan_url(cycle),
-            )
-        except PlanError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal, {"owner_public_id": "owner"})
-            status = 400
-        else:
-            flash("Outcome saved.", "success")
-            return redirect(_plan_url(cycle))
-    elif form.errors:
-        status = 400
-    return render_template("cases/plans/outcome_form.html", form=form, cycle=cycle, outcome=outcome,
-                           learner=cycle.learner), status
+
+    def save():
+        services.update_outcome(current_user, outcome, version=form.version.data, **_outcome_values(form))
+        return Saved(_plan_url(cycle), "Outcome saved.")
+
+    return handle_form(
+        form, save, show=partial(show_on_form, fields=OUTCOME_FIELDS),
+        conflict=lambda: _outcome_conflict(outcome, cycle, form),
+        render=lambda: render_template("cases/plans/outcome_form.html", form=form, cycle=cycle, outcome=outcome,
+                                       learner=cycle.learner),
+    )
+
+
+def _outcome_conflict(outcome: Outcome, cycle: PlanCycle, form: OutcomeForm):
+    outcome = db.session.get(Outcome, outcome.id)
+    form.version.data = outcome.version
+    owner_name = outcome.owner.display_name if outcome.owner else ""
+    chosen = dict(form.owner.choices).get(form.owner.data, "")
+    fields = [
+        ConflictField("What the learner will achieve", theirs=outcome.description, yours=form.description.data),
+        ConflictField("How it will be measured", theirs=outcome.measure, yours=form.measure.data),
+        ConflictField("Achieved by", theirs=_fmt(outcome.target_on), yours=_fmt(form.target_on.data)),
+        ConflictField("Who owns it", theirs=owner_name, yours=chosen),
+        ConflictField("Progress", theirs=outcome.progress.label, yours=_rating_label(form.progress.data)),
+    ]
+    return conflict_page(
+        title="This outcome", record=outcome, fields=fields, form=form,
+        action_url=url_for("cases.outcome_edit", public_id=outcome.public_id), back_url=_plan_url(cycle),
+    )
 
 
 # --- provision ---------------------------------------------------------------------------------
@@ -318,7 +302,8 @@ def _provision_values(form: ProvisionForm) -> dict:
 @bp.route("/cycles/<public_id>/provision/new", methods=["GET", "POST"])
 @login_required
 def provision_new(public_id: str):
-    return _add_to_cycle(public_id, lambda cycle: ProvisionForm(), services.add_provision, _provision_values, "provision")
+    return _add_to_cycle(public_id, lambda cycle: ProvisionForm(), services.add_provision, _provision_values,
+                         "provision")
 
 
 @bp.route("/provision/<public_id>/edit", methods=["GET", "POST"])
@@ -336,34 +321,29 @@ def provision_edit(public_id: str):
         })
     else:
         form = ProvisionForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_provision(current_user, provision, version=form.version.data, **_provision_values(form))
-            commit_or_conflict()
-        except EditConflict:
-            db.session.rollback()
-            provision = db.session.get(Provision, provision.id)
-            form.version.data = provision.version
-            fields = [
-                ConflictField("What will be provided", theirs=provision.description, yours=form.description.data),
-                ConflictField("Delivered by", theirs=provision.delivered_by, yours=form.delivered_by.data),
-                ConflictField("How often", theirs=provision.frequency, yours=form.frequency.data),
-                ConflictField("Starts on", theirs=_fmt(provision.starts_on), yours=_fmt(form.starts_on.data)),
-                ConflictField("Ends on", theirs=_fmt(provision.ends_on), yours=_fmt(form.ends_on.data)),
-            ]
-            return conflict_page(
-                title="This provision", record=provision, fields=fields, form=form,
-                action_url=url_for("cases.provision_edit", public_id=provision.public_id), back_url=_plan_url(cycle),
-            )
-        except PlanError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            flash("Provision saved.", "success")
-            return redirect(_plan_url(cycle))
-    elif form.errors:
-        status = 400
-    return render_template("cases/plans/provision_form.html", form=form, cycle=cycle, provision=provision,
-                           learner=cycle.learner), status
+
+    def save():
+        services.update_provision(current_user, provision, version=form.version.data, **_provision_values(form))
+        return Saved(_plan_url(cycle), "Provision saved.")
+
+    return handle_form(
+        form, save, conflict=lambda: _provision_conflict(provision, cycle, form),
+        render=lambda: render_template("cases/plans/provision_form.html", form=form, cycle=cycle, provision=provision,
+                                       learner=cycle.learner),
+    )
+
+
+def _provision_conflict(provision: Provision, cycle: PlanCycle, form: ProvisionForm):
+    provision = db.session.get(Provision, provision.id)
+    form.version.data = provision.version
+    fields = [
+        ConflictField("What will be provided", theirs=provision.description, yours=form.description.data),
+        ConflictField("Delivered by", theirs=provision.delivered_by, yours=form.delivered_by.data),
+        ConflictField("How often", theirs=provision.frequency, yours=form.frequency.data),
+        ConflictField("Starts on", theirs=_fmt(provision.starts_on), yours=_fmt(form.starts_on.data)),
+        ConflictField("Ends on", theirs=_fmt(provision.ends_on), yours=_fmt(form.ends_on.data)),
+    ]
+    return conflict_page(
+        title="This provision", record=provision, fields=fields, form=form,
+        action_url=url_for("cases.provision_edit", public_id=provision.public_id), back_url=_plan_url(cycle),
+    )

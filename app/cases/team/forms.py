@@ -10,8 +10,6 @@ from app.agencies.accounts.models import AgencyKind
 from app.cases.team.services import AGENCY_KINDS_BY_ROLE, INVITABLE_ROLES
 from app.form_fields import DayMonthYearField
 
-
-
 _INVITABLE_KINDS = [kind for kind in AgencyKind if any(kind in kinds for kinds in AGENCY_KINDS_BY_ROLE.values())]
 
 
@@ -34,7 +32,8 @@ class InviteForm(FlaskForm):
               check_deliverability=False),
     ])
     role = SelectField("Role", widget=GovSelect(), validators=[DataRequired(message="Choose a role")],
-                       choices=[SelectChoice("", "Choose a role")] + [SelectChoice(role.value, role.label) for role in INVITABLE_ROLES])
+                       choices=[SelectChoice("", "Choose a role")]
+                               + [SelectChoice(role.value, role.label) for role in INVITABLE_ROLES])
     agency = SelectField("Agency", widget=GovSelect(), validators=[DataRequired(message="Choose the person's agency")],
                          validate_choice=False)
     new_agency_name = StringField("Name of the new agency", widget=GovTextInput(),

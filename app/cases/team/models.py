@@ -31,7 +31,7 @@ class TeamMembership(db.Model):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    learner: Mapped["Learner"] = relationship(back_populates="memberships")  # noqa: F821
+    learner: Mapped[Learner] = relationship(back_populates="memberships")  # noqa: F821
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     def is_live(self, now: datetime | None = None) -> bool:
@@ -67,7 +67,7 @@ class Invitation(db.Model):
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    learner: Mapped["Learner"] = relationship()  # noqa: F821
+    learner: Mapped[Learner] = relationship()  # noqa: F821
     agency: Mapped[Agency] = relationship()
     invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id])
 

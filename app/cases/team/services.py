@@ -6,21 +6,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.agencies.accounts.models import ROLES_BY_AGENCY_KIND, Agency, AgencyKind, Role, User, normalise_email
-from app.agencies.accounts.services import EXTERNAL_ROLES, AccountError, create_account, end_of_day
+from app.agencies.accounts.services import EXTERNAL_ROLES, AccountError, create_account
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.team.models import Invitation, TeamMembership
 from app.cases.learners.models import Learner
-from app.core.mail.models import OutboxMessage
+from app.cases.team.models import Invitation, TeamMembership
+from app.core import dates
 from app.core.mail import services as outbox
+from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.policy import (
     Action,
@@ -137,13 +138,15 @@ def _access_end(day: date | None, *, invited: bool, field: str) -> datetime | No
         raise TeamError("The date access ends must be in the future", field)
     if invited and day > today + LONGEST_ACCESS:
         raise TeamError("The date access ends must be within a year from today", field)
-    return end_of_day(day)
+    return dates.end_of_day(day)
 
 
 # --- school staff ------------------------------------------------------------------------------
 
 
-def add_staff_member(actor: User, learner: Learner, *, staff_public_id: str, ends_on: date | None = None) -> TeamMembership:
+def add_staff_member(
+    actor: User, learner: Learner, *, staff_public_id: str, ends_on: date | None = None
+) -> TeamMembership:
     """Put a member of the school's staff on the learner's team, in their own role."""
     require(actor, Action.MANAGE_TEAM, learner)
     staff = db.session.scalars(school_staff(actor, learner).where(User.public_id == (staff_public_id or ""))).first()
@@ -261,9 +264,9 @@ def invite_to_case(
         f"Dear {display_name},\n\n"
         f"{actor.display_name} ({actor.agency.name}) has invited you to join the team around a learner "
         f"on Braid as a {role.label.lower()}.\n\n"
-        f"Open this link to accept. It works once and expires on {invitation.expires_at:%-d %B %Y}:\n\n"
+        f"Open this link to accept. It works once and expires on {dates.day(invitation.expires_at)}:\n\n"
         f"{link}\n\n"
-        f"Your access to the learner's case will end on {access_ends_at:%-d %B %Y}.\n\n"
+        f"Your access to the learner's case will end on {dates.day(access_ends_at)}.\n\n"
         "If you were not expecting this invitation, you can ignore this email.\n",
     )
     db.session.flush()

@@ -5,18 +5,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from app.agencies.sign_in import services as sign_in
-from app.agencies.two_step.services import needs_second_step
-from app.agencies.two_step.pending import send_to_second_step
 from app.agencies.accounts.models import Role
+from app.agencies.sign_in import services as sign_in
 from app.agencies.sign_in.services import SignInOutcome
 from app.agencies.sign_in.sessions import begin_session
+from app.agencies.two_step.pending import send_to_second_step
+from app.agencies.two_step.services import needs_second_step
 from app.audit.events import note_refusal
 from app.audit.models import AuditAction
 from app.cases.blueprint import bp
-from app.cases.team.models import Invitation, TeamMembership
+from app.cases.break_glass.services import active_break_glass
 from app.cases.learners.models import Learner
-from app.core.mail import services as outbox
 from app.cases.team import services
 from app.cases.team.forms import (
     AcceptForm,
@@ -26,14 +25,16 @@ from app.cases.team.forms import (
     ConfirmTeamChangeForm,
     InviteForm,
 )
+from app.cases.team.models import Invitation, TeamMembership
 from app.cases.team.services import NEW_AGENCY, InvitationUnusable, TeamError
+from app.core.forms import Saved, handle_form
+from app.core.mail import services as outbox
 from app.extensions import db
 from app.policy import Action, can, get_or_404
 from app.problems import show_on_form
 from app.security import limits
 from app.security.hosts import external_url
 from app.types import utcnow
-
 
 SIGN_IN_PROBLEMS = {
     SignInOutcome.INVALID: "Your password is not right",
@@ -48,7 +49,7 @@ def _fill_staff_choices(form: AddStaffForm, learner: Learner) -> None:
     ]
 
 
-def _team_page(learner: Learner, staff_form: AddStaffForm | None = None, problems=(), status: int = 200):
+def _team_page(learner: Learner, staff_form: AddStaffForm | None = None, problems=()) -> str:
     team = services.team_of(current_user, learner)
     if staff_form is None and can(current_user, Action.MANAGE_TEAM, learner):
         staff_form = AddStaffForm()
@@ -61,7 +62,8 @@ def _team_page(learner: Learner, staff_form: AddStaffForm | None = None, problem
         confirm=ConfirmTeamChangeForm(),
         problems=list(problems),
         now=utcnow(),
-    ), status
+        break_glass_grant=active_break_glass(current_user, learner),
+    )
 
 
 @bp.route("/learners/<public_id>/team")
@@ -76,21 +78,19 @@ def team(public_id: str):
 def team_add_staff(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.MANAGE_TEAM)
     form = AddStaffForm()
-    if form.validate_on_submit():
-        try:
-            membership = services.add_staff_member(
-                current_user, learner, staff_public_id=form.staff.data, ends_on=form.ends_on.data
-            )
-        except TeamError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-        else:
-            name = membership.user.display_name
-            db.session.commit()
-            flash(f"{name} has been added to the team.", "success")
-            return redirect(url_for("cases.team", public_id=learner.public_id))
-    _fill_staff_choices(form, learner)
-    return _team_page(learner, staff_form=form, status=400)
+
+    def save():
+        membership = services.add_staff_member(
+            current_user, learner, staff_public_id=form.staff.data, ends_on=form.ends_on.data
+        )
+        return Saved(url_for("cases.team", public_id=learner.public_id),
+                     f"{membership.user.display_name} has been added to the team.")
+
+    def render():
+        _fill_staff_choices(form, learner)
+        return _team_page(learner, staff_form=form)
+
+    return handle_form(form, save, render=render)
 
 
 def _fill_agency_choices(form: InviteForm) -> None:
@@ -108,37 +108,28 @@ def team_invite(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.MANAGE_TEAM)
     form = InviteForm()
     _fill_agency_choices(form)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            invitation, link, _message = services.invite_to_case(
-                current_user,
-                learner,
-                email=form.email.data,
-                display_name=form.display_name.data,
-                role=Role(form.role.data),
-                agency_public_id=form.agency.data,
-                new_agency_name=form.new_agency_name.data or "",
-                new_agency_kind=form.new_agency_kind.data or "",
-                access_ends_on=form.access_ends_on.data,
-                link_for=lambda token: external_url("cases.invitation_accept", token=token),
-            )
-        except TeamError as refusal:
-            db.session.rollback()
-            _fill_agency_choices(form)
-            show_on_form(form, refusal)
-            status = 400
-        else:
-            # The mail goes by the jobs worker once this commits: never a mail for a link that does not work.
-            db.session.commit()
-            # The link is shown in this response only: never flashed, never in a redirect.
-            return render_template(
-                "cases/team/invitation_sent.html", learner=learner, invitation=invitation, link=link,
-                emailing=outbox.will_be_sent(),
-            )
-    elif form.errors:
-        status = 400
-    return render_template("cases/team/invite.html", learner=learner, form=form), status
+
+    def save():
+        # The mail goes by the jobs worker once this commits: never a mail for a link that does not work.
+        invitation, link, _message = services.invite_to_case(
+            current_user,
+            learner,
+            email=form.email.data,
+            display_name=form.display_name.data,
+            role=Role(form.role.data),
+            agency_public_id=form.agency.data,
+            new_agency_name=form.new_agency_name.data or "",
+            new_agency_kind=form.new_agency_kind.data or "",
+            access_ends_on=form.access_ends_on.data,
+            link_for=lambda token: external_url("cases.invitation_accept", token=token),
+        )
+        # The link is shown in this response only: never flashed, never in a redirect.
+        return lambda: render_template(
+            "cases/team/invitation_sent.html", learner=learner, invitation=invitation, link=link,
+            emailing=outbox.will_be_sent(),
+        )
+
+    return handle_form(form, save, render=lambda: render_template("cases/team/invite.html", learner=learner, form=form))
 
 
 @bp.route("/memberships/<public_id>/end", methods=["POST"])
@@ -153,7 +144,7 @@ def membership_end(public_id: str):
         services.end_membership(current_user, membership)
     except TeamError as refusal:
         db.session.rollback()
-        return _team_page(learner, problems=[{"text": str(refusal), "href": "#team-live"}], status=400)
+        return _team_page(learner, problems=[{"text": str(refusal), "href": "#team-live"}]), 400
     db.session.commit()
     flash(f"{name} is no longer on the team.", "success")
     return redirect(url_for("cases.team", public_id=learner.public_id))
@@ -171,7 +162,7 @@ def invitation_revoke(public_id: str):
         services.revoke_invitation(current_user, invitation)
     except TeamError as refusal:
         db.session.rollback()
-        return _team_page(learner, problems=[{"text": str(refusal), "href": "#team-invitations"}], status=400)
+        return _team_page(learner, problems=[{"text": str(refusal), "href": "#team-invitations"}]), 400
     db.session.commit()
     flash(f"The invitation to {name} has been revoked.", "success")
     return redirect(url_for("cases.team", public_id=learner.public_id))

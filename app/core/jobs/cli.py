@@ -27,7 +27,8 @@ def status_command():
     """Runs by status, and the latest failures (name, attempts, error class, when)."""
     summary = services.overview(failed_limit=10, recent_limit=0)
     click.echo(", ".join(f"{summary.counts[status]} {status.value}" for status in JobStatus))
-    queue_kind = "Redis" if current_app.config.get("REDIS_URL") else f"SQLite ({current_app.config['JOBS_SQLITE_FILE']})"
+    queue_kind = ("Redis" if current_app.config.get("REDIS_URL")
+                  else f"SQLite ({current_app.config['JOBS_SQLITE_FILE']})")
     click.echo(f"Queue: {queue_kind}.")
     if summary.last_periodic_at is None:
         click.echo("No periodic job has run yet: is `flask jobs worker` running?")

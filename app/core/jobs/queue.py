@@ -130,7 +130,7 @@ def hand_over(app: Flask, public_ids, delay: float | None = None) -> None:
                 task.schedule(args=(public_id,), delay=delay)
             else:
                 task(public_id)
-    except Exception as error:  # the request that enqueued has committed and must not fail now
+    except Exception as error:  # noqa: BLE001 - the request that enqueued has committed and must not fail now
         log.warning("job runs not handed to the queue (%s): the rescue will hand them over", type(error).__name__)
 
 

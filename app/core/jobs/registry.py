@@ -1,16 +1,16 @@
 """Job functions by name: `@job("outbox.send")` and `@periodic_job("audit.seal")`.
 
-Each domain declares its jobs where their work lives; create_app imports those modules (register_jobs),
+Each domain declares its jobs where their work lives; app.factory imports those modules,
 so a worker built with create_app() knows every job a web process may enqueue.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 # A job's name reads like an endpoint: "<area>.<what it does>".
-_JOBS: dict[str, "JobSpec"] = {}
+_JOBS: dict[str, JobSpec] = {}
 
 
 @dataclass(frozen=True)

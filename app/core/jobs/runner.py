@@ -10,7 +10,7 @@ import contextvars
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -115,7 +115,7 @@ def _call(spec: JobSpec, run_id: int, public_id: str, arguments: dict, attempt: 
         _finish(run_id, attempt, status=JobStatus.DONE)
         db.session.commit()
         return Outcome(True)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure of a job is recorded on its run and retried
         db.session.rollback()
         return _failed(spec, run_id, public_id, attempt, max_attempts, error)
     finally:
@@ -171,7 +171,7 @@ def new_run(spec: JobSpec, ids: dict, *, dedupe_key: str | None = None, now: dat
 def periodic_slot(spec: JobSpec, moment: datetime) -> int:
     """Which slot of its period `moment` falls in: a periodic job runs once per slot, on however many nodes."""
     every = seconds(spec.every) if spec.every else seconds(current_app.config["JOBS_PERIODIC_INTERVAL"])
-    stamp = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    stamp = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
     return int(stamp.timestamp() // max(every, 1.0))
 
 

@@ -148,7 +148,7 @@ class Overview:
 
 
 def overview(failed_limit: int = 50, recent_limit: int = 50) -> Overview:
-    counts = {status: 0 for status in JobStatus}
+    counts = dict.fromkeys(JobStatus, 0)
     for status, count in db.session.execute(select(JobRun.status, func.count()).group_by(JobRun.status)):
         counts[status] = count
     failed = db.session.scalars(

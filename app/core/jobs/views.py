@@ -15,4 +15,4 @@ from app.policy import Action, require
 @login_required
 def job_list():
     require(current_user, Action.VIEW_JOBS)
-    return render_template("jobs/list.html", overview=services.overview(), JobStatus=JobStatus)
+    return render_template("core/jobs/list.html", overview=services.overview(), JobStatus=JobStatus)

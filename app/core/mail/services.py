@@ -15,11 +15,11 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import and_, exists, or_, select, update
 
-from app.core.mail.models import OutboxMessage
 from app.core.jobs.models import JobRun
 from app.core.jobs.registry import job, periodic_job
 from app.core.jobs.runner import arguments_json
 from app.core.jobs.services import enqueue
+from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.types import utcnow
 

@@ -1,4 +1,4 @@
-"""Forms for reflective CPD entries. They validate only; app.cpd.services decides what is saved.
+"""Forms for reflective CPD entries. They validate only; app.cpd.entries.services decides what is saved.
 
 The entry form is built per request for one reflective model: one text box per prompt of that
 model, named `prompt_<key>` as the service names its problems, so a refusal lands beside its box.
@@ -9,14 +9,22 @@ from datetime import datetime
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, \
-    TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
-from app.form_fields import DayMonthYearField
-from app.cpd.hours import Participation
 from app.cpd.entries.models import ActivityType, ReflectiveModel
 from app.cpd.entries.services import TEXT_MAX, TITLE_MAX, CpdError, parse_hours
+from app.cpd.hours import Participation
+from app.form_fields import DayMonthYearField
 
 DATE_HINT = "For example, 27 3 2026"
 

@@ -1,5 +1,4 @@
-"""The reflective CPD log: entries (Appendix 5), the standards they evidence, links to one's own case
-work, SMART development goals, and the line manager's progress reviews (Appendix 4).
+"""The reflective CPD log's entries (Appendix 5), the standards they evidence, and their links to case work.
 
 A log belongs to one practitioner: only they write in it; their line manager reads it. Everything
 a person writes here is sealed at rest: a reflection on case work can name a child even when the
@@ -79,7 +78,7 @@ class ReflectiveModel(enum.Enum):
         return REFLECTIVE_MODELS[self][0]
 
     @property
-    def prompts(self) -> tuple["Prompt", ...]:
+    def prompts(self) -> tuple[Prompt, ...]:
         return REFLECTIVE_MODELS[self][1]
 
 
@@ -193,9 +192,9 @@ class ReflectiveEntry(db.Model):
     action_what = SensitiveField()  # what I will do differently
     action_how = SensitiveField()  # how
 
-    owner: Mapped["User"] = relationship()  # noqa: F821
+    owner: Mapped[User] = relationship()  # noqa: F821
     standards: Mapped[list[Standard]] = relationship(secondary=entry_standard, order_by=Standard.sort_key)
-    evidence: Mapped["CaseEvidence | None"] = relationship(back_populates="entry", uselist=False)
+    evidence: Mapped[CaseEvidence | None] = relationship(back_populates="entry", uselist=False)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -232,8 +231,8 @@ class CaseEvidence(db.Model):
     participatory_minutes: Mapped[int | None] = mapped_column(Integer)  # a meeting's length, offered as hours
 
     entry: Mapped[ReflectiveEntry] = relationship(back_populates="evidence")
-    linked_contribution: Mapped["Contribution | None"] = relationship()  # noqa: F821
-    linked_meeting: Mapped["Meeting | None"] = relationship()  # noqa: F821
+    linked_contribution: Mapped[Contribution | None] = relationship()  # noqa: F821
+    linked_meeting: Mapped[Meeting | None] = relationship()  # noqa: F821
 
     @property
     def linked_work(self):

@@ -3,7 +3,7 @@ record the audit event and flush; views commit once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, or_, select
@@ -12,10 +12,10 @@ from sqlalchemy.orm import selectinload
 from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.core.conflicts import check_version
-from app.cases.meetings.models import Attendance, Meeting, MeetingAttendee
 from app.cases.contributions.models import Contribution
-from app.cpd.hours import CpdYear, HoursSummary, LoggedHours, Participation, cpd_year_containing, summarise
+from app.cases.meetings.models import Attendance, Meeting, MeetingAttendee
+from app.core.conflicts import check_version
+from app.core.dates import school_day
 from app.cpd.entries.models import (
     ActivityType,
     CaseEvidence,
@@ -23,7 +23,9 @@ from app.cpd.entries.models import (
     ReflectiveEntry,
     ReflectiveModel,
     Standard,
+    entry_standard,
 )
+from app.cpd.hours import CpdYear, HoursSummary, LoggedHours, Participation, cpd_year_containing, summarise
 from app.extensions import db
 from app.policy import Action, require, visible_contributions, visible_meetings
 from app.problems import Refusal
@@ -234,7 +236,7 @@ def offer_for(actor: User, work) -> WorkOffer:
         hours = (Decimal(work.duration_minutes) / Decimal(60)).quantize(Decimal("0.01"))
         return WorkOffer(EvidenceKind.MEETING, work, work.kind.label, work.held_on, _role_in_meeting(actor, work),
                          f"Reflection on a {work.kind.label.lower()}", hours, Participation.PARTICIPATORY)
-    on = work.created_at.date()
+    on = school_day(work.created_at)  # the day the school saw it written, not UTC's
     return WorkOffer(EvidenceKind.CONTRIBUTION, work, work.kind.label, on, f"Wrote it as {actor.role.label.lower()}",
                      f"Reflection on my {work.kind.label.lower()}", None, Participation.INDIVIDUAL)
 
@@ -278,7 +280,7 @@ def _unreflected_queries(actor: User, today: date):
     contributions = visible_contributions(actor).order_by(None).where(
         Contribution.author_id == actor.id,
         Contribution.id.not_in(linked_contributions),
-        Contribution.created_at >= datetime.combine(since, time.min, tzinfo=timezone.utc),
+        Contribution.created_at >= datetime.combine(since, time.min, tzinfo=UTC),
     )
     meetings = visible_meetings(actor).where(
         (Meeting.recorded_by_id == actor.id) | (Meeting.chair_id == actor.id) | Meeting.id.in_(attended),
@@ -375,8 +377,6 @@ def all_standards() -> list[Standard]:
 
 def coverage(viewer: User, owner: User, today: date | None = None) -> list[Coverage]:
     """Every standard, with how many of `owner`'s entries evidence it this CPD year and ever."""
-    from app.cpd.entries.models import entry_standard
-
     require(viewer, Action.VIEW_CPD_LOG, owner)
     year = current_year(owner, today)
     in_year = ReflectiveEntry.activity_on.between(year.starts_on, year.ends_on)

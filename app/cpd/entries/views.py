@@ -5,23 +5,23 @@ from __future__ import annotations
 from datetime import date
 from itertools import groupby
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.audit.events import note_learners
-from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict
 from app.cases.contributions.models import Contribution
 from app.cases.meetings.models import Meeting
+from app.core.conflicts import ConflictField
+from app.core.dates import day
+from app.core.forms import Saved, handle_form
 from app.cpd.blueprint import bp
-from app.cpd.reviews import services as review_services
 from app.cpd.entries import services
-from app.cpd.goals import services as goal_services
 from app.cpd.entries.forms import EntryForm, entry_form
 from app.cpd.entries.models import ActivityType, ReflectiveEntry, ReflectiveModel
-from app.cpd.entries.services import CpdError, EntryDraft
-from app.extensions import db
+from app.cpd.entries.services import EntryDraft
+from app.cpd.goals import services as goal_services
+from app.cpd.reviews import services as review_services
 from app.policy import Action, get_or_404, require
-from app.problems import show_on_form
 
 ENTRY_FORM = "cpd/entry_form.html"
 
@@ -129,28 +129,19 @@ def _entry_page(*, work, entry: ReflectiveEntry | None):
         form = entry_form(model, data=_initial_data(model, offer, entry))
 
     case_work = offer is not None or (entry is not None and entry.evidence is not None)
-    status = 200
-    if form.validate_on_submit():
+
+    def save():
         draft = _draft(form, model, case_work)
-        try:
-            if entry is None:
-                saved = services.record_entry(current_user, draft, work=work)
-                db.session.commit()
-            else:
-                saved = services.update_entry(current_user, entry, draft, version=form.version.data)
-                commit_or_conflict()
-        except CpdError as refusal:
-            db.session.rollback()
-            show_on_form(form, refusal)
-            status = 400
-        except EditConflict:
-            return _edit_conflict(entry.public_id, form, model)
-        else:
-            flash("Your CPD entry has been saved." if entry is None else "Your changes have been saved.", "success")
-            return redirect(url_for("cpd.entry_detail", public_id=saved.public_id))
-    elif form.errors:
-        status = 400
-    return _render_form(form, model, offer, entry, case_work), status
+        if entry is None:
+            saved = services.record_entry(current_user, draft, work=work)
+            return Saved(url_for("cpd.entry_detail", public_id=saved.public_id), "Your CPD entry has been saved.")
+        services.update_entry(current_user, entry, draft, version=form.version.data)
+        return Saved(url_for("cpd.entry_detail", public_id=entry.public_id), "Your changes have been saved.")
+
+    # Only a change to a saved entry can meet someone else's save.
+    conflict = (lambda: _edit_conflict(entry.public_id, form, model)) if entry is not None else None
+    return handle_form(form, save, conflict=conflict,
+                       render=lambda: _render_form(form, model, offer, entry, case_work))
 
 
 def _choose_model(offer, entry, *, problem: bool = False):
@@ -228,11 +219,10 @@ def _draft(form: EntryForm, model: ReflectiveModel, case_work: bool) -> EntryDra
 
 def _edit_conflict(public_id: str, form: EntryForm, model: ReflectiveModel):
     """409: what is saved now beside what this editor typed, which stays in the form to save again."""
-    db.session.rollback()
     entry = get_or_404(ReflectiveEntry, public_id, current_user, Action.EDIT_CPD_RECORD)
     form.version.data = entry.version
     fields = [
-        ConflictField("Date of the activity", entry.activity_on.strftime("%-d %B %Y"),
+        ConflictField("Date of the activity", day(entry.activity_on),
                       " ".join(form.activity_on.raw_data or [])),
         ConflictField("Length in hours", _hours_text(entry.hours), form.hours.data),
         ConflictField("Activity title", entry.title, form.title.data),

@@ -8,7 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput
 from wtforms import RadioField, SelectChoice, SubmitField
 from wtforms.validators import StopValidation
 
-from app.cpd.export.services import ExportFormat, ExportPurpose
+from app.cpd.export.models import ExportFormat, ExportPurpose
 from app.cpd.hours import CpdYear
 
 

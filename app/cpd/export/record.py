@@ -10,10 +10,12 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from fpdf import FPDF
+
+from app.core.dates import short_day
 
 # The policy's own words (seed: CPD policy, Appendix 5); "pro rata" because part-time staff
 # have a target scaled by FTE, which the summary line beneath states in hours.
@@ -31,9 +33,6 @@ CSV_HEADER = (
     "Implication on practice (reflection)",
     "Case-work evidence",
 )
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
 
 # --------------------------------------------------------------------------- the plain data
 
@@ -168,11 +167,6 @@ def _require_items(label: str, value: object, kind: type) -> None:
 def format_hours(hours: Decimal) -> str:
     """1.50 -> "1.5", 2.0 -> "2", 1E+1 -> "10": hours as a person writes them."""
     return format(hours.normalize(), "f")
-
-
-def _format_date(on: date) -> str:
-    # Month names spelled out by hand: strftime("%b") follows the process locale.
-    return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
 
 
 # --------------------------------------------------------------------------- CSV
@@ -377,7 +371,7 @@ class _Table:
 
     def add_row(self, cells: list[_Cell], continued: str = "(continued)") -> None:
         """Draw one row; `continued` heads the first column wherever the row carries over a page."""
-        pending = [_wrap(self.pdf, width - 2 * _PAD, cell) for width, cell in zip(self.widths, cells)]
+        pending = [_wrap(self.pdf, width - 2 * _PAD, cell) for width, cell in zip(self.widths, cells, strict=False)]
         while True:
             needed = max(_block_height(lines) for lines in pending) + 2 * _PAD
             if needed <= self._room:
@@ -421,7 +415,7 @@ class _Table:
         x = pdf.l_margin
         pdf.set_draw_color(120, 120, 120)
         pdf.set_fill_color(*_GREY)
-        for width, lines in zip(self.widths, cells):
+        for width, lines in zip(self.widths, cells, strict=False):
             pdf.rect(x, top, width, height, style="DF" if fill else "D")
             y = top + _PAD
             for line in lines:
@@ -477,7 +471,7 @@ def _record_cells(row: RecordRow) -> list[_Cell]:
     if row.evidence:
         title.append(_Run(pdf_text(row.evidence), "I", 8.0))
     return [
-        (_Run(_format_date(row.on)),),
+        (_Run(short_day(row.on)),),
         (_Run(format_hours(row.hours)),),
         tuple(title),
         (_Run(pdf_text(row.content_and_learning)),),
@@ -490,7 +484,7 @@ def _goal_cells(goal: GoalRow) -> list[_Cell]:
         (_Run(pdf_text(goal.goal)),),
         (_Run(pdf_text(goal.measure)),),
         (_Run(pdf_text(goal.relevant_to)),),
-        (_Run(_format_date(goal.target_on)),),
+        (_Run(short_day(goal.target_on)),),
         (_Run(pdf_text(goal.status)),),
     ]
 
@@ -509,7 +503,7 @@ def _render(record: ReflectiveRecord, total_pages: int | None) -> _RecordPDF:
     pdf.set_lang("en-GB")
     # Dated from generated_on, not the clock, so the same record always gives the same bytes.
     generated = record.generated_on
-    pdf.set_creation_date(datetime(generated.year, generated.month, generated.day, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(generated.year, generated.month, generated.day, tzinfo=UTC))
     pdf.add_page()
 
     pdf.set_font(_FONT, "B", 16)
@@ -527,7 +521,7 @@ def _render(record: ReflectiveRecord, total_pages: int | None) -> _RecordPDF:
         f"{format_hours(record.target_hours)} hours - participatory "
         f"{format_hours(record.participatory_hours)}, individual "
         f"{format_hours(record.individual_hours)}. "
-        f"Generated on {_format_date(record.generated_on)}.",
+        f"Generated on {short_day(record.generated_on)}.",
         style="B",
     )
     pdf.ln(3)
@@ -537,7 +531,7 @@ def _render(record: ReflectiveRecord, total_pages: int | None) -> _RecordPDF:
         table = _Table(pdf, _RECORD_COLUMNS)
         table.start()
         for row in rows:
-            table.add_row(_record_cells(row), continued=f"{_format_date(row.on)} (continued)")
+            table.add_row(_record_cells(row), continued=f"{short_day(row.on)} (continued)")
     else:
         _paragraph(pdf, "No activities recorded for this year yet.", style="I")
 

@@ -7,66 +7,26 @@ reference — and never from the linked contribution, meeting or learner.
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date
 
 from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cpd.hours import CpdYear
+from app.core.dates import day
 from app.cpd.entries.models import ActivityType, CaseEvidence, ReflectiveEntry
-from app.cpd.goals.models import DevelopmentGoal, RelevantTo
-from app.cpd.export.record import GoalRow, RecordRow, ReflectiveRecord, record_csv, record_pdf
 from app.cpd.entries.services import current_year, hours_summary, log_entries
+from app.cpd.export.models import ExportFormat, ExportPurpose
+from app.cpd.export.record import GoalRow, RecordRow, ReflectiveRecord, record_csv, record_pdf
+from app.cpd.goals.models import DevelopmentGoal, RelevantTo
 from app.cpd.goals.services import goals_of
+from app.cpd.hours import CpdYear
 from app.policy import Action, require
 from app.problems import Refusal
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-
-
-class ExportPurpose(enum.Enum):
-    """Why a record is exported: required, and written to the audit trail as its code."""
-
-    PROGRESS_REVIEW = "cpd_progress_review"
-    QUALITY_ASSURANCE = "cpd_quality_assurance"
-    OWN_RECORDS = "cpd_own_records"
-
-    @property
-    def label(self) -> str:
-        return EXPORT_PURPOSE_LABELS[self]
-
-
-EXPORT_PURPOSE_LABELS = {
-    ExportPurpose.PROGRESS_REVIEW: "A progress review with my line manager",
-    ExportPurpose.QUALITY_ASSURANCE: "An external quality assurance visit",
-    ExportPurpose.OWN_RECORDS: "My own records",
-}
-
-
-class ExportFormat(enum.Enum):
-    PDF = "pdf"
-    CSV = "csv"
-
-    @property
-    def label(self) -> str:
-        return {"pdf": "PDF, laid out like the reflective record (Appendix 5)",
-                "csv": "CSV, for a spreadsheet"}[self.value]
-
-    @property
-    def mimetype(self) -> str:
-        return {"pdf": "application/pdf", "csv": "text/csv"}[self.value]
 
 
 class ExportError(Refusal):
     """An export that cannot be made as asked."""
-
-
-def long_date(on: date) -> str:
-    """"12 March 2026": fixed English month names, whatever the server's locale."""
-    return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
 
 
 def export_years(owner: User, today: date | None = None) -> list[CpdYear]:
@@ -81,7 +41,7 @@ def export_years(owner: User, today: date | None = None) -> list[CpdYear]:
 def evidence_line(evidence: CaseEvidence) -> str:
     """Case work as someone outside the case may read it: from the copied columns only."""
     role = evidence.role_label[:1].lower() + evidence.role_label[1:]
-    return (f"Case work: {evidence.work_label} on {long_date(evidence.work_on)}, {role}; "
+    return (f"Case work: {evidence.work_label} on {day(evidence.work_on)}, {role}; "
             f"learner ref. {evidence.learner_reference}")
 
 
@@ -91,7 +51,7 @@ def implication_text(entry: ReflectiveEntry) -> str:
              if entry.answer(prompt.key)]
     plan = [f"Action plan: what I will do differently: {entry.action_what or 'not recorded'}",
             f"How: {entry.action_how or 'not recorded'}",
-            f"By: {long_date(entry.action_by) if entry.action_by else 'not recorded'}"]
+            f"By: {day(entry.action_by) if entry.action_by else 'not recorded'}"]
     return "\n\n".join([*parts, "\n".join(plan)])
 
 

@@ -19,8 +19,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.form_fields import DayMonthYearField
+from app.core.dates import day
 from app.cpd.goals.models import GoalStatus, RelevantTo
+from app.form_fields import DayMonthYearField
 
 GOAL_TEXT_MAX = 2_000
 
@@ -81,7 +82,7 @@ class GoalForm(FlaskForm):
         self.standard_code.choices = [SelectChoice("", "Choose a standard")] + [
             SelectChoice(standard.code, f"{standard.code}: {_short(standard.title)}") for standard in standards]
         self.entries.choices = [
-            SelectChoice(entry.public_id, f"{entry.title} ({entry.activity_on.day} {entry.activity_on:%B %Y})")
+            SelectChoice(entry.public_id, f"{entry.title} ({day(entry.activity_on)})")
             for entry in entries]
 
 

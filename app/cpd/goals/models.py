@@ -70,7 +70,7 @@ class DevelopmentGoal(db.Model):
     measure = SensitiveField()  # how I (and my manager) will know
     relevance = SensitiveField()  # which part of the job description, or what feedback
 
-    owner: Mapped["User"] = relationship()  # noqa: F821
+    owner: Mapped[User] = relationship()  # noqa: F821
     standard: Mapped[Standard | None] = relationship()
     entries: Mapped[list[ReflectiveEntry]] = relationship(secondary=goal_entry, order_by=ReflectiveEntry.activity_on)
 

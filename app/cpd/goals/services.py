@@ -18,7 +18,6 @@ from app.extensions import db
 from app.policy import Action, require
 from app.types import utcnow
 
-
 GOALS_DUE_WITHIN = timedelta(days=30)
 
 

@@ -1,17 +1,17 @@
 """SMART development goal pages: setting one, reading one (owner and line manager), changing one (owner only)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.core.conflicts import ConflictField, conflict_page
+from app.core.forms import Saved, handle_form
 from app.cpd.blueprint import bp
+from app.cpd.entries.services import CpdError, all_standards, log_entries
 from app.cpd.goals import services
 from app.cpd.goals.forms import GoalEditForm, GoalForm
 from app.cpd.goals.models import DevelopmentGoal, GoalStatus, RelevantTo
-from app.cpd.entries.services import CpdError, all_standards, log_entries
 from app.cpd.goals.services import GoalDraft
-from app.extensions import db
 from app.policy import Action, get_or_404, require
 from app.problems import show_on_form
 
@@ -71,21 +71,13 @@ def goal_new():
     else:
         form = GoalForm()
     form.set_choices(all_standards(), _own_entries())
-    status = 200
-    if form.validate_on_submit():
-        try:
-            goal = services.record_goal(current_user, _draft(form))
-        except CpdError as refusal:
-            db.session.rollback()
-            _show(form, refusal)
-            status = 400
-        else:
-            db.session.commit()
-            flash("Your development goal has been saved.", "success")
-            return redirect(url_for("cpd.goal_detail", public_id=goal.public_id))
-    elif form.errors:
-        status = 400
-    return render_template("cpd/goal_form.html", form=form, goal=None, title="Set a development goal"), status
+
+    def save():
+        goal = services.record_goal(current_user, _draft(form))
+        return Saved(url_for("cpd.goal_detail", public_id=goal.public_id), "Your development goal has been saved.")
+
+    return handle_form(form, save, show=_show, render=lambda: render_template(
+        "cpd/goal_form.html", form=form, goal=None, title="Set a development goal"))
 
 
 @bp.route("/goals/<public_id>")
@@ -103,28 +95,18 @@ def goal_edit(public_id: str):
     goal = get_or_404(DevelopmentGoal, public_id, current_user, Action.EDIT_CPD_RECORD)
     form = GoalEditForm(data=_initial_data(goal)) if request.method == "GET" else GoalEditForm()
     form.set_choices(all_standards(), _own_entries())
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_goal(current_user, goal, _draft(form), version=form.version.data)
-            commit_or_conflict()
-        except CpdError as refusal:
-            db.session.rollback()
-            _show(form, refusal)
-            status = 400
-        except EditConflict:
-            return _edit_conflict(public_id, form)
-        else:
-            flash("Your development goal has been saved.", "success")
-            return redirect(url_for("cpd.goal_detail", public_id=goal.public_id))
-    elif form.errors:
-        status = 400
-    return render_template("cpd/goal_form.html", form=form, goal=goal, title="Change development goal"), status
+
+    def save():
+        services.update_goal(current_user, goal, _draft(form), version=form.version.data)
+        return Saved(url_for("cpd.goal_detail", public_id=goal.public_id), "Your development goal has been saved.")
+
+    return handle_form(form, save, show=_show, conflict=lambda: _edit_conflict(public_id, form),
+                       render=lambda: render_template("cpd/goal_form.html", form=form, goal=goal,
+                                                      title="Change development goal"))
 
 
 def _edit_conflict(public_id: str, form: GoalEditForm):
     """409: what is saved now beside what this editor typed, which stays in the form to save again."""
-    db.session.rollback()
     goal = get_or_404(DevelopmentGoal, public_id, current_user, Action.EDIT_CPD_RECORD)
     form.version.data = goal.version
     typed_date = " ".join(form.target_on.raw_data or [])

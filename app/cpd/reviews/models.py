@@ -65,9 +65,9 @@ class ProgressReview(db.Model):
     development_needs = SensitiveField()
     comments = SensitiveField()
 
-    practitioner: Mapped["User"] = relationship(foreign_keys=[practitioner_id])  # noqa: F821
-    manager: Mapped["User"] = relationship(foreign_keys=[manager_id])  # noqa: F821
-    targets: Mapped[list["ReviewTarget"]] = relationship(back_populates="review", order_by="ReviewTarget.position",
+    practitioner: Mapped[User] = relationship(foreign_keys=[practitioner_id])  # noqa: F821
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])  # noqa: F821
+    targets: Mapped[list[ReviewTarget]] = relationship(back_populates="review", order_by="ReviewTarget.position",
                                                          cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}

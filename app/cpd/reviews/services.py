@@ -17,10 +17,10 @@ from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
 from app.core.conflicts import check_version
-from app.cpd.reviews.models import Achieved, ProgressReview, ReviewKind, ReviewTarget
-from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.entries.services import CpdError
+from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.goals.services import goals_of
+from app.cpd.reviews.models import Achieved, ProgressReview, ReviewKind, ReviewTarget
 from app.extensions import db
 from app.policy import Action, require, visible_progress_reviews
 from app.types import utcnow

@@ -5,12 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict
+from app.core.forms import Saved, handle_form
 from app.cpd.blueprint import bp
-from app.cpd.reviews import services as review_services
 from app.cpd.entries import services
 from app.cpd.goals import services as goal_services
-from app.cpd.reviews.models import ProgressReview
+from app.cpd.reviews import services as review_services
 from app.cpd.reviews.forms import ReviewForm, SignForm
+from app.cpd.reviews.models import ProgressReview
 from app.cpd.reviews.services import (
     FREE_TARGET_ROWS,
     TARGETS_MAX,
@@ -22,7 +23,6 @@ from app.cpd.reviews.services import (
 from app.extensions import db
 from app.policy import Action, cpd_owner_or_404, cpd_reports, get_or_404, require
 from app.problems import show_on_form
-
 
 # --- the line manager's view of their reports ----------------------------------------------------
 
@@ -109,11 +109,11 @@ def _show(form: ReviewForm, refusal: ReviewError) -> None:
     show_on_form(form, refusal, {"targets": "manager_summary"})
 
 
-def _render_form(form, practitioner, review=None, status=200, conflict=None):
+def _render_form(form, practitioner, review=None, conflict=None) -> str:
     goals = {goal.public_id: goal for goal in goal_services.goals_of(current_user, practitioner)}
     return render_template("cpd/review_form.html", form=form, practitioner=practitioner, review=review, goals=goals,
                            conflict=conflict,
-                           title="Change progress review" if review else "Record a progress review"), status
+                           title="Change progress review" if review else "Record a progress review")
 
 
 @bp.route("/people/<public_id>/reviews/new", methods=["GET", "POST"])
@@ -122,22 +122,13 @@ def review_new(public_id: str):
     """:raise 404: not the user nor one of their reports. :raise 403: the user themself (nobody reviews themself)."""
     practitioner = cpd_owner_or_404(public_id, current_user, Action.RECORD_PROGRESS_REVIEW)
     form = ReviewForm(data=_new_data(practitioner)) if request.method == "GET" else ReviewForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            review = review_services.record_review(current_user, practitioner, _draft(form))
-        except ReviewError as refusal:
-            db.session.rollback()
-            _show(form, refusal)
-            status = 400
-        else:
-            db.session.commit()
-            flash(f"Progress review saved. Sign it when it is right; {practitioner.display_name} signs it too.",
-                  "success")
-            return redirect(url_for("cpd.review_detail", public_id=review.public_id))
-    elif form.errors:
-        status = 400
-    return _render_form(form, practitioner, status=status)
+
+    def save():
+        review = review_services.record_review(current_user, practitioner, _draft(form))
+        return Saved(url_for("cpd.review_detail", public_id=review.public_id),
+                     f"Progress review saved. Sign it when it is right; {practitioner.display_name} signs it too.")
+
+    return handle_form(form, save, show=_show, render=lambda: _render_form(form, practitioner))
 
 
 @bp.route("/reviews/<public_id>")
@@ -156,37 +147,26 @@ def review_edit(public_id: str):
     """:raise 404: review out of sight. :raise 403: the practitioner, or anyone once both have signed."""
     review = get_or_404(ProgressReview, public_id, current_user, Action.EDIT_PROGRESS_REVIEW)
     form = ReviewForm(data=_edit_data(review)) if request.method == "GET" else ReviewForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            changed = review_services.update_review(current_user, review, _draft(form), form.version.data)
-            commit_or_conflict()
-        except ReviewError as refusal:
-            db.session.rollback()
-            _show(form, refusal)
-            status = 400
-        except EditConflict:
-            return _edit_conflict(public_id, form)
+
+    def save():
+        changed = review_services.update_review(current_user, review, _draft(form), form.version.data)
+        if any(name.endswith("_signed_at") for name in changed):
+            message = "Progress review saved. Its signatures were cleared: you both sign the changed record again."
         else:
-            if any(name.endswith("_signed_at") for name in changed):
-                flash("Progress review saved. Its signatures were cleared: you both sign the changed record again.",
-                      "success")
-            else:
-                flash("Progress review saved." if changed else "Nothing was changed.", "success")
-            return redirect(url_for("cpd.review_detail", public_id=public_id))
-    elif form.errors:
-        status = 400
-    return _render_form(form, review.practitioner, review, status)
+            message = "Progress review saved." if changed else "Nothing was changed."
+        return Saved(url_for("cpd.review_detail", public_id=public_id), message)
+
+    return handle_form(form, save, show=_show, conflict=lambda: _edit_conflict(public_id, form),
+                       render=lambda: _render_form(form, review.practitioner, review))
 
 
 def _edit_conflict(public_id: str, form: ReviewForm):
     """409: the review as saved now beside what this editor typed, which stays in the form to save again."""
-    db.session.rollback()
     review = get_or_404(ProgressReview, public_id, current_user, Action.EDIT_PROGRESS_REVIEW)
     form.version.data = review.version
     conflict = [ConflictField(form[name].label.text, getattr(review, name), form[name].data) for name in TEXT_FIELDS
                 if (getattr(review, name) or "") != (form[name].data or "").strip()]
-    return _render_form(form, review.practitioner, review, 409, conflict=conflict)
+    return _render_form(form, review.practitioner, review, conflict=conflict), 409
 
 
 @bp.route("/reviews/<public_id>/sign", methods=["POST"])

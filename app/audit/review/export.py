@@ -11,12 +11,13 @@ import csv
 import tempfile
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import selectinload
 
 from app.audit.chain import READ_ONLY
+from app.audit.directory import lookup
 from app.audit.events import record
 from app.audit.models import AuditAction, AuditExport, PurposeCategory
-from app.audit.review import (
+from app.audit.review.services import (
     AuditFilters,
     actor_of,
     event_action,
@@ -141,13 +142,12 @@ def _csv_row(row, people) -> list:
 
 def exports_made(actor, limit: int = 20) -> list[AuditExport]:
     """The school's most recent exports (by anyone of the school), for the export page."""
-    from app.agencies.accounts.models import User
-
     school = review_school(actor)
     if school is None:
         return []
     query = (
-        select(AuditExport).join(AuditExport.user).options(contains_eager(AuditExport.user))
-        .where(User.agency_id == school).order_by(AuditExport.id.desc()).limit(limit)
+        select(AuditExport).options(selectinload(AuditExport.user))
+        .where(AuditExport.user_id.in_(lookup.school_accounts(school)))
+        .order_by(AuditExport.id.desc()).limit(limit)
     )
     return db.session.scalars(query).all()

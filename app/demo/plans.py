@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from app.agencies.accounts.models import User
 from app.cases.learners.models import AreaOfNeed, Learner
-from app.cases.plans.models import CycleStage, ProgressRating
 from app.cases.plans import services
+from app.cases.plans.models import CycleStage, ProgressRating
 from app.extensions import db
 from app.types import utcnow
 
@@ -118,7 +118,8 @@ def _to_stage(senco: User, cycle, stage: CycleStage) -> None:
         services.advance_stage(senco, cycle, version=cycle.version)
 
 
-def build_demo_plan(senco: User, learner: Learner, *, stage: CycleStage, closed_cycles: int, owner: User | None) -> None:
+def build_demo_plan(senco: User, learner: Learner, *, stage: CycleStage, closed_cycles: int,
+                    owner: User | None) -> None:
     """Give `learner` a support plan: `closed_cycles` reviewed cycles, then a current cycle at `stage`.
 
     The current cycle's review falls 5 to 60 days from today (varied by learner), so some are due
@@ -139,8 +140,8 @@ def build_demo_plan(senco: User, learner: Learner, *, stage: CycleStage, closed_
         cycle_review = assess_on + timedelta(days=CYCLE_DAYS - 3)
         _fill_cycle(senco, cycle, learner, assess_on, cycle_review)
         if number == 0:
-            _add_outcomes_and_provision(senco, cycle, learner, owner_public_id, cycle_review, assess_on + timedelta(days=21),
-                                        number)
+            _add_outcomes_and_provision(senco, cycle, learner, owner_public_id, cycle_review,
+                                        assess_on + timedelta(days=21), number)
         _to_stage(senco, cycle, CycleStage.REVIEW)
         ratings = {outcome.public_id: REVIEW_RATINGS[(learner.id + n + number) % len(REVIEW_RATINGS)]
                    for n, outcome in enumerate(cycle.outcomes)}
@@ -156,12 +157,12 @@ def build_demo_plan(senco: User, learner: Learner, *, stage: CycleStage, closed_
         db.session.flush()
         cycle = following
         if not cycle.outcomes:
-            _add_outcomes_and_provision(senco, cycle, learner, owner_public_id, cycle_review + timedelta(days=CYCLE_DAYS),
-                                        cycle_review, number + 1)
+            _add_outcomes_and_provision(senco, cycle, learner, owner_public_id,
+                                        cycle_review + timedelta(days=CYCLE_DAYS), cycle_review, number + 1)
 
     _fill_cycle(senco, cycle, learner, current_assess, review_on)
     if not cycle.outcomes:
-        _add_outcomes_and_provision(senco, cycle, learner, owner_public_id, review_on, current_assess + timedelta(days=21),
-                                    closed_cycles)
+        _add_outcomes_and_provision(senco, cycle, learner, owner_public_id, review_on,
+                                    current_assess + timedelta(days=21), closed_cycles)
     _to_stage(senco, cycle, stage)
     db.session.flush()

@@ -12,11 +12,17 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.cases.learners.models import AreaOfNeed, Learner
-from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.contributions.models import ContributionKind, Visibility
-from app.cases.plans.models import CycleStage, SupportPlan
+from app.cases.learners.models import AreaOfNeed, Learner
 from app.cases.learners.services import find_by_upn, register_learner
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.plans.models import CycleStage, SupportPlan
+from app.demo.break_glass import load_demo_break_glass
+from app.demo.concerns import record_demo_concern
+from app.demo.contributions import add_demo_contribution
+from app.demo.meetings import record_demo_meeting
+from app.demo.plans import build_demo_plan
+from app.demo.team import add_demo_team, invite_demo_external
 from app.extensions import db
 from app.types import utcnow
 
@@ -41,7 +47,8 @@ class CaseStory:
 
 # The first three are the learners the demo has always had; the rest join them.
 STORIES = (
-    CaseStory("Maya Carter", None, date(2018, 5, 14), 3, "H801200001015", (C,), "", CycleStage.DO, 1, slt=True, ep=True),
+    CaseStory("Maya Carter", None, date(2018, 5, 14), 3, "H801200001015", (C,), "", CycleStage.DO, 1,
+              slt=True, ep=True),
     CaseStory("Leo Nowak", "Leo", date(2016, 11, 2), 5, "H801200002020", (K, P), "", CycleStage.REVIEW, 1, ep=True),
     CaseStory("Aisha Rahman", "Ash", date(2019, 9, 23), 2, "H801200003025", (S,), "", CycleStage.PLAN, 0),
     CaseStory("Oliver Bennett", "Ollie", date(2017, 2, 8), 4, "H801200004030", (C,),
@@ -51,7 +58,8 @@ STORIES = (
               "<p>Sofia finds number facts hard to recall; she enjoys practical maths with resources.</p>",
               CycleStage.REVIEW, 1),
     CaseStory("Ethan Clarke", None, date(2018, 12, 1), 2, "H801200006040", (S, C),
-              "<p>Ethan is settling after a move from another school and likes a job to do at the start of the day.</p>",
+              "<p>Ethan is settling after a move from another school and likes a job to do "
+              "at the start of the day.</p>",
               CycleStage.ASSESS, 0, slt=True),
     CaseStory("Zara Ahmed", None, date(2015, 4, 27), 6, "H801200007045", (P,),
               "<p>Zara has a hearing impairment and wears hearing aids; a radio aid is used in class.</p>",
@@ -173,14 +181,9 @@ def _has_plan(learner: Learner) -> bool:
 
 def load_demo_cases() -> int:
     """Build every demo case that is not there yet; returns how many were built. Only flushes."""
-    from app.cases.concerns.demo import record_demo_concern
-    from app.cases.contributions.demo import add_demo_contribution
-    from app.cases.meetings.demo import record_demo_meeting
-    from app.cases.plans.demo import build_demo_plan
-    from app.cases.team.demo import add_demo_team, invite_demo_external
-
     senco, lsp, teacher, dsl = (_account(f"{role}@oakfield.example") for role in ("senco", "lsp", "teacher", "dsl"))
-    slt, ep, parent = _account("slt@riverside-slt.example"), _account("ep@county-eps.example"), _account("parent@family.example")
+    slt, ep, parent = (_account("slt@riverside-slt.example"), _account("ep@county-eps.example"),
+                       _account("parent@family.example"))
     now, today = utcnow(), date.today()
     built = 0
     for n, story in enumerate(STORIES):
@@ -203,8 +206,9 @@ def load_demo_cases() -> int:
         area = story.areas[0]
         add_demo_contribution(teacher, learner, ContributionKind.CLASSROOM_VIEW, Visibility.TEAM,
                               f"Classroom view, {first}", CLASSROOM_VIEWS[area].format(first=first),
-                              edits=[CLASSROOM_VIEWS[area].format(first=first)
-                                     + "<p>Update: the visual timetable is now used every day.</p>"] if n % 3 == 0 else [])
+                              edits=([CLASSROOM_VIEWS[area].format(first=first)
+                                      + "<p>Update: the visual timetable is now used every day.</p>"]
+                                     if n % 3 == 0 else []))
         title, body = INTERVENTIONS[area]
         add_demo_contribution(lsp, learner, ContributionKind.INTERVENTION_RECORD, Visibility.TEAM, title,
                               body.format(first=first))
@@ -216,9 +220,11 @@ def load_demo_cases() -> int:
         if story.ep and story.name != "Mohammed Hussain":
             add_demo_contribution(ep, learner, ContributionKind.EP_ASSESSMENT, Visibility.TEAM, *EP_ASSESSMENT)
         if story.name == "Maya Carter":
-            add_demo_contribution(parent, learner, ContributionKind.FAMILY_VIEW, Visibility.TEAM_AND_FAMILY, *FAMILY_VIEW)
+            add_demo_contribution(parent, learner, ContributionKind.FAMILY_VIEW, Visibility.TEAM_AND_FAMILY,
+                                  *FAMILY_VIEW)
             add_demo_contribution(teacher, learner, ContributionKind.CLASSROOM_VIEW, Visibility.RESTRICTED,
-                                  "Note for the SENCo", "<p>Maya mentioned a change at home; passing on for context.</p>")
+                                  "Note for the SENCo",
+                                  "<p>Maya mentioned a change at home; passing on for context.</p>")
 
         if story.stage in (CycleStage.DO, CycleStage.REVIEW):
             record_demo_meeting(
@@ -233,7 +239,8 @@ def load_demo_cases() -> int:
                         "The class teacher described what is working in class.</p>",
                 decisions="<ul><li>Continue the current intervention three times a week</li>"
                           "<li>Share the visual timetable with home</li></ul>",
-                actions=[(f"Send home a copy of {first}'s visual timetable", teacher, today + timedelta(days=5 + n % 9)),
+                actions=[(f"Send home a copy of {first}'s visual timetable", teacher,
+                          today + timedelta(days=5 + n % 9)),
                          ("Book the review meeting", senco, today + timedelta(days=20 + n % 15)),
                          ("Update the intervention record", lsp, today + timedelta(days=2 + n % 6))],
                 shared_with_family=True, sign_off=True,
@@ -257,7 +264,5 @@ def load_demo_cases() -> int:
             record_demo_concern(lsp, learner, "Sam said an older child outside school has been taking his lunch "
                                 "money and told him not to tell anyone.")
         db.session.flush()
-    from app.cases.break_glass.demo import load_demo_break_glass
-
-    load_demo_break_glass(dsl, senco)  # an ended break-glass hour, for the DSL's review (issue 5)
+    load_demo_break_glass(dsl, senco)  # an ended break-glass hour, for the DSL's review
     return built

@@ -1,6 +1,6 @@
 """The DSL's review of their school's audit trail: filtered keyset pages, histories, the chain's status.
 
-Flagged patterns are in app.audit.flags.
+Flagged patterns are in app.audit.review.flags.
 
 Queries only (apart from `verify_now`): each takes the DSL and filter values and returns rows. Every
 query starts from the DSL's school (`audit_event.school_id`) and pages by keyset, newest first (by
@@ -11,8 +11,8 @@ in one query for the people and one for the learners.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -27,11 +27,11 @@ from sqlalchemy import (
     select,
     tuple_,
     type_coerce,
-    union,
 )
 
-from app.agencies.accounts.models import Agency, Role, User
-from app.audit.events import SYSTEM_ROLE, record, school_zone
+from app.audit.chain import latest_verification, record_verification, verify_and_sign
+from app.audit.directory import labelled, lookup
+from app.audit.events import SYSTEM_ROLE, record
 from app.audit.models import (
     AuditAction,
     AuditEvent,
@@ -39,9 +39,9 @@ from app.audit.models import (
     AuditOutcome,
     AuditSeal,
     AuditVerification,
-    BreakGlassAccess,
     PurposeCategory,
 )
+from app.core.dates import school_zone
 from app.extensions import db
 from app.policy import Action, can, require
 
@@ -52,32 +52,13 @@ BREAK_GLASS_PURPOSE = "break_glass"  # the purpose of every read made through a 
 
 EVENTS = AuditEvent.__table__
 BY_LEARNER = AuditEventLearner.__table__
-ACCOUNTS = User.__table__
 
+# The trail's own object types; the domains label theirs (app.audit.directory.label).
 OBJECT_TYPES = {
-    "learner": "Learner's record",
-    "learner_list": "List of learners",
-    "support_plan": "Support plan",
-    "plan_cycle": "Plan cycle",
-    "outcome": "Outcome",
-    "provision": "Provision",
-    "contribution": "Contribution",
-    "contribution_revision": "Earlier version of a contribution",
-    "meeting": "Meeting",
-    "meeting_record": "Signed-off meeting record",
-    "meeting_action": "Meeting action",
-    "safeguarding_concern": "Safeguarding concern",
-    "team_membership": "Team membership",
-    "invitation": "Invitation",
-    "user_account": "Account",
-    "break_glass_access": "Break-glass access",
     "audit_export": "Audit trail export",
     "audit_filter": "Audit trail filter (a learner or person the school does not have)",
     "audit_verification": "Audit trail verification",
     "audit_checkpoint": "Audit trail checkpoint",
-    "cpd_entry": "CPD reflective entry",
-    "cpd_goal": "CPD development goal",
-    "cpd_progress_review": "CPD progress review",
 }
 
 
@@ -123,7 +104,7 @@ def start_of_day(day: date) -> datetime:
 
 @lru_cache(maxsize=1024)
 def _midnight(day: date, zone: str) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def today() -> date:
@@ -170,7 +151,7 @@ def event_time(value) -> datetime:
     """An occurred_at as the driver returned it (SQLite: text; PostgreSQL: a datetime), in aware UTC."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def event_action(value) -> AuditAction:
@@ -211,8 +192,7 @@ def _build_statement(learner, user, action, outcome, date_from, date_to, by_time
         key = EVENTS.c.id
         query = select(*PAGE_COLUMNS).where(EVENTS.c.school_id == bindparam("school_id"))
     if user:
-        account = select(ACCOUNTS.c.id).where(ACCOUNTS.c.public_id == bindparam("user")).scalar_subquery()
-        query = query.where(EVENTS.c.actor_id == account)
+        query = query.where(EVENTS.c.actor_id == lookup.account_id_query(bindparam("user")))
     # An action or outcome is written into the SQL rather than bound: how rare it is decides the plan
     # (refusals are a few in a hundred), and a prepared statement's generic plan cannot see a bound value.
     if action:
@@ -316,7 +296,7 @@ class ShownEvent:
     actor: Actor
     learners: list = field(default_factory=list)  # the school's Learner objects named, up to the cap
     more_learners: int = 0  # learners named but not listed (a list page)
-    grant: BreakGlassAccess | None = None  # for a break-glass opening: the grant (purpose, sealed reason)
+    grant: object | None = None  # for a break-glass opening: the grant (purpose, sealed reason)
     occurred_at: datetime | None = None
     action: AuditAction | None = None
     outcome: AuditOutcome | None = None
@@ -352,7 +332,8 @@ class ShownEvent:
 def object_type_label(object_type: str | None) -> str:
     if not object_type:
         return "Nothing named"
-    return OBJECT_TYPES.get(object_type, object_type.replace("_", " ").capitalize())
+    return (OBJECT_TYPES.get(object_type) or labelled("object_type", object_type)
+            or object_type.replace("_", " ").capitalize())
 
 
 def purpose_label(code: str | None) -> str | None:
@@ -364,21 +345,13 @@ def purpose_label(code: str | None) -> str | None:
         return PurposeCategory(code).label
     except ValueError:
         pass
-    from app.cpd.export.services import ExportPurpose
-
-    try:
-        return f"CPD record export: {ExportPurpose(code).label.lower()}"
-    except ValueError:
-        return code
+    return labelled("purpose", code) or code
 
 
 def role_label(role: str | None) -> str:
     if role == SYSTEM_ROLE:
         return "The system (command line)"
-    try:
-        return Role(role).label
-    except ValueError:
-        return "Unknown role"
+    return labelled("role", role) or "Unknown role"
 
 
 NOBODY = Actor(None, "Someone not signed in", "Not signed in")
@@ -389,13 +362,7 @@ def load_actors(actor_ids, execute=None) -> dict[int, tuple]:
     ids = sorted({actor_id for actor_id in actor_ids if actor_id is not None})
     if not ids:
         return {}
-    execute = execute or db.session.execute
-    rows = execute(
-        select(User.id, User.public_id, User.display_name, Agency.name, User.restricted, User.access_expires_at)
-        .join(Agency, Agency.id == User.agency_id)
-        .where(User.id.in_(ids))
-    ).all()
-    return {row[0]: tuple(row[1:]) for row in rows}
+    return lookup.actors(ids, execute or db.session.execute)
 
 
 def actor_of(event, people: dict[int, tuple]) -> Actor:
@@ -417,8 +384,6 @@ def describe_events(dsl_user, rows, *, with_grants: bool = False, focus: str | N
     of another school are never loaded (the school's trail names only its own). With `focus` (a
     learner's public id, for their history) only that learner is named; the others are counted.
     """
-    from app.cases.learners.models import Learner
-
     rows = list(rows)
     school = review_school(dsl_user)
     if school is None or not rows:
@@ -429,24 +394,10 @@ def describe_events(dsl_user, rows, *, with_grants: bool = False, focus: str | N
         ids = _named_in(event, focus)
         if len(ids) <= LEARNERS_NAMED_PER_EVENT:
             named.update(dict.fromkeys(ids))
-    learners = {}
-    if named:
-        learners = {
-            learner.public_id: learner
-            for learner in db.session.scalars(
-                select(Learner).where(Learner.public_id.in_(sorted(named)), Learner.school_id == school)
-            )
-        }
-    grants = {}
+    learners = lookup.learners(school, sorted(named)) if named else {}
     wanted = {event.object_public_id for event in rows
               if event_action(event.action) is AuditAction.BREAK_GLASS and event.object_public_id}
-    if wanted and with_grants:
-        query = (
-            select(BreakGlassAccess)
-            .join(Learner, Learner.id == BreakGlassAccess.learner_id)
-            .where(BreakGlassAccess.public_id.in_(sorted(wanted)), Learner.school_id == school)
-        )
-        grants = {grant.public_id: grant for grant in db.session.scalars(query)}
+    grants = lookup.grants(school, sorted(wanted)) if wanted and with_grants else {}
     shown = []
     for event in rows:
         ids = _named_in(event, focus)
@@ -475,43 +426,24 @@ def learners_named(shown: list[ShownEvent]) -> list:
 
 
 def school_learners(dsl_user) -> list:
-    """The school's learners, by name (names are sealed, so sorted here rather than in SQL)."""
-    from app.cases.learners.models import Learner
-
+    """The school's learners, by name."""
     school = review_school(dsl_user)
-    if school is None:
-        return []
-    learners = db.session.scalars(select(Learner).where(Learner.school_id == school)).all()
-    return sorted(learners, key=lambda learner: (learner.name.casefold(), learner.public_id))
+    return [] if school is None else lookup.school_learners(school)
 
 
-def people_to_choose(dsl_user) -> list[User]:
+def people_to_choose(dsl_user) -> list:
     """Whose activity the DSL can pick: the school's own accounts and everyone ever on one of its learners' teams."""
-    from app.cases.learners.models import Learner
-    from app.cases.team.models import TeamMembership
-
     school = review_school(dsl_user)
-    if school is None:
-        return []
-    staff = select(User.id).where(User.agency_id == school)
-    teams = (
-        select(TeamMembership.user_id)
-        .join(Learner, Learner.id == TeamMembership.learner_id)
-        .where(Learner.school_id == school)
-    )
-    ids = union(staff, teams).subquery()
-    return db.session.scalars(
-        select(User).where(User.id.in_(select(ids.c[0]))).order_by(User.display_name, User.id)
-    ).all()
+    return [] if school is None else lookup.people_to_choose(school)
 
 
-def person_in_trail(dsl_user, public_id: str | None) -> User | None:
+def person_in_trail(dsl_user, public_id: str | None):
     """The account with this public id if the DSL may review it: their school's own, or one that acted
     in the school's trail (an external professional, a parent, someone refused). Else None."""
     school = review_school(dsl_user)
     if school is None or not isinstance(public_id, str) or not public_id or len(public_id) > 64:
         return None
-    user = db.session.scalars(select(User).where(User.public_id == public_id)).first()
+    user = lookup.person(public_id)
     if user is None:
         return None
     if user.agency_id == school:
@@ -543,8 +475,6 @@ class ChainStatus:
 
 def chain_status() -> ChainStatus:
     """The latest verification and how many events wait to be sealed (an indexed range, never the trail)."""
-    from app.audit.chain import latest_verification
-
     sealed_up_to = select(func.coalesce(func.max(AuditSeal.last_event_id), 0)).scalar_subquery()
     unsealed = db.session.scalar(select(func.count()).select_from(EVENTS).where(EVENTS.c.id > sealed_up_to)) or 0
     return ChainStatus(latest_verification(), unsealed)
@@ -556,8 +486,6 @@ def verify_now(actor):
 
     :raise 403: for anyone but a DSL.
     """
-    from app.audit.chain import record_verification, verify_and_sign
-
     require(actor, Action.REVIEW_AUDIT)
     # This request has only read so far; end its transaction so that the sealer (which takes the
     # chain's lock, and on SQLite the write lock) does not wait for it.

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date, time
 
 from app.agencies.accounts.models import User
+from app.cases.learners.models import Learner
 from app.cases.meetings import services
 from app.cases.meetings.models import Attendance, Meeting, MeetingKind
-from app.cases.learners.models import Learner
 from app.cases.plans.models import Outcome, ProgressRating
 
 

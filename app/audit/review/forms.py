@@ -9,7 +9,7 @@ from wtforms import DateField, RadioField, SelectChoice, SelectField, SubmitFiel
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
-from app.audit.review import AuditFilters
+from app.audit.review.services import AuditFilters
 
 DETAILS_MAX = 2000
 

@@ -5,15 +5,17 @@ signed with a checkpoint and verified, so the DSL's page shows a chain that has 
 """
 from __future__ import annotations
 
+import itertools
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
 from app.audit import chain
-from app.audit.events import is_out_of_hours, record, school_zone, write_row
+from app.audit.events import is_out_of_hours, record, write_row
 from app.audit.models import AuditAction, AuditEvent, AuditOutcome
+from app.core.dates import school_zone
 from app.core.jobs.services import run_now
 from app.extensions import db
 from app.policy import case_learners
@@ -25,35 +27,42 @@ DEMO_REQUEST_PREFIX = "demo"
 def _at(day: datetime, hour: int, minute: int) -> datetime:
     """`day` at hour:minute on the school's clock, in UTC."""
     local = day.astimezone(school_zone()).replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
+
+
+_EVENT_NUMBERS = itertools.count(1)  # each demo event's request id is its number
 
 
 def _event(actor: User, when: datetime, learners, *, action=AuditAction.VIEW, outcome=AuditOutcome.ALLOWED,
-           object_type="learner", object_public_id=None, n=[0]) -> tuple:
-    n[0] += 1
+           object_type="learner", object_public_id=None) -> tuple:
+    number = next(_EVENT_NUMBERS)
     ids = sorted({learner.public_id for learner in learners})
-    return when, n[0], dict(
+    return when, number, dict(
         occurred_at=when, actor_id=actor.id, actor_role=actor.role.value, actor_agency_id=actor.agency_id,
         action=action, outcome=outcome, object_type=object_type,
         object_public_id=object_public_id or (ids[0] if len(ids) == 1 else None),
         learner_public_ids=" ".join(ids) or None, school_id=learners[0].school_id if learners else actor.agency_id,
-        request_id=f"{DEMO_REQUEST_PREFIX}{n[0]:028d}", ip_address="10.20.0.%d" % (10 + actor.id),
+        request_id=f"{DEMO_REQUEST_PREFIX}{number:028d}", ip_address=f"10.20.0.{10 + actor.id}",
         fields_changed=None, purpose=None, out_of_hours=is_out_of_hours(when),
     ), ids
 
 
 def load_demo_trail() -> int:
     """Write the demo history once (it is recognised by its request ids); returns events written."""
-    exists = db.session.scalar(select(AuditEvent.id).where(AuditEvent.request_id.like(f"{DEMO_REQUEST_PREFIX}%")).limit(1))
+    exists = db.session.scalar(
+        select(AuditEvent.id).where(AuditEvent.request_id.like(f"{DEMO_REQUEST_PREFIX}%")).limit(1)
+    )
     if exists is not None:
         return 0
     people = {user.email: user for user in db.session.scalars(select(User))}
-    senco, lsp, teacher = people["senco@oakfield.example"], people["lsp@oakfield.example"], people["teacher@oakfield.example"]
+    senco, lsp, teacher = (people["senco@oakfield.example"], people["lsp@oakfield.example"],
+                           people["teacher@oakfield.example"])
     slt, parent = people["slt@riverside-slt.example"], people["parent@family.example"]
     rng = random.Random(20261123)
     today = utcnow()
     before = db.session.scalar(select(db.func.count()).select_from(AuditEvent))
-    everyone_cases = {user: list(db.session.scalars(case_learners(user))) for user in (senco, lsp, teacher, slt, parent)}
+    everyone_cases = {user: list(db.session.scalars(case_learners(user)))
+                      for user in (senco, lsp, teacher, slt, parent)}
     school_learners = everyone_cases[senco]
     history = []
     for days_ago in range(21, 0, -1):

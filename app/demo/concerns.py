@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from app.agencies.accounts.models import User
+from app.cases.concerns.models import SafeguardingConcern
 from app.cases.concerns.services import record_concern, record_concern_action
 from app.cases.learners.models import Learner
-from app.cases.concerns.models import SafeguardingConcern
 
 
 def record_demo_concern(

@@ -17,14 +17,14 @@ from sqlalchemy import select
 from app.agencies.accounts.models import User
 from app.cases.contributions.models import Contribution, ContributionKind
 from app.cases.learners.models import Learner
-from app.cases.meetings.models import Meeting, MeetingKind
 from app.cases.learners.services import find_by_upn
-from app.cpd.reviews.models import Achieved, ReviewKind
-from app.cpd.goals.models import GoalStatus
+from app.cases.meetings.models import Meeting, MeetingKind
 from app.cpd.entries.models import ReflectiveEntry
-from app.cpd.reviews.services import ReviewDraft, TargetDraft, record_review, sign_review
 from app.cpd.entries.services import EntryDraft, current_year, offer_for, record_entry
+from app.cpd.goals.models import GoalStatus
 from app.cpd.goals.services import GoalDraft, record_goal, update_goal
+from app.cpd.reviews.models import Achieved, ReviewKind
+from app.cpd.reviews.services import ReviewDraft, TargetDraft, record_review, sign_review
 from app.extensions import db
 
 

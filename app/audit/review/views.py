@@ -12,13 +12,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from app.audit import bp, subjects
-from app.audit.events import note_learners, note_read, note_refusal, record, school_zone
-from app.audit.export import ExportError, export_events, exports_made
-from app.audit.forms import AuditFilterForm, DateRangeForm, ExportForm, VerifyForm
-from app.audit.flags import find_flags
+from app.audit import subjects
+from app.audit.blueprint import bp
+from app.audit.events import note_learners, note_read, note_refusal, record
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
-from app.audit.review import (
+from app.audit.review.export import ExportError, export_events, exports_made
+from app.audit.review.flags import find_flags
+from app.audit.review.forms import AuditFilterForm, DateRangeForm, ExportForm, VerifyForm
+from app.audit.review.services import (
     AuditFilters,
     break_glass_openings,
     chain_status,
@@ -42,21 +43,6 @@ REFUSED_FILTER = "audit_filter"  # the object type of a refused filter's event, 
 # Pages shown never count; refusals and ill-formed requests do, so probing for learners or people stops.
 _review_door = limits.guard("audit_review", limits.signed_in_account, methods=("GET", "POST"),
                             failure_statuses=frozenset({400, 403, 404}))
-
-
-@bp.app_template_filter("audit_time")
-def audit_time(moment, with_seconds: bool = False) -> str:
-    """A moment on the school's clock: 27 Mar 2025, 14:05."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(school_zone())
-    return local.strftime("%-d %b %Y, %H:%M:%S" if with_seconds else "%-d %b %Y, %H:%M")
-
-
-@bp.app_template_filter("audit_day")
-def audit_day(moment) -> str:
-    """The day of a moment on the school's clock, as an ISO date for a link's query string."""
-    return moment.astimezone(school_zone()).date().isoformat()
 
 
 def _require_review(action: Action = Action.REVIEW_AUDIT, attempt: AuditAction = AuditAction.VIEW,

@@ -5,13 +5,14 @@ Each flag is one bounded, indexed query over a window of days (default: the last
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Interval, distinct, func, literal, literal_column, select
 
+from app.audit.directory import lookup
 from app.audit.models import AuditAction, AuditOutcome
-from app.audit.review import ACCOUNTS, EVENTS, review_school, start_of_day, today
+from app.audit.review.services import EVENTS, review_school, start_of_day, today
 from app.extensions import db
 
 FLAG_LIMIT = 100  # each flag lists at most this many (newest first) and says when there are more
@@ -92,20 +93,21 @@ def find_flags(dsl_user, date_from: date | None = None, date_to: date | None = N
     ).order_by(newest)
     break_glass = select(EVENTS).where(*in_window, EVENTS.c.action == AuditAction.BREAK_GLASS).order_by(newest)
 
+    accounts = lookup.expiring_accounts()  # (id, access_expires_at) of restricted accounts
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         near_end = func.julianday(EVENTS.c.occurred_at) >= (
-            func.julianday(ACCOUNTS.c.access_expires_at) - warning.total_seconds() / 86400
+            func.julianday(accounts.c.access_expires_at) - warning.total_seconds() / 86400
         )
         hour = func.strftime(literal_column("'%Y-%m-%d %H'"), EVENTS.c.occurred_at)
     else:
-        near_end = EVENTS.c.occurred_at >= ACCOUNTS.c.access_expires_at - literal(warning, Interval())
+        near_end = EVENTS.c.occurred_at >= accounts.c.access_expires_at - literal(warning, Interval())
         hour = func.to_char(func.timezone(literal_column("'UTC'"), EVENTS.c.occurred_at),
                             literal_column("'YYYY-MM-DD HH24'"))
     external = (
         select(EVENTS)
-        .join(ACCOUNTS, ACCOUNTS.c.id == EVENTS.c.actor_id)
-        .where(*in_window, ACCOUNTS.c.restricted.is_(True), ACCOUNTS.c.access_expires_at.is_not(None), near_end)
+        .join(accounts, accounts.c.id == EVENTS.c.actor_id)
+        .where(*in_window, near_end)
         .order_by(newest)
     )
     # Each counted event names exactly one learner, so its learner_public_ids is that learner's id:
@@ -124,7 +126,7 @@ def find_flags(dsl_user, date_from: date | None = None, date_to: date | None = N
     )
     busy_rows = _bounded(execute, busy, limit)
     busy_rows.items = [
-        BusyHour(row.actor_id, datetime.strptime(row.hour, "%Y-%m-%d %H").replace(tzinfo=timezone.utc), row.learners)
+        BusyHour(row.actor_id, datetime.strptime(row.hour, "%Y-%m-%d %H").replace(tzinfo=UTC), row.learners)
         for row in busy_rows.items
     ]
     return Flags(

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.cases.team.models import Invitation, TeamMembership
 from app.cases.learners.models import Learner
+from app.cases.team.models import Invitation, TeamMembership
 from app.cases.team.services import INVITATION_LIFETIME, add_staff_member, hash_token, refresh_access
 from app.extensions import db
 from app.policy import Action, forget_memberships, require

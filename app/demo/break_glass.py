@@ -1,15 +1,16 @@
 """Demo break-glass: the DSL once opened a case they are not on, for a safeguarding call; the hour is long over."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.audit.events import school_zone
-from app.audit.models import BreakGlassAccess, PurposeCategory
+from app.audit.models import PurposeCategory
+from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.break_glass.services import open_break_glass
+from app.core.dates import school_zone
 from app.extensions import db
 from app.policy import Action, can, case_learners
 from app.types import utcnow
@@ -27,7 +28,7 @@ def _past_afternoon(days_ago: int) -> datetime:
     while day.astimezone(school_zone()).weekday() >= 5:
         day -= timedelta(days=1)  # a school day
     local = day.astimezone(school_zone())
-    return local.replace(hour=16, minute=41, second=0, microsecond=0).astimezone(timezone.utc)
+    return local.replace(hour=16, minute=41, second=0, microsecond=0).astimezone(UTC)
 
 
 def load_demo_break_glass(dsl: User, senco: User) -> int:
@@ -36,7 +37,8 @@ def load_demo_break_glass(dsl: User, senco: User) -> int:
     """
     if db.session.scalar(select(BreakGlassAccess.id).where(BreakGlassAccess.user_id == dsl.id).limit(1)) is not None:
         return 0
-    learners = [learner for learner in db.session.scalars(case_learners(senco)) if can(dsl, Action.BREAK_GLASS, learner)]
+    learners = [learner for learner in db.session.scalars(case_learners(senco))
+                if can(dsl, Action.BREAK_GLASS, learner)]
     learner = next((learner for learner in learners if learner.name == DEMO_LEARNER), learners[0] if learners else None)
     if learner is None:
         return 0

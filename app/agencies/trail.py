@@ -1,0 +1,50 @@
+"""How the audit trail names accounts: who they are, their school, and the labels of their roles."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.agencies.accounts.models import Agency, AgencyKind, Role, User
+from app.audit import directory
+from app.extensions import db
+
+
+def school_of_person(person) -> int | None:
+    agency = getattr(person, "agency", None)
+    return agency.id if agency is not None and agency.kind is AgencyKind.SCHOOL else None
+
+
+def actors(ids: list[int], execute) -> dict[int, tuple]:
+    rows = execute(
+        select(User.id, User.public_id, User.display_name, Agency.name, User.restricted, User.access_expires_at)
+        .join(Agency, Agency.id == User.agency_id)
+        .where(User.id.in_(ids))
+    ).all()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def account_id_query(public_id):
+    return select(User.id).where(User.public_id == public_id).scalar_subquery()
+
+
+def person(public_id: str) -> User | None:
+    return db.session.scalars(select(User).where(User.public_id == public_id)).first()
+
+
+def school_accounts(school_id: int):
+    return select(User.id).where(User.agency_id == school_id)
+
+
+def expiring_accounts():
+    return (
+        select(User.id, User.access_expires_at)
+        .where(User.restricted.is_(True), User.access_expires_at.is_not(None))
+        .subquery("expiring_account")
+    )
+
+
+def register() -> None:
+    directory.provide(person_type=User, school_of_person=school_of_person, actors=actors,
+                      account_id_query=account_id_query, person=person, school_accounts=school_accounts,
+                      expiring_accounts=expiring_accounts)
+    directory.label("role", {role.value: role.label for role in Role})
+    directory.label("object_type", {"user_account": "Account"})

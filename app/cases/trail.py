@@ -1,0 +1,69 @@
+"""How the audit trail names cases: learners, the people on their teams, break-glass grants, and record labels."""
+from __future__ import annotations
+
+from sqlalchemy import select, union
+
+from app.agencies.accounts.models import User
+from app.audit import directory
+from app.cases.break_glass.models import BreakGlassAccess
+from app.cases.learners.models import Learner
+from app.cases.team.models import TeamMembership
+from app.extensions import db
+
+
+def learners(school_id: int, public_ids: list[str]) -> dict[str, Learner]:
+    """The school's learners with these public ids (another school's are never loaded)."""
+    query = select(Learner).where(Learner.public_id.in_(public_ids), Learner.school_id == school_id)
+    return {learner.public_id: learner for learner in db.session.scalars(query)}
+
+
+def school_learners(school_id: int) -> list[Learner]:
+    """Every learner of the school, by name (names are sealed, so sorted here rather than in SQL)."""
+    found = db.session.scalars(select(Learner).where(Learner.school_id == school_id)).all()
+    return sorted(found, key=lambda learner: (learner.name.casefold(), learner.public_id))
+
+
+def people_to_choose(school_id: int) -> list[User]:
+    """The school's own accounts and everyone ever on one of its learners' teams, by name."""
+    staff = select(User.id).where(User.agency_id == school_id)
+    teams = (
+        select(TeamMembership.user_id)
+        .join(Learner, Learner.id == TeamMembership.learner_id)
+        .where(Learner.school_id == school_id)
+    )
+    ids = union(staff, teams).subquery()
+    return db.session.scalars(
+        select(User).where(User.id.in_(select(ids.c[0]))).order_by(User.display_name, User.id)
+    ).all()
+
+
+def grants(school_id: int, public_ids: list[str]) -> dict[str, BreakGlassAccess]:
+    """Break-glass grants on the school's learners, by public id."""
+    query = (
+        select(BreakGlassAccess)
+        .join(Learner, Learner.id == BreakGlassAccess.learner_id)
+        .where(BreakGlassAccess.public_id.in_(public_ids), Learner.school_id == school_id)
+    )
+    return {grant.public_id: grant for grant in db.session.scalars(query)}
+
+
+def register() -> None:
+    directory.provide(learner_type=Learner, learners=learners, school_learners=school_learners,
+                      people_to_choose=people_to_choose, grants=grants)
+    directory.label("object_type", {
+        "learner": "Learner's record",
+        "learner_list": "List of learners",
+        "support_plan": "Support plan",
+        "plan_cycle": "Plan cycle",
+        "outcome": "Outcome",
+        "provision": "Provision",
+        "contribution": "Contribution",
+        "contribution_revision": "Earlier version of a contribution",
+        "meeting": "Meeting",
+        "meeting_record": "Signed-off meeting record",
+        "meeting_action": "Meeting action",
+        "safeguarding_concern": "Safeguarding concern",
+        "team_membership": "Team membership",
+        "invitation": "Invitation",
+        "break_glass_access": "Break-glass access",
+    })

@@ -1,0 +1,48 @@
+"""`flask demo load` and `flask demo logins`: realistic, fictional records of every capability."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.agencies.two_step import services as mfa
+from app.demo.accounts import PEOPLE, load_demo_data
+from app.demo.audit import load_demo_trail, seal_and_check
+from app.demo.cases import load_demo_cases
+from app.demo.cpd import load_demo_cpd
+from app.demo.jobs import load_demo_jobs
+from app.demo.learners import load_demo_learners
+from app.extensions import db
+
+demo_cli = AppGroup("demo", help="Demonstration data (never in production).")
+
+
+@demo_cli.command("load")
+def load_command():
+    """Load the demo agencies and accounts (idempotent; refused under the production config)."""
+    if not current_app.config["DEMO_DATA_ALLOWED"]:
+        raise click.ClickException("Demo data is never loaded under the production configuration.")
+    created = load_demo_data(current_app.config["BRAID_DEMO_PASSWORD"])
+    learners = load_demo_learners()
+    cases = load_demo_cases()
+    cpd_entries = load_demo_cpd()  # reflects on the demo cases' meetings and contributions
+    db.session.commit()
+    trail = load_demo_trail()
+    result = seal_and_check()
+    job_runs = load_demo_jobs()
+    db.session.commit()
+    click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
+               f"{learners} learner(s) registered; {cases} case(s) built; {cpd_entries} CPD entries written; "
+               f"{trail} past audit events written; {job_runs} past job runs written; "
+               f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
+
+
+@demo_cli.command("logins")
+def logins_command():
+    """Print the demo sign-ins."""
+    click.echo(f"Demo sign-ins (password for all: {current_app.config['BRAID_DEMO_PASSWORD']}):")
+    for person in PEOPLE:
+        second_step = " (+ code)" if person.role in mfa.MFA_REQUIRED_ROLES else ""
+        click.echo(f"  {person.email:<28} {person.role.label}, {person.agency}{second_step}")
+    click.echo("Accounts marked (+ code) use two-step verification. Add this key to any authenticator app "
+               f"(time-based, 6 digits) and enter the code it shows: {current_app.config['BRAID_DEMO_TOTP_SECRET']}")

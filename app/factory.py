@@ -1,0 +1,173 @@
+"""The application factory, in named steps: configure, extensions, jobs, templates, blueprints, CLI, guard rails."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import BytecodeCache, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+# Importing every blueprint, model and CLI group here (not in app/__init__) keeps `import app.<x>.models` light.
+# Some are imported for what importing them does: the session loader; the background jobs they declare (so a
+# worker built with create_app() runs whatever a web process may enqueue); the models the ORM and Alembic must
+# see, with what the audit trail may name.
+from app import database, models, web  # noqa: F401
+from app.agencies.accounts.cli import users_cli
+from app.agencies.blueprint import bp as agencies_bp
+from app.agencies.sign_in import sessions  # noqa: F401
+from app.audit import jobs as audit_jobs  # noqa: F401
+from app.audit.blueprint import bp as audit_bp
+from app.audit.cli import audit_cli
+from app.cases.blueprint import bp as cases_bp
+from app.core import dates
+from app.core.jobs import services as job_services  # noqa: F401
+from app.core.jobs.blueprint import bp as jobs_bp
+from app.core.jobs.cli import jobs_cli
+from app.core.mail import services as outbox  # noqa: F401
+from app.cpd.blueprint import bp as cpd_bp
+from app.demo.cli import demo_cli
+from app.extensions import csrf, db, login_manager, migrate
+from app.home.blueprint import bp as home_bp
+from app.logs import configure_logging
+from app.security import limits
+from app.security.cli import keys_cli
+from app.security.deploy import check_deploy_command, load_config
+from app.security.keys import Keyring, KeyringSource, write_key_file
+from app.security.sanitize import render_rich_text
+from config import BASE_DIR
+
+MIGRATIONS_DIR = BASE_DIR / "migrations"
+
+
+class Braid(Flask):
+    """Flask, but a view that lost the race for SQLite's write lock runs once more holding it (app.database)."""
+
+    def dispatch_request(self):
+        return database.dispatch_view(super().dispatch_request)
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    app = Braid(
+        "app",
+        instance_path=os.environ.get("BRAID_INSTANCE_PATH") or str(BASE_DIR / "instance"),
+        template_folder=str(BASE_DIR / "templates"),
+    )
+    configure(app, config_name, overrides)
+    trust_proxies(app)
+    init_keyring(app)
+    init_extensions(app)
+    init_templates(app)
+    register_blueprints(app)
+    init_rate_limits(app)
+    register_cli(app)
+
+    web.init_app(app)
+    return app
+
+
+def configure(app: Flask, config_name: str | None, overrides: dict | None) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(config_name, os.environ, Path(app.instance_path)))
+    app.config.update(overrides or {})
+
+    configure_logging()  # JSON lines on stderr, secrets scrubbed; once per process
+
+
+def init_keyring(app: Flask) -> None:
+    """Field keys live outside the database; development makes its key file on first start."""
+
+    key_file = Path(app.config["BRAID_FIELD_KEY_FILE"])
+    if not app.config["BRAID_FIELD_KEYS"] and app.config["CREATE_FIELD_KEYS"] and not key_file.exists():
+        try:
+            write_key_file(key_file, Keyring.generate(), exclusive=True)
+        except FileExistsError:
+            pass  # another process made it first
+    app.extensions["braid_keyring"] = KeyringSource(app.config["BRAID_FIELD_KEYS"], key_file)
+
+
+def init_extensions(app: Flask) -> None:
+    database.configure_engine_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "agencies.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+def trust_proxies(app: Flask) -> None:
+    hops = app.config.get("BRAID_TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def init_rate_limits(app: Flask) -> None:
+    """After the blueprints: every view guarded by a rate limit is known by then."""
+
+    limits.init_app(app)
+
+
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process, shared by every app made in it: a server makes one app, but the
+    suite makes one per test and would otherwise compile every page again (most of a test's time). Jinja
+    keys each entry by the template's name and checks its source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
+def init_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(BASE_DIR / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+
+    app.jinja_env.filters["rich_text"] = render_rich_text
+    dates.init_app(app)
+    WTFormsHelpers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(agencies_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(cpd_bp)
+    app.register_blueprint(jobs_bp)
+
+
+def register_cli(app: Flask) -> None:
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(check_deploy_command)

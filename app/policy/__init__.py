@@ -1,0 +1,35 @@
+"""THE authorization rules: every view, query and template asks here, and the answer fails closed.
+
+actions (what may be asked, and the roles the rules single out), rules (one predicate per action),
+decisions (can, shows, require), scopes (where every list query starts) and loading (get_or_404: load,
+then check). The policy reads every domain's models, never their services or views (pyproject's contracts).
+"""
+from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
+from app.policy.decisions import DECISION_MADE, audit_action_for, can, require, shows
+from app.policy.loading import cpd_owner_or_404, get_or_404
+from app.policy.rules import forget_break_glass, forget_memberships
+from app.policy.scopes import (
+    case_learners,
+    cpd_log_owners,
+    cpd_reports,
+    invitable_agencies,
+    line_reports,
+    open_invitations,
+    school_staff,
+    team_memberships,
+    visible_accounts,
+    visible_actions,
+    visible_concerns,
+    visible_contributions,
+    visible_learners,
+    visible_meetings,
+    visible_progress_reviews,
+)
+
+__all__ = [
+    "DECISION_MADE", "MFA_REQUIRED_ROLES", "PRACTITIONER_ROLES", "SCHOOL_CASE_ROLES", "Action", "audit_action_for",
+    "can", "case_learners", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
+    "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "open_invitations", "require",
+    "school_staff", "shows", "team_memberships", "visible_accounts", "visible_actions", "visible_concerns",
+    "visible_contributions", "visible_learners", "visible_meetings", "visible_progress_reviews",
+]

@@ -1,0 +1,73 @@
+"""What may be asked of the policy: every action, and the roles the rules single out."""
+from __future__ import annotations
+
+import enum
+
+from app.agencies.accounts.models import Role
+
+# Roles that hold the most sensitive records, or come from outside the school: the second step of signing
+# in is not optional for them (app.agencies.two_step asks here).
+MFA_REQUIRED_ROLES = frozenset({Role.DSL, Role.SENCO, Role.ADMIN, Role.SLT, Role.EP})
+
+
+# School roles that work on cases (admins never see case content).
+SCHOOL_CASE_ROLES = frozenset({Role.SENCO, Role.LSP, Role.TEACHER, Role.DSL})
+# Roles that keep a reflective CPD log (and may have their progress reviewed).
+PRACTITIONER_ROLES = frozenset({Role.LSP, Role.TEACHER, Role.SENCO, Role.DSL, Role.SLT, Role.EP})
+
+
+class Action(enum.Enum):
+    VIEW_HOME = "view_home"
+    SIGN_OUT = "sign_out"
+    CHANGE_OWN_PASSWORD = "change_own_password"
+    MANAGE_OWN_TWO_STEP = "manage_own_two_step"  # one's own authenticator and recovery codes (app.agencies.two_step)
+    TURN_OFF_TWO_STEP = "turn_off_two_step"  # only where the role does not require it
+    LIST_ACCOUNTS = "list_accounts"
+    CREATE_ACCOUNT = "create_account"
+    VIEW_ACCOUNT = "view_account"
+    DEACTIVATE_ACCOUNT = "deactivate_account"
+    REACTIVATE_ACCOUNT = "reactivate_account"
+    RESET_ACCOUNT_PASSWORD = "reset_account_password"
+    RESET_ACCOUNT_TWO_STEP = "reset_account_two_step"  # a lost authenticator: the person sets up a new one
+    LIST_LEARNERS = "list_learners"
+    FIND_LEARNER = "find_learner"
+    REGISTER_LEARNER = "register_learner"
+    VIEW_LEARNER = "view_learner"
+    # A learner's case (thing: the Learner)
+    VIEW_CASE = "view_case"  # the plan, the team, and whatever of the rest is shared with the user
+    EDIT_PLAN = "edit_plan"  # cycles, views, needs, outcomes, provision
+    MANAGE_TEAM = "manage_team"  # add school staff, invite externals and parents, end memberships
+    ADD_CONTRIBUTION = "add_contribution"
+    RECORD_MEETING = "record_meeting"
+    RECORD_CONCERN = "record_concern"
+    # Things inside a case (thing: the object itself)
+    VIEW_CONTRIBUTION = "view_contribution"
+    VIEW_CONTRIBUTION_REVISION = "view_contribution_revision"  # thing: the ContributionRevision
+    EDIT_CONTRIBUTION = "edit_contribution"
+    VIEW_MEETING = "view_meeting"
+    EDIT_MEETING = "edit_meeting"
+    SIGN_OFF_MEETING = "sign_off_meeting"
+    UPDATE_ACTION = "update_action"
+    VIEW_CONCERN = "view_concern"
+    RECORD_CONCERN_ACTION = "record_concern_action"
+    LIST_CONCERNS = "list_concerns"
+    REVIEW_CONCERNS = "review_concerns"  # the DSL's school-wide count of concerns awaiting action
+    VIEW_CASEWORK = "view_casework"  # the home page's open actions, reviews due and cases
+    # The audit trail and break-glass access
+    REVIEW_AUDIT = "review_audit"  # the DSL's review of their school's trail (thing: None, a Learner or a User)
+    EXPORT_AUDIT = "export_audit"
+    BREAK_GLASS = "break_glass"  # open a case one is not on, for an hour, giving a reason (thing: the Learner)
+    # The reflective CPD log
+    KEEP_CPD_LOG = "keep_cpd_log"  # write in one's own log: entries, goals (thing: None)
+    VIEW_CPD_LOG = "view_cpd_log"  # read a log, its coverage and hours, export it (thing: the log's owner, a User)
+    VIEW_CPD_RECORD = "view_cpd_record"  # thing: a ReflectiveEntry or DevelopmentGoal
+    EDIT_CPD_RECORD = "edit_cpd_record"  # thing: a ReflectiveEntry or DevelopmentGoal (the owner only)
+    REFLECT_ON_WORK = "reflect_on_work"  # start a case-work entry from a Contribution or Meeting of one's own
+    EXPORT_CPD_LOG = "export_cpd_log"  # thing: the log's owner
+    LIST_CPD_REPORTS = "list_cpd_reports"  # one's own line reports who keep a log (thing: None)
+    RECORD_PROGRESS_REVIEW = "record_progress_review"  # thing: the practitioner (a User) whose line manager one is
+    VIEW_PROGRESS_REVIEW = "view_progress_review"  # thing: a ProgressReview
+    EDIT_PROGRESS_REVIEW = "edit_progress_review"
+    SIGN_PROGRESS_REVIEW = "sign_progress_review"
+    # Background jobs
+    VIEW_JOBS = "view_jobs"  # the administrator's page of job runs: names, statuses, error classes, no personal data

@@ -1,0 +1,52 @@
+"""Load then check: a record by public id through the user's scope, then the action (404 / 403)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.agencies.accounts.models import User
+from app.audit.events import note_read
+from app.extensions import db
+from app.policy.actions import Action
+from app.policy.decisions import can, refuse, require
+from app.policy.scopes import cpd_log_owners, scopes_by_model
+
+# Public ids are URL-safe base64 (app.types.new_public_id); anything else is refused before any query.
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def get_or_404(model, public_id: str, user, action: Action):
+    """Load `model` by public id through the user's scope, then check `action`.
+
+    :raise 404: when the object does not exist or is outside the user's sight.
+    :raise 403: when the user can see it but may not do `action`.
+    """
+    scope, view_action = scopes_by_model().get(model, (None, None))
+    return _load_or_404(model, scope, view_action, public_id, user, action)
+
+
+def cpd_owner_or_404(public_id: str, user, action: Action) -> User:
+    """The practitioner whose CPD log `user` asks for, through `cpd_log_owners`.
+
+    :raise 404: when the person does not exist or is neither `user` nor one of their line reports.
+    :raise 403: when they are, but `user` may not do `action`.
+    """
+    return _load_or_404(User, cpd_log_owners, Action.VIEW_CPD_LOG, public_id, user, action)
+
+
+def _load_or_404(model, scope, view_action, public_id, user, action: Action):
+    if scope is None or not isinstance(public_id, str) or not _PUBLIC_ID.fullmatch(public_id):
+        refuse(404, action, model=model)  # never sent to the database: it could not name anything
+    thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
+    if thing is None or (view_action is not None and not can(user, view_action, thing)):
+        # Out of sight: the trail still names what was asked for, and whose record it was, if it exists.
+        refuse(404, action, _existing(model, public_id), model=model)
+    require(user, action, thing)
+
+    note_read(thing)
+    return thing
+
+
+def _existing(model, public_id: str):
+    return db.session.scalars(select(model).where(model.public_id == public_id)).first()

@@ -1,0 +1,351 @@
+"""The rules: one predicate per action, taking (user, thing), reached only for a signed-in, active user."""
+from __future__ import annotations
+
+from flask import g, has_request_context
+from sqlalchemy import and_, or_, select
+
+from app.agencies.accounts.models import Role, User
+from app.audit.events import note_purpose
+from app.cases.break_glass.models import BreakGlassAccess
+from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
+from app.cases.meetings.models import Attendance, Meeting
+from app.cases.team.models import TeamMembership
+from app.extensions import db
+from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
+from app.types import utcnow
+
+
+def signed_in(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def is_agency_admin(user) -> bool:
+    return user.role is Role.ADMIN and not user.restricted
+
+
+def _same_agency(user, other: User) -> bool:
+    return other is not None and other.agency_id == user.agency_id
+
+
+def _can_manage_account(user, account: User | None) -> bool:
+    return is_agency_admin(user) and _same_agency(user, account)
+
+
+def is_school_senco(user) -> bool:
+    # Restricted accounts never search or list: they see only what they were invited to.
+    return user.role is Role.SENCO and not user.restricted
+
+
+def _senco_of(user, learner) -> bool:
+    return is_school_senco(user) and learner is not None and learner.school_id == user.agency_id
+
+
+def _dsl_of(user, learner) -> bool:
+    return user.role is Role.DSL and not user.restricted and learner is not None and learner.school_id == user.agency_id
+
+
+# --- the team around the child --------------------------------------------------------------
+
+
+def live_membership_clause(user, now=None):
+    now = now or utcnow()
+    return and_(
+        TeamMembership.user_id == user.id,
+        TeamMembership.ended_at.is_(None),
+        TeamMembership.starts_at <= now,
+        or_(TeamMembership.ends_at.is_(None), TeamMembership.ends_at > now),
+    )
+
+
+def _member_of(user, learner) -> bool:
+    """Is `user` on `learner`'s team today? School staff only on their own school's cases."""
+
+    if learner is None or user.access_has_expired():
+        return False
+    if not user.restricted and learner.school_id != user.agency_id:
+        return False
+    cache = g.setdefault("_braid_membership", {}) if has_request_context() else {}
+    key = (user.id, learner.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(TeamMembership.id)
+            .where(TeamMembership.learner_id == learner.id, live_membership_clause(user))
+            .limit(1)
+        ) is not None
+    return cache[key]
+
+
+def forget_memberships() -> None:
+    """Drop this request's cached answers after the team changes."""
+    if has_request_context():
+        g.pop("_braid_membership", None)
+
+
+def _break_glass_of(user, learner) -> bool:
+    """An open break-glass grant: one hour's read access to a case of the user's own school."""
+
+    if learner is None or user.restricted or user.role not in SCHOOL_CASE_ROLES or learner.school_id != user.agency_id:
+        return False
+    cache = g.setdefault("_braid_break_glass", {}) if has_request_context() else {}
+    key = (user.id, learner.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(BreakGlassAccess.id)
+            .where(open_grant_clause(user), BreakGlassAccess.learner_id == learner.id)
+            .limit(1)
+        ) is not None
+    if cache[key]:
+        note_purpose("break_glass")  # every read made through the grant says so in the trail
+    return cache[key]
+
+
+def open_grant_clause(user, now=None):
+    return and_(BreakGlassAccess.user_id == user.id, BreakGlassAccess.expires_at > (now or utcnow()))
+
+
+def forget_break_glass() -> None:
+    if has_request_context():
+        g.pop("_braid_break_glass", None)
+
+
+def _opens_break_glass(user, learner) -> bool:
+    # Only for a case of one's own school that one is not already on; never admins or external accounts.
+    return (
+        learner is not None
+        and not user.restricted
+        and user.role in SCHOOL_CASE_ROLES
+        and learner.school_id == user.agency_id
+        and not _on_case(user, learner)
+    )
+
+
+def _reviews_audit(user, thing) -> bool:
+    """The DSL reviews their own school's trail; a user's activity is shown only as far as it touched it."""
+    if user.role is not Role.DSL or user.restricted:
+        return False
+    return not hasattr(thing, "school_id") or thing.school_id == user.agency_id
+
+
+def _on_case(user, learner) -> bool:
+    """Works on the case, or is the family on it: the SENCo of the school or a live team member."""
+    return _senco_of(user, learner) or _member_of(user, learner)
+
+
+def _professional_on_case(user, learner) -> bool:
+    return user.role is not Role.PARENT and _on_case(user, learner)
+
+
+def _learner_of(thing):
+    return getattr(thing, "learner", None)
+
+
+# --- contributions, meetings, concerns ------------------------------------------------------
+
+
+def _sees_contribution(user, contribution, visibility=None) -> bool:
+    learner = _learner_of(contribution)
+    if contribution is None or learner is None:
+        return False
+    visibility = visibility or contribution.visibility
+    if contribution.author_id == user.id and _on_case(user, learner):
+        return True
+    if visibility is Visibility.RESTRICTED:
+        return _senco_of(user, learner) or _dsl_of(user, learner)
+    if visibility is Visibility.TEAM:
+        return _professional_on_case(user, learner) or _break_glass_of(user, learner)
+    return _on_case(user, learner) or _break_glass_of(user, learner)  # team and family
+
+
+def _sees_revision(user, revision) -> bool:
+    # An earlier version keeps the visibility it was written with: widening a restricted
+    # contribution later does not open its restricted past to the team or the family.
+    contribution = getattr(revision, "contribution", None)
+    return _sees_contribution(user, contribution) and _sees_contribution(user, contribution, revision.visibility)
+
+
+def _sees_meeting(user, meeting) -> bool:
+    learner = _learner_of(meeting)
+    if meeting is None or learner is None:
+        return False
+    if user.role is Role.PARENT:
+        return meeting.shared_with_family and meeting.is_signed_off and _on_case(user, learner)
+    return _on_case(user, learner) or _break_glass_of(user, learner)
+
+
+def _edits_meeting(user, meeting) -> bool:
+    return _sees_meeting(user, meeting) and user.role is not Role.PARENT and (
+        user.id in (meeting.recorded_by_id, meeting.chair_id) or _senco_of(user, meeting.learner)
+    )
+
+
+def _signs_off(user, meeting) -> bool:
+    return _sees_meeting(user, meeting) and meeting.chair_id == user.id and not meeting.is_signed_off
+
+
+def _updates_action(user, action) -> bool:
+    meeting = getattr(action, "meeting", None)
+    return (
+        meeting is not None
+        and _sees_meeting(user, meeting)
+        and user.role is not Role.PARENT
+        and (user.id in (action.owner_id, meeting.recorded_by_id) or _senco_of(user, meeting.learner))
+    )
+
+
+def _sees_concern(user, concern) -> bool:
+    # Keeping Children Safe in Education: the DSL and the person who raised it, nobody else.
+    return concern is not None and (concern.author_id == user.id or _dsl_of(user, _learner_of(concern)))
+
+
+def _adds_contribution(user, learner) -> bool:
+    return user.role in KINDS_BY_ROLE and _on_case(user, learner)
+
+
+def _manages_team(user, thing) -> bool:
+    # The thing is the learner (add, invite) or a membership or invitation on their case (end, revoke).
+    learner = thing if hasattr(thing, "school_id") else _learner_of(thing)
+    return _senco_of(user, learner)
+
+
+def _case_of(thing):
+    # The learner itself, or the learner whose plan a cycle, outcome or provision belongs to.
+    return thing if thing is None or hasattr(thing, "school_id") else _learner_of(thing)
+
+
+def _records_meeting(user, learner) -> bool:
+    return (user.role is Role.LSP and _member_of(user, learner)) or _senco_of(user, learner)
+
+
+def _records_concern(user, learner) -> bool:
+    return _professional_on_case(user, learner) or _dsl_of(user, learner)
+
+
+# --- the reflective CPD log -------------------------------------------------------------------
+
+# Everyone whose practice a CPD log records: not parents, not agency administrators.
+
+
+def _keeps_cpd_log(user) -> bool:
+    return user.role in PRACTITIONER_ROLES
+
+
+def _line_manages(user, person) -> bool:
+    return person is not None and person.line_manager_id == user.id and person.id != user.id
+
+
+def _reads_cpd_log(user, owner) -> bool:
+    """One's own log; a line manager reads their reports' logs (read-only); nobody else."""
+    if not isinstance(owner, User) or owner.role not in PRACTITIONER_ROLES:
+        return False
+    return (owner.id == user.id and _keeps_cpd_log(user)) or _line_manages(user, owner)
+
+
+def _reads_cpd_record(user, record) -> bool:
+    return record is not None and _reads_cpd_log(user, getattr(record, "owner", None))
+
+
+def _writes_cpd_record(user, record) -> bool:
+    return record is not None and record.owner_id == user.id and _keeps_cpd_log(user)
+
+
+def _reflects_on(user, work) -> bool:
+    """A contribution one wrote, or a meeting one attended (present), chaired or recorded — and can still read."""
+
+    if not _keeps_cpd_log(user) or work is None:
+        return False
+    if isinstance(work, Contribution):
+        return work.author_id == user.id and _sees_contribution(user, work)
+    if isinstance(work, Meeting):
+        took_part = user.id in (work.recorded_by_id, work.chair_id) or any(
+            attendee.user_id == user.id and attendee.attendance is Attendance.PRESENT for attendee in work.attendees
+        )
+        return took_part and _sees_meeting(user, work)
+    return False
+
+
+def _sees_review(user, review) -> bool:
+    return review is not None and user.id in (review.practitioner_id, review.manager_id)
+
+
+def _edits_review(user, review) -> bool:
+    # The manager writes the review; once both have signed it is the record and stays as signed.
+    return review is not None and review.manager_id == user.id and not review.is_signed \
+        and _line_manages(user, review.practitioner)
+
+
+def _signs_review(user, review) -> bool:
+    if review is None:
+        return False
+    if user.id == review.manager_id:
+        return review.manager_signed_at is None and _line_manages(user, review.practitioner)
+    return user.id == review.practitioner_id and review.practitioner_signed_at is None
+
+
+def _two_step_required(user) -> bool:
+    return user.role in MFA_REQUIRED_ROLES
+
+
+# Each rule takes (user, thing) and is only reached for a signed-in, active user.
+RULES = {
+    Action.VIEW_HOME: lambda user, thing: True,
+    Action.SIGN_OUT: lambda user, thing: True,
+    Action.CHANGE_OWN_PASSWORD: lambda user, thing: True,
+    Action.MANAGE_OWN_TWO_STEP: lambda user, thing: True,
+    Action.TURN_OFF_TWO_STEP: lambda user, thing: not _two_step_required(user),
+    Action.LIST_ACCOUNTS: lambda user, thing: is_agency_admin(user),
+    Action.CREATE_ACCOUNT: lambda user, thing: is_agency_admin(user),
+    Action.VIEW_ACCOUNT: _can_manage_account,
+    Action.RESET_ACCOUNT_PASSWORD: _can_manage_account,
+    # Never one's own: a stolen password must not be enough to take over an admin's second step.
+    Action.RESET_ACCOUNT_TWO_STEP: lambda user, thing: _can_manage_account(user, thing) and thing.id != user.id,
+    # An admin cannot lock themselves out of their own agency.
+    Action.DEACTIVATE_ACCOUNT: lambda user, thing: _can_manage_account(user, thing)
+    and thing.id != user.id
+    and thing.active,
+    Action.REACTIVATE_ACCOUNT: lambda user, thing: _can_manage_account(user, thing) and not thing.active,
+    Action.LIST_LEARNERS: lambda user, thing: not user.restricted and user.role in SCHOOL_CASE_ROLES,
+    Action.FIND_LEARNER: lambda user, thing: is_school_senco(user),
+    Action.REGISTER_LEARNER: lambda user, thing: is_school_senco(user),
+    # The DSL knows every learner of the school by name (to read concerns), not their case.
+    Action.VIEW_LEARNER: lambda user, thing: _on_case(user, thing)
+    or _dsl_of(user, thing)
+    or _break_glass_of(user, thing),
+    Action.VIEW_CASE: lambda user, thing: _on_case(user, _case_of(thing)) or _break_glass_of(user, _case_of(thing)),
+    Action.EDIT_PLAN: lambda user, thing: _senco_of(user, _case_of(thing)),
+    Action.MANAGE_TEAM: _manages_team,
+    Action.ADD_CONTRIBUTION: _adds_contribution,
+    Action.RECORD_MEETING: _records_meeting,
+    Action.RECORD_CONCERN: _records_concern,
+    Action.VIEW_CONTRIBUTION: _sees_contribution,
+    Action.VIEW_CONTRIBUTION_REVISION: _sees_revision,
+    Action.EDIT_CONTRIBUTION: lambda user, thing: thing is not None
+    and thing.author_id == user.id
+    and _on_case(user, _learner_of(thing)),
+    Action.VIEW_MEETING: _sees_meeting,
+    Action.EDIT_MEETING: _edits_meeting,
+    Action.SIGN_OFF_MEETING: _signs_off,
+    Action.UPDATE_ACTION: _updates_action,
+    Action.VIEW_CONCERN: _sees_concern,
+    Action.RECORD_CONCERN_ACTION: lambda user, thing: thing is not None and _dsl_of(user, _learner_of(thing)),
+    Action.LIST_CONCERNS: lambda user, thing: user.role is not Role.PARENT and user.role is not Role.ADMIN,
+    Action.REVIEW_CONCERNS: lambda user, thing: user.role is Role.DSL and not user.restricted,
+    # Administrators manage accounts only: no case work on their home page.
+    Action.VIEW_CASEWORK: lambda user, thing: user.role is not Role.ADMIN,
+    Action.REVIEW_AUDIT: _reviews_audit,
+    Action.EXPORT_AUDIT: lambda user, thing: user.role is Role.DSL and not user.restricted,
+    Action.BREAK_GLASS: _opens_break_glass,
+    Action.KEEP_CPD_LOG: lambda user, thing: _keeps_cpd_log(user),
+    Action.VIEW_CPD_LOG: _reads_cpd_log,
+    Action.VIEW_CPD_RECORD: _reads_cpd_record,
+    Action.EDIT_CPD_RECORD: _writes_cpd_record,
+    Action.REFLECT_ON_WORK: _reflects_on,
+    Action.EXPORT_CPD_LOG: _reads_cpd_log,
+    # Anyone signed in may ask: the list holds only their own reports (`cpd_reports`), empty for most.
+    Action.LIST_CPD_REPORTS: lambda user, thing: True,
+    Action.RECORD_PROGRESS_REVIEW: lambda user, thing: _line_manages(user, thing) and thing.role in PRACTITIONER_ROLES,
+    Action.VIEW_PROGRESS_REVIEW: _sees_review,
+    Action.EDIT_PROGRESS_REVIEW: _edits_review,
+    Action.SIGN_PROGRESS_REVIEW: _signs_review,
+    Action.VIEW_JOBS: lambda user, thing: is_agency_admin(user),
+}
+

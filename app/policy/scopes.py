@@ -1,0 +1,299 @@
+"""Query scopes: every list of records a user sees starts from one of these."""
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, false, or_, select
+
+from app.agencies.accounts.models import Agency, AgencyKind, Role, User
+from app.cases.break_glass.models import BreakGlassAccess
+from app.cases.concerns.models import SafeguardingConcern
+from app.cases.contributions.models import Contribution, Visibility
+from app.cases.learners.models import Learner
+from app.cases.meetings.models import Meeting, MeetingAction
+from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
+from app.cases.team.models import Invitation, TeamMembership
+from app.cpd.entries.models import ReflectiveEntry
+from app.cpd.goals.models import DevelopmentGoal
+from app.cpd.reviews.models import ProgressReview
+from app.policy.actions import PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
+from app.policy.decisions import can
+from app.policy.rules import (
+    is_agency_admin,
+    is_school_senco,
+    live_membership_clause,
+    open_grant_clause,
+    signed_in,
+)
+from app.types import utcnow
+
+# --- query scopes: every list starts from one of these ----------------------------------------
+
+
+def visible_accounts(user) -> Select:
+    """The accounts `user` may see as an administrator: their own agency's, nobody else's."""
+    query = select(User).order_by(User.display_name, User.id)
+    if not signed_in(user) or not is_agency_admin(user):
+        return query.where(False)
+    return query.where(User.agency_id == user.agency_id)
+
+
+def line_reports(user) -> Select:
+    """The active people `user` line manages: names and roles only, for their own home page."""
+    query = select(User).order_by(User.display_name, User.id)
+    if not signed_in(user):
+        return query.where(False)
+    return query.where(User.line_manager_id == user.id, User.active.is_(True))
+
+
+def _case_learner_ids(user, break_glass: bool = True):
+    """Ids of the learners whose case `user` is on (SQL), or None for nobody; with `break_glass`, also
+    the cases opened with a live break-glass grant (readable for their hour)."""
+
+    if not signed_in(user) or (user.restricted and user.access_has_expired()):
+        return None
+    if is_school_senco(user):
+        return select(Learner.id).where(Learner.school_id == user.agency_id)
+    if user.role is Role.ADMIN:
+        return None
+
+    members = select(TeamMembership.learner_id).where(live_membership_clause(user))
+    if not user.restricted:
+        members = members.join(Learner, Learner.id == TeamMembership.learner_id).where(
+            Learner.school_id == user.agency_id
+        )
+        if break_glass and user.role in SCHOOL_CASE_ROLES:
+            # Cases opened with break-glass are readable for their hour (the rules keep them read-only).
+            grants = select(BreakGlassAccess.learner_id).join(Learner, Learner.id == BreakGlassAccess.learner_id).where(
+                open_grant_clause(user), Learner.school_id == user.agency_id
+            )
+            members = members.union(grants)
+    return members
+
+
+def visible_learners(user) -> Select:
+    """The learners `user` may see: the SENCo and DSL their school's, others the cases they are on."""
+
+    query = select(Learner).order_by(Learner.year_group, Learner.id)
+    if signed_in(user) and user.role is Role.DSL and not user.restricted:
+        return query.where(Learner.school_id == user.agency_id)
+    ids = _case_learner_ids(user)
+    if ids is None:
+        return query.where(False)
+    return query.where(Learner.id.in_(ids))
+
+
+def case_learners(user) -> Select:
+    """The learners whose case `user` is on (not the DSL's school-wide view)."""
+
+    query = select(Learner).order_by(Learner.year_group, Learner.id)
+    # a break-glass case is not one's own (the home page lists grants apart)
+    ids = _case_learner_ids(user, break_glass=False)
+    return query.where(False) if ids is None else query.where(Learner.id.in_(ids))
+
+
+def visible_contributions(user, learner=None) -> Select:
+    """The contributions `user` may read, by the same rules as `_sees_contribution`, in SQL."""
+
+    query = select(Contribution).order_by(Contribution.created_at, Contribution.id)
+    ids = _case_learner_ids(user)
+    if ids is None:
+        return query.where(False)
+    on_case = Contribution.learner_id.in_(ids)
+    own = and_(Contribution.author_id == user.id, on_case)
+    school_lead = user.role in (Role.SENCO, Role.DSL) and not user.restricted
+    restricted = and_(
+        Contribution.visibility == Visibility.RESTRICTED,
+        Contribution.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id))
+        if school_lead else false(),
+    )
+    shared = [Visibility.TEAM_AND_FAMILY] if user.role is Role.PARENT else [Visibility.TEAM, Visibility.TEAM_AND_FAMILY]
+    query = query.where(or_(own, restricted, and_(on_case, Contribution.visibility.in_(shared))))
+    if learner is not None:
+        query = query.where(Contribution.learner_id == learner.id)
+    return query
+
+
+def visible_meetings(user, learner=None) -> Select:
+    query = select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())
+    ids = _case_learner_ids(user)
+    if ids is None:
+        return query.where(False)
+    query = query.where(Meeting.learner_id.in_(ids))
+    if user.role is Role.PARENT:
+        query = query.where(Meeting.shared_with_family.is_(True), Meeting.signed_off_at.is_not(None))
+    if learner is not None:
+        query = query.where(Meeting.learner_id == learner.id)
+    return query
+
+
+def visible_actions(user) -> Select:
+    meetings = visible_meetings(user).order_by(None).with_only_columns(_meeting_id())
+    return (select(MeetingAction).where(MeetingAction.meeting_id.in_(meetings))
+            .order_by(MeetingAction.due_on, MeetingAction.id))
+
+
+def _meeting_id():
+    return Meeting.id
+
+
+def visible_concerns(user, learner=None) -> Select:
+    """Safeguarding concerns: the DSL sees their school's, everyone else only those they raised."""
+
+    query = select(SafeguardingConcern).order_by(SafeguardingConcern.recorded_at.desc(), SafeguardingConcern.id.desc())
+    if not signed_in(user) or (user.restricted and user.access_has_expired()):
+        return query.where(False)
+    mine = SafeguardingConcern.author_id == user.id
+    if user.role is Role.DSL and not user.restricted:
+        school = SafeguardingConcern.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id))
+        query = query.where(or_(mine, school))
+    else:
+        query = query.where(mine)
+    if learner is not None:
+        query = query.where(SafeguardingConcern.learner_id == learner.id)
+    return query
+
+
+def _cycle_scope(user) -> Select:
+    ids = _case_learner_ids(user)
+    query = select(PlanCycle).join(SupportPlan, SupportPlan.id == PlanCycle.plan_id)
+    return query.where(False) if ids is None else query.where(SupportPlan.learner_id.in_(ids))
+
+
+def _outcome_scope(user) -> Select:
+    cycles = _cycle_scope(user).with_only_columns(_cycle_id())
+    return select(Outcome).where(Outcome.cycle_id.in_(cycles))
+
+
+def _provision_scope(user) -> Select:
+    cycles = _cycle_scope(user).with_only_columns(_cycle_id())
+    return select(Provision).where(Provision.cycle_id.in_(cycles))
+
+
+def _cycle_id():
+    return PlanCycle.id
+
+
+def _invitation_scope(user) -> Select:
+    query = select(Invitation)
+    if not signed_in(user) or not is_school_senco(user):
+        return query.where(False)
+    return query.where(Invitation.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id)))
+
+
+def _membership_scope(user) -> Select:
+    query = select(TeamMembership)
+    if not signed_in(user) or not is_school_senco(user):
+        return query.where(False)
+    return query.where(TeamMembership.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id)))
+
+
+def team_memberships(user, learner) -> Select:
+    """Everyone who is or was on `learner`'s team, for those on the case (names, roles, dates)."""
+
+    query = select(TeamMembership).order_by(TeamMembership.starts_at, TeamMembership.id)
+    if learner is None or not can(user, Action.VIEW_CASE, learner):
+        return query.where(False)
+    return query.where(TeamMembership.learner_id == learner.id)
+
+
+def open_invitations(user, learner) -> Select:
+    """`learner`'s invitations not yet accepted, revoked or expired: only the SENCo who manages the team."""
+
+    if learner is None or not can(user, Action.MANAGE_TEAM, learner):
+        return select(Invitation).where(False)
+    return _invitation_scope(user).where(
+        Invitation.learner_id == learner.id,
+        Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None),
+        Invitation.expires_at > utcnow(),
+    ).order_by(Invitation.created_at, Invitation.id)
+
+
+def school_staff(user, learner) -> Select:
+    """The active staff of `learner`'s school a SENCo may add to the team (never admins or externals)."""
+    query = select(User).order_by(User.display_name, User.id)
+    if learner is None or not can(user, Action.MANAGE_TEAM, learner):
+        return query.where(False)
+    return query.where(
+        User.agency_id == learner.school_id,
+        User.active.is_(True),
+        User.restricted.is_(False),
+        User.role.in_(sorted(SCHOOL_CASE_ROLES, key=lambda role: role.value)),
+    )
+
+
+def invitable_agencies(user) -> Select:
+    """Agencies a SENCo may name on an invitation: public services, and families already on their cases.
+
+    Family agencies are named after families: a SENCo sees only those linked to their own school.
+    """
+
+    query = select(Agency).order_by(Agency.name, Agency.id)
+    if not signed_in(user) or not is_school_senco(user):
+        return query.where(False)
+    school_learners = select(Learner.id).where(Learner.school_id == user.agency_id)
+    families = or_(
+        Agency.id.in_(select(Invitation.agency_id).where(Invitation.learner_id.in_(school_learners))),
+        Agency.id.in_(
+            select(User.agency_id)
+            .join(TeamMembership, TeamMembership.user_id == User.id)
+            .where(TeamMembership.learner_id.in_(school_learners))
+        ),
+    )
+    services = [AgencyKind.NHS_SERVICE, AgencyKind.EP_SERVICE, AgencyKind.LOCAL_AUTHORITY]
+    return query.where(or_(Agency.kind.in_(services), and_(Agency.kind == AgencyKind.FAMILY, families)))
+
+
+def cpd_log_owners(user) -> Select:
+    """Whose CPD logs `user` may open: their own (if they keep one) and their line reports'."""
+    query = select(User).order_by(User.display_name, User.id)
+    if not signed_in(user) or (user.restricted and user.access_has_expired()):
+        return query.where(False)
+    own = and_(User.id == user.id, User.role.in_(sorted(PRACTITIONER_ROLES, key=lambda role: role.value)))
+    reports = and_(User.line_manager_id == user.id, User.id != user.id,
+                   User.role.in_(sorted(PRACTITIONER_ROLES, key=lambda role: role.value)))
+    return query.where(or_(own, reports))
+
+
+def cpd_reports(user) -> Select:
+    """`user`'s active line reports who keep a CPD log: the logs a line manager may open."""
+    return line_reports(user).where(User.role.in_(sorted(PRACTITIONER_ROLES, key=lambda role: role.value)))
+
+
+def _cpd_scope(model):
+    def scope(user) -> Select:
+        owners = cpd_log_owners(user).order_by(None).with_only_columns(User.id)
+        return select(model).where(model.owner_id.in_(owners))
+
+    return scope
+
+
+def visible_progress_reviews(user, practitioner=None) -> Select:
+    """Progress reviews `user` wrote as line manager or that are about them, newest first."""
+
+    query = select(ProgressReview).order_by(ProgressReview.held_on.desc(), ProgressReview.id.desc())
+    if not signed_in(user) or (user.restricted and user.access_has_expired()):
+        return query.where(False)
+    query = query.where(or_(ProgressReview.practitioner_id == user.id, ProgressReview.manager_id == user.id))
+    if practitioner is not None:
+        query = query.where(ProgressReview.practitioner_id == practitioner.id)
+    return query
+
+
+def scopes_by_model():
+    return {
+        User: (visible_accounts, Action.VIEW_ACCOUNT),
+        Learner: (visible_learners, Action.VIEW_LEARNER),
+        Contribution: (visible_contributions, Action.VIEW_CONTRIBUTION),
+        Meeting: (visible_meetings, Action.VIEW_MEETING),
+        # The scope already limits actions to meetings the user sees: one they may not update is a 403.
+        MeetingAction: (visible_actions, None),
+        SafeguardingConcern: (visible_concerns, Action.VIEW_CONCERN),
+        PlanCycle: (_cycle_scope, None),
+        Outcome: (_outcome_scope, None),
+        Provision: (_provision_scope, None),
+        Invitation: (_invitation_scope, None),
+        TeamMembership: (_membership_scope, None),
+        ReflectiveEntry: (_cpd_scope(ReflectiveEntry), Action.VIEW_CPD_RECORD),
+        DevelopmentGoal: (_cpd_scope(DevelopmentGoal), Action.VIEW_CPD_RECORD),
+        ProgressReview: (visible_progress_reviews, Action.VIEW_PROGRESS_REVIEW),
+    }
