@@ -19,14 +19,14 @@ run: install assets db demo
 	trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Spread over every core (pytest-xdist); PYTEST_WORKERS=0 runs in one process, e.g. to use a debugger.
+# Spread over every core (pytest-xdist; an idle worker takes queued tests from a busy one); PYTEST_WORKERS=0 runs in one process, e.g. to use a debugger.
 PYTEST_WORKERS ?= auto
 
 # Static checks first (seconds, and they name the line), then the suite. Lint settings: pyproject.toml.
 test: install-test assets chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache  # the walls between packages (pyproject.toml's import contracts)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
 bench: bench-crypto bench-audit bench-concurrency

@@ -77,7 +77,7 @@ def field_costs(app) -> dict:
 
 
 PAGE = """{% extends "base.html" %}{% block title %}Bench{% endblock %}{% block page %}
-{% with caption = 'Learners' %}{% include "cases/_learner_table.html" %}{% endwith %}{% endblock %}"""
+{% with caption = 'Learners' %}{% include "cases/learners/_learner_table.html" %}{% endwith %}{% endblock %}"""
 
 
 class BenchBase(DeclarativeBase):

@@ -298,7 +298,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 def render_chart(summary, **kwargs):
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
     template = environment.from_string(
-        '{% from "cpd/_hours_chart.html" import hours_chart %}{{ hours_chart(summary, **kwargs) }}')
+        '{% from "cpd/entries/_hours_chart.html" import hours_chart %}{{ hours_chart(summary, **kwargs) }}')
     return template.render(summary=summary, kwargs=kwargs)
 
 

@@ -30,7 +30,7 @@ def change_password():
         return _password_changed
 
     return handle_form(form, save, render=lambda: render_template(
-        "agencies/change_password.html", form=form, problems=[]))
+        "agencies/accounts/change_password.html", form=form, problems=[]))
 
 
 def _password_changed():
@@ -47,7 +47,7 @@ def _password_changed():
 def account_list():
     require(current_user, Action.LIST_ACCOUNTS)
     accounts = db.session.scalars(visible_accounts(current_user)).all()
-    return render_template("agencies/account_list.html", accounts=accounts)
+    return render_template("agencies/accounts/account_list.html", accounts=accounts)
 
 
 def _fill_account_choices(form: AccountForm) -> None:
@@ -87,18 +87,18 @@ def account_new():
         )
         # Shown once, in this response only: never flashed into the cookie or put in a URL.
         return lambda: render_template(
-            "agencies/temporary_password.html", account=account, password=temporary, created=True
+            "agencies/accounts/temporary_password.html", account=account, password=temporary, created=True
         )
 
     return handle_form(form, save, show=partial(show_on_form, fields={"access_expires_at": "access_ends_on"}),
-                       render=lambda: render_template("agencies/account_new.html", form=form))
+                       render=lambda: render_template("agencies/accounts/account_new.html", form=form))
 
 
 @bp.route("/accounts/<public_id>")
 @login_required
 def account_detail(public_id: str):
     account = get_or_404(User, public_id, current_user, Action.VIEW_ACCOUNT)
-    return render_template("agencies/account_detail.html", account=account,
+    return render_template("agencies/accounts/account_detail.html", account=account,
                            account_month_name=MONTHS[account.cpd_year_start_month - 1],
                            two_step_on=mfa.is_enrolled(account))
 
@@ -124,7 +124,7 @@ def account_change(public_id: str, change: str):
         db.session.commit()
         flash(message.format(name=account.display_name), "success")
         return redirect(url_for("agencies.account_detail", public_id=account.public_id))
-    return render_template("agencies/account_confirm.html", account=account, change=change, form=form)
+    return render_template("agencies/accounts/account_confirm.html", account=account, change=change, form=form)
 
 
 @bp.route("/accounts/<public_id>/reset-password", methods=["GET", "POST"])
@@ -136,7 +136,8 @@ def account_reset_password(public_id: str):
         temporary = services.reset_account_password(current_user, account)
         db.session.commit()
         return render_template(
-            "agencies/temporary_password.html", account=account, password=temporary, created=False
+            "agencies/accounts/temporary_password.html", account=account, password=temporary, created=False
         )
-    return render_template("agencies/account_confirm.html", account=account, change="reset-password", form=form)
+    return render_template("agencies/accounts/account_confirm.html", account=account, change="reset-password",
+                           form=form)
 

@@ -45,9 +45,10 @@ def password_reset_request():
             link_for=lambda token: external_url("agencies.password_reset", token=token),
         )
         # One reply for every address: whether it has an account is never told.
-        return lambda: render_template("agencies/reset_sent.html", minutes=reset.lifetime_minutes())
+        return lambda: render_template("agencies/password_reset/reset_sent.html", minutes=reset.lifetime_minutes())
 
-    return handle_form(form, save, render=lambda: render_template("agencies/reset_request.html", form=form))
+    return handle_form(form, save,
+                       render=lambda: render_template("agencies/password_reset/reset_request.html", form=form))
 
 
 def _unusable(problem: ResetLinkUnusable):
@@ -56,7 +57,7 @@ def _unusable(problem: ResetLinkUnusable):
     user = problem.user
     note_refusal(action, "user_account", getattr(user, "public_id", None))
     limits.count_failure()
-    return render_template("agencies/reset_problem.html", heading=str(problem), status=problem.status,
+    return render_template("agencies/password_reset/reset_problem.html", heading=str(problem), status=problem.status,
                            minutes=reset.lifetime_minutes()), problem.status
 
 
@@ -87,5 +88,5 @@ def password_reset(token: str):
             return redirect(url_for("agencies.sign_in"))
     if form.errors:
         limits.count_failure()
-        return render_template("agencies/reset_password.html", form=form), 400
-    return render_template("agencies/reset_password.html", form=form)
+        return render_template("agencies/password_reset/reset_password.html", form=form), 400
+    return render_template("agencies/password_reset/reset_password.html", form=form)

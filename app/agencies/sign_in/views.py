@@ -36,7 +36,7 @@ def _refuse_for_now(limit):
     form = SignInForm()
     form.password.data = None
     text = f"Too many attempts to sign in. {limits.wait_text(limit)}"
-    return make_response(render_template("agencies/sign_in.html", form=form, problems=[_problem(text)]), 429)
+    return make_response(render_template("agencies/sign_in/sign_in.html", form=form, problems=[_problem(text)]), 429)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -67,7 +67,7 @@ def sign_in():
                 limits.count_failure()
     elif form.errors:
         status = 400
-    return render_template("agencies/sign_in.html", form=form, problems=problems), status
+    return render_template("agencies/sign_in/sign_in.html", form=form, problems=problems), status
 
 
 @bp.route("/sign-out", methods=["POST"])

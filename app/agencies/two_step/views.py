@@ -44,19 +44,19 @@ def _too_many_codes(limit):
         return None
     text = f"Too many wrong codes. {limits.wait_text(limit)}"
     form = SecondStepForm(formdata=None)
-    return make_response(render_template("agencies/mfa_verify.html", form=form,
+    return make_response(render_template("agencies/two_step/verify.html", form=form,
                                          problems=[{"text": text, "href": "#code"}]), 429)
 
 
 def _enrol_page(form, enrolment, user: User, *, during_sign_in: bool, status: int = 200):
     uri = mfa.provisioning_uri(user, enrolment)
-    return render_template("agencies/mfa_enrol.html", form=form, qr_code=mfa.qr_code_data_uri(uri),
+    return render_template("agencies/two_step/enrol.html", form=form, qr_code=mfa.qr_code_data_uri(uri),
                            secret=mfa.grouped_secret(enrolment), during_sign_in=during_sign_in), status
 
 
 def _recovery_codes_page(codes: list[str], continue_to: str, *, first: bool):
     # Shown once, in this response only: never flashed into the cookie or put in a URL.
-    return render_template("agencies/mfa_recovery_codes.html", codes=codes, continue_to=continue_to, first=first)
+    return render_template("agencies/two_step/recovery_codes.html", codes=codes, continue_to=continue_to, first=first)
 
 
 # --- signing in: the second step --------------------------------------------------------------------
@@ -90,7 +90,7 @@ def mfa_verify():
         status = 400
     elif form.errors:
         status = 400
-    return render_template("agencies/mfa_verify.html", form=form), status
+    return render_template("agencies/two_step/verify.html", form=form), status
 
 
 @bp.route("/sign-in/set-up", methods=["GET", "POST"])
@@ -157,7 +157,7 @@ def two_step():
             limits.count_failure()
             codes_form.code.errors.append(WRONG_CODE)
         status = 400
-    return render_template("agencies/mfa_two_step.html", enrolled=enrolled, required=mfa.is_required(user),
+    return render_template("agencies/two_step/two_step.html", enrolled=enrolled, required=mfa.is_required(user),
                            codes_left=mfa.recovery_codes_left(user) if enrolled else 0,
                            codes_form=codes_form, off_form=off_form), status
 

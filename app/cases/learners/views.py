@@ -20,7 +20,7 @@ from app.policy import Action, get_or_404, require
 def learner_list():
     learners = services.school_learners(current_user)
     note_learners(learners)
-    return render_template("cases/learner_list.html", learners=learners)
+    return render_template("cases/learners/learner_list.html", learners=learners)
 
 
 @bp.route("/learners/new", methods=["GET", "POST"])
@@ -42,14 +42,14 @@ def learner_new():
         )
         return Saved(url_for("cases.learner_detail", public_id=learner.public_id))
 
-    return handle_form(form, save, render=lambda: render_template("cases/learner_new.html", form=form))
+    return handle_form(form, save, render=lambda: render_template("cases/learners/learner_new.html", form=form))
 
 
 @bp.route("/learners/<public_id>")
 @login_required
 def learner_detail(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER)
-    return render_template("cases/learner_detail.html", learner=learner,
+    return render_template("cases/learners/learner_detail.html", learner=learner,
                            break_glass_grant=active_break_glass(current_user, learner))
 
 
@@ -69,4 +69,4 @@ def learner_find():
         searched = True
         note_learners(results)
     status = 400 if form.errors else 200
-    return render_template("cases/learner_find.html", form=form, results=results, searched=searched), status
+    return render_template("cases/learners/learner_find.html", form=form, results=results, searched=searched), status

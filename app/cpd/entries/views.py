@@ -23,7 +23,7 @@ from app.cpd.goals import services as goal_services
 from app.cpd.reviews import services as review_services
 from app.policy import Action, get_or_404, require
 
-ENTRY_FORM = "cpd/entry_form.html"
+ENTRY_FORM = "cpd/entries/entry_form.html"
 
 
 # --- the log and its coverage --------------------------------------------------------------------
@@ -47,7 +47,7 @@ def log():
     offers = services.unreflected_work(current_user, today)
     reviews = review_services.reviews_of(current_user, current_user)
     page = render_template(
-        "cpd/log.html", summary=summary, entries=this_year, earlier=earlier, goals=goals, offers=offers,
+        "cpd/entries/log.html", summary=summary, entries=this_year, earlier=earlier, goals=goals, offers=offers,
         reviews=reviews,
         goals_due={goal.id for goal in goal_services.goals_due(current_user, today)}, models=list(ReflectiveModel),
     )
@@ -66,7 +66,7 @@ def coverage():
     """
     require(current_user, Action.KEEP_CPD_LOG)
     rows = services.coverage(current_user, current_user)
-    return render_template("cpd/coverage.html", rows=rows, year=services.current_year(current_user))
+    return render_template("cpd/entries/coverage.html", rows=rows, year=services.current_year(current_user))
 
 
 # --- writing an entry -----------------------------------------------------------------------------
@@ -248,4 +248,4 @@ def _edit_conflict(public_id: str, form: EntryForm, model: ReflectiveModel):
 def entry_detail(public_id: str):
     """:raise 404: for anyone but the entry's owner and their line manager (who reads it read-only)."""
     entry = get_or_404(ReflectiveEntry, public_id, current_user, Action.VIEW_CPD_RECORD)
-    return render_template("cpd/entry_detail.html", entry=entry, own=entry.owner_id == current_user.id)
+    return render_template("cpd/entries/entry_detail.html", entry=entry, own=entry.owner_id == current_user.id)

@@ -35,7 +35,7 @@ def export(public_id: str):
         return lambda: _attachment(exported)
 
     return handle_form(form, save, render=lambda: render_template(
-        "cpd/export.html", form=form, owner=owner, own_log=owner.id == current_user.id,
+        "cpd/export/export.html", form=form, owner=owner, own_log=owner.id == current_user.id,
         year_starts=day(years[0].starts_on).rsplit(" ", 1)[0]))
 
 

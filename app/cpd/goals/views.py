@@ -77,7 +77,7 @@ def goal_new():
         return Saved(url_for("cpd.goal_detail", public_id=goal.public_id), "Your development goal has been saved.")
 
     return handle_form(form, save, show=_show, render=lambda: render_template(
-        "cpd/goal_form.html", form=form, goal=None, title="Set a development goal"))
+        "cpd/goals/goal_form.html", form=form, goal=None, title="Set a development goal"))
 
 
 @bp.route("/goals/<public_id>")
@@ -85,7 +85,8 @@ def goal_new():
 def goal_detail(public_id: str):
     """:raise 404: for anyone but the goal's owner and their line manager."""
     goal = get_or_404(DevelopmentGoal, public_id, current_user, Action.VIEW_CPD_RECORD)
-    return render_template("cpd/goal_detail.html", goal=goal, owner=goal.owner, own=goal.owner_id == current_user.id)
+    return render_template("cpd/goals/goal_detail.html", goal=goal, owner=goal.owner,
+                           own=goal.owner_id == current_user.id)
 
 
 @bp.route("/goals/<public_id>/edit", methods=["GET", "POST"])
@@ -101,7 +102,7 @@ def goal_edit(public_id: str):
         return Saved(url_for("cpd.goal_detail", public_id=goal.public_id), "Your development goal has been saved.")
 
     return handle_form(form, save, show=_show, conflict=lambda: _edit_conflict(public_id, form),
-                       render=lambda: render_template("cpd/goal_form.html", form=form, goal=goal,
+                       render=lambda: render_template("cpd/goals/goal_form.html", form=form, goal=goal,
                                                       title="Change development goal"))
 
 

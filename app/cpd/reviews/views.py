@@ -35,7 +35,7 @@ def reports():
     people = list(db.session.scalars(cpd_reports(current_user)))
     summaries = services.hours_summaries(current_user, people)
     rows = [(person, summaries[person.id]) for person in people]
-    return render_template("cpd/reports.html", rows=rows)
+    return render_template("cpd/reviews/reports.html", rows=rows)
 
 
 @bp.route("/people/<public_id>")
@@ -50,7 +50,7 @@ def report_log(public_id: str):
         return redirect(url_for("cpd.log"))
     entries = services.log_entries(current_user, owner)
     return render_template(
-        "cpd/report_log.html", owner=owner,
+        "cpd/reviews/report_log.html", owner=owner,
         summary=services.hours_summary(current_user, owner, entries=entries),
         entries=entries,
         goals=goal_services.goals_of(current_user, owner),
@@ -111,8 +111,8 @@ def _show(form: ReviewForm, refusal: ReviewError) -> None:
 
 def _render_form(form, practitioner, review=None, conflict=None) -> str:
     goals = {goal.public_id: goal for goal in goal_services.goals_of(current_user, practitioner)}
-    return render_template("cpd/review_form.html", form=form, practitioner=practitioner, review=review, goals=goals,
-                           conflict=conflict,
+    return render_template("cpd/reviews/review_form.html", form=form, practitioner=practitioner, review=review,
+                           goals=goals, conflict=conflict,
                            title="Change progress review" if review else "Record a progress review")
 
 
@@ -137,7 +137,7 @@ def review_detail(public_id: str):
     """:raise 404: for anyone but the practitioner reviewed and the manager who wrote it."""
     review = get_or_404(ProgressReview, public_id, current_user, Action.VIEW_PROGRESS_REVIEW)
     sign_form = SignForm(formdata=None, data={"version": review.version})
-    return render_template("cpd/review_detail.html", review=review, sign_form=sign_form,
+    return render_template("cpd/reviews/review_detail.html", review=review, sign_form=sign_form,
                            reviews=review_services.reviews_of(current_user, review.practitioner))
 
 
