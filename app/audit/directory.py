@@ -60,6 +60,9 @@ def labelled(kind: str, code: str | None) -> str | None:
 def learner_of(thing):
     """The learner a record belongs to, following the record's own links; None for accounts."""
     learner_type = lookup.learner_type
+    if learner_type is None and thing is not None:
+        # Never a silent gap in the trail: an event must name its learner, so the cases domain must have registered.
+        raise LookupError("the audit directory has no learner type: app.models registers it when the app is created")
     seen = 0
     while thing is not None and seen < 4:
         if learner_type is not None and isinstance(thing, learner_type):
@@ -71,8 +74,10 @@ def learner_of(thing):
 
 def school_of(person) -> int | None:
     """The school of an account (the trail a person-only event belongs to), or None."""
-    if person is None or lookup.school_of_person is None:
+    if person is None:
         return None
+    if lookup.school_of_person is None:
+        raise LookupError("the audit directory cannot name a person's school: app.models registers it")
     return lookup.school_of_person(person)
 
 
