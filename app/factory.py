@@ -61,7 +61,6 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_blueprints(app)
     init_rate_limits(app)
     register_cli(app)
-
     web.init_app(app)
     return app
 
@@ -70,7 +69,6 @@ def configure(app: Flask, config_name: str | None, overrides: dict | None) -> No
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(config_name, os.environ, Path(app.instance_path)))
     app.config.update(overrides or {})
-
     configure_logging()  # JSON lines on stderr, secrets scrubbed; once per process
 
 
