@@ -17,6 +17,7 @@ from app.cases.learners.models import AreaOfNeed, Learner
 from app.cases.learners.services import find_by_upn, register_learner
 from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.plans.models import CycleStage, SupportPlan
+from app.core.dates import today as school_today
 from app.demo.break_glass import load_demo_break_glass
 from app.demo.concerns import record_demo_concern
 from app.demo.contributions import add_demo_contribution
@@ -184,7 +185,7 @@ def load_demo_cases() -> int:
     senco, lsp, teacher, dsl = (_account(f"{role}@oakfield.example") for role in ("senco", "lsp", "teacher", "dsl"))
     slt, ep, parent = (_account("slt@riverside-slt.example"), _account("ep@county-eps.example"),
                        _account("parent@family.example"))
-    now, today = utcnow(), date.today()
+    now, today = utcnow(), school_today()
     built = 0
     for n, story in enumerate(STORIES):
         learner = _register(senco, story)

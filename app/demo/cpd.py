@@ -19,6 +19,7 @@ from app.cases.contributions.models import Contribution, ContributionKind
 from app.cases.learners.models import Learner
 from app.cases.learners.services import find_by_upn
 from app.cases.meetings.models import Meeting, MeetingKind
+from app.core.dates import today as school_today
 from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.entries.services import EntryDraft, current_year, offer_for, record_entry
 from app.cpd.goals.models import GoalStatus
@@ -591,7 +592,7 @@ def _has_entries(user: User) -> bool:
 
 def load_demo_cpd(today: date | None = None) -> int:
     """Write the demo CPD logs that are not there yet; returns how many entries were written. Only flushes."""
-    today = today or date.today()
+    today = today or school_today()
     senco, lsp = _account("senco@oakfield.example"), _account("lsp@oakfield.example")
     slt, ep = _account("slt@riverside-slt.example"), _account("ep@county-eps.example")
     written = 0

@@ -7,8 +7,8 @@ from app.agencies.accounts.models import User
 from app.cases.learners.models import AreaOfNeed, Learner
 from app.cases.plans import services
 from app.cases.plans.models import CycleStage, ProgressRating
+from app.core.dates import today as school_today
 from app.extensions import db
-from app.types import utcnow
 
 CYCLE_DAYS = 84  # about a school half-term and a bit: twelve weeks from assess to review
 
@@ -128,7 +128,7 @@ def build_demo_plan(senco: User, learner: Learner, *, stage: CycleStage, closed_
     """
     if stage is CycleStage.CLOSED:
         raise ValueError("the current cycle of a plan is never closed")
-    today = utcnow().date()
+    today = school_today()
     review_on = today + timedelta(days=5 + (learner.id * 11) % 56)
     current_assess = review_on - timedelta(days=CYCLE_DAYS)
     choices = {person.public_id for person in services.owner_choices(learner)}

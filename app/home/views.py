@@ -1,7 +1,7 @@
 """The signed-in user's home page, chosen by role, and a health check for load balancers."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cached_property
 
 from flask import render_template
@@ -16,13 +16,13 @@ from app.cases.learners.models import Learner
 from app.cases.learners.services import school_learners
 from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
+from app.core.dates import today as school_today
 from app.cpd.entries import services as cpd_services
 from app.cpd.goals import services as cpd_goals
 from app.cpd.reviews import services as review_services
 from app.extensions import db
 from app.home.blueprint import bp
 from app.policy import Action, can, case_learners, line_reports, require, visible_accounts, visible_actions
-from app.types import utcnow
 
 REVIEWS_AHEAD = timedelta(days=30)
 
@@ -56,7 +56,7 @@ class CaseWork:
 
     def __init__(self, user):
         self.user = user
-        self.today = utcnow().date()
+        self.today = school_today()
 
     @cached_property
     def actions(self) -> list[MeetingAction]:
@@ -107,7 +107,7 @@ class CpdPrompts:
 
     def __init__(self, user):
         self.user = user
-        self.today = date.today()
+        self.today = school_today()
 
     @cached_property
     def goals_due(self) -> list:

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from app.agencies.accounts.models import AgencyKind
 from app.core import dates
 from app.extensions import db
+from config import BASE_DIR
 from tests.fixtures.application import sign_in, text_of
 
 SUMMER = datetime(2026, 7, 14, 23, 30, tzinfo=UTC)  # British Summer Time: 00:30 on 15 July in London
@@ -125,8 +126,6 @@ def test_every_format_is_a_template_filter(app):
 
 
 def _template_lines():
-    from config import BASE_DIR
-
     comment = re.compile(r"\{#.*?#\}", re.DOTALL)
     for path in sorted((BASE_DIR / "templates").rglob("*.html")):
         # Comments may say where a value comes from; only the template's code is read.
@@ -146,6 +145,16 @@ def test_no_template_calls_a_service():
     """Templates get plain values from their views: no service module, nothing that queries while the page is drawn."""
     calls = re.compile(r"\bservices\.|active_break_glass|break_glass_offered\(")
     assert [where for where, line in _template_lines() if calls.search(line)] == []
+
+
+def test_the_app_asks_one_clock_what_day_it_is():
+    """"Today" (a date in the future, this CPD year, an overdue action) is the school's day, from app.core.dates:
+    never the server's date or UTC's, which are a day behind between midnight and 01:00 in summer."""
+    elsewhere = re.compile(r"\bdate\.today\(\)|utcnow\(\)\.date\(\)|datetime\.now\(\)|datetime\.today\(\)")
+    found = [f"{path.relative_to(BASE_DIR)}:{number}"
+             for path in sorted((BASE_DIR / "app").rglob("*.py"))
+             for number, line in enumerate(path.read_text().splitlines(), 1) if elsewhere.search(line)]
+    assert found == []
 
 
 # --- every page kind that shows a time, at 23:30 UTC in British Summer Time --------------------------------------

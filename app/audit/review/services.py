@@ -41,7 +41,7 @@ from app.audit.models import (
     AuditVerification,
     PurposeCategory,
 )
-from app.core.dates import school_zone
+from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, can, require
 
@@ -108,7 +108,7 @@ def _midnight(day: date, zone: str) -> datetime:
 
 
 def today() -> date:
-    return datetime.now(school_zone()).date()
+    return school_today()
 
 
 def review_school(dsl_user) -> int | None:

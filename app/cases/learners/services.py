@@ -9,6 +9,7 @@ from app.audit.changes import fields_given
 from app.audit.events import record
 from app.audit.models import AuditAction
 from app.cases.learners.models import YEAR_GROUPS, AreaOfNeed, Learner, normalise_name, normalise_upn
+from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, require, visible_learners
 from app.problems import Refusal
@@ -44,7 +45,7 @@ def register_learner(
         raise LearnerError("Enter the learner's full name", "name")
     if year_group not in YEAR_GROUPS:
         raise LearnerError("Choose a year group", "year_group")
-    if date_of_birth >= date.today():
+    if date_of_birth >= school_today():
         raise LearnerError("Date of birth must be in the past", "date_of_birth")
     areas_of_need = [AreaOfNeed(area) for area in areas_of_need or []]
     if not areas_of_need:

@@ -19,6 +19,7 @@ from app.cases.plans.models import CycleStage, Outcome, PlanCycle, ProgressRatin
 from app.cases.team.models import TeamMembership
 from app.core.conflicts import check_version
 from app.core.dates import day
+from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
@@ -63,7 +64,7 @@ class CycleClosed(PlanError):
 
 
 def _today() -> date:
-    return utcnow().date()
+    return school_today()
 
 
 def _require_open(cycle: PlanCycle) -> None:

@@ -20,6 +20,7 @@ from app.audit.models import AuditAction
 from app.cases.learners.models import Learner
 from app.cases.team.models import Invitation, TeamMembership
 from app.core import dates
+from app.core.dates import today as school_today
 from app.core.mail import services as outbox
 from app.core.mail.models import OutboxMessage
 from app.extensions import db
@@ -133,7 +134,7 @@ def _access_end(day: date | None, *, invited: bool, field: str) -> datetime | No
         if invited:
             raise TeamError("Enter the date access ends", field)
         return None
-    today = utcnow().date()
+    today = school_today()
     if day <= today:
         raise TeamError("The date access ends must be in the future", field)
     if invited and day > today + LONGEST_ACCESS:

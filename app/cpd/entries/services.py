@@ -16,6 +16,7 @@ from app.cases.contributions.models import Contribution
 from app.cases.meetings.models import Attendance, Meeting, MeetingAttendee
 from app.core.conflicts import check_version
 from app.core.dates import school_day
+from app.core.dates import today as school_today
 from app.cpd.entries.models import (
     ActivityType,
     CaseEvidence,
@@ -158,7 +159,7 @@ def record_entry(actor: User, draft: EntryDraft, *, work=None, today: date | Non
     require(actor, Action.KEEP_CPD_LOG)
     if work is not None:
         require(actor, Action.REFLECT_ON_WORK, work)
-    values = clean_entry(draft, today or date.today())
+    values = clean_entry(draft, today or school_today())
     if work is None and values["activity_type"] is ActivityType.CASE_WORK:
         raise CpdError("Start a case-work entry from one of your own contributions or meetings", "activity_type")
     if work is not None and values["activity_type"] is not ActivityType.CASE_WORK:
@@ -179,7 +180,7 @@ def update_entry(actor: User, entry: ReflectiveEntry, draft: EntryDraft, *, vers
     """:raise EditConflict: when the entry was saved elsewhere after `version` was loaded."""
     require(actor, Action.EDIT_CPD_RECORD, entry)
     check_version(entry, version)
-    values = clean_entry(draft, today or date.today())
+    values = clean_entry(draft, today or school_today())
     linked = entry.evidence is not None
     if values["activity_type"] is ActivityType.CASE_WORK and not linked:
         raise CpdError("Start a case-work entry from one of your own contributions or meetings", "activity_type")
@@ -292,7 +293,7 @@ def _unreflected_queries(actor: User, today: date):
 
 def unreflected_work(actor: User, today: date | None = None, limit: int = 8) -> list[WorkOffer]:
     """The actor's recent contributions and meetings that no entry of theirs reflects on yet, newest first."""
-    contributions, meetings = _unreflected_queries(actor, today or date.today())
+    contributions, meetings = _unreflected_queries(actor, today or school_today())
     found = [
         *db.session.scalars(contributions.options(selectinload(Contribution.learner))
                             .order_by(Contribution.created_at.desc()).limit(limit)),
@@ -306,7 +307,7 @@ def unreflected_work(actor: User, today: date | None = None, limit: int = 8) -> 
 
 def count_unreflected(actor: User, today: date | None = None) -> int:
     """How many pieces of work `unreflected_work` would offer, counted in SQL (the home page's prompt)."""
-    contributions, meetings = _unreflected_queries(actor, today or date.today())
+    contributions, meetings = _unreflected_queries(actor, today or school_today())
     return sum(db.session.scalar(query.order_by(None).with_only_columns(func.count()))
                for query in (contributions, meetings))
 
@@ -325,14 +326,14 @@ def log_entries(viewer: User, owner: User, year: CpdYear | None = None) -> list[
 
 
 def current_year(owner: User, today: date | None = None) -> CpdYear:
-    return cpd_year_containing(today or date.today(), owner.cpd_year_start_month)
+    return cpd_year_containing(today or school_today(), owner.cpd_year_start_month)
 
 
 def hours_summary(viewer: User, owner: User, today: date | None = None, year: CpdYear | None = None,
                   entries: list[ReflectiveEntry] | None = None) -> HoursSummary:
     """`owner`'s hours for `year` (the current CPD year by default); pass `entries` the page has already
     loaded (any years: only the year's count) to spare the query."""
-    today = today or date.today()
+    today = today or school_today()
     year = year or current_year(owner, today)
     if entries is None:
         entries = log_entries(viewer, owner, year)
@@ -345,7 +346,7 @@ def hours_summary(viewer: User, owner: User, today: date | None = None, year: Cp
 
 def hours_summaries(viewer: User, owners: list[User], today: date | None = None) -> dict[int, HoursSummary]:
     """Each owner's hours this CPD year, by user id, from one query (a line manager's list of reports)."""
-    today = today or date.today()
+    today = today or school_today()
     for owner in owners:
         require(viewer, Action.VIEW_CPD_LOG, owner)
     years = {owner.id: current_year(owner, today) for owner in owners}

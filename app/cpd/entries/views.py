@@ -2,7 +2,6 @@
 from one's own case work), reading one (the owner, and their line manager read-only) and changing one."""
 from __future__ import annotations
 
-from datetime import date
 from itertools import groupby
 
 from flask import render_template, request, url_for
@@ -13,6 +12,7 @@ from app.cases.contributions.models import Contribution
 from app.cases.meetings.models import Meeting
 from app.core.conflicts import ConflictField
 from app.core.dates import day
+from app.core.dates import today as school_today
 from app.core.forms import Saved, handle_form
 from app.cpd.blueprint import bp
 from app.cpd.entries import services
@@ -37,7 +37,7 @@ def log():
     :raise 403: for those who keep no CPD log (parents, administrators).
     """
     require(current_user, Action.KEEP_CPD_LOG)
-    today = date.today()
+    today = school_today()
     year = services.current_year(current_user, today)
     entries = services.log_entries(current_user, current_user)
     this_year = [entry for entry in entries if year.contains(entry.activity_on)]

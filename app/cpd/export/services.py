@@ -14,6 +14,7 @@ from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
 from app.core.dates import day
+from app.core.dates import today as school_today
 from app.cpd.entries.models import ActivityType, CaseEvidence, ReflectiveEntry
 from app.cpd.entries.services import current_year, hours_summary, log_entries
 from app.cpd.export.models import ExportFormat, ExportPurpose
@@ -96,7 +97,7 @@ def reflective_record(viewer: User, owner: User, year: CpdYear, today: date | No
 
     :raise 403/404 (through the policy): for anyone who may not read the owner's log.
     """
-    today = today or date.today()
+    today = today or school_today()
     entries = log_entries(viewer, owner, year)[::-1]  # oldest first: the record reads as the year went
     summary = hours_summary(viewer, owner, today=today, year=year, entries=entries)
     standards = {standard.id: standard for entry in entries for standard in entry.standards}

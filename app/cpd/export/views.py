@@ -1,13 +1,13 @@
 """Exporting a reflective record (Appendix 5) as PDF or CSV, for a review or an external quality visit."""
 from __future__ import annotations
 
-from datetime import date
 from io import BytesIO
 
 from flask import render_template, send_file
 from flask_login import current_user, login_required
 
 from app.core.dates import day
+from app.core.dates import today as school_today
 from app.core.forms import handle_form
 from app.cpd.blueprint import bp
 from app.cpd.export.forms import ExportRecordForm
@@ -23,7 +23,7 @@ def export(public_id: str):
     :raise 404: for anyone but the log's owner and their line manager (the person's existence stays hidden).
     """
     owner = cpd_owner_or_404(public_id, current_user, Action.EXPORT_CPD_LOG)
-    today = date.today()
+    today = school_today()
     years = export_years(owner, today)
     form = ExportRecordForm()
     form.offer_years(years, current=years[0])

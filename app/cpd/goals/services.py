@@ -11,6 +11,7 @@ from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
 from app.core.conflicts import check_version
+from app.core.dates import today as school_today
 from app.cpd.entries.models import ReflectiveEntry, Standard
 from app.cpd.entries.services import CpdError, apply_values, choice_value, text_value
 from app.cpd.goals.models import DevelopmentGoal, GoalStatus, RelevantTo
@@ -69,7 +70,7 @@ _GOAL_FIELDS = ("specific", "measure", "relevant_to", "standard", "relevance", "
 
 def record_goal(actor: User, draft: GoalDraft, today: date | None = None) -> DevelopmentGoal:
     require(actor, Action.KEEP_CPD_LOG)
-    values = clean_goal(actor, draft, today=today or date.today(), new=True)
+    values = clean_goal(actor, draft, today=today or school_today(), new=True)
     goal = DevelopmentGoal(owner_id=actor.id)
     apply_values(goal, values)
     db.session.add(goal)
@@ -81,7 +82,7 @@ def record_goal(actor: User, draft: GoalDraft, today: date | None = None) -> Dev
 def update_goal(actor: User, goal: DevelopmentGoal, draft: GoalDraft, *, version, today: date | None = None):
     require(actor, Action.EDIT_CPD_RECORD, goal)
     check_version(goal, version)
-    values = clean_goal(actor, draft, today=today or date.today(), new=False)
+    values = clean_goal(actor, draft, today=today or school_today(), new=False)
     changed = [name for name in _GOAL_FIELDS if getattr(goal, name) != values[name]]
     apply_values(goal, values)
     if changed:
@@ -101,7 +102,7 @@ def goals_of(viewer: User, owner: User) -> list[DevelopmentGoal]:
 
 def goals_due(actor: User, today: date | None = None) -> list[DevelopmentGoal]:
     """The actor's open goals whose date is past or within 30 days: the home page prompts them."""
-    today = today or date.today()
+    today = today or school_today()
     return list(db.session.scalars(
         select(DevelopmentGoal).where(
             DevelopmentGoal.owner_id == actor.id,

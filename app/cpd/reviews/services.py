@@ -17,6 +17,7 @@ from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
 from app.core.conflicts import check_version
+from app.core.dates import today as school_today
 from app.cpd.entries.services import CpdError
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.goals.services import goals_of
@@ -188,7 +189,7 @@ def record_review(manager: User, practitioner: User, draft: ReviewDraft, *,
     :raise 403: `manager` does not line manage `practitioner`. :raise ReviewError: for anything the form must ask again.
     """
     require(manager, Action.RECORD_PROGRESS_REVIEW, practitioner)
-    values = clean_review(practitioner, draft, today=today or date.today())
+    values = clean_review(practitioner, draft, today=today or school_today())
     review = ProgressReview(practitioner_id=practitioner.id, manager_id=manager.id, kind=values["kind"],
                             held_on=values["held_on"])
     for name in TEXT_FIELDS:
@@ -208,7 +209,7 @@ def update_review(manager: User, review: ProgressReview, draft: ReviewDraft, ver
     """
     require(manager, Action.EDIT_PROGRESS_REVIEW, review)
     check_version(review, version)
-    values = clean_review(review.practitioner, draft, today=today or date.today())
+    values = clean_review(review.practitioner, draft, today=today or school_today())
     changed = [name for name in ("kind", "held_on", *TEXT_FIELDS) if getattr(review, name) != values[name]]
     if _target_keys(review) != [target.key() for target in values["targets"]]:
         changed.append("targets")
@@ -253,7 +254,7 @@ def reviews_of(viewer: User, practitioner: User) -> list[ProgressReview]:
 
 def goals_to_review(viewer: User, practitioner: User, *, on: date | None = None, exclude=()) -> list[DevelopmentGoal]:
     """The practitioner's goals a review offers as targets: open ones, and closed ones dated within the past year."""
-    on = on or date.today()
+    on = on or school_today()
     skip = {goal_id for goal_id in exclude if goal_id is not None}
     return [goal for goal in goals_of(viewer, practitioner)
             if goal.id not in skip and (goal.status.is_open or goal.target_on >= on - RECENT_GOALS)][:TARGETS_MAX]
