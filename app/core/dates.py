@@ -9,7 +9,7 @@ from flask import Flask, current_app
 DEFAULT_ZONE = "Europe/London"
 
 # Spelled out here rather than strftime's %A, %B and %b, which follow the process's locale; %-d is glibc only.
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -59,7 +59,7 @@ def day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     on = school_day(value)
-    return f"{on.day} {_MONTHS[on.month - 1]} {on.year}"
+    return f"{on.day} {MONTHS[on.month - 1]} {on.year}"
 
 
 def long_day(value: date | datetime | None) -> str:
@@ -75,7 +75,7 @@ def short_day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     on = school_day(value)
-    return f"{on.day} {_MONTHS[on.month - 1][:3]} {on.year}"
+    return f"{on.day} {MONTHS[on.month - 1][:3]} {on.year}"
 
 
 def day_and_time(value: datetime | None) -> str:
@@ -100,7 +100,7 @@ def month(value: date | datetime | None) -> str:
     if value is None:
         return ""
     on = school_day(value)
-    return f"{_MONTHS[on.month - 1]} {on.year}"
+    return f"{MONTHS[on.month - 1]} {on.year}"
 
 
 def short(value: datetime | None, with_seconds: bool = False) -> str:

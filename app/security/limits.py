@@ -25,6 +25,8 @@ from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_login import current_user
 
+from app.core.mail.addresses import normalise_email
+
 _FAILED = "braid_attempt_failed"
 _DOORS: list[Door] = []
 
@@ -93,8 +95,8 @@ def _always(response) -> bool:
 
 
 def typed_email() -> str | None:
-    # Trimmed and lower-cased, as addresses are stored: "Ann@School " and "ann@school" share one budget.
-    return (request.form.get("email") or "").strip().lower() or None
+    # As addresses are stored: "Ann@School " and "ann@school" share one budget.
+    return normalise_email(request.form.get("email")) or None
 
 
 def token_in_url() -> str | None:

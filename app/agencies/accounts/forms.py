@@ -29,10 +29,9 @@ from wtforms.validators import (
     Optional,
 )
 
+from app.core.dates import MONTHS
 from app.form_fields import DayMonthYearField
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 
 class AccountForm(FlaskForm):
     display_name = StringField(

@@ -145,7 +145,3 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         # No email or name: reprs end up in logs.
         return f"<User {self.public_id} {self.role.value}>"
-
-
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()

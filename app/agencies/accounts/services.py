@@ -13,9 +13,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.agencies.accounts.models import Agency, AgencyKind, Role, User, normalise_email
+from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.audit.events import record
 from app.audit.models import AuditAction
+from app.core.mail.addresses import normalise_email
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.agencies.accounts.models import User, normalise_email
+from app.agencies.accounts.models import User
 from app.agencies.accounts.services import AccountError
 from app.agencies.password_reset.models import PasswordResetToken
 from app.audit.events import record
 from app.audit.models import AuditAction, AuditOutcome
 from app.core.mail import services as outbox
+from app.core.mail.addresses import normalise_email
 from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.problems import Refusal

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.agencies.accounts.models import User, normalise_email
+from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction, AuditOutcome
+from app.core.mail.addresses import normalise_email
 from app.extensions import db
 from app.security.passwords import burn_equal_time, hash_password, needs_rehash, verify_password
 from app.types import utcnow

@@ -30,10 +30,6 @@ from app.policy import Action, get_or_404, visible_contributions
 from app.problems import show_on_form
 
 
-def _fmt(value) -> str:
-    return dates.day(value)
-
-
 def _cycle_url(cycle: PlanCycle) -> str:
     return url_for("cases.cycle_detail", public_id=cycle.public_id)
 
@@ -127,7 +123,7 @@ def _cycle_conflict(cycle: PlanCycle, form: CycleForm):
         ConflictField(label, theirs=getattr(cycle, name), yours=getattr(form, name).data, rich=True)
         for name, label in CYCLE_TEXT_FIELDS.items()
     ] + [
-        ConflictField(label, theirs=_fmt(getattr(cycle, name)), yours=_fmt(getattr(form, name).data))
+        ConflictField(label, theirs=dates.day(getattr(cycle, name)), yours=dates.day(getattr(form, name).data))
         for name, label in CYCLE_DATE_FIELDS.items()
     ]
     return conflict_page(
@@ -281,7 +277,7 @@ def _outcome_conflict(outcome: Outcome, cycle: PlanCycle, form: OutcomeForm):
     fields = [
         ConflictField("What the learner will achieve", theirs=outcome.description, yours=form.description.data),
         ConflictField("How it will be measured", theirs=outcome.measure, yours=form.measure.data),
-        ConflictField("Achieved by", theirs=_fmt(outcome.target_on), yours=_fmt(form.target_on.data)),
+        ConflictField("Achieved by", theirs=dates.day(outcome.target_on), yours=dates.day(form.target_on.data)),
         ConflictField("Who owns it", theirs=owner_name, yours=chosen),
         ConflictField("Progress", theirs=outcome.progress.label, yours=_rating_label(form.progress.data)),
     ]
@@ -340,8 +336,8 @@ def _provision_conflict(provision: Provision, cycle: PlanCycle, form: ProvisionF
         ConflictField("What will be provided", theirs=provision.description, yours=form.description.data),
         ConflictField("Delivered by", theirs=provision.delivered_by, yours=form.delivered_by.data),
         ConflictField("How often", theirs=provision.frequency, yours=form.frequency.data),
-        ConflictField("Starts on", theirs=_fmt(provision.starts_on), yours=_fmt(form.starts_on.data)),
-        ConflictField("Ends on", theirs=_fmt(provision.ends_on), yours=_fmt(form.ends_on.data)),
+        ConflictField("Starts on", theirs=dates.day(provision.starts_on), yours=dates.day(form.starts_on.data)),
+        ConflictField("Ends on", theirs=dates.day(provision.ends_on), yours=dates.day(form.ends_on.data)),
     ]
     return conflict_page(
         title="This provision", record=provision, fields=fields, form=form,

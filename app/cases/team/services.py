@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from app.agencies.accounts.models import ROLES_BY_AGENCY_KIND, Agency, AgencyKind, Role, User, normalise_email
+from app.agencies.accounts.models import ROLES_BY_AGENCY_KIND, Agency, AgencyKind, Role, User
 from app.agencies.accounts.services import EXTERNAL_ROLES, AccountError, create_account
 from app.audit.events import record
 from app.audit.models import AuditAction
@@ -22,6 +22,7 @@ from app.cases.team.models import Invitation, TeamMembership
 from app.core import dates
 from app.core.dates import today as school_today
 from app.core.mail import services as outbox
+from app.core.mail.addresses import normalise_email
 from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.policy import (
