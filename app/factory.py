@@ -152,7 +152,6 @@ def init_templates(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-
     app.register_blueprint(home_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(cases_bp)
@@ -162,7 +161,6 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(keys_cli)
