@@ -99,6 +99,8 @@ class Config:
     # percent-encoded) is under 2.5 MB: tests/security/test_request_size.py works it out from the forms' own
     # limits. Uploads, when they come, raise the limit for their routes only.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # The routes that take a file, by endpoint, and the body each accepts: the file's own limit and the form around it.
+    UPLOAD_LIMITS = {"cases.mis_import_upload": 10 * 1024 * 1024 + 64 * 1024}
 
     def __init__(self, environ: Mapping[str, str], instance_path: Path):
         self._environ = environ

@@ -12,6 +12,7 @@ from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution, ContributionRevision
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting, MeetingAction, MeetingRecord, OutcomeReview
+from app.cases.mis_import.models import LearnerImport
 from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.team.models import Invitation, TeamMembership
 from app.core.jobs.models import JobRun
@@ -27,7 +28,7 @@ subjects.register(
     Learner, SupportPlan, PlanCycle, Outcome, Provision, Contribution, ContributionRevision, Meeting, MeetingAction,
     MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership, Invitation,
     ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
-    BreakGlassAccess, AuditExport, JobRun,
+    BreakGlassAccess, AuditExport, JobRun, LearnerImport,
 )
 agencies_trail.register()
 cases_trail.register()

@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from io import BytesIO
 
-from flask import Flask, current_app, g, make_response, redirect, render_template, request, url_for
+from flask import Flask, Request, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -39,9 +40,20 @@ BUSY = "braid_database_busy"  # set in flask.g when the response is the busy pag
 UNSHOWN_FIELDS = ("password", "csrf", "code", "token", "secret")
 
 
+class UploadsInMemory(Request):
+    """Uploaded files are held in memory, never spooled to a temporary file: an upload of learners' data
+    must leave no copy on disk. The upload routes' limits (UPLOAD_LIMITS) bound the memory this takes."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        return BytesIO()
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = UploadsInMemory
     # First of all, before the rate limiter or CSRF read anything: a request for a host Braid does not serve.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_unknown_host)
+    # Before CSRF reads the form: only the routes that take a file accept a body that large.
+    app.before_request_funcs[None].insert(1, allow_uploads)
     app.before_request_funcs[None].insert(0, start_request)  # so even that refusal has a request id
     app.before_request(answered_before_the_view(deny_by_default))
     app.after_request(set_security_headers)
@@ -63,6 +75,12 @@ def init_app(app: Flask) -> None:
 def start_request() -> None:
     g.request_id = uuid.uuid4().hex
     g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def allow_uploads() -> None:
+    limit = current_app.config["UPLOAD_LIMITS"].get(request.endpoint)
+    if limit:
+        request.max_content_length = limit
 
 
 def deny_by_default():
@@ -158,7 +176,7 @@ def _error_page(status: int, message: str | None = None):
 
 def _size_limit() -> str:
     """The request size limit in words, for the 413 page."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    limit = (request.max_content_length if request else current_app.config.get("MAX_CONTENT_LENGTH")) or 0
     return f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 

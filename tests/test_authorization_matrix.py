@@ -12,6 +12,7 @@ POST that is not expected to succeed leaves every row of every table unchanged (
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import time, timedelta
 from urllib.parse import urlsplit
 
@@ -26,6 +27,8 @@ from app.cases.learners.models import Learner
 from app.cases.meetings import services as meetings
 from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.meetings.services import ActionDraft, MeetingDetails
+from app.cases.mis_import import services as mis
+from app.cases.mis_import.models import ImportStatus
 from app.cases.plans import services as plans
 from app.cases.team import services as team
 from app.cases.team.models import TeamMembership
@@ -58,7 +61,13 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   teachers of the school · {inactive} a deactivated teacher of the school · {outsider} the SLT's account
 #   (another agency) · CPD: {lsp_user} the LSP, line managed by the SENCo · {cpd_entry} the LSP's
 #   case-work entry on {meeting} · {cpd_goal} the LSP's goal · {cpd_review} the SENCo's review of the LSP (unsigned)
-#   · {cpd_year} the LSP's CPD year (its first day).
+#   · {cpd_year} the LSP's CPD year (its first day) · MIS imports, each of one learner (started by the SENCo unless
+#   said): {mis_import} at its preview · {mis_columns} with columns to match · {mis_failed} confirmed, then failed
+#   while carried out · {other_import} another school's (by its SENCo), at its preview.
+# Form data given as bytes is posted as an uploaded file (a new one for every cell).
+MIS_FILE = b"UPN,Legal Forename,Legal Surname,DOB,Year,SEN Status\r\nC801200001015,Maya,Carter,14/05/2018,3,K\r\n"
+MIS_COLUMNS = {"upn": "0", "forename": "1", "surname": "2", "date_of_birth": "3", "year_group": "4",
+               "sen_status": "5"}  # how {mis_import}'s columns match Braid's fields (as Braid recognised them)
 ROWS = [
     # endpoint, method, url, form data, outcomes in COLUMNS order
     # senco lsp teacher dsl admin slt ep parent anonymous expired
@@ -150,6 +159,68 @@ ROWS = [
      (200, 403, 403, 403, 403, 403, 403, 403, S, S)),
     ("cases.learner_find", "POST", "/learners/find", {},
      (400, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    # Learners from the school's MIS: its SENCo only, and only their own school's imports. Anyone else is refused
+    # the upload page and finds no import (a 404, as for any record out of sight), the SENCo not another school's.
+    ("cases.mis_import_upload", "GET", "/learners/import", None,
+     (200, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("cases.mis_import_upload", "POST", "/learners/import", {},  # no file
+     (400, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("cases.mis_import_upload", "POST", "/learners/import", {"file": b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n"},
+     (400, 403, 403, 403, 403, 403, 403, 403, S, S)),  # not a CSV file: nothing kept
+    ("cases.mis_import_detail", "GET", "/learners/import/{mis_import}", None,
+     (200, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_detail", "GET", "/learners/import/{mis_columns}", None,  # sent on to match its columns
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_detail", "GET", "/learners/import/{mis_failed}", None,
+     (200, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_detail", "GET", "/learners/import/{other_import}", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_progress", "GET", "/learners/import/{mis_import}/progress", None,
+     (200, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_progress", "GET", "/learners/import/{other_import}/progress", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_columns", "GET", "/learners/import/{mis_columns}/columns", None,
+     (200, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_columns", "GET", "/learners/import/{mis_import}/columns", None,
+     (200, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_columns", "GET", "/learners/import/{mis_failed}/columns", None,  # past its preview
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_columns", "GET", "/learners/import/{other_import}/columns", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_columns", "POST", "/learners/import/{mis_columns}/columns", {},  # still no names, no birth date
+     (400, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_columns", "POST", "/learners/import/{mis_import}/columns",
+     {**MIS_COLUMNS, "date_of_birth": "-1"},  # "Not in this file": every learner needs one
+     (400, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_columns", "POST", "/learners/import/{mis_import}/columns", MIS_COLUMNS,  # previewed again
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_columns", "POST", "/learners/import/{other_import}/columns", MIS_COLUMNS,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_retry", "POST", "/learners/import/{mis_import}/try-again", {},  # it has not failed
+     (400, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_confirm", "POST", "/learners/import/{mis_columns}/confirm", {},  # no preview: sent back to it
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_confirm", "POST", "/learners/import/{other_import}/confirm", {},
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_cancel", "POST", "/learners/import/{other_import}/cancel", {},
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_retry", "POST", "/learners/import/{other_import}/try-again", {},
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    # The SENCo's own imports, each POST once it succeeds: the state each leaves is what the next row meets.
+    ("cases.mis_import_cancel", "POST", "/learners/import/{mis_columns}/cancel", {},
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_cancel", "POST", "/learners/import/{mis_columns}/cancel", {},  # cancelled already
+     (400, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_confirm", "POST", "/learners/import/{mis_import}/confirm", {},
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_cancel", "POST", "/learners/import/{mis_import}/cancel", {},  # confirmed: too late
+     (400, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_retry", "POST", "/learners/import/{mis_failed}/try-again", {},
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_retry", "POST", "/learners/import/{mis_failed}/try-again", {},  # queued again: not failed now
+     (400, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.mis_import_upload", "POST", "/learners/import", {"file": MIS_FILE},  # read and previewed
+     (302, 403, 403, 403, 403, 403, 403, 403, S, S)),
     # The DSL knows every learner of the school by name (to read concerns): 200, but no case content.
     ("cases.learner_detail", "GET", "/learners/{alpha}", None,
      (200, 200, 200, 200, 404, 200, 200, 200, S, S)),
@@ -473,6 +544,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
     nhs = create_agency(AgencyKind.NHS_SERVICE, name="Riverside SLT Service")
     eps = create_agency(AgencyKind.EP_SERVICE, name="County EP Service")
     family = create_agency(AgencyKind.FAMILY, name="The Alpha Family")
+    other_school = create_agency(AgencyKind.SCHOOL, name="Beta School")
     home = {"senco": school, "lsp": school, "teacher": school, "dsl": school, "admin": school,
             "slt": nhs, "ep": eps, "parent": family}
     accounts = {role: create_user(role, agency=agency, name=f"Matrix {role.upper()}") for role, agency in home.items()}
@@ -484,6 +556,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         "dormant2": create_user("teacher", agency=school, name="Dormant Teacher Two"),
         "inactive": create_user("teacher", agency=school, name="Inactive Teacher", active=False),
     }
+    other_senco = create_user("senco", agency=other_school, name="Beta SENCo")
     alpha = create_case(school=school, name="Alpha Learner")
     bravo = create_case(school=school, name="Bravo Learner")
     for role in ("lsp", "teacher", "slt", "ep", "parent", "expired"):
@@ -578,6 +651,16 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             standard_code="AP 1", relevance=None, target_on=today + timedelta(days=90)))
         cpd_review = cpd_reviews.record_review(senco, lsp, cpd_reviews.ReviewDraft(
             kind="annual", held_on=today, manager_summary="A strong first year."))
+
+        # Imports from the MIS, through the real service; the import job never runs in this world.
+        mis_import = mis.start_import(senco, MIS_FILE)
+        mis_columns = mis.start_import(senco, b"Child,Born,Form\r\nMaya Carter,14/05/2018,3C\r\n")
+        mis_failed = mis.start_import(senco, MIS_FILE)
+        mis.confirm_import(senco, mis_failed)
+        mis_failed.status, mis_failed.finished_at = ImportStatus.FAILED, utcnow()  # as the job marks a failed run
+        other_import = mis.start_import(user(other_senco), MIS_FILE)
+        assert (mis_import.status, mis_columns.status, other_import.status) == (
+            ImportStatus.PREVIEW, ImportStatus.COLUMNS, ImportStatus.PREVIEW)
         db.session.commit()
 
         world = {
@@ -591,6 +674,8 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "lsp_user": lsp.public_id, "cpd_entry": cpd_entry.public_id, "cpd_goal": cpd_goal.public_id,
             "cpd_review": cpd_review.public_id,
             "cpd_year": cpd_year_containing(today, lsp.cpd_year_start_month).starts_on.isoformat(),
+            "mis_import": mis_import.public_id, "mis_columns": mis_columns.public_id,
+            "mis_failed": mis_failed.public_id, "other_import": other_import.public_id,
             **{name: account.public_id for name, account in extra.items()},
         }
     return {"world": world, "accounts": accounts}
@@ -620,6 +705,8 @@ def expire(app, account) -> None:
 
 
 def _fill(value, world):
+    if isinstance(value, bytes):
+        return io.BytesIO(value), "learners.csv"
     if isinstance(value, str):
         return value.format(**world)
     if isinstance(value, list):

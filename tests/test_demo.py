@@ -77,6 +77,21 @@ def test_the_senco_sees_the_demo_learners_decrypted(demo_app):
         assert name in page
 
 
+def test_the_demo_shows_a_past_import_from_the_mis(demo_app):
+    from app.cases.learners.models import Learner, SenStatus
+    from app.cases.mis_import.models import ImportRow, ImportStatus, LearnerImport
+
+    with demo_app.app_context():
+        past = db.session.scalars(select(LearnerImport)).one()
+        assert past.status is ImportStatus.DONE and past.vendor == "SIMS"
+        assert (past.created_count, past.updated_count) == (4, 3) and past.skipped_count > 0
+        assert db.session.scalar(select(func.count()).select_from(ImportRow)) == 0  # nothing of the file kept
+        by_name = {learner.name: learner for learner in db.session.scalars(select(Learner))}
+        assert by_name["Ruby Ellis-Ward"].sen_status is SenStatus.SEN_SUPPORT
+        assert by_name["Maya Carter"].registration_group == "3B"  # updated from the MIS
+        db.session.remove()
+
+
 def test_the_demo_cases_show_every_capability(demo_app):
     """About two dozen learners at every stage, every role contributing, meetings, concerns and invitations."""
     from app.agencies.accounts.models import Role
@@ -90,7 +105,9 @@ def test_the_demo_cases_show_every_capability(demo_app):
 
     with demo_app.app_context():
         count = lambda query: db.session.scalar(select(func.count()).select_from(query.subquery()))  # noqa: E731
-        assert count(select(Learner.id)) == 24
+        # The 24 registered learners with cases, and the 4 the past MIS import brought in (the SIMS sample's
+        # other rows updated learners already there, or were left out as having no SEN).
+        assert count(select(Learner.id)) == 28
         stages = set(db.session.scalars(select(PlanCycle.stage)))
         assert stages == set(CycleStage)  # assess, plan, do, review and closed cycles all present
         authors = set(db.session.scalars(select(User.role).join(Contribution, Contribution.author_id == User.id)))

@@ -1,5 +1,6 @@
 """The schema exists only through migrations, and they match the models exactly."""
 import ast
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from app import create_app
+from app.cases.learners.models import name_and_birth_index, normalise_name
 from app.cpd.standards import STANDARDS
 from app.extensions import db
+from app.security.crypto import associated_data, blind_index, seal
 from app.types import UTCDateTime
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
@@ -130,3 +133,30 @@ def test_no_migration_imports_domain_code():
         if (names := _app_imports(path.read_text(encoding="utf-8")))
     }
     assert offending == {}
+
+
+def test_0009_reindexes_names_to_ignore_spacing_and_punctuation_and_back(empty_database_url):
+    """Learners registered before 0009 are found by "ruby ellis ward" after it, and warn of a second record."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0008")
+        now = "2026-01-05 09:00:00+00:00"
+        db.session.execute(text("INSERT INTO agency (id, public_id, name, kind, created_at) "
+                                "VALUES (1, 'school-one', 'School One', 'school', :now)"), {"now": now})
+        old_index = blind_index("name", "ruby ellisward")  # what 0002 to 0008 stored for "Ruby Ellis-Ward"
+        db.session.execute(text(
+            "INSERT INTO learner (id, public_id, school_id, year_group, created_at, name_sealed, name_index, "
+            "date_of_birth_sealed) VALUES (1, 'learner-one', 1, 4, :now, :name, :index, :born)"),
+            {"now": now, "index": old_index,
+             "name": seal("Ruby Ellis-Ward", associated_data("learner", "name_sealed", "learner-one")),
+             "born": seal("2017-03-03", associated_data("learner", "date_of_birth_sealed", "learner-one"))})
+        db.session.commit()
+        upgrade()
+        row = db.session.execute(text("SELECT name_index, name_and_birth_index FROM learner")).one()
+        assert row.name_index == blind_index("name", normalise_name("ruby ellis ward")) != old_index
+        assert row.name_and_birth_index == name_and_birth_index("Ruby Ellis-Ward", date(2017, 3, 3))
+        db.session.commit()
+        downgrade(revision="0008")
+        assert db.session.execute(text("SELECT name_index FROM learner")).scalar_one() == old_index
+        db.session.commit()
+        db.engine.dispose()

@@ -53,6 +53,7 @@ def register() -> None:
     directory.label("object_type", {
         "learner": "Learner's record",
         "learner_list": "List of learners",
+        "learner_import": "Import of learners",
         "support_plan": "Support plan",
         "plan_cycle": "Plan cycle",
         "outcome": "Outcome",

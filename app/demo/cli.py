@@ -10,6 +10,7 @@ from app.demo.accounts import PEOPLE, load_demo_data
 from app.demo.audit import load_demo_trail, seal_and_check
 from app.demo.cases import load_demo_cases
 from app.demo.cpd import load_demo_cpd
+from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
 from app.demo.learners import load_demo_learners
 from app.extensions import db
@@ -27,12 +28,14 @@ def load_command():
     cases = load_demo_cases()
     cpd_entries = load_demo_cpd()  # reflects on the demo cases' meetings and contributions
     db.session.commit()
+    imported = load_demo_import()
     trail = load_demo_trail()
     result = seal_and_check()
     job_runs = load_demo_jobs()
     db.session.commit()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
-               f"{learners} learner(s) registered; {cases} case(s) built; {cpd_entries} CPD entries written; "
+               f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
+               f"{cpd_entries} CPD entries written; "
                f"{trail} past audit events written; {job_runs} past job runs written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
 

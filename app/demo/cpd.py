@@ -318,7 +318,7 @@ LSP_CASE_WORK = (
         "Read every action back with its owner and date before a meeting closes",
         "Keep a three-column action table open while minuting and leave the last five minutes for reading it back",
         30, ("AP 12", "AP 13", "BP 4"),
-        work=("H801200004030", "meeting", MeetingKind.PLANNING.value),
+        work=("Q801200004030", "meeting", MeetingKind.PLANNING.value),
     ),
     DemoEntry(
         "case-planning-autism", None, None, "case_work", "participatory", "schon",
@@ -334,7 +334,7 @@ LSP_CASE_WORK = (
         "Bring two 'what helps' examples from my sessions to every planning meeting",
         "Note examples in my planner during the week before a meeting",
         21, ("AP 12", "ETF 6", "AP 13"),
-        work=("H801200013075", "meeting", MeetingKind.PLANNING.value),
+        work=("M801200013075", "meeting", MeetingKind.PLANNING.value),
     ),
     DemoEntry(
         "case-review", None, None, "case_work", "participatory", "driscoll",
@@ -347,7 +347,7 @@ LSP_CASE_WORK = (
         "Agree with the class teacher how each outcome will be measured at the start of every cycle",
         "Add a 'how we will measure it' line to the plan for each outcome I support",
         28, ("BP 3", "AP 16", "BP 8"),
-        work=("H801200002020", "meeting", MeetingKind.REVIEW.value),
+        work=("F801200002020", "meeting", MeetingKind.REVIEW.value),
     ),
     DemoEntry(
         "case-intervention", None, "1", "case_work", "individual", "kolb",
@@ -364,7 +364,7 @@ LSP_CASE_WORK = (
         "Share each week's target words with the class teacher",
         "A Monday message with the words and a picture for each, and a Friday check with the teacher",
         21, ("CP 3", "BP 4", "AP 14"),
-        work=("H801200004030", "contribution", ContributionKind.INTERVENTION_RECORD.value),
+        work=("Q801200004030", "contribution", ContributionKind.INTERVENTION_RECORD.value),
     ),
 )
 
@@ -382,7 +382,7 @@ SLT_ENTRIES = (
         "Lead every school report with practical advice and move scores to an appendix",
         "Revise my report template and ask two schools for feedback on it",
         30, ("ETF 6", "ETF 10", "ETF 11"),
-        work=("H801200004030", "contribution", ContributionKind.SLT_ASSESSMENT.value),
+        work=("Q801200004030", "contribution", ContributionKind.SLT_ASSESSMENT.value),
     ),
     DemoEntry(
         "slt-webinar", 30, "1.5", "webinar", "individual", "kolb",
@@ -423,7 +423,7 @@ EP_ENTRIES = (
         "Agree recommendations with staff during the consultation",
         "End each consultation by drafting the recommendations together",
         28, ("ETF 6", "ETF 9", "ETF 11"),
-        work=("H801200002020", "contribution", ContributionKind.EP_ASSESSMENT.value),
+        work=("F801200002020", "contribution", ContributionKind.EP_ASSESSMENT.value),
     ),
     DemoEntry(
         "ep-seminar", 40, "2", "seminar", "participatory", "kolb",

@@ -21,6 +21,7 @@ from app.policy.scopes import (
     visible_actions,
     visible_concerns,
     visible_contributions,
+    visible_imports,
     visible_learners,
     visible_meetings,
     visible_progress_reviews,
@@ -31,5 +32,5 @@ __all__ = [
     "can", "case_learners", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
     "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "open_invitations", "require",
     "school_staff", "shows", "team_memberships", "visible_accounts", "visible_actions", "visible_concerns",
-    "visible_contributions", "visible_learners", "visible_meetings", "visible_progress_reviews",
+    "visible_contributions", "visible_imports", "visible_learners", "visible_meetings", "visible_progress_reviews",
 ]

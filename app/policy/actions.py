@@ -32,6 +32,8 @@ class Action(enum.Enum):
     LIST_LEARNERS = "list_learners"
     FIND_LEARNER = "find_learner"
     REGISTER_LEARNER = "register_learner"
+    IMPORT_LEARNERS = "import_learners"
+    VIEW_LEARNER_IMPORT = "view_learner_import"
     VIEW_LEARNER = "view_learner"
     # A learner's case (thing: the Learner)
     VIEW_CASE = "view_case"  # the plan, the team, and whatever of the rest is shared with the user

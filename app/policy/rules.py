@@ -36,6 +36,10 @@ def is_school_senco(user) -> bool:
     return user.role is Role.SENCO and not user.restricted
 
 
+def _imports_for(user, learner_import) -> bool:
+    return is_school_senco(user) and (learner_import is None or learner_import.school_id == user.agency_id)
+
+
 def _senco_of(user, learner) -> bool:
     return is_school_senco(user) and learner is not None and learner.school_id == user.agency_id
 
@@ -306,6 +310,9 @@ RULES = {
     Action.LIST_LEARNERS: lambda user, thing: not user.restricted and user.role in SCHOOL_CASE_ROLES,
     Action.FIND_LEARNER: lambda user, thing: is_school_senco(user),
     Action.REGISTER_LEARNER: lambda user, thing: is_school_senco(user),
+    # The MIS import: the school's SENCo, for their own school's imports (an administrator sees no learner).
+    Action.IMPORT_LEARNERS: lambda user, thing: _imports_for(user, thing),
+    Action.VIEW_LEARNER_IMPORT: lambda user, thing: _imports_for(user, thing),
     # The DSL knows every learner of the school by name (to read concerns), not their case.
     Action.VIEW_LEARNER: lambda user, thing: _on_case(user, thing)
     or _dsl_of(user, thing)

@@ -9,6 +9,7 @@ from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution, Visibility
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting, MeetingAction
+from app.cases.mis_import.models import LearnerImport
 from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.team.models import Invitation, TeamMembership
 from app.cpd.entries.models import ReflectiveEntry
@@ -79,6 +80,13 @@ def visible_learners(user) -> Select:
     if ids is None:
         return query.where(False)
     return query.where(Learner.id.in_(ids))
+
+
+def visible_imports(user) -> Select:
+    """The imports of learners `user` may see: their own school's, for its SENCo."""
+    if not signed_in(user) or user.role is not Role.SENCO or user.restricted:
+        return select(LearnerImport).where(false())
+    return select(LearnerImport).where(LearnerImport.school_id == user.agency_id).order_by(LearnerImport.id.desc())
 
 
 def case_learners(user) -> Select:
@@ -283,6 +291,7 @@ def scopes_by_model():
     return {
         User: (visible_accounts, Action.VIEW_ACCOUNT),
         Learner: (visible_learners, Action.VIEW_LEARNER),
+        LearnerImport: (visible_imports, Action.VIEW_LEARNER_IMPORT),
         Contribution: (visible_contributions, Action.VIEW_CONTRIBUTION),
         Meeting: (visible_meetings, Action.VIEW_MEETING),
         # The scope already limits actions to meetings the user sees: one they may not update is a 403.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+import json
 import logging
 import os
 from collections import Counter
@@ -236,7 +237,27 @@ class EnumList:
         return [self.enum_class(value) for value in text.split(",") if value]
 
 
-TEXT, DATE = _Text(), _Date()
+class EnumValue:
+    """One enum member, sealed as its value."""
+
+    def __init__(self, enum_class):
+        self.enum_class = enum_class
+
+    def dump(self, member) -> str:
+        return self.enum_class(member).value
+
+    def load(self, text: str):
+        return self.enum_class(text)
+
+
+class _Json:
+    """Plain JSON (lists, strings, numbers): sealed as one text."""
+
+    dump = staticmethod(lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    load = staticmethod(json.loads)
+
+
+TEXT, DATE, JSON = _Text(), _Date(), _Json()
 
 
 def sensitive_fields() -> list[tuple[type, SensitiveField]]:

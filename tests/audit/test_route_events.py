@@ -13,6 +13,7 @@ public id the request itself created (`keep` binds it to a name for later rows).
 """
 from __future__ import annotations
 
+import io
 import re
 from collections import namedtuple
 from datetime import timedelta
@@ -54,10 +55,13 @@ NEW_PASSWORD = "copper-kettle-harbour-77"
 INVITEE_PASSWORD = "velvet-compass-orchard-31"
 WRONG_PASSWORD = "wrong-password-canary-8c2d"
 UNKNOWN_EMAIL = "nobody-canary@example.org"
+# An MIS export of one learner (sealed on upload: the trail names the import, never the learner's values).
+IMPORT_FILE = (b"UPN,Legal Forename,Legal Surname,DOB,Year,SEN Status\r\n"
+               b"P207000016049,Delta,Importcanary,14/05/2018,3,K\r\n")
 # What a visitor types where a public id goes: as typed, and squeezed into the public-id alphabet.
 FREE_TEXT = "Maya Carter DOB 2016-03-04 lives at 1 Oak Rd"
 FREE_TEXT_ID = "Maya_Carter_DOB_2016-03-04_lives_at_1_Oak_Rd"
-CHARLIE = {"name": "Charlie Canarylearner", "preferred_name": "Chaz Canary", "upn": "K12345678901A",
+CHARLIE = {"name": "Charlie Canarylearner", "preferred_name": "Chaz Canary", "upn": "X12345678901A",
            "notes": "CHARLIE-CANARY-NOTES-51ab"}
 TEXTS = {
     "views": "CANARY-VIEWS-0d4e", "outcome": "CANARY-OUTCOME-7a21", "outcome_edit": "CANARY-OUTCOME-EDIT-93bf",
@@ -212,6 +216,30 @@ ROWS = [
     ("cases.learner_detail", "GET", "/learners/{alpha}", "anonymous", None,
      [E("view", NO, "learner", "alpha")]),  # a redirect to sign in: the record the id names
     ("cases.learner_detail", "GET", "/learners/{alpha}", "expired", None, [E("view", NO, "learner", "alpha")]),
+    # --- the MIS import: the upload, the SENCo's own pages of it, the job's start; others refused --------------
+    ("cases.mis_import_upload", "GET", "/learners/import", "senco", None, []),
+    ("cases.mis_import_upload", "GET", "/learners/import", "admin", None, [E("create", NO, None, None)]),  # 403
+    ("cases.mis_import_upload", "POST", "/learners/import", "senco", {"file": IMPORT_FILE},
+     [E("create", OK, "learner_import", NEW)], {"mis_upload": "object"}),
+    ("cases.mis_import_detail", "GET", "/learners/import/{mis_upload}", "senco", None,
+     [E("view", OK, "learner_import", "mis_upload")]),
+    ("cases.mis_import_detail", "GET", "/learners/import/{mis_upload}", "dsl", None,
+     [E("view", NO, "learner_import", "mis_upload")]),  # 404: another role's import is out of sight
+    ("cases.mis_import_columns", "GET", "/learners/import/{mis_upload}/columns", "senco", None,
+     [E("view", OK, "learner_import", "mis_upload")]),
+    ("cases.mis_import_columns", "POST", "/learners/import/{mis_upload}/columns", "senco",
+     {"upn": "0", "forename": "1", "surname": "2", "date_of_birth": "3", "year_group": "4", "sen_status": "5"},
+     [E("update", OK, "learner_import", "mis_upload")]),
+    ("cases.mis_import_progress", "GET", "/learners/import/{mis_upload}/progress", "senco", None,
+     [E("view", OK, "learner_import", "mis_upload")]),
+    ("cases.mis_import_retry", "POST", "/learners/import/{mis_upload}/try-again", "senco", {},
+     [E("view", OK, "learner_import", "mis_upload")]),  # refused by the service (it has not failed): nothing changed
+    ("cases.mis_import_confirm", "POST", "/learners/import/{mis_upload}/confirm", "teacher", {},
+     [E("create", NO, "learner_import", "mis_upload")]),  # 404
+    ("cases.mis_import_confirm", "POST", "/learners/import/{mis_upload}/confirm", "senco", {},
+     [E("update", OK, "learner_import", "mis_upload")]),
+    ("cases.mis_import_cancel", "POST", "/learners/import/{mis_upload}/cancel", "senco", {},
+     [E("view", OK, "learner_import", "mis_upload")]),  # too late to cancel: refused by the service, nothing changed
     # An id that names no record is never written, whoever typed it and whatever it says.
     ("cases.learner_detail", "GET", "/learners/{free_text_id}", "anonymous", None, [E("view", NO, None, None)]),
     ("cases.learner_detail", "GET", "/learners/{free_text_id}", "senco", None, [E("view", NO, "learner", None)]),
@@ -558,6 +586,8 @@ VERSIONED = {
 
 
 def _fill(value, world):
+    if isinstance(value, bytes):  # a file to upload: a fresh stream for each request
+        return (io.BytesIO(value), "export.csv")
     if isinstance(value, str):
         return value.format(**world)
     if isinstance(value, list):
@@ -722,8 +752,8 @@ def test_no_sensitive_value_reaches_the_trail(app, create_agency, create_user, c
     assert len(rows) > len(ROWS)
     secrets = {
         "learner names": ["Alpha Learner", "Bravo Learner", CHARLIE["name"], CHARLIE["preferred_name"],
-                          "Nobody Canaryname"],
-        "UPN": [CHARLIE["upn"]],
+                          "Nobody Canaryname", "Importcanary"],
+        "UPN": [CHARLIE["upn"], "P207000016049"],
         "case text": [*ALPHA.values(), *BRAVO.values(), CHARLIE["notes"], *TEXTS.values()],
         "passwords": [PASSWORD, NEW_PASSWORD, INVITEE_PASSWORD, WRONG_PASSWORD],
         "text typed where an id goes": [FREE_TEXT, FREE_TEXT_ID, "Maya Carter", "Maya_Carter", "Oak Rd", "2016-03-04"],

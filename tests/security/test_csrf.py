@@ -99,12 +99,14 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_token_and_chang
             continue
         column = acting_column(expected_row)
         client, url = clients[column], url_template.format(**world)
-        form = {key: _fill(value, world) for key, value in (data or {}).items()}
+        def form(data=data):  # afresh for each request: an uploaded file is read once
+            return {key: _fill(value, world) for key, value in (data or {}).items()}
+
         foreign = tokens[next(other for other in columns if other != column)]
         cell = f"POST {url_template} [{endpoint}] as {column}"
         before = every_table_checksum(app)
         for label, extra in (("no token", {}), ("another session's token", {"csrf_token": foreign})):
-            response = client.post(url, data={**form, **extra})
+            response = client.post(url, data={**form(), **extra})
             refusals += 1
             if not is_csrf_refusal(response):
                 problems.append(f"{cell} with {label}: answered {response.status_code}")
@@ -112,7 +114,7 @@ def test_every_state_changing_route_refuses_a_missing_or_foreign_token_and_chang
                 problems.append(f"{cell} with {label}: the database changed")
         # The control: the matrix's own request with this session's token (in the header, so the body is the
         # matrix's exactly) reaches the view and gets the matrix's outcome.
-        response = client.post(url, data=form, headers={"X-CSRFToken": tokens[column]})
+        response = client.post(url, data=form(), headers={"X-CSRFToken": tokens[column]})
         expected = dict(zip(COLUMNS, expected_row, strict=True))[column]
         if is_csrf_refusal(response) or outcome_of(response) != expected:
             problems.append(f"{cell} with its own token: expected {expected}, got {outcome_of(response)}")

@@ -1,18 +1,29 @@
-"""Forms for registering and finding learners. They validate only."""
+"""Forms for registering, finding and filtering learners. They validate only."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.cases.learners.models import YEAR_GROUPS, AreaOfNeed
+from app.cases.learners.models import YEAR_GROUPS, AreaOfNeed, SenStatus
+from app.cases.learners.services import NO_PLAN, NOT_RECORDED
+from app.cases.plans.models import CycleStage
 from app.form_fields import DayMonthYearField
 
 
@@ -30,9 +41,17 @@ class LearnerForm(FlaskForm):
         choices=[SelectChoice(area.value, area.label) for area in AreaOfNeed],
         validators=[DataRequired(message="Select at least one area of need")],
     )
+    sen_status = SelectField("SEN status (optional)", widget=GovSelect(), default="",
+                             choices=[SelectChoice("", "Not recorded")]
+                             + [SelectChoice(status.value, status.label) for status in SenStatus])
+    registration_group = StringField("Registration group (optional)", widget=GovTextInput(),
+                                     validators=[Optional(), Length(max=40)])
     upn = StringField("Unique pupil number (UPN) (optional)", widget=GovTextInput(),
                       validators=[Optional(), Length(max=20)])
     notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=20000)])
+    # Shown only once a learner with the same name and date of birth has been found (LooksLikeRegistered).
+    not_a_duplicate = BooleanField("This is a different child with the same name and date of birth: register them",
+                                   widget=GovCheckboxInput())
     submit = SubmitField("Register learner", widget=GovSubmitInput())
 
 
@@ -42,3 +61,45 @@ class FindLearnerForm(FlaskForm):
     query = StringField("Full name or UPN", widget=GovTextInput(),
                         validators=[DataRequired(message="Enter a full name or a UPN"), Length(max=200)])
     submit = SubmitField("Find learner", widget=GovSubmitInput())
+
+
+class LearnerFilterForm(FlaskForm):
+    """The learner list's filters, read from the query string: nothing changes, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField("Year group", widget=GovSelect(), default="",
+                       choices=[SelectChoice("", "Any")]
+                       + [SelectChoice(str(year), label) for year, label in YEAR_GROUPS.items()],
+                       invalid_choice_message="Choose a year group from the list")
+    need = SelectField("Area of need", widget=GovSelect(), default="",
+                       choices=[SelectChoice("", "Any")]
+                       + [SelectChoice(area.value, area.label) for area in AreaOfNeed],
+                       invalid_choice_message="Choose an area of need from the list")
+    status = SelectField("SEN status", widget=GovSelect(), default="",
+                         choices=[SelectChoice("", "Any")]
+                         + [SelectChoice(status.value, status.label) for status in SenStatus]
+                         + [SelectChoice(NOT_RECORDED, "Not recorded")],
+                         invalid_choice_message="Choose an SEN status from the list")
+    stage = SelectField("Stage", widget=GovSelect(), default="",
+                        choices=[SelectChoice("", "Any")]
+                        + [SelectChoice(stage.value, stage.label) for stage in CycleStage
+                           if stage is not CycleStage.CLOSED]
+                        + [SelectChoice(NO_PLAN, "No plan yet")],
+                        invalid_choice_message="Choose a stage from the list")
+
+    def filters(self) -> dict:
+        """The validated filters as `filter_learners` takes them (call after `validate()` succeeded)."""
+        year, need, status, stage = self.year.data, self.need.data, self.status.data, self.stage.data
+        return {
+            "year": int(year) if year else None,
+            "need": AreaOfNeed(need) if need else None,
+            "status": None if not status else NOT_RECORDED if status == NOT_RECORDED else SenStatus(status),
+            "stage": None if not stage else NO_PLAN if stage == NO_PLAN else CycleStage(stage),
+        }
+
+    @property
+    def narrowed(self) -> bool:
+        """Is any filter set (to anything but "Any")?"""
+        return any(field.data for field in (self.year, self.need, self.status, self.stage))

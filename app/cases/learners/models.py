@@ -4,25 +4,29 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import Agency
 from app.extensions import db
-from app.security.crypto import DATE, EnumList, Sealed, SealedText, SensitiveField
+from app.security.crypto import DATE, EnumList, EnumValue, Sealed, SealedText, SensitiveField, blind_index
 from app.types import PublicId, UTCDateTime, new_public_id, utcnow
 
 YEAR_GROUPS = {-1: "Nursery", 0: "Reception", **{year: f"Year {year}" for year in range(1, 14)}}
 
 
 def normalise_name(name: str) -> str:
-    """Case, accents, punctuation and spacing do not matter when looking a learner up by name."""
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    letters = re.sub(r"[^\w\s]", "", letters.casefold())
-    return " ".join(letters.split())
+    """Case, accents, punctuation and spacing do not matter when looking a learner up by name:
+    "ruby ellis ward", "Ruby Ellis-Ward" and "RUBY ELLISWARD" are one name."""
+    decomposed = unicodedata.normalize("NFKD", (name or "").casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+
+
+def name_and_birth_index(name: str, date_of_birth: date) -> str:
+    """The blind index that tells a second record of the same child: one normalised name, one date of birth."""
+    return blind_index("name_and_date_of_birth", f"{normalise_name(name)}|{date_of_birth.isoformat()}")
 
 
 def normalise_upn(upn: str) -> str:
@@ -42,11 +46,73 @@ class AreaOfNeed(enum.Enum):
         return AREA_OF_NEED_LABELS[self]
 
 
+class SenStatus(enum.Enum):
+    """SEN provision as the school census records it (its codes are the values)."""
+
+    NO_SEN = "N"
+    SEN_SUPPORT = "K"
+    EHC_PLAN = "E"
+
+    @property
+    def label(self) -> str:
+        return SEN_STATUS_LABELS[self]
+
+
+SEN_STATUS_LABELS = {
+    SenStatus.NO_SEN: "No special educational needs",
+    SenStatus.SEN_SUPPORT: "SEN support",
+    SenStatus.EHC_PLAN: "Education, health and care plan",
+}
+
+
+class NeedType(enum.Enum):
+    """The school census's types of need (its codes are the values), each within one broad area or none."""
+
+    SPLD = "SpLD"
+    MLD = "MLD"
+    SLD = "SLD"
+    PMLD = "PMLD"
+    SEMH = "SEMH"
+    SLCN = "SLCN"
+    HI = "HI"
+    VI = "VI"
+    MSI = "MSI"
+    PD = "PD"
+    ASD = "ASD"
+    OTH = "OTH"
+    NSA = "NSA"
+
+    @property
+    def label(self) -> str:
+        return NEED_TYPES[self][0]
+
+    @property
+    def area(self) -> AreaOfNeed | None:
+        return NEED_TYPES[self][1]
+
+
 AREA_OF_NEED_LABELS = {
     AreaOfNeed.COMMUNICATION_INTERACTION: "Communication and interaction",
     AreaOfNeed.COGNITION_LEARNING: "Cognition and learning",
     AreaOfNeed.SEMH: "Social, emotional and mental health",
     AreaOfNeed.SENSORY_PHYSICAL: "Sensory and/or physical",
+}
+
+
+NEED_TYPES = {
+    NeedType.SPLD: ("Specific learning difficulty", AreaOfNeed.COGNITION_LEARNING),
+    NeedType.MLD: ("Moderate learning difficulty", AreaOfNeed.COGNITION_LEARNING),
+    NeedType.SLD: ("Severe learning difficulty", AreaOfNeed.COGNITION_LEARNING),
+    NeedType.PMLD: ("Profound and multiple learning difficulty", AreaOfNeed.COGNITION_LEARNING),
+    NeedType.SEMH: ("Social, emotional and mental health", AreaOfNeed.SEMH),
+    NeedType.SLCN: ("Speech, language and communication needs", AreaOfNeed.COMMUNICATION_INTERACTION),
+    NeedType.ASD: ("Autistic spectrum disorder", AreaOfNeed.COMMUNICATION_INTERACTION),
+    NeedType.HI: ("Hearing impairment", AreaOfNeed.SENSORY_PHYSICAL),
+    NeedType.VI: ("Vision impairment", AreaOfNeed.SENSORY_PHYSICAL),
+    NeedType.MSI: ("Multi-sensory impairment", AreaOfNeed.SENSORY_PHYSICAL),
+    NeedType.PD: ("Physical disability", AreaOfNeed.SENSORY_PHYSICAL),
+    NeedType.OTH: ("Other difficulty or disability", None),
+    NeedType.NSA: ("SEN support but no specialist assessment of type of need", None),
 }
 
 
@@ -79,8 +145,13 @@ class Learner(LearnerNames, db.Model):
     date_of_birth_sealed: Mapped[Sealed] = mapped_column(SealedText())
     upn_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     upn_index: Mapped[str | None] = mapped_column(String(32), index=True, deferred=True)
+    # Set with the name and date of birth (set_name_and_birth): finds a second record of the same child.
+    name_and_birth_index: Mapped[str | None] = mapped_column(String(32), index=True, deferred=True)
     notes_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     areas_of_need_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    sen_status_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    needs_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    registration_group_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
 
     name = SensitiveField(index=normalise_name)
     preferred_name = SensitiveField()
@@ -89,10 +160,19 @@ class Learner(LearnerNames, db.Model):
     notes = SensitiveField()  # rich text, cleaned by app.security.sanitize before it is stored
     # A child's needs are special category data too: sealed like the rest.
     areas_of_need = SensitiveField(codec=EnumList(AreaOfNeed))
+    sen_status = SensitiveField(codec=EnumValue(SenStatus))
+    needs = SensitiveField(codec=EnumList(NeedType))  # the census's types of need, primary first
+    registration_group = SensitiveField()
 
     school: Mapped[Agency] = relationship()
     memberships: Mapped[list[TeamMembership]] = relationship(back_populates="learner")  # noqa: F821 (team.models)
     plan: Mapped[SupportPlan | None] = relationship(back_populates="learner")  # noqa: F821
+
+    def set_name_and_birth(self, name: str, date_of_birth: date) -> None:
+        """Name and date of birth change together with the index that finds a second record of the child."""
+        self.name = name
+        self.date_of_birth = date_of_birth
+        self.name_and_birth_index = name_and_birth_index(name, date_of_birth)
 
     def __repr__(self) -> str:
         return f"<Learner {self.public_id}>"

@@ -3,12 +3,25 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Literal, NamedTuple
+
+from sqlalchemy import func, select
 
 from app.agencies.accounts.models import User
 from app.audit.changes import fields_given
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.learners.models import YEAR_GROUPS, AreaOfNeed, Learner, normalise_name, normalise_upn
+from app.cases.learners.models import (
+    YEAR_GROUPS,
+    AreaOfNeed,
+    Learner,
+    SenStatus,
+    name_and_birth_index,
+    normalise_name,
+    normalise_upn,
+)
+from app.cases.learners.upn import upn_problem
+from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, require, visible_learners
@@ -25,7 +38,16 @@ class LearnerError(Refusal):
     """A learner that cannot be registered as given."""
 
 
-LEARNER_FIELDS = ("name", "preferred_name", "date_of_birth", "year_group", "upn", "notes", "areas_of_need")
+class LooksLikeRegistered(LearnerError):
+    """The learner seems to be registered already (same name and date of birth): confirm before registering."""
+
+    def __init__(self, learner: Learner):
+        super().__init__("This looks like a learner already registered", "not_a_duplicate")
+        self.learner = learner
+
+
+LEARNER_FIELDS = ("name", "preferred_name", "date_of_birth", "year_group", "upn", "notes", "areas_of_need",
+                  "sen_status", "registration_group")
 
 
 def register_learner(
@@ -38,7 +60,12 @@ def register_learner(
     upn: str | None = None,
     notes: str | None = None,
     areas_of_need: list[AreaOfNeed] | None = None,
+    sen_status: SenStatus | None = None,
+    registration_group: str | None = None,
+    not_a_duplicate: bool = False,
 ) -> Learner:
+    """:raise LooksLikeRegistered: when a learner of the school has the same name and date of birth, unless
+    `not_a_duplicate` says the person registering has checked it is another child."""
     require(actor, Action.REGISTER_LEARNER)
     name = (name or "").strip()
     if not normalise_name(name):
@@ -52,18 +79,21 @@ def register_learner(
         raise LearnerError("Select at least one area of need", "areas_of_need")
     upn = normalise_upn(upn) or None
     if upn is not None:
-        if not UPN_PATTERN.match(upn):
-            raise LearnerError("Enter a UPN in the correct format: a letter, 11 numbers, then a number or letter",
-                               "upn")
+        if (problem := upn_problem(upn)) is not None:
+            raise LearnerError(problem, "upn")
         if find_by_upn(actor, upn) is not None:
             raise LearnerError("A learner with this UPN is already registered at your school", "upn")
+    if not not_a_duplicate:
+        for lookalike in find_by_name_and_birth(actor, name, date_of_birth):
+            raise LooksLikeRegistered(lookalike)
     learner = Learner(school_id=actor.agency_id, year_group=year_group)
-    learner.name = name
+    learner.set_name_and_birth(name, date_of_birth)
     learner.preferred_name = (preferred_name or "").strip() or None
-    learner.date_of_birth = date_of_birth
     learner.upn = upn
     learner.notes = clean_rich_text(notes) or None
     learner.areas_of_need = list(dict.fromkeys(areas_of_need))
+    learner.sen_status = SenStatus(sen_status) if sen_status else None
+    learner.registration_group = (registration_group or "").strip() or None
     db.session.add(learner)
     db.session.flush()
     record(actor, AuditAction.CREATE, learner, fields=fields_given(learner, LEARNER_FIELDS))
@@ -76,6 +106,13 @@ def find_by_upn(actor: User, upn: str) -> Learner | None:
     return db.session.scalars(visible_learners(actor).where(Learner.upn_index == index)).first()
 
 
+def find_by_name_and_birth(actor: User, name: str, date_of_birth: date) -> list[Learner]:
+    """Learners of the school with this name and date of birth (through their blind index): likely the same child."""
+    require(actor, Action.REGISTER_LEARNER)
+    index = name_and_birth_index(name, date_of_birth)
+    return db.session.scalars(visible_learners(actor).where(Learner.name_and_birth_index == index)).all()
+
+
 def find_by_name(actor: User, name: str) -> list[Learner]:
     require(actor, Action.FIND_LEARNER)
     index = blind_index("name", normalise_name(name))
@@ -86,3 +123,57 @@ def school_learners(actor: User) -> list[Learner]:
     require(actor, Action.LIST_LEARNERS)
     return db.session.scalars(visible_learners(actor)).all()
 
+
+# The filter value for "no SEN status recorded" and for "no plan yet" (no open plan cycle).
+NOT_RECORDED = "none"
+NO_PLAN = "none"
+
+
+class FilteredLearners(NamedTuple):
+    learners: list[Learner]  # those that pass every filter, in the scope's order
+    total: int  # every learner the actor may list, filtered or not
+
+
+def filter_learners(
+    actor: User,
+    *,
+    year: int | None = None,
+    need: AreaOfNeed | None = None,
+    status: SenStatus | Literal["none"] | None = None,
+    stage: CycleStage | Literal["none"] | None = None,
+) -> FilteredLearners:
+    """The learners `actor` may list, narrowed by year group, area of need, SEN status and plan stage.
+
+    Areas of need and SEN status are sealed, so they are compared in Python once opened (a school has a few
+    thousand learners at most); the year group is a plain column, compared in SQL. None means any.
+    """
+    require(actor, Action.LIST_LEARNERS)
+    scope = visible_learners(actor)
+    narrowed = scope if year is None else scope.where(Learner.year_group == year)
+    learners = list(db.session.scalars(narrowed))
+    if year is None:
+        total = len(learners)
+    else:
+        total = db.session.scalar(select(func.count()).select_from(scope.order_by(None).subquery()))
+    if need is not None:
+        learners = [learner for learner in learners if need in (learner.areas_of_need or ())]
+    if status is not None:
+        wanted = None if status == NOT_RECORDED else SenStatus(status)
+        learners = [learner for learner in learners if learner.sen_status == wanted]
+    if stage is not None and learners:
+        stages = _open_stages(narrowed)
+        wanted = None if stage == NO_PLAN else CycleStage(stage)
+        learners = [learner for learner in learners if stages.get(learner.id) == wanted]
+    return FilteredLearners(learners, total)
+
+
+def _open_stages(scope) -> dict[int, CycleStage]:
+    """The stage of the open plan cycle of each learner in `scope`, in one query (none per learner)."""
+    ids = scope.with_only_columns(Learner.id).order_by(None)
+    rows = db.session.execute(
+        select(SupportPlan.learner_id, PlanCycle.stage)
+        .join(PlanCycle, PlanCycle.plan_id == SupportPlan.id)
+        .where(SupportPlan.learner_id.in_(ids), PlanCycle.closed_at.is_(None), PlanCycle.stage != CycleStage.CLOSED)
+        .order_by(PlanCycle.number)
+    )
+    return dict(rows.all())  # ordered by number: the newest open cycle wins

@@ -1,26 +1,36 @@
 """Learner pages: the school's learners, registering one, and finding one by name or UPN."""
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.audit.events import note_learners
 from app.cases.blueprint import bp
 from app.cases.break_glass.services import active_break_glass
 from app.cases.learners import services
-from app.cases.learners.forms import FindLearnerForm, LearnerForm
+from app.cases.learners.forms import FindLearnerForm, LearnerFilterForm, LearnerForm
 from app.cases.learners.models import Learner, normalise_upn
 from app.cases.learners.services import UPN_PATTERN
 from app.core.forms import Saved, handle_form
 from app.policy import Action, get_or_404, require
+from app.problems import show_on_form
 
 
 @bp.route("/learners")
 @login_required
 def learner_list():
-    learners = services.school_learners(current_user)
+    """The learners the user may list, filtered by the query string (year, need, status, stage).
+
+    :raise 403: for a role that may not list learners. A filter value that is not one of the choices: 400,
+        the form shown again with its error and no learners.
+    """
+    form = LearnerFilterForm(formdata=request.args)
+    if not form.validate():
+        require(current_user, Action.LIST_LEARNERS)
+        return render_template("cases/learners/learner_list.html", form=form, learners=[], total=None), 400
+    learners, total = services.filter_learners(current_user, **form.filters())
     note_learners(learners)
-    return render_template("cases/learners/learner_list.html", learners=learners)
+    return render_template("cases/learners/learner_list.html", form=form, learners=learners, total=total)
 
 
 @bp.route("/learners/new", methods=["GET", "POST"])
@@ -28,6 +38,7 @@ def learner_list():
 def learner_new():
     require(current_user, Action.REGISTER_LEARNER)
     form = LearnerForm()
+    lookalike = []  # the learner this one seems to be, once the service has said so
 
     def save():
         learner = services.register_learner(
@@ -39,10 +50,22 @@ def learner_new():
             upn=form.upn.data,
             notes=form.notes.data,
             areas_of_need=form.areas_of_need.data,
+            sen_status=form.sen_status.data or None,
+            registration_group=form.registration_group.data,
+            not_a_duplicate=form.not_a_duplicate.data,
         )
         return Saved(url_for("cases.learner_detail", public_id=learner.public_id))
 
-    return handle_form(form, save, render=lambda: render_template("cases/learners/learner_new.html", form=form))
+    def show(form, refusal):
+        if isinstance(refusal, services.LooksLikeRegistered):
+            lookalike.append(refusal.learner)
+        show_on_form(form, refusal)
+
+    def render():
+        return render_template("cases/learners/learner_new.html", form=form,
+                               lookalike=lookalike[0] if lookalike else None)
+
+    return handle_form(form, save, render=render, show=show)
 
 
 @bp.route("/learners/<public_id>")
