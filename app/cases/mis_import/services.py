@@ -14,7 +14,7 @@ from sqlalchemy.orm import undefer
 from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.learners.models import Learner, name_and_birth_index
+from app.cases.learners.models import Learner, SenStatus, name_and_birth_index
 from app.cases.mis_import.columns import Field, missing, recognise, vendor_of
 from app.cases.mis_import.models import ImportRow, ImportStatus, LearnerImport, RowOutcome
 from app.cases.mis_import.reading import ImportFileError, read_table  # noqa: F401 (the views catch it from here)
@@ -208,7 +208,7 @@ def _judge(row, columns, header, known, today, seen_upn, seen_person) -> Match:
         return Match(lookalike, RowOutcome.DUPLICATE, [{"column": "", "message": "This looks like the learner beside "
                                                         "it: the same name and date of birth, another UPN"}])
     if learner is None:
-        if values.sen_status is not None and values.sen_status.value == "N":
+        if values.sen_status is SenStatus.NO_SEN:
             return Match(None, RowOutcome.SKIPPED, [])
         return Match(None, RowOutcome.CREATE, [])
     changed = changes(learner, values, columns)
