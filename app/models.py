@@ -10,7 +10,7 @@ from app.cases import trail as cases_trail
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution, ContributionRevision
-from app.cases.learners.models import Learner
+from app.cases.learners.models import Learner, LearnerRevision
 from app.cases.meetings.models import Meeting, MeetingAction, MeetingRecord, OutcomeReview
 from app.cases.mis_import.models import LearnerImport
 from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
@@ -25,8 +25,8 @@ from app.security import models as security  # noqa: F401
 
 subjects.register(
     Agency, User,
-    Learner, SupportPlan, PlanCycle, Outcome, Provision, Contribution, ContributionRevision, Meeting, MeetingAction,
-    MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership, Invitation,
+    Learner, LearnerRevision, SupportPlan, PlanCycle, Outcome, Provision, Contribution, ContributionRevision, Meeting,
+    MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership, Invitation,
     ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport,
 )

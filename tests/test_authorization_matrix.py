@@ -60,7 +60,8 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   one's · {colleague} an active teacher of the school on no team · {dormant}, {dormant2} throwaway
 #   teachers of the school · {inactive} a deactivated teacher of the school · {outsider} the SLT's account
 #   (another agency) · CPD: {lsp_user} the LSP, line managed by the SENCo · {cpd_entry} the LSP's
-#   case-work entry on {meeting} · {cpd_goal} the LSP's goal · {cpd_review} the SENCo's review of the LSP (unsigned)
+#   case-work entry on {meeting} · {cpd_withdrawable} the LSP's webinar entry (to withdraw) · {cpd_goal} the LSP's
+#   goal · {cpd_review} the SENCo's review of the LSP (unsigned)
 #   · {cpd_year} the LSP's CPD year (its first day) · MIS imports, each of one learner (started by the SENCo unless
 #   said): {mis_import} at its preview · {mis_columns} with columns to match · {mis_failed} confirmed, then failed
 #   while carried out · {other_import} another school's (by its SENCo), at its preview.
@@ -224,6 +225,13 @@ ROWS = [
     # The DSL knows every learner of the school by name (to read concerns): 200, but no case content.
     ("cases.learner_detail", "GET", "/learners/{alpha}", None,
      (200, 200, 200, 200, 404, 200, 200, 200, S, S)),
+    # correcting a learner's details: the SENCo; the history: the SENCo and the DSL (an empty POST changes nothing)
+    ("cases.learner_edit", "GET", "/learners/{alpha}/edit", None,
+     (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.learner_edit", "POST", "/learners/{alpha}/edit", {},
+     (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.learner_history", "GET", "/learners/{alpha}/history", None,
+     (200, 403, 403, 200, 404, 403, 403, 403, S, S)),
     # the team around the child
     ("cases.team", "GET", "/learners/{alpha}/team", None,
      (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
@@ -383,10 +391,11 @@ ROWS = [
      (200, 200, 200, 200, 403, 200, 200, 403, S, S)),
     ("cpd.entry_new", "POST", "/cpd/entries/new", {},
      (400, 400, 400, 400, 403, 400, 400, 403, S, S)),
+    # The LSP has reflected on {meeting} already ({cpd_entry}): both open that entry, and the POST saves nothing.
     ("cpd.entry_from_meeting", "GET", "/cpd/entries/new/from-meeting/{meeting}", None,
-     (403, 200, 403, 404, 404, 403, 403, 403, S, S)),
+     (403, 302, 403, 404, 404, 403, 403, 403, S, S)),
     ("cpd.entry_from_meeting", "POST", "/cpd/entries/new/from-meeting/{meeting}", {},
-     (403, 400, 403, 404, 404, 403, 403, 403, S, S)),
+     (403, 302, 403, 404, 404, 403, 403, 403, S, S)),
     ("cpd.entry_from_contribution", "GET", "/cpd/entries/new/from-contribution/{c_team}", None,
      (403, 403, 200, 404, 404, 403, 403, 404, S, S)),
     ("cpd.entry_from_contribution", "POST", "/cpd/entries/new/from-contribution/{c_team}", {},
@@ -437,6 +446,23 @@ ROWS = [
      (403, 302, 404, 404, 404, 404, 404, 404, S, S)),
     ("cpd.review_edit", "GET", "/cpd/reviews/{cpd_review}/edit", None,
      (403, 403, 404, 404, 404, 404, 404, 404, S, S)),
+    # --- CPD: withdrawing an entry
+    # Only the owner withdraws one of their entries, giving a reason; the line manager reads it (403). Once
+    # withdrawn it stays readable, marked withdrawn, and can be neither withdrawn again nor changed.
+    ("cpd.entry_withdraw", "GET", "/cpd/entries/{cpd_withdrawable}/withdraw", None,
+     (403, 200, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.entry_withdraw", "POST", "/cpd/entries/{cpd_withdrawable}/withdraw", {},  # no reason: nothing changes
+     (403, 400, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.entry_withdraw", "POST", "/cpd/entries/{cpd_withdrawable}/withdraw", {"reason": "Logged twice"},
+     (403, 302, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.entry_withdraw", "GET", "/cpd/entries/{cpd_withdrawable}/withdraw", None,
+     (403, 403, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.entry_withdraw", "POST", "/cpd/entries/{cpd_withdrawable}/withdraw", {"reason": "Again"},
+     (403, 403, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.entry_edit", "GET", "/cpd/entries/{cpd_withdrawable}/edit", None,
+     (403, 403, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.entry_detail", "GET", "/cpd/entries/{cpd_withdrawable}", None,
+     (200, 200, 404, 404, 404, 404, 404, 404, S, S)),
     # break-glass: school staff open a case they are not on, for an hour, giving a reason.
     # The SENCo is on every case (nothing to open); the LSP and teacher may open Bravo, not Alpha (on its team).
     ("cases.break_glass", "GET", "/break-glass", None,
@@ -646,6 +672,11 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
                                                                      "now_what": "Share the strategies."},
             action_what="Share the reading strategies", action_how="At the next team meeting",
             action_by=today + timedelta(days=14), standard_codes=["AP 12", "BP 4"]), work=meeting)
+        cpd_withdrawable = cpd.record_entry(lsp, cpd.EntryDraft(
+            activity_on=today, hours="1", activity_type="webinar", participation="individual",
+            reflective_model="driscoll", title="Webinar on phonics", content="Phonics for older readers.",
+            reflection={"what": "A webinar.", "so_what": "Useful.", "now_what": "Try it."},
+            action_what="Try the games", action_how="In my group", action_by=today + timedelta(days=14)))
         cpd_goal = cpd_goals.record_goal(lsp, cpd_goals.GoalDraft(
             specific="Lead a phonics group on my own", measure="Observed twice by the SENCo", relevant_to="standard",
             standard_code="AP 1", relevance=None, target_on=today + timedelta(days=90)))
@@ -672,7 +703,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "token_open": token_open, "token_revoked": token_revoked,
             "outsider": accounts["slt"].public_id,
             "lsp_user": lsp.public_id, "cpd_entry": cpd_entry.public_id, "cpd_goal": cpd_goal.public_id,
-            "cpd_review": cpd_review.public_id,
+            "cpd_review": cpd_review.public_id, "cpd_withdrawable": cpd_withdrawable.public_id,
             "cpd_year": cpd_year_containing(today, lsp.cpd_year_start_month).starts_on.isoformat(),
             "mis_import": mis_import.public_id, "mis_columns": mis_columns.public_id,
             "mis_failed": mis_failed.public_id, "other_import": other_import.public_id,

@@ -92,6 +92,17 @@ def test_the_demo_shows_a_past_import_from_the_mis(demo_app):
         db.session.remove()
 
 
+def test_the_demo_shows_a_corrected_learner_with_history(demo_app):
+    from app.cases.learners.models import Learner, LearnerRevision
+
+    with demo_app.app_context():
+        revision = db.session.scalars(select(LearnerRevision)).one()
+        assert revision.learner.name == "Aisha Rahman" and revision.field_names == ["registration_group"]
+        assert revision.earlier == {"registration_group": "Not recorded"} and "class list" in revision.reason
+        assert db.session.get(Learner, revision.learner_id).registration_group == "2W"
+        db.session.remove()
+
+
 def test_the_demo_cases_show_every_capability(demo_app):
     """About two dozen learners at every stage, every role contributing, meetings, concerns and invitations."""
     from app.agencies.accounts.models import Role

@@ -54,6 +54,7 @@ def register() -> None:
         "learner": "Learner's record",
         "learner_list": "List of learners",
         "learner_import": "Import of learners",
+        "learner_revision": "Correction of a learner's details",
         "support_plan": "Support plan",
         "plan_cycle": "Plan cycle",
         "outcome": "Outcome",

@@ -16,7 +16,8 @@ from app.cases.contributions.models import ContributionKind, Visibility
 from app.cases.learners.models import AreaOfNeed, Learner
 from app.cases.learners.services import find_by_upn, register_learner
 from app.cases.meetings.models import Attendance, MeetingKind
-from app.cases.plans.models import CycleStage, SupportPlan
+from app.cases.meetings.services import reviewable_outcomes
+from app.cases.plans.models import CycleStage, ProgressRating, SupportPlan
 from app.core.dates import today as school_today
 from app.demo.break_glass import load_demo_break_glass
 from app.demo.concerns import record_demo_concern
@@ -159,6 +160,13 @@ FAMILY_VIEW = ("Our view at home", "<p>Maya chats all the time at home and loves
                "We would like her to feel confident to ask for help.</p>")
 
 
+# What the review meetings rate each outcome (varied by learner and outcome); the later review goes further.
+MID_CYCLE_RATINGS = (ProgressRating.PARTLY_MET, ProgressRating.NOT_MET)
+MID_CYCLE_COMMENT = "Seen with support in class; not yet on their own."
+END_OF_CYCLE_RATINGS = (ProgressRating.MET, ProgressRating.PARTLY_MET, ProgressRating.EXCEEDED)
+END_OF_CYCLE_COMMENT = "Seen in four of the last five weeks, in class and in the intervention group."
+
+
 def _first(learner: Learner) -> str:
     return (learner.preferred_name or learner.name).split()[0]
 
@@ -247,14 +255,32 @@ def load_demo_cases() -> int:
                 shared_with_family=True, sign_off=True,
             )
         if story.stage is CycleStage.REVIEW:
+            # Ratings of signed-off meetings become the outcomes' progress on the plan: a mid-cycle review
+            # gives the first ones; the end-of-cycle review supersedes them once signed off (Leo's is).
+            outcomes = reviewable_outcomes(learner)
+            record_demo_meeting(
+                lsp, learner, kind=MeetingKind.REVIEW, held_on=today - timedelta(days=30 + n), chair=senco,
+                attendees={senco: Attendance.PRESENT, lsp: Attendance.PRESENT, teacher: Attendance.PRESENT},
+                others=[], agenda="<p>Mid-cycle check on this cycle's outcomes.</p>",
+                minutes=f"<p>{first} is making steady progress; the support is working and continues as planned.</p>",
+                decisions="<p>Keep the current provision until the end-of-cycle review.</p>",
+                actions=[], shared_with_family=True, sign_off=True,
+                outcome_reviews={outcome: (MID_CYCLE_RATINGS[(n + i) % len(MID_CYCLE_RATINGS)], MID_CYCLE_COMMENT)
+                                 for i, outcome in enumerate(outcomes)},
+            )
+            signed = story.name == "Leo Nowak"
             record_demo_meeting(
                 lsp, learner, kind=MeetingKind.REVIEW, held_on=today - timedelta(days=2), chair=senco,
                 attendees={senco: Attendance.PRESENT, lsp: Attendance.PRESENT, teacher: Attendance.APOLOGIES},
                 others=[], agenda="<p>Review of this cycle's outcomes.</p>",
-                minutes=f"<p>Draft minutes: {first} has made good progress towards most outcomes.</p>",
-                decisions="<p>To be agreed when the record is signed off.</p>",
+                minutes=(f"<p>{first} has made good progress towards most outcomes.</p>" if signed else
+                         f"<p>Draft minutes: {first} has made good progress towards most outcomes.</p>"),
+                decisions=("<p>Close the cycle with these ratings; carry forward what is not yet met.</p>" if signed
+                           else "<p>To be agreed when the record is signed off.</p>"),
                 actions=[("Write up the review summary", senco, today + timedelta(days=3))],
-                shared_with_family=False, sign_off=False,
+                shared_with_family=False, sign_off=signed,
+                outcome_reviews={outcome: (END_OF_CYCLE_RATINGS[(n + i) % len(END_OF_CYCLE_RATINGS)],
+                                           END_OF_CYCLE_COMMENT) for i, outcome in enumerate(outcomes)},
             )
         if story.name == "Harry Thompson":
             record_demo_concern(teacher, learner, "Harry arrived without a coat on three cold mornings this week "

@@ -9,6 +9,7 @@ from app.agencies.two_step import services as mfa
 from app.demo.accounts import PEOPLE, load_demo_data
 from app.demo.audit import load_demo_trail, seal_and_check
 from app.demo.cases import load_demo_cases
+from app.demo.corrections import load_demo_corrections
 from app.demo.cpd import load_demo_cpd
 from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
@@ -29,12 +30,15 @@ def load_command():
     cpd_entries = load_demo_cpd()  # reflects on the demo cases' meetings and contributions
     db.session.commit()
     imported = load_demo_import()
+    corrected = load_demo_corrections()
+    db.session.commit()
     trail = load_demo_trail()
     result = seal_and_check()
     job_runs = load_demo_jobs()
     db.session.commit()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
+               f"{corrected} learner(s) corrected; "
                f"{cpd_entries} CPD entries written; "
                f"{trail} past audit events written; {job_runs} past job runs written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")

@@ -1,4 +1,5 @@
-"""Demo CPD logs: the LSP's year so far, goals and signed annual review; a few entries for the SLT and EP.
+"""Demo CPD logs: the LSP's year so far (one entry withdrawn), goals and signed annual review; a few entries for the
+SLT and EP.
 
 Every word here is invented. Dates are counted from the start of the practitioner's current CPD year
 (an INSET day on its first weekday, a webinar three weeks in, ...). The autumn's entries are always
@@ -21,7 +22,7 @@ from app.cases.learners.services import find_by_upn
 from app.cases.meetings.models import Meeting, MeetingKind
 from app.core.dates import today as school_today
 from app.cpd.entries.models import ReflectiveEntry
-from app.cpd.entries.services import EntryDraft, current_year, offer_for, record_entry
+from app.cpd.entries.services import EntryDraft, current_year, offer_for, record_entry, withdraw_entry
 from app.cpd.goals.models import GoalStatus
 from app.cpd.goals.services import GoalDraft, record_goal, update_goal
 from app.cpd.reviews.models import Achieved, ReviewKind
@@ -47,6 +48,7 @@ class DemoEntry:
     action_in_days: int
     standards: tuple[str, ...]
     work: tuple[str, str, str] | None = None  # (learner UPN, "meeting" or "contribution", kind)
+    withdrawn_because: str | None = None  # written, then withdrawn with this reason
 
 
 # --- Tom Fletcher, learning support practitioner (0.6 FTE) --------------------------------------
@@ -114,6 +116,18 @@ LSP_ENTRIES = (
         "Pre-teach two tier 2 words each week to my language group",
         "Ask for the class plans on Thursdays and track each word on a simple grid: taught, reviewed, used in class",
         21, ("CP 1", "AP 5", "ETF 8"),
+    ),
+    # Logged twice by mistake, then withdrawn: it stays in the log, marked withdrawn, and counts for nothing.
+    DemoEntry(
+        "webinar-vocabulary-again", 23, "1", "webinar", "individual", "driscoll",
+        "Webinar on tier 2 vocabulary",
+        "The speech and language charity's webinar on tier 2 words and the STAR approach.",
+        {"what": "I watched the webinar on teaching tier 2 vocabulary.",
+         "so_what": "The words pupils stumble over are in the instructions, not the topic words.",
+         "now_what": "Pre-teach two tier 2 words a week to my language group."},
+        "Pre-teach two tier 2 words each week", "From the class plans, reviewed at the start of each session",
+        21, ("CP 1",),
+        withdrawn_because="Logged twice by mistake: this webinar is already in my log.",
     ),
     DemoEntry(
         "peer-observation", 36, "1", "peer_observation", "participatory", "schon",
@@ -535,6 +549,8 @@ def _write(owner: User, senco: User, specs, today: date) -> dict[str, Reflective
             action_by=on + timedelta(days=spec.action_in_days), standard_codes=list(spec.standards),
         )
         written[spec.key] = record_entry(owner, draft, work=work, today=today)
+        if spec.withdrawn_because is not None:
+            withdraw_entry(owner, written[spec.key], spec.withdrawn_because)
     return written
 
 

@@ -35,6 +35,8 @@ class Action(enum.Enum):
     IMPORT_LEARNERS = "import_learners"
     VIEW_LEARNER_IMPORT = "view_learner_import"
     VIEW_LEARNER = "view_learner"
+    CORRECT_LEARNER = "correct_learner"
+    VIEW_LEARNER_HISTORY = "view_learner_history"
     # A learner's case (thing: the Learner)
     VIEW_CASE = "view_case"  # the plan, the team, and whatever of the rest is shared with the user
     EDIT_PLAN = "edit_plan"  # cycles, views, needs, outcomes, provision
@@ -64,6 +66,8 @@ class Action(enum.Enum):
     VIEW_CPD_LOG = "view_cpd_log"  # read a log, its coverage and hours, export it (thing: the log's owner, a User)
     VIEW_CPD_RECORD = "view_cpd_record"  # thing: a ReflectiveEntry or DevelopmentGoal
     EDIT_CPD_RECORD = "edit_cpd_record"  # thing: a ReflectiveEntry or DevelopmentGoal (the owner only)
+    # thing: a ReflectiveEntry not yet withdrawn (the owner only; it stays in the log, marked withdrawn)
+    WITHDRAW_CPD_ENTRY = "withdraw_cpd_entry"
     REFLECT_ON_WORK = "reflect_on_work"  # start a case-work entry from a Contribution or Meeting of one's own
     EXPORT_CPD_LOG = "export_cpd_log"  # thing: the log's owner
     LIST_CPD_REPORTS = "list_cpd_reports"  # one's own line reports who keep a log (thing: None)

@@ -10,6 +10,7 @@ from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
 from app.cases.meetings.models import Attendance, Meeting
 from app.cases.team.models import TeamMembership
+from app.cpd.entries.models import ReflectiveEntry
 from app.extensions import db
 from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
 from app.types import utcnow
@@ -249,7 +250,13 @@ def _reads_cpd_record(user, record) -> bool:
 
 
 def _writes_cpd_record(user, record) -> bool:
-    return record is not None and record.owner_id == user.id and _keeps_cpd_log(user)
+    # A withdrawn entry is kept as it was withdrawn: history, no longer changed.
+    return record is not None and record.owner_id == user.id and _keeps_cpd_log(user) \
+        and getattr(record, "withdrawn_at", None) is None
+
+
+def _withdraws_cpd_entry(user, entry) -> bool:
+    return isinstance(entry, ReflectiveEntry) and _writes_cpd_record(user, entry)
 
 
 def _reflects_on(user, work) -> bool:
@@ -317,6 +324,9 @@ RULES = {
     Action.VIEW_LEARNER: lambda user, thing: _on_case(user, thing)
     or _dsl_of(user, thing)
     or _break_glass_of(user, thing),
+    # Rectification (UK GDPR Article 16) is the SENCo's; the earlier values are for the SENCo and the DSL.
+    Action.CORRECT_LEARNER: lambda user, thing: _senco_of(user, thing),
+    Action.VIEW_LEARNER_HISTORY: lambda user, thing: _senco_of(user, thing) or _dsl_of(user, thing),
     Action.VIEW_CASE: lambda user, thing: _on_case(user, _case_of(thing)) or _break_glass_of(user, _case_of(thing)),
     Action.EDIT_PLAN: lambda user, thing: _senco_of(user, _case_of(thing)),
     Action.MANAGE_TEAM: _manages_team,
@@ -345,6 +355,7 @@ RULES = {
     Action.VIEW_CPD_LOG: _reads_cpd_log,
     Action.VIEW_CPD_RECORD: _reads_cpd_record,
     Action.EDIT_CPD_RECORD: _writes_cpd_record,
+    Action.WITHDRAW_CPD_ENTRY: _withdraws_cpd_entry,
     Action.REFLECT_ON_WORK: _reflects_on,
     Action.EXPORT_CPD_LOG: _reads_cpd_log,
     # Anyone signed in may ask: the list holds only their own reports (`cpd_reports`), empty for most.

@@ -74,6 +74,7 @@ TEXTS = {
     "cpd_reflection": "CANARY-CPD-REFLECTION-0f3b", "cpd_action": "CANARY-CPD-ACTION-9d26",
     "goal": "CANARY-GOAL-SPECIFIC-47e1", "goal_measure": "CANARY-GOAL-MEASURE-b2a8",
     "manager_summary": "CANARY-REVIEW-MANAGER-SUMMARY-6c3d",
+    "withdraw_reason": "CANARY-CPD-WITHDRAW-REASON-3b9e",
 }
 
 
@@ -216,6 +217,16 @@ ROWS = [
     ("cases.learner_detail", "GET", "/learners/{alpha}", "anonymous", None,
      [E("view", NO, "learner", "alpha")]),  # a redirect to sign in: the record the id names
     ("cases.learner_detail", "GET", "/learners/{alpha}", "expired", None, [E("view", NO, "learner", "alpha")]),
+    ("cases.learner_edit", "GET", "/learners/{alpha}/edit", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.learner_edit", "POST", "/learners/{alpha}/edit", "senco", {},
+     [E("view", OK, "learner", "alpha", ("alpha",))]),  # 400: the form shown again, nothing changed
+    ("cases.learner_edit", "POST", "/learners/{alpha}/edit", "teacher", {},
+     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403
+    ("cases.learner_history", "GET", "/learners/{alpha}/history", "dsl", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.learner_history", "GET", "/learners/{alpha}/history", "teacher", None,
+     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403
     # --- the MIS import: the upload, the SENCo's own pages of it, the job's start; others refused --------------
     ("cases.mis_import_upload", "GET", "/learners/import", "senco", None, []),
     ("cases.mis_import_upload", "GET", "/learners/import", "admin", None, [E("create", NO, None, None)]),  # 403
@@ -516,6 +527,25 @@ ROWS = [
     ("cpd.export", "POST", "/cpd/people/{lsp_user}/export", "dsl",
      {"year": "{cpd_year}", "file_format": "pdf", "purpose": "cpd_progress_review"},
      [E("export", NO, "user_account", "lsp_user")]),  # 404
+    # --- CPD: withdrawing an entry
+    # A second "Reflect on this" opens the entry the LSP already has on {meeting}: it reads the meeting, writes nothing.
+    ("cpd.entry_from_meeting", "GET", "/cpd/entries/new/from-meeting/{meeting}", "lsp", None,
+     [E("view", OK, "meeting", "meeting", ("alpha",))]),
+    ("cpd.entry_from_meeting", "POST", "/cpd/entries/new/from-meeting/{meeting}", "lsp",
+     _cpd_entry_form(TEXTS["cpd_title"], activity_type="case_work"), [E("view", OK, "meeting", "meeting", ("alpha",))]),
+    ("cpd.entry_withdraw", "GET", "/cpd/entries/{cpd_withdrawable}/withdraw", "lsp", None,
+     [E("view", OK, "cpd_entry", "cpd_withdrawable")]),
+    ("cpd.entry_withdraw", "POST", "/cpd/entries/{cpd_withdrawable}/withdraw", "lsp", {"reason": ""},
+     [E("view", OK, "cpd_entry", "cpd_withdrawable")]),  # 400: no reason, nothing withdrawn
+    ("cpd.entry_withdraw", "POST", "/cpd/entries/{cpd_withdrawable}/withdraw", "senco", {"reason": "Not theirs"},
+     [E("update", NO, "cpd_entry", "cpd_withdrawable")]),  # 403: the manager reads only
+    ("cpd.entry_withdraw", "POST", "/cpd/entries/{cpd_withdrawable}/withdraw", "lsp",
+     {"reason": TEXTS["withdraw_reason"]},
+     [E("update", OK, "cpd_entry", "cpd_withdrawable")]),
+    ("cpd.entry_withdraw", "POST", "/cpd/entries/{cpd_withdrawable}/withdraw", "lsp", {"reason": "Again"},
+     [E("update", NO, "cpd_entry", "cpd_withdrawable")]),  # 403: withdrawn already
+    ("cpd.entry_detail", "GET", "/cpd/entries/{cpd_withdrawable}", "senco", None,
+     [E("view", OK, "cpd_entry", "cpd_withdrawable")]),
     # --- break-glass routes (added by the break-glass helper) ---
     # The chooser names every learner it offers: those of the school whose case the user is not on.
     ("cases.break_glass", "GET", "/break-glass", "dsl", None,

@@ -113,6 +113,20 @@ def test_learner_pages(app, page):
     assert page.locator("#learner-notes strong").inner_text() == "Lego"
     assert page.locator("#areas-of-need").inner_text() == "Cognition and learning"
     assert_accessible(page, "learner detail")
+    # Correcting the date of birth: the form, its errors, then the history with the earlier value.
+    page.get_by_role("link", name="Correct these details").click()
+    assert_accessible(page, "correct learner")
+    page.get_by_label("Day").fill("14")
+    submit(page, "Save changes")
+    assert page.get_by_label("Day").input_value() == "14"  # kept, with the missing reason shown
+    assert_accessible(page, "correct learner with errors")
+    page.get_by_label("Why are these details being changed?").fill("Mistyped: the 14th, from his birth certificate")
+    submit(page, "Save changes")
+    assert "14 June 2017" in page.locator("main").inner_text()
+    page.get_by_role("link", name="History of these details").click()
+    history = page.locator("main").inner_text()
+    assert "4 June 2017" in history and "from his birth certificate" in history
+    assert_accessible(page, "learner history")
     page.goto("/learners/find")
     assert_accessible(page, "find learner")
     page.get_by_label("Full name or UPN").fill("maya   CARTER")

@@ -12,6 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
+    HiddenField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -103,3 +104,13 @@ class LearnerFilterForm(FlaskForm):
     def narrowed(self) -> bool:
         """Is any filter set (to anything but "Any")?"""
         return any(field.data for field in (self.year, self.need, self.status, self.stage))
+
+
+class LearnerCorrectionForm(LearnerForm):
+    """Every detail of a registered learner, with the reason for changing it (kept, sealed, in the history)."""
+
+    reason = TextAreaField("Why are these details being changed?", widget=GovTextArea(),
+                           validators=[DataRequired(message="Enter why the details are being changed"),
+                                       Length(max=1000)])
+    version = HiddenField()
+    submit = SubmitField("Save changes", widget=GovSubmitInput())

@@ -6,12 +6,12 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.agencies.accounts.models import Agency
+from app.agencies.accounts.models import Agency, User
 from app.extensions import db
-from app.security.crypto import DATE, EnumList, EnumValue, Sealed, SealedText, SensitiveField, blind_index
+from app.security.crypto import DATE, JSON, EnumList, EnumValue, Sealed, SealedText, SensitiveField, blind_index
 from app.types import PublicId, UTCDateTime, new_public_id, utcnow
 
 YEAR_GROUPS = {-1: "Nursery", 0: "Reception", **{year: f"Year {year}" for year in range(1, 14)}}
@@ -137,6 +137,7 @@ class Learner(LearnerNames, db.Model):
     school_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     year_group: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # corrections race through app.core.conflicts
 
     name_sealed: Mapped[Sealed] = mapped_column(SealedText())
     # Blind indexes are only ever compared in SQL, never read: deferred, so pages do not load them.
@@ -168,6 +169,8 @@ class Learner(LearnerNames, db.Model):
     memberships: Mapped[list[TeamMembership]] = relationship(back_populates="learner")  # noqa: F821 (team.models)
     plan: Mapped[SupportPlan | None] = relationship(back_populates="learner")  # noqa: F821
 
+    __mapper_args__ = {"version_id_col": version}
+
     def set_name_and_birth(self, name: str, date_of_birth: date) -> None:
         """Name and date of birth change together with the index that finds a second record of the child."""
         self.name = name
@@ -176,3 +179,28 @@ class Learner(LearnerNames, db.Model):
 
     def __repr__(self) -> str:
         return f"<Learner {self.public_id}>"
+
+
+class LearnerRevision(db.Model):
+    """One correction of a learner's details: who, when, why, which fields, and their earlier values (sealed)."""
+
+    __tablename__ = "learner_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)  # binds the sealed values
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    fields: Mapped[str] = mapped_column(String(300))  # the fields' names, comma-separated: never their values
+    reason_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    earlier_sealed: Mapped[Sealed] = mapped_column(SealedText())
+
+    reason = SensitiveField()
+    earlier = SensitiveField(codec=JSON)  # {field: the value as it was shown}
+
+    learner: Mapped[Learner] = relationship()
+    changed_by: Mapped[User] = relationship()
+
+    @property
+    def field_names(self) -> list[str]:
+        return self.fields.split(",") if self.fields else []

@@ -67,22 +67,8 @@ def register_learner(
     """:raise LooksLikeRegistered: when a learner of the school has the same name and date of birth, unless
     `not_a_duplicate` says the person registering has checked it is another child."""
     require(actor, Action.REGISTER_LEARNER)
-    name = (name or "").strip()
-    if not normalise_name(name):
-        raise LearnerError("Enter the learner's full name", "name")
-    if year_group not in YEAR_GROUPS:
-        raise LearnerError("Choose a year group", "year_group")
-    if date_of_birth >= school_today():
-        raise LearnerError("Date of birth must be in the past", "date_of_birth")
-    areas_of_need = [AreaOfNeed(area) for area in areas_of_need or []]
-    if not areas_of_need:
-        raise LearnerError("Select at least one area of need", "areas_of_need")
-    upn = normalise_upn(upn) or None
-    if upn is not None:
-        if (problem := upn_problem(upn)) is not None:
-            raise LearnerError(problem, "upn")
-        if find_by_upn(actor, upn) is not None:
-            raise LearnerError("A learner with this UPN is already registered at your school", "upn")
+    name, upn, areas_of_need = checked_details(actor, name=name, date_of_birth=date_of_birth, year_group=year_group,
+                                               upn=upn, areas_of_need=areas_of_need)
     if not not_a_duplicate:
         for lookalike in find_by_name_and_birth(actor, name, date_of_birth):
             raise LooksLikeRegistered(lookalike)
@@ -98,6 +84,33 @@ def register_learner(
     db.session.flush()
     record(actor, AuditAction.CREATE, learner, fields=fields_given(learner, LEARNER_FIELDS))
     return learner
+
+
+def checked_details(actor: User, *, name, date_of_birth, year_group, upn, areas_of_need,
+                    learner: Learner | None = None) -> tuple[str, str | None, list[AreaOfNeed]]:
+    """The details every learner must have, checked alike on registration and on correction: (name, UPN, areas).
+
+    :raise LearnerError: naming the field. `learner`: the learner being corrected (its own UPN is no clash).
+    """
+    name = (name or "").strip()
+    if not normalise_name(name):
+        raise LearnerError("Enter the learner's full name", "name")
+    if year_group not in YEAR_GROUPS:
+        raise LearnerError("Choose a year group", "year_group")
+    if date_of_birth is None or date_of_birth >= school_today():
+        raise LearnerError("Date of birth must be in the past", "date_of_birth")
+    areas_of_need = list(dict.fromkeys(AreaOfNeed(area) for area in areas_of_need or []))
+    if not areas_of_need:
+        raise LearnerError("Select at least one area of need", "areas_of_need")
+    upn = normalise_upn(upn) or None
+    if upn is not None:
+        if (problem := upn_problem(upn)) is not None:
+            raise LearnerError(problem, "upn")
+        holder = db.session.scalars(select(Learner).where(
+            Learner.school_id == actor.agency_id, Learner.upn_index == blind_index("upn", upn))).first()
+        if holder is not None and holder is not learner:
+            raise LearnerError("A learner with this UPN is already registered at your school", "upn")
+    return name, upn, areas_of_need
 
 
 def find_by_upn(actor: User, upn: str) -> Learner | None:

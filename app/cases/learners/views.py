@@ -7,11 +7,13 @@ from flask_login import current_user, login_required
 from app.audit.events import note_learners
 from app.cases.blueprint import bp
 from app.cases.break_glass.services import active_break_glass
-from app.cases.learners import services
-from app.cases.learners.forms import FindLearnerForm, LearnerFilterForm, LearnerForm
+from app.cases.learners import corrections, services
+from app.cases.learners.forms import FindLearnerForm, LearnerCorrectionForm, LearnerFilterForm, LearnerForm
 from app.cases.learners.models import Learner, normalise_upn
 from app.cases.learners.services import UPN_PATTERN
+from app.core.conflicts import ConflictField, conflict_page
 from app.core.forms import Saved, handle_form
+from app.extensions import db
 from app.policy import Action, get_or_404, require
 from app.problems import show_on_form
 
@@ -93,3 +95,57 @@ def learner_find():
         note_learners(results)
     status = 400 if form.errors else 200
     return render_template("cases/learners/learner_find.html", form=form, results=results, searched=searched), status
+
+
+@bp.route("/learners/<public_id>/edit", methods=["GET", "POST"])
+@login_required
+def learner_edit(public_id: str):
+    """Correct a learner's details, with a reason. :raise 404: out of sight. :raise 403: not the school's SENCo."""
+    learner = get_or_404(Learner, public_id, current_user, Action.CORRECT_LEARNER)
+    if request.method == "GET":
+        form = LearnerCorrectionForm(data={
+            "name": learner.name, "preferred_name": learner.preferred_name, "date_of_birth": learner.date_of_birth,
+            "year_group": learner.year_group, "upn": learner.upn, "notes": learner.notes,
+            "areas_of_need": [area.value for area in learner.areas_of_need or []],
+            "sen_status": learner.sen_status.value if learner.sen_status else "",
+            "registration_group": learner.registration_group, "version": learner.version,
+        })
+    else:
+        form = LearnerCorrectionForm()
+    detail = url_for("cases.learner_detail", public_id=learner.public_id)
+
+    def save():
+        revision = corrections.correct_learner(
+            current_user, learner, version=form.version.data, reason=form.reason.data, name=form.name.data,
+            preferred_name=form.preferred_name.data, date_of_birth=form.date_of_birth.data,
+            year_group=form.year_group.data, upn=form.upn.data, notes=form.notes.data,
+            areas_of_need=form.areas_of_need.data, sen_status=form.sen_status.data or None,
+            registration_group=form.registration_group.data)
+        return Saved(detail, "The learner's details were corrected." if revision else "Nothing was changed.")
+
+    return handle_form(
+        form, save, conflict=lambda: _correction_conflict(learner, form),
+        render=lambda: render_template("cases/learners/learner_edit.html", form=form, learner=learner))
+
+
+def _correction_conflict(learner: Learner, form: LearnerCorrectionForm):
+    learner = db.session.get(Learner, learner.id)
+    form.version.data = learner.version
+    typed = {"name": form.name.data, "date_of_birth": form.date_of_birth.data, "year_group": form.year_group.data,
+             "upn": normalise_upn(form.upn.data) or None}
+    fields = [ConflictField(corrections.CORRECTABLE[field], theirs=corrections.shown(field, getattr(learner, field)),
+                            yours=corrections.shown(field, value) if value is not None else "")
+              for field, value in typed.items()]
+    return conflict_page(title="This learner's details", record=learner, fields=fields, form=form,
+                         action_url=url_for("cases.learner_edit", public_id=learner.public_id),
+                         back_url=url_for("cases.learner_detail", public_id=learner.public_id))
+
+
+@bp.route("/learners/<public_id>/history")
+@login_required
+def learner_history(public_id: str):
+    """Earlier values of a learner's details, for the SENCo and the DSL."""
+    learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER_HISTORY)
+    revisions = corrections.learner_history(current_user, learner)
+    return render_template("cases/learners/learner_history.html", learner=learner, revisions=revisions,
+                           labels=corrections.CORRECTABLE)

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.agencies.accounts.models import Role, User
 from app.audit.changes import fields_given, values_of
@@ -32,7 +34,7 @@ from app.cases.meetings.models import (
 from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, SupportPlan
 from app.cases.team.models import TeamMembership
 from app.core import dates
-from app.core.conflicts import check_version
+from app.core.conflicts import EditConflict, check_version
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
@@ -277,9 +279,11 @@ def _apply_actions(meeting: Meeting, drafts: list[ActionDraft], person) -> None:
 
 
 def sign_off_meeting(actor: User, meeting: Meeting, *, version) -> MeetingRecord:
-    """The chair signs off the current version: it is frozen as a MeetingRecord, readable for ever.
+    """The chair signs off the current version: it is frozen as a MeetingRecord, readable for ever, and its
+    outcome ratings become the outcomes' progress on the plan (in the same transaction).
 
-    :raise EditConflict: when the meeting changed after the chair loaded the version they read.
+    :raise EditConflict: when the meeting changed after the chair loaded the version they read, or an
+        outcome it rates was saved by someone else meanwhile.
     """
     require(actor, Action.SIGN_OFF_MEETING, meeting)
     check_version(meeting, version)
@@ -294,7 +298,87 @@ def sign_off_meeting(actor: User, meeting: Meeting, *, version) -> MeetingRecord
     meeting.signed_off_at = now
     db.session.flush()
     record(actor, AuditAction.UPDATE, meeting, fields=["signed_off_at"])
+    _ratings_reach_the_plan(actor, meeting)
     return signed
+
+
+# Which signed-off rating of an outcome is the latest: by the meeting's date and start, then its sign-off.
+LATEST_FIRST = (Meeting.held_on.desc(), Meeting.starts_at.desc(), Meeting.signed_off_at.desc(), Meeting.id.desc())
+
+
+def _ratings_reach_the_plan(actor: User, meeting: Meeting) -> None:
+    """Each rating of the version just signed off becomes its outcome's progress, unless a later meeting rated it.
+
+    Outcomes of a closed cycle never change (the rating stays in the meeting's record). The outcome's
+    version moves with the change, so a SENCo editing it meanwhile gets the conflict page, and an edit
+    committed since the outcome was read makes this sign-off a conflict instead of overwriting it.
+    """
+    reviews = [review for review in meeting.outcome_reviews if not review.outcome.cycle.is_closed]
+    latest = signed_off_ratings([review.outcome_id for review in reviews])
+    changed = []
+    for review in reviews:
+        newest = latest.get(review.outcome_id)
+        if not newest or newest[0].meeting_id != meeting.id or review.outcome.progress is review.rating:
+            continue
+        review.outcome.progress = review.rating
+        changed.append(review.outcome)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise EditConflict() from None
+    for outcome in changed:
+        record(actor, AuditAction.UPDATE, outcome, fields=["progress"])
+
+
+def signed_off_ratings(outcome_ids) -> dict[int, list[OutcomeReview]]:
+    """The ratings signed-off meetings gave each outcome, latest first (an amendment replaces its own meeting's).
+
+    A meeting being amended counts again once its new version is signed off. Not scoped to a viewer:
+    callers show only the meetings the viewer may see (`visible_meetings`).
+    """
+    ids = sorted(set(outcome_ids))
+    if not ids:
+        return {}
+    reviews = db.session.scalars(
+        select(OutcomeReview).join(OutcomeReview.meeting)
+        .where(OutcomeReview.outcome_id.in_(ids), Meeting.signed_off_at.is_not(None))
+        .options(contains_eager(OutcomeReview.meeting))
+        .order_by(*LATEST_FIRST, OutcomeReview.id)
+    )
+    by_outcome: dict[int, list[OutcomeReview]] = {}
+    for review in reviews:
+        by_outcome.setdefault(review.outcome_id, []).append(review)
+    return by_outcome
+
+
+@dataclass(frozen=True)
+class RatingHistory:
+    """Where an outcome's progress came from, and the signed-off ratings before it, as one viewer may see them."""
+
+    current: OutcomeReview | None  # the meeting rating the progress shows; None when set otherwise or not visible
+    earlier: list[OutcomeReview]
+
+
+def rating_histories(outcomes: list[Outcome], visible_meeting_ids) -> dict[int, RatingHistory]:
+    """For each outcome rated at a signed-off meeting: the rating behind its progress and the earlier ones.
+
+    The progress comes from the latest rating when it still reads the same (a SENCo may have changed it
+    by hand since, or the cycle's review set it); meetings outside `visible_meeting_ids` are left out.
+    """
+    visible = set(visible_meeting_ids)
+    histories = {}
+    latest = signed_off_ratings([outcome.id for outcome in outcomes])
+    for outcome in outcomes:
+        ratings = latest.get(outcome.id)
+        if not ratings:
+            continue
+        current = ratings[0] if ratings[0].rating is outcome.progress else None
+        earlier = ratings[1:] if current is not None else ratings
+        histories[outcome.id] = RatingHistory(
+            current=current if current is not None and current.meeting_id in visible else None,
+            earlier=[review for review in earlier if review.meeting_id in visible],
+        )
+    return histories
 
 
 def _duration(minutes: int) -> str:

@@ -11,6 +11,8 @@ from app.cases.blueprint import bp
 from app.cases.break_glass.services import active_break_glass
 from app.cases.contributions.models import Contribution
 from app.cases.learners.models import Learner
+from app.cases.meetings.models import Meeting
+from app.cases.meetings.services import rating_histories
 from app.cases.plans import services
 from app.cases.plans.forms import (
     CycleForm,
@@ -26,7 +28,7 @@ from app.core import dates
 from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
 from app.core.forms import Saved, handle_form
 from app.extensions import db
-from app.policy import Action, get_or_404, visible_contributions
+from app.policy import Action, get_or_404, visible_contributions, visible_meetings
 from app.problems import show_on_form
 
 
@@ -46,6 +48,14 @@ def _refused_closed(cycle: PlanCycle):
 # --- reading ---------------------------------------------------------------------------------
 
 
+def _ratings(learner: Learner, cycle: PlanCycle | None) -> dict:
+    """Each outcome's meeting ratings (see rating_histories), only from meetings the user may see."""
+    if cycle is None or not cycle.outcomes:
+        return {}
+    visible = db.session.scalars(visible_meetings(current_user, learner).order_by(None).with_only_columns(Meeting.id))
+    return rating_histories(cycle.outcomes, visible)
+
+
 @bp.route("/learners/<public_id>/plan")
 @login_required
 def plan(public_id: str):
@@ -60,7 +70,7 @@ def plan(public_id: str):
     return render_template(
         "cases/plans/plan.html", learner=learner, plan=support_plan, cycle=cycle, earlier=earlier,
         contributions=contributions, break_glass_grant=active_break_glass(current_user, learner),
-        stages=services.stage_dates(cycle) if cycle else [],
+        ratings=_ratings(learner, cycle), stages=services.stage_dates(cycle) if cycle else [],
         next_stage=services.NEXT_STAGE.get(cycle.stage) if cycle else None,
     )
 
@@ -87,7 +97,8 @@ def cycle_detail(public_id: str):
     return render_template(
         "cases/plans/cycle_detail.html", learner=cycle.learner, cycle=cycle,
         closed_by=services.closed_by_name(cycle), break_glass_grant=active_break_glass(current_user, cycle.learner),
-        stages=services.stage_dates(cycle), next_stage=services.NEXT_STAGE.get(cycle.stage),
+        ratings=_ratings(cycle.learner, cycle), stages=services.stage_dates(cycle),
+        next_stage=services.NEXT_STAGE.get(cycle.stage),
     )
 
 

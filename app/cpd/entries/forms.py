@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from app.cpd.entries.models import ActivityType, ReflectiveModel
-from app.cpd.entries.services import TEXT_MAX, TITLE_MAX, CpdError, parse_hours
+from app.cpd.entries.services import TEXT_MAX, TITLE_MAX, WITHDRAW_REASON_MAX, CpdError, parse_hours
 from app.cpd.hours import Participation
 from app.form_fields import DayMonthYearField
 
@@ -127,3 +127,14 @@ def entry_form(model: ReflectiveModel, **kwargs) -> EntryForm:
     form = type("ModelEntryForm", (EntryForm,), attrs)(**kwargs)
     form.reflective_model.data = model.value
     return form
+
+
+class WithdrawForm(FlaskForm):
+    """Withdrawing an entry: the reason is required (the service words it the same way)."""
+
+    reason = TextAreaField(
+        "Why are you withdrawing this entry?", widget=GovTextArea(),
+        validators=[DataRequired(message="Enter why you are withdrawing this entry"),
+                    Length(max=WITHDRAW_REASON_MAX,
+                           message=f"The reason must be {WITHDRAW_REASON_MAX:,} characters or fewer")])
+    submit = SubmitField("Withdraw this entry", widget=GovSubmitInput())

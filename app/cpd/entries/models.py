@@ -185,12 +185,17 @@ class ReflectiveEntry(db.Model):
     reflection_sealed: Mapped[Sealed] = mapped_column(SealedText())
     action_what_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     action_how_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    # A withdrawn entry stays in the log, marked withdrawn with its reason, and counts for nothing.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_reason_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
 
     title = SensitiveField()
     content = SensitiveField()  # "Content and learning (record)"
     reflection = SensitiveField(codec=JSON)  # {prompt key: answer} for the chosen model
     action_what = SensitiveField()  # what I will do differently
     action_how = SensitiveField()  # how
+    # Always given when withdrawing; None only for duplicates the upgrade to migration 0010 withdrew.
+    withdrawn_reason = SensitiveField()
 
     owner: Mapped[User] = relationship()  # noqa: F821
     standards: Mapped[list[Standard]] = relationship(secondary=entry_standard, order_by=Standard.sort_key)
@@ -200,6 +205,10 @@ class ReflectiveEntry(db.Model):
 
     def answer(self, key: str) -> str:
         return (self.reflection or {}).get(key, "")
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class CaseEvidence(db.Model):
@@ -217,6 +226,10 @@ class CaseEvidence(db.Model):
     __table_args__ = (
         CheckConstraint("(contribution_id IS NULL) <> (meeting_id IS NULL)", name="one_piece_of_work"),
         UniqueConstraint("entry_id", name="one_link_per_entry"),
+        # One entry per person per piece of work: a second "Reflect on this" opens the first (even withdrawn).
+        # NULLs never collide, so a contribution's link and a meeting's link each meet only their own kind.
+        UniqueConstraint("owner_id", "contribution_id", name="one_entry_per_contribution"),
+        UniqueConstraint("owner_id", "meeting_id", name="one_entry_per_meeting"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("cpd_entry.id", ondelete="CASCADE"))

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.agencies.accounts.models import User
@@ -35,12 +36,21 @@ from app.types import utcnow
 
 TITLE_MAX = 200
 TEXT_MAX = 10_000
+WITHDRAW_REASON_MAX = 500
 HOURS_MAX = Decimal("24")
 UNREFLECTED_SINCE = timedelta(days=180)
 
 
 class CpdError(Refusal):
     """A CPD entry or goal that cannot be saved as given."""
+
+
+class AlreadyReflected(Exception):
+    """The actor's log already has an entry on this piece of work: a second would claim its hours twice."""
+
+    def __init__(self, entry: ReflectiveEntry):
+        super().__init__(entry.public_id)
+        self.entry = entry
 
 
 # --- entries -----------------------------------------------------------------------------------
@@ -164,12 +174,25 @@ def record_entry(actor: User, draft: EntryDraft, *, work=None, today: date | Non
         raise CpdError("Start a case-work entry from one of your own contributions or meetings", "activity_type")
     if work is not None and values["activity_type"] is not ActivityType.CASE_WORK:
         raise CpdError("An entry about your own case work has the type 'Case work'", "activity_type")
+    if work is not None and (existing := entry_for_work(actor, work)) is not None:
+        raise AlreadyReflected(existing)
     entry = ReflectiveEntry(owner_id=actor.id)
     apply_values(entry, values)
-    db.session.add(entry)
-    if work is not None:
-        db.session.add(_evidence_for(actor, entry, work))
-    db.session.flush()
+    if work is None:
+        db.session.add(entry)
+        db.session.flush()
+    else:
+        # A request racing this one past the check above meets the unique constraint on the link: the
+        # savepoint takes back only this entry, and the actor is sent to the one that won.
+        try:
+            with db.session.begin_nested():
+                db.session.add(entry)
+                db.session.add(_evidence_for(actor, entry, work))
+        except IntegrityError:
+            existing = entry_for_work(actor, work)
+            if existing is None:
+                raise
+            raise AlreadyReflected(existing) from None
     # Linking reads the work: the event names its learner, so their access history shows it.
     record(actor, AuditAction.CREATE, entry, fields=[*_ENTRY_FIELDS, *(["evidence"] if work is not None else [])],
            learners=[work.learner] if work is not None else [])
@@ -193,6 +216,29 @@ def update_entry(actor: User, entry: ReflectiveEntry, draft: EntryDraft, *, vers
     db.session.flush()
     record(actor, AuditAction.UPDATE, entry, fields=changed)
     return entry
+
+
+def withdraw_entry(actor: User, entry: ReflectiveEntry, reason) -> ReflectiveEntry:
+    """Withdraw `entry` from `actor`'s own log: kept, shown as withdrawn with the reason, counted for nothing.
+
+    :raise 403: anyone but the owner, or an entry already withdrawn. :raise CpdError: no reason, or too long.
+    """
+    require(actor, Action.WITHDRAW_CPD_ENTRY, entry)
+    reason = text_value(reason, field_name="reason", missing="Enter why you are withdrawing this entry",
+                        limit=WITHDRAW_REASON_MAX, label="The reason")
+    entry.withdrawn_at = utcnow()
+    entry.withdrawn_reason = reason
+    entry.updated_at = entry.withdrawn_at
+    db.session.flush()
+    record(actor, AuditAction.UPDATE, entry, fields=("withdrawn",))
+    return entry
+
+
+def entry_for_work(owner: User, work) -> ReflectiveEntry | None:
+    """`owner`'s entry on this contribution or meeting (withdrawn or not), if they have one: there is at most one."""
+    link = CaseEvidence.meeting_id if isinstance(work, Meeting) else CaseEvidence.contribution_id
+    return db.session.scalar(select(ReflectiveEntry).join(CaseEvidence, CaseEvidence.entry_id == ReflectiveEntry.id)
+                             .where(CaseEvidence.owner_id == owner.id, link == work.id))
 
 
 # --- evidence from real cases -------------------------------------------------------------------
@@ -340,7 +386,7 @@ def hours_summary(viewer: User, owner: User, today: date | None = None, year: Cp
     else:
         require(viewer, Action.VIEW_CPD_LOG, owner)
     logged = [LoggedHours(entry.activity_on, entry.hours, entry.participation) for entry in entries
-              if year.contains(entry.activity_on)]
+              if year.contains(entry.activity_on) and not entry.withdrawn]
     return summarise(logged, fte=owner.fte, start_month=owner.cpd_year_start_month, today=today, year=year)
 
 
@@ -355,7 +401,7 @@ def hours_summaries(viewer: User, owners: list[User], today: date | None = None)
         rows = db.session.execute(
             select(ReflectiveEntry.owner_id, ReflectiveEntry.activity_on, ReflectiveEntry.hours,
                    ReflectiveEntry.participation)
-            .where(ReflectiveEntry.owner_id.in_(list(years)),
+            .where(ReflectiveEntry.owner_id.in_(list(years)), ReflectiveEntry.withdrawn_at.is_(None),
                    ReflectiveEntry.activity_on >= min(year.starts_on for year in years.values())))
         for owner_id, on, hours, participation in rows:
             if years[owner_id].contains(on):
@@ -377,7 +423,7 @@ def all_standards() -> list[Standard]:
 
 
 def coverage(viewer: User, owner: User, today: date | None = None) -> list[Coverage]:
-    """Every standard, with how many of `owner`'s entries evidence it this CPD year and ever."""
+    """Every standard, with how many of `owner`'s entries (not withdrawn) evidence it this CPD year and ever."""
     require(viewer, Action.VIEW_CPD_LOG, owner)
     year = current_year(owner, today)
     in_year = ReflectiveEntry.activity_on.between(year.starts_on, year.ends_on)
@@ -385,7 +431,7 @@ def coverage(viewer: User, owner: User, today: date | None = None) -> list[Cover
         select(entry_standard.c.standard_id, func.count(),
                func.sum(func.cast(in_year, db.Integer)), func.max(ReflectiveEntry.activity_on))
         .join(ReflectiveEntry, ReflectiveEntry.id == entry_standard.c.entry_id)
-        .where(ReflectiveEntry.owner_id == owner.id)
+        .where(ReflectiveEntry.owner_id == owner.id, ReflectiveEntry.withdrawn_at.is_(None))
         .group_by(entry_standard.c.standard_id)
     ).all()
     counts = {standard_id: (int(this or 0), total, last) for standard_id, total, this, last in rows}

@@ -16,9 +16,9 @@ from app.core.dates import today as school_today
 from app.core.forms import Saved, handle_form
 from app.cpd.blueprint import bp
 from app.cpd.entries import services
-from app.cpd.entries.forms import EntryForm, entry_form
+from app.cpd.entries.forms import EntryForm, WithdrawForm, entry_form
 from app.cpd.entries.models import ActivityType, ReflectiveEntry, ReflectiveModel
-from app.cpd.entries.services import EntryDraft
+from app.cpd.entries.services import AlreadyReflected, EntryDraft
 from app.cpd.goals import services as goal_services
 from app.cpd.reviews import services as review_services
 from app.policy import Action, get_or_404, require
@@ -112,7 +112,12 @@ def _model_named(value) -> ReflectiveModel | None:
 
 
 def _entry_page(*, work, entry: ReflectiveEntry | None):
-    """The model choice, then the form for that model; saving records or updates the entry."""
+    """The model choice, then the form for that model; saving records or updates the entry.
+
+    Work the user has reflected on already opens their entry on it: one entry, its hours claimed once.
+    """
+    if work is not None and (existing := services.entry_for_work(current_user, work)) is not None:
+        return _already_reflected(existing)()
     offer = services.offer_for(current_user, work) if work is not None else None
     if request.method == "POST":
         model = _model_named(request.form.get("reflective_model"))
@@ -133,7 +138,10 @@ def _entry_page(*, work, entry: ReflectiveEntry | None):
     def save():
         draft = _draft(form, model, case_work)
         if entry is None:
-            saved = services.record_entry(current_user, draft, work=work)
+            try:
+                saved = services.record_entry(current_user, draft, work=work)
+            except AlreadyReflected as already:  # another request saved one first: nothing of this one is kept
+                return _already_reflected(already.entry)
             return Saved(url_for("cpd.entry_detail", public_id=saved.public_id), "Your CPD entry has been saved.")
         services.update_entry(current_user, entry, draft, version=form.version.data)
         return Saved(url_for("cpd.entry_detail", public_id=entry.public_id), "Your changes have been saved.")
@@ -142,6 +150,12 @@ def _entry_page(*, work, entry: ReflectiveEntry | None):
     conflict = (lambda: _edit_conflict(entry.public_id, form, model)) if entry is not None else None
     return handle_form(form, save, conflict=conflict,
                        render=lambda: _render_form(form, model, offer, entry, case_work))
+
+
+def _already_reflected(entry: ReflectiveEntry) -> Saved:
+    return Saved(url_for("cpd.entry_detail", public_id=entry.public_id),
+                 "You have already reflected on this in your CPD log: this is your entry. Change it rather than "
+                 "starting another, so its hours count once.", "info")
 
 
 def _choose_model(offer, entry, *, problem: bool = False):
@@ -249,3 +263,26 @@ def entry_detail(public_id: str):
     """:raise 404: for anyone but the entry's owner and their line manager (who reads it read-only)."""
     entry = get_or_404(ReflectiveEntry, public_id, current_user, Action.VIEW_CPD_RECORD)
     return render_template("cpd/entries/entry_detail.html", entry=entry, own=entry.owner_id == current_user.id)
+
+
+# --- withdrawing an entry ------------------------------------------------------------------------------
+
+
+@bp.route("/entries/<public_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def entry_withdraw(public_id: str):
+    """Withdraw an entry, giving a reason: it stays in the log, marked withdrawn, and its hours no longer count.
+
+    :raise 404: an entry out of sight. :raise 403: the owner's line manager, or an entry already withdrawn.
+    """
+    entry = get_or_404(ReflectiveEntry, public_id, current_user, Action.WITHDRAW_CPD_ENTRY)
+    form = WithdrawForm()
+
+    def save():
+        services.withdraw_entry(current_user, entry, form.reason.data)
+        return Saved(url_for("cpd.entry_detail", public_id=entry.public_id),
+                     "Your entry has been withdrawn. It stays in your log, marked withdrawn; its hours no longer "
+                     "count.")
+
+    return handle_form(form, save, render=lambda: render_template("cpd/entries/withdraw_form.html", form=form,
+                                                                  entry=entry))

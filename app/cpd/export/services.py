@@ -98,7 +98,9 @@ def reflective_record(viewer: User, owner: User, year: CpdYear, today: date | No
     :raise 403/404 (through the policy): for anyone who may not read the owner's log.
     """
     today = today or school_today()
-    entries = log_entries(viewer, owner, year)[::-1]  # oldest first: the record reads as the year went
+    # Oldest first: the record reads as the year went. Withdrawn entries are not part of the record (they stay
+    # in the log, marked withdrawn): its rows add up to its hours.
+    entries = [entry for entry in log_entries(viewer, owner, year)[::-1] if not entry.withdrawn]
     summary = hours_summary(viewer, owner, today=today, year=year, entries=entries)
     standards = {standard.id: standard for entry in entries for standard in entry.standards}
     evidenced = sorted(standards.values(), key=lambda standard: standard.sort_key)

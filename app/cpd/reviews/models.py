@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, Numeric, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cpd.goals.models import DevelopmentGoal
@@ -47,6 +48,10 @@ class ProgressReview(db.Model):
     held_on: Mapped[date]
     manager_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     practitioner_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The practitioner's CPD hours in the year of `held_on`, as they stood at the first signature: the figure
+    # both signed, kept whatever is withdrawn or added later; cleared with the signatures. NULL on reviews
+    # signed before migration 0010 (the page then shows the live total, saying so).
+    signed_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     individual_summary_sealed: Mapped[Sealed | None] = mapped_column(SealedText())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,9 +19,10 @@ from app.audit.events import record
 from app.audit.models import AuditAction
 from app.core.conflicts import check_version
 from app.core.dates import today as school_today
-from app.cpd.entries.services import CpdError
+from app.cpd.entries.services import CpdError, hours_summary
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.goals.services import goals_of
+from app.cpd.hours import CpdYear, cpd_year_containing
 from app.cpd.reviews.models import Achieved, ProgressReview, ReviewKind, ReviewTarget
 from app.extensions import db
 from app.policy import Action, require, visible_progress_reviews
@@ -222,6 +224,8 @@ def update_review(manager: User, review: ProgressReview, draft: ReviewDraft, ver
         if getattr(review, signature) is not None:
             setattr(review, signature, None)
             changed.append(signature)
+    if changed:  # signed again, it takes the hours at its new first signature (part of it: not audited apart)
+        review.signed_hours = None
     # A change to the targets alone must still move the review's version on, so a stale editor is caught.
     flag_modified(review, "held_on")
     db.session.flush()
@@ -239,10 +243,27 @@ def sign_review(user: User, review: ProgressReview, *, version=None) -> str:
     if version is not None:
         check_version(review, version)
     signature = "manager_signed_at" if user.id == review.manager_id else "practitioner_signed_at"
+    if review.signed_hours is None:
+        # The first signature fixes the hours: the second signs the same figure, and the signed record keeps it.
+        # Part of the signature, so the event names the signature alone.
+        review.signed_hours = live_hours(user, review)
     setattr(review, signature, utcnow())
     db.session.flush()
     record(user, AuditAction.UPDATE, review, fields=[signature])
     return signature
+
+
+def review_year(review: ProgressReview) -> CpdYear:
+    """The practitioner's CPD year the review was held in: the year whose hours it states."""
+    return cpd_year_containing(review.held_on, review.practitioner.cpd_year_start_month)
+
+
+def live_hours(viewer: User, review: ProgressReview) -> Decimal:
+    """The practitioner's hours in the review's year as the log stands now (withdrawn entries left out).
+
+    :raise 403: `viewer` may no longer read the practitioner's log.
+    """
+    return hours_summary(viewer, review.practitioner, year=review_year(review)).total
 
 
 def reviews_of(viewer: User, practitioner: User) -> list[ProgressReview]:

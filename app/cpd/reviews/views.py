@@ -9,6 +9,7 @@ from app.core.forms import Saved, handle_form
 from app.cpd.blueprint import bp
 from app.cpd.entries import services
 from app.cpd.goals import services as goal_services
+from app.cpd.hours import format_hours
 from app.cpd.reviews import services as review_services
 from app.cpd.reviews.forms import ReviewForm, SignForm
 from app.cpd.reviews.models import ProgressReview
@@ -21,7 +22,7 @@ from app.cpd.reviews.services import (
     TargetDraft,
 )
 from app.extensions import db
-from app.policy import Action, cpd_owner_or_404, cpd_reports, get_or_404, require
+from app.policy import Action, can, cpd_owner_or_404, cpd_reports, get_or_404, require
 from app.problems import show_on_form
 
 # --- the line manager's view of their reports ----------------------------------------------------
@@ -138,7 +139,28 @@ def review_detail(public_id: str):
     review = get_or_404(ProgressReview, public_id, current_user, Action.VIEW_PROGRESS_REVIEW)
     sign_form = SignForm(formdata=None, data={"version": review.version})
     return render_template("cpd/reviews/review_detail.html", review=review, sign_form=sign_form,
-                           reviews=review_services.reviews_of(current_user, review.practitioner))
+                           reviews=review_services.reviews_of(current_user, review.practitioner),
+                           hours_year=review_services.review_year(review).label, hours=_hours_line(review))
+
+
+def _hours_line(review: ProgressReview) -> str:
+    """The hours the review states: the figure fixed at its first signature, else the log's total now.
+
+    A manager who no longer line manages the practitioner reads the review but not the log: only a stored figure.
+    """
+    live = review_services.live_hours(current_user, review) \
+        if can(current_user, Action.VIEW_CPD_LOG, review.practitioner) else None
+    live_text = f"{format_hours(live)} hours" if live is not None else None
+    if review.signed_hours is not None:
+        line = f"{format_hours(review.signed_hours)} hours, as signed"
+        if live is not None and live != review.signed_hours:
+            line += f" (the log shows {live_text} now: entries were withdrawn or added after it was signed)"
+        return line
+    if live_text is None:
+        return "Not recorded"
+    if review.manager_signed_at or review.practitioner_signed_at:  # signed before Braid kept the figure
+        return f"{live_text}: the log's total now (this review was signed before Braid kept the hours at signing)"
+    return f"{live_text} so far (fixed when the first of you signs)"
 
 
 @bp.route("/reviews/<public_id>/edit", methods=["GET", "POST"])
