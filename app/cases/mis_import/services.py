@@ -235,6 +235,14 @@ def import_rows(learner_import: LearnerImport, *, undone_only: bool = False,
     return db.session.scalars(query).all()
 
 
+def duplicate_rows(actor: User, learner_import: LearnerImport) -> list[int]:
+    """The numbers of the rows that look like a registered learner: no row is opened to list them."""
+    require(actor, Action.IMPORT_LEARNERS, learner_import)
+    return db.session.scalars(select(ImportRow.number).where(
+        ImportRow.import_id == learner_import.id, ImportRow.outcome == RowOutcome.DUPLICATE)
+        .order_by(ImportRow.number)).all()
+
+
 def preview_rows(actor: User, learner_import: LearnerImport) -> list[ImportRow]:
     """The rows of an import still held, in file order, with the learners they match loaded."""
     require(actor, Action.IMPORT_LEARNERS, learner_import)

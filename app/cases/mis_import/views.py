@@ -51,8 +51,7 @@ def mis_import_detail(public_id: str):
 
 
 def _duplicates(learner_import: LearnerImport) -> list[int]:
-    return [row.number for row in services.preview_rows(current_user, learner_import)
-            if row.outcome is RowOutcome.DUPLICATE]
+    return services.duplicate_rows(current_user, learner_import)
 
 
 def _preview(learner_import: LearnerImport, form, status: int = 200):
