@@ -131,6 +131,7 @@ def test_the_bundle_opens_with_its_passphrase_and_holds_the_record_without_conce
     assert "Child-protection records are not included" in flat
 
 
+@pytest.mark.both_backends  # bytes at rest
 def test_the_bundle_is_sealed_at_rest_and_the_passphrase_is_kept_nowhere(app, case, caplog):
     caplog.set_level(logging.DEBUG)
     passphrase, bundle = _make(case["senco"], case["learner"])
@@ -201,6 +202,7 @@ def _cp_form(today, **changes):
             "sent_on": [str(today.day), str(today.month), str(today.year)], "reference": "CPOMS ref 4471", **changes}
 
 
+@pytest.mark.both_backends  # bytes at rest
 def test_the_dsl_records_a_child_protection_transfer_and_its_receipt(app, case):
     dsl, learner = case["dsl"], case["learner"]
     response = dsl.post(f"/learners/{learner}/transfers/child-protection", data=_cp_form(_today(app)))
