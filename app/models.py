@@ -15,6 +15,7 @@ from app.cases.meetings.models import Meeting, MeetingAction, MeetingRecord, Out
 from app.cases.mis_import.models import LearnerImport
 from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.team.models import Invitation, TeamMembership
+from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
 from app.core.jobs.models import JobRun
 from app.core.mail import models as mail  # noqa: F401
 from app.cpd import trail as cpd_trail
@@ -28,7 +29,7 @@ subjects.register(
     Learner, LearnerRevision, SupportPlan, PlanCycle, Outcome, Provision, Contribution, ContributionRevision, Meeting,
     MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership, Invitation,
     ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
-    BreakGlassAccess, AuditExport, JobRun, LearnerImport,
+    BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
 )
 agencies_trail.register()
 cases_trail.register()

@@ -32,6 +32,7 @@ from app.cases.mis_import.models import ImportStatus
 from app.cases.plans import services as plans
 from app.cases.team import services as team
 from app.cases.team.models import TeamMembership
+from app.cases.transfers import services as transfers
 from app.cpd.entries import services as cpd
 from app.cpd.goals import services as cpd_goals
 from app.cpd.hours import cpd_year_containing
@@ -64,7 +65,8 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   goal · {cpd_review} the SENCo's review of the LSP (unsigned)
 #   · {cpd_year} the LSP's CPD year (its first day) · MIS imports, each of one learner (started by the SENCo unless
 #   said): {mis_import} at its preview · {mis_columns} with columns to match · {mis_failed} confirmed, then failed
-#   while carried out · {other_import} another school's (by its SENCo), at its preview.
+#   while carried out · {other_import} another school's (by its SENCo), at its preview · {bundle} Alpha's transfer
+#   bundle (made by the SENCo) · {cp_transfer} Alpha's child-protection transfer (recorded by the DSL, unconfirmed).
 # Form data given as bytes is posted as an uploaded file (a new one for every cell).
 MIS_FILE = b"UPN,Legal Forename,Legal Surname,DOB,Year,SEN Status\r\nC801200001015,Maya,Carter,14/05/2018,3,K\r\n"
 MIS_COLUMNS = {"upn": "0", "forename": "1", "surname": "2", "date_of_birth": "3", "year_group": "4",
@@ -232,6 +234,24 @@ ROWS = [
      (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
     ("cases.learner_history", "GET", "/learners/{alpha}/history", None,
      (200, 403, 403, 200, 404, 403, 403, 403, S, S)),
+    # transfers to the next school: the page for the SENCo and the DSL; the bundle is the SENCo's to make and
+    # download (by POST only); child-protection transfers are the DSL's alone (out of everyone else's sight).
+    ("cases.transfers", "GET", "/learners/{alpha}/transfers", None,
+     (200, 403, 403, 200, 404, 403, 403, 403, S, S)),
+    ("cases.transfer_bundle_new", "GET", "/learners/{alpha}/transfers/bundle", None,
+     (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.transfer_bundle_new", "POST", "/learners/{alpha}/transfers/bundle", {},
+     (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.transfer_bundle_download", "POST", "/transfer-bundles/{bundle}/download", {},
+     (200, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.cp_transfer_new", "GET", "/learners/{alpha}/transfers/child-protection", None,
+     (403, 403, 403, 200, 404, 403, 403, 403, S, S)),
+    ("cases.cp_transfer_new", "POST", "/learners/{alpha}/transfers/child-protection", {},
+     (403, 403, 403, 400, 404, 403, 403, 403, S, S)),
+    ("cases.cp_receipt", "GET", "/child-protection-transfers/{cp_transfer}/receipt", None,
+     (404, 404, 404, 200, 404, 404, 404, 404, S, S)),
+    ("cases.cp_receipt", "POST", "/child-protection-transfers/{cp_transfer}/receipt", {},
+     (404, 404, 404, 400, 404, 404, 404, 404, S, S)),
     # the team around the child
     ("cases.team", "GET", "/learners/{alpha}/team", None,
      (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
@@ -683,6 +703,11 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         cpd_review = cpd_reviews.record_review(senco, lsp, cpd_reviews.ReviewDraft(
             kind="annual", held_on=today, manager_summary="A strong first year."))
 
+        # Alpha's transfer bundle and child-protection transfer, through the real services.
+        bundle, _ = transfers.make_transfer_bundle(senco, a, receiving_school="Gamma Academy")
+        cp_transfer = transfers.record_cp_transfer(dsl, a, receiving_school="Gamma Academy", method="secure_system",
+                                                   sent_on=today)
+
         # Imports from the MIS, through the real service; the import job never runs in this world.
         mis_import = mis.start_import(senco, MIS_FILE)
         mis_columns = mis.start_import(senco, b"Child,Born,Form\r\nMaya Carter,14/05/2018,3C\r\n")
@@ -707,6 +732,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "cpd_year": cpd_year_containing(today, lsp.cpd_year_start_month).starts_on.isoformat(),
             "mis_import": mis_import.public_id, "mis_columns": mis_columns.public_id,
             "mis_failed": mis_failed.public_id, "other_import": other_import.public_id,
+            "bundle": bundle.public_id, "cp_transfer": cp_transfer.public_id,
             **{name: account.public_id for name, account in extra.items()},
         }
     return {"world": world, "accounts": accounts}

@@ -1,4 +1,5 @@
 """Demo data: every demo account signs in to its own home page; loading twice changes nothing."""
+import io
 import re
 import secrets
 from decimal import Decimal
@@ -100,6 +101,24 @@ def test_the_demo_shows_a_corrected_learner_with_history(demo_app):
         assert revision.learner.name == "Aisha Rahman" and revision.field_names == ["registration_group"]
         assert revision.earlier == {"registration_group": "Not recorded"} and "class list" in revision.reason
         assert db.session.get(Learner, revision.learner_id).registration_group == "2W"
+        db.session.remove()
+
+
+def test_the_demo_shows_a_leavers_transfer_bundle_and_child_protection_transfer(demo_app):
+    from pypdf import PdfReader
+
+    from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
+
+    with demo_app.app_context():
+        bundle = db.session.scalars(select(TransferBundle)).one()
+        assert bundle.learner.name == "Mohammed Hussain" and bundle.learner.year_group == 6
+        assert bundle.receiving_school == "Northgate Academy" and bundle.made_by.display_name == "Priya Shah"
+        assert bundle.content.startswith(b"%PDF-2.0") and len(bundle.content) == bundle.size_bytes
+        assert PdfReader(io.BytesIO(bundle.content)).is_encrypted  # its passphrase was shown to nobody
+        transfer = db.session.scalars(select(ChildProtectionTransfer)).one()
+        assert (transfer.learner_id, transfer.receiving_school) == (bundle.learner_id, "Northgate Academy")
+        assert transfer.is_confirmed and transfer.recorded_by.display_name == "David Mensah"
+        assert transfer.receipt_confirmed_on > transfer.sent_on and "Okoro" in transfer.confirmed_by
         db.session.remove()
 
 

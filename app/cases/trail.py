@@ -68,4 +68,6 @@ def register() -> None:
         "team_membership": "Team membership",
         "invitation": "Invitation",
         "break_glass_access": "Break-glass access",
+        "transfer_bundle": "Transfer bundle for the next school",
+        "child_protection_transfer": "Child-protection file transfer",
     })

@@ -75,5 +75,12 @@ class Action(enum.Enum):
     VIEW_PROGRESS_REVIEW = "view_progress_review"  # thing: a ProgressReview
     EDIT_PROGRESS_REVIEW = "edit_progress_review"
     SIGN_PROGRESS_REVIEW = "sign_progress_review"
+    # Transfers to the next school (thing: the Learner, or the bundle / record itself)
+    VIEW_TRANSFERS = "view_transfers"  # the learner's transfers page (the SENCo and the DSL)
+    MAKE_TRANSFER_BUNDLE = "make_transfer_bundle"  # the SENCo's sealed bundle of the record and SEND file
+    DOWNLOAD_TRANSFER_BUNDLE = "download_transfer_bundle"  # thing: a TransferBundle
+    VIEW_CP_TRANSFERS = "view_cp_transfers"  # child-protection transfers: the DSL's alone
+    RECORD_CP_TRANSFER = "record_cp_transfer"
+    CONFIRM_CP_RECEIPT = "confirm_cp_receipt"  # thing: a ChildProtectionTransfer not yet confirmed
     # Background jobs
     VIEW_JOBS = "view_jobs"  # the administrator's page of job runs: names, statuses, error classes, no personal data

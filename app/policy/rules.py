@@ -10,6 +10,7 @@ from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
 from app.cases.meetings.models import Attendance, Meeting
 from app.cases.team.models import TeamMembership
+from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
 from app.cpd.entries.models import ReflectiveEntry
 from app.extensions import db
 from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
@@ -365,5 +366,15 @@ RULES = {
     Action.EDIT_PROGRESS_REVIEW: _edits_review,
     Action.SIGN_PROGRESS_REVIEW: _signs_review,
     Action.VIEW_JOBS: lambda user, thing: is_agency_admin(user),
+    # Transfers: the record and SEND file are the SENCo's to send; the child-protection file is the DSL's, and
+    # only the DSL learns that one was sent (KCSIE: it travels separately from the main record).
+    Action.VIEW_TRANSFERS: lambda user, thing: _senco_of(user, _case_of(thing)) or _dsl_of(user, _case_of(thing)),
+    Action.MAKE_TRANSFER_BUNDLE: lambda user, thing: _senco_of(user, thing),
+    Action.DOWNLOAD_TRANSFER_BUNDLE: lambda user, thing: isinstance(thing, TransferBundle)
+    and _senco_of(user, thing.learner),
+    Action.VIEW_CP_TRANSFERS: lambda user, thing: _dsl_of(user, _case_of(thing)),
+    Action.RECORD_CP_TRANSFER: lambda user, thing: _dsl_of(user, thing),
+    Action.CONFIRM_CP_RECEIPT: lambda user, thing: isinstance(thing, ChildProtectionTransfer)
+    and _dsl_of(user, thing.learner) and not thing.is_confirmed,
 }
 

@@ -12,6 +12,7 @@ from app.cases.meetings.models import Meeting, MeetingAction
 from app.cases.mis_import.models import LearnerImport
 from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.team.models import Invitation, TeamMembership
+from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
 from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.reviews.models import ProgressReview
@@ -287,6 +288,26 @@ def visible_progress_reviews(user, practitioner=None) -> Select:
     return query
 
 
+def _school_learner_ids(user, roles) -> Select | None:
+    if not signed_in(user) or user.restricted or user.role not in roles:
+        return None
+    return select(Learner.id).where(Learner.school_id == user.agency_id)
+
+
+def visible_transfer_bundles(user) -> Select:
+    """Transfer bundles of the school's learners, for its SENCo and DSL (only the SENCo downloads one)."""
+    ids = _school_learner_ids(user, (Role.SENCO, Role.DSL))
+    query = select(TransferBundle).order_by(TransferBundle.made_at.desc(), TransferBundle.id.desc())
+    return query.where(false()) if ids is None else query.where(TransferBundle.learner_id.in_(ids))
+
+
+def visible_cp_transfers(user) -> Select:
+    """Records of child-protection files sent: the school's DSL's alone (for anyone else they do not exist)."""
+    ids = _school_learner_ids(user, (Role.DSL,))
+    query = select(ChildProtectionTransfer).order_by(ChildProtectionTransfer.id.desc())
+    return query.where(false()) if ids is None else query.where(ChildProtectionTransfer.learner_id.in_(ids))
+
+
 def scopes_by_model():
     return {
         User: (visible_accounts, Action.VIEW_ACCOUNT),
@@ -305,4 +326,6 @@ def scopes_by_model():
         ReflectiveEntry: (_cpd_scope(ReflectiveEntry), Action.VIEW_CPD_RECORD),
         DevelopmentGoal: (_cpd_scope(DevelopmentGoal), Action.VIEW_CPD_RECORD),
         ProgressReview: (visible_progress_reviews, Action.VIEW_PROGRESS_REVIEW),
+        TransferBundle: (visible_transfer_bundles, Action.VIEW_TRANSFERS),
+        ChildProtectionTransfer: (visible_cp_transfers, Action.VIEW_CP_TRANSFERS),
     }

@@ -75,6 +75,8 @@ TEXTS = {
     "goal": "CANARY-GOAL-SPECIFIC-47e1", "goal_measure": "CANARY-GOAL-MEASURE-b2a8",
     "manager_summary": "CANARY-REVIEW-MANAGER-SUMMARY-6c3d",
     "withdraw_reason": "CANARY-CPD-WITHDRAW-REASON-3b9e",
+    "receiving_school": "CANARY-RECEIVING-SCHOOL-6a0d", "cp_reference": "CANARY-CP-REFERENCE-e2c7",
+    "confirmed_by": "CANARY-CONFIRMED-BY-7b31",
 }
 
 
@@ -227,6 +229,43 @@ ROWS = [
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.learner_history", "GET", "/learners/{alpha}/history", "teacher", None,
      [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403
+    # --- transfers to the next school: the SENCo's bundle, the DSL's child-protection records ----------------
+    ("cases.transfers", "GET", "/learners/{alpha}/transfers", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.transfers", "GET", "/learners/{alpha}/transfers", "teacher", None,
+     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403
+    ("cases.transfer_bundle_new", "GET", "/learners/{alpha}/transfers/bundle", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.transfer_bundle_new", "POST", "/learners/{alpha}/transfers/bundle", "senco",
+     {"receiving_school": TEXTS["receiving_school"]},
+     [E("create", OK, "transfer_bundle", NEW, ("alpha",))], {"new_bundle": "object"}),
+    ("cases.transfer_bundle_new", "POST", "/learners/{alpha}/transfers/bundle", "dsl",
+     {"receiving_school": "Elsewhere"}, [E("create", NO, "learner", "alpha", ("alpha",))]),  # 403
+    ("cases.transfer_bundle_download", "POST", "/transfer-bundles/{new_bundle}/download", "senco", {},
+     [E("export", OK, "transfer_bundle", "new_bundle", ("alpha",))]),
+    ("cases.transfer_bundle_download", "POST", "/transfer-bundles/{bundle}/download", "dsl", {},
+     [E("export", NO, "transfer_bundle", "bundle", ("alpha",))]),  # 403
+    ("cases.transfer_bundle_download", "POST", "/transfer-bundles/{bundle}/download", "teacher", {},
+     [E("export", NO, "transfer_bundle", "bundle", ("alpha",))]),  # 404: named, since it exists
+    ("cases.cp_transfer_new", "GET", "/learners/{alpha}/transfers/child-protection", "dsl", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.cp_transfer_new", "POST", "/learners/{alpha}/transfers/child-protection", "dsl",
+     {"receiving_school": TEXTS["receiving_school"], "method": "by_hand", "sent_on": _day(0),
+      "reference": TEXTS["cp_reference"]},
+     [E("create", OK, "child_protection_transfer", NEW, ("alpha",))]),
+    ("cases.cp_transfer_new", "POST", "/learners/{alpha}/transfers/child-protection", "senco", {},
+     [E("create", NO, "learner", "alpha", ("alpha",))]),  # 403
+    ("cases.cp_receipt", "GET", "/child-protection-transfers/{cp_transfer}/receipt", "dsl", None,
+     [E("view", OK, "child_protection_transfer", "cp_transfer", ("alpha",))]),
+    ("cases.cp_receipt", "POST", "/child-protection-transfers/{cp_transfer}/receipt", "senco",
+     {"confirmed_on": _day(0), "confirmed_by": "Someone"},
+     [E("update", NO, "child_protection_transfer", "cp_transfer", ("alpha",))]),  # 404
+    ("cases.cp_receipt", "POST", "/child-protection-transfers/{cp_transfer}/receipt", "dsl",
+     {"confirmed_on": _day(0), "confirmed_by": TEXTS["confirmed_by"]},
+     [E("update", OK, "child_protection_transfer", "cp_transfer", ("alpha",))]),
+    ("cases.cp_receipt", "POST", "/child-protection-transfers/{cp_transfer}/receipt", "dsl",
+     {"confirmed_on": _day(0), "confirmed_by": "Again"},
+     [E("update", NO, "child_protection_transfer", "cp_transfer", ("alpha",))]),  # 403: confirmed already
     # --- the MIS import: the upload, the SENCo's own pages of it, the job's start; others refused --------------
     ("cases.mis_import_upload", "GET", "/learners/import", "senco", None, []),
     ("cases.mis_import_upload", "GET", "/learners/import", "admin", None, [E("create", NO, None, None)]),  # 403

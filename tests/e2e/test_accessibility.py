@@ -139,6 +139,60 @@ def test_learner_pages(app, page):
     assert_accessible(page, "find learner without results")
 
 
+def _demo_learner(app, name: str) -> str:
+    with app.app_context():
+        public_id = next(learner.public_id for learner in db.session.scalars(select(Learner)) if learner.name == name)
+        db.session.remove()
+    return public_id
+
+
+def test_transfer_pages(app, page):
+    # The demo's leaver: the SENCo's transfers page, a bundle refused then made (its passphrase shown once).
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    mo = _demo_learner(app, "Mohammed Hussain")
+    sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
+    page.wait_for_url("**/")
+    page.goto(f"/learners/{mo}")
+    page.get_by_role("link", name="Transfer to another school").click()
+    assert "Northgate Academy" in page.locator("#transfer-bundles").inner_text()
+    assert "Child-protection file" not in page.locator("main").inner_text()
+    assert_accessible(page, "transfers (SENCo)")
+    page.get_by_role("link", name="Make a transfer bundle").click()
+    assert_accessible(page, "make transfer bundle")
+    submit(page, "Make the transfer bundle")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page, "make transfer bundle with errors")
+    page.get_by_label("Receiving school").fill("Riverside High School")
+    submit(page, "Make the transfer bundle")
+    assert re.fullmatch(r"([a-z0-9]{5}-){4}[a-z0-9]{5}", page.locator("#bundle-passphrase").inner_text().strip())
+    assert_accessible(page, "transfer bundle made")
+
+
+def test_child_protection_transfer_pages(app, page):
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    mo = _demo_learner(app, "Mohammed Hussain")
+    sign_in_with_browser(page, "dsl@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
+    page.wait_for_url("**/")
+    page.goto(f"/learners/{mo}/transfers")
+    assert "Okoro" in page.locator("#cp-transfers").inner_text()
+    assert_accessible(page, "transfers (DSL)")
+    page.get_by_role("link", name="Record a child-protection file transfer").click()
+    submit(page, "Record the transfer")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page, "record child-protection transfer with errors")
+    page.get_by_label("Receiving school").fill("Riverside High School")
+    page.get_by_label("By hand, signed for by the receiving DSL").check()
+    page.get_by_label("Day").fill("1")
+    page.get_by_label("Month").fill("9")
+    page.get_by_label("Year", exact=True).fill("2026")
+    submit(page, "Record the transfer")
+    page.get_by_role("link", name=re.compile("Record receipt")).click()
+    assert_accessible(page, "record receipt")
+    submit(page, "Record receipt")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page, "record receipt with errors")
+
+
 def test_server_error_page(app, page):
     """The 500 page, here from a tampered value, in the design and accessible."""
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0

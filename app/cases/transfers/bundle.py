@@ -1,0 +1,238 @@
+"""The transfer bundle's file: the educational record and SEND file of one learner as an AES-256 encrypted PDF.
+
+Why a PDF encrypted with a passphrase: the receiving school opens it in any PDF reader (Adobe Reader, Edge,
+Chrome, macOS Preview) without Braid or an account, and AES-256 (PDF 2.0, revision 6) is the strongest
+encryption the format has. Safeguarding concerns are never in it: the DSL transfers the child-protection file
+separately. Restricted contributions (the author, the SENCo and the DSL only) and unsigned meeting drafts stay out.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from fpdf import FPDF
+from fpdf.enums import AccessPermission, EncryptionMethod
+from sqlalchemy import select
+
+from app.cases.contributions.models import Contribution, Visibility
+from app.cases.learners.models import YEAR_GROUPS, Learner
+from app.cases.meetings.models import Meeting
+from app.core import dates
+from app.extensions import db
+
+# Lower-case letters and digits that cannot be misread for one another when read out over the phone.
+_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+_GROUPS, _GROUP = 5, 5  # 25 characters: about 124 bits
+
+
+def new_passphrase() -> str:
+    return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(_GROUP)) for _ in range(_GROUPS))
+
+
+@dataclass(frozen=True)
+class Made:
+    content: bytes
+    sections: tuple[str, ...]  # the headings the file holds, for the page that shows it was made
+
+
+class _Text(HTMLParser):
+    """Rich text (already cleaned when it was stored) as plain paragraphs and bullets."""
+
+    _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "ul", "ol", "tr", "blockquote"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "li":
+            self.parts.append("\n- ")
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def plain(html: str | None) -> str:
+    if not html:
+        return ""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.parts).splitlines()]
+    text = "\n".join(lines)
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()
+
+
+def _latin1(value: str) -> str:
+    """What the PDF's core font can draw: accents kept where Latin-1 has them, otherwise dropped, else "?"."""
+    value = value.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"') \
+        .replace("\u2013", "-").replace("\u2014", "-").replace("\u2026", "...").replace("\t", " ")
+    out = []
+    for char in value:
+        if char == "\n" or (ord(char) < 256 and unicodedata.category(char) not in ("Cc", "Cf")):
+            out.append(char)
+        else:
+            stripped = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            out.append(stripped if stripped and all(ord(c) < 256 for c in stripped) else "?")
+    return "".join(out)
+
+
+class _BundlePDF(FPDF):
+    def __init__(self, footer: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer
+        self.alias_nb_pages(None)  # "{nb}" typed in a record must stay as typed
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", "", 8)
+        self.cell(0, 5, _latin1(f"{self.footer_text} - page {self.page_no()}"), align="C")
+
+
+class _Writer:
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf = pdf
+        self.sections: list[str] = []
+
+    def title(self, text: str) -> None:
+        self.pdf.set_font("Helvetica", "B", 18)
+        self.pdf.multi_cell(0, 9, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(2)
+
+    def heading(self, text: str, level: int = 1) -> None:
+        if level == 1:
+            self.sections.append(text)
+        if self.pdf.page_break_trigger - self.pdf.get_y() < 30:
+            self.pdf.add_page()
+        self.pdf.ln(3)
+        self.pdf.set_font("Helvetica", "B", 14 if level == 1 else 11)
+        self.pdf.multi_cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    def para(self, text: str, style: str = "") -> None:
+        if not text:
+            return
+        self.pdf.set_font("Helvetica", style, 10)
+        self.pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(1)
+
+    def field(self, label: str, value: str | None) -> None:
+        self.pdf.set_font("Helvetica", "B", 10)
+        self.pdf.multi_cell(0, 5, _latin1(label), new_x="LMARGIN", new_y="NEXT")
+        self.para(value or "Not recorded")
+
+
+def make_bundle_pdf(learner: Learner, *, made_by: str, made_on, receiving_school: str, passphrase: str) -> Made:
+    """The learner's record as a PDF opened only with `passphrase` (AES-256); nothing in it names Braid's keys."""
+    pdf = _BundlePDF(footer=f"Transfer record made {dates.day(made_on)} - confidential")
+    # Metadata is encrypted too and names no child: a file listing shows only "Transfer record".
+    pdf.set_title("Transfer record")
+    pdf.set_creator("Braid")
+    pdf.add_page()
+    out = _Writer(pdf)
+    out.title(f"Transfer record: {learner.name}")
+    out.para(f"Educational record and SEND file for {receiving_school}, made on {dates.day(made_on)} by {made_by}. "
+             "Child-protection records are not included: the designated safeguarding lead transfers them separately.")
+    _details(out, learner)
+    _plan(out, learner)
+    _contributions(out, learner)
+    _meetings(out, learner)
+    pdf.set_encryption(
+        owner_password=secrets.token_urlsafe(32),  # never kept: nobody can lift the passphrase off the file
+        user_password=passphrase, encryption_method=EncryptionMethod.AES_256, encrypt_metadata=True,
+        permissions=AccessPermission.PRINT_LOW_RES | AccessPermission.PRINT_HIGH_RES | AccessPermission.COPY
+        | AccessPermission.COPY_FOR_ACCESSIBILITY)
+    return Made(bytes(pdf.output()), tuple(out.sections))
+
+
+def _details(out: _Writer, learner: Learner) -> None:
+    out.heading("Learner details")
+    out.field("Full name", learner.name)
+    out.field("Preferred name", learner.preferred_name)
+    out.field("Date of birth", dates.day(learner.date_of_birth))
+    out.field("Unique pupil number (UPN)", learner.upn)
+    out.field("Year group", YEAR_GROUPS.get(learner.year_group))
+    out.field("Registration group", learner.registration_group)
+    out.field("SEN status", learner.sen_status.label if learner.sen_status else None)
+    out.field("Areas of need", ", ".join(area.label for area in learner.areas_of_need or []))
+    out.field("Notes", plain(learner.notes))
+
+
+def _plan(out: _Writer, learner: Learner) -> None:
+    out.heading("Support plan")
+    plan = learner.plan
+    if plan is None or not plan.cycles:
+        out.para("No support plan was started.")
+        return
+    for cycle in plan.cycles:
+        state = f"closed {dates.day(cycle.closed_at)}" if cycle.is_closed else f"open, at {cycle.stage.label.lower()}"
+        out.heading(f"Cycle {cycle.number} ({state})", level=2)
+        out.field("Review date", dates.day(cycle.review_on) if cycle.review_on else None)
+        for label, value in (("The learner's views", cycle.learner_views), ("The family's views", cycle.family_views),
+                             ("Aspirations", cycle.aspirations),
+                             ("Communication and interaction", cycle.needs_communication),
+                             ("Cognition and learning", cycle.needs_cognition),
+                             ("Social, emotional and mental health", cycle.needs_semh),
+                             ("Sensory and/or physical", cycle.needs_sensory)):
+            if value:
+                out.field(label, plain(value))
+        for number, outcome in enumerate(cycle.outcomes, 1):
+            out.field(f"Outcome {number}", f"{plain(outcome.description)}\nMeasured by: {plain(outcome.measure)}\n"
+                                           f"By {dates.day(outcome.target_on)}. Progress: {outcome.progress.label}")
+        for number, provision in enumerate(cycle.provisions, 1):
+            until = f" until {dates.day(provision.ends_on)}" if provision.ends_on else ""
+            out.field(f"Provision {number}", f"{plain(provision.description)}\nBy {provision.delivered_by}, "
+                                             f"{provision.frequency}, from {dates.day(provision.starts_on)}{until}")
+        if cycle.review_summary:
+            out.field("Review", plain(cycle.review_summary))
+
+
+def _contributions(out: _Writer, learner: Learner) -> None:
+    out.heading("Contributions")
+    found = db.session.scalars(
+        select(Contribution).where(Contribution.learner_id == learner.id,
+                                   Contribution.visibility.in_((Visibility.TEAM, Visibility.TEAM_AND_FAMILY)))
+        .order_by(Contribution.created_at, Contribution.id)).all()
+    if not found:
+        out.para("No contributions shared with the team.")
+    for contribution in found:
+        out.heading(f"{contribution.title} ({contribution.kind.label})", level=2)
+        out.para(f"By {contribution.author.display_name}, {contribution.author.role.label}, "
+                 f"{dates.day(contribution.updated_at)}", style="I")
+        out.para(plain(contribution.body))
+
+
+def _meetings(out: _Writer, learner: Learner) -> None:
+    out.heading("Meeting records (as signed off)")
+    meetings = db.session.scalars(select(Meeting).where(Meeting.learner_id == learner.id)
+                                  .order_by(Meeting.held_on, Meeting.starts_at, Meeting.id)).all()
+    signed = [meeting.records[-1] for meeting in meetings if meeting.records]
+    if not signed:
+        out.para("No meeting records were signed off.")
+    for record in signed:
+        shot = json.loads(record.snapshot)
+        out.heading(f"{shot['kind']} meeting, {shot['held_on']} (version {shot['number']})", level=2)
+        out.para(f"Signed off {shot.get('signed_off_at') or ''} by {shot.get('signed_off_by') or ''}. "
+                 f"Chaired by {shot['chair']}.", style="I")
+        people = [f"{row['name']} ({row['role']}): {row['attendance']}" for row in shot["attendees"]] + shot["others"]
+        out.field("Attendees", "\n".join(people))
+        for label, key in (("Agenda", "agenda"), ("Minutes", "minutes"), ("Decisions", "decisions")):
+            if shot.get(key):
+                out.field(label, plain(shot[key]))
+        for row in shot["outcomes"]:
+            comment = f" - {row['comment']}" if row["comment"] else ""
+            out.field("Outcome reviewed", f"{plain(row['description'])}: {row['rating']}{comment}")
+        for action in shot["actions"]:
+            out.field("Action", f"{plain(action['description'])} ({action['owner']}, by {action['due_on']})")
