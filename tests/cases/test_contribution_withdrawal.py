@@ -156,8 +156,8 @@ def test_the_senco_moves_it_audited_on_both_learners_and_the_author_is_emailed(a
         assert sorted(indexed) == sorted([alpha, bravo])  # each learner's history holds it
         message = db.session.scalars(select(OutboxMessage)
                                      .where(OutboxMessage.recipient == world["accounts"]["teacher"].email)).one()
-        base = app.config["BRAID_BASE_URL"].rstrip("/")
-        assert f"{base}/contributions/{c_misfiled}" in message.body
+        # The teacher is not on Bravo's team: told that it moved, with no link they could not open.
+        assert "not on that learner's team" in message.body and "/contributions/" not in message.body
         for secret in ("Alpha Learner", "Bravo Learner", MOVE_REASON, TITLE, BODY):
             assert secret not in message.body and secret not in message.subject
 
@@ -175,12 +175,18 @@ def test_a_reader_who_cannot_see_the_other_learner_sees_that_it_moved_but_not_fr
                                                                                        add_to_team):
     c_misfiled = _misfiled_by_teacher(app, world)
     bravo = world["world"]["bravo"]
+    add_to_team(bravo, world["accounts"]["teacher"])  # the author works with Bravo too: the email links to it
     with app.app_context():
         senco = _user(world["accounts"]["senco"])
         contribution = _contribution(c_misfiled)
         misfiled.move_contribution(senco, contribution, version=contribution.version, to_learner_public_id=bravo,
                                    reason=MOVE_REASON)
         db.session.commit()
+        message = db.session.scalars(select(OutboxMessage)
+                                     .where(OutboxMessage.recipient == world["accounts"]["teacher"].email)).one()
+        base = app.config["BRAID_BASE_URL"].rstrip("/")
+        assert f"{base}/contributions/{c_misfiled}" in message.body
+        assert "Alpha Learner" not in message.body and "Bravo Learner" not in message.body
     bravo_teacher = create_user("teacher", agency="Alpha School", name="Bravo Teacher")
     add_to_team(bravo, bravo_teacher)
     client = app.test_client()

@@ -111,18 +111,23 @@ def move_contribution(actor: User, contribution: Contribution, *, version, to_le
 
 
 def _tell_the_author(actor: User, contribution: Contribution) -> None:
-    """An email with no learner's name and nothing sealed: only a link on the canonical address."""
+    """An email with no learner's name and nothing sealed: a link on the canonical address when the author can still
+    open it (an author not on the new learner's team is only told that it has moved)."""
     author = contribution.author
     if author.id == actor.id or not author.active:
         return
-    link = external_url("cases.contribution_detail", public_id=contribution.public_id)
+    if can(author, Action.VIEW_CONTRIBUTION, contribution):
+        where = ("Sign in to Braid to see it:\n\n"
+                 f"{external_url('cases.contribution_detail', public_id=contribution.public_id)}\n")
+    else:
+        where = ("You are not on that learner's team, so it no longer appears among your cases. "
+                 "Ask the SENCo if you have questions.\n")
     outbox.queue_message(
         author.email,
         "A contribution of yours has been moved on Braid",
         f"Dear {author.display_name},\n\n"
         f"{actor.display_name}, the SENCo, has moved one of your contributions to another learner's record, "
-        "because it had been filed against the wrong learner. Nothing you wrote has changed.\n\n"
-        f"Sign in to Braid to see it:\n\n{link}\n",
+        "because it had been filed against the wrong learner. Nothing you wrote has changed.\n\n" + where,
     )
 
 
