@@ -62,7 +62,6 @@ def register() -> None:
         "contribution": "Contribution",
         "contribution_revision": "Earlier version of a contribution",
         "contribution_move": "Move of a contribution to another learner",
-        "withdrawn_contributions": "Withdrawn contributions",
         "meeting": "Meeting",
         "meeting_record": "Signed-off meeting record",
         "meeting_action": "Meeting action",
