@@ -9,7 +9,7 @@ from app.audit.models import AuditExport
 from app.cases import trail as cases_trail
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
-from app.cases.contributions.models import Contribution, ContributionRevision
+from app.cases.contributions.models import Contribution, ContributionMove, ContributionRevision
 from app.cases.learners.models import Learner, LearnerRevision
 from app.cases.meetings.models import Meeting, MeetingAction, MeetingRecord, OutcomeReview
 from app.cases.mis_import.models import LearnerImport
@@ -26,9 +26,9 @@ from app.security import models as security  # noqa: F401
 
 subjects.register(
     Agency, User,
-    Learner, LearnerRevision, SupportPlan, PlanCycle, Outcome, Provision, Contribution, ContributionRevision, Meeting,
-    MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership, Invitation,
-    ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
+    Learner, LearnerRevision, SupportPlan, PlanCycle, Outcome, Provision, Contribution, ContributionRevision,
+    ContributionMove, Meeting, MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership,
+    Invitation, ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
 )
 agencies_trail.register()

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.audit.models import APPEND_ONLY_TABLES
 from app.cases.concerns import services as concerns
+from app.cases.contributions import misfiled
 from app.cases.contributions import services as contributions
 from app.cases.learners.models import Learner
 from app.cases.meetings import services as meetings
@@ -67,6 +68,9 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   said): {mis_import} at its preview · {mis_columns} with columns to match · {mis_failed} confirmed, then failed
 #   while carried out · {other_import} another school's (by its SENCo), at its preview · {bundle} Alpha's transfer
 #   bundle (made by the SENCo) · {cp_transfer} Alpha's child-protection transfer (recorded by the DSL, unconfirmed).
+#   Misfiled work: {c_misfiled}
+#   the teacher's team contribution (to withdraw) · {c_to_move} the teacher's team one (to move to {bravo}) ·
+#   {c_withdrawn} the teacher's, withdrawn already · {elsewhere} a learner of another school.
 # Form data given as bytes is posted as an uploaded file (a new one for every cell).
 MIS_FILE = b"UPN,Legal Forename,Legal Surname,DOB,Year,SEN Status\r\nC801200001015,Maya,Carter,14/05/2018,3,K\r\n"
 MIS_COLUMNS = {"upn": "0", "forename": "1", "surname": "2", "date_of_birth": "3", "year_group": "4",
@@ -343,6 +347,55 @@ ROWS = [
      (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
     ("cases.contribution_history", "GET", "/contributions/{c_restricted}/history", None,
      (200, 404, 200, 200, 404, 404, 404, 404, S, S)),
+    # --- misfiled work: withdrawn by its author (on the case) or the SENCo; moved by the SENCo; read by the DSL
+    ("cases.contribution_withdraw", "GET", "/contributions/{c_team}/withdraw", None,
+     (200, 403, 200, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_withdraw", "GET", "/contributions/{c_family}/withdraw", None,
+     (200, 403, 403, 404, 404, 403, 403, 200, S, S)),
+    ("cases.contribution_withdraw", "GET", "/contributions/{c_restricted}/withdraw", None,
+     (200, 404, 200, 403, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_withdraw", "POST", "/contributions/{c_team}/withdraw", {},  # no reason: nothing changes
+     (400, 403, 400, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_withdraw", "POST", "/contributions/{c_team}/withdraw",  # a stale version
+     {"reason": "Misfiled", "version": "0"},
+     (409, 403, 409, 404, 404, 403, 403, 404, S, S)),
+    # The SENCo's column comes first: once withdrawn, it is out of everyone's sight, its author's too.
+    ("cases.contribution_withdraw", "POST", "/contributions/{c_misfiled}/withdraw",
+     {"reason": "Written about another child", "version": "1"},
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_withdraw", "POST", "/contributions/{c_withdrawn}/withdraw",  # withdrawn already
+     {"reason": "Again", "version": "2"},
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_detail", "GET", "/contributions/{c_withdrawn}", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_history", "GET", "/contributions/{c_withdrawn}/history", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_edit", "GET", "/contributions/{c_withdrawn}/edit", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.contributions_withdrawn", "GET", "/learners/{alpha}/contributions/withdrawn", None,
+     (403, 403, 403, 200, 404, 403, 403, 403, S, S)),
+    ("cases.contribution_move", "GET", "/contributions/{c_team}/move", None,
+     (200, 403, 403, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_move", "POST", "/contributions/{c_team}/move", {},
+     (400, 403, 403, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_move", "POST", "/contributions/{c_team}/move",  # to the learner it is on already
+     {"learner": "{alpha}", "reason": "Misfiled", "version": "1"},
+     (400, 403, 403, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_move", "POST", "/contributions/{c_team}/move",  # to a learner out of the SENCo's sight
+     {"learner": "{elsewhere}", "reason": "Misfiled", "version": "1"},
+     (400, 403, 403, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_move", "POST", "/contributions/{c_team}/move",  # no reason
+     {"learner": "{bravo}", "reason": "", "version": "1"},
+     (400, 403, 403, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_move", "POST", "/contributions/{c_team}/move",  # a stale version
+     {"learner": "{bravo}", "reason": "Misfiled", "version": "0"},
+     (409, 403, 403, 404, 404, 403, 403, 404, S, S)),
+    # Moved to Bravo (nobody on its team): out of the sight of Alpha's team, its author's too.
+    ("cases.contribution_move", "POST", "/contributions/{c_to_move}/move",
+     {"learner": "{bravo}", "reason": "Filed against the wrong learner", "version": "1"},
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_detail", "GET", "/contributions/{c_to_move}", None,
+     (200, 404, 404, 404, 404, 404, 404, 404, S, S)),
     # meetings
     ("cases.meeting_list", "GET", "/learners/{alpha}/meetings", None,
      (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
@@ -523,17 +576,21 @@ ALPHA = {
     "minutes": "ALPHA-SENTINEL-MINUTES-5a1b",
     "draft": "ALPHA-SENTINEL-DRAFT-MINUTES-90fc",
     "concern": "ALPHA-SENTINEL-CONCERN-d3e8",
+    "withdrawn": "ALPHA-SENTINEL-WITHDRAWN-CONTRIBUTION-7c4e",
+    "withdrawn_reason": "ALPHA-SENTINEL-WITHDRAWN-REASON-2f9d",
 }
 # What each column may never read of the main learner, on any page: the sentinels above it has no right to.
+# Withdrawn work has left the case: only the DSL reads it, on their withdrawn page.
+WITHDRAWN = {"withdrawn", "withdrawn_reason"}
 NEVER = {
-    "senco": {"concern"},
-    "lsp": {"restricted", "concern"},
-    "teacher": set(),  # the author of the restricted contribution and of the concern
+    "senco": {"concern"} | WITHDRAWN,
+    "lsp": {"restricted", "concern"} | WITHDRAWN,
+    "teacher": WITHDRAWN,  # the author of the restricted contribution and of the concern (and of the withdrawn one)
     "dsl": {"notes", "views", "outcome", "provision", "team", "family", "minutes", "draft"},  # not on the case
     "admin": set(ALPHA),
-    "slt": {"restricted", "concern"},
-    "ep": {"restricted", "concern"},
-    "parent": {"team", "restricted", "draft", "concern"},
+    "slt": {"restricted", "concern"} | WITHDRAWN,
+    "ep": {"restricted", "concern"} | WITHDRAWN,
+    "parent": {"team", "restricted", "draft", "concern"} | WITHDRAWN,
     "anonymous": set(ALPHA),
     "expired": set(ALPHA),
 }
@@ -554,6 +611,7 @@ SHOWN = {
     "/meetings/{draft}": ("draft",),
     "/meetings/{meeting}/records/1": ("minutes",),
     "/concerns/{concern}": ("concern",),
+    "/learners/{alpha}/contributions/withdrawn": ("withdrawn", "withdrawn_reason"),
 }
 
 
@@ -605,6 +663,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
     other_senco = create_user("senco", agency=other_school, name="Beta SENCo")
     alpha = create_case(school=school, name="Alpha Learner")
     bravo = create_case(school=school, name="Bravo Learner")
+    elsewhere = create_case(school=other_school, name="Beta Learner")
     for role in ("lsp", "teacher", "slt", "ep", "parent", "expired"):
         add_to_team(alpha, accounts[role])
     spare_membership = add_to_team(alpha, extra["spare"])
@@ -644,6 +703,13 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
                                                   title="At home", body=f"<p>{ALPHA['family']}</p>")
         c_restricted = contributions.add_contribution(teacher, a, kind="classroom_view", visibility="restricted",
                                                       title="Private", body=f"<p>{ALPHA['restricted']}</p>")
+        c_misfiled, c_to_move, c_withdrawn = (
+            contributions.add_contribution(teacher, a, kind="classroom_view", visibility="team", title=title,
+                                           body=f"<p>{body}</p>")
+            for title, body in (("Misfiled", "About another child"), ("To move", "About Bravo"),
+                                ("Withdrawn", ALPHA["withdrawn"])))
+        misfiled.withdraw_contribution(teacher, c_withdrawn, version=c_withdrawn.version,
+                                       reason=ALPHA["withdrawn_reason"])
 
         def details(chair, minutes, shared, actions=()):
             return MeetingDetails(kind=MeetingKind.REVIEW, held_on=today, starts_at=time(9, 30), duration_minutes=45,
@@ -733,6 +799,8 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "mis_import": mis_import.public_id, "mis_columns": mis_columns.public_id,
             "mis_failed": mis_failed.public_id, "other_import": other_import.public_id,
             "bundle": bundle.public_id, "cp_transfer": cp_transfer.public_id,
+            "c_misfiled": c_misfiled.public_id, "c_to_move": c_to_move.public_id,
+            "c_withdrawn": c_withdrawn.public_id, "elsewhere": elsewhere,
             **{name: account.public_id for name, account in extra.items()},
         }
     return {"world": world, "accounts": accounts}

@@ -120,6 +120,33 @@ def test_the_demo_shows_a_leavers_transfer_bundle_and_child_protection_transfer(
         assert transfer.is_confirmed and transfer.recorded_by.display_name == "David Mensah"
         assert transfer.receipt_confirmed_on > transfer.sent_on and "Okoro" in transfer.confirmed_by
         db.session.remove()
+def test_the_demo_shows_a_withdrawn_and_a_moved_contribution(demo_app):
+    from app.cases.contributions.models import Contribution, ContributionMove
+    from app.core.mail.models import OutboxMessage
+
+    with demo_app.app_context():
+        withdrawn = db.session.scalars(select(Contribution).where(Contribution.withdrawn_at.is_not(None))).one()
+        assert withdrawn.learner.name == "Noah Williams" and withdrawn.author.email == "teacher@oakfield.example"
+        assert withdrawn.withdrawn_by_id == withdrawn.author_id and "about Jacob" in withdrawn.withdrawn_reason
+        move = db.session.scalars(select(ContributionMove)).one()
+        assert (move.from_learner.name, move.to_learner.name) == ("Isla Robertson", "Grace O'Connor")
+        assert move.contribution.learner_id == move.to_learner_id and move.moved_by.email == "senco@oakfield.example"
+        assert "Grace's phonics group" in move.reason
+        told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "lsp@oakfield.example")).one()
+        assert f"/contributions/{move.contribution.public_id}" in told.body and "Grace" not in told.body
+        db.session.remove()
+    # Only the DSL reads the withdrawn one, on their page of Noah's withdrawn contributions.
+    dsl, senco = demo_app.test_client(), demo_app.test_client()
+    sign_in(dsl, "dsl@oakfield.example", "braid-demo-2026")
+    sign_in(senco, "senco@oakfield.example", "braid-demo-2026")
+    with demo_app.app_context():
+        noah = db.session.scalars(select(Contribution).where(Contribution.withdrawn_at.is_not(None))).one().learner
+        url = f"/learners/{noah.public_id}/contributions/withdrawn"
+        db.session.remove()
+    assert "settling after lunch" in dsl.get(url).get_data(as_text=True)
+    assert senco.get(url).status_code == 403
+    again = demo_app.test_cli_runner().invoke(args=["demo", "load"])
+    assert "0 misfiled contribution(s) put right" in again.output
 
 
 def test_the_demo_cases_show_every_capability(demo_app):

@@ -61,6 +61,7 @@ def register() -> None:
         "provision": "Provision",
         "contribution": "Contribution",
         "contribution_revision": "Earlier version of a contribution",
+        "contribution_move": "Move of a contribution to another learner",
         "meeting": "Meeting",
         "meeting_record": "Signed-off meeting record",
         "meeting_action": "Meeting action",

@@ -14,6 +14,7 @@ from app.demo.cpd import load_demo_cpd
 from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
 from app.demo.learners import load_demo_learners
+from app.demo.misfiled import load_demo_misfiled
 from app.demo.transfers import load_demo_transfers
 from app.extensions import db
 
@@ -32,6 +33,7 @@ def load_command():
     db.session.commit()
     imported = load_demo_import()
     corrected = load_demo_corrections()
+    misfiled = load_demo_misfiled()
     db.session.commit()
     transferred = load_demo_transfers()
     db.session.commit()
@@ -41,7 +43,8 @@ def load_command():
     db.session.commit()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
-               f"{corrected} learner(s) corrected; {transferred} transfer bundle(s) made; "
+               f"{corrected} learner(s) corrected; {misfiled} misfiled contribution(s) put right; "
+               f"{transferred} transfer bundle(s) made; "
                f"{cpd_entries} CPD entries written; "
                f"{trail} past audit events written; {job_runs} past job runs written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")

@@ -48,6 +48,10 @@ class Action(enum.Enum):
     VIEW_CONTRIBUTION = "view_contribution"
     VIEW_CONTRIBUTION_REVISION = "view_contribution_revision"  # thing: the ContributionRevision
     EDIT_CONTRIBUTION = "edit_contribution"
+    # Misfiled work (thing: a Contribution not yet withdrawn): the author or the SENCo withdraws it; the SENCo moves it
+    WITHDRAW_CONTRIBUTION = "withdraw_contribution"
+    MOVE_CONTRIBUTION = "move_contribution"
+    VIEW_WITHDRAWN_CONTRIBUTIONS = "view_withdrawn_contributions"  # thing: the Learner; the DSL only
     VIEW_MEETING = "view_meeting"
     EDIT_MEETING = "edit_meeting"
     SIGN_OFF_MEETING = "sign_off_meeting"

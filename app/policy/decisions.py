@@ -49,7 +49,7 @@ def require(user, action: Action, thing=None) -> None:
 _ATTEMPTS = {
     "VIEW": {Action.VIEW_HOME, Action.LIST_ACCOUNTS, Action.VIEW_ACCOUNT, Action.LIST_LEARNERS, Action.FIND_LEARNER,
              Action.VIEW_LEARNER, Action.VIEW_LEARNER_HISTORY, Action.VIEW_CASE, Action.VIEW_CONTRIBUTION,
-             Action.VIEW_CONTRIBUTION_REVISION,
+             Action.VIEW_CONTRIBUTION_REVISION, Action.VIEW_WITHDRAWN_CONTRIBUTIONS,
              Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.LIST_CONCERNS, Action.REVIEW_CONCERNS,
              Action.VIEW_CASEWORK, Action.REVIEW_AUDIT, Action.VIEW_CPD_LOG, Action.VIEW_CPD_RECORD,
              Action.VIEW_PROGRESS_REVIEW, Action.LIST_CPD_REPORTS, Action.VIEW_JOBS, Action.VIEW_LEARNER_IMPORT,

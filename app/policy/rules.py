@@ -150,8 +150,8 @@ def _learner_of(thing):
 
 def _sees_contribution(user, contribution, visibility=None) -> bool:
     learner = _learner_of(contribution)
-    if contribution is None or learner is None:
-        return False
+    if contribution is None or learner is None or contribution.withdrawn:
+        return False  # a withdrawn contribution has left the case: only the DSL's withdrawn page reads it
     visibility = visibility or contribution.visibility
     if contribution.author_id == user.id and _on_case(user, learner):
         return True
@@ -160,6 +160,12 @@ def _sees_contribution(user, contribution, visibility=None) -> bool:
     if visibility is Visibility.TEAM:
         return _professional_on_case(user, learner) or _break_glass_of(user, learner)
     return _on_case(user, learner) or _break_glass_of(user, learner)  # team and family
+
+
+def _withdraws_contribution(user, contribution) -> bool:
+    return _sees_contribution(user, contribution) and (
+        (contribution.author_id == user.id and _on_case(user, contribution.learner))
+        or _senco_of(user, contribution.learner))
 
 
 def _sees_revision(user, revision) -> bool:
@@ -339,6 +345,10 @@ RULES = {
     Action.EDIT_CONTRIBUTION: lambda user, thing: thing is not None
     and thing.author_id == user.id
     and _on_case(user, _learner_of(thing)),
+    Action.WITHDRAW_CONTRIBUTION: _withdraws_contribution,
+    Action.MOVE_CONTRIBUTION: lambda user, thing: _sees_contribution(user, thing) and _senco_of(user, thing.learner),
+    # Withdrawn work is kept for safeguarding: the DSL alone reads it, with the reasons.
+    Action.VIEW_WITHDRAWN_CONTRIBUTIONS: lambda user, thing: _dsl_of(user, thing),
     Action.VIEW_MEETING: _sees_meeting,
     Action.EDIT_MEETING: _edits_meeting,
     Action.SIGN_OFF_MEETING: _signs_off,

@@ -102,7 +102,9 @@ def case_learners(user) -> Select:
 def visible_contributions(user, learner=None) -> Select:
     """The contributions `user` may read, by the same rules as `_sees_contribution`, in SQL."""
 
-    query = select(Contribution).order_by(Contribution.created_at, Contribution.id)
+    # Withdrawn contributions have left the case: no list, page or count shows them (the DSL's page reads them apart).
+    query = (select(Contribution).where(Contribution.withdrawn_at.is_(None))
+             .order_by(Contribution.created_at, Contribution.id))
     ids = _case_learner_ids(user)
     if ids is None:
         return query.where(False)

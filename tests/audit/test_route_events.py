@@ -77,6 +77,8 @@ TEXTS = {
     "withdraw_reason": "CANARY-CPD-WITHDRAW-REASON-3b9e",
     "receiving_school": "CANARY-RECEIVING-SCHOOL-6a0d", "cp_reference": "CANARY-CP-REFERENCE-e2c7",
     "confirmed_by": "CANARY-CONFIRMED-BY-7b31",
+    "contribution_withdraw_reason": "CANARY-CONTRIBUTION-WITHDRAW-REASON-5a1c",
+    "contribution_move_reason": "CANARY-CONTRIBUTION-MOVE-REASON-8e3d",
 }
 
 
@@ -408,6 +410,38 @@ ROWS = [
      [E("view", OK, "contribution", "c_team", ("alpha",))]),
     ("cases.contribution_history", "GET", "/contributions/{c_team}/history", "teacher", None,
      [E("view", OK, "contribution", "c_team", ("alpha",))]),
+    # --- misfiled work: withdrawn (the reason sealed, never in the trail), moved (audited on both learners) ------
+    ("cases.contribution_withdraw", "GET", "/contributions/{c_misfiled}/withdraw", "teacher", None,
+     [E("view", OK, "contribution", "c_misfiled", ("alpha",))]),
+    ("cases.contribution_withdraw", "POST", "/contributions/{c_misfiled}/withdraw", "lsp",
+     {"reason": "Not mine to withdraw", "version": "{c_misfiled_version}"},
+     [E("update", NO, "contribution", "c_misfiled", ("alpha",))]),  # 403: neither its author nor the SENCo
+    ("cases.contribution_withdraw", "POST", "/contributions/{c_misfiled}/withdraw", "teacher",
+     {"reason": "", "version": "{c_misfiled_version}"},
+     [E("view", OK, "contribution", "c_misfiled", ("alpha",))]),  # 400: no reason, nothing withdrawn
+    ("cases.contribution_withdraw", "POST", "/contributions/{c_misfiled}/withdraw", "teacher",
+     {"reason": TEXTS["contribution_withdraw_reason"], "version": "{c_misfiled_version}"},
+     [E("update", OK, "contribution", "c_misfiled", ("alpha",))]),
+    ("cases.contribution_withdraw", "POST", "/contributions/{c_misfiled}/withdraw", "teacher",
+     {"reason": "Again", "version": "{c_misfiled_version}"},
+     [E("update", NO, "contribution", "c_misfiled", ("alpha",))]),  # 404: withdrawn, out of the case
+    ("cases.contributions_withdrawn", "GET", "/learners/{alpha}/contributions/withdrawn", "dsl", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.contributions_withdrawn", "GET", "/learners/{alpha}/contributions/withdrawn", "senco", None,
+     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403: the DSL's page
+    ("cases.contribution_move", "GET", "/contributions/{c_to_move}/move", "senco", None,
+     [E("view", OK, "contribution", "c_to_move", ("alpha",))]),
+    ("cases.contribution_move", "POST", "/contributions/{c_to_move}/move", "teacher",
+     {"learner": "{bravo}", "reason": "Mine", "version": "{c_to_move_version}"},
+     [E("update", NO, "contribution", "c_to_move", ("alpha",))]),  # 403: the SENCo's
+    ("cases.contribution_move", "POST", "/contributions/{c_to_move}/move", "senco",
+     {"learner": "{elsewhere}", "reason": "Elsewhere", "version": "{c_to_move_version}"},
+     [E("view", OK, "contribution", "c_to_move", ("alpha",))]),  # 400: a learner out of sight, nothing moved
+    ("cases.contribution_move", "POST", "/contributions/{c_to_move}/move", "senco",
+     {"learner": "{bravo}", "reason": TEXTS["contribution_move_reason"], "version": "{c_to_move_version}"},
+     [E("update", OK, "contribution", "c_to_move", ("alpha", "bravo"))]),
+    ("cases.contribution_detail", "GET", "/contributions/{c_to_move}", "senco", None,
+     [E("view", OK, "contribution", "c_to_move", ("bravo",))]),
     # --- meetings --------------------------------------------------------------------------------------------
     ("cases.meeting_list", "GET", "/learners/{alpha}/meetings", "lsp", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
@@ -649,6 +683,7 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
 
 VERSIONED = {
     "cycle": PlanCycle, "outcome": Outcome, "provision": Provision, "c_team": Contribution, "meeting": Meeting,
+    "c_misfiled": Contribution, "c_to_move": Contribution,
     "draft": Meeting, "action": MeetingAction, "concern": SafeguardingConcern,
     "cpd_entry": ReflectiveEntry, "cpd_goal": DevelopmentGoal, "cpd_review": ProgressReview,
 }

@@ -19,6 +19,7 @@ from app.agencies.accounts.models import User
 from app.audit.models import AuditEvent
 from app.cases.concerns import services as concerns
 from app.cases.contributions import services as contributions
+from app.cases.contributions.misfiled import withdraw_contribution
 from app.cases.learners.models import Learner
 from app.cases.meetings import services as meetings
 from app.cases.meetings.models import Attendance, MeetingKind
@@ -36,6 +37,7 @@ SECRET = {
     "team": "CANARY-TEAM-CONTRIBUTION-0c3d", "family": "CANARY-FAMILY-VIEW-91aa",
     "restricted": "CANARY-RESTRICTED-CONTRIBUTION-5f2e", "minutes": "CANARY-SIGNED-MINUTES-2b48",
     "draft": "CANARY-DRAFT-MINUTES-d610", "concern": "CANARY-CONCERN-8a7c", "views": "CANARY-VIEWS-13f9",
+    "withdrawn": "CANARY-WITHDRAWN-CONTRIBUTION-c81d",
 }
 
 
@@ -68,6 +70,9 @@ def case(app, create_agency, create_user, create_case, client_as, add_to_team):
                                        title="At home", body=f"<ul><li>{SECRET['family']}</li></ul>")
         contributions.add_contribution(author, learner, kind="classroom_view", visibility="restricted",
                                        title="Private", body=f"<p>{SECRET['restricted']}</p>")
+        misfiled = contributions.add_contribution(author, learner, kind="classroom_view", visibility="team",
+                                                  title="Misfiled", body=f"<p>{SECRET['withdrawn']}</p>")
+        withdraw_contribution(author, misfiled, version=misfiled.version, reason="Written about another child")
 
         def details(minutes):
             return MeetingDetails(kind=MeetingKind.REVIEW, held_on=today, starts_at=time(9, 30), duration_minutes=30,
@@ -126,7 +131,7 @@ def test_the_bundle_opens_with_its_passphrase_and_holds_the_record_without_conce
     for kept in ("outcome", "provision", "team", "family", "minutes", "views"):
         assert SECRET[kept] in flat, kept
     assert "Zoë Transferring" in flat and "Kingsmead Academy" in flat and "Year 6" in flat
-    for left_out in ("restricted", "draft", "concern"):
+    for left_out in ("restricted", "draft", "concern", "withdrawn"):
         assert SECRET[left_out] not in flat, left_out
     assert "Child-protection records are not included" in flat
 

@@ -38,3 +38,29 @@ class ContributionForm(_ContributionText):
 class ContributionEditForm(_ContributionText):
     version = HiddenField()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class WithdrawContributionForm(FlaskForm):
+    reason = TextAreaField("Why are you withdrawing this contribution?", widget=GovTextArea(),
+                           validators=[DataRequired(message="Enter why the contribution is being withdrawn"),
+                                       Length(max=1000, message="The reason must be 1000 characters or fewer")])
+    version = HiddenField()
+    submit = SubmitField("Withdraw this contribution", widget=GovSubmitInput())
+
+
+class MoveContributionForm(FlaskForm):
+    """The view sets `learner.choices` to the learners the SENCo may move it to."""
+
+    # The service checks the choice against the learners the SENCo sees, with a clear message.
+    learner = SelectField("Move it to", widget=GovSelect(), choices=[], validate_choice=False,
+                          validators=[DataRequired(message="Choose a learner from the list")])
+    reason = TextAreaField("Why are you moving this contribution?", widget=GovTextArea(),
+                           validators=[DataRequired(message="Enter why the contribution is being moved"),
+                                       Length(max=1000, message="The reason must be 1000 characters or fewer")])
+    version = HiddenField()
+    submit = SubmitField("Move this contribution", widget=GovSubmitInput())
+
+    def __init__(self, *args, learners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.learner.choices = [SelectChoice("", "Choose a learner")] + [
+            SelectChoice(learner.public_id, learner.name) for learner in learners]

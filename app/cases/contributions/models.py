@@ -82,13 +82,27 @@ class Contribution(db.Model):
     title = SensitiveField()
     body = SensitiveField()  # rich text, cleaned by app.security.sanitize before it is stored
 
+    # Withdrawn (misfiled): out of the case and every list, kept sealed for the DSL with who, when and why.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    withdrawn_reason_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    withdrawn_reason = SensitiveField()
+
     learner: Mapped[Learner] = relationship()  # noqa: F821
-    author: Mapped[User] = relationship()  # noqa: F821
+    author: Mapped[User] = relationship(foreign_keys=[author_id])  # noqa: F821
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])  # noqa: F821
     revisions: Mapped[list[ContributionRevision]] = relationship(
         back_populates="contribution", order_by="ContributionRevision.version"
     )
+    moves: Mapped[list[ContributionMove]] = relationship(
+        back_populates="contribution", order_by="ContributionMove.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class ContributionRevision(db.Model):
@@ -111,3 +125,29 @@ class ContributionRevision(db.Model):
     body = SensitiveField()
 
     contribution: Mapped[Contribution] = relationship(back_populates="revisions")
+
+
+class ContributionMove(db.Model):
+    """A contribution moved by the SENCo from the learner it was misfiled against to the right one: written once."""
+
+    __tablename__ = "contribution_move"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)  # binds the sealed reason
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id"), index=True)
+    from_learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    to_learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
+    moved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reason_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    reason = SensitiveField()
+
+    contribution: Mapped[Contribution] = relationship(back_populates="moves")
+    from_learner: Mapped[Learner] = relationship(foreign_keys=[from_learner_id])  # noqa: F821
+    to_learner: Mapped[Learner] = relationship(foreign_keys=[to_learner_id])  # noqa: F821
+    moved_by: Mapped[User] = relationship()  # noqa: F821
+
+    @property
+    def learner(self):
+        """The learner the contribution is on now: the audit trail names it (and the policy asks about it)."""
+        return self.to_learner

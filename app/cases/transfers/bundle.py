@@ -202,7 +202,7 @@ def _plan(out: _Writer, learner: Learner) -> None:
 def _contributions(out: _Writer, learner: Learner) -> None:
     out.heading("Contributions")
     found = db.session.scalars(
-        select(Contribution).where(Contribution.learner_id == learner.id,
+        select(Contribution).where(Contribution.learner_id == learner.id, Contribution.withdrawn_at.is_(None),
                                    Contribution.visibility.in_((Visibility.TEAM, Visibility.TEAM_AND_FAMILY)))
         .order_by(Contribution.created_at, Contribution.id)).all()
     if not found:
