@@ -94,6 +94,12 @@ def _friday_on_or_before(day: date) -> date:
     return day - timedelta(days=(day.weekday() - FRIDAY) % 7)
 
 
+def _weekday_on_or_before(day: date) -> date:
+    while day.weekday() > FRIDAY:
+        day -= timedelta(days=1)
+    return day
+
+
 def _week_of(monday: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=4)
 
@@ -113,6 +119,6 @@ def default_periods(school_year: int) -> list[DefaultPeriod]:
                       easter - timedelta(days=9)),  # the Friday before Holy Week
         DefaultPeriod(PeriodKind.HALF_TERM, "Spring half term", *spring_half),
         DefaultPeriod(PeriodKind.TERM, "Summer term", easter + timedelta(days=8),  # the Monday after Easter week
-                      _friday_on_or_before(date(spring, 7, 22))),
+                      _weekday_on_or_before(date(spring, 7, 22))),
         DefaultPeriod(PeriodKind.HALF_TERM, "Summer half term", *summer_half),
     ]
