@@ -74,7 +74,7 @@ def test_school_days_skip_weekends_half_terms_bank_holidays_and_recorded_closure
                                             starts_on=date(2026, 11, 2), ends_on=date(2026, 11, 2)))
         db.session.commit()
         assert services.add_school_days(pk, date(2026, 10, 23), 1) == date(2026, 11, 3)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="school_days must be between"):
             services.add_school_days(pk, date(2026, 10, 23), -1)
 
 
