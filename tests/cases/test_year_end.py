@@ -20,6 +20,9 @@ from app.policy import Action, can
 from app.policy.rules import ARCHIVE_READS
 from tests.fixtures.application import text_of
 
+# The job claims a year end with a conditional update: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 SCHOOL = "Year End Primary"
 # Every action the policy is asked about with a learner as its thing.
 LEARNER_ACTIONS = (Action.VIEW_LEARNER, Action.CORRECT_LEARNER, Action.VIEW_LEARNER_HISTORY, Action.VIEW_CASE,
