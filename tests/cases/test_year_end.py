@@ -214,3 +214,33 @@ def test_the_senco_marks_a_learner_as_leaving_and_can_take_it_back(app, client_a
             AuditEvent.object_type == "learner", AuditEvent.action == AuditAction.UPDATE,
             AuditEvent.outcome == AuditOutcome.ALLOWED)).all()
         assert fields == ["leaving_on", "leaving_on"]
+
+
+def test_an_mis_import_says_where_year_groups_came_from_and_leaves_archived_learners_alone(app, client_as):
+    from tests.cases.mis_import.test_import import import_file, sample
+
+    senco = client_as("senco")
+    original = sample("scholarpack").decode("utf-8")
+    import_file(app, senco, original.encode())
+    with app.app_context():
+        imported = db.session.scalars(select(Learner)).all()
+        assert imported and {(learner.year_group_source, learner.year_group_set_on) for learner in imported} == {
+            (YearGroupSource.MIS_IMPORT, school_today())}
+    lines = original.splitlines()
+    header = lines[0].split(",")
+    year, status, forename = header.index("Year"), header.index("SEN Status"), header.index("Forename")
+    on_register = [number for number, line in enumerate(lines) if number and line.split(",")[status] in ("K", "E")]
+    rows = [lines[number].split(",") for number in on_register[:2]]
+    for row in rows:
+        row[year] = "Y5" if row[year] != "Y5" else "Y6"
+    lines[on_register[0]], lines[on_register[1]] = (",".join(row) for row in rows)
+    with app.app_context():
+        by_forename = {learner.name.split()[0]: learner for learner in db.session.scalars(select(Learner))}
+        leaver, stayer = by_forename[rows[0][forename]], by_forename[rows[1][forename]]
+        leaver.archived_at, leaver_year, stayer_year = leaver.created_at, leaver.year_group, stayer.year_group
+        leaver_id, stayer_id = leaver.public_id, stayer.public_id
+        db.session.commit()
+    import_file(app, senco, ("\n".join(lines) + "\n").encode())
+    with app.app_context():
+        assert _learner(leaver_id).year_group == leaver_year  # archived: the MIS changes nothing
+        assert _learner(stayer_id).year_group != stayer_year

@@ -95,6 +95,9 @@ def _carry_out_row(actor, row: ImportRow, columns, header, today, known: SchoolL
         known.add(learner)
         row.outcome, row.learner_id = RowOutcome.CREATE, learner.id
         return
+    if learner.archived_at is not None:  # a leaver still in the MIS: archived records are not changed
+        row.outcome, row.learner_id = RowOutcome.UNCHANGED, learner.id
+        return
     changed = changes(learner, values, columns)
     for name, value in changed.items():
         if name in ("name", "date_of_birth", "year_group"):
