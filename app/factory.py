@@ -21,6 +21,7 @@ from app.audit.blueprint import bp as audit_bp
 from app.audit.cli import audit_cli
 from app.cases.blueprint import bp as cases_bp
 from app.cases.mis_import import jobs as import_jobs  # noqa: F401
+from app.cases.year_end import jobs as year_end_jobs  # noqa: F401
 from app.core import dates
 from app.core.jobs import services as job_services  # noqa: F401
 from app.core.jobs.blueprint import bp as jobs_bp

@@ -2,6 +2,7 @@
 audit trail may name (app.audit.subjects) and how (app.audit.directory): the audit package knows no domain."""
 from app.agencies import trail as agencies_trail
 from app.agencies.accounts.models import Agency, User
+from app.agencies.calendar.models import SchoolCalendarPeriod
 from app.agencies.password_reset import models as password_reset  # noqa: F401
 from app.agencies.two_step import models as two_step  # noqa: F401
 from app.audit import subjects
@@ -16,6 +17,7 @@ from app.cases.mis_import.models import LearnerImport
 from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.team.models import Invitation, TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
+from app.cases.year_end.models import SchoolYearEnd
 from app.core.jobs.models import JobRun
 from app.core.mail import models as mail  # noqa: F401
 from app.cpd import trail as cpd_trail
@@ -30,6 +32,7 @@ subjects.register(
     ContributionMove, Meeting, MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership,
     Invitation, ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
+    SchoolCalendarPeriod, SchoolYearEnd,
 )
 agencies_trail.register()
 cases_trail.register()

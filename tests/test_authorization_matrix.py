@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, update
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
+from app.agencies.calendar import services as calendar
 from app.audit.models import APPEND_ONLY_TABLES
 from app.cases.concerns import services as concerns
 from app.cases.contributions import misfiled
@@ -155,6 +156,32 @@ ROWS = [
     # background jobs: the agency administrator's page of runs (no personal data on it)
     ("jobs.job_list", "GET", "/admin/jobs", None,
      (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
+    # The school calendar: read by the school's staff, kept by its administrator ({period}: Alpha School's term,
+    # {period_spare}: one to remove). Empty POSTs are 400s; another role finds no period (404).
+    ("agencies.school_calendar", "GET", "/school/calendar", None,
+     (200, 200, 200, 200, 200, 403, 403, 403, S, S)),
+    ("agencies.school_calendar_new", "GET", "/school/calendar/new", None,
+     (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
+    ("agencies.school_calendar_new", "POST", "/school/calendar/new", {},
+     (403, 403, 403, 403, 400, 403, 403, 403, S, S)),
+    ("agencies.school_calendar_default", "POST", "/school/calendar/default", {},
+     (403, 403, 403, 403, 400, 403, 403, 403, S, S)),
+    ("agencies.school_calendar_edit", "GET", "/school/calendar/{period}/edit", None,
+     (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    ("agencies.school_calendar_edit", "POST", "/school/calendar/{period}/edit", {},
+     (404, 404, 404, 404, 400, 404, 404, 404, S, S)),
+    ("agencies.school_calendar_remove", "GET", "/school/calendar/{period}/remove", None,
+     (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    ("agencies.school_calendar_remove", "POST", "/school/calendar/{period_spare}/remove", {},
+     (404, 404, 404, 404, 302, 404, 404, 404, S, S)),
+    # The year end: the SENCo's (it moves and archives learners the administrator never sees). No year end is set in
+    # this world, so running it is a 400.
+    ("cases.year_end", "GET", "/school/year-end", None,
+     (200, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("cases.year_end", "POST", "/school/year-end", {},
+     (400, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("cases.year_end_run", "POST", "/school/year-end/run", {"confirm": "y"},
+     (400, 403, 403, 403, 403, 403, 403, 403, S, S)),
     # learners
     ("cases.learner_list", "GET", "/learners", None,
      (200, 200, 200, 200, 403, 403, 403, 403, S, S)),
@@ -256,6 +283,33 @@ ROWS = [
      (404, 404, 404, 200, 404, 404, 404, 404, S, S)),
     ("cases.cp_receipt", "POST", "/child-protection-transfers/{cp_transfer}/receipt", {},
      (404, 404, 404, 400, 404, 404, 404, 404, S, S)),
+    # a leaving date: the SENCo (an empty POST is a 400: no date)
+    ("cases.learner_leaving", "GET", "/learners/{alpha}/leaving", None,
+     (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.learner_leaving", "POST", "/learners/{alpha}/leaving", {},
+     (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    # An archived leaver ({archived}: the LSP, teacher and parent were on its team): read by the SENCo and the DSL
+    # only, changed by nobody; out of everyday lists, listed with the filter for the SENCo and the DSL.
+    ("cases.learner_detail", "GET", "/learners/{archived}", None,
+     (200, 404, 404, 200, 404, 404, 404, 404, S, S)),
+    ("cases.learner_edit", "POST", "/learners/{archived}/edit", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.learner_leaving", "POST", "/learners/{archived}/leaving", {"not_leaving": "y"},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_new", "POST", "/learners/{archived}/contributions/new", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.plan", "GET", "/learners/{archived}/plan", None,
+     (200, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.learner_list", "GET", "/learners?archived=1", None,
+     (200, 200, 200, 200, 403, 403, 403, 403, S, S)),
+    # An archived leaver's transfer can finish after they left (the DSL's child-protection record); a new bundle
+    # is made before archiving.
+    ("cases.transfers", "GET", "/learners/{archived}/transfers", None,
+     (200, 404, 404, 200, 404, 404, 404, 404, S, S)),
+    ("cases.transfer_bundle_new", "POST", "/learners/{archived}/transfers/bundle", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.cp_transfer_new", "POST", "/learners/{archived}/transfers/child-protection", {},
+     (403, 404, 404, 400, 404, 404, 404, 404, S, S)),
     # the team around the child
     ("cases.team", "GET", "/learners/{alpha}/team", None,
      (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
@@ -664,9 +718,12 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
     alpha = create_case(school=school, name="Alpha Learner")
     bravo = create_case(school=school, name="Bravo Learner")
     elsewhere = create_case(school=other_school, name="Beta Learner")
+    archived = create_case(school=school, name="Charlie Leaver", year_group=6)
     for role in ("lsp", "teacher", "slt", "ep", "parent", "expired"):
         add_to_team(alpha, accounts[role])
     spare_membership = add_to_team(alpha, extra["spare"])
+    for role in ("lsp", "teacher", "parent"):
+        add_to_team(archived, accounts[role])
 
     today = utcnow().date()
     with app.app_context():
@@ -781,6 +838,13 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         mis.confirm_import(senco, mis_failed)
         mis_failed.status, mis_failed.finished_at = ImportStatus.FAILED, utcnow()  # as the job marks a failed run
         other_import = mis.start_import(user(other_senco), MIS_FILE)
+        # The school year: the administrator's calendar, and a leaver archived at the year end.
+        admin = user(accounts["admin"])
+        period = calendar.add_period(admin, kind="term", name="Autumn term", starts_on=date(2026, 9, 1),
+                                     ends_on=date(2026, 12, 18))
+        period_spare = calendar.add_period(admin, kind="closure", name="INSET day", starts_on=date(2026, 9, 1),
+                                           ends_on=date(2026, 9, 1))
+        learner(archived).archived_at = utcnow()
         assert (mis_import.status, mis_columns.status, other_import.status) == (
             ImportStatus.PREVIEW, ImportStatus.COLUMNS, ImportStatus.PREVIEW)
         db.session.commit()
@@ -801,6 +865,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "bundle": bundle.public_id, "cp_transfer": cp_transfer.public_id,
             "c_misfiled": c_misfiled.public_id, "c_to_move": c_to_move.public_id,
             "c_withdrawn": c_withdrawn.public_id, "elsewhere": elsewhere,
+            "archived": archived, "period": period.public_id, "period_spare": period_spare.public_id,
             **{name: account.public_id for name, account in extra.items()},
         }
     return {"world": world, "accounts": accounts}

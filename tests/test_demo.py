@@ -120,6 +120,8 @@ def test_the_demo_shows_a_leavers_transfer_bundle_and_child_protection_transfer(
         assert transfer.is_confirmed and transfer.recorded_by.display_name == "David Mensah"
         assert transfer.receipt_confirmed_on > transfer.sent_on and "Okoro" in transfer.confirmed_by
         db.session.remove()
+
+
 def test_the_demo_shows_a_withdrawn_and_a_moved_contribution(demo_app):
     from app.cases.contributions.models import Contribution, ContributionMove
     from app.core.mail.models import OutboxMessage
@@ -149,6 +151,28 @@ def test_the_demo_shows_a_withdrawn_and_a_moved_contribution(demo_app):
     assert "0 misfiled contribution(s) put right" in again.output
 
 
+def test_the_demo_shows_the_school_year(demo_app):
+    from app.agencies.calendar.models import PeriodKind, SchoolCalendarPeriod
+    from app.cases.learners.models import Learner
+    from app.cases.year_end.models import SchoolYearEnd
+
+    with demo_app.app_context():
+        kinds = [period.kind for period in db.session.scalars(select(SchoolCalendarPeriod))]
+        assert (kinds.count(PeriodKind.TERM), kinds.count(PeriodKind.HALF_TERM), kinds.count(PeriodKind.CLOSURE)) \
+            == (3, 3, 1)
+        year_end = db.session.scalars(select(SchoolYearEnd)).one()
+        assert year_end.top_year_group == 6 and year_end.carried_out_at is None
+        by_name = {learner.name: learner for learner in db.session.scalars(select(Learner))}
+        assert by_name["Jacob Whitfield"].archived_at is not None
+        assert by_name["Leo Nowak"].leaving_on is not None and by_name["Leo Nowak"].archived_at is None
+        assert [name for name, learner in by_name.items() if learner.archived_at] == ["Jacob Whitfield"]
+        db.session.remove()
+    client = demo_app.test_client()
+    sign_in(client, "senco@oakfield.example", "braid-demo-2026")
+    assert "Jacob Whitfield" not in client.get("/learners").get_data(as_text=True)
+    assert "Jacob Whitfield</a> (archived)" in client.get("/learners?archived=1").get_data(as_text=True)
+
+
 def test_the_demo_cases_show_every_capability(demo_app):
     """About two dozen learners at every stage, every role contributing, meetings, concerns and invitations."""
     from app.agencies.accounts.models import Role
@@ -163,8 +187,8 @@ def test_the_demo_cases_show_every_capability(demo_app):
     with demo_app.app_context():
         count = lambda query: db.session.scalar(select(func.count()).select_from(query.subquery()))  # noqa: E731
         # The 24 registered learners with cases, and the 4 the past MIS import brought in (the SIMS sample's
-        # other rows updated learners already there, or were left out as having no SEN).
-        assert count(select(Learner.id)) == 28
+        # other rows updated learners already there, or were left out as having no SEN), and one archived leaver.
+        assert count(select(Learner.id)) == 29
         stages = set(db.session.scalars(select(PlanCycle.stage)))
         assert stages == set(CycleStage)  # assess, plan, do, review and closed cycles all present
         authors = set(db.session.scalars(select(User.role).join(Contribution, Contribution.author_id == User.id)))

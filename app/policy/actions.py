@@ -37,6 +37,12 @@ class Action(enum.Enum):
     VIEW_LEARNER = "view_learner"
     CORRECT_LEARNER = "correct_learner"
     VIEW_LEARNER_HISTORY = "view_learner_history"
+    LIST_ARCHIVED_LEARNERS = "list_archived_learners"  # the "include archived" filter of lists and search
+    MARK_LEAVING = "mark_leaving"  # thing: the Learner (archived at the leaving date or the year end)
+    # The school year: the calendar (kept by the administrator, read by the school's staff) and its year end
+    VIEW_SCHOOL_CALENDAR = "view_school_calendar"
+    EDIT_SCHOOL_CALENDAR = "edit_school_calendar"  # thing: None (add) or a SchoolCalendarPeriod
+    MANAGE_YEAR_END = "manage_year_end"  # thing: None or the SchoolYearEnd
     # A learner's case (thing: the Learner)
     VIEW_CASE = "view_case"  # the plan, the team, and whatever of the rest is shared with the user
     EDIT_PLAN = "edit_plan"  # cycles, views, needs, outcomes, provision

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import g, has_request_context
 from sqlalchemy import and_, or_, select
 
-from app.agencies.accounts.models import Role, User
+from app.agencies.accounts.models import AgencyKind, Role, User
 from app.audit.events import note_purpose
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
+from app.cases.learners.models import Learner
 from app.cases.meetings.models import Attendance, Meeting
 from app.cases.team.models import TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
@@ -303,8 +304,63 @@ def _two_step_required(user) -> bool:
     return user.role in MFA_REQUIRED_ROLES
 
 
+# --- the school year ---------------------------------------------------------------------------
+
+
+def _school_staff(user) -> bool:
+    return not user.restricted and user.agency is not None and user.agency.kind is AgencyKind.SCHOOL \
+        and (user.role in SCHOOL_CASE_ROLES or user.role is Role.ADMIN)
+
+
+def _keeps_calendar(user, period) -> bool:
+    # The administrator keeps the dates: they name no learner, and the admin sees none.
+    return is_agency_admin(user) and _school_staff(user) and (period is None or period.school_id == user.agency_id)
+
+
+def _manages_year_end(user, year_end) -> bool:
+    # The SENCo: the year end changes learners' records (moves them up, archives leavers), which the
+    # administrator never sees; the SENCo already keeps those records (registers, corrects, imports them).
+    return is_school_senco(user) and (year_end is None or year_end.school_id == user.agency_id)
+
+
+# --- archived learners (leavers) -----------------------------------------------------------------
+
+# What may still be asked of an archived learner's record: reads, by the SENCo and the DSL only; and the transfer
+# to the next school, which can finish after the child has left (the child-protection file goes within days of
+# the new school's start, and the new school may ask for the bundle again). A new bundle is made before archiving.
+ARCHIVE_READS = frozenset({
+    Action.VIEW_LEARNER, Action.VIEW_LEARNER_HISTORY, Action.VIEW_CASE, Action.VIEW_CONTRIBUTION,
+    Action.VIEW_CONTRIBUTION_REVISION, Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.REVIEW_AUDIT,
+    Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
+    Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS,
+})
+
+
+def archived_learner_of(thing) -> Learner | None:
+    """The archived learner whose record `thing` is (the learner, or something of their case), or None."""
+    if thing is None or isinstance(thing, User):
+        return None
+    learner = thing if isinstance(thing, Learner) else getattr(thing, "learner", None)
+    if learner is None:
+        parent = getattr(thing, "contribution", None) or getattr(thing, "meeting", None)
+        learner = getattr(parent, "learner", None)
+    return learner if isinstance(learner, Learner) and learner.archived_at is not None else None
+
+
+def _minding_archive(action: Action, rule):
+    """Every rule, refusing on an archived learner's record all but the SENCo's and the DSL's reads."""
+
+    def decide(user, thing) -> bool:
+        learner = archived_learner_of(thing)
+        if learner is None:
+            return rule(user, thing)
+        return action in ARCHIVE_READS and (_senco_of(user, learner) or _dsl_of(user, learner)) and rule(user, thing)
+
+    return decide
+
+
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
-RULES = {
+_RULES = {
     Action.VIEW_HOME: lambda user, thing: True,
     Action.SIGN_OUT: lambda user, thing: True,
     Action.CHANGE_OWN_PASSWORD: lambda user, thing: True,
@@ -386,5 +442,11 @@ RULES = {
     Action.RECORD_CP_TRANSFER: lambda user, thing: _dsl_of(user, thing),
     Action.CONFIRM_CP_RECEIPT: lambda user, thing: isinstance(thing, ChildProtectionTransfer)
     and _dsl_of(user, thing.learner) and not thing.is_confirmed,
+    Action.VIEW_SCHOOL_CALENDAR: lambda user, thing: _school_staff(user),
+    Action.EDIT_SCHOOL_CALENDAR: _keeps_calendar,
+    Action.MANAGE_YEAR_END: _manages_year_end,
+    Action.LIST_ARCHIVED_LEARNERS: lambda user, thing: user.role in (Role.SENCO, Role.DSL) and not user.restricted,
+    Action.MARK_LEAVING: lambda user, thing: _senco_of(user, thing),
 }
+RULES = {action: _minding_archive(action, rule) for action, rule in _RULES.items()}
 

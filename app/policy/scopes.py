@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, false, or_, select
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
+from app.agencies.calendar.models import SchoolCalendarPeriod
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution, Visibility
@@ -83,6 +84,23 @@ def visible_learners(user) -> Select:
     return query.where(Learner.id.in_(ids))
 
 
+def listed_learners(user, include_archived: bool = False) -> Select:
+    """The learners of `user`'s everyday lists: `visible_learners` without the archived ones (leavers), which
+    the SENCo and the DSL find by asking for them (`include_archived`). Only loading by id sees them all."""
+    query = visible_learners(user)
+    if include_archived and can(user, Action.LIST_ARCHIVED_LEARNERS):
+        return query
+    return query.where(Learner.archived_at.is_(None))
+
+
+def visible_calendar_periods(user) -> Select:
+    """The calendar periods an administrator keeps: their own school's."""
+    query = select(SchoolCalendarPeriod).order_by(SchoolCalendarPeriod.starts_on, SchoolCalendarPeriod.id)
+    if not signed_in(user) or not is_agency_admin(user):
+        return query.where(False)
+    return query.where(SchoolCalendarPeriod.school_id == user.agency_id)
+
+
 def visible_imports(user) -> Select:
     """The imports of learners `user` may see: their own school's, for its SENCo."""
     if not signed_in(user) or user.role is not Role.SENCO or user.restricted:
@@ -94,9 +112,9 @@ def case_learners(user) -> Select:
     """The learners whose case `user` is on (not the DSL's school-wide view)."""
 
     query = select(Learner).order_by(Learner.year_group, Learner.id)
-    # a break-glass case is not one's own (the home page lists grants apart)
+    # a break-glass case is not one's own (the home page lists grants apart); leavers are off the home page
     ids = _case_learner_ids(user, break_glass=False)
-    return query.where(False) if ids is None else query.where(Learner.id.in_(ids))
+    return query.where(False) if ids is None else query.where(Learner.id.in_(ids), Learner.archived_at.is_(None))
 
 
 def visible_contributions(user, learner=None) -> Select:
@@ -330,4 +348,5 @@ def scopes_by_model():
         ProgressReview: (visible_progress_reviews, Action.VIEW_PROGRESS_REVIEW),
         TransferBundle: (visible_transfer_bundles, Action.VIEW_TRANSFERS),
         ChildProtectionTransfer: (visible_cp_transfers, Action.VIEW_CP_TRANSFERS),
+        SchoolCalendarPeriod: (visible_calendar_periods, None),
     }

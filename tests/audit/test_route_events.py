@@ -23,6 +23,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.agencies.accounts.models import Agency, User
+from app.agencies.calendar.england import school_year_bounds, school_year_of
+from app.agencies.calendar.models import SchoolCalendarPeriod
 from app.audit.models import AuditEvent, AuditEventLearner
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution
@@ -30,6 +32,7 @@ from app.cases.meetings.models import Meeting, MeetingAction
 from app.cases.plans.models import Outcome, PlanCycle, Provision
 from app.cases.team.models import Invitation
 from app.cases.team.services import hash_token
+from app.core.dates import today as school_today
 from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.reviews.models import ProgressReview
@@ -492,7 +495,7 @@ ROWS = [
     # The review page names every learner of the school (its learner filter lists them; Charlie was
     # registered above); a learner's history names that learner only; refusals name what was asked for.
     ("audit.review", "GET", "/audit", "dsl", None,
-     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie"))]),
+     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
     ("audit.review", "GET", "/audit", "teacher", None, [E("view", NO, None, None)]),  # 403
     ("audit.learner_history", "GET", "/audit/learner?learner={alpha}", "dsl", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
@@ -503,7 +506,8 @@ ROWS = [
     ("audit.learner_history", "GET", "/audit/learner?learner={free_text}", "dsl", None,
      [E("view", NO, "audit_filter", None)]),  # 404: a refused filter, naming nothing
     ("audit.review", "GET", "/audit?learner={free_text}", "dsl", None,  # 400: a refused filter, and the form's read
-     [E("view", NO, "audit_filter", None), E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie"))]),
+     [E("view", NO, "audit_filter", None),
+      E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
     ("audit.user_activity", "GET", "/audit/person?user={free_text}", "dsl", None,
      [E("view", NO, "audit_filter", None)]),  # 404
     ("audit.user_activity", "GET", "/audit/person?user={free_text_id}", "parent", None,
@@ -642,6 +646,54 @@ ROWS = [
      [E("break_glass", OK, "break_glass_access", NEW, ("bravo",))]),
     ("cases.plan", "GET", "/learners/{bravo}/plan", "teacher", None,  # read through the grant
      [E("view", OK, "learner", "bravo", ("bravo",))]),
+    # --- the school year: the calendar (no learner in it), the year end, leaving dates, an archived leaver -------
+    ("agencies.school_calendar", "GET", "/school/calendar", "teacher", None, []),
+    ("agencies.school_calendar", "GET", "/school/calendar", "parent", None, [E("view", NO, None, None)]),  # 403
+    ("agencies.school_calendar_new", "GET", "/school/calendar/new", "admin", None, []),
+    ("agencies.school_calendar_new", "POST", "/school/calendar/new", "admin",
+     {"kind": "closure", "name": "INSET day", "starts_on": _day(2), "ends_on": _day(2)},
+     [E("create", OK, "school_calendar_period", NEW)]),
+    ("agencies.school_calendar_new", "POST", "/school/calendar/new", "senco",
+     {"kind": "closure", "name": "INSET day", "starts_on": _day(2), "ends_on": _day(2)},
+     [E("update", NO, None, None)]),  # 403: the administrator keeps the calendar
+    ("agencies.school_calendar_default", "POST", "/school/calendar/default", "admin", {}, []),  # 400: no year chosen
+    ("agencies.school_calendar_edit", "GET", "/school/calendar/{period}/edit", "admin", None,
+     [E("view", OK, "school_calendar_period", "period")]),
+    ("agencies.school_calendar_edit", "POST", "/school/calendar/{period}/edit", "admin",
+     {"kind": "term", "name": "Autumn term", "starts_on": ["2", "9", "2026"], "ends_on": ["18", "12", "2026"],
+      "version": "{period_version}"},
+     [E("update", OK, "school_calendar_period", "period")]),
+    ("agencies.school_calendar_edit", "POST", "/school/calendar/{period}/edit", "teacher", {},
+     [E("update", NO, "school_calendar_period", "period")]),  # 404
+    ("agencies.school_calendar_remove", "GET", "/school/calendar/{period}/remove", "admin", None,
+     [E("view", OK, "school_calendar_period", "period")]),
+    ("agencies.school_calendar_remove", "POST", "/school/calendar/{period_spare}/remove", "admin", {},
+     [E("delete", OK, "school_calendar_period", "period_spare")]),
+    ("cases.year_end", "GET", "/school/year-end", "senco", None, []),
+    ("cases.year_end", "GET", "/school/year-end", "admin", None, [E("update", NO, None, None)]),  # 403
+    ("cases.year_end", "POST", "/school/year-end", "senco", {"year_end_on": ["1", "1", "1999"], "top_year_group": "6"},
+     []),  # 400: outside the school year
+    ("cases.year_end", "POST", "/school/year-end", "senco",
+     {"year_end_on": ["{year_end_d}", "{year_end_m}", "{year_end_y}"], "top_year_group": "6"},
+     [E("create", OK, "school_year_end", NEW)]),
+    ("cases.year_end_run", "POST", "/school/year-end/run", "senco", {}, []),  # 400: not confirmed, nothing done
+    ("cases.year_end_run", "POST", "/school/year-end/run", "dsl", {"confirm": "y"}, [E("update", NO, None, None)]),
+    ("cases.learner_leaving", "GET", "/learners/{alpha}/leaving", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.learner_leaving", "POST", "/learners/{alpha}/leaving", "senco", {"leaving_on": _day(120)},
+     [E("update", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.learner_leaving", "POST", "/learners/{alpha}/leaving", "senco", {"not_leaving": "y"},
+     [E("update", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.learner_leaving", "POST", "/learners/{alpha}/leaving", "teacher", {"not_leaving": "y"},
+     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403
+    ("cases.learner_detail", "GET", "/learners/{archived}", "dsl", None,
+     [E("view", OK, "learner", "archived", ("archived",))]),
+    ("cases.learner_detail", "GET", "/learners/{archived}", "teacher", None,
+     [E("view", NO, "learner", "archived", ("archived",))]),  # 404: archived, no longer theirs to read
+    ("cases.learner_leaving", "POST", "/learners/{archived}/leaving", "senco", {"not_leaving": "y"},
+     [E("update", NO, "learner", "archived", ("archived",))]),  # 403: archived records are read-only
+    ("cases.learner_list", "GET", "/learners?archived=1", "senco", None,
+     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
 ]
 
 
@@ -669,6 +721,8 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
         world["ep_email"] = accounts["ep"].email
         world["eps_agency"] = _public_id(Agency, name="County EP Service")
         world["free_text"], world["free_text_id"] = quote(FREE_TEXT), FREE_TEXT_ID
+        last_day = school_year_bounds(school_year_of(school_today()))[1]  # a year end to come: nothing moves yet
+        world.update(year_end_d=last_day.day, year_end_m=last_day.month, year_end_y=last_day.year)
         world["invitation_open"] = _public_id(Invitation, token_hash=hash_token(world["token_open"]))
         world["invitation_revoked"] = _public_id(Invitation, token_hash=hash_token(world["token_revoked"]))
         actors = {column: db.session.scalars(select(User.id).where(User.public_id == account.public_id)).one()
@@ -686,6 +740,7 @@ VERSIONED = {
     "c_misfiled": Contribution, "c_to_move": Contribution,
     "draft": Meeting, "action": MeetingAction, "concern": SafeguardingConcern,
     "cpd_entry": ReflectiveEntry, "cpd_goal": DevelopmentGoal, "cpd_review": ProgressReview,
+    "period": SchoolCalendarPeriod,
 }
 
 

@@ -130,7 +130,8 @@ def may_break_glass(user) -> bool:
     if not can(user, Action.LIST_LEARNERS):
         return False
     mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
-    query = select(Learner.id).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine)).limit(1)
+    query = select(Learner.id).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine),
+                                    Learner.archived_at.is_(None)).limit(1)
     return db.session.scalar(query) is not None
 
 

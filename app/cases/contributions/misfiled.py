@@ -19,7 +19,7 @@ from app.cases.learners.models import Learner
 from app.core.conflicts import EditConflict, check_version
 from app.core.mail import services as outbox
 from app.extensions import db
-from app.policy import Action, can, require, visible_learners
+from app.policy import Action, can, listed_learners, require
 from app.security.hosts import external_url
 from app.types import utcnow
 
@@ -71,8 +71,8 @@ def withdraw_contribution(actor: User, contribution: Contribution, *, version, r
 
 
 def learners_to_move_to(actor: User, contribution: Contribution) -> list[Learner]:
-    """The learners `actor` may move the contribution to: those they see, but its own, by name."""
-    learners = db.session.scalars(visible_learners(actor).where(Learner.id != contribution.learner_id)).all()
+    """The learners `actor` may move the contribution to: those of their lists (not archived), but its own, by name."""
+    learners = db.session.scalars(listed_learners(actor).where(Learner.id != contribution.learner_id)).all()
     return sorted(learners, key=lambda learner: (learner.name.casefold(), learner.public_id))
 
 
@@ -87,7 +87,7 @@ def move_contribution(actor: User, contribution: Contribution, *, version, to_le
     target = None
     if isinstance(to_learner_public_id, str) and to_learner_public_id:
         target = db.session.scalars(
-            visible_learners(actor).where(Learner.public_id == to_learner_public_id)).first()
+            listed_learners(actor).where(Learner.public_id == to_learner_public_id)).first()
     if target is None or not can(actor, Action.VIEW_CASE, target):
         raise ContributionError("Choose a learner from the list", "learner")
     if target.id == contribution.learner_id:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.learners.models import YEAR_GROUPS, Learner, LearnerRevision, SenStatus
+from app.cases.learners.models import YEAR_GROUPS, Learner, LearnerRevision, SenStatus, YearGroupSource
 from app.cases.learners.services import LearnerError, checked_details
 from app.core import dates
 from app.core.conflicts import check_version
@@ -72,8 +72,10 @@ def correct_learner(actor: User, learner: Learner, *, version, reason: str, name
         return None
     earlier = {field: shown(field, getattr(learner, field)) for field in changed}
     for field in changed:
-        if field not in ("name", "date_of_birth"):
+        if field not in ("name", "date_of_birth", "year_group"):
             setattr(learner, field, wanted[field])
+    if "year_group" in changed:
+        learner.set_year_group(year_group, YearGroupSource.CORRECTED, dates.today())
     if "name" in changed or "date_of_birth" in changed:
         learner.set_name_and_birth(wanted["name"], wanted["date_of_birth"])
     revision = LearnerRevision(learner=learner, changed_by=actor, fields=",".join(changed))

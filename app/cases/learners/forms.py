@@ -61,6 +61,7 @@ class FindLearnerForm(FlaskForm):
 
     query = StringField("Full name or UPN", widget=GovTextInput(),
                         validators=[DataRequired(message="Enter a full name or a UPN"), Length(max=200)])
+    include_archived = BooleanField("Include archived learners (leavers)", widget=GovCheckboxInput())
     submit = SubmitField("Find learner", widget=GovSubmitInput())
 
 
@@ -90,6 +91,8 @@ class LearnerFilterForm(FlaskForm):
                         + [SelectChoice(NO_PLAN, "No plan yet")],
                         invalid_choice_message="Choose a stage from the list")
 
+    archived = BooleanField("Include archived learners (leavers)", widget=GovCheckboxInput(), false_values=("", "0"))
+
     def filters(self) -> dict:
         """The validated filters as `filter_learners` takes them (call after `validate()` succeeded)."""
         year, need, status, stage = self.year.data, self.need.data, self.status.data, self.stage.data
@@ -98,12 +101,13 @@ class LearnerFilterForm(FlaskForm):
             "need": AreaOfNeed(need) if need else None,
             "status": None if not status else NOT_RECORDED if status == NOT_RECORDED else SenStatus(status),
             "stage": None if not stage else NO_PLAN if stage == NO_PLAN else CycleStage(stage),
+            "include_archived": bool(self.archived.data),
         }
 
     @property
     def narrowed(self) -> bool:
         """Is any filter set (to anything but "Any")?"""
-        return any(field.data for field in (self.year, self.need, self.status, self.stage))
+        return any(field.data for field in (self.year, self.need, self.status, self.stage, self.archived))
 
 
 class LearnerCorrectionForm(LearnerForm):

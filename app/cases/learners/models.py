@@ -6,13 +6,13 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import Agency, User
 from app.extensions import db
 from app.security.crypto import DATE, JSON, EnumList, EnumValue, Sealed, SealedText, SensitiveField, blind_index
-from app.types import PublicId, UTCDateTime, new_public_id, utcnow
+from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
 
 YEAR_GROUPS = {-1: "Nursery", 0: "Reception", **{year: f"Year {year}" for year in range(1, 14)}}
 
@@ -116,6 +116,15 @@ NEED_TYPES = {
 }
 
 
+class YearGroupSource(enum.Enum):
+    """Who last set a learner's year group: a year end moves up only those not already set for the new year."""
+
+    REGISTERED = "registered"
+    CORRECTED = "corrected"
+    MIS_IMPORT = "mis_import"
+    YEAR_END = "year_end"
+
+
 class LearnerNames:
     """How a learner is named on a page, from whichever columns hold the values."""
 
@@ -138,6 +147,12 @@ class Learner(LearnerNames, db.Model):
     year_group: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)  # corrections race through app.core.conflicts
+    year_group_source: Mapped[YearGroupSource] = mapped_column(enum_column(YearGroupSource),
+                                                               default=YearGroupSource.REGISTERED)
+    year_group_set_on: Mapped[date | None] = mapped_column(Date())  # the school day it was set (None: long ago)
+    leaving_on: Mapped[date | None] = mapped_column(Date())  # marked as leaving: archived from this day
+    # Archived (a leaver): read-only, out of everyday lists; the SENCo and the DSL still read it.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     name_sealed: Mapped[Sealed] = mapped_column(SealedText())
     # Blind indexes are only ever compared in SQL, never read: deferred, so pages do not load them.
@@ -170,6 +185,16 @@ class Learner(LearnerNames, db.Model):
     plan: Mapped[SupportPlan | None] = relationship(back_populates="learner")  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def set_year_group(self, year_group: int, source: YearGroupSource, on: date) -> None:
+        """The year group with where it came from and when: what the year end reads to move it up once."""
+        self.year_group = year_group
+        self.year_group_source = source
+        self.year_group_set_on = on
 
     def set_name_and_birth(self, name: str, date_of_birth: date) -> None:
         """Name and date of birth change together with the index that finds a second record of the child."""

@@ -16,6 +16,7 @@ from app.cases.learners.models import (
     AreaOfNeed,
     Learner,
     SenStatus,
+    YearGroupSource,
     name_and_birth_index,
     normalise_name,
     normalise_upn,
@@ -24,7 +25,7 @@ from app.cases.learners.upn import upn_problem
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core.dates import today as school_today
 from app.extensions import db
-from app.policy import Action, require, visible_learners
+from app.policy import Action, listed_learners, require, visible_learners
 from app.problems import Refusal
 from app.security.crypto import blind_index
 from app.security.sanitize import clean_rich_text
@@ -72,7 +73,8 @@ def register_learner(
     if not not_a_duplicate:
         for lookalike in find_by_name_and_birth(actor, name, date_of_birth):
             raise LooksLikeRegistered(lookalike)
-    learner = Learner(school_id=actor.agency_id, year_group=year_group)
+    learner = Learner(school_id=actor.agency_id)
+    learner.set_year_group(year_group, YearGroupSource.REGISTERED, school_today())
     learner.set_name_and_birth(name, date_of_birth)
     learner.preferred_name = (preferred_name or "").strip() or None
     learner.upn = upn
@@ -113,10 +115,10 @@ def checked_details(actor: User, *, name, date_of_birth, year_group, upn, areas_
     return name, upn, areas_of_need
 
 
-def find_by_upn(actor: User, upn: str) -> Learner | None:
+def find_by_upn(actor: User, upn: str, include_archived: bool = False) -> Learner | None:
     require(actor, Action.FIND_LEARNER)
     index = blind_index("upn", normalise_upn(upn))
-    return db.session.scalars(visible_learners(actor).where(Learner.upn_index == index)).first()
+    return db.session.scalars(listed_learners(actor, include_archived).where(Learner.upn_index == index)).first()
 
 
 def find_by_name_and_birth(actor: User, name: str, date_of_birth: date) -> list[Learner]:
@@ -126,15 +128,15 @@ def find_by_name_and_birth(actor: User, name: str, date_of_birth: date) -> list[
     return db.session.scalars(visible_learners(actor).where(Learner.name_and_birth_index == index)).all()
 
 
-def find_by_name(actor: User, name: str) -> list[Learner]:
+def find_by_name(actor: User, name: str, include_archived: bool = False) -> list[Learner]:
     require(actor, Action.FIND_LEARNER)
     index = blind_index("name", normalise_name(name))
-    return db.session.scalars(visible_learners(actor).where(Learner.name_index == index)).all()
+    return db.session.scalars(listed_learners(actor, include_archived).where(Learner.name_index == index)).all()
 
 
 def school_learners(actor: User) -> list[Learner]:
     require(actor, Action.LIST_LEARNERS)
-    return db.session.scalars(visible_learners(actor)).all()
+    return db.session.scalars(listed_learners(actor)).all()
 
 
 # The filter value for "no SEN status recorded" and for "no plan yet" (no open plan cycle).
@@ -154,14 +156,16 @@ def filter_learners(
     need: AreaOfNeed | None = None,
     status: SenStatus | Literal["none"] | None = None,
     stage: CycleStage | Literal["none"] | None = None,
+    include_archived: bool = False,
 ) -> FilteredLearners:
     """The learners `actor` may list, narrowed by year group, area of need, SEN status and plan stage.
 
     Areas of need and SEN status are sealed, so they are compared in Python once opened (a school has a few
-    thousand learners at most); the year group is a plain column, compared in SQL. None means any.
+    thousand learners at most); the year group is a plain column, compared in SQL. None means any. Archived
+    learners (leavers) are left out unless the SENCo or the DSL asks for them (`include_archived`).
     """
     require(actor, Action.LIST_LEARNERS)
-    scope = visible_learners(actor)
+    scope = listed_learners(actor, include_archived)
     narrowed = scope if year is None else scope.where(Learner.year_group == year)
     learners = list(db.session.scalars(narrowed))
     if year is None:

@@ -85,12 +85,12 @@ def learner_find():
     form = FindLearnerForm()
     results, searched = [], False
     if form.validate_on_submit():
-        query = form.query.data
+        query, archived = form.query.data, form.include_archived.data
         if UPN_PATTERN.match(normalise_upn(query)):
-            match = services.find_by_upn(current_user, query)
+            match = services.find_by_upn(current_user, query, include_archived=archived)
             results = [match] if match else []
         else:
-            results = services.find_by_name(current_user, query)
+            results = services.find_by_name(current_user, query, include_archived=archived)
         searched = True
         note_learners(results)
     status = 400 if form.errors else 200

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from app.audit.changes import fields_given
 from app.audit.events import record
 from app.audit.models import AuditAction
-from app.cases.learners.models import Learner
+from app.cases.learners.models import Learner, YearGroupSource
 from app.cases.mis_import.models import ImportRow, ImportStatus, LearnerImport, RowOutcome
 from app.cases.mis_import.rows import LearnerValues, read_row
 from app.cases.mis_import.services import (
@@ -95,11 +95,16 @@ def _carry_out_row(actor, row: ImportRow, columns, header, today, known: SchoolL
         known.add(learner)
         row.outcome, row.learner_id = RowOutcome.CREATE, learner.id
         return
+    if learner.archived_at is not None:  # a leaver still in the MIS: archived records are not changed
+        row.outcome, row.learner_id = RowOutcome.UNCHANGED, learner.id
+        return
     changed = changes(learner, values, columns)
     for name, value in changed.items():
-        if name in ("name", "date_of_birth"):
+        if name in ("name", "date_of_birth", "year_group"):
             continue
         setattr(learner, name, value)
+    if "year_group" in changed:  # the MIS holds it for the year it is in: a year end does not move it again
+        learner.set_year_group(values.year_group, YearGroupSource.MIS_IMPORT, today)
     if "name" in changed or "date_of_birth" in changed:
         learner.set_name_and_birth(values.name, values.date_of_birth)
     row.outcome, row.learner_id = (RowOutcome.UPDATE if changed else RowOutcome.UNCHANGED), learner.id
@@ -108,7 +113,8 @@ def _carry_out_row(actor, row: ImportRow, columns, header, today, known: SchoolL
 
 
 def _register(actor, values: LearnerValues, columns) -> Learner:
-    learner = Learner(school_id=actor.agency_id, year_group=values.year_group)
+    learner = Learner(school_id=actor.agency_id)
+    learner.set_year_group(values.year_group, YearGroupSource.MIS_IMPORT, school_today())
     learner.set_name_and_birth(values.name, values.date_of_birth)
     learner.preferred_name = values.preferred_name
     learner.upn = values.upn
