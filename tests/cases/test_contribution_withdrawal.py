@@ -197,7 +197,7 @@ def test_a_reader_who_cannot_see_the_other_learner_sees_that_it_moved_but_not_fr
 
 
 @pytest.mark.parametrize("case", ["same learner", "another school's learner", "no such learner", "no learner",
-                                  "no reason"])
+                                  "no reason", "an archived leaver"])
 def test_a_bad_move_is_refused_clearly_and_changes_nothing(app, world, case):
     c_misfiled = _misfiled_by_teacher(app, world)
     values = world["world"]
@@ -209,6 +209,7 @@ def test_a_bad_move_is_refused_clearly_and_changes_nothing(app, world, case):
         "no such learner": ("NoSuchLearner0000", "Misfiled", "Choose a learner from the list"),
         "no learner": ("", "Misfiled", "Choose a learner from the list"),
         "no reason": (values["bravo"], "  ", "Enter why the contribution is being moved"),
+        "an archived leaver": (values["archived"], "Misfiled", "Choose a learner from the list"),
     }[case]
     data = {"learner": learner, "reason": reason, "version": _version(senco, url)}
     before = database_checksum(app)
