@@ -37,6 +37,7 @@ class Action(enum.Enum):
     VIEW_LEARNER = "view_learner"
     CORRECT_LEARNER = "correct_learner"
     VIEW_LEARNER_HISTORY = "view_learner_history"
+    MERGE_LEARNERS = "merge_learners"  # thing: a Learner not merged away (the other record is checked alike)
     # A learner's case (thing: the Learner)
     VIEW_CASE = "view_case"  # the plan, the team, and whatever of the rest is shared with the user
     EDIT_PLAN = "edit_plan"  # cycles, views, needs, outcomes, provision

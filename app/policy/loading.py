@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.agencies.accounts.models import User
 from app.audit.events import note_read
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.policy.actions import Action
 from app.policy.decisions import can, refuse, require
@@ -23,7 +24,25 @@ def get_or_404(model, public_id: str, user, action: Action):
     :raise 403: when the user can see it but may not do `action`.
     """
     scope, view_action = scopes_by_model().get(model, (None, None))
+    if model is Learner:
+        public_id = survivor_public_id(public_id)
     return _load_or_404(model, scope, view_action, public_id, user, action)
+
+
+# Merges chain at most a few deep in practice; the bound stops a cycle ever written by hand.
+_MERGE_HOPS = 8
+
+
+def survivor_public_id(public_id):
+    """The public id a learner's record now lives under: its own, or that of the record it was merged into."""
+    if not isinstance(public_id, str) or not _PUBLIC_ID.fullmatch(public_id):
+        return public_id
+    for _ in range(_MERGE_HOPS):
+        merged_into = db.session.scalar(select(Learner.merged_into_id).where(Learner.public_id == public_id))
+        if merged_into is None:
+            return public_id
+        public_id = db.session.scalar(select(Learner.public_id).where(Learner.id == merged_into))
+    return public_id
 
 
 def cpd_owner_or_404(public_id: str, user, action: Action) -> User:
