@@ -145,5 +145,5 @@ class LearnerMergeForm(FlaskForm):
 
 for _field, _label in CORRECTABLE.items():
     setattr(LearnerMergeForm, f"keep_{_field}", RadioField(
-        _label, widget=GovRadioInput(), choices=[("survivor", "This record's"), ("other", "The other record's")],
-        default="survivor", validate_choice=False))
+        _label, widget=GovRadioInput(), default="survivor", validate_choice=False,
+        choices=[SelectChoice("survivor", "This record's"), SelectChoice("other", "The other record's")]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from app.audit.events import note_learners
 from app.cases.blueprint import bp
@@ -25,8 +26,8 @@ def _label(learner: Learner) -> str:
 
 def _pick_page(learner: Learner, form: MergePickForm, status: int = 200):
     candidates = merges.merge_candidates(current_user, learner)
-    form.other.choices = [(other.public_id, f"{_label(other)} (likely the same learner)")
-                          for other in candidates.likely] + [(other.public_id, _label(other))
+    form.other.choices = [SelectChoice(other.public_id, f"{_label(other)} (likely the same learner)")
+                          for other in candidates.likely] + [SelectChoice(other.public_id, _label(other))
                                                              for other in candidates.others]
     note_learners([*candidates.likely, *candidates.others])
     if request.method == "POST" and status == 200:
@@ -103,13 +104,13 @@ def _compare_page(learner: Learner, duplicate: Learner, form: LearnerMergeForm, 
     cycles = (merges.open_cycle(learner), merges.open_cycle(duplicate))
     if all(cycles):
         form.continuing_cycle.choices = [
-            (cycle.public_id, f"{whose}: cycle {cycle.number}, at {cycle.stage.label.lower()}, opened "
+            SelectChoice(cycle.public_id, f"{whose}: cycle {cycle.number}, at {cycle.stage.label.lower()}, opened "
                               f"{dates.day(cycle.opened_at)}")
             for whose, cycle in zip(("This record's", "The other record's"), cycles, strict=True)]
     for field in differing:
         choice = getattr(form, f"keep_{field}")
-        choice.choices = [("survivor", f"This record's: {_choice_text(field, learner)}"),
-                          ("other", f"The other record's: {_choice_text(field, duplicate)}")]
+        choice.choices = [SelectChoice("survivor", f"This record's: {_choice_text(field, learner)}"),
+                          SelectChoice("other", f"The other record's: {_choice_text(field, duplicate)}")]
     return render_template("cases/learners/learner_merge.html", form=form, learner=learner, duplicate=duplicate,
                            rows=rows, differing=differing, both_open=all(cycles), problems=problems, note=note)
 

@@ -173,9 +173,11 @@ def _move_plan(survivor: Learner, other: Learner) -> None:
         return
     cycles = db.session.scalars(select(PlanCycle).where(PlanCycle.plan_id.in_([ours.id, theirs.id]))).all()
     ordered = sorted(cycles, key=lambda cycle: (cycle.stage is not CycleStage.CLOSED, cycle.opened_at, cycle.id))
-    top = max(cycle.number for cycle in cycles)
-    for offset, cycle in enumerate(ordered, start=1):  # out of the way first: numbers are unique per plan
-        cycle.plan_id, cycle.number = ours.id, top + offset
+    # Out of the way first (numbers are unique per plan, and rows are updated in any order): above both the old
+    # numbers and the new ones.
+    clear = max(cycle.number for cycle in cycles) + len(cycles)
+    for offset, cycle in enumerate(ordered, start=1):
+        cycle.plan_id, cycle.number = ours.id, clear + offset
     db.session.flush()
     for number, cycle in enumerate(ordered, start=1):
         cycle.number = number
