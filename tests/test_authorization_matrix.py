@@ -232,6 +232,15 @@ ROWS = [
      (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
     ("cases.learner_history", "GET", "/learners/{alpha}/history", None,
      (200, 403, 403, 200, 404, 403, 403, 403, S, S)),
+    # merging two records of one learner: the SENCo only (an empty POST chooses nothing and merges nothing)
+    ("cases.learner_merge_pick", "GET", "/learners/{alpha}/merge", None,
+     (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.learner_merge_pick", "POST", "/learners/{alpha}/merge", {},
+     (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.learner_merge", "GET", "/learners/{alpha}/merge/{bravo}", None,
+     (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.learner_merge", "POST", "/learners/{alpha}/merge/{bravo}", {},
+     (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
     # the team around the child
     ("cases.team", "GET", "/learners/{alpha}/team", None,
      (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
@@ -520,6 +529,7 @@ NEVER = {
 # Pages that legitimately show some of Bravo to a column (school-wide lists), by (endpoint, column).
 BRAVO_SHOWN = {
     ("cases.concern_list", "dsl"): {"concern"},  # the DSL reads every concern of the school
+    ("cases.learner_merge", "senco"): {"notes"},  # the SENCo compares both records' details before merging them
 }
 
 
