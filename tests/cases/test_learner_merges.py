@@ -28,6 +28,7 @@ from app.cpd.entries import services as cpd
 from app.cpd.entries.models import CaseEvidence
 from app.extensions import db
 from app.types import utcnow
+from tests import test_authorization_matrix as matrix
 from tests.fixtures.application import text_of
 
 TWIN = {"notes": "TWIN-SENTINEL-NOTES-5e1c", "views": "TWIN-SENTINEL-VIEWS-77ab",
@@ -301,3 +302,61 @@ def test_a_stale_merge_gets_the_conflict_page_and_merges_nothing(app, school):
     fresh = re.search(r'name="survivor_version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="survivor_version"',
                       response.get_data(as_text=True))
     assert int(next(group for group in fresh.groups() if group)) == int(corrected["survivor_version"]) + 1
+
+
+@pytest.mark.both_backends
+def test_after_a_merge_every_page_shows_the_survivor_and_no_other_learner(app, create_agency, create_user,
+                                                                          create_case, add_to_team):
+    """The authorization matrix's world with a second record of Alpha, its own case filled and merged into Alpha:
+    every page the matrix reads answers as before, by the old address as by the new, shows what came from the
+    duplicate only to those who may read Alpha's case, and never shows Bravo."""
+    built = matrix.build_world(app, create_agency, create_user, create_case, add_to_team)
+    world, accounts = built["world"], built["accounts"]
+    twin = create_case(school="Alpha School", name="Alpha Learner")
+    add_to_team(twin, accounts["lsp"])
+    fill_twin(app, twin, senco=accounts["senco"], lsp=accounts["lsp"], teacher=accounts["teacher"],
+              dsl=accounts["dsl"], plan=False)
+    clients = matrix.sign_in_columns(app, accounts)
+    matrix.expire(app, accounts["expired"])
+    merged = clients["senco"].post(f"/learners/{world['alpha']}/merge/{twin}",
+                                   data=_merge_form(clients["senco"], world["alpha"], twin))
+    assert merged.status_code == 302
+
+    gets = [row for row in matrix.ROWS if row[1] == "GET"]
+    once = {(endpoint, url) for endpoint, _, url, *_ in gets
+            if sum(1 for other in gets if other[0] == endpoint and other[2] == url) == 1}
+    mismatches = []
+    for endpoint, _, url_template, _, expected_row in gets:
+        url = url_template.format(**world)
+        for column, expected in zip(matrix.COLUMNS, expected_row, strict=True):
+            cell = f"GET {url_template} as {column}"
+            response = clients[column].get(url)
+            got, body = matrix.outcome_of(response), response.get_data(as_text=True)
+            if "{alpha}" in url_template and (endpoint, url_template) in once and got != expected:
+                mismatches.append(f"{cell}: expected {expected}, got {got}")
+            for name, sentinel in matrix.BRAVO.items():
+                if name not in matrix.BRAVO_SHOWN.get((endpoint, column), set()) and sentinel in body:
+                    mismatches.append(f"{cell}: shows Bravo's {name}")
+            if got not in (200, 400, 409):
+                shown = [name for name, sentinel in {**matrix.ALPHA, **TWIN}.items() if sentinel in body]
+                if shown:
+                    mismatches.append(f"{cell}: refused, but shows {shown}")
+            if "{alpha}" in url_template and "?" not in url_template:
+                old = clients[column].get(url_template.replace("{alpha}", twin).format(**world))
+                if matrix.outcome_of(old) != got or (got == 200 and _main(old) != _main(response)):
+                    mismatches.append(f"{cell}: the merged-away address answers differently")
+    assert not mismatches, "\n".join(mismatches)
+    # What came from the duplicate is now Alpha's, for those on Alpha's case.
+    for column in ("senco", "lsp", "teacher"):
+        page = clients[column].get(f"/learners/{world['alpha']}/contributions").get_data(as_text=True)
+        assert "Twin&#39;s phonics group" in page or "Twin's phonics group" in page, column
+    with app.app_context():
+        alpha = _learner(world["alpha"])
+        dsl = _user(accounts["dsl"])
+        concern = db.session.scalars(select(SafeguardingConcern).where(
+            SafeguardingConcern.learner_id == alpha.id, SafeguardingConcern.author_id == dsl.id)).one()
+        concern_id = concern.public_id
+        db.session.remove()
+    page = clients["dsl"].get(f"/concerns/{concern_id}").get_data(as_text=True)
+    assert TWIN["concern"] in page and f"/learners/{world['alpha']}" in page
+    assert clients["teacher"].get(f"/concerns/{concern_id}").status_code == 404
