@@ -96,10 +96,25 @@ def test_the_demo_shows_a_corrected_learner_with_history(demo_app):
     from app.cases.learners.models import Learner, LearnerRevision
 
     with demo_app.app_context():
-        revision = db.session.scalars(select(LearnerRevision)).one()
+        revision = db.session.scalars(select(LearnerRevision).where(LearnerRevision.merged_from_id.is_(None))).one()
         assert revision.learner.name == "Aisha Rahman" and revision.field_names == ["registration_group"]
         assert revision.earlier == {"registration_group": "Not recorded"} and "class list" in revision.reason
         assert db.session.get(Learner, revision.learner_id).registration_group == "2W"
+        db.session.remove()
+
+
+def test_the_demo_shows_a_merged_duplicate(demo_app):
+    from app.cases.learners.models import Learner, LearnerRevision
+
+    with demo_app.app_context():
+        duplicate = db.session.scalars(select(Learner).where(Learner.merged_into_id.is_not(None))).one()
+        leo = duplicate.merged_into
+        assert (leo.name, duplicate.name) == ("Leo Nowak", "Leo Nowak") and "Elm Road" in leo.notes
+        assert duplicate.merged_by.email == "senco@oakfield.example" and "moved house" in duplicate.merge_reason
+        revision = db.session.scalars(select(LearnerRevision).where(
+            LearnerRevision.merged_from_id == duplicate.id)).one()
+        assert revision.learner_id == leo.id and revision.field_names == ["notes"]
+        assert "Elm Road" not in revision.earlier["notes"] and "reads fluently" in revision.earlier["notes"]
         db.session.remove()
 
 
@@ -118,7 +133,7 @@ def test_the_demo_cases_show_every_capability(demo_app):
         count = lambda query: db.session.scalar(select(func.count()).select_from(query.subquery()))  # noqa: E731
         # The 24 registered learners with cases, and the 4 the past MIS import brought in (the SIMS sample's
         # other rows updated learners already there, or were left out as having no SEN).
-        assert count(select(Learner.id)) == 28
+        assert count(select(Learner.id)) == 29  # one of them a duplicate, merged (app/demo/merges.py)
         stages = set(db.session.scalars(select(PlanCycle.stage)))
         assert stages == set(CycleStage)  # assess, plan, do, review and closed cycles all present
         authors = set(db.session.scalars(select(User.role).join(Contribution, Contribution.author_id == User.id)))

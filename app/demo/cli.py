@@ -14,6 +14,7 @@ from app.demo.cpd import load_demo_cpd
 from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
 from app.demo.learners import load_demo_learners
+from app.demo.merges import load_demo_merges
 from app.extensions import db
 
 demo_cli = AppGroup("demo", help="Demonstration data (never in production).")
@@ -32,13 +33,15 @@ def load_command():
     imported = load_demo_import()
     corrected = load_demo_corrections()
     db.session.commit()
+    merged = load_demo_merges()
+    db.session.commit()
     trail = load_demo_trail()
     result = seal_and_check()
     job_runs = load_demo_jobs()
     db.session.commit()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
-               f"{corrected} learner(s) corrected; "
+               f"{corrected} learner(s) corrected; {merged} duplicate record(s) merged; "
                f"{cpd_entries} CPD entries written; "
                f"{trail} past audit events written; {job_runs} past job runs written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
