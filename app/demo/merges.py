@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.cases.learners.merges import differing_fields, merge_learners
 from app.cases.learners.models import Learner
 from app.cases.learners.services import find_by_upn, register_learner
+from app.cases.merges.services import differing_fields, merge_learners
 from app.extensions import db
 
 LEO_UPN = "F801200002020"

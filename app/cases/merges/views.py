@@ -8,10 +8,10 @@ from wtforms import SelectChoice
 
 from app.audit.events import note_learners
 from app.cases.blueprint import bp
-from app.cases.learners import merges
 from app.cases.learners.corrections import CORRECTABLE, shown
-from app.cases.learners.forms import LearnerMergeForm, MergePickForm
 from app.cases.learners.models import Learner
+from app.cases.merges import services as merges
+from app.cases.merges.forms import LearnerMergeForm, MergePickForm
 from app.core import dates
 from app.core.forms import Saved, handle_form
 from app.extensions import db
