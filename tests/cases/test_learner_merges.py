@@ -214,6 +214,9 @@ def test_the_merged_away_id_leads_to_the_survivor_and_leaves_every_list(app, sch
     found = senco.post("/learners/find", data={"query": "maya carter"}).get_data(as_text=True)
     assert school["maya"] in found and school["twin"] not in found
     assert school["twin"] not in senco.get(f"/learners/{school['maya']}/merge").get_data(as_text=True)
+    # Nor is it a case to open with break-glass (the teacher is on Maya's, so nothing is left to offer).
+    teacher = _signed_in(app, school["teacher"])
+    assert school["twin"] not in teacher.get("/break-glass").get_data(as_text=True)
     dsl = _signed_in(app, school["dsl"])
     assert dsl.get("/audit").get_data(as_text=True).count("Maya Carter, Year 4") == 1
     # The DSL's history of Maya holds the duplicate's events from before the merge (its concern, the break-glass).
