@@ -349,6 +349,15 @@ def test_after_a_merge_every_page_shows_the_survivor_and_no_other_learner(app, c
                 if matrix.outcome_of(old) != got or (got == 200 and _main(old) != _main(response)):
                     mismatches.append(f"{cell}: the merged-away address answers differently")
     assert not mismatches, "\n".join(mismatches)
+    # The LSP's CPD log had reflected on both records' work: it now names the child by one reference, the older.
+    with app.app_context():
+        lsp = _user(accounts["lsp"])
+        references = db.session.scalars(select(CaseEvidence.learner_reference).where(
+            CaseEvidence.owner_id == lsp.id).order_by(CaseEvidence.id)).all()
+        first = db.session.scalars(select(CaseEvidence).where(CaseEvidence.owner_id == lsp.id)
+                                   .order_by(CaseEvidence.id)).first()
+        assert len(references) == 2 and set(references) == {first.learner_reference}
+        db.session.remove()
     # What came from the duplicate is now Alpha's, for those on Alpha's case.
     for column in ("senco", "lsp", "teacher"):
         page = clients[column].get(f"/learners/{world['alpha']}/contributions").get_data(as_text=True)

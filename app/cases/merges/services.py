@@ -21,6 +21,7 @@ from app.cases.learners.corrections import CORRECTABLE, REASON_MAX, shown
 from app.cases.learners.models import Learner, LearnerRevision
 from app.cases.learners.services import LearnerError
 from app.cases.meetings.models import Meeting
+from app.cases.merges.signals import learners_merged
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.cases.team.models import Invitation, TeamMembership
 from app.core.conflicts import check_version
@@ -134,6 +135,7 @@ def merge_learners(actor: User, survivor: Learner, other: Learner, *, survivor_v
     flag_modified(survivor, "year_group")
     db.session.flush()
     db.session.expire(survivor, ["memberships", "plan"])
+    learners_merged.send(survivor, other=other)
     record(actor, AuditAction.UPDATE, survivor, learners=[other], fields=[*changed, "merged_from"])
     record(actor, AuditAction.UPDATE, other, learners=[survivor], fields=["merged_into"])
     return revision
