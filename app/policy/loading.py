@@ -24,9 +24,9 @@ def get_or_404(model, public_id: str, user, action: Action):
     :raise 403: when the user can see it but may not do `action`.
     """
     scope, view_action = scopes_by_model().get(model, (None, None))
-    if model is Learner:
-        public_id = survivor_public_id(public_id)
-    return _load_or_404(model, scope, view_action, public_id, user, action)
+    # A learner's record merged into another is found under the survivor (scopes leave merged records out).
+    follow = survivor_public_id if model is Learner else None
+    return _load_or_404(model, scope, view_action, public_id, user, action, follow)
 
 
 # Merges chain at most a few deep in practice; the bound stops a cycle ever written by hand.
@@ -54,10 +54,13 @@ def cpd_owner_or_404(public_id: str, user, action: Action) -> User:
     return _load_or_404(User, cpd_log_owners, Action.VIEW_CPD_LOG, public_id, user, action)
 
 
-def _load_or_404(model, scope, view_action, public_id, user, action: Action):
+def _load_or_404(model, scope, view_action, public_id, user, action: Action, follow=None):
     if scope is None or not isinstance(public_id, str) or not _PUBLIC_ID.fullmatch(public_id):
         refuse(404, action, model=model)  # never sent to the database: it could not name anything
     thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
+    if thing is None and follow is not None and (followed := follow(public_id)) != public_id:
+        public_id = followed  # only a miss costs the look-up
+        thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
     if thing is None or (view_action is not None and not can(user, view_action, thing)):
         # Out of sight: the trail still names what was asked for, and whose record it was, if it exists.
         refuse(404, action, _existing(model, public_id), model=model)
