@@ -310,6 +310,15 @@ ROWS = [
      (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
     ("cases.cp_transfer_new", "POST", "/learners/{archived}/transfers/child-protection", {},
      (403, 404, 404, 400, 404, 404, 404, 404, S, S)),
+    # merging two records of one learner: the SENCo only (an empty POST chooses nothing and merges nothing)
+    ("cases.learner_merge_pick", "GET", "/learners/{alpha}/merge", None,
+     (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.learner_merge_pick", "POST", "/learners/{alpha}/merge", {},
+     (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.learner_merge", "GET", "/learners/{alpha}/merge/{bravo}", None,
+     (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.learner_merge", "POST", "/learners/{alpha}/merge/{bravo}", {},
+     (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
     # the team around the child
     ("cases.team", "GET", "/learners/{alpha}/team", None,
      (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
@@ -651,6 +660,7 @@ NEVER = {
 # Pages that legitimately show some of Bravo to a column (school-wide lists), by (endpoint, column).
 BRAVO_SHOWN = {
     ("cases.concern_list", "dsl"): {"concern"},  # the DSL reads every concern of the school
+    ("cases.learner_merge", "senco"): {"notes"},  # the SENCo compares both records' details before merging them
 }
 
 

@@ -97,7 +97,7 @@ def test_the_demo_shows_a_corrected_learner_with_history(demo_app):
     from app.cases.learners.models import Learner, LearnerRevision
 
     with demo_app.app_context():
-        revision = db.session.scalars(select(LearnerRevision)).one()
+        revision = db.session.scalars(select(LearnerRevision).where(LearnerRevision.merged_from_id.is_(None))).one()
         assert revision.learner.name == "Aisha Rahman" and revision.field_names == ["registration_group"]
         assert revision.earlier == {"registration_group": "Not recorded"} and "class list" in revision.reason
         assert db.session.get(Learner, revision.learner_id).registration_group == "2W"
@@ -162,7 +162,8 @@ def test_the_demo_shows_the_school_year(demo_app):
             == (3, 3, 1)
         year_end = db.session.scalars(select(SchoolYearEnd)).one()
         assert year_end.top_year_group == 6 and year_end.carried_out_at is None
-        by_name = {learner.name: learner for learner in db.session.scalars(select(Learner))}
+        by_name = {learner.name: learner
+                   for learner in db.session.scalars(select(Learner).where(Learner.merged_into_id.is_(None)))}
         assert by_name["Jacob Whitfield"].archived_at is not None
         assert by_name["Leo Nowak"].leaving_on is not None and by_name["Leo Nowak"].archived_at is None
         assert [name for name, learner in by_name.items() if learner.archived_at] == ["Jacob Whitfield"]
@@ -171,6 +172,21 @@ def test_the_demo_shows_the_school_year(demo_app):
     sign_in(client, "senco@oakfield.example", "braid-demo-2026")
     assert "Jacob Whitfield" not in client.get("/learners").get_data(as_text=True)
     assert "Jacob Whitfield</a> (archived)" in client.get("/learners?archived=1").get_data(as_text=True)
+
+
+def test_the_demo_shows_a_merged_duplicate(demo_app):
+    from app.cases.learners.models import Learner, LearnerRevision
+
+    with demo_app.app_context():
+        duplicate = db.session.scalars(select(Learner).where(Learner.merged_into_id.is_not(None))).one()
+        leo = duplicate.merged_into
+        assert (leo.name, duplicate.name) == ("Leo Nowak", "Leo Nowak") and "Elm Road" in leo.notes
+        assert duplicate.merged_by.email == "senco@oakfield.example" and "moved house" in duplicate.merge_reason
+        revision = db.session.scalars(select(LearnerRevision).where(
+            LearnerRevision.merged_from_id == duplicate.id)).one()
+        assert revision.learner_id == leo.id and revision.field_names == ["notes"]
+        assert "Elm Road" not in revision.earlier["notes"] and "reads fluently" in revision.earlier["notes"]
+        db.session.remove()
 
 
 def test_the_demo_cases_show_every_capability(demo_app):
@@ -187,8 +203,9 @@ def test_the_demo_cases_show_every_capability(demo_app):
     with demo_app.app_context():
         count = lambda query: db.session.scalar(select(func.count()).select_from(query.subquery()))  # noqa: E731
         # The 24 registered learners with cases, and the 4 the past MIS import brought in (the SIMS sample's
-        # other rows updated learners already there, or were left out as having no SEN), and one archived leaver.
-        assert count(select(Learner.id)) == 29
+        # other rows updated learners already there, or were left out as having no SEN), one archived leaver, and a
+        # duplicate, merged (app/demo/merges.py).
+        assert count(select(Learner.id)) == 30
         stages = set(db.session.scalars(select(PlanCycle.stage)))
         assert stages == set(CycleStage)  # assess, plan, do, review and closed cycles all present
         authors = set(db.session.scalars(select(User.role).join(Contribution, Contribution.author_id == User.id)))

@@ -30,6 +30,8 @@ class Directory:
     learner_type: type | None = None
     learners: Callable | None = None
     school_learners: Callable | None = None
+    # cases: a learner's public id and those of the records merged into it (its history holds all their events)
+    merged_aliases: Callable | None = None
     # cases: the accounts a school's DSL may pick (its staff and its learners' teams), sorted by name
     people_to_choose: Callable | None = None
     # cases: break-glass grants of a school's learners by public id

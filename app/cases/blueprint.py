@@ -9,6 +9,7 @@ from app.cases.concerns import views as concerns_views  # noqa: E402,F401
 from app.cases.contributions import views as contributions_views  # noqa: E402,F401
 from app.cases.learners import views as learners_views  # noqa: E402,F401
 from app.cases.meetings import views as meetings_views  # noqa: E402,F401
+from app.cases.merges import views as merges_views  # noqa: E402,F401
 from app.cases.mis_import import views as mis_import_views  # noqa: E402,F401
 from app.cases.plans import views as plans_views  # noqa: E402,F401
 from app.cases.team import views as team_views  # noqa: E402,F401

@@ -19,8 +19,22 @@ def learners(school_id: int, public_ids: list[str]) -> dict[str, Learner]:
 
 def school_learners(school_id: int) -> list[Learner]:
     """Every learner of the school, by name (names are sealed, so sorted here rather than in SQL)."""
-    found = db.session.scalars(select(Learner).where(Learner.school_id == school_id)).all()
+    found = db.session.scalars(select(Learner).where(Learner.school_id == school_id,
+                                                     Learner.merged_into_id.is_(None))).all()
     return sorted(found, key=lambda learner: (learner.name.casefold(), learner.public_id))
+
+
+def merged_aliases(school_id: int, public_id: str) -> list[str]:
+    """The public ids whose events make up this learner's history: its own and those of every record merged into it
+    (events are never rewritten, so a merge is followed when the trail is read)."""
+    found, frontier = [public_id], [public_id]
+    while frontier:
+        merged = select(Learner.public_id).where(
+            Learner.school_id == school_id,
+            Learner.merged_into_id.in_(select(Learner.id).where(Learner.public_id.in_(frontier))))
+        frontier = [alias for alias in db.session.scalars(merged) if alias not in found]
+        found.extend(frontier)
+    return found
 
 
 def people_to_choose(school_id: int) -> list[User]:
@@ -49,7 +63,7 @@ def grants(school_id: int, public_ids: list[str]) -> dict[str, BreakGlassAccess]
 
 def register() -> None:
     directory.provide(learner_type=Learner, learners=learners, school_learners=school_learners,
-                      people_to_choose=people_to_choose, grants=grants)
+                      merged_aliases=merged_aliases, people_to_choose=people_to_choose, grants=grants)
     directory.label("object_type", {
         "learner": "Learner's record",
         "learner_list": "List of learners",

@@ -14,6 +14,7 @@ from app.demo.cpd import load_demo_cpd
 from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
 from app.demo.learners import load_demo_learners
+from app.demo.merges import load_demo_merges
 from app.demo.misfiled import load_demo_misfiled
 from app.demo.school_year import load_demo_school_year
 from app.demo.transfers import load_demo_transfers
@@ -40,6 +41,8 @@ def load_command():
     db.session.commit()
     archived = load_demo_school_year()
     db.session.commit()
+    merged = load_demo_merges()
+    db.session.commit()
     trail = load_demo_trail()
     result = seal_and_check()
     job_runs = load_demo_jobs()
@@ -48,6 +51,7 @@ def load_command():
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
                f"{corrected} learner(s) corrected; {misfiled} misfiled contribution(s) put right; "
                f"{transferred} transfer bundle(s) made; {archived} leaver(s) archived; "
+               f"{merged} duplicate record(s) merged; "
                f"{cpd_entries} CPD entries written; "
                f"{trail} past audit events written; {job_runs} past job runs written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")

@@ -43,6 +43,7 @@ class Action(enum.Enum):
     VIEW_SCHOOL_CALENDAR = "view_school_calendar"
     EDIT_SCHOOL_CALENDAR = "edit_school_calendar"  # thing: None (add) or a SchoolCalendarPeriod
     MANAGE_YEAR_END = "manage_year_end"  # thing: None or the SchoolYearEnd
+    MERGE_LEARNERS = "merge_learners"  # thing: a Learner not merged away (the other record is checked alike)
     # A learner's case (thing: the Learner)
     VIEW_CASE = "view_case"  # the plan, the team, and whatever of the rest is shared with the user
     EDIT_PLAN = "edit_plan"  # cycles, views, needs, outcomes, provision

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.agencies.accounts.models import User
 from app.audit.events import note_read
+from app.cases.learners.models import Learner
 from app.extensions import db
 from app.policy.actions import Action
 from app.policy.decisions import can, refuse, require
@@ -23,7 +24,25 @@ def get_or_404(model, public_id: str, user, action: Action):
     :raise 403: when the user can see it but may not do `action`.
     """
     scope, view_action = scopes_by_model().get(model, (None, None))
-    return _load_or_404(model, scope, view_action, public_id, user, action)
+    # A learner's record merged into another is found under the survivor (scopes leave merged records out).
+    follow = survivor_public_id if model is Learner else None
+    return _load_or_404(model, scope, view_action, public_id, user, action, follow)
+
+
+# Merges chain at most a few deep in practice; the bound stops a cycle ever written by hand.
+_MERGE_HOPS = 8
+
+
+def survivor_public_id(public_id):
+    """The public id a learner's record now lives under: its own, or that of the record it was merged into."""
+    if not isinstance(public_id, str) or not _PUBLIC_ID.fullmatch(public_id):
+        return public_id
+    for _ in range(_MERGE_HOPS):
+        merged_into = db.session.scalar(select(Learner.merged_into_id).where(Learner.public_id == public_id))
+        if merged_into is None:
+            return public_id
+        public_id = db.session.scalar(select(Learner.public_id).where(Learner.id == merged_into))
+    return public_id
 
 
 def cpd_owner_or_404(public_id: str, user, action: Action) -> User:
@@ -35,10 +54,13 @@ def cpd_owner_or_404(public_id: str, user, action: Action) -> User:
     return _load_or_404(User, cpd_log_owners, Action.VIEW_CPD_LOG, public_id, user, action)
 
 
-def _load_or_404(model, scope, view_action, public_id, user, action: Action):
+def _load_or_404(model, scope, view_action, public_id, user, action: Action, follow=None):
     if scope is None or not isinstance(public_id, str) or not _PUBLIC_ID.fullmatch(public_id):
         refuse(404, action, model=model)  # never sent to the database: it could not name anything
     thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
+    if thing is None and follow is not None and (followed := follow(public_id)) != public_id:
+        public_id = followed  # only a miss costs the look-up
+        thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
     if thing is None or (view_action is not None and not can(user, view_action, thing)):
         # Out of sight: the trail still names what was asked for, and whose record it was, if it exists.
         refuse(404, action, _existing(model, public_id), model=model)

@@ -390,6 +390,8 @@ _RULES = {
     # Rectification (UK GDPR Article 16) is the SENCo's; the earlier values are for the SENCo and the DSL.
     Action.CORRECT_LEARNER: lambda user, thing: _senco_of(user, thing),
     Action.VIEW_LEARNER_HISTORY: lambda user, thing: _senco_of(user, thing) or _dsl_of(user, thing),
+    # Two records of one child become one: the SENCo's, for a record not merged away already.
+    Action.MERGE_LEARNERS: lambda user, thing: _senco_of(user, thing) and thing.merged_into_id is None,
     Action.VIEW_CASE: lambda user, thing: _on_case(user, _case_of(thing)) or _break_glass_of(user, _case_of(thing)),
     Action.EDIT_PLAN: lambda user, thing: _senco_of(user, _case_of(thing)),
     Action.MANAGE_TEAM: _manages_team,

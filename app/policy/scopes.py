@@ -54,7 +54,7 @@ def _case_learner_ids(user, break_glass: bool = True):
     if not signed_in(user) or (user.restricted and user.access_has_expired()):
         return None
     if is_school_senco(user):
-        return select(Learner.id).where(Learner.school_id == user.agency_id)
+        return select(Learner.id).where(Learner.school_id == user.agency_id, Learner.merged_into_id.is_(None))
     if user.role is Role.ADMIN:
         return None
 
@@ -75,7 +75,8 @@ def _case_learner_ids(user, break_glass: bool = True):
 def visible_learners(user) -> Select:
     """The learners `user` may see: the SENCo and DSL their school's, others the cases they are on."""
 
-    query = select(Learner).order_by(Learner.year_group, Learner.id)
+    # A record merged into another is out of every list and search: its id resolves to the survivor (get_or_404).
+    query = select(Learner).where(Learner.merged_into_id.is_(None)).order_by(Learner.year_group, Learner.id)
     if signed_in(user) and user.role is Role.DSL and not user.restricted:
         return query.where(Learner.school_id == user.agency_id)
     ids = _case_learner_ids(user)

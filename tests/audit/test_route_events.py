@@ -694,6 +694,21 @@ ROWS = [
      [E("update", NO, "learner", "archived", ("archived",))]),  # 403: archived records are read-only
     ("cases.learner_list", "GET", "/learners?archived=1", "senco", None,
      [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
+    # --- merging two records of one learner: the pick page names every record it offers; the comparison both.
+    # (A merge that succeeds is checked, on both learners, in tests/cases/test_learner_merges.py: here it would
+    # take a learner out of every later row.)
+    ("cases.learner_merge_pick", "GET", "/learners/{alpha}/merge", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha", "bravo", "charlie"))]),
+    ("cases.learner_merge_pick", "POST", "/learners/{alpha}/merge", "senco", {"other": "{bravo}"},  # 302
+     [E("view", OK, "learner", "alpha", ("alpha", "bravo", "charlie"))]),
+    ("cases.learner_merge_pick", "GET", "/learners/{alpha}/merge", "teacher", None,
+     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403
+    ("cases.learner_merge", "GET", "/learners/{alpha}/merge/{bravo}", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha", "bravo"))]),
+    ("cases.learner_merge", "POST", "/learners/{alpha}/merge/{bravo}", "senco", {},  # 400: no reason, no change
+     [E("view", OK, "learner", "alpha", ("alpha", "bravo"))]),
+    ("cases.learner_merge", "POST", "/learners/{alpha}/merge/{bravo}", "teacher", {"reason": "Same child"},
+     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403
 ]
 
 

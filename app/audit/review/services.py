@@ -167,12 +167,14 @@ def event_outcome(value) -> AuditOutcome:
 _STATEMENTS: dict[tuple, object] = {}
 
 
-def page_statement(filters: AuditFilters, direction: str, limit: int):
+def page_statement(filters: AuditFilters, direction: str, limit: int, merged: bool = False):
     """The statement for `filters`' shape; `direction` is "first", "before" or "after" a cursor event id.
+    `merged`: the learner has records merged into it, and `learner` is then the list of all their public ids.
 
     Parameters: school_id, and learner, user, action, outcome, start, end and cursor as the shape needs.
     """
-    shape = (bool(filters.learner), bool(filters.user), filters.action is not None, filters.outcome is not None,
+    learner = "merged" if filters.learner and merged else bool(filters.learner)
+    shape = (learner, bool(filters.user), filters.action is not None, filters.outcome is not None,
              filters.date_from is not None, filters.date_to is not None, ordered_by_time(filters), direction, limit)
     statement = _STATEMENTS.get(shape)
     if statement is None:
@@ -181,7 +183,13 @@ def page_statement(filters: AuditFilters, direction: str, limit: int):
 
 
 def _build_statement(learner, user, action, outcome, date_from, date_to, by_time, direction, limit):
-    if learner:
+    if learner == "merged":
+        # One event may name several of the records (the merge itself): each event once, by its own id.
+        key = EVENTS.c.id
+        named = select(BY_LEARNER.c.event_id).where(BY_LEARNER.c.learner_public_id.in_(
+            bindparam("learner", expanding=True)))
+        query = select(*PAGE_COLUMNS).where(EVENTS.c.id.in_(named), EVENTS.c.school_id == bindparam("school_id"))
+    elif learner:
         key = BY_LEARNER.c.event_id
         query = (
             select(*PAGE_COLUMNS)
@@ -229,8 +237,12 @@ def page_query(school_id: int, filters: AuditFilters, *, before: int | None = No
     direction, cursor = ("after", after) if after is not None else ("before", before) if before is not None \
         else ("first", None)
     params = {"school_id": school_id}
+    merged = False
     if filters.learner:
-        params["learner"] = filters.learner
+        # A learner's history holds the events of the records merged into it (the trail itself is never rewritten).
+        aliases = lookup.merged_aliases(school_id, filters.learner) if lookup.merged_aliases else [filters.learner]
+        merged = len(aliases) > 1
+        params["learner"] = aliases if merged else filters.learner
     if filters.user:
         params["user"] = filters.user
     if filters.action is not None:
@@ -243,7 +255,7 @@ def page_query(school_id: int, filters: AuditFilters, *, before: int | None = No
         params["end"] = start_of_day(filters.date_to + timedelta(days=1))
     if cursor is not None:
         params["cursor"] = cursor
-    return page_statement(filters, direction, limit), params
+    return page_statement(filters, direction, limit, merged), params
 
 
 def event_page(dsl_user, filters: AuditFilters, before: int | None = None, after: int | None = None,

@@ -120,7 +120,8 @@ def break_glass_candidates(user) -> list[Learner]:
     if not can(user, Action.LIST_LEARNERS):
         return []
     mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
-    query = select(Learner).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine))
+    query = select(Learner).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine),
+                                  Learner.merged_into_id.is_(None))  # a merged-away record is its survivor's
     learners = [learner for learner in db.session.scalars(query) if can(user, Action.BREAK_GLASS, learner)]
     return sorted(learners, key=lambda learner: (learner.name.casefold(), learner.public_id))
 
@@ -131,7 +132,7 @@ def may_break_glass(user) -> bool:
         return False
     mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
     query = select(Learner.id).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine),
-                                    Learner.archived_at.is_(None)).limit(1)
+                                    Learner.archived_at.is_(None), Learner.merged_into_id.is_(None)).limit(1)
     return db.session.scalar(query) is not None
 
 
@@ -143,7 +144,8 @@ def learner_for_break_glass(user, public_id: str | None) -> Learner | None:
     if not public_id or not isinstance(public_id, str) or len(public_id) > 64 or not can(user, Action.LIST_LEARNERS):
         return None
     return db.session.scalars(
-        select(Learner).where(Learner.public_id == public_id, Learner.school_id == user.agency_id)
+        select(Learner).where(Learner.public_id == public_id, Learner.school_id == user.agency_id,
+                              Learner.merged_into_id.is_(None))
     ).first()
 
 

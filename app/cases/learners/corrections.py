@@ -90,5 +90,8 @@ def correct_learner(actor: User, learner: Learner, *, version, reason: str, name
 def learner_history(actor: User, learner: Learner) -> list[LearnerRevision]:
     """Every correction of the learner, newest first. :raise 403: for anyone but the SENCo and the DSL."""
     require(actor, Action.VIEW_LEARNER_HISTORY, learner)
-    return db.session.scalars(select(LearnerRevision).where(LearnerRevision.learner_id == learner.id)
-                              .order_by(LearnerRevision.id.desc())).all()
+    # The corrections of records merged into this one are part of its history too.
+    merged = select(Learner.id).where(Learner.merged_into_id == learner.id)
+    return db.session.scalars(select(LearnerRevision).where(
+        (LearnerRevision.learner_id == learner.id) | LearnerRevision.learner_id.in_(merged))
+        .order_by(LearnerRevision.id.desc())).all()

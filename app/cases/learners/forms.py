@@ -118,3 +118,4 @@ class LearnerCorrectionForm(LearnerForm):
                                        Length(max=1000)])
     version = HiddenField()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
+

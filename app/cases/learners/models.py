@@ -168,6 +168,11 @@ class Learner(LearnerNames, db.Model):
     sen_status_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     needs_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     registration_group_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    # A second record of the same child, merged into the survivor: kept, out of every list, its id resolving there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"), index=True)
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    merge_reason_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
 
     name = SensitiveField(index=normalise_name)
     preferred_name = SensitiveField()
@@ -179,8 +184,11 @@ class Learner(LearnerNames, db.Model):
     sen_status = SensitiveField(codec=EnumValue(SenStatus))
     needs = SensitiveField(codec=EnumList(NeedType))  # the census's types of need, primary first
     registration_group = SensitiveField()
+    merge_reason = SensitiveField()
 
     school: Mapped[Agency] = relationship()
+    merged_into: Mapped[Learner | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
+    merged_by: Mapped[User | None] = relationship(foreign_keys=[merged_by_id])
     memberships: Mapped[list[TeamMembership]] = relationship(back_populates="learner")  # noqa: F821 (team.models)
     plan: Mapped[SupportPlan | None] = relationship(back_populates="learner")  # noqa: F821
 
@@ -219,12 +227,15 @@ class LearnerRevision(db.Model):
     fields: Mapped[str] = mapped_column(String(300))  # the fields' names, comma-separated: never their values
     reason_sealed: Mapped[Sealed] = mapped_column(SealedText())
     earlier_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    # Set when the change came from merging another record of the child into this one (its values won).
+    merged_from_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id"))
 
     reason = SensitiveField()
     earlier = SensitiveField(codec=JSON)  # {field: the value as it was shown}
 
-    learner: Mapped[Learner] = relationship()
+    learner: Mapped[Learner] = relationship(foreign_keys=[learner_id])
     changed_by: Mapped[User] = relationship()
+    merged_from: Mapped[Learner | None] = relationship(foreign_keys=[merged_from_id])
 
     @property
     def field_names(self) -> list[str]:

@@ -109,7 +109,8 @@ def checked_details(actor: User, *, name, date_of_birth, year_group, upn, areas_
         if (problem := upn_problem(upn)) is not None:
             raise LearnerError(problem, "upn")
         holder = db.session.scalars(select(Learner).where(
-            Learner.school_id == actor.agency_id, Learner.upn_index == blind_index("upn", upn))).first()
+            Learner.school_id == actor.agency_id, Learner.upn_index == blind_index("upn", upn),
+            Learner.merged_into_id.is_(None))).first()
         if holder is not None and holder is not learner:
             raise LearnerError("A learner with this UPN is already registered at your school", "upn")
     return name, upn, areas_of_need

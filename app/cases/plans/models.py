@@ -77,6 +77,8 @@ class PlanCycle(db.Model):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Closed because its learner's record was merged into another whose cycle continues; content kept.
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     learner_views_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     family_views_sealed: Mapped[Sealed | None] = mapped_column(SealedText())

@@ -15,6 +15,7 @@ from app.audit.events import record
 from app.audit.models import AuditAction
 from app.cases.contributions.models import Contribution
 from app.cases.meetings.models import Attendance, Meeting, MeetingAttendee
+from app.cases.merges.signals import learners_merged
 from app.core.conflicts import check_version
 from app.core.dates import school_day
 from app.core.dates import today as school_today
@@ -312,6 +313,20 @@ def _reference_in_log(owner: User, learner) -> str:
                or_(Contribution.learner_id == learner.id, Meeting.learner_id == learner.id))
         .order_by(CaseEvidence.id).limit(1))
     return used or learner_reference(owner, learner)
+
+
+@learners_merged.connect
+def _one_reference_per_learner(survivor, other=None, **_) -> None:
+    """Two records of a child merged into one: each log then names the child by one reference, its oldest."""
+    linked = (select(CaseEvidence)
+              .outerjoin(Contribution, Contribution.id == CaseEvidence.contribution_id)
+              .outerjoin(Meeting, Meeting.id == CaseEvidence.meeting_id)
+              .where(or_(Contribution.learner_id == survivor.id, Meeting.learner_id == survivor.id))
+              .order_by(CaseEvidence.id))
+    oldest: dict[int, str] = {}
+    for evidence in db.session.scalars(linked):
+        evidence.learner_reference = oldest.setdefault(evidence.owner_id, evidence.learner_reference)
+    db.session.flush()
 
 
 def _unreflected_queries(actor: User, today: date):
