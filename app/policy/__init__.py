@@ -15,6 +15,7 @@ from app.policy.scopes import (
     invitable_agencies,
     line_reports,
     open_invitations,
+    outside_memberships,
     school_staff,
     team_memberships,
     visible_accounts,
@@ -30,7 +31,8 @@ from app.policy.scopes import (
 __all__ = [
     "DECISION_MADE", "MFA_REQUIRED_ROLES", "PRACTITIONER_ROLES", "SCHOOL_CASE_ROLES", "Action", "audit_action_for",
     "can", "case_learners", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
-    "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "open_invitations", "require",
+    "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "open_invitations", "outside_memberships",
+    "require",
     "school_staff", "shows", "team_memberships", "visible_accounts", "visible_actions", "visible_concerns",
     "visible_contributions", "visible_imports", "visible_learners", "visible_meetings", "visible_progress_reviews",
 ]

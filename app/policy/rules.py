@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, has_request_context
 from sqlalchemy import and_, or_, select
 
-from app.agencies.accounts.models import Role, User
+from app.agencies.accounts.models import AgencyKind, Role, User
 from app.audit.events import note_purpose
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
@@ -306,6 +306,9 @@ RULES = {
     Action.LIST_ACCOUNTS: lambda user, thing: is_agency_admin(user),
     Action.CREATE_ACCOUNT: lambda user, thing: is_agency_admin(user),
     Action.VIEW_ACCOUNT: _can_manage_account,
+    Action.EDIT_ACCOUNT: _can_manage_account,
+    # Only a school's administrator: outside accounts are linked to a school through its cases.
+    Action.LIST_OUTSIDE_ACCOUNTS: lambda user, thing: is_agency_admin(user) and user.agency.kind is AgencyKind.SCHOOL,
     Action.RESET_ACCOUNT_PASSWORD: _can_manage_account,
     # Never one's own: a stolen password must not be enough to take over an admin's second step.
     Action.RESET_ACCOUNT_TWO_STEP: lambda user, thing: _can_manage_account(user, thing) and thing.id != user.id,

@@ -216,6 +216,22 @@ def open_invitations(user, learner) -> Select:
     ).order_by(Invitation.created_at, Invitation.id)
 
 
+# The roles a membership has when someone from outside the school is on a case (a parent may also be staff).
+OUTSIDE_ROLES = (Role.EP, Role.PARENT, Role.SLT)
+
+
+def outside_memberships(user) -> Select:
+    """The memberships of externals and parents on the cases of `user`'s school, for its administrator: who and
+    until when, to count; the administrator is never shown which learner each is for."""
+    query = select(TeamMembership).order_by(TeamMembership.id)
+    if not can(user, Action.LIST_OUTSIDE_ACCOUNTS):
+        return query.where(False)
+    return query.where(
+        TeamMembership.role.in_(OUTSIDE_ROLES),
+        TeamMembership.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id)),
+    )
+
+
 def school_staff(user, learner) -> Select:
     """The active staff of `learner`'s school a SENCo may add to the team (never admins or externals)."""
     query = select(User).order_by(User.display_name, User.id)
