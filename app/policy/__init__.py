@@ -7,7 +7,7 @@ then check). The policy reads every domain's models, never their services or vie
 from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
 from app.policy.decisions import DECISION_MADE, audit_action_for, can, require, shows
 from app.policy.loading import cpd_owner_or_404, get_or_404
-from app.policy.rules import forget_break_glass, forget_memberships
+from app.policy.rules import case_role, forget_break_glass, forget_memberships
 from app.policy.scopes import (
     case_learners,
     cpd_log_owners,
@@ -30,7 +30,7 @@ from app.policy.scopes import (
 
 __all__ = [
     "DECISION_MADE", "MFA_REQUIRED_ROLES", "PRACTITIONER_ROLES", "SCHOOL_CASE_ROLES", "Action", "audit_action_for",
-    "can", "case_learners", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
+    "can", "case_learners", "case_role", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
     "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "open_invitations", "outside_memberships",
     "require",
     "school_staff", "shows", "team_memberships", "visible_accounts", "visible_actions", "visible_concerns",

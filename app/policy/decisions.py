@@ -6,7 +6,7 @@ from flask import abort, g, has_request_context
 from app.audit.events import note_refusal, object_type_of
 from app.audit.models import AuditAction
 from app.policy.actions import Action
-from app.policy.rules import RULES, signed_in
+from app.policy.rules import RULES, in_capacity, signed_in
 
 # Set in flask.g by every call of `can` in a request: app.web refuses a page whose view never asked.
 DECISION_MADE = "braid_policy_decided"
@@ -36,7 +36,8 @@ def _decide(user, action: Action, thing=None) -> bool:
     rule = RULES.get(action)
     if rule is None:
         return False
-    return bool(rule(user, thing))
+    # On their own child's case a member of staff is a parent: the membership's capacity, not the account's role.
+    return bool(rule(in_capacity(user, thing), thing))
 
 
 def require(user, action: Action, thing=None) -> None:
