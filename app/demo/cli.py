@@ -14,6 +14,7 @@ from app.demo.cpd import load_demo_cpd
 from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
 from app.demo.learners import load_demo_learners
+from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
 from app.extensions import db
 
 demo_cli = AppGroup("demo", help="Demonstration data (never in production).")
@@ -31,6 +32,8 @@ def load_command():
     db.session.commit()
     imported = load_demo_import()
     corrected = load_demo_corrections()
+    staff_parents = load_demo_staff_parent()
+    edited = load_demo_account_edit()
     db.session.commit()
     trail = load_demo_trail()
     result = seal_and_check()
@@ -38,7 +41,8 @@ def load_command():
     db.session.commit()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
-               f"{corrected} learner(s) corrected; "
+               f"{corrected} learner(s) corrected; {staff_parents} member(s) of staff joined their child's case as "
+               f"its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; "
                f"{trail} past audit events written; {job_runs} past job runs written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
