@@ -12,6 +12,9 @@ from app.audit.models import AuditAction, AuditEvent
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 
+# Queries and claims whose behaviour can differ between the engines: PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 
 def _account(app, public_id) -> User:
     with app.app_context():

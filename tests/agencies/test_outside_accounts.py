@@ -13,6 +13,9 @@ from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import text_of
 
+# Queries and claims whose behaviour can differ between the engines: PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 
 def _rows(response) -> dict[str, str]:
     """Each table row's text, by the name in its first cell."""

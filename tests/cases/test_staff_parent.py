@@ -20,6 +20,9 @@ from app.cases.team.models import TeamMembership
 from app.extensions import db
 from tests.fixtures.application import sign_in, text_of
 
+# Queries and claims whose behaviour can differ between the engines: PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
 SCHOOL = "Staff Parent Primary"
 
 
