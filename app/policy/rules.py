@@ -65,8 +65,8 @@ def live_membership_clause(user, now=None):
 def _member_of(user, learner) -> bool:
     """Is `user` on `learner`'s team today? School staff only on their own school's cases."""
 
-    if learner is None or user.access_has_expired():
-        return False
+    if learner is None or user.access_has_expired() or user.role is Role.ADMIN:
+        return False  # an administrator is on no case (a role changed to it leaves its memberships behind)
     if not user.restricted and learner.school_id != user.agency_id:
         return False
     cache = g.setdefault("_braid_membership", {}) if has_request_context() else {}
@@ -96,14 +96,13 @@ def is_parent_of(user, learner) -> bool:
     A member of staff invited as the parent of their own child acts on that case as a parent, never as staff."""
     if learner is None or getattr(learner, "id", None) is None:
         return False
+    # One query per person per request: pages ask this for every learner they list.
     cache = g.setdefault("_braid_parent_of", {}) if has_request_context() else {}
-    key = (user.id, learner.id)
-    if key not in cache:
-        cache[key] = db.session.scalar(
-            select(TeamMembership.id).where(TeamMembership.learner_id == learner.id, TeamMembership.user_id == user.id,
-                                            TeamMembership.role == Role.PARENT).limit(1)
-        ) is not None
-    return cache[key]
+    if user.id not in cache:
+        cache[user.id] = frozenset(db.session.scalars(
+            select(TeamMembership.learner_id).where(TeamMembership.user_id == user.id,
+                                                    TeamMembership.role == Role.PARENT)))
+    return learner.id in cache[user.id]
 
 
 class AsParent:

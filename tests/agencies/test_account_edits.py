@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from app.agencies.accounts.models import AgencyKind, Role, User
 from app.audit.models import AuditAction, AuditEvent
+from app.cases.learners.models import Learner
 from app.extensions import db
+from app.policy import Action, can
 from tests.fixtures.application import sign_in, text_of
 
 # Queries and claims whose behaviour can differ between the engines: PostgreSQL as well as SQLite.
@@ -159,3 +161,22 @@ def test_only_the_agencys_administrator_edits(app, school, client_as, create_use
                       data=_form(app, teacher.public_id, display_name="Hijacked")).status_code == 404
     assert _account(app, elsewhere.public_id).display_name == "Elsewhere Teacher"
     assert _account(app, teacher.public_id).display_name == "Robin Ashdown"
+
+
+def test_a_teacher_made_an_administrator_no_longer_reaches_the_cases_they_were_on(
+        app, school, create_case, add_to_team):
+    admin, teacher = school
+    case = create_case(school=admin.account.agency_name)
+    add_to_team(case, teacher)
+    person = app.test_client()
+    assert sign_in(person, teacher.email, teacher.password).status_code == 302
+    assert person.get(f"/learners/{case}").status_code == 200
+    assert admin.post(f"/accounts/{teacher.public_id}/edit",
+                      data=_form(app, teacher.public_id, role="admin")).status_code == 302
+    again = app.test_client()
+    sign_in(again, teacher.email, teacher.password)
+    assert again.get(f"/learners/{case}").status_code in (302, 404)  # 302: an administrator's second step first
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.public_id == teacher.public_id)).one()
+        learner = db.session.scalars(select(Learner).where(Learner.public_id == case)).one()
+        assert not can(user, Action.VIEW_CASE, learner) and not can(user, Action.VIEW_LEARNER, learner)
