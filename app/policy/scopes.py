@@ -256,11 +256,14 @@ def school_staff(user, learner) -> Select:
     query = select(User).order_by(User.display_name, User.id)
     if learner is None or not can(user, Action.MANAGE_TEAM, learner):
         return query.where(False)
+    parents = select(TeamMembership.user_id).where(TeamMembership.learner_id == learner.id,
+                                                   TeamMembership.role == Role.PARENT)
     return query.where(
         User.agency_id == learner.school_id,
         User.active.is_(True),
         User.restricted.is_(False),
         User.role.in_(sorted(SCHOOL_CASE_ROLES, key=lambda role: role.value)),
+        User.id.not_in(parents),  # staff who are the child's parent are on the case as its parent only
     )
 
 

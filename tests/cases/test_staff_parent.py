@@ -156,3 +156,21 @@ def test_an_outside_account_still_cannot_take_an_invitation_in_another_role(app,
     response = client.post(path, data={"password": therapist.password})
     assert response.status_code == 409 and "not for this account" in text_of(response)
     assert sign_in(app.test_client(), therapist.email, therapist.password).status_code == 302
+
+
+def test_the_senco_cannot_also_add_the_parent_to_their_childs_case_as_staff(app, school, client_as):
+    senco, child, other, name = school
+    teacher = client_as("teacher", agency=name, name="Robin Ashdown")
+    assert teacher.account.public_id in senco.get(f"/learners/{child}/team").get_data(as_text=True)  # a choice now
+    _joined_as_parent(app, senco, child, teacher)
+    team = senco.get(f"/learners/{child}/team").get_data(as_text=True)
+    assert f'value="{teacher.account.public_id}"' not in team  # not offered as staff any more
+    response = senco.post(f"/learners/{child}/team/staff", data={"staff": teacher.account.public_id,
+                                                                 "ends_on": ["", "", ""]})
+    assert response.status_code == 400
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.public_id == teacher.account.public_id)).one()
+        roles = db.session.scalars(select(TeamMembership.role).where(TeamMembership.user_id == user.id)).all()
+        assert roles == [Role.PARENT]
+    # Still a choice on every other case of the school.
+    assert f'value="{teacher.account.public_id}"' in senco.get(f"/learners/{other}/team").get_data(as_text=True)
