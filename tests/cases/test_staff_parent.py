@@ -174,3 +174,13 @@ def test_the_senco_cannot_also_add_the_parent_to_their_childs_case_as_staff(app,
         assert roles == [Role.PARENT]
     # Still a choice on every other case of the school.
     assert f'value="{teacher.account.public_id}"' in senco.get(f"/learners/{other}/team").get_data(as_text=True)
+
+
+def test_a_member_of_staff_who_is_the_childs_parent_attends_but_does_not_chair(app, school, client_as):
+    senco, child, other, name = school
+    teacher = client_as("teacher", agency=name, name="Robin Ashdown")
+    _joined_as_parent(app, senco, child, teacher)
+    form = senco.get(f"/learners/{child}/meetings/new").get_data(as_text=True)
+    chair = re.search(r'<select[^>]*name="chair".*?</select>', form, re.S).group(0)
+    assert teacher.account.public_id not in chair  # a parent here: never the chair
+    assert teacher.account.public_id in form  # but attends, like any parent on the case
