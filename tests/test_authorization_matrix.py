@@ -149,6 +149,16 @@ ROWS = [
      (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
     ("agencies.account_change", "POST", "/accounts/{dormant2}/reset-two-step", {},
      (404, 404, 404, 404, 302, 404, 404, 404, S, S)),
+    # Editing an account: its agency's administrator; an empty form is a 400 and changes nothing.
+    ("agencies.account_edit", "GET", "/accounts/{colleague}/edit", None,
+     (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    ("agencies.account_edit", "POST", "/accounts/{colleague}/edit", {},
+     (404, 404, 404, 404, 400, 404, 404, 404, S, S)),
+    ("agencies.account_edit", "GET", "/accounts/{outsider}/edit", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    # Outside accounts on the school's cases: the school's administrator only (counts, never learners).
+    ("cases.outside_accounts", "GET", "/accounts/outside", None,
+     (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
     ("agencies.account_reset_password", "GET", "/accounts/{colleague}/reset-password", None,
      (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
     ("agencies.account_reset_password", "POST", "/accounts/{dormant2}/reset-password", {},

@@ -35,7 +35,7 @@ def test_demo_load_is_idempotent(demo_app):
         assert (db.session.scalar(select(func.count(User.id))),
                 db.session.scalar(select(func.count(Agency.id)))) == counts
         assert dict(db.session.execute(select(User.email, User.password_hash)).all()) == hashes
-    assert counts == (8, 4)
+    assert counts == (9, 5)  # Kasia Nowak, a teacher who is also Leo's mother, and her family
     assert "0 learner(s) registered" in again.output
 
 
@@ -187,6 +187,26 @@ def test_the_demo_shows_a_merged_duplicate(demo_app):
         assert revision.learner_id == leo.id and revision.field_names == ["notes"]
         assert "Elm Road" not in revision.earlier["notes"] and "reads fluently" in revision.earlier["notes"]
         db.session.remove()
+def test_the_demo_shows_a_teacher_who_is_a_parent_and_an_edited_account(demo_app):
+    from app.agencies.accounts.models import Role
+    from app.audit.models import AuditAction, AuditEvent
+    from app.cases.team.models import TeamMembership
+
+    with demo_app.app_context():
+        kasia = db.session.scalars(select(User).where(User.email == "k.nowak@oakfield.example")).one()
+        [membership] = db.session.scalars(select(TeamMembership).where(TeamMembership.user_id == kasia.id)).all()
+        assert (kasia.role, membership.role, membership.learner.name) == (Role.TEACHER, Role.PARENT, "Leo Nowak")
+        assert kasia.version == 2 and kasia.fte == Decimal("0.80") and kasia.line_manager.display_name == "Priya Shah"
+        edit = db.session.scalars(select(AuditEvent).where(AuditEvent.object_public_id == kasia.public_id,
+                                                           AuditEvent.action == AuditAction.UPDATE)).one()
+        assert edit.fields_changed == "fte,line_manager"
+        leo = membership.learner.public_id
+        db.session.remove()
+    # On Leo's case she is his mother: the family's view, nothing the staff alone read.
+    client = demo_app.test_client()
+    assert sign_in(client, "k.nowak@oakfield.example", "braid-demo-2026").status_code == 302
+    assert client.get(f"/learners/{leo}").status_code == 200
+    assert client.get(f"/learners/{leo}/team/invite").status_code == 403
 
 
 def test_the_demo_cases_show_every_capability(demo_app):

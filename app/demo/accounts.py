@@ -19,6 +19,7 @@ AGENCIES = {
     "Riverside Children's Speech and Language Therapy": AgencyKind.NHS_SERVICE,
     "County Educational Psychology Service": AgencyKind.EP_SERVICE,
     "The Carter family": AgencyKind.FAMILY,
+    "The Nowak family": AgencyKind.FAMILY,  # Kasia Nowak's, a teacher at Oakfield and Leo's mother
 }
 
 
@@ -44,6 +45,8 @@ PEOPLE = (
                "Riverside Children's Speech and Language Therapy", Decimal("0.80")),
     DemoPerson("ep@county-eps.example", "Dr Alan Brooks", Role.EP, "County Educational Psychology Service"),
     DemoPerson("parent@family.example", "Jo Carter", Role.PARENT, "The Carter family"),
+    # A teacher who is also a parent: on her son Leo's case she is his mother, nothing more (app.demo.staff_parent).
+    DemoPerson("k.nowak@oakfield.example", "Kasia Nowak", Role.TEACHER, "Oakfield Primary School"),
 )
 
 # External demo accounts get a long but finite window, as a real invitation would.

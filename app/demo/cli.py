@@ -17,6 +17,7 @@ from app.demo.learners import load_demo_learners
 from app.demo.merges import load_demo_merges
 from app.demo.misfiled import load_demo_misfiled
 from app.demo.school_year import load_demo_school_year
+from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
 from app.demo.transfers import load_demo_transfers
 from app.extensions import db
 
@@ -40,6 +41,8 @@ def load_command():
     transferred = load_demo_transfers()
     db.session.commit()
     archived = load_demo_school_year()
+    staff_parents = load_demo_staff_parent()
+    edited = load_demo_account_edit()
     db.session.commit()
     merged = load_demo_merges()
     db.session.commit()
@@ -51,7 +54,8 @@ def load_command():
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
                f"{corrected} learner(s) corrected; {misfiled} misfiled contribution(s) put right; "
                f"{transferred} transfer bundle(s) made; {archived} leaver(s) archived; "
-               f"{merged} duplicate record(s) merged; "
+               f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
+               f"as its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; "
                f"{trail} past audit events written; {job_runs} past job runs written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")

@@ -25,6 +25,8 @@ class Action(enum.Enum):
     LIST_ACCOUNTS = "list_accounts"
     CREATE_ACCOUNT = "create_account"
     VIEW_ACCOUNT = "view_account"
+    EDIT_ACCOUNT = "edit_account"  # name, email, role, FTE, line manager, CPD year start (thing: the User)
+    LIST_OUTSIDE_ACCOUNTS = "list_outside_accounts"  # externals and parents on the school's cases, no learners
     DEACTIVATE_ACCOUNT = "deactivate_account"
     REACTIVATE_ACCOUNT = "reactivate_account"
     RESET_ACCOUNT_PASSWORD = "reset_account_password"

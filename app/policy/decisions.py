@@ -6,7 +6,7 @@ from flask import abort, g, has_request_context
 from app.audit.events import note_refusal, object_type_of
 from app.audit.models import AuditAction
 from app.policy.actions import Action
-from app.policy.rules import RULES, signed_in
+from app.policy.rules import RULES, in_capacity, signed_in
 
 # Set in flask.g by every call of `can` in a request: app.web refuses a page whose view never asked.
 DECISION_MADE = "braid_policy_decided"
@@ -36,7 +36,8 @@ def _decide(user, action: Action, thing=None) -> bool:
     rule = RULES.get(action)
     if rule is None:
         return False
-    return bool(rule(user, thing))
+    # On their own child's case a member of staff is a parent: the membership's capacity, not the account's role.
+    return bool(rule(in_capacity(user, thing), thing))
 
 
 def require(user, action: Action, thing=None) -> None:
@@ -54,7 +55,7 @@ _ATTEMPTS = {
              Action.VIEW_CASEWORK, Action.REVIEW_AUDIT, Action.VIEW_CPD_LOG, Action.VIEW_CPD_RECORD,
              Action.VIEW_PROGRESS_REVIEW, Action.LIST_CPD_REPORTS, Action.VIEW_JOBS, Action.VIEW_LEARNER_IMPORT,
              Action.VIEW_TRANSFERS, Action.VIEW_CP_TRANSFERS, Action.VIEW_SCHOOL_CALENDAR,
-             Action.LIST_ARCHIVED_LEARNERS},
+             Action.LIST_ARCHIVED_LEARNERS, Action.LIST_OUTSIDE_ACCOUNTS},
     "CREATE": {Action.CREATE_ACCOUNT, Action.REGISTER_LEARNER, Action.IMPORT_LEARNERS, Action.ADD_CONTRIBUTION,
                Action.RECORD_MEETING, Action.RECORD_CONCERN, Action.KEEP_CPD_LOG, Action.REFLECT_ON_WORK,
                Action.RECORD_PROGRESS_REVIEW, Action.MAKE_TRANSFER_BUNDLE, Action.RECORD_CP_TRANSFER},

@@ -67,8 +67,8 @@ def live_membership_clause(user, now=None):
 def _member_of(user, learner) -> bool:
     """Is `user` on `learner`'s team today? School staff only on their own school's cases."""
 
-    if learner is None or user.access_has_expired():
-        return False
+    if learner is None or user.access_has_expired() or user.role is Role.ADMIN:
+        return False  # an administrator is on no case (a role changed to it leaves its memberships behind)
     if not user.restricted and learner.school_id != user.agency_id:
         return False
     cache = g.setdefault("_braid_membership", {}) if has_request_context() else {}
@@ -86,6 +86,70 @@ def forget_memberships() -> None:
     """Drop this request's cached answers after the team changes."""
     if has_request_context():
         g.pop("_braid_membership", None)
+        g.pop("_braid_parent_of", None)
+
+
+# --- a member of staff who is also a parent ---------------------------------------------------------
+
+
+def is_parent_of(user, learner) -> bool:
+    """Is `user` on `learner`'s case as their parent or carer (now or in the past), whatever their account's role?
+
+    A member of staff invited as the parent of their own child acts on that case as a parent, never as staff."""
+    if learner is None or getattr(learner, "id", None) is None:
+        return False
+    # One query per person per request: pages ask this for every learner they list.
+    cache = g.setdefault("_braid_parent_of", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = frozenset(db.session.scalars(
+            select(TeamMembership.learner_id).where(TeamMembership.user_id == user.id,
+                                                    TeamMembership.role == Role.PARENT)))
+    return learner.id in cache[user.id]
+
+
+class AsParent:
+    """The rules' view of a member of staff on their own child's case: a parent, invited like any other
+    (restricted to the cases they are on), with nothing of their staff role."""
+
+    role = Role.PARENT
+    restricted = True
+
+    def __init__(self, user):
+        self._user = user
+
+    def __getattr__(self, name):
+        return getattr(self._user, name)
+
+    def access_has_expired(self, now=None) -> bool:
+        return self._user.access_has_expired(now)  # their membership's end date still bounds the case
+
+
+def case_learner_of(thing):
+    """The learner whose case `thing` is part of (the learner itself, a contribution, a revision, a meeting's
+    action, ...), or None for anything else (accounts, the CPD log's own records)."""
+    if thing is None or isinstance(thing, User):
+        return None
+    if hasattr(thing, "school_id") and hasattr(thing, "memberships"):
+        return thing
+    for through in ("contribution", "meeting"):
+        inner = getattr(thing, through, None)
+        if inner is not None and hasattr(inner, "learner"):
+            return inner.learner
+    learner = getattr(thing, "learner", None)
+    return learner if hasattr(learner, "school_id") else None
+
+
+def in_capacity(user, thing):
+    """`user` as the rules should see them for `thing`: as a parent on their own child's case, else themselves."""
+    if user.role is Role.PARENT:
+        return user
+    learner = case_learner_of(thing)
+    return AsParent(user) if learner is not None and is_parent_of(user, learner) else user
+
+
+def case_role(user, learner) -> Role:
+    """The role `user` acts in on `learner`'s case (a parent on their own child's, whatever their account says)."""
+    return in_capacity(user, learner).role
 
 
 def _break_glass_of(user, learner) -> bool:
@@ -369,6 +433,9 @@ _RULES = {
     Action.LIST_ACCOUNTS: lambda user, thing: is_agency_admin(user),
     Action.CREATE_ACCOUNT: lambda user, thing: is_agency_admin(user),
     Action.VIEW_ACCOUNT: _can_manage_account,
+    Action.EDIT_ACCOUNT: _can_manage_account,
+    # Only a school's administrator: outside accounts are linked to a school through its cases.
+    Action.LIST_OUTSIDE_ACCOUNTS: lambda user, thing: is_agency_admin(user) and user.agency.kind is AgencyKind.SCHOOL,
     Action.RESET_ACCOUNT_PASSWORD: _can_manage_account,
     # Never one's own: a stolen password must not be enough to take over an admin's second step.
     Action.RESET_ACCOUNT_TWO_STEP: lambda user, thing: _can_manage_account(user, thing) and thing.id != user.id,

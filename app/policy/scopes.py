@@ -47,6 +47,12 @@ def line_reports(user) -> Select:
     return query.where(User.line_manager_id == user.id, User.active.is_(True))
 
 
+def _own_children_ids(user):
+    """Ids of the learners `user` is (or was) on the case of as a parent: a member of staff sees those as a parent."""
+    return select(TeamMembership.learner_id).where(TeamMembership.user_id == user.id,
+                                                   TeamMembership.role == Role.PARENT)
+
+
 def _case_learner_ids(user, break_glass: bool = True):
     """Ids of the learners whose case `user` is on (SQL), or None for nobody; with `break_glass`, also
     the cases opened with a live break-glass grant (readable for their hour)."""
@@ -56,7 +62,8 @@ def _case_learner_ids(user, break_glass: bool = True):
     if is_school_senco(user):
         return select(Learner.id).where(Learner.school_id == user.agency_id, Learner.merged_into_id.is_(None))
     if user.role is Role.ADMIN:
-        return None
+        # An administrator sees no case, except their own child's, as its parent.
+        return select(TeamMembership.learner_id).where(live_membership_clause(user), TeamMembership.role == Role.PARENT)
 
     members = select(TeamMembership.learner_id).where(live_membership_clause(user))
     if not user.restricted:
@@ -136,7 +143,14 @@ def visible_contributions(user, learner=None) -> Select:
         if school_lead else false(),
     )
     shared = [Visibility.TEAM_AND_FAMILY] if user.role is Role.PARENT else [Visibility.TEAM, Visibility.TEAM_AND_FAMILY]
-    query = query.where(or_(own, restricted, and_(on_case, Contribution.visibility.in_(shared))))
+    family = and_(on_case, Contribution.visibility == Visibility.TEAM_AND_FAMILY)
+    if user.role is not Role.PARENT:
+        # On their own child's case a member of staff reads what the family reads, and no more.
+        as_staff = Contribution.learner_id.not_in(_own_children_ids(user))
+        restricted = and_(restricted, as_staff)
+        query = query.where(or_(own, restricted, family, and_(on_case, as_staff, Contribution.visibility.in_(shared))))
+    else:
+        query = query.where(or_(own, restricted, family))
     if learner is not None:
         query = query.where(Contribution.learner_id == learner.id)
     return query
@@ -148,8 +162,11 @@ def visible_meetings(user, learner=None) -> Select:
     if ids is None:
         return query.where(False)
     query = query.where(Meeting.learner_id.in_(ids))
+    family = and_(Meeting.shared_with_family.is_(True), Meeting.signed_off_at.is_not(None))
     if user.role is Role.PARENT:
-        query = query.where(Meeting.shared_with_family.is_(True), Meeting.signed_off_at.is_not(None))
+        query = query.where(family)
+    else:
+        query = query.where(or_(Meeting.learner_id.not_in(_own_children_ids(user)), family))
     if learner is not None:
         query = query.where(Meeting.learner_id == learner.id)
     return query
@@ -173,7 +190,9 @@ def visible_concerns(user, learner=None) -> Select:
         return query.where(False)
     mine = SafeguardingConcern.author_id == user.id
     if user.role is Role.DSL and not user.restricted:
-        school = SafeguardingConcern.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id))
+        # Never about their own child: there the DSL is a parent (the school's deputy DSL reads those).
+        school = SafeguardingConcern.learner_id.in_(select(Learner.id).where(
+            Learner.school_id == user.agency_id, Learner.id.not_in(_own_children_ids(user))))
         query = query.where(or_(mine, school))
     else:
         query = query.where(mine)
@@ -238,16 +257,35 @@ def open_invitations(user, learner) -> Select:
     ).order_by(Invitation.created_at, Invitation.id)
 
 
+# The roles a membership has when someone from outside the school is on a case (a parent may also be staff).
+OUTSIDE_ROLES = (Role.EP, Role.PARENT, Role.SLT)
+
+
+def outside_memberships(user) -> Select:
+    """The memberships of externals and parents on the cases of `user`'s school, for its administrator: who and
+    until when, to count; the administrator is never shown which learner each is for."""
+    query = select(TeamMembership).order_by(TeamMembership.id)
+    if not can(user, Action.LIST_OUTSIDE_ACCOUNTS):
+        return query.where(False)
+    return query.where(
+        TeamMembership.role.in_(OUTSIDE_ROLES),
+        TeamMembership.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id)),
+    )
+
+
 def school_staff(user, learner) -> Select:
     """The active staff of `learner`'s school a SENCo may add to the team (never admins or externals)."""
     query = select(User).order_by(User.display_name, User.id)
     if learner is None or not can(user, Action.MANAGE_TEAM, learner):
         return query.where(False)
+    parents = select(TeamMembership.user_id).where(TeamMembership.learner_id == learner.id,
+                                                   TeamMembership.role == Role.PARENT)
     return query.where(
         User.agency_id == learner.school_id,
         User.active.is_(True),
         User.restricted.is_(False),
         User.role.in_(sorted(SCHOOL_CASE_ROLES, key=lambda role: role.value)),
+        User.id.not_in(parents),  # staff who are the child's parent are on the case as its parent only
     )
 
 

@@ -193,6 +193,17 @@ ROWS = [
      [E("update", OK, "user_account", "dormant2")]),
     ("agencies.account_change", "POST", "/accounts/{dormant2}/reset-two-step", "dsl", {},
      [E("update", NO, "user_account", "dormant2")]),  # 404: out of sight, still named
+    ("agencies.account_edit", "GET", "/accounts/{colleague}/edit", "admin", None,
+     [E("view", OK, "user_account", "colleague")]),
+    ("agencies.account_edit", "POST", "/accounts/{colleague}/edit", "senco", {},
+     [E("update", NO, "user_account", "colleague")]),  # 404: out of sight, still named
+    ("agencies.account_edit", "POST", "/accounts/{dormant2}/edit", "admin",
+     {"display_name": "Canary Renamed Teacher", "email": "canary.renamed@example.org", "role": "teacher",
+      "fte": "0.6", "cpd_year_start_month": "9", "line_manager": "", "version": "1"},
+     [E("update", OK, "user_account", "dormant2")]),
+    # The administrator's outside accounts: counts and dates, no learner named; anyone else is refused.
+    ("cases.outside_accounts", "GET", "/accounts/outside", "admin", None, []),
+    ("cases.outside_accounts", "GET", "/accounts/outside", "senco", None, [E("view", NO, None, None)]),  # 403
     ("agencies.account_reset_password", "GET", "/accounts/{colleague}/reset-password", "admin", None,
      [E("view", OK, "user_account", "colleague")]),
     ("agencies.account_reset_password", "POST", "/accounts/{dormant2}/reset-password", "admin", {},

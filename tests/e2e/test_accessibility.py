@@ -73,6 +73,30 @@ def test_administrator_pages(page, create_user, create_agency):
     assert_accessible(page, "confirm reset")
 
 
+def test_account_edit_and_outside_accounts_pages(page, create_agency, create_user, create_case, add_to_team):
+    agency = create_agency(AgencyKind.SCHOOL, name="Oakfield Primary School")
+    admin = create_user("admin", agency=agency)
+    teacher = create_user("teacher", agency=agency, name="Hannah Okafor")
+    add_to_team(create_case(school=agency), create_user("slt", name="Megan Hughes"))
+    sign_in_with_browser(page, admin.email, admin.password)
+    page.wait_for_url("**/")
+    page.goto(f"/accounts/{teacher.public_id}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Change details").click()
+    assert_accessible(page, "edit account")
+    page.get_by_label("Email address").fill("not-an-email")
+    submit(page, "Save changes")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page, "edit account with errors")
+    page.get_by_label("Email address").fill("hannah.okafor@oakfield.example")
+    page.get_by_label("Full-time equivalent (FTE)").fill("0.8")
+    submit(page, "Save changes")
+    assert "signed out" in page.locator(".govuk-notification-banner").inner_text()
+    page.goto("/accounts/outside")
+    assert "Megan Hughes" in page.locator("table").inner_text()
+    assert_accessible(page, "outside accounts")
+
+
 def test_background_jobs_page(app, page):
     # The demo's job runs: done ones, a failed send, and the periodic jobs' latest runs.
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0

@@ -13,6 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     DecimalField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -70,6 +71,14 @@ class AccountForm(FlaskForm):
     line_manager = SelectField("Line manager", widget=GovSelect(), validators=[Optional()])
     access_ends_on = DayMonthYearField("Access ends on", validators=[Optional()])
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class AccountEditForm(AccountForm):
+    """The administrator's changes to an account: as when creating it, less the access end date."""
+
+    access_ends_on = None  # an outside account's access follows its cases (app.cases.team)
+    version = HiddenField()
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
 class NewPasswordForm(FlaskForm):

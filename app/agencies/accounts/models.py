@@ -116,6 +116,9 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     # Bumped on logout, deactivation and password change: every older session cookie stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped by an administrator's edit only (app.agencies.accounts.edits), not a mapper version column:
+    # signing in and out also write the account, and must never turn into an edit conflict.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -20,7 +20,7 @@ from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core.conflicts import EditConflict, check_version
 from app.extensions import db
-from app.policy import Action, require, visible_contributions
+from app.policy import Action, case_role, require, visible_contributions
 from app.problems import Refusal
 from app.security.sanitize import clean_rich_text
 from app.types import utcnow
@@ -32,9 +32,9 @@ class ContributionError(Refusal):
     """A contribution that cannot be saved as given."""
 
 
-def kinds_for(user: User) -> tuple[ContributionKind, ...]:
-    """The kinds of contribution `user`'s role writes (none for roles that write none)."""
-    return KINDS_BY_ROLE.get(user.role, ())
+def kinds_for(user: User, learner: Learner | None = None) -> tuple[ContributionKind, ...]:
+    """The kinds of contribution `user` writes (on `learner`'s case: a member of staff writes there as its parent)."""
+    return KINDS_BY_ROLE.get(case_role(user, learner) if learner is not None else user.role, ())
 
 
 def _clean(title: str | None, body: str | None, visibility) -> tuple[str, str, Visibility]:
@@ -72,7 +72,7 @@ def add_contribution(actor: User, learner: Learner, *, kind, visibility, title: 
         kind = ContributionKind(kind)
     except ValueError:
         raise ContributionError("Choose a kind of contribution", "kind") from None
-    if kind not in kinds_for(actor):
+    if kind not in kinds_for(actor, learner):
         raise ContributionError("You cannot write this kind of contribution in your role", "kind")
     title, body, visibility = _clean(title, body, visibility)
     now = utcnow()

@@ -34,7 +34,7 @@ def contribution_list(public_id: str):
 @login_required
 def contribution_new(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.ADD_CONTRIBUTION)
-    kinds = services.kinds_for(current_user)
+    kinds = services.kinds_for(current_user, learner)
     form = ContributionForm(kinds=kinds)
     if request.method == "GET" and len(kinds) == 1:
         form.kind.data = kinds[0].value

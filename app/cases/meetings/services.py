@@ -36,7 +36,7 @@ from app.cases.team.models import TeamMembership
 from app.core import dates
 from app.core.conflicts import EditConflict, check_version
 from app.extensions import db
-from app.policy import Action, require
+from app.policy import Action, case_role, require
 from app.problems import Refusal
 from app.security.sanitize import clean_rich_text
 from app.types import utcnow
@@ -105,9 +105,10 @@ def _live_membership_clause_any():
     )
 
 
-def chair_choices(people: list[User]) -> list[User]:
-    """A parent attends and may own an action, but a professional chairs and signs off."""
-    return [person for person in people if person.role is not Role.PARENT]
+def chair_choices(people: list[User], learner: Learner) -> list[User]:
+    """A parent attends and may own an action, but a professional chairs and signs off (a member of staff who is
+    the child's parent is a parent here)."""
+    return [person for person in people if case_role(person, learner) is not Role.PARENT]
 
 
 def open_cycle(learner: Learner) -> PlanCycle | None:
@@ -194,7 +195,7 @@ def _apply(meeting: Meeting, details: MeetingDetails, people: list[User], outcom
     if not agenda:
         raise MeetingError("Enter the agenda", "agenda")
     chair = person(details.chair, "chair", "Choose a chair from the people on this case")
-    if chair.role is Role.PARENT:
+    if case_role(chair, meeting.learner) is Role.PARENT:
         raise MeetingError("Choose a chair from the professionals on this case", "chair")
     attendance = {}
     for public_id, status in details.attendance.items():

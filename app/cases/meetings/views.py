@@ -33,7 +33,7 @@ def _build_form(learner: Learner, meeting: Meeting | None = None, data: dict | N
     form = meeting_form(people, outcomes, data=data) if data is not None else meeting_form(people, outcomes)
     form.chair.choices = [SelectChoice("", "Choose the chair")] + [
         SelectChoice(person.public_id, f"{person.display_name}, {person.role.label}")
-        for person in services.chair_choices(people)
+        for person in services.chair_choices(people, learner)
     ]
     form.set_owner_choices([(person.public_id, person.display_name) for person in people])
     return form

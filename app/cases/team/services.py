@@ -320,11 +320,19 @@ def is_for(invitation: Invitation, user: User) -> bool:
     return normalise_email(user.email) == invitation.email
 
 
+def _may_join_as(user: User, role: Role) -> bool:
+    """An outside account joins in its own role; a member of staff only as a parent (of their own child): the
+    policy then treats them as a parent on that case alone (app.policy.rules.in_capacity)."""
+    if user.role is role and role in EXTERNAL_ROLES:
+        return True
+    return role is Role.PARENT and not user.restricted
+
+
 def accept_invitation(invitation: Invitation, user: User) -> TeamMembership:
     """Use the invitation once: `user` joins the case in the invited role until the access end date."""
     if not is_for(invitation, user):
         raise TeamError("This invitation is for another person")
-    if user.role is not invitation.role or user.role not in EXTERNAL_ROLES:
+    if not _may_join_as(user, invitation.role):
         raise TeamError(
             f"This invitation is for a {invitation.role.label.lower()}, and your account is for a "
             f"{user.role.label.lower()}. Ask the SENCo who invited you to invite the right account."
@@ -347,6 +355,10 @@ def accept_invitation(invitation: Invitation, user: User) -> TeamMembership:
     db.session.refresh(invitation)
     learner = invitation.learner
     membership = _live_membership(learner, user, now)
+    if membership is not None and membership.role is not invitation.role:
+        # A member of staff on the case who joins as its parent: one capacity at a time, the parent's.
+        membership.ended_at = now
+        membership = None
     if membership is not None:
         if membership.ends_at is not None and membership.ends_at < invitation.access_ends_at:
             membership.ends_at = invitation.access_ends_at

@@ -16,7 +16,7 @@ from app.audit.models import AuditAction
 from app.cases.blueprint import bp
 from app.cases.break_glass.services import active_break_glass
 from app.cases.learners.models import Learner
-from app.cases.team import services
+from app.cases.team import outside, services
 from app.cases.team.forms import (
     AcceptForm,
     AcceptWithNewAccountForm,
@@ -270,3 +270,13 @@ def invitation_accept(token: str):
         show_on_form(form, refusal, {"password": "new_password", "email": None})
         return _accept_page(invitation, form, "new", status=400)
     return _accept_as(invitation, user, new_session=True)
+
+
+# --- outside accounts: the school administrator's view, with counts and dates, never learners ------------------
+
+
+@bp.route("/accounts/outside")
+@login_required
+def outside_accounts():
+    rows = outside.outside_accounts(current_user)
+    return render_template("cases/team/outside_accounts.html", rows=rows)
