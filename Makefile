@@ -19,8 +19,10 @@ run: install assets db demo
 	trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-# Spread over every core (pytest-xdist; an idle worker takes queued tests from a busy one); PYTEST_WORKERS=0 runs in one process, e.g. to use a debugger.
-PYTEST_WORKERS ?= auto
+# Spread over every core (pytest-xdist; an idle worker takes queued tests from a busy one), with one worker more than
+# cores: a worker often waits on the database, the browser or a subprocess. PYTEST_WORKERS=0 runs in one process,
+# e.g. to use a debugger.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 
 # Static checks first (seconds, and they name the line), then the suite. Lint settings: pyproject.toml.
 test: install-test assets chromium

@@ -27,8 +27,6 @@ from app.types import utcnow
 from tests.fixtures.application import sign_in, text_of
 from tests.test_authorization_matrix import COLUMNS, ROWS, build_world, database_checksum, sign_in_columns
 
-pytestmark = pytest.mark.both_backends
-
 TITLE = "MISFILED-TITLE-3d0a"
 BODY = "MISFILED-BODY-a61f"
 REASON = "MISFILED-REASON-Written-about-another-child-7b22"
@@ -130,6 +128,7 @@ def test_the_senco_withdraws_it_the_reason_sealed_and_the_event_naming_fields_on
         assert REASON not in repr(tuple(db.session.execute(select(AuditEvent.__table__)).all()))
 
 
+@pytest.mark.both_backends  # races and the move's two-learner event
 def test_the_senco_moves_it_audited_on_both_learners_and_the_author_is_emailed(app, world):
     c_misfiled = _misfiled_by_teacher(app, world)
     alpha, bravo = world["world"]["alpha"], world["world"]["bravo"]
@@ -236,6 +235,7 @@ def test_withdrawing_without_a_reason_or_twice_changes_nothing(app, world):
     assert database_checksum(app) == after
 
 
+@pytest.mark.both_backends  # races and the move's two-learner event
 def test_a_withdrawal_racing_another_is_refused_by_the_service(app, world):
     """The service's own check: its copy still says "not withdrawn" when the other withdrawal commits."""
     c_misfiled = _misfiled_by_teacher(app, world)
@@ -252,6 +252,7 @@ def test_a_withdrawal_racing_another_is_refused_by_the_service(app, world):
         db.session.rollback()
 
 
+@pytest.mark.both_backends  # races and the move's two-learner event
 def test_a_withdrawal_and_a_move_racing_end_in_the_conflict_page(app, world):
     c_misfiled = _misfiled_by_teacher(app, world)
     senco, teacher = world["clients"]["senco"], world["clients"]["teacher"]

@@ -132,6 +132,7 @@ def _counts(app, learner_id: str) -> dict:
         return counts
 
 
+@pytest.mark.both_backends  # the merge's bulk updates and renumbered cycles, on both engines
 def test_the_merge_moves_every_kind_of_record_and_keeps_the_replaced_values(app, school):
     fill_twin(app, school["twin"], senco=school["senco"], lsp=school["lsp"], teacher=school["teacher"],
               dsl=school["dsl"])
@@ -307,7 +308,6 @@ def test_a_stale_merge_gets_the_conflict_page_and_merges_nothing(app, school):
     assert int(next(group for group in fresh.groups() if group)) == int(corrected["survivor_version"]) + 1
 
 
-@pytest.mark.both_backends
 def test_after_a_merge_every_page_shows_the_survivor_and_no_other_learner(app, create_agency, create_user,
                                                                           create_case, add_to_team):
     """The authorization matrix's world with a second record of Alpha, its own case filled and merged into Alpha:

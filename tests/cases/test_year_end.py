@@ -21,7 +21,6 @@ from app.policy.rules import ARCHIVE_READS
 from tests.fixtures.application import text_of
 
 # The job claims a year end with a conditional update: run on PostgreSQL as well as SQLite.
-pytestmark = pytest.mark.both_backends
 
 SCHOOL = "Year End Primary"
 # Every action the policy is asked about with a learner as its thing.
@@ -57,6 +56,7 @@ def _set_year_end(client, day, top="6"):
                                                   "top_year_group": top})
 
 
+@pytest.mark.both_backends  # the year end's conditional claim and updates
 def test_on_the_year_end_year_groups_move_up_once_and_leavers_are_archived(app, client_as, school):
     senco = client_as("senco", agency=SCHOOL)
     today = _today(app)
@@ -118,6 +118,7 @@ def test_a_year_end_outside_the_school_year_is_refused_and_changes_nothing(app, 
         assert db.session.scalars(select(SchoolYearEnd)).first() is None
 
 
+@pytest.mark.both_backends  # the year end's conditional claim and updates
 def test_run_now_needs_confirming_and_a_year_end_carried_out_cannot_run_again(app, client_as, school):
     senco = client_as("senco", agency=SCHOOL)
     assert senco.post("/school/year-end/run", data={"confirm": "y"}).status_code == 400  # no year end set
@@ -216,6 +217,7 @@ def test_the_senco_marks_a_learner_as_leaving_and_can_take_it_back(app, client_a
         assert fields == ["leaving_on", "leaving_on"]
 
 
+@pytest.mark.both_backends  # the year end's conditional claim and updates
 def test_an_mis_import_says_where_year_groups_came_from_and_leaves_archived_learners_alone(app, client_as):
     from tests.cases.mis_import.test_import import import_file, sample
 
