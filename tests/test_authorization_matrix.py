@@ -11,6 +11,7 @@ POST that is not expected to succeed leaves every row of every table unchanged (
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from datetime import date, time, timedelta
@@ -698,19 +699,39 @@ def outcome_of(response):
 def database_checksum(app) -> str:
     """sha256 over every row of every table but the audit trail's, in dependency order, rows by key.
 
-    The trail is left out on purpose: a refused request must leave its refusal there.
+    The trail is left out on purpose: a refused request must leave its refusal there. One raw cursor reads every
+    table (the matrix takes a checksum around each refused write: through the ORM, a third of its time).
     """
     digest = hashlib.sha256()
     with app.app_context():
-        for table in db.metadata.sorted_tables:
-            if table.name in APPEND_ONLY_TABLES:
-                continue
-            order = list(table.primary_key.columns) or list(table.columns)
-            digest.update(f"#{table.name}".encode())
-            for row in db.session.execute(select(table).order_by(*order)):
-                digest.update(repr(tuple(row)).encode())
+        connection = db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            for name, sql in _checksum_queries():
+                digest.update(f"#{name}".encode())
+                cursor.execute(sql)
+                for row in cursor.fetchall():
+                    digest.update(repr(tuple(row)).encode())
+            cursor.close()
+        finally:
+            connection.close()
         db.session.remove()
     return digest.hexdigest()
+
+
+@functools.cache
+def _checksum_queries() -> list[tuple[str, str]]:
+    def quote(name: str) -> str:  # standard SQL quoting, the same on SQLite and PostgreSQL
+        return '"' + name.replace('"', '""') + '"'
+
+    queries = []
+    for table in db.metadata.sorted_tables:
+        if table.name in APPEND_ONLY_TABLES:
+            continue
+        order = list(table.primary_key.columns) or list(table.columns)
+        queries.append((table.name, f"SELECT * FROM {quote(table.name)} ORDER BY "
+                                    + ", ".join(quote(column.name) for column in order)))
+    return queries
 
 
 # --- the world -----------------------------------------------------------------------------------
