@@ -2,6 +2,8 @@
 not once they are learners, not after the import has deleted its rows (SQLite file and pg_dump)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -28,7 +30,13 @@ def _secrets(vendor: str) -> set[str]:
     return found
 
 
+# A sealed value's envelope ("b1.<key id>.<base64>") is ciphertext: a short name such as "LEVI" turns up in its
+# random base64 now and then (a four-letter string in a few hundred kilobytes of base64), so envelopes are cut out before looking for plaintext.
+_ENVELOPE = re.compile(rb"b1\.[A-Za-z0-9_-]+\.[A-Za-z0-9+/]+=*")
+
+
 def _assert_unreadable(raw: bytes, secrets: set[str]) -> None:
+    raw = _ENVELOPE.sub(b" ", raw)
     for secret in secrets:
         for form in {secret, secret.lower(), secret.upper()}:
             assert form.encode() not in raw, f"{form!r} is in the raw database"
