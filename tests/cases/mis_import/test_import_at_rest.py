@@ -31,7 +31,7 @@ def _secrets(vendor: str) -> set[str]:
 
 
 # A sealed value's envelope ("b1.<key id>.<base64>") is ciphertext: a short name such as "LEVI" turns up in its
-# random base64 now and then (a four-letter string in a few hundred kilobytes of base64), so envelopes are cut out before looking for plaintext.
+# random base64 now and then, so envelopes are cut out before looking for plaintext.
 _ENVELOPE = re.compile(rb"b1\.[A-Za-z0-9_-]+\.[A-Za-z0-9+/]+=*")
 
 
