@@ -1,0 +1,300 @@
+"""A learner's chronology: exactly what each role may read on the case's own pages, paged by keyset, filtered,
+refusing bad input clearly, and audited as a view of the learner's record.
+
+The first tests read the authorization matrix's world (built once for this module): the same learners, roles and
+sentinels, so that what the chronology shows is checked against the pages the matrix already checks.
+"""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.agencies.accounts.models import User
+from app.audit.models import AuditAction, AuditEvent, AuditOutcome
+from app.cases.chronology.services import EntryGroup, Window, chronology_page
+from app.cases.contributions import services as contributions
+from app.cases.learners.models import Learner
+from app.cases.meetings import services as meetings
+from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.meetings.services import ActionDraft, MeetingDetails
+from app.cases.plans import services as plans
+from app.extensions import db
+from tests.fixtures import accounts as account_fixtures
+from tests.fixtures import cases as case_fixtures
+from tests.fixtures.application import sign_in
+from tests.test_authorization_matrix import ALPHA, BRAVO, NEVER, build_world, expire, sign_in_columns
+
+CASE_VIEWERS = ("senco", "lsp", "teacher", "slt", "ep", "parent")
+ROW = re.compile(r'<tr class="govuk-table__row" data-kind="(?P<kind>[a-z_]+)">(?P<row>.*?)</tr>', re.S)
+LINK = re.compile(r'<a class="govuk-link" href="(?P<href>[^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def matrix(database_servers):
+    """The authorization matrix's world, once for the module, with every column signed in."""
+    servers = database_servers("sqlite")
+    url = servers.clone()
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    create_agency = account_fixtures.create_agency.__wrapped__(app)
+    create_user = account_fixtures.create_user.__wrapped__(app, create_agency)
+    create_case = case_fixtures.create_case.__wrapped__(app, create_agency)
+    add_to_team = case_fixtures.add_to_team.__wrapped__(app)
+    built = build_world(app, create_agency, create_user, create_case, add_to_team)
+    clients = sign_in_columns(app, built["accounts"])
+    expire(app, built["accounts"]["expired"])  # its membership ended early: a team change on Alpha's case
+    yield {"app": app, "world": built["world"], "clients": clients}
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    servers.drop(url)
+
+
+def entries_of(body: str) -> list[tuple[str, str]]:
+    """(kind, link) of every entry on a chronology page, in page order."""
+    found = []
+    for match in ROW.finditer(body):
+        link = LINK.search(match["row"])
+        found.append((match["kind"], unescape(link["href"]) if link else ""))
+    return found
+
+
+def expected_entries(world, column) -> set[tuple[str, str]]:
+    """What each column may read of Alpha, decided from the sharing rules (not from app/policy)."""
+    cycle, meeting = f"/cycles/{world['cycle']}", f"/meetings/{world['meeting']}"
+    team = f"/learners/{world['alpha']}/team"
+    plan = {("cycle_opened", cycle), ("outcome_set", f"{cycle}#outcomes"),
+            ("provision_started", f"{cycle}#provision")}
+    shared_meeting = {("meeting_held", meeting), ("meeting_action", f"{meeting}#action-{world['action']}")}
+    # Seven people joined Alpha's team (the matrix's LSP, teacher, SLT, EP, parent, expired SLT and spare teacher);
+    # the expired SLT's access was ended early.
+    team_changes = {("member_joined", team), ("member_ended_early", team)}
+    team_work = {("contribution_added", f"/contributions/{world[key]}")
+                 for key in ("c_team", "c_family", "c_misfiled", "c_to_move")}
+    restricted = {("contribution_added", f"/contributions/{world['c_restricted']}")}
+    staff = plan | shared_meeting | team_changes | team_work | {("meeting_held", f"/meetings/{world['draft']}")}
+    return {
+        "senco": staff | restricted,
+        "lsp": staff,
+        "teacher": staff | restricted,  # the author of the restricted one; their concern is the DSL's to list
+        "dsl": restricted | {("concern_recorded", f"/concerns/{world['concern']}")},  # not on the case
+        "slt": staff,
+        "ep": staff,
+        "parent": plan | shared_meeting | team_changes
+        | {("contribution_added", f"/contributions/{world['c_family']}")},
+    }[column]
+
+
+def test_each_role_reads_what_the_case_pages_show_them_and_nothing_else(matrix):
+    world, clients = matrix["world"], matrix["clients"]
+    url = f"/learners/{world['alpha']}/chronology"
+    for column in ("admin", "anonymous", "expired"):
+        response = clients[column].get(url)
+        assert response.status_code in (302, 404), column
+        assert not entries_of(response.get_data(as_text=True))
+    for column in (*CASE_VIEWERS, "dsl"):
+        client = clients[column]
+        response = client.get(url)
+        assert response.status_code == 200, column
+        body = response.get_data(as_text=True)
+        entries = entries_of(body)
+        assert set(entries) == expected_entries(world, column), column
+        members = sum(1 for kind, _ in entries if kind == "member_joined")
+        assert members == (0 if column == "dsl" else 7), column
+        # Every entry opens, for this reader, on the case's own page it links to.
+        for _, link in set(entries):
+            assert client.get(urlsplit(link).path).status_code == 200, (column, link)
+        for name, sentinel in ALPHA.items():
+            if name in NEVER[column]:
+                assert sentinel not in body, (column, name)
+        for name in ("outcome", "provision"):  # shown on their entries to everyone who reads the plan
+            assert (ALPHA[name] in body) is (name not in NEVER[column]), (column, name)
+        assert not any(sentinel in body for sentinel in BRAVO.values()), column
+
+
+def test_concerns_are_the_dsls_only_and_offered_to_them_alone(matrix):
+    world, clients = matrix["world"], matrix["clients"]
+    url = f"/learners/{world['alpha']}/chronology"
+    for column in (*CASE_VIEWERS, "dsl"):
+        body = clients[column].get(url).get_data(as_text=True)
+        assert ('value="concerns"' in body) is (column == "dsl"), column
+        assert (f"/concerns/{world['concern']}" in body) is (column == "dsl"), column
+    # Asking for concerns by hand shows the teacher (their author) nothing, and is no choice of theirs.
+    response = clients["teacher"].get(f"{url}?kind=concerns")
+    assert response.status_code == 400
+    assert "Choose what to show from the list" in response.get_data(as_text=True)
+    only = clients["dsl"].get(f"{url}?kind=concerns")
+    assert {kind for kind, _ in entries_of(only.get_data(as_text=True))} == {"concern_recorded"}
+
+
+def test_a_learner_of_another_school_or_an_unknown_one_is_not_found(matrix):
+    world, clients = matrix["world"], matrix["clients"]
+    for column in (*CASE_VIEWERS, "dsl"):
+        assert clients[column].get(f"/learners/{world['elsewhere']}/chronology").status_code == 404, column
+        assert clients[column].get("/learners/not-a-learner/chronology").status_code == 404, column
+    # Bravo: the DSL knows every learner of the school; the LSP is not on Bravo's team.
+    assert clients["lsp"].get(f"/learners/{world['bravo']}/chronology").status_code == 404
+
+
+def test_each_page_view_is_one_audited_view_of_the_learners_record(matrix):
+    world, app = matrix["world"], matrix["app"]
+
+    def views():
+        with app.app_context():
+            rows = db.session.scalars(select(AuditEvent).where(
+                AuditEvent.object_public_id == world["alpha"])).all()
+            db.session.remove()
+            return rows
+
+    before = {event.id for event in views()}
+    assert matrix["clients"]["parent"].get(f"/learners/{world['alpha']}/chronology").status_code == 200
+    new = [event for event in views() if event.id not in before]
+    assert len(new) == 1
+    event = new[0]
+    assert (event.action, event.object_type, event.outcome) == (AuditAction.VIEW, "learner", AuditOutcome.ALLOWED)
+    assert world["alpha"] in event.learner_public_ids
+    assert event.actor_role == "parent"
+
+
+# --- paging, filters and bad input, on a case of their own ------------------------------------------------------
+
+
+@pytest.fixture
+def busy_case(app, create_agency, create_user, create_case, add_to_team):
+    """A case with many entries on one moment and one day (ties), for its SENCo."""
+    create_agency(name="Chronology School")
+    senco = create_user("senco", agency="Chronology School")
+    teacher = create_user("teacher", agency="Chronology School")
+    learner_id = create_case(school="Chronology School", name="Tied Learner")
+    add_to_team(learner_id, teacher)
+    tied = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with app.app_context():
+        senco_row = db.session.scalars(select(User).where(User.public_id == senco.public_id)).one()
+        teacher_row = db.session.scalars(select(User).where(User.public_id == teacher.public_id)).one()
+        learner = db.session.scalars(select(Learner).where(Learner.public_id == learner_id)).one()
+        plans.start_plan(senco_row, learner)
+        made = [contributions.add_contribution(teacher_row, learner, kind="classroom_view", visibility="team",
+                                               title=f"Observation {n}", body=f"<p>Note {n}</p>")
+                for n in range(30)]
+        # Twelve share one moment; the rest are a day apart before it.
+        for n, item in enumerate(made):
+            item.created_at = tied if n < 12 else tied - timedelta(days=n)
+        for n in range(3):  # three meetings on one day, each with two actions: ties on the day as well
+            details = MeetingDetails(
+                kind=MeetingKind.REVIEW, held_on=tied.date(), starts_at=datetime.min.time(), duration_minutes=30,
+                chair=senco.public_id, agenda="<p>Agenda</p>", minutes=f"<p>Minutes {n}</p>",
+                attendance={senco.public_id: Attendance.PRESENT}, shared_with_family=False,
+                actions=[ActionDraft(description=f"Action {n}.{k}", owner=teacher.public_id,
+                                     due_on=tied.date() + timedelta(days=7)) for k in range(2)])
+            meetings.record_meeting(senco_row, learner, details)
+        db.session.commit()
+    return {"senco": senco, "learner": learner_id, "tied": tied}
+
+
+def _signed_in(app, account):
+    client = app.test_client()
+    assert sign_in(client, account.email, account.password).status_code == 302
+    return client
+
+
+def test_keyset_pages_repeat_and_skip_nothing_across_ties(app, busy_case):
+    with app.test_request_context():
+        senco = db.session.scalars(select(User).where(User.public_id == busy_case["senco"].public_id)).one()
+        learner = db.session.scalars(select(Learner).where(Learner.public_id == busy_case["learner"])).one()
+        everything = chronology_page(senco, learner, Window(groups=frozenset(EntryGroup), size=1000))
+        assert everything.older is None
+        whole = [entry.position for entry in everything.entries]
+        assert len(whole) == len(set(whole)) >= 30 + 3 + 6
+        assert whole == sorted(whole, reverse=True)
+        for size in (1, 4, 7):
+            paged, before = [], None
+            while True:
+                page = chronology_page(senco, learner, Window(groups=frozenset(EntryGroup), size=size, before=before))
+                assert len(page.entries) <= size
+                paged += [entry.position for entry in page.entries]
+                if page.older is None:
+                    break
+                before = page.older
+            assert paged == whole, size
+
+
+def test_older_entries_link_walks_the_whole_chronology(app, busy_case):
+    client = _signed_in(app, busy_case["senco"])
+    url, seen, pages = f"/learners/{busy_case['learner']}/chronology?kind=contributions", [], 0
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        seen += entries_of(body)
+        pages += 1
+        older = re.search(r'href="([^"]+)" rel="next" id="older-entries"', body)
+        url = unescape(older[1]) if older else None
+        if url:
+            assert "kind=contributions" in url and "older=" in url
+            assert "Observation" not in url and busy_case["learner"] in url
+    assert pages == 2
+    assert len(seen) == len(set(seen)) == 30
+    assert {kind for kind, _ in seen} == {"contribution_added"}
+
+
+def test_filters_by_kind_and_day(app, busy_case):
+    client = _signed_in(app, busy_case["senco"])
+    base = f"/learners/{busy_case['learner']}/chronology"
+    meetings_only = entries_of(client.get(f"{base}?kind=meetings").get_data(as_text=True))
+    assert sorted(kind for kind, _ in meetings_only) == ["meeting_action"] * 6 + ["meeting_held"] * 3
+    both = entries_of(client.get(f"{base}?kind=meetings&kind=plan").get_data(as_text=True))
+    assert {kind for kind, _ in both} == {"meeting_held", "meeting_action", "cycle_opened"}
+    tied = busy_case["tied"]
+    day = f"date_from={tied.day}&date_from={tied.month}&date_from={tied.year}"
+    day += f"&date_to={tied.day}&date_to={tied.month}&date_to={tied.year}"
+    on_the_day = entries_of(client.get(f"{base}?{day}").get_data(as_text=True))
+    # Twenty contributions at the tied moment, the three meetings and their six actions; nothing else that day.
+    assert sorted({kind for kind, _ in on_the_day}) == ["contribution_added", "meeting_action", "meeting_held"]
+    assert len(on_the_day) == 12 + 3 + 6
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("date_from=31&date_from=2&date_from=2026", "Date from must be a real date"),
+    ("date_to=&date_to=3&date_to=2026", "Date to must include a day"),
+    ("date_from=2&date_from=3&date_from=2026&date_to=1&date_to=3&date_to=2026",
+     "Date to must be the same as or after date from"),
+    ("kind=everything", "Choose what to show from the list"),
+])
+def test_bad_filters_show_the_page_again_with_what_was_typed(app, busy_case, query, message):
+    client = _signed_in(app, busy_case["senco"])
+    response = client.get(f"/learners/{busy_case['learner']}/chronology?{query}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in body and message in body
+    assert not entries_of(body)
+    if "date_from=31" in query:
+        assert 'value="31"' in body  # what was typed is kept
+
+
+def test_a_tampered_or_foreign_cursor_is_a_clear_error(app, busy_case, create_case):
+    client = _signed_in(app, busy_case["senco"])
+    base = f"/learners/{busy_case['learner']}/chronology"
+    body = client.get(base).get_data(as_text=True)
+    older = unescape(re.search(r'href="([^"]+)" rel="next"', body)[1])
+    cursor = older.split("older=")[1].split("&")[0]
+    tampered = cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB")
+    other = create_case(school="Chronology School", name="Another Learner")
+    for url in (f"{base}?older={tampered}", f"{base}?older=not-a-cursor",
+                f"/learners/{other}/chronology?older={cursor}"):  # made for another learner
+        response = client.get(url)
+        assert response.status_code == 400, url
+        text = response.get_data(as_text=True)
+        assert "This link to older entries is not valid" in text
+        assert not entries_of(text)
+    assert client.get(older).status_code == 200
+
+
+def test_the_case_pages_link_to_the_chronology(app, busy_case):
+    client = _signed_in(app, busy_case["senco"])
+    body = client.get(f"/learners/{busy_case['learner']}").get_data(as_text=True)
+    assert f'href="/learners/{busy_case["learner"]}/chronology"' in body
