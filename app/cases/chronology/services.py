@@ -19,7 +19,7 @@ from app.cases.contributions.models import Contribution
 from app.cases.meetings.models import Meeting, MeetingAction, OutcomeReview
 from app.cases.plans.models import Outcome, PlanCycle, Provision
 from app.cases.team.models import Invitation, TeamMembership
-from app.core.dates import school_zone
+from app.core.dates import day, school_zone
 from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import (
@@ -206,7 +206,7 @@ def _newest(query, window: Window, *order):
 def _by(user, learner) -> str:
     if user is None:
         return ""
-    return f"{user.display_name} ({case_role(user, learner).label.lower()})"
+    return f"{user.display_name}, {case_role(user, learner).label}"
 
 
 # --- the sources: one kind of entry each ------------------------------------------------------------------
@@ -241,7 +241,7 @@ def outcomes_set(viewer, learner, window: Window) -> list[Entry]:
                                   *_moment_bounds(window, kind, Outcome.created_at, Outcome.id))
     return [Entry(Position(outcome.created_at, kind.value, outcome.id), kind, outcome.description,
                   url_for("cases.cycle_detail", public_id=outcome.cycle.public_id, _anchor="outcomes"),
-                  detail=f"Outcome set in plan cycle {outcome.cycle.number}, to reach by {outcome.target_on:%d %B %Y}")
+                  detail=f"Outcome set in plan cycle {outcome.cycle.number}, to reach by {day(outcome.target_on)}")
             for outcome in _newest(query, window, Outcome.created_at, Outcome.id)]
 
 
@@ -319,7 +319,7 @@ def meeting_actions(viewer, learner, window: Window) -> list[Entry]:
     return [Entry(Position(start_of_day(action.meeting.held_on), kind.value, action.id), kind, action.description,
                   url_for("cases.meeting_detail", public_id=action.meeting.public_id,
                           _anchor=f"action-{action.public_id}"),
-                  detail=f"Action from the {action.meeting.kind.label.lower()}, due {action.due_on:%d %B %Y}"
+                  detail=f"Action from the {action.meeting.kind.label.lower()}, due {day(action.due_on)}"
                          f" ({action.status.label.lower()})",
                   by=f"Owner: {_by(action.owner, learner)}", whole_day=True)
             for action in _newest(query, window, Meeting.held_on, MeetingAction.id)]
@@ -363,7 +363,7 @@ def invitations_accepted(viewer, learner, window: Window) -> list[Entry]:
         Invitation.accepted_at.is_not(None),
         *_moment_bounds(window, kind, Invitation.accepted_at, Invitation.id))
     return [Entry(Position(item.accepted_at, kind.value, item.id), kind,
-                  f"{item.display_name} ({item.role.label.lower()})",
+                  f"{item.display_name}, {item.role.label}",
                   url_for("cases.team", public_id=learner.public_id), detail="Accepted the invitation to the case")
             for item in _newest(query, window, Invitation.accepted_at, Invitation.id)]
 
