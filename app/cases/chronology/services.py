@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import url_for
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.cases.concerns.models import SafeguardingConcern as Concern
 from app.cases.contributions.models import Contribution
@@ -237,8 +238,9 @@ def _cycle_ids(viewer, learner):
 
 def outcomes_set(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.OUTCOME_SET
-    query = select(Outcome).where(Outcome.cycle_id.in_(_cycle_ids(viewer, learner)),
-                                  *_moment_bounds(window, kind, Outcome.created_at, Outcome.id))
+    query = select(Outcome).options(selectinload(Outcome.cycle)).where(
+        Outcome.cycle_id.in_(_cycle_ids(viewer, learner)),
+        *_moment_bounds(window, kind, Outcome.created_at, Outcome.id))
     return [Entry(Position(outcome.created_at, kind.value, outcome.id), kind, outcome.description,
                   url_for("cases.cycle_detail", public_id=outcome.cycle.public_id, _anchor="outcomes"),
                   detail=f"Outcome set in plan cycle {outcome.cycle.number}, to reach by {day(outcome.target_on)}")
@@ -267,7 +269,8 @@ def outcomes_reviewed(viewer, learner, window: Window) -> list[Entry]:
 
 def provision_started(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.PROVISION_STARTED
-    query = select(Provision).where(Provision.cycle_id.in_(_cycle_ids(viewer, learner)),
+    query = select(Provision).options(selectinload(Provision.cycle)).where(
+                                    Provision.cycle_id.in_(_cycle_ids(viewer, learner)),
                                     Provision.starts_on <= school_today(),
                                     *_day_bounds(window, kind, Provision.starts_on, Provision.id))
     return [Entry(Position(start_of_day(item.starts_on), kind.value, item.id), kind, item.description,
@@ -278,7 +281,8 @@ def provision_started(viewer, learner, window: Window) -> list[Entry]:
 
 def provision_ended(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.PROVISION_ENDED
-    query = select(Provision).where(Provision.cycle_id.in_(_cycle_ids(viewer, learner)),
+    query = select(Provision).options(selectinload(Provision.cycle)).where(
+                                    Provision.cycle_id.in_(_cycle_ids(viewer, learner)),
                                     Provision.ends_on.is_not(None), Provision.ends_on <= school_today(),
                                     *_day_bounds(window, kind, Provision.ends_on, Provision.id))
     return [Entry(Position(start_of_day(item.ends_on), kind.value, item.id), kind, item.description,
@@ -290,7 +294,7 @@ def provision_ended(viewer, learner, window: Window) -> list[Entry]:
 def contributions_added(viewer, learner, window: Window) -> list[Entry]:
     """As the contribution pages list them: withdrawn and moved work has left, restricted work only for its readers."""
     kind = EntryKind.CONTRIBUTION_ADDED
-    query = visible_contributions(viewer, learner).order_by(None).where(
+    query = visible_contributions(viewer, learner).order_by(None).options(selectinload(Contribution.author)).where(
         *_moment_bounds(window, kind, Contribution.created_at, Contribution.id))
     return [Entry(Position(item.created_at, kind.value, item.id), kind, item.title,
                   url_for("cases.contribution_detail", public_id=item.public_id),
@@ -300,7 +304,7 @@ def contributions_added(viewer, learner, window: Window) -> list[Entry]:
 
 def meetings_held(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEETING_HELD
-    query = visible_meetings(viewer, learner).order_by(None).where(
+    query = visible_meetings(viewer, learner).order_by(None).options(selectinload(Meeting.chair)).where(
         *_day_bounds(window, kind, Meeting.held_on, Meeting.id))
     return [Entry(Position(start_of_day(meeting.held_on), kind.value, meeting.id), kind, meeting.kind.label,
                   url_for("cases.meeting_detail", public_id=meeting.public_id),
@@ -314,6 +318,7 @@ def meeting_actions(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEETING_ACTION
     meetings = visible_meetings(viewer, learner).order_by(None).with_only_columns(Meeting.id)
     query = (select(MeetingAction).join(Meeting, Meeting.id == MeetingAction.meeting_id)
+             .options(selectinload(MeetingAction.meeting), selectinload(MeetingAction.owner))
              .where(MeetingAction.meeting_id.in_(meetings),
                     *_day_bounds(window, kind, Meeting.held_on, MeetingAction.id)))
     return [Entry(Position(start_of_day(action.meeting.held_on), kind.value, action.id), kind, action.description,
@@ -332,7 +337,7 @@ def _team_entry(kind, membership, moment, learner, detail) -> Entry:
 
 def members_joined(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEMBER_JOINED
-    query = team_memberships(viewer, learner).order_by(None).where(
+    query = team_memberships(viewer, learner).order_by(None).options(selectinload(TeamMembership.user)).where(
         TeamMembership.starts_at <= utcnow(),
         *_moment_bounds(window, kind, TeamMembership.starts_at, TeamMembership.id))
     return [_team_entry(kind, item, item.starts_at, learner, "Joined the team around the child")
@@ -341,7 +346,7 @@ def members_joined(viewer, learner, window: Window) -> list[Entry]:
 
 def members_ended_early(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEMBER_ENDED_EARLY
-    query = team_memberships(viewer, learner).order_by(None).where(
+    query = team_memberships(viewer, learner).order_by(None).options(selectinload(TeamMembership.user)).where(
         TeamMembership.ended_at.is_not(None),
         *_moment_bounds(window, kind, TeamMembership.ended_at, TeamMembership.id))
     return [_team_entry(kind, item, item.ended_at, learner, "Access to the case ended early")
@@ -350,7 +355,7 @@ def members_ended_early(viewer, learner, window: Window) -> list[Entry]:
 
 def members_expired(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEMBER_EXPIRED
-    query = team_memberships(viewer, learner).order_by(None).where(
+    query = team_memberships(viewer, learner).order_by(None).options(selectinload(TeamMembership.user)).where(
         TeamMembership.ended_at.is_(None), TeamMembership.ends_at.is_not(None), TeamMembership.ends_at <= utcnow(),
         *_moment_bounds(window, kind, TeamMembership.ends_at, TeamMembership.id))
     return [_team_entry(kind, item, item.ends_at, learner, "Access to the case came to its end date")
@@ -371,7 +376,8 @@ def invitations_accepted(viewer, learner, window: Window) -> list[Entry]:
 def concerns_recorded(viewer, learner, window: Window) -> list[Entry]:
     """The DSL's view only (the policy's `case_concerns`): that a concern was raised, never its text, on this page."""
     kind = EntryKind.CONCERN_RECORDED
-    query = case_concerns(viewer, learner).order_by(None).where(
+    query = case_concerns(viewer, learner).order_by(None).options(
+        selectinload(Concern.author), selectinload(Concern.action_recorded_by)).where(
         *_moment_bounds(window, kind, Concern.recorded_at, Concern.id))
     return [Entry(Position(item.recorded_at, kind.value, item.id), kind, "Safeguarding concern recorded",
                   url_for("cases.concern_detail", public_id=item.public_id), by=_by(item.author, learner))
@@ -380,7 +386,8 @@ def concerns_recorded(viewer, learner, window: Window) -> list[Entry]:
 
 def concern_actions(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.CONCERN_ACTION_RECORDED
-    query = case_concerns(viewer, learner).order_by(None).where(
+    query = case_concerns(viewer, learner).order_by(None).options(
+        selectinload(Concern.author), selectinload(Concern.action_recorded_by)).where(
         Concern.action_recorded_at.is_not(None),
         *_moment_bounds(window, kind, Concern.action_recorded_at, Concern.id))
     return [Entry(Position(item.action_recorded_at, kind.value, item.id), kind,
