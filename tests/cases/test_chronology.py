@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from app.agencies.accounts.models import User
+from app.agencies.accounts.models import Role, User
 from app.audit.models import AuditAction, AuditEvent, AuditOutcome
 from app.cases.chronology.services import EntryGroup, Window, chronology_page
 from app.cases.contributions import services as contributions
@@ -24,7 +24,10 @@ from app.cases.meetings import services as meetings
 from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.meetings.services import ActionDraft, MeetingDetails
 from app.cases.plans import services as plans
+from app.cases.team import services as team
+from app.cases.team.models import Invitation, TeamMembership
 from app.extensions import db
+from app.types import utcnow
 from tests.fixtures import accounts as account_fixtures
 from tests.fixtures import cases as case_fixtures
 from tests.fixtures.application import sign_in
@@ -298,3 +301,78 @@ def test_the_case_pages_link_to_the_chronology(app, busy_case):
     client = _signed_in(app, busy_case["senco"])
     body = client.get(f"/learners/{busy_case['learner']}").get_data(as_text=True)
     assert f'href="/learners/{busy_case["learner"]}/chronology"' in body
+
+
+@pytest.fixture
+def full_case(app, create_agency, create_user, create_case, add_to_team):
+    """A case with one of each kind of entry, built through the services: a reviewed and closed cycle, outcomes rated
+    at a shared meeting and at a draft, provision that ended, an accepted invitation, ended and lapsed memberships."""
+    create_agency(name="Every Kind School")
+    senco = create_user("senco", agency="Every Kind School")
+    lsp = create_user("lsp", agency="Every Kind School")
+    parent = create_user("parent")
+    lapsed = create_user("teacher", agency="Every Kind School")
+    ended = create_user("teacher", agency="Every Kind School")
+    learner_id = create_case(school="Every Kind School", name="Kit Everykind")
+    for account in (lsp, parent, ended):
+        add_to_team(learner_id, account)
+    add_to_team(learner_id, lapsed, days=-1, started_days_ago=30)  # came to its end date yesterday
+    today = utcnow().date()
+    with app.app_context():
+        def user(account) -> User:
+            return db.session.scalars(select(User).where(User.public_id == account.public_id)).one()
+
+        lead = user(senco)
+        learner = db.session.scalars(select(Learner).where(Learner.public_id == learner_id)).one()
+        cycle = plans.start_plan(lead, learner)
+        outcome = plans.add_outcome(lead, cycle, description="Kit reads a page aloud", measure="Reading record",
+                                    target_on=today + timedelta(days=30), owner_public_id=lead.public_id,
+                                    progress=None)
+        plans.add_provision(lead, cycle, description="Phonics group", delivered_by="LSP", frequency="Daily",
+                            starts_on=today - timedelta(days=20), ends_on=today - timedelta(days=2))
+        for shared in (True, False):
+            details = MeetingDetails(
+                kind=MeetingKind.REVIEW, held_on=today - timedelta(days=1), starts_at=datetime.min.time(),
+                duration_minutes=30, chair=senco.public_id, agenda="<p>Agenda</p>", minutes="<p>Minutes</p>",
+                attendance={senco.public_id: Attendance.PRESENT}, shared_with_family=shared,
+                outcome_reviews={outcome.public_id: ("met" if shared else "not_met", "")})
+            meeting = meetings.record_meeting(lead, learner, details)
+            if shared:
+                meetings.sign_off_meeting(lead, meeting, version=meeting.version)
+        while cycle.stage.value != "review":
+            plans.advance_stage(lead, cycle, version=cycle.version)
+        plans.close_cycle(lead, cycle, version=cycle.version, review_summary="<p>Reviewed</p>",
+                          ratings={outcome.public_id: "met"})
+        membership = db.session.scalars(select(TeamMembership).where(
+            TeamMembership.user_id == user(ended).id)).one()
+        team.end_membership(lead, membership)
+        db.session.add(Invitation(
+            learner_id=learner.id, email="accepted@example.org", display_name="Accepted Therapist",
+            role=Role.SLT, agency_id=lead.agency_id, access_ends_at=utcnow() + timedelta(days=30),
+            token_hash="0" * 64, expires_at=utcnow() + timedelta(days=7), invited_by_id=lead.id,
+            accepted_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    return {"senco": senco, "parent": parent, "learner": learner_id}
+
+
+def test_every_kind_of_entry_for_the_senco_and_the_familys_share(app, full_case):
+    url = f"/learners/{full_case['learner']}/chronology"
+    senco = _signed_in(app, full_case["senco"])
+    body = senco.get(url).get_data(as_text=True)
+    kinds = [kind for kind, _ in entries_of(body)]
+    assert set(kinds) == {"cycle_opened", "cycle_closed", "outcome_set", "outcome_reviewed", "provision_started",
+                          "provision_ended", "meeting_held", "member_joined", "member_ended_early",
+                          "member_expired", "invitation_accepted"}
+    assert kinds.count("outcome_reviewed") == 2 and kinds.count("cycle_opened") == 2  # the review opened cycle 2
+    assert "Reviewed at the review meeting: met" in body and "Reviewed at the review meeting: not met" in body
+    assert "Accepted Therapist" in body
+    for _, link in entries_of(body):
+        assert senco.get(urlsplit(link).path).status_code == 200, link
+    # The family reads the signed-off, shared meeting and its rating, not the draft's; no invitation.
+    parent = _signed_in(app, full_case["parent"])
+    family = parent.get(url).get_data(as_text=True)
+    family_kinds = [kind for kind, _ in entries_of(family)]
+    assert family_kinds.count("outcome_reviewed") == 1 and family_kinds.count("meeting_held") == 1
+    assert "not met" not in family and "invitation_accepted" not in family_kinds
+    for _, link in entries_of(family):
+        assert parent.get(urlsplit(link).path).status_code == 200, link
