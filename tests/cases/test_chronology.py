@@ -51,7 +51,9 @@ def matrix(database_servers):
     built = build_world(app, create_agency, create_user, create_case, add_to_team)
     clients = sign_in_columns(app, built["accounts"])
     expire(app, built["accounts"]["expired"])  # its membership ended early: a team change on Alpha's case
-    yield {"app": app, "world": built["world"], "clients": clients}
+    factories = {"create_agency": create_agency, "create_user": create_user, "create_case": create_case,
+                 "add_to_team": add_to_team}
+    yield {"app": app, "world": built["world"], "clients": clients, **factories}
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -164,12 +166,19 @@ def test_each_page_view_is_one_audited_view_of_the_learners_record(matrix):
     assert event.actor_role == "parent"
 
 
-# --- paging, filters and bad input, on a case of their own ------------------------------------------------------
+# --- paging, filters and bad input, on cases of their own (another school, in the same database) -----------------
 
 
-@pytest.fixture
-def busy_case(app, create_agency, create_user, create_case, add_to_team):
+@pytest.fixture(scope="module")
+def app(matrix):
+    return matrix["app"]
+
+
+@pytest.fixture(scope="module")
+def busy_case(matrix):
     """A case with many entries on one moment and one day (ties), for its SENCo."""
+    app, create_agency, create_user = matrix["app"], matrix["create_agency"], matrix["create_user"]
+    create_case, add_to_team = matrix["create_case"], matrix["add_to_team"]
     create_agency(name="Chronology School")
     senco = create_user("senco", agency="Chronology School")
     teacher = create_user("teacher", agency="Chronology School")
@@ -196,7 +205,8 @@ def busy_case(app, create_agency, create_user, create_case, add_to_team):
                                      due_on=tied.date() + timedelta(days=7)) for k in range(2)])
             meetings.record_meeting(senco_row, learner, details)
         db.session.commit()
-    return {"senco": senco, "learner": learner_id, "tied": tied}
+    # Signed in once: a code of the second step is taken once, so each new sign-in waits for the next one.
+    return {"senco": senco, "learner": learner_id, "tied": tied, "client": _signed_in(app, senco)}
 
 
 def _signed_in(app, account):
@@ -214,7 +224,7 @@ def test_keyset_pages_repeat_and_skip_nothing_across_ties(app, busy_case):
         whole = [entry.position for entry in everything.entries]
         assert len(whole) == len(set(whole)) >= 30 + 3 + 6
         assert whole == sorted(whole, reverse=True)
-        for size in (1, 4, 7):
+        for size in (3, 7):
             paged, before = [], None
             while True:
                 page = chronology_page(senco, learner, Window(groups=frozenset(EntryGroup), size=size, before=before))
@@ -227,7 +237,7 @@ def test_keyset_pages_repeat_and_skip_nothing_across_ties(app, busy_case):
 
 
 def test_older_entries_link_walks_the_whole_chronology(app, busy_case):
-    client = _signed_in(app, busy_case["senco"])
+    client = busy_case["client"]
     url, seen, pages = f"/learners/{busy_case['learner']}/chronology?kind=contributions", [], 0
     while url:
         response = client.get(url)
@@ -246,7 +256,7 @@ def test_older_entries_link_walks_the_whole_chronology(app, busy_case):
 
 
 def test_filters_by_kind_and_day(app, busy_case):
-    client = _signed_in(app, busy_case["senco"])
+    client = busy_case["client"]
     base = f"/learners/{busy_case['learner']}/chronology"
     meetings_only = entries_of(client.get(f"{base}?kind=meetings").get_data(as_text=True))
     assert sorted(kind for kind, _ in meetings_only) == ["meeting_action"] * 6 + ["meeting_held"] * 3
@@ -261,32 +271,35 @@ def test_filters_by_kind_and_day(app, busy_case):
     assert len(on_the_day) == 12 + 3 + 6
 
 
-@pytest.mark.parametrize(("query", "message"), [
+BAD_FILTERS = [
     ("date_from=31&date_from=2&date_from=2026", "Date from must be a real date"),
     ("date_to=&date_to=3&date_to=2026", "Date to must include a day"),
     ("date_from=2&date_from=3&date_from=2026&date_to=1&date_to=3&date_to=2026",
      "Date to must be the same as or after date from"),
     ("kind=everything", "Choose what to show from the list"),
-])
-def test_bad_filters_show_the_page_again_with_what_was_typed(app, busy_case, query, message):
-    client = _signed_in(app, busy_case["senco"])
-    response = client.get(f"/learners/{busy_case['learner']}/chronology?{query}")
-    body = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert "There is a problem" in body and message in body
-    assert not entries_of(body)
-    if "date_from=31" in query:
-        assert 'value="31"' in body  # what was typed is kept
+]
 
 
-def test_a_tampered_or_foreign_cursor_is_a_clear_error(app, busy_case, create_case):
-    client = _signed_in(app, busy_case["senco"])
+def test_bad_filters_show_the_page_again_with_what_was_typed(app, busy_case):
+    client = busy_case["client"]
+    for query, message in BAD_FILTERS:
+        response = client.get(f"/learners/{busy_case['learner']}/chronology?{query}")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400, query
+        assert "There is a problem" in body and message in body, query
+        assert not entries_of(body), query
+    assert 'value="31"' in client.get(f"/learners/{busy_case['learner']}/chronology?{BAD_FILTERS[0][0]}").get_data(
+        as_text=True)  # what was typed is kept
+
+
+def test_a_tampered_or_foreign_cursor_is_a_clear_error(app, busy_case, matrix):
+    client = busy_case["client"]
     base = f"/learners/{busy_case['learner']}/chronology"
     body = client.get(base).get_data(as_text=True)
     older = unescape(re.search(r'href="([^"]+)" rel="next"', body)[1])
     cursor = older.split("older=")[1].split("&")[0]
     tampered = cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB")
-    other = create_case(school="Chronology School", name="Another Learner")
+    other = matrix["create_case"](school="Chronology School", name="Another Learner")
     for url in (f"{base}?older={tampered}", f"{base}?older=not-a-cursor",
                 f"/learners/{other}/chronology?older={cursor}"):  # made for another learner
         response = client.get(url)
@@ -298,15 +311,17 @@ def test_a_tampered_or_foreign_cursor_is_a_clear_error(app, busy_case, create_ca
 
 
 def test_the_case_pages_link_to_the_chronology(app, busy_case):
-    client = _signed_in(app, busy_case["senco"])
+    client = busy_case["client"]
     body = client.get(f"/learners/{busy_case['learner']}").get_data(as_text=True)
     assert f'href="/learners/{busy_case["learner"]}/chronology"' in body
 
 
-@pytest.fixture
-def full_case(app, create_agency, create_user, create_case, add_to_team):
+@pytest.fixture(scope="module")
+def full_case(matrix):
     """A case with one of each kind of entry, built through the services: a reviewed and closed cycle, outcomes rated
     at a shared meeting and at a draft, provision that ended, an accepted invitation, ended and lapsed memberships."""
+    app, create_agency, create_user = matrix["app"], matrix["create_agency"], matrix["create_user"]
+    create_case, add_to_team = matrix["create_case"], matrix["add_to_team"]
     create_agency(name="Every Kind School")
     senco = create_user("senco", agency="Every Kind School")
     lsp = create_user("lsp", agency="Every Kind School")
@@ -352,12 +367,12 @@ def full_case(app, create_agency, create_user, create_case, add_to_team):
             token_hash="0" * 64, expires_at=utcnow() + timedelta(days=7), invited_by_id=lead.id,
             accepted_at=utcnow() - timedelta(hours=1)))
         db.session.commit()
-    return {"senco": senco, "parent": parent, "learner": learner_id}
+    return {"senco": senco, "parent": parent, "learner": learner_id, "client": _signed_in(app, senco)}
 
 
 def test_every_kind_of_entry_for_the_senco_and_the_familys_share(app, full_case):
     url = f"/learners/{full_case['learner']}/chronology"
-    senco = _signed_in(app, full_case["senco"])
+    senco = full_case["client"]
     body = senco.get(url).get_data(as_text=True)
     kinds = [kind for kind, _ in entries_of(body)]
     assert set(kinds) == {"cycle_opened", "cycle_closed", "outcome_set", "outcome_reviewed", "provision_started",
