@@ -1,4 +1,5 @@
 """Demo data: every demo account signs in to its own home page; loading twice changes nothing."""
+import html
 import io
 import re
 import secrets
@@ -343,3 +344,28 @@ def test_demo_cpd_dates_follow_the_year_so_far(today, day, expected):
 
     on = _calendar_day(date(2026, 9, 1), day, date.fromisoformat(today))
     assert on == (date.fromisoformat(expected) if expected else None)
+
+
+def test_the_demo_shows_team_history_and_stage_history(demo_app):
+    """Mo's team page lists the DSL who left and the EP whose access expired; Ash's cycle was moved on by mistake
+    and moved back the same day; every demo move is dated, none in the future."""
+    from app.cases.learners.models import Learner
+    from app.cases.plans.models import CycleStage, CycleStageChange
+    from app.types import utcnow
+
+    with demo_app.app_context():
+        ids = {learner.name: learner.public_id for learner in db.session.scalars(select(Learner))}
+        changes = db.session.scalars(select(CycleStageChange)).all()
+        assert len(changes) > 40 and all(change.changed_at <= utcnow() for change in changes)
+        back = [change for change in changes if change.reverses_id is not None]
+        assert len(back) == 1 and back[0].cycle.learner.name == "Aisha Rahman" and "mistake" in back[0].reason
+        assert (back[0].from_stage, back[0].to_stage) == (CycleStage.DO, CycleStage.PLAN)
+        db.session.remove()
+    senco = demo_app.test_client()
+    assert sign_in(senco, "senco@oakfield.example", "braid-demo-2026").status_code == 302
+    team = html.unescape(senco.get(f"/learners/{ids['Mohammed Hussain']}/team").get_data(as_text=True))
+    history = team[team.index("Who has been on the case"):]
+    assert "David Mensah" in history and "Ended early by Priya Shah" in history
+    assert "Access ended on its end date" in history
+    plan = html.unescape(senco.get(f"/learners/{ids['Aisha Rahman']}/plan").get_data(as_text=True))
+    assert "moved back from do to plan by Priya Shah" in plan and "Moved on by mistake" in plan

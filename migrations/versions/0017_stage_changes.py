@@ -19,6 +19,7 @@ STAGES = ('assess', 'plan', 'do', 'review', 'closed')
 def upgrade():
     op.create_table('cycle_stage_change',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
     sa.Column('cycle_id', sa.Integer(), nullable=False),
     sa.Column('from_stage', sa.Enum(*STAGES, name='from_stage', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('to_stage', sa.Enum(*STAGES, name='to_stage', native_enum=False, create_constraint=True), nullable=False),
@@ -29,7 +30,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['changed_by_id'], ['user_account.id'], name=op.f('fk_cycle_stage_change_changed_by_id_user_account')),
     sa.ForeignKeyConstraint(['cycle_id'], ['plan_cycle.id'], name=op.f('fk_cycle_stage_change_cycle_id_plan_cycle')),
     sa.ForeignKeyConstraint(['reverses_id'], ['cycle_stage_change.id'], name=op.f('fk_cycle_stage_change_reverses_id_cycle_stage_change')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_cycle_stage_change'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cycle_stage_change')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_cycle_stage_change_public_id'))
     )
     with op.batch_alter_table('cycle_stage_change', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cycle_stage_change_cycle_id'), ['cycle_id'], unique=False)

@@ -179,6 +179,7 @@ class CycleStageChange(db.Model):
     __tablename__ = "cycle_stage_change"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)  # binds the sealed reason
     cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycle.id"), index=True)
     from_stage: Mapped[CycleStage] = mapped_column(enum_column(CycleStage, "from_stage"))
     to_stage: Mapped[CycleStage] = mapped_column(enum_column(CycleStage, "to_stage"))
