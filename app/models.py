@@ -14,7 +14,7 @@ from app.cases.contributions.models import Contribution, ContributionMove, Contr
 from app.cases.learners.models import Learner, LearnerRevision
 from app.cases.meetings.models import Meeting, MeetingAction, MeetingRecord, OutcomeReview
 from app.cases.mis_import.models import LearnerImport
-from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
+from app.cases.plans.models import CycleStageChange, Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.team.models import Invitation, TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
 from app.cases.year_end.models import SchoolYearEnd
@@ -28,7 +28,8 @@ from app.security import models as security  # noqa: F401
 
 subjects.register(
     Agency, User,
-    Learner, LearnerRevision, SupportPlan, PlanCycle, Outcome, Provision, Contribution, ContributionRevision,
+    Learner, LearnerRevision, SupportPlan, PlanCycle, CycleStageChange, Outcome, Provision, Contribution,
+    ContributionRevision,
     ContributionMove, Meeting, MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership,
     Invitation, ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,

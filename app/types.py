@@ -45,8 +45,9 @@ def PublicId() -> String:
     return String(32)
 
 
-def enum_column(enum_class: type[enum.Enum]) -> Enum:
-    """Enums stored by value as checked strings: portable, readable, and Alembic-friendly."""
+def enum_column(enum_class: type[enum.Enum], name: str | None = None) -> Enum:
+    """Enums stored by value as checked strings: portable, readable, and Alembic-friendly. `name` names the check
+    constraint when one table holds two columns of the same enum."""
     return Enum(
         enum_class,
         native_enum=False,
@@ -54,5 +55,5 @@ def enum_column(enum_class: type[enum.Enum]) -> Enum:
         length=max(len(member.value) for member in enum_class),
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
-        name=enum_class.__name__.lower(),
+        name=name or enum_class.__name__.lower(),
     )

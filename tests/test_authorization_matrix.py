@@ -55,11 +55,13 @@ S = "302 to sign-in"  # a redirect to /sign-in: treated as signed out
 EXCLUDED_ENDPOINTS = {"static", "home.health"}
 
 # Placeholders in the URLs and form data are filled from the world (see build_world):
-#   {alpha} main learner · {cycle} its open cycle (and {cycle_version}) · {outcome} · {provision}
+#   {alpha} main learner · {cycle} its open cycle (and {cycle_version}, {cycle_moved_version} after the SENCo's
+#   stage move) · {outcome} · {provision}
 #   {c_team} teacher's team contribution · {c_family} parent's team-and-family one · {c_restricted} teacher's
 #   restricted one · {meeting} signed-off, family-shared meeting (recorded and chaired by the LSP) ·
 #   {draft} a draft meeting chaired by the LSP (and {draft_version}) · {action} owned by the teacher ·
-#   {concern} raised by the teacher · {spare_membership} the spare teacher's membership · {invitation}
+#   {concern} raised by the teacher · {spare_membership} the spare teacher's membership (and
+#   {spare_membership_stamp}, what its confirmation page shows) · {invitation}
 #   an open invitation (to revoke) · {token_open} an open invitation's token · {token_revoked} a revoked
 #   one's · {colleague} an active teacher of the school on no team · {dormant}, {dormant2} throwaway
 #   teachers of the school · {inactive} a deactivated teacher of the school · {outsider} the SLT's account
@@ -349,7 +351,14 @@ ROWS = [
      (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
     ("cases.team_invite", "POST", "/learners/{alpha}/team/invite", {},
      (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
-    ("cases.membership_end", "POST", "/memberships/{spare_membership}/end", {},
+    ("cases.membership_end", "GET", "/memberships/{spare_membership}/end", None,  # the confirmation page
+     (200, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.membership_end", "POST", "/memberships/{spare_membership}/end", {},  # no confirmation: nothing changes
+     (400, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.membership_end", "POST", "/memberships/{spare_membership}/end", {"confirm": "yes", "version": "x|y"},
+     (409, 404, 404, 404, 404, 404, 404, 404, S, S)),  # stale: the page showed another membership
+    ("cases.membership_end", "POST", "/memberships/{spare_membership}/end",
+     {"confirm": "yes", "version": "{spare_membership_stamp}"},
      (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
     ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", {},
      (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
@@ -381,7 +390,20 @@ ROWS = [
      (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
     ("cases.cycle_close", "POST", "/cycles/{cycle}/close", {},
      (400, 403, 403, 404, 404, 403, 403, 403, S, S)),
-    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", {"version": "{cycle_version}"},
+    ("cases.cycle_advance", "GET", "/cycles/{cycle}/stage", None,  # the confirmation page
+     (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", {"version": "{cycle_version}"},  # no confirmation
+     (400, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", {"confirm": "yes", "version": "0"},  # stale
+     (409, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", {"confirm": "yes", "version": "{cycle_version}"},
+     (302, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_move_back", "GET", "/cycles/{cycle}/stage/back", None,
+     (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.cycle_move_back", "POST", "/cycles/{cycle}/stage/back", {"version": "{cycle_moved_version}"},
+     (400, 403, 403, 404, 404, 403, 403, 403, S, S)),  # no reason
+    ("cases.cycle_move_back", "POST", "/cycles/{cycle}/stage/back",
+     {"version": "{cycle_moved_version}", "reason": "Moved on before the outcomes were agreed"},
      (302, 403, 403, 404, 404, 403, 403, 403, S, S)),
     ("cases.outcome_new", "GET", "/cycles/{cycle}/outcomes/new", None,
      (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
@@ -903,10 +925,13 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
 
         world = {
             "alpha": alpha, "bravo": bravo, "cycle": cycle.public_id, "cycle_version": str(cycle.version),
+            "cycle_moved_version": str(cycle.version + 1),
             "outcome": outcome.public_id, "provision": provision.public_id, "c_team": c_team.public_id,
             "c_family": c_family.public_id, "c_restricted": c_restricted.public_id, "meeting": meeting.public_id,
             "draft": draft.public_id, "draft_version": str(draft.version), "action": meeting.actions[0].public_id,
             "concern": concern.public_id, "spare_membership": spare_membership, "invitation": to_revoke.public_id,
+            "spare_membership_stamp": team.membership_stamp(db.session.scalars(
+                select(TeamMembership).where(TeamMembership.public_id == spare_membership)).one()),
             "token_open": token_open, "token_revoked": token_revoked,
             "outsider": accounts["slt"].public_id,
             "lsp_user": lsp.public_id, "cpd_entry": cpd_entry.public_id, "cpd_goal": cpd_goal.public_id,

@@ -1,4 +1,5 @@
 """Demo data: every demo account signs in to its own home page; loading twice changes nothing."""
+import html
 import io
 import re
 import secrets
@@ -359,9 +360,15 @@ def test_the_demo_chronology_reads_as_months_of_support(demo_app):
     for email in ("senco@oakfield.example", "dsl@oakfield.example"):
         client = demo_app.test_client()
         assert sign_in(client, email, "braid-demo-2026").status_code == 302
-        response = client.get(f"/learners/{public_id}/chronology")
-        assert response.status_code == 200
-        pages[email] = response.get_data(as_text=True)
+        url, body = f"/learners/{public_id}/chronology", ""
+        while url:  # every page, following "Older entries"
+            response = client.get(url)
+            assert response.status_code == 200
+            page = response.get_data(as_text=True)
+            body += page
+            older = re.search(r'href="([^"]+)" rel="next" id="older-entries"', page)
+            url = html.unescape(older.group(1)) if older else None
+        pages[email] = body
     senco = pages["senco@oakfield.example"]
     kinds = set(re.findall(r'data-kind="([a-z_]+)"', senco))
     assert kinds >= {"cycle_opened", "cycle_closed", "outcome_set", "outcome_reviewed", "provision_started",
@@ -373,3 +380,26 @@ def test_the_demo_chronology_reads_as_months_of_support(demo_app):
     parsed = [datetime.strptime(text, "%d %B %Y").date() for text in days]
     assert parsed == sorted(parsed, reverse=True)
     assert (parsed[0] - parsed[-1]).days > 90
+def test_the_demo_shows_team_history_and_stage_history(demo_app):
+    """Mo's team page lists the DSL who left and the EP whose access expired; Ash's cycle was moved on by mistake
+    and moved back the same day; every demo move is dated, none in the future."""
+    from app.cases.learners.models import Learner
+    from app.cases.plans.models import CycleStage, CycleStageChange
+    from app.types import utcnow
+
+    with demo_app.app_context():
+        ids = {learner.name: learner.public_id for learner in db.session.scalars(select(Learner))}
+        changes = db.session.scalars(select(CycleStageChange)).all()
+        assert len(changes) > 40 and all(change.changed_at <= utcnow() for change in changes)
+        back = [change for change in changes if change.reverses_id is not None]
+        assert len(back) == 1 and back[0].cycle.learner.name == "Aisha Rahman" and "mistake" in back[0].reason
+        assert (back[0].from_stage, back[0].to_stage) == (CycleStage.DO, CycleStage.PLAN)
+        db.session.remove()
+    senco = demo_app.test_client()
+    assert sign_in(senco, "senco@oakfield.example", "braid-demo-2026").status_code == 302
+    team = html.unescape(senco.get(f"/learners/{ids['Mohammed Hussain']}/team").get_data(as_text=True))
+    history = team[team.index("Who has been on the case"):]
+    assert "David Mensah" in history and "Ended early by Priya Shah" in history
+    assert "Access ended on its end date" in history
+    plan = html.unescape(senco.get(f"/learners/{ids['Aisha Rahman']}/plan").get_data(as_text=True))
+    assert "moved back from do to plan by Priya Shah" in plan and "Moved on by mistake" in plan

@@ -160,3 +160,42 @@ def test_0009_reindexes_names_to_ignore_spacing_and_punctuation_and_back(empty_d
         assert db.session.execute(text("SELECT name_index FROM learner")).scalar_one() == old_index
         db.session.commit()
         db.engine.dispose()
+
+
+def test_0017_names_who_ended_a_membership_from_the_trail_and_keeps_stage_moves_and_back(empty_database_url):
+    """Memberships ended before 0017 get `ended_by_id` from the event that ended them; the stage history table
+    comes and goes; no stage move is made up."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0016")
+        now = "2026-01-05 09:00:00+00:00"
+        run = lambda sql, **values: db.session.execute(text(sql), {"now": now, **values})  # noqa: E731
+        run("INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (1, 'school-one', 'School One', "
+            "'school', :now)")
+        for user_id, role in ((1, "senco"), (2, "teacher"), (3, "lsp")):
+            run("INSERT INTO user_account (id, public_id, email, display_name, role, agency_id, active, restricted, "
+                "fte, password_hash, must_change_password, session_version, created_at, password_changed_at, "
+                "version) VALUES (:id, :pid, :email, 'Someone', :role, 1, true, false, 1, 'x', false, 1, :now, :now, "
+                "1)", id=user_id, pid=f"user-{user_id}", email=f"u{user_id}@school.example", role=role)
+        run("INSERT INTO learner (id, public_id, school_id, year_group, created_at, name_sealed, name_index, "
+            "date_of_birth_sealed, version, year_group_source) VALUES (1, 'learner-one', 1, 4, :now, 'x', 'x', 'x', "
+            "1, 'registered')")
+        for membership_id, user_id, ended in ((1, 2, now), (2, 3, None)):
+            run("INSERT INTO team_membership (id, public_id, learner_id, user_id, role, starts_at, created_at, "
+                "ended_at) VALUES (:id, :pid, 1, :user, 'teacher', :now, :now, :ended)",
+                id=membership_id, pid=f"membership-{membership_id}", user=user_id, ended=ended)
+        run("INSERT INTO audit_event (occurred_at, actor_id, action, object_type, object_public_id, outcome, "
+            "fields_changed, out_of_hours) VALUES (:now, 1, 'update', 'team_membership', 'membership-1', 'allowed', "
+            "'ended_at', false)")
+        db.session.commit()
+        upgrade(revision="0017")
+        ended_by = dict(db.session.execute(text("SELECT id, ended_by_id FROM team_membership")).all())
+        assert ended_by == {1: 1, 2: None}
+        assert db.session.execute(text("SELECT count(*) FROM cycle_stage_change")).scalar_one() == 0
+        db.session.commit()
+        downgrade(revision="0016")
+        columns = {column["name"] for column in inspect(db.engine).get_columns("team_membership")}
+        assert "ended_by_id" not in columns and "cycle_stage_change" not in inspect(db.engine).get_table_names()
+        assert db.session.execute(text("SELECT count(*) FROM team_membership")).scalar_one() == 2
+        db.session.commit()
+        db.engine.dispose()

@@ -23,8 +23,8 @@ from app.demo.break_glass import load_demo_break_glass
 from app.demo.concerns import record_demo_concern
 from app.demo.contributions import add_demo_contribution
 from app.demo.meetings import record_demo_meeting
-from app.demo.plans import build_demo_plan
-from app.demo.team import add_demo_team, invite_demo_external
+from app.demo.plans import build_demo_mistaken_move, build_demo_plan
+from app.demo.team import add_demo_team, demo_leaver, invite_demo_external
 from app.extensions import db
 from app.types import utcnow
 
@@ -211,6 +211,11 @@ def load_demo_cases() -> int:
         if story.name == "Maya Carter":
             invite_demo_external(senco, learner, parent, now + timedelta(days=365))
         build_demo_plan(senco, learner, stage=story.stage, closed_cycles=story.closed_cycles, owner=lsp)
+        if story.name == "Mohammed Hussain":
+            # Team history: the DSL supported Mo through a hard autumn and has left the case; the EP's has expired.
+            demo_leaver(senco, learner, dsl, joined_days_ago=150, left_days_ago=45)
+        if story.name == "Aisha Rahman":
+            build_demo_mistaken_move(senco, learner)  # stage history: moved on too early, moved back the same day
 
         area = story.areas[0]
         add_demo_contribution(teacher, learner, ContributionKind.CLASSROOM_VIEW, Visibility.TEAM,

@@ -1,14 +1,18 @@
 """Demo support plans: closed earlier cycles with their reviews, and a current cycle at a chosen stage."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
 
 from app.agencies.accounts.models import User
 from app.cases.learners.models import AreaOfNeed, Learner
-from app.cases.plans import services
-from app.cases.plans.models import CycleStage, ProgressRating
+from app.cases.plans import services, stages
+from app.cases.plans.models import CycleStage, CycleStageChange, ProgressRating
+from app.core.dates import school_zone
 from app.core.dates import today as school_today
 from app.extensions import db
+from app.types import utcnow
 
 CYCLE_DAYS = 84  # about a school half-term and a bit: twelve weeks from assess to review
 
@@ -118,6 +122,34 @@ def _to_stage(senco: User, cycle, stage: CycleStage) -> None:
         services.advance_stage(senco, cycle, version=cycle.version)
 
 
+def _date_stage_changes(cycle, *, keep_latest: bool = False) -> None:
+    """The demo's moves happened over past terms: each is dated on its stage's day (9am at the school), never in
+    the future. `keep_latest` leaves the newest move at today, so the SENCo can see the move-back link."""
+    stage_days = {CycleStage.PLAN: cycle.plan_on, CycleStage.DO: cycle.do_from, CycleStage.REVIEW: cycle.review_on}
+    changes = list(db.session.scalars(select(CycleStageChange).where(CycleStageChange.cycle_id == cycle.id)
+                                      .order_by(CycleStageChange.id)))
+    now = utcnow()
+    for left, change in enumerate(reversed(changes[:-1] if keep_latest else changes)):
+        if change.to_stage is CycleStage.CLOSED and cycle.closed_at is not None:
+            change.changed_at = cycle.closed_at
+            continue
+        day = stage_days.get(change.to_stage) or cycle.assess_on
+        moment = datetime.combine(day, time(9), tzinfo=school_zone()) if day else now
+        change.changed_at = min(moment, now - timedelta(days=left + 1))
+    db.session.flush()
+
+
+def build_demo_mistaken_move(senco: User, learner: Learner) -> None:
+    """Today's move on that was pressed too early, moved back by the SENCo with her reason."""
+    cycle = services.current_cycle(services.plan_of(learner))
+    if cycle is None or cycle.stage not in services.NEXT_STAGE:
+        return
+    services.advance_stage(senco, cycle, version=cycle.version)
+    stages.move_stage_back(senco, cycle, version=cycle.version,
+                           reason="Moved on by mistake in the meeting: the family's view is still to be added "
+                                  "before the plan is agreed.")
+
+
 def build_demo_plan(senco: User, learner: Learner, *, stage: CycleStage, closed_cycles: int,
                     owner: User | None) -> None:
     """Give `learner` a support plan: `closed_cycles` reviewed cycles, then a current cycle at `stage`.
@@ -155,6 +187,7 @@ def build_demo_plan(senco: User, learner: Learner, *, stage: CycleStage, closed_
         cycle.closed_at = cycle.closed_at - timedelta(days=(today - cycle_review).days)
         following.opened_at = cycle.closed_at
         db.session.flush()
+        _date_stage_changes(cycle)
         cycle = following
         if not cycle.outcomes:
             _add_outcomes_and_provision(senco, cycle, learner, owner_public_id,
@@ -166,3 +199,4 @@ def build_demo_plan(senco: User, learner: Learner, *, stage: CycleStage, closed_
                                     current_assess + timedelta(days=21), closed_cycles)
     _to_stage(senco, cycle, stage)
     db.session.flush()
+    _date_stage_changes(cycle, keep_latest=stage is CycleStage.PLAN)

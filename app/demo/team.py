@@ -9,7 +9,13 @@ from sqlalchemy import select
 from app.agencies.accounts.models import User
 from app.cases.learners.models import Learner
 from app.cases.team.models import Invitation, TeamMembership
-from app.cases.team.services import INVITATION_LIFETIME, add_staff_member, hash_token, refresh_access
+from app.cases.team.services import (
+    INVITATION_LIFETIME,
+    add_staff_member,
+    end_membership,
+    hash_token,
+    refresh_access,
+)
 from app.extensions import db
 from app.policy import Action, forget_memberships, require
 from app.types import utcnow
@@ -61,3 +67,15 @@ def invite_demo_external(senco: User, learner: Learner, user: User, ends_at: dat
     db.session.flush()
     forget_memberships()
     refresh_access(user, now)
+
+
+def demo_leaver(senco: User, learner: Learner, member: User, *, joined_days_ago: int, left_days_ago: int) -> None:
+    """A member of staff who was on `learner`'s team for a while and whose access the SENCo ended early."""
+    if _has_membership(learner, member):
+        return
+    membership = add_staff_member(senco, learner, staff_public_id=member.public_id)
+    end_membership(senco, membership)
+    now = utcnow()
+    membership.starts_at = membership.created_at = now - timedelta(days=joined_days_ago)
+    membership.ended_at = now - timedelta(days=left_days_ago)
+    db.session.flush()

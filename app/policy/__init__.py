@@ -12,6 +12,7 @@ from app.policy.scopes import (
     case_concerns,
     case_invitations,
     case_learners,
+    closed_invitations,
     cpd_log_owners,
     cpd_reports,
     invitable_agencies,
@@ -34,7 +35,7 @@ from app.policy.scopes import (
 
 __all__ = [
     "DECISION_MADE", "MFA_REQUIRED_ROLES", "PRACTITIONER_ROLES", "SCHOOL_CASE_ROLES", "Action", "audit_action_for",
-    "can", "case_concerns", "case_invitations",
+    "can", "case_concerns", "case_invitations", "closed_invitations",
     "case_learners", "case_role", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
     "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "listed_learners", "open_invitations",
     "outside_memberships", "plan_cycles", "require", "school_staff", "shows", "survivor_public_id", "team_memberships",

@@ -277,6 +277,18 @@ def open_invitations(user, learner) -> Select:
     ).order_by(Invitation.created_at, Invitation.id)
 
 
+def closed_invitations(user, learner) -> Select:
+    """`learner`'s invitations revoked, or expired without being used: only the SENCo who manages the team."""
+
+    if learner is None or not can(user, Action.MANAGE_TEAM, learner):
+        return select(Invitation).where(False)
+    return _invitation_scope(user).where(
+        Invitation.learner_id == learner.id,
+        Invitation.accepted_at.is_(None),
+        (Invitation.revoked_at.is_not(None)) | (Invitation.expires_at <= utcnow()),
+    ).order_by(Invitation.created_at, Invitation.id)
+
+
 # The roles a membership has when someone from outside the school is on a case (a parent may also be staff).
 OUTSIDE_ROLES = (Role.EP, Role.PARENT, Role.SLT)
 

@@ -82,6 +82,7 @@ TEXTS = {
     "confirmed_by": "CANARY-CONFIRMED-BY-7b31",
     "contribution_withdraw_reason": "CANARY-CONTRIBUTION-WITHDRAW-REASON-5a1c",
     "contribution_move_reason": "CANARY-CONTRIBUTION-MOVE-REASON-8e3d",
+    "stage_back_reason": "CANARY-STAGE-BACK-REASON-4d2a",
 }
 
 
@@ -356,9 +357,21 @@ ROWS = [
      {"description": TEXTS["provision_edit"], "delivered_by": "Learning support", "frequency": "Twice a week",
       "starts_on": _day(0), "ends_on": ["", "", ""], "version": "{provision_version}"},
      [E("update", OK, "provision", "provision", ("alpha",))]),
-    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", "senco", {"version": "{cycle_version}"},  # plan to do
+    ("cases.cycle_advance", "GET", "/cycles/{cycle}/stage", "senco", None,
+     [E("view", OK, "plan_cycle", "cycle", ("alpha",))]),
+    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", "senco",
+     {"confirm": "yes", "version": "{cycle_version}"},  # plan to do
      [E("update", OK, "plan_cycle", "cycle", ("alpha",))]),
-    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", "senco", {"version": "{cycle_version}"},  # do to review
+    ("cases.cycle_move_back", "GET", "/cycles/{cycle}/stage/back", "senco", None,
+     [E("view", OK, "plan_cycle", "cycle", ("alpha",))]),
+    ("cases.cycle_move_back", "POST", "/cycles/{cycle}/stage/back", "senco",
+     {"version": "{cycle_version}", "reason": TEXTS["stage_back_reason"]},  # do back to plan
+     [E("update", OK, "plan_cycle", "cycle", ("alpha",))]),
+    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", "senco",
+     {"confirm": "yes", "version": "{cycle_version}"},  # plan to do again
+     [E("update", OK, "plan_cycle", "cycle", ("alpha",))]),
+    ("cases.cycle_advance", "POST", "/cycles/{cycle}/stage", "senco",
+     {"confirm": "yes", "version": "{cycle_version}"},  # do to review
      [E("update", OK, "plan_cycle", "cycle", ("alpha",))]),
     ("cases.cycle_close", "GET", "/cycles/{cycle}/close", "senco", None,
      [E("view", OK, "plan_cycle", "cycle", ("alpha",))]),
@@ -384,7 +397,10 @@ ROWS = [
      {"display_name": "Matrix EP", "email": "{ep_email}", "role": "ep", "agency": "{eps_agency}",
       "new_agency_name": "", "new_agency_kind": "", "access_ends_on": _day(60)},
      [E("invite", OK, "invitation", NEW, ("charlie",))], {"invitation_ep": "object", "token_ep": "token"}),
-    ("cases.membership_end", "POST", "/memberships/{spare_membership}/end", "senco", {},
+    ("cases.membership_end", "GET", "/memberships/{spare_membership}/end", "senco", None,
+     [E("view", OK, "team_membership", "spare_membership", ("alpha",))]),
+    ("cases.membership_end", "POST", "/memberships/{spare_membership}/end", "senco",
+     {"confirm": "yes", "version": "{spare_membership_stamp}"},
      [E("update", OK, "team_membership", "spare_membership", ("alpha",))]),
     ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", "senco", {},
      [E("update", OK, "invitation", "invitation", ("alpha",))]),

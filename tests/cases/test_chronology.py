@@ -74,7 +74,7 @@ def expected_entries(world, column) -> set[tuple[str, str]]:
     cycle, meeting = f"/cycles/{world['cycle']}", f"/meetings/{world['meeting']}"
     team = f"/learners/{world['alpha']}/team"
     plan = {("cycle_opened", cycle), ("outcome_set", f"{cycle}#outcomes"),
-            ("provision_started", f"{cycle}#provision")}
+            ("provision_started", f"{cycle}#provision"), ("stage_changed", cycle)}
     shared_meeting = {("meeting_held", meeting), ("meeting_action", f"{meeting}#action-{world['action']}")}
     # Seven people joined Alpha's team (the matrix's LSP, teacher, SLT, EP, parent, expired SLT and spare teacher);
     # the expired SLT's access was ended early.
@@ -375,8 +375,8 @@ def test_every_kind_of_entry_for_the_senco_and_the_familys_share(app, full_case)
     senco = full_case["client"]
     body = senco.get(url).get_data(as_text=True)
     kinds = [kind for kind, _ in entries_of(body)]
-    assert set(kinds) == {"cycle_opened", "cycle_closed", "outcome_set", "outcome_reviewed", "provision_started",
-                          "provision_ended", "meeting_held", "member_joined", "member_ended_early",
+    assert set(kinds) == {"cycle_opened", "stage_changed", "cycle_closed", "outcome_set", "outcome_reviewed",
+                          "provision_started", "provision_ended", "meeting_held", "member_joined", "member_ended_early",
                           "member_expired", "invitation_accepted"}
     assert kinds.count("outcome_reviewed") == 2 and kinds.count("cycle_opened") == 2  # the review opened cycle 2
     assert "Reviewed at the review meeting: met" in body and "Reviewed at the review meeting: not met" in body

@@ -133,7 +133,7 @@ def _build_to_review(case) -> str:
     )).status_code == 302
     for _ in range(3):
         version = _cycle(case.app, cycle).version
-        assert senco.post(f"/cycles/{cycle}/stage", data={"version": version}).status_code == 302
+        assert senco.post(f"/cycles/{cycle}/stage", data={"confirm": "yes", "version": version}).status_code == 302
     assert _cycle(case.app, cycle).stage is CycleStage.REVIEW
     return cycle
 
@@ -166,7 +166,7 @@ def test_the_senco_runs_a_cycle_and_closing_the_review_opens_the_next(case):
     assert "<script>alert" not in page
 
     # One step past review is refused: the review closes a cycle, not the stage button.
-    assert senco.post(f"/cycles/{cycle}/stage", data={"version": before.version}).status_code == 302
+    assert senco.post(f"/cycles/{cycle}/stage", data={"confirm": "yes", "version": before.version}).status_code == 302
     assert _cycle(app, cycle).stage is CycleStage.REVIEW and _cycle(app, cycle).version == before.version
 
     assert senco.get(f"/cycles/{cycle}/close").status_code == 200
@@ -220,7 +220,8 @@ def test_a_closed_cycle_page_stays_byte_identical_after_edits_in_the_next(case):
     assert senco.post(f"/cycles/{second}/provision/new", data=_provision_form(description="Social stories"),
                       follow_redirects=True).status_code == 200
     for _ in range(3):
-        assert senco.post(f"/cycles/{second}/stage", data={"version": _cycle(app, second).version},
+        assert senco.post(f"/cycles/{second}/stage",
+                          data={"confirm": "yes", "version": _cycle(app, second).version},
                           follow_redirects=True).status_code == 200
     assert _close(case, second, ratings=("met",)).status_code == 302
     senco.get(f"/learners/{case.learner}/plan")  # the flash is shown (and used up) here
@@ -241,7 +242,7 @@ def test_a_closed_cycle_refuses_every_edit_and_nothing_changes(case):
     before = _snapshot(app)
     attempts = [
         (f"/cycles/{first}/edit", _cycle_form(data.version, learner_views="<p>Rewritten history</p>")),
-        (f"/cycles/{first}/stage", {"version": data.version}),
+        (f"/cycles/{first}/stage", {"confirm": "yes", "version": data.version}),
         (f"/cycles/{first}/close", {"version": data.version, "review_summary": "<p>Again</p>"}),
         (f"/cycles/{first}/outcomes/new", _outcome_form(senco.account.public_id)),
         (f"/outcomes/{outcome.public_id}/edit", _outcome_form(senco.account.public_id, version=outcome.version)),
@@ -394,7 +395,7 @@ def _every_edit(case, cycle, outcome, provision, owner):
     return [
         (f"/learners/{case.learner}/plan", {}),
         (f"/cycles/{cycle.public_id}/edit", _cycle_form(cycle.version, learner_views="<p>Not allowed</p>")),
-        (f"/cycles/{cycle.public_id}/stage", {"version": cycle.version}),
+        (f"/cycles/{cycle.public_id}/stage", {"confirm": "yes", "version": cycle.version}),
         (f"/cycles/{cycle.public_id}/close", {"version": cycle.version, "review_summary": "<p>No</p>"}),
         (f"/cycles/{cycle.public_id}/outcomes/new", _outcome_form(owner)),
         (f"/outcomes/{outcome.public_id}/edit", _outcome_form(owner, version=outcome.version)),
@@ -472,7 +473,8 @@ def test_extra_and_tampered_fields_are_ignored_or_refused(case, app, create_case
     assert len(_cycles(app, case.learner)) == 1 and _cycles(app, other_learner) == []
 
     # The stage moves one step whatever the form says it should become.
-    assert senco.post(f"/cycles/{cycle_id}/stage", data={"version": 2, "stage": "closed"}).status_code == 302
+    moved = senco.post(f"/cycles/{cycle_id}/stage", data={"confirm": "yes", "version": 2, "stage": "closed"})
+    assert moved.status_code == 302
     assert _cycle(app, cycle_id).stage is CycleStage.PLAN
 
     before = _snapshot(app)
@@ -480,7 +482,7 @@ def test_extra_and_tampered_fields_are_ignored_or_refused(case, app, create_case
         response = senco.post(f"/cycles/{cycle_id}/edit", data=_cycle_form(version, aspirations="<p>Tampered</p>"))
         assert response.status_code == 409, version
         assert _snapshot(app) == before
-        assert senco.post(f"/cycles/{cycle_id}/stage", data={"version": version}).status_code == 302
+        assert senco.post(f"/cycles/{cycle_id}/stage", data={"confirm": "yes", "version": version}).status_code == 409
         assert _snapshot(app) == before
 
     # An owner who is not on the team, or an outcome posted at another cycle's id, changes nothing.

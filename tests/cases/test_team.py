@@ -21,7 +21,7 @@ from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.accounts import PASSWORD
-from tests.fixtures.application import enter_second_step_code, sign_in, text_of
+from tests.fixtures.application import confirm_through_page, enter_second_step_code, sign_in, text_of
 
 SCHOOL = "Team Test Primary School"
 RIVERSIDE = "Riverside Children's Speech and Language Therapy"
@@ -498,15 +498,15 @@ def test_ending_early_takes_the_case_away_and_the_last_one_ends_sign_in(app, wor
             select(TeamMembership).where(TeamMembership.user_id == user.id).order_by(TeamMembership.id)).all()
         first_id, last_id = first.public_id, last.public_id
 
-    assert world.senco.post(f"/memberships/{first_id}/end").status_code == 302
+    assert confirm_through_page(world.senco, f"/memberships/{first_id}/end").status_code == 302
     assert client.get(f"/learners/{world.learner}").status_code == 404
     assert client.get(f"/learners/{world.other}").status_code == 200
     ended = text_of(world.senco.get(f"/learners/{world.learner}/team"))
-    assert "No longer on the team" in ended and "Megan Test" in ended
-    again = world.senco.post(f"/memberships/{first_id}/end")
-    assert again.status_code == 400 and "already ended" in text_of(again)
+    assert "Who has been on the case" in ended and "Megan Test" in ended
+    again = world.senco.post(f"/memberships/{first_id}/end", data={"confirm": "yes", "version": "-|-"})
+    assert again.status_code == 409 and "already ended" in text_of(again)
 
-    assert world.senco.post(f"/memberships/{last_id}/end").status_code == 302
+    assert confirm_through_page(world.senco, f"/memberships/{last_id}/end").status_code == 302
     with app.app_context():
         user = db.session.scalars(select(User).where(User.email == "megan.test@riverside.example")).one()
         assert user.access_has_expired()
@@ -522,7 +522,7 @@ def test_a_reinvited_account_whose_access_ended_comes_back(app, world, client):
     _set_up_two_step(client, f"/learners/{world.learner}")
     with app.app_context():
         membership = db.session.scalars(select(TeamMembership)).one().public_id
-    assert world.senco.post(f"/memberships/{membership}/end").status_code == 302
+    assert confirm_through_page(world.senco, f"/memberships/{membership}/end").status_code == 302
     fresh = app.test_client()
     path = urlparse(_link_from(_invite(world.senco, world.other, world.riverside))).path
     assert fresh.post(path, data={"password": NEW_PASSWORD}).status_code == 302
@@ -575,7 +575,8 @@ def test_only_the_schools_senco_manages_the_team(app, world, client_as, create_a
                    data={"staff": staff.public_id, "learner_id": str(other_id)}),
         _invite(actor, world.learner, world.riverside, email="another@riverside.example"),
         actor.get(f"/learners/{world.learner}/team/invite"),
-        actor.post(f"/memberships/{membership}/end"),
+        actor.get(f"/memberships/{membership}/end"),
+        actor.post(f"/memberships/{membership}/end", data={"confirm": "yes"}),
         actor.post(f"/invitations/{invitation}/revoke"),
     ]
     for response in attempts:
@@ -601,7 +602,8 @@ def test_a_senco_cannot_end_memberships_on_another_schools_case(app, world, clie
     far_learner = create_case(school=far, name="Faraway Learner")
     far_membership = add_to_team(far_learner, create_user("teacher", agency=far))
     before = _counts(app)
-    assert world.senco.post(f"/memberships/{far_membership}/end").status_code == 404
+    assert world.senco.post(f"/memberships/{far_membership}/end", data={"confirm": "yes"}).status_code == 404
+    assert world.senco.get(f"/memberships/{far_membership}/end").status_code == 404
     assert world.senco.get(f"/learners/{far_learner}/team").status_code == 404
     assert _counts(app) == before
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from app.cases.concerns.models import SafeguardingConcern as Concern
 from app.cases.contributions.models import Contribution
 from app.cases.meetings.models import Meeting, MeetingAction, OutcomeReview
-from app.cases.plans.models import Outcome, PlanCycle, Provision
+from app.cases.plans.models import CycleStage, CycleStageChange, Outcome, PlanCycle, Provision
 from app.cases.team.models import Invitation, TeamMembership
 from app.core.dates import day, school_zone
 from app.core.dates import today as school_today
@@ -396,12 +396,28 @@ def concern_actions(viewer, learner, window: Window) -> list[Entry]:
             for item in _newest(query, window, Concern.action_recorded_at, Concern.id)]
 
 
+def stages_changed(viewer, learner, window: Window) -> list[Entry]:
+    kind = EntryKind.STAGE_CHANGED
+    query = (select(CycleStageChange).join(PlanCycle, CycleStageChange.cycle_id == PlanCycle.id)
+             # a close is the cycle's own entry (closed at review or by a merge)
+             .where(CycleStageChange.cycle_id.in_(_cycle_ids(viewer, learner)),
+                    CycleStageChange.to_stage != CycleStage.CLOSED,
+                    *_moment_bounds(window, kind, CycleStageChange.changed_at, CycleStageChange.id))
+             .options(selectinload(CycleStageChange.cycle), selectinload(CycleStageChange.changed_by)))
+    return [Entry(Position(change.changed_at, kind.value, change.id), kind,
+                  f"Plan cycle {change.cycle.number} {'moved back' if change.reverses_id else 'moved'} "
+                  f"to the {change.to_stage.label.lower()} stage",
+                  url_for("cases.cycle_detail", public_id=change.cycle.public_id),
+                  detail=f"From the {change.from_stage.label.lower()} stage", by=_by(change.changed_by, learner))
+            for change in _newest(query, window, CycleStageChange.changed_at, CycleStageChange.id)]
+
+
 Source = Callable[..., list[Entry]]
 
-# Every source of the chronology, each of one kind. Stage changes (EntryKind.STAGE_CHANGED) join when the plan
-# keeps them (a CycleStageChange table): one more function here, reading through `plan_cycles`.
+# Every source of the chronology, each of one kind.
 SOURCES: dict[EntryKind, Source] = {
     EntryKind.CYCLE_OPENED: cycles_opened,
+    EntryKind.STAGE_CHANGED: stages_changed,
     EntryKind.CYCLE_CLOSED: cycles_closed,
     EntryKind.OUTCOME_SET: outcomes_set,
     EntryKind.OUTCOME_REVIEWED: outcomes_reviewed,

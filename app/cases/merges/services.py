@@ -23,6 +23,7 @@ from app.cases.learners.services import LearnerError
 from app.cases.meetings.models import Meeting
 from app.cases.merges.signals import learners_merged
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
+from app.cases.plans.stages import note_stage_change
 from app.cases.team.models import Invitation, TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
 from app.core.conflicts import check_version
@@ -127,6 +128,7 @@ def merge_learners(actor: User, survivor: Learner, other: Learner, *, survivor_v
     now = utcnow()
     revision = _take_values(actor, survivor, other, changed, reason) if changed else None
     if closing is not None:
+        note_stage_change(actor, closing, closing.stage, CycleStage.CLOSED)
         closing.stage, closing.closed_at, closing.closed_by_id = CycleStage.CLOSED, now, actor.id
         closing.merged_at = now
     _move_plan(survivor, other)

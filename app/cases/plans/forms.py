@@ -34,7 +34,18 @@ class CycleForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
+    """The confirmation page's form: `confirm` says the SENCo read the page; `version` what the page showed."""
+
+    confirm = HiddenField()
     version = HiddenField()
+
+
+class MoveStageBackForm(FlaskForm):
+    reason = TextAreaField("Why are you moving the stage back?", widget=GovTextArea(),
+                           validators=[DataRequired(message="Enter why the stage is being moved back"),
+                                       Length(max=2000, message="Use 2000 characters or fewer")])
+    version = HiddenField()
+    submit = SubmitField("Move the stage back", widget=GovSubmitInput())
 
 
 class OutcomeForm(FlaskForm):

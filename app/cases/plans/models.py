@@ -168,3 +168,31 @@ class Provision(db.Model):
         return self.cycle.learner
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class CycleStageChange(db.Model):
+    """One move of a cycle from one stage to another: forward, closed by a review or a merge, or moved back.
+
+    A move back names the move it reverses (`reverses_id`) and keeps the SENCo's reason, sealed.
+    """
+
+    __tablename__ = "cycle_stage_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)  # binds the sealed reason
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycle.id"), index=True)
+    from_stage: Mapped[CycleStage] = mapped_column(enum_column(CycleStage, "from_stage"))
+    to_stage: Mapped[CycleStage] = mapped_column(enum_column(CycleStage, "to_stage"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("cycle_stage_change.id"))
+    reason_sealed: Mapped[Sealed | None] = mapped_column(SealedText())  # a move back's reason only
+    reason = SensitiveField()
+
+    cycle: Mapped[PlanCycle] = relationship()
+    changed_by: Mapped[User | None] = relationship()  # noqa: F821
+    reverses: Mapped[CycleStageChange | None] = relationship(remote_side=[id])
+
+    @property
+    def learner(self) -> Learner:  # noqa: F821
+        return self.cycle.learner

@@ -16,6 +16,7 @@ from app.audit.events import record
 from app.audit.models import AuditAction
 from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, Outcome, PlanCycle, ProgressRating, Provision, SupportPlan
+from app.cases.plans.stages import note_stage_change
 from app.cases.team.models import TeamMembership
 from app.core.conflicts import check_version
 from app.core.dates import day
@@ -177,6 +178,7 @@ def advance_stage(actor: User, cycle: PlanCycle, *, version) -> PlanCycle:
     if following is None:
         raise PlanError("This cycle is at review: record the review to close it and open the next cycle")
     before = values_of(cycle, ("stage", *CYCLE_DATE_FIELDS))
+    note_stage_change(actor, cycle, cycle.stage, following)
     cycle.stage = following
     today = _today()
     if following is CycleStage.PLAN and cycle.plan_on is None:
@@ -303,6 +305,7 @@ def close_cycle(actor: User, cycle: PlanCycle, *, version, review_summary: str |
     for outcome in cycle.outcomes:
         outcome.progress = given[outcome.id]
     cycle.review_summary = summary
+    note_stage_change(actor, cycle, cycle.stage, CycleStage.CLOSED)
     cycle.stage = CycleStage.CLOSED
     cycle.closed_at = utcnow()
     cycle.closed_by_id = actor.id

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -13,9 +13,10 @@ from app.cases.contributions.models import Contribution
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting
 from app.cases.meetings.services import rating_histories
-from app.cases.plans import services
+from app.cases.plans import services, stages
 from app.cases.plans.forms import (
     CycleForm,
+    MoveStageBackForm,
     OutcomeForm,
     ProvisionForm,
     StageForm,
@@ -24,6 +25,7 @@ from app.cases.plans.forms import (
 )
 from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, Provision
 from app.cases.plans.services import CYCLE_DATE_FIELDS, CYCLE_TEXT_FIELDS, PlanError
+from app.cases.plans.stages import StageChangeRefused
 from app.core import dates
 from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
 from app.core.forms import Saved, handle_form
@@ -71,7 +73,7 @@ def plan(public_id: str):
         "cases/plans/plan.html", learner=learner, plan=support_plan, cycle=cycle, earlier=earlier,
         contributions=contributions, break_glass_grant=active_break_glass(current_user, learner),
         ratings=_ratings(learner, cycle), stages=services.stage_dates(cycle) if cycle else [],
-        next_stage=services.NEXT_STAGE.get(cycle.stage) if cycle else None,
+        next_stage=services.NEXT_STAGE.get(cycle.stage) if cycle else None, **_stage_history(cycle),
     )
 
 
@@ -98,8 +100,16 @@ def cycle_detail(public_id: str):
         "cases/plans/cycle_detail.html", learner=cycle.learner, cycle=cycle,
         closed_by=services.closed_by_name(cycle), break_glass_grant=active_break_glass(current_user, cycle.learner),
         ratings=_ratings(cycle.learner, cycle), stages=services.stage_dates(cycle),
-        next_stage=services.NEXT_STAGE.get(cycle.stage),
+        next_stage=services.NEXT_STAGE.get(cycle.stage), **_stage_history(cycle),
     )
+
+
+def _stage_history(cycle: PlanCycle | None) -> dict:
+    """The cycle's stage moves for its page, and whether the latest may be moved back (for the SENCo)."""
+    if cycle is None:
+        return {"stage_changes": [], "move_back": None}
+    history = stages.stage_history(cycle)
+    return {"stage_changes": history, "move_back": stages.move_back_option(cycle, history)}
 
 
 # --- the cycle ---------------------------------------------------------------------------------
@@ -143,25 +153,81 @@ def _cycle_conflict(cycle: PlanCycle, form: CycleForm):
     )
 
 
-@bp.route("/cycles/<public_id>/stage", methods=["POST"])
+def _stage_page(cycle: PlanCycle, form: StageForm, *, stale: bool = False, status: int = 200):
+    following = services.NEXT_STAGE.get(cycle.stage)
+    form.confirm.data = "yes"
+    form.version.data = cycle.version
+    return render_template(
+        "cases/plans/stage_confirm.html", cycle=cycle, learner=cycle.learner, form=form, following=following,
+        meaning=stages.WHAT_IT_MEANS.get(following), stale=stale,
+    ), status
+
+
+@bp.route("/cycles/<public_id>/stage", methods=["GET", "POST"])
 @login_required
 def cycle_advance(public_id: str):
+    """GET: what moving the cycle on means. POST: move it, only with the page's confirmation.
+
+    :raise 404: when the cycle is out of the user's sight. :raise 403: when they may not edit the plan.
+    """
     cycle = get_or_404(PlanCycle, public_id, current_user, Action.EDIT_PLAN)
     form = StageForm()
+    if request.method == "GET":
+        return _stage_page(cycle, form)
+    if not form.validate_on_submit():
+        abort(400)
+    if form.confirm.data != "yes":
+        # A button that skipped the confirmation page (an old page, a script): nothing changes, the page shows.
+        return _stage_page(cycle, form, status=400)
     target = _cycle_url(cycle) if cycle.is_closed else _plan_url(cycle)
     try:
         services.advance_stage(current_user, cycle, version=form.version.data)
         commit_or_conflict()
     except EditConflict:
         db.session.rollback()
-        flash("Someone else changed this cycle while you were looking at it. Check its stage and try again.", "error")
-        return redirect(target)
+        return _stage_page(db.session.get(PlanCycle, cycle.id), form, stale=True, status=409)
     except PlanError as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
         return redirect(target)
     flash(f"Cycle {cycle.number} moved to the {cycle.stage.label.lower()} stage.", "success")
     return redirect(target)
+
+
+@bp.route("/cycles/<public_id>/stage/back", methods=["GET", "POST"])
+@login_required
+def cycle_move_back(public_id: str):
+    """Move today's latest stage move back, with a reason; after the day the page explains why it cannot.
+
+    :raise 404: when the cycle is out of the user's sight. :raise 403: when they may not edit the plan.
+    """
+    cycle = get_or_404(PlanCycle, public_id, current_user, Action.EDIT_PLAN)
+    form = MoveStageBackForm()
+    if request.method == "GET":
+        form.version.data = cycle.version
+
+    def page(status: int = 200, stale: bool = False):
+        option = stages.move_back_option(cycle)
+        if stale:
+            form.version.data = cycle.version
+        return render_template("cases/plans/stage_back.html", cycle=cycle, learner=cycle.learner, form=form,
+                               option=option, stale=stale), status
+
+    if request.method == "GET" or not form.validate_on_submit():
+        return page(400 if form.errors else 200)
+    try:
+        stages.move_stage_back(current_user, cycle, version=form.version.data, reason=form.reason.data)
+        commit_or_conflict()
+    except EditConflict:
+        db.session.rollback()
+        cycle = db.session.get(PlanCycle, cycle.id)
+        return page(409, stale=True)
+    except StageChangeRefused as refusal:
+        db.session.rollback()
+        show_on_form(form, refusal)
+        return page(400)
+    flash(f"Cycle {cycle.number} moved back to the {cycle.stage.label.lower()} stage.", "success")
+    return redirect(_plan_url(cycle))
 
 
 @bp.route("/cycles/<public_id>/close", methods=["GET", "POST"])

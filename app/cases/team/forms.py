@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
 from app.agencies.accounts.models import AgencyKind
@@ -47,7 +47,14 @@ class InviteForm(FlaskForm):
 
 
 class ConfirmTeamChangeForm(FlaskForm):
-    """Nothing but the CSRF token: ending a membership or revoking an invitation."""
+    """Nothing but the CSRF token: revoking an invitation."""
+
+
+class EndMembershipForm(FlaskForm):
+    """The confirmation page's form: `confirm` says the SENCo read the page; `version` what the page showed."""
+
+    confirm = HiddenField()
+    version = HiddenField()
 
 
 class AcceptForm(FlaskForm):

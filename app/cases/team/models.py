@@ -28,11 +28,13 @@ class TeamMembership(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # ended early by the SENCo
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     learner: Mapped[Learner] = relationship(back_populates="memberships")  # noqa: F821
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
 
     def is_live(self, now: datetime | None = None) -> bool:
         now = now or utcnow()

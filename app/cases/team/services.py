@@ -20,6 +20,7 @@ from app.audit.models import AuditAction
 from app.cases.learners.models import Learner
 from app.cases.team.models import Invitation, TeamMembership
 from app.core import dates
+from app.core.conflicts import EditConflict
 from app.core.dates import today as school_today
 from app.core.mail import services as outbox
 from app.core.mail.addresses import normalise_email
@@ -27,6 +28,7 @@ from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.policy import (
     Action,
+    closed_invitations,
     forget_memberships,
     invitable_agencies,
     open_invitations,
@@ -70,21 +72,31 @@ def hash_token(token: str) -> str:
 @dataclass(frozen=True)
 class Team:
     live: list[TeamMembership]
-    ended: list[TeamMembership]
+    ended: list[TeamMembership]  # who has been on the case: newest end first
     invitations: list[Invitation]
+    closed_invitations: list[Invitation]  # revoked, or expired unused: for the SENCo who manages the team
+
+
+def ended_on(membership: TeamMembership):
+    """When a past membership ended: early (by the SENCo), or at its end date."""
+    return membership.ended_at or membership.ends_at
 
 
 def team_of(actor: User, learner: Learner) -> Team:
     """Who is on the case now, who was, and (for the SENCo) who has been invited."""
     require(actor, Action.VIEW_CASE, learner)
     now = utcnow()
-    memberships = db.session.scalars(team_memberships(actor, learner).options(selectinload(TeamMembership.user))).all()
+    memberships = db.session.scalars(team_memberships(actor, learner).options(
+        selectinload(TeamMembership.user), selectinload(TeamMembership.ended_by))).all()
     live = [membership for membership in memberships if membership.is_live(now)]
     # Not started yet counts as live for the list: it will be.
     upcoming = [m for m in memberships if m.ended_at is None and m.starts_at > now]
-    ended = [m for m in memberships if m not in live and m not in upcoming]
+    ended = sorted((m for m in memberships if m not in live and m not in upcoming),
+                   key=lambda m: (ended_on(m), m.id), reverse=True)
     invitations = db.session.scalars(open_invitations(actor, learner).options(selectinload(Invitation.agency))).all()
-    return Team(live=live + upcoming, ended=ended, invitations=list(invitations))
+    closed = db.session.scalars(closed_invitations(actor, learner).options(selectinload(Invitation.agency))).all()
+    return Team(live=live + upcoming, ended=ended, invitations=list(invitations),
+                closed_invitations=sorted(closed, key=lambda i: (i.revoked_at or i.expires_at, i.id), reverse=True))
 
 
 def staff_choices(actor: User, learner: Learner) -> list[User]:
@@ -169,16 +181,40 @@ def add_staff_member(
     return membership
 
 
-def end_membership(actor: User, membership: TeamMembership) -> None:
-    """End a membership early; a restricted account loses access with its last live membership."""
+def membership_stamp(membership: TeamMembership) -> str:
+    """What the confirmation page saw of a membership (its end date and early end): a change to either since
+    then makes the confirmation stale."""
+    return "|".join(moment.isoformat() if moment else "-" for moment in (membership.ends_at, membership.ended_at))
+
+
+def last_live_case(membership: TeamMembership) -> bool:
+    """Is this the restricted account's only live membership, so that ending it ends their access to Braid?"""
+    now = utcnow()
+    others = db.session.scalar(select(func.count(TeamMembership.id)).where(
+        TeamMembership.user_id == membership.user_id,
+        TeamMembership.id != membership.id,
+        TeamMembership.ended_at.is_(None),
+        (TeamMembership.ends_at.is_(None)) | (TeamMembership.ends_at > now),
+    ))
+    return membership.user.restricted and not others
+
+
+def end_membership(actor: User, membership: TeamMembership, *, stamp: str | None = None) -> None:
+    """End a membership early; a restricted account loses access with its last live membership.
+
+    :raise EditConflict: when `stamp` is given and the membership changed since the confirmation page showed it.
+    """
     require(actor, Action.MANAGE_TEAM, membership)
+    if stamp is not None and stamp != membership_stamp(membership):
+        raise EditConflict()
     now = utcnow()
     if not membership.is_live(now) and not (membership.ended_at is None and membership.starts_at > now):
         raise TeamError(f"{membership.user.display_name}'s membership has already ended")
     membership.ended_at = now
+    membership.ended_by_id = actor.id
     db.session.flush()
     refresh_access(membership.user, now)
-    record(actor, AuditAction.UPDATE, membership, fields=["ended_at"])
+    record(actor, AuditAction.UPDATE, membership, fields=["ended_at", "ended_by"])
 
 
 # --- invitations -------------------------------------------------------------------------------
@@ -358,6 +394,7 @@ def accept_invitation(invitation: Invitation, user: User) -> TeamMembership:
     if membership is not None and membership.role is not invitation.role:
         # A member of staff on the case who joins as its parent: one capacity at a time, the parent's.
         membership.ended_at = now
+        membership.ended_by_id = user.id
         membership = None
     if membership is not None:
         if membership.ends_at is not None and membership.ends_at < invitation.access_ends_at:

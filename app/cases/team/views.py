@@ -23,10 +23,13 @@ from app.cases.team.forms import (
     AcceptWithPasswordForm,
     AddStaffForm,
     ConfirmTeamChangeForm,
+    EndMembershipForm,
     InviteForm,
 )
 from app.cases.team.models import Invitation, TeamMembership
 from app.cases.team.services import NEW_AGENCY, InvitationUnusable, TeamError
+from app.core import dates
+from app.core.conflicts import EditConflict
 from app.core.forms import Saved, handle_form
 from app.core.mail import services as outbox
 from app.extensions import db
@@ -132,16 +135,39 @@ def team_invite(public_id: str):
     return handle_form(form, save, render=lambda: render_template("cases/team/invite.html", learner=learner, form=form))
 
 
-@bp.route("/memberships/<public_id>/end", methods=["POST"])
+def _end_page(membership: TeamMembership, form: EndMembershipForm, *, stale: bool = False, status: int = 200):
+    form.confirm.data = "yes"
+    form.version.data = services.membership_stamp(membership)
+    return render_template(
+        "cases/team/membership_end.html", membership=membership, learner=membership.learner, form=form,
+        live=membership.ended_at is None and (membership.ends_at is None or membership.ends_at > utcnow()),
+        last_case=services.last_live_case(membership), stale=stale, now_day=dates.day(utcnow()),
+    ), status
+
+
+@bp.route("/memberships/<public_id>/end", methods=["GET", "POST"])
 @login_required
 def membership_end(public_id: str):
+    """GET: what ending this membership does. POST: end it, only with the page's confirmation.
+
+    :raise 404: when the membership is out of the user's sight or they may not manage its team.
+    """
     membership = get_or_404(TeamMembership, public_id, current_user, Action.MANAGE_TEAM)
     learner = membership.learner
-    if not ConfirmTeamChangeForm().validate_on_submit():
+    form = EndMembershipForm()
+    if request.method == "GET":
+        return _end_page(membership, form)
+    if not form.validate_on_submit():
         abort(400)
+    if form.confirm.data != "yes":
+        # A button that skipped the confirmation page (an old page, a script): nothing changes, the page shows.
+        return _end_page(membership, form, status=400)
     name = membership.user.display_name
     try:
-        services.end_membership(current_user, membership)
+        services.end_membership(current_user, membership, stamp=form.version.data or "")
+    except EditConflict:
+        db.session.rollback()
+        return _end_page(db.session.get(TeamMembership, membership.id), form, stale=True, status=409)
     except TeamError as refusal:
         db.session.rollback()
         return _team_page(learner, problems=[{"text": str(refusal), "href": "#team-live"}]), 400
