@@ -3,6 +3,8 @@ from __future__ import annotations
 
 # Letters whose spoken name starts with a vowel sound: "an SLT assessment", "an LSP", but "a DSL".
 _VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
+# Capitals said as a word, not letter by letter: "a SIMS export", "a SEND review".
+_SAID_AS_WORDS = frozenset({"SIMS", "SEND", "SEMH", "SENCO"})
 # Words that start with a vowel letter but a consonant sound: "a union", "a one-page profile".
 _CONSONANT_SOUND_STARTS = ("uni", "use", "usu", "one", "once", "eu")
 
@@ -18,7 +20,7 @@ def in_a_sentence(label: str) -> str:
 def with_article(phrase: str) -> str:
     """"a class teacher", "an educational psychologist", "an SLT assessment": the article the phrase is said with."""
     first = phrase.split(" ", 1)[0]
-    if len(first) > 1 and first.isupper():
+    if len(first) > 1 and first.isupper() and first.strip("()") not in _SAID_AS_WORDS:
         article = "an" if first[0] in _VOWEL_SOUND_LETTERS else "a"
     elif first.lower().startswith(_CONSONANT_SOUND_STARTS):
         article = "a"

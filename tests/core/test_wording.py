@@ -17,6 +17,9 @@ from tests.fixtures.application import text_of
     ("SLT assessment", "an SLT assessment"),
     ("NHS service", "an NHS service"),
     ("DSL", "a DSL"),
+    ("Arbor", "an Arbor"),
+    ("SIMS", "a SIMS"),
+    ("CSV", "a CSV"),
     ("one-page profile", "a one-page profile"),
     ("user", "a user"),
 ])
@@ -42,7 +45,7 @@ def test_each_role_reads_inside_a_sentence():
 def test_no_article_is_written_before_a_label():
     """"invited as a educational psychologist": an article typed before a label that may start with a vowel. Pages
     and emails use Role.with_article (app.core.wording) instead."""
-    typed = re.compile(r"\b[Aa]n? \{\{?[^}]*(\.label\b|\brole\b)")
+    typed = re.compile(r"\b[Aa]n? \{\{?[^}]*(\.label\b|\brole\b|vendor)")
     found = [f"{path.relative_to(BASE_DIR)}:{number}"
              for folder, pattern in (("templates", "*.html"), ("app", "*.py"))
              for path in sorted((BASE_DIR / folder).rglob(pattern))
