@@ -269,6 +269,14 @@ ROWS = [
     # The DSL knows every learner of the school by name (to read concerns): 200, but no case content.
     ("cases.learner_detail", "GET", "/learners/{alpha}", None,
      (200, 200, 200, 200, 404, 200, 200, 200, S, S)),
+    # The chronology: whoever sees the learner, each reading only their own share of the case (the DSL, not on
+    # Alpha's team, its concerns and restricted work); an unreal date or a forged cursor is a 400.
+    ("cases.chronology", "GET", "/learners/{alpha}/chronology", None,
+     (200, 200, 200, 200, 404, 200, 200, 200, S, S)),
+    ("cases.chronology", "GET", "/learners/{alpha}/chronology?date_from=31&date_from=2&date_from=2026&older=x", None,
+     (400, 400, 400, 400, 404, 400, 400, 400, S, S)),
+    ("cases.chronology", "GET", "/learners/{elsewhere}/chronology", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
     # correcting a learner's details: the SENCo; the history: the SENCo and the DSL (an empty POST changes nothing)
     ("cases.learner_edit", "GET", "/learners/{alpha}/edit", None,
      (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
@@ -309,6 +317,8 @@ ROWS = [
      (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
     ("cases.contribution_new", "POST", "/learners/{archived}/contributions/new", {},
      (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.chronology", "GET", "/learners/{archived}/chronology", None,
+     (200, 404, 404, 200, 404, 404, 404, 404, S, S)),
     ("cases.plan", "GET", "/learners/{archived}/plan", None,
      (200, 404, 404, 403, 404, 404, 404, 404, S, S)),
     ("cases.learner_list", "GET", "/learners?archived=1", None,
@@ -686,6 +696,7 @@ SHOWN = {
     "/meetings/{draft}": ("draft",),
     "/meetings/{meeting}/records/1": ("minutes",),
     "/concerns/{concern}": ("concern",),
+    "/learners/{alpha}/chronology": ("outcome", "provision"),  # the titles of their entries
     "/learners/{alpha}/contributions/withdrawn": ("withdrawn", "withdrawn_reason"),
 }
 

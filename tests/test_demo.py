@@ -343,3 +343,33 @@ def test_demo_cpd_dates_follow_the_year_so_far(today, day, expected):
 
     on = _calendar_day(date(2026, 9, 1), day, date.fromisoformat(today))
     assert on == (date.fromisoformat(expected) if expected else None)
+
+
+def test_the_demo_chronology_reads_as_months_of_support(demo_app):
+    """Harry's case, the richest: the SENCo reads several kinds of entry over months; the DSL also the concern."""
+    from datetime import datetime
+
+    from app.cases.learners.models import Learner
+
+    with demo_app.app_context():
+        harry = next(learner for learner in db.session.scalars(select(Learner)) if learner.name == "Harry Thompson")
+        public_id = harry.public_id
+        db.session.remove()
+    pages = {}
+    for email in ("senco@oakfield.example", "dsl@oakfield.example"):
+        client = demo_app.test_client()
+        assert sign_in(client, email, "braid-demo-2026").status_code == 302
+        response = client.get(f"/learners/{public_id}/chronology")
+        assert response.status_code == 200
+        pages[email] = response.get_data(as_text=True)
+    senco = pages["senco@oakfield.example"]
+    kinds = set(re.findall(r'data-kind="([a-z_]+)"', senco))
+    assert kinds >= {"cycle_opened", "cycle_closed", "outcome_set", "outcome_reviewed", "provision_started",
+                     "contribution_added", "meeting_held", "meeting_action", "member_joined"}
+    assert "concern_recorded" not in kinds
+    assert "concern_recorded" in re.findall(r'data-kind="([a-z_]+)"', pages["dsl@oakfield.example"])
+    # Dates over several months, newest first: the demo's history is dated back over the terms it tells of.
+    days = re.findall(r'<td class="govuk-table__cell">(\d{1,2} [A-Z][a-z]+ \d{4})', senco)
+    parsed = [datetime.strptime(text, "%d %B %Y").date() for text in days]
+    assert parsed == sorted(parsed, reverse=True)
+    assert (parsed[0] - parsed[-1]).days > 90

@@ -5,6 +5,7 @@ bp = Blueprint("cases", __name__)
 
 # The views register their routes on bp: imported last, because they import bp from here.
 from app.cases.break_glass import views as break_glass_views  # noqa: E402,F401
+from app.cases.chronology import views as chronology_views  # noqa: E402,F401
 from app.cases.concerns import views as concerns_views  # noqa: E402,F401
 from app.cases.contributions import views as contributions_views  # noqa: E402,F401
 from app.cases.learners import views as learners_views  # noqa: E402,F401

@@ -11,6 +11,7 @@ from app.demo.audit import load_demo_trail, seal_and_check
 from app.demo.cases import load_demo_cases
 from app.demo.corrections import load_demo_corrections
 from app.demo.cpd import load_demo_cpd
+from app.demo.history import load_demo_history
 from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
 from app.demo.learners import load_demo_learners
@@ -45,6 +46,8 @@ def load_command():
     edited = load_demo_account_edit()
     db.session.commit()
     merged = load_demo_merges()
+    db.session.commit()
+    load_demo_history()  # last of the records: it dates back what this run wrote
     db.session.commit()
     trail = load_demo_trail()
     result = seal_and_check()

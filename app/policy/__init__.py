@@ -9,6 +9,8 @@ from app.policy.decisions import DECISION_MADE, audit_action_for, can, require, 
 from app.policy.loading import cpd_owner_or_404, get_or_404, survivor_public_id
 from app.policy.rules import case_role, forget_break_glass, forget_memberships
 from app.policy.scopes import (
+    case_concerns,
+    case_invitations,
     case_learners,
     cpd_log_owners,
     cpd_reports,
@@ -17,6 +19,7 @@ from app.policy.scopes import (
     listed_learners,
     open_invitations,
     outside_memberships,
+    plan_cycles,
     school_staff,
     team_memberships,
     visible_accounts,
@@ -31,9 +34,10 @@ from app.policy.scopes import (
 
 __all__ = [
     "DECISION_MADE", "MFA_REQUIRED_ROLES", "PRACTITIONER_ROLES", "SCHOOL_CASE_ROLES", "Action", "audit_action_for",
-    "can", "case_learners", "case_role", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
+    "can", "case_concerns", "case_invitations",
+    "case_learners", "case_role", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
     "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "listed_learners", "open_invitations",
-    "outside_memberships", "require", "school_staff", "shows", "survivor_public_id", "team_memberships",
+    "outside_memberships", "plan_cycles", "require", "school_staff", "shows", "survivor_public_id", "team_memberships",
     "visible_accounts", "visible_actions", "visible_concerns",
     "visible_contributions", "visible_imports", "visible_learners", "visible_meetings", "visible_progress_reviews",
 ]

@@ -68,6 +68,9 @@ class Action(enum.Enum):
     VIEW_CONCERN = "view_concern"
     RECORD_CONCERN_ACTION = "record_concern_action"
     LIST_CONCERNS = "list_concerns"
+    # thing: the Learner; their concerns among the rest of their chronology: the school's DSL only (an author
+    # reads their own on the concerns page, never among the case's events)
+    LIST_CASE_CONCERNS = "list_case_concerns"
     REVIEW_CONCERNS = "review_concerns"  # the DSL's school-wide count of concerns awaiting action
     VIEW_CASEWORK = "view_casework"  # the home page's open actions, reviews due and cases
     # The audit trail and break-glass access

@@ -394,7 +394,8 @@ def _manages_year_end(user, year_end) -> bool:
 # the new school's start, and the new school may ask for the bundle again). A new bundle is made before archiving.
 ARCHIVE_READS = frozenset({
     Action.VIEW_LEARNER, Action.VIEW_LEARNER_HISTORY, Action.VIEW_CASE, Action.VIEW_CONTRIBUTION,
-    Action.VIEW_CONTRIBUTION_REVISION, Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.REVIEW_AUDIT,
+    Action.VIEW_CONTRIBUTION_REVISION, Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.LIST_CASE_CONCERNS,
+    Action.REVIEW_AUDIT,
     Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
     Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS,
 })
@@ -481,6 +482,7 @@ _RULES = {
     Action.VIEW_CONCERN: _sees_concern,
     Action.RECORD_CONCERN_ACTION: lambda user, thing: thing is not None and _dsl_of(user, _learner_of(thing)),
     Action.LIST_CONCERNS: lambda user, thing: user.role is not Role.PARENT and user.role is not Role.ADMIN,
+    Action.LIST_CASE_CONCERNS: lambda user, thing: _dsl_of(user, thing),
     Action.REVIEW_CONCERNS: lambda user, thing: user.role is Role.DSL and not user.restricted,
     # Administrators manage accounts only: no case work on their home page.
     Action.VIEW_CASEWORK: lambda user, thing: user.role is not Role.ADMIN,

@@ -201,6 +201,26 @@ def visible_concerns(user, learner=None) -> Select:
     return query
 
 
+def case_concerns(user, learner) -> Select:
+    """`learner`'s concerns as their school's DSL reads them among the case's events (the chronology): nobody
+    else sees them there, not even their author (who reads their own on the concerns page)."""
+    query = visible_concerns(user, learner)
+    return query if learner is not None and can(user, Action.LIST_CASE_CONCERNS, learner) else query.where(false())
+
+
+def plan_cycles(user, learner) -> Select:
+    """`learner`'s plan cycles, as far as `user` may read their plan (the cycle pages' own scope)."""
+    query = _cycle_scope(user)
+    return query.where(false()) if learner is None else query.where(SupportPlan.learner_id == learner.id)
+
+
+def case_invitations(user, learner) -> Select:
+    """Every invitation onto `learner`'s case (open or not): only the SENCo who manages the team."""
+    if learner is None or not can(user, Action.MANAGE_TEAM, learner):
+        return select(Invitation).where(false())
+    return _invitation_scope(user).where(Invitation.learner_id == learner.id)
+
+
 def _cycle_scope(user) -> Select:
     ids = _case_learner_ids(user)
     query = select(PlanCycle).join(SupportPlan, SupportPlan.id == PlanCycle.plan_id)

@@ -241,6 +241,11 @@ ROWS = [
      [E("view", OK, "learner", "alpha", ("alpha",))]),  # 400: the form shown again, nothing changed
     ("cases.learner_edit", "POST", "/learners/{alpha}/edit", "teacher", {},
      [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403
+    # The chronology: one view of the learner's record per page, whatever it lists; refused out of sight.
+    ("cases.chronology", "GET", "/learners/{alpha}/chronology", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.chronology", "GET", "/learners/{alpha}/chronology", "admin", None,
+     [E("view", NO, "learner", "alpha", ("alpha",))]),
     ("cases.learner_history", "GET", "/learners/{alpha}/history", "dsl", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.learner_history", "GET", "/learners/{alpha}/history", "teacher", None,
