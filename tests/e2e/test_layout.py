@@ -17,7 +17,7 @@ WIDTHS = (320, 1280)
 # {meeting} that meeting. Add a page here and it is checked at every width.
 PAGES = {
     "senco@oakfield.example": ["/", "/learners/{learner}/plan", "/meetings/{meeting}", "/learners/{learner}/team",
-                               "/cpd", "/cpd/coverage"],
+                               "/learners/{learner}/chronology", "/cpd", "/cpd/coverage"],
     "teacher@oakfield.example": ["/", "/cpd"],
     "parent@family.example": ["/"],
 }
