@@ -27,6 +27,7 @@ from app.core.jobs import services as job_services  # noqa: F401
 from app.core.jobs.blueprint import bp as jobs_bp
 from app.core.jobs.cli import jobs_cli
 from app.core.mail import services as outbox  # noqa: F401
+from app.core.wording import with_article
 from app.cpd.blueprint import bp as cpd_bp
 from app.demo.cli import demo_cli
 from app.extensions import csrf, db, login_manager, migrate
@@ -149,6 +150,7 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
 
     app.jinja_env.filters["rich_text"] = render_rich_text
+    app.jinja_env.filters["with_article"] = with_article  # "{{ vendor|with_article }} file": "an Arbor file"
     dates.init_app(app)
     WTFormsHelpers(app)
 

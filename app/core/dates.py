@@ -1,7 +1,7 @@
 """Dates and times as people read them: one formatter, every moment on the school's clock (BRAID_TIMEZONE)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -118,6 +118,17 @@ def iso_day(value: date | datetime | None) -> str:
     return school_day(value).isoformat()
 
 
+def date_hint(days: int = 0, years: int = 0, before: str = "") -> str:
+    """A GOV.UK date input's hint, "For example, 27 3 2027", counted from today at the school so that it never
+    goes stale: ahead for a date to come (a review, a target), back for one that has been (a date of birth).
+    `before` is the hint's own sentence, put first."""
+    on = today() + timedelta(days=days)
+    if years:
+        on = on.replace(year=on.year + years, day=min(on.day, 28) if on.month == 2 else on.day)
+    example = f"For example, {on.day} {on.month} {on.year}"
+    return f"{before} {example}" if before else example
+
+
 FILTERS = {
     "day": day,
     "long_day": long_day,
@@ -131,5 +142,6 @@ FILTERS = {
 
 
 def init_app(app: Flask) -> None:
-    """Every format as a Jinja filter: `{{ entry.updated_at|day_and_time }}`."""
+    """Every format as a Jinja filter: `{{ entry.updated_at|day_and_time }}`; `date_hint(...)` as a global."""
     app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals["date_hint"] = date_hint

@@ -332,7 +332,7 @@ def test_extra_fields_on_accept_are_ignored(app, world, client):
     ({"access_ends_on": _day_fields(date.today())}, "must be in the future"),
     ({"access_ends_on": ["", "", ""]}, "Enter the date access ends"),
     ({"role": "senco"}, "Not a valid choice"),
-    ({"role": "parent"}, "has no parent or carers"),
+    ({"role": "parent"}, "A parent or carer cannot work for Riverside"),
     ({"email": "not-an-email"}, "correct format"),
     ({"agency": ""}, "Choose the person's agency"),
     ({"agency": "new", "new_agency_name": "Westshire SLT", "new_agency_kind": "family"}, "cannot work for a family"),
@@ -348,6 +348,16 @@ def test_bad_invitations_are_refused_keeping_what_was_typed(app, world, changes,
     assert "There is a problem" in page and message.lower() in page.lower()
     assert 'value="Megan Test"' in response.get_data(as_text=True)
     assert _counts(app) == before
+
+
+def test_the_invited_role_reads_with_its_article_on_the_page_and_in_the_email(app, world):
+    # Reproduced first: "is invited as a educational psychologist", on the page and in the email.
+    response = _invite(world.senco, world.learner, "new", role="ep", new_agency_name="County EP Service",
+                       new_agency_kind="ep_service", email="alan.brooks@county-eps.example")
+    assert response.status_code == 200
+    assert "is invited as an educational psychologist from County EP Service" in text_of(response)
+    with app.app_context():
+        assert "on Braid as an educational psychologist." in db.session.scalars(select(OutboxMessage)).one().body
 
 
 def test_school_agencies_and_other_schools_families_cannot_be_named(app, world, create_agency, create_case):

@@ -125,6 +125,20 @@ def test_every_format_is_a_template_filter(app):
     assert not {"audit_time", "audit_day", "clock_time"} & set(dates.FILTERS)
 
 
+def test_a_date_hint_counts_from_the_school_s_today(app, london):
+    today = dates.today()
+    ahead, born = today + timedelta(days=90), today.replace(year=today.year - 8, day=min(today.day, 28))
+
+    def spelled(on: date) -> str:
+        return f"For example, {on.day} {on.month} {on.year}"
+
+    assert dates.date_hint() == spelled(today)
+    assert dates.date_hint(days=90) == spelled(ahead)
+    assert dates.date_hint(years=-8) == spelled(born)
+    assert dates.date_hint(days=90, before="Within a year.") == f"Within a year. {spelled(ahead)}"
+    assert app.jinja_env.from_string("{{ date_hint(days=90) }}").render() == spelled(ahead)
+
+
 def _template_lines():
     comment = re.compile(r"\{#.*?#\}", re.DOTALL)
     for path in sorted((BASE_DIR / "templates").rglob("*.html")):
@@ -139,6 +153,16 @@ def test_no_template_formats_a_date_itself():
     taken from a moment in UTC, no UTC label."""
     inline = re.compile(r"strftime|isoformat|\.date\(\)|\.time\(\)|astimezone|%-?[aAbBdHIMmpSYy]\b|\bUTC\b|\butcnow\b")
     assert [where for where, line in _template_lines() if inline.search(line)] == []
+
+
+def test_no_date_example_is_written_out():
+    """A hint's "For example, 27 3 2025" went stale as the year turned (a target date already past): every example
+    comes from date_hint, counted from today."""
+    written = re.compile(r"\b\d{1,2} \d{1,2} \d{4}\b")
+    code = [f"{path.relative_to(BASE_DIR)}:{number}"
+            for path in sorted((BASE_DIR / "app").rglob("*.py")) if path.parts[-2] != "demo" and path.name != "dates.py"
+            for number, line in enumerate(path.read_text().splitlines(), 1) if written.search(line)]
+    assert [where for where, line in _template_lines() if written.search(line)] + code == []
 
 
 def test_no_template_calls_a_service():

@@ -164,7 +164,7 @@ BAD_GOALS = [
     ({"specific": ""}, "Say specifically what you will be able to do", "specific"),
     ({"target_on": "past"}, "A new goal's date must be in the future", "target_on"),
     ({"target_on": "today"}, "A new goal's date must be in the future", "target_on"),
-    ({"target_on": ["31", "2", "2030"]}, "The date must be a real date, for example 27 3 2026", "target_on"),
+    ({"target_on": ["31", "2", "2030"]}, "The date must be a real date", "target_on"),
     ({"target_on": ["", "", ""]}, "Enter the date you will achieve the goal by", "target_on"),
     ({"standard_code": ""}, "Choose the standard the goal is relevant to", "standard_code"),
     ({"standard_code": "ZZ 99"}, "Choose the standard the goal is relevant to", "standard_code"),

@@ -57,7 +57,7 @@ def test_a_senco_imports_an_arbor_export_watches_it_run_and_finds_the_learners(p
     main = page.locator("main")
     summary = " ".join(main.locator(".govuk-list").first.inner_text().split())
     assert "6 new learners" in summary and "4 rows left out" in summary and "0 rows refused" in summary
-    assert "10 rows read from a" in main.inner_text() and "Nothing has been saved yet" in main.inner_text()
+    assert "10 rows read from an Arbor file" in main.inner_text() and "Nothing has been saved yet" in main.inner_text()
     new_learners = page.locator("table", has=page.locator("caption", has_text="New learners"))
     assert new_learners.get_by_role("cell", name="Grace Okonkwo-Reid", exact=True).is_visible()
     left_out = page.locator("table", has=page.locator("caption", has_text="Left out"))

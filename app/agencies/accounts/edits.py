@@ -17,6 +17,7 @@ from app.audit.events import record
 from app.audit.models import AuditAction
 from app.core.conflicts import EditConflict, check_version
 from app.core.mail.addresses import normalise_email
+from app.core.wording import sentence
 from app.extensions import db
 from app.policy import Action, require
 
@@ -60,7 +61,7 @@ def _check_role(actor: User, account: User, role: Role) -> None:
         raise AccountError("You cannot change your own role: ask another administrator", "role")
     if (role in EXTERNAL_ROLES) != (account.role in EXTERNAL_ROLES):
         # Outside accounts are restricted and time-limited, staff are not: a different kind of account.
-        raise AccountError(f"A {account.role.label.lower()} account cannot become a {role.label.lower()} "
+        raise AccountError(f"{sentence(account.role.with_article)} account cannot become {role.with_article} "
                            "account: create a new account instead", "role")
 
 

@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.wording import in_a_sentence, with_article
 from app.extensions import db
 from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
 
@@ -48,6 +49,21 @@ class Role(enum.Enum):
     def label(self) -> str:
         return ROLE_LABELS[self]
 
+    @property
+    def in_a_sentence(self) -> str:
+        """"class teacher", "special educational needs co-ordinator (SENCo)"."""
+        return in_a_sentence(self.label)
+
+    @property
+    def who_to_ask(self) -> str:
+        """Who can help someone in this role who was refused something (the 403 page): never themselves."""
+        return WHO_TO_ASK[self]
+
+    @property
+    def with_article(self) -> str:
+        """"a class teacher", "an educational psychologist": the role after "invited as"."""
+        return with_article(self.in_a_sentence)
+
 
 ROLE_LABELS = {
     Role.SENCO: "Special educational needs co-ordinator (SENCo)",
@@ -58,6 +74,21 @@ ROLE_LABELS = {
     Role.SLT: "Speech and language therapist",
     Role.EP: "Educational psychologist",
     Role.ADMIN: "Agency administrator",
+}
+
+# "If you think you need it, ask …": the SENCo is asked by the school's staff and the people they invited; the
+# SENCo asks the school's administrator (accounts and roles) or the DSL (safeguarding records).
+WHO_TO_ASK = {
+    Role.SENCO: "your school’s administrator, who manages accounts and roles, or, for safeguarding records, "
+                "your designated safeguarding lead",
+    Role.LSP: "your SENCo, or your school’s administrator about your account",
+    Role.TEACHER: "your SENCo, or your school’s administrator about your account",
+    Role.DSL: "your SENCo about a learner’s case, or your school’s administrator about your account",
+    Role.PARENT: "your child’s SENCo at school, who invited you to Braid",
+    Role.SLT: "the SENCo who invited you to the learner’s case",
+    Role.EP: "the SENCo who invited you to the learner’s case",
+    Role.ADMIN: "another administrator of your agency: administrators manage accounts and never see what is in a "
+                "learner’s case",
 }
 
 # Which roles an agency of each kind employs; accounts outside this are refused.

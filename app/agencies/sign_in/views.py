@@ -20,7 +20,8 @@ from app.security.redirects import safe_next
 SIGN_IN_PROBLEMS = {
     SignInOutcome.INVALID: "Email address or password is not right",
     SignInOutcome.DEACTIVATED: (
-        "Your account has been deactivated. Ask your agency administrator if you need it back"
+        "Your account has been deactivated. Ask your agency administrator (a parent or carer: your child’s school) "
+        "if you need it back"
     ),
 }
 

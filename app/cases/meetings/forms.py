@@ -76,7 +76,7 @@ class ActionRowForm(Form):
             self.owner.errors = ["Choose who will do this action"]
             valid = False
         if self.due_on.data is None:
-            self.due_on.errors = ["Enter the date this action is due by, for example 27 3 2026"]
+            self.due_on.errors = ["Enter the date this action is due by"]
             valid = False
         return valid
 

@@ -25,6 +25,7 @@ from app.core.dates import today as school_today
 from app.core.mail import services as outbox
 from app.core.mail.addresses import normalise_email
 from app.core.mail.models import OutboxMessage
+from app.core.wording import in_a_sentence, sentence, with_article
 from app.extensions import db
 from app.policy import (
     Action,
@@ -231,7 +232,8 @@ def _invited_agency(actor: User, role: Role, agency_public_id: str, new_name: st
         except ValueError:
             raise TeamError("Choose what kind of agency the new one is", "new_agency_kind") from None
         if kind not in kinds:
-            raise TeamError(f"A {role.label.lower()} cannot work for a {kind.label.lower()}", "new_agency_kind")
+            raise TeamError(f"{sentence(role.with_article)} cannot work for {with_article(in_a_sentence(kind.label))}",
+                            "new_agency_kind")
         existing = db.session.scalars(select(Agency).where(func.lower(Agency.name) == name.lower())).first()
         if existing is not None:
             raise TeamError("An agency with this name already exists: choose it from the list", "new_agency_name")
@@ -244,7 +246,7 @@ def _invited_agency(actor: User, role: Role, agency_public_id: str, new_name: st
     if agency is None:
         raise TeamError("Choose the person's agency, or add a new one", "agency")
     if agency.kind not in kinds:
-        raise TeamError(f"{agency.name} has no {role.label.lower()}s: choose another agency", "agency")
+        raise TeamError(f"{sentence(role.with_article)} cannot work for {agency.name}: choose another agency", "agency")
     return agency
 
 
@@ -301,7 +303,7 @@ def invite_to_case(
         "You have been invited to a learner's team on Braid",
         f"Dear {display_name},\n\n"
         f"{actor.display_name} ({actor.agency.name}) has invited you to join the team around a learner "
-        f"on Braid as a {role.label.lower()}.\n\n"
+        f"on Braid as {role.with_article}.\n\n"
         f"Open this link to accept. It works once and expires on {dates.day(invitation.expires_at)}:\n\n"
         f"{link}\n\n"
         f"Your access to the learner's case will end on {dates.day(access_ends_at)}.\n\n"
@@ -370,8 +372,8 @@ def accept_invitation(invitation: Invitation, user: User) -> TeamMembership:
         raise TeamError("This invitation is for another person")
     if not _may_join_as(user, invitation.role):
         raise TeamError(
-            f"This invitation is for a {invitation.role.label.lower()}, and your account is for a "
-            f"{user.role.label.lower()}. Ask the SENCo who invited you to invite the right account."
+            f"This invitation is for {invitation.role.with_article}, and your account is for "
+            f"{user.role.with_article}. Ask the SENCo who invited you to invite the right account."
         )
     now = utcnow()
     # Claimed in one statement, so two requests with the same link cannot both use it.

@@ -41,7 +41,10 @@ from app.types import utcnow
 
 SIGN_IN_PROBLEMS = {
     SignInOutcome.INVALID: "Your password is not right",
-    SignInOutcome.DEACTIVATED: "Your account has been deactivated. Ask your agency administrator if you need it back",
+    SignInOutcome.DEACTIVATED: (
+        "Your account has been deactivated. Ask your agency administrator (a parent or carer: your child’s school) "
+        "if you need it back"
+    ),
 }
 
 

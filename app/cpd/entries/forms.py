@@ -26,8 +26,6 @@ from app.cpd.entries.services import TEXT_MAX, TITLE_MAX, WITHDRAW_REASON_MAX, C
 from app.cpd.hours import Participation
 from app.form_fields import DayMonthYearField
 
-DATE_HINT = "For example, 27 3 2026"
-
 
 class EntryDate(DayMonthYearField):
     """A GOV.UK day, month, year input: all three blank is 'missing', anything else must be a real date."""
@@ -84,7 +82,7 @@ PARTICIPATION_CHOICES = [SelectChoice(choice.value, choice.label) for choice in 
 class EntryForm(FlaskForm):
     reflective_model = HiddenField()
     activity_on = EntryDate("Date of the activity", missing="Enter the date of the activity",
-                            invalid="The date of the activity must be a real date, for example 27 3 2026")
+                            invalid="The date of the activity must be a real date")
     hours = StringField("Length in hours", widget=GovTextInput(), validators=[
         DataRequired(message="Enter the length of the activity in hours, like 1.5"), _hours_valid])
     activity_type = SelectField("Type of activity", widget=GovSelect(), choices=ACTIVITY_CHOICES,
@@ -99,7 +97,7 @@ class EntryForm(FlaskForm):
                         "What you will do differently")
     action_how = _text("How will you do it?", "Say how you will do it", "How you will do it")
     action_by = EntryDate("By when?", missing="Enter the date by which you will do it",
-                          invalid="The action plan's date must be a real date, for example 27 3 2026")
+                          invalid="The action plan's date must be a real date")
     standard_codes = SelectMultipleField("Standards this entry evidences (optional)", choices=[],
                                          validate_choice=False)  # checked against the reference data
     version = HiddenField()

@@ -19,6 +19,7 @@ from app.cases.merges.signals import learners_merged
 from app.core.conflicts import check_version
 from app.core.dates import school_day
 from app.core.dates import today as school_today
+from app.core.wording import in_a_sentence, with_article
 from app.cpd.entries.models import (
     ActivityType,
     CaseEvidence,
@@ -273,7 +274,7 @@ def _role_in_meeting(user: User, meeting: Meeting) -> str:
         roles.append("Recorded the meeting")
     if not roles:
         roles.append("Attended the meeting")
-    return f"{' and '.join(roles)} as {user.role.label.lower()}"
+    return f"{' and '.join(roles)} as {user.role.in_a_sentence}"
 
 
 def offer_for(actor: User, work) -> WorkOffer:
@@ -283,10 +284,11 @@ def offer_for(actor: User, work) -> WorkOffer:
         # A joint-planning meeting counts as participatory time for every member of staff who was there.
         hours = (Decimal(work.duration_minutes) / Decimal(60)).quantize(Decimal("0.01"))
         return WorkOffer(EvidenceKind.MEETING, work, work.kind.label, work.held_on, _role_in_meeting(actor, work),
-                         f"Reflection on a {work.kind.label.lower()}", hours, Participation.PARTICIPATORY)
+                         f"Reflection on {with_article(in_a_sentence(work.kind.label))}", hours,
+                         Participation.PARTICIPATORY)
     on = school_day(work.created_at)  # the day the school saw it written, not UTC's
-    return WorkOffer(EvidenceKind.CONTRIBUTION, work, work.kind.label, on, f"Wrote it as {actor.role.label.lower()}",
-                     f"Reflection on my {work.kind.label.lower()}", None, Participation.INDIVIDUAL)
+    return WorkOffer(EvidenceKind.CONTRIBUTION, work, work.kind.label, on, f"Wrote it as {actor.role.in_a_sentence}",
+                     f"Reflection on my {in_a_sentence(work.kind.label)}", None, Participation.INDIVIDUAL)
 
 
 def _evidence_for(actor: User, entry: ReflectiveEntry, work) -> CaseEvidence:

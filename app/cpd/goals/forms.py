@@ -65,7 +65,7 @@ class GoalForm(FlaskForm):
                                          validators=[Optional(), Length(max=GOAL_TEXT_MAX)])
     feedback = TextAreaField("What feedback, and from whom?", widget=GovTextArea(),
                              validators=[Optional(), Length(max=GOAL_TEXT_MAX)])
-    target_on = DateParts("Achieve it by", invalid="The date must be a real date, for example 27 3 2026",
+    target_on = DateParts("Achieve it by", invalid="The date must be a real date",
                           validators=[InputRequired(message="Enter the date you will achieve the goal by")])
     entries = SelectMultipleField("Entries in your log that evidence this goal (optional)",
                                   widget=GovCheckboxesInput(), choices=[], validate_choice=False)

@@ -36,7 +36,7 @@ class ReviewForm(FlaskForm):
                       choices=[SelectChoice(kind.value, kind.label) for kind in ReviewKind],
                       validators=[InputRequired(message="Choose the kind of review: annual or mid-year")],
                       validate_choice=False)
-    held_on = DateParts("Date of the review", invalid="The date must be a real date, for example 27 3 2026",
+    held_on = DateParts("Date of the review", invalid="The date must be a real date",
                         validators=[InputRequired(message="Enter the date the review was held")])
     individual_summary = _text("Individual summary of the previous 12 months’ performance")
     manager_summary = _text("Manager summary of the previous 12 months’ performance")
