@@ -12,6 +12,7 @@ from app.cases.contributions.models import Contribution, ContributionRevision
 from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.extensions import db
+from app.security.sanitize import ALLOWLIST_VERSION
 from tests.fixtures.application import sign_in, text_of
 
 SCHOOL = "Oakfield Contributions School"
@@ -271,6 +272,20 @@ def test_title_and_body_are_escaped_and_sanitised(app, case):
         assert "<script" not in stored.body_html and "<img" not in stored.body_html and "href" not in stored.body_html
         assert "<em>emphasis</em>" in stored.body_html
     assert typed.split("\n")[0] in author.get(f"/contributions/{public_id}/edit").get_data(as_text=True)
+
+
+def test_stored_html_is_shown_as_saved_when_current_and_sanitised_again_when_stamped_older(app, case):
+    """The README's reason for sanitising on output: HTML kept from before a tighter allowlist is cleaned again."""
+    author, learner = case["people"]["author"], case["learner"]
+    public_id = _add(author, learner, body="Saved **today**")
+    assert "<p>Saved <strong>today</strong></p>" in author.get(f"/contributions/{public_id}").get_data(as_text=True)
+    looser = '<p onclick="steal()">Kept from <u>a looser</u> allowlist</p>'
+    for stamp, shown in ((ALLOWLIST_VERSION - 1, "<p>Kept from a looser allowlist</p>"), (ALLOWLIST_VERSION, looser)):
+        with app.app_context():
+            contribution = db.session.scalars(select(Contribution).where(Contribution.public_id == public_id)).one()
+            contribution.body_html, contribution.writing_version = looser, stamp
+            db.session.commit()
+        assert shown in author.get(f"/contributions/{public_id}").get_data(as_text=True)
 
 
 def test_extra_fields_are_ignored(app, case):
