@@ -108,6 +108,11 @@ def render_writing(source: str | None) -> str:
     return clean_rich_text(markdown.render(source)).strip()
 
 
+def shows_nothing(source: str | None) -> bool:
+    """True when typed writing renders to no text at all (blank, or only marks such as "#" or "-")."""
+    return not bleach.clean(render_writing(source), tags=set(), strip=True).strip()
+
+
 def stored_writing(html: str | None, version: int | None) -> Markup:
     """Stored safe HTML for a page: as it is when stamped with this allowlist, sanitised again when older."""
     if not html:

@@ -6,6 +6,7 @@ from app.security.sanitize import (
     ALLOWLIST_VERSION,
     clean_rich_text,
     render_writing,
+    shows_nothing,
     stored_writing,
     writing_source,
 )
@@ -125,3 +126,9 @@ def test_stored_writing_is_trusted_only_when_stamped_with_this_allowlist():
     assert stored_writing(stored, None) == "<p>Kept as saved</p>"
     assert stored_writing(None, ALLOWLIST_VERSION) == ""
 
+
+
+@pytest.mark.parametrize("typed, nothing", [(None, True), ("  \n ", True), ("#", True), ("-", True), ("> ", True),
+                                            ("<p></p>", False), ("- one", False), ("0", False)])
+def test_writing_that_shows_nothing_is_blank(typed, nothing):
+    assert shows_nothing(typed) is nothing

@@ -23,7 +23,7 @@ from app.core.conflicts import EditConflict, check_version
 from app.extensions import db
 from app.policy import Action, case_role, require, visible_contributions
 from app.problems import Refusal
-from app.security.sanitize import writing_source
+from app.security.sanitize import shows_nothing, writing_source
 from app.types import utcnow
 
 TITLE_MAX = 200
@@ -46,7 +46,7 @@ def _clean(title: str | None, body: str | None, visibility) -> tuple[str, str, V
     if len(title) > TITLE_MAX:
         raise ContributionError(f"Title must be {TITLE_MAX} characters or fewer", "title")
     body = writing_source(body)
-    if body is None:
+    if shows_nothing(body):
         raise ContributionError("Enter the contribution", "body")
     try:
         visibility = Visibility(visibility)

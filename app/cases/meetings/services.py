@@ -38,7 +38,7 @@ from app.core.conflicts import EditConflict, check_version
 from app.extensions import db
 from app.policy import Action, case_role, require
 from app.problems import Refusal
-from app.security.sanitize import ALLOWLIST_VERSION, writing_source
+from app.security.sanitize import ALLOWLIST_VERSION, shows_nothing
 from app.types import utcnow
 
 
@@ -192,7 +192,7 @@ def _apply(meeting: Meeting, details: MeetingDetails, people: list[User], outcom
         raise MeetingError("Choose the kind of meeting", "kind")
     if not 1 <= int(details.duration_minutes) <= 480:
         raise MeetingError("Length must be between 1 and 480 minutes", "duration_minutes")
-    if writing_source(details.agenda) is None:
+    if shows_nothing(details.agenda):
         raise MeetingError("Enter the agenda", "agenda")
     chair = person(details.chair, "chair", "Choose a chair from the people on this case")
     if case_role(chair, meeting.learner) is Role.PARENT:

@@ -24,7 +24,7 @@ from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
-from app.security.sanitize import writing_source
+from app.security.sanitize import shows_nothing
 from app.types import utcnow
 
 # The rich-text fields of a cycle that the SENCo edits, in page order, with their labels.
@@ -287,7 +287,7 @@ def close_cycle(actor: User, cycle: PlanCycle, *, version, review_summary: str |
     check_version(cycle, version)
     if cycle.stage is not CycleStage.REVIEW:
         raise PlanError("Only a cycle at the review stage can be closed")
-    if writing_source(review_summary) is None:
+    if shows_nothing(review_summary):
         raise PlanError("Enter a summary of the review", "review_summary")
     given = {}
     for outcome in cycle.outcomes:
