@@ -230,8 +230,13 @@ def test_0018_keeps_each_rich_text_as_an_editable_source_beside_its_sealed_html_
         for statement in statements:
             db.session.execute(text(statement), values)
         db.session.commit()
+        used = "SELECT SUM(encryptions) FROM field_key_usage"
+        sealed_before = db.session.execute(text(used)).scalar() or 0
+        db.session.commit()
 
         upgrade()
+        # Each value's source and HTML, and the history: every new envelope is counted against its key.
+        assert db.session.execute(text(used)).scalar() >= sealed_before + 2 * len(OLD_WRITING) + 1
         for (table, public_id, field), (_, source, safe) in OLD_WRITING.items():
             assert _sealed_cell(table, f"{field}_sealed", public_id) == source
             assert _sealed_cell(table, f"{field}_html_sealed", public_id) == safe

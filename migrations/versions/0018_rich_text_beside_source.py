@@ -8,10 +8,13 @@ source and its HTML is rendered from it. Downgrade puts the safe HTML back as th
 and the allowlist (version 1) are frozen here: a migration never imports app code, only the libraries and
 the keyring primitives.
 """
+import binascii
 import html
 import json
+import os
 import re
 import threading
+from collections import Counter
 from functools import partial
 from html.parser import HTMLParser
 
@@ -21,7 +24,8 @@ from alembic import op
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 
-from app.security.crypto import associated_data, open_sealed, seal
+from app.security.crypto import associated_data, open_sealed
+from app.security.keys import current_keyring
 
 revision = '0018'
 down_revision = '0016'
@@ -215,8 +219,34 @@ def _opened(row, table, column):
     return None if sealed is None else open_sealed(sealed, associated_data(table, column, row.public_id))
 
 
+_sealed_per_key = Counter()
+
+
 def _sealed(value, row, table, column):
-    return None if value is None else seal(value, associated_data(table, column, row.public_id))
+    """Sealed as app.security.crypto.seal does (envelope b1), counted here: seal() counts through the app's
+    session, a second connection that SQLite's write lock (held by this migration) would keep waiting."""
+    if value is None:
+        return None
+    keyring = current_keyring()
+    kid = keyring.primary
+    nonce = os.urandom(12)
+    ciphertext = keyring.cipher(kid).encrypt(nonce, value.encode("utf-8"),
+                                             associated_data(table, column, row.public_id))
+    _sealed_per_key[kid] += 1
+    return f"b1.{kid}.{binascii.b2a_base64(nonce + ciphertext, newline=False).decode()}"
+
+
+def _count_sealed():
+    """Add this migration's encryptions to each key's usage, so rotation is still asked for in time."""
+    usage = sa.table("field_key_usage", sa.column("key_id"), sa.column("encryptions"))
+    connection = op.get_bind()
+    for kid, added in _sealed_per_key.items():
+        stored = connection.execute(sa.select(usage.c.encryptions).where(usage.c.key_id == kid)).scalar()
+        if stored is None:
+            connection.execute(sa.insert(usage).values(key_id=kid, encryptions=added))
+        else:
+            connection.execute(sa.update(usage).where(usage.c.key_id == kid).values(encryptions=stored + added))
+    _sealed_per_key.clear()
 
 
 def _learner_history(convert):
@@ -256,6 +286,7 @@ def upgrade():
                 values[f"{field}_html_sealed"] = _sealed(safe, row, name, f"{field}_html_sealed")
             connection.execute(sa.update(table).where(table.c.id == row.id).values(**values))
     _learner_history(lambda notes: _upgrade_value(notes)[0])
+    _count_sealed()
 
 
 def downgrade():
@@ -273,6 +304,7 @@ def downgrade():
             if values:
                 connection.execute(sa.update(table).where(table.c.id == row.id).values(**values))
     _learner_history(_render)
+    _count_sealed()
     for name, fields in reversed(WRITING.items()):
         with op.batch_alter_table(name, schema=None, **IN_PLACE) as batch_op:
             batch_op.drop_column('writing_version')
