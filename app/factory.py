@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import BytecodeCache, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 
 # Importing every blueprint, model and CLI group here (not in app/__init__) keeps `import app.<x>.models` light.
 # Some are imported for what importing them does: the session loader; the background jobs they declare (so a
@@ -22,7 +23,7 @@ from app.audit.cli import audit_cli
 from app.cases.blueprint import bp as cases_bp
 from app.cases.mis_import import jobs as import_jobs  # noqa: F401
 from app.cases.year_end import jobs as year_end_jobs  # noqa: F401
-from app.core import dates
+from app.core import dates, writing
 from app.core.jobs import services as job_services  # noqa: F401
 from app.core.jobs.blueprint import bp as jobs_bp
 from app.core.jobs.cli import jobs_cli
@@ -37,7 +38,7 @@ from app.security import limits
 from app.security.cli import keys_cli
 from app.security.deploy import check_deploy_command, load_config
 from app.security.keys import Keyring, KeyringSource, write_key_file
-from app.security.sanitize import render_rich_text
+from app.security.sanitize import WRITING_HINT, render_rich_text, render_writing, stored_writing
 from config import BASE_DIR
 
 MIGRATIONS_DIR = BASE_DIR / "migrations"
@@ -149,8 +150,15 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
 
-    app.jinja_env.filters["rich_text"] = render_rich_text
+    app.jinja_env.filters["rich_text"] = render_rich_text  # HTML with no allowlist stamp: sanitised as shown
+    # Writing: `writing(row, "field")` shows the HTML stored when it was saved (re-sanitised only when stamped
+    # older); `stored_writing(version)` the same for a signed snapshot; `as_writing` renders a source now (rare
+    # pages: history, merge, conflict). Plain text keeps its shape through cases/concerns/_plain_text.html.
     app.jinja_env.filters["with_article"] = with_article  # "{{ vendor|with_article }} file": "an Arbor file"
+    app.jinja_env.globals["writing"] = writing.shown
+    app.jinja_env.filters["stored_writing"] = stored_writing
+    app.jinja_env.filters["as_writing"] = lambda source: Markup(render_writing(source))  # nosec B704 # sanitised
+    app.jinja_env.globals["writing_hint"] = WRITING_HINT
     dates.init_app(app)
     WTFormsHelpers(app)
 

@@ -809,8 +809,8 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
 
         senco, lsp, teacher, dsl, parent = (user(accounts[r]) for r in ("senco", "lsp", "teacher", "dsl", "parent"))
         a, b = learner(alpha), learner(bravo)
-        a.notes = f"<p>{ALPHA['notes']}</p>"
-        b.notes = f"<p>{BRAVO['notes']}</p>"
+        a.notes = ALPHA["notes"]
+        b.notes = BRAVO["notes"]
         db.session.flush()
 
         def plan_for(case, owner, sentinels):

@@ -248,6 +248,25 @@ def test_the_demo_cases_show_every_capability(demo_app):
     assert "0 case(s) built" in again.output
 
 
+def test_the_demo_writing_keeps_its_shape(demo_app):
+    """Agendas as numbered lines, the EP's assessment in sections, a family's view in paragraphs: typed as plain
+    text, shown with their shape (and the plan page reads the HTML stored beside each)."""
+    from app.cases.contributions.models import Contribution, ContributionKind
+    from app.cases.meetings.models import Meeting
+    from app.security.sanitize import ALLOWLIST_VERSION
+
+    with demo_app.app_context():
+        meeting = db.session.scalars(select(Meeting).where(Meeting.signed_off_at.is_not(None))
+                                     .order_by(Meeting.id)).first()
+        assert meeting.agenda.startswith("1. ") and "<" not in meeting.agenda
+        assert meeting.agenda_html.count("<li>") == 3 and meeting.agenda_html.startswith("<ol>")
+        assert meeting.writing_version == ALLOWLIST_VERSION
+        ep = db.session.scalars(select(Contribution).where(Contribution.kind == ContributionKind.EP_ASSESSMENT)).first()
+        assert ep.body.startswith("## What we found") and ep.body_html.count("<h2>") == 3
+        family = db.session.scalars(select(Contribution).where(Contribution.kind == ContributionKind.FAMILY_VIEW)).one()
+        assert family.body_html.count("<p>") == 3
+
+
 def test_the_demo_trail_has_the_patterns_a_dsl_reviews_and_a_verified_chain(demo_app):
     from app.audit.chain import latest_verification, verify_chain
     from app.audit.models import AuditAction, AuditEvent, AuditEventLearner, AuditOutcome

@@ -13,7 +13,8 @@ from app import create_app
 from app.cases.learners.models import name_and_birth_index, normalise_name
 from app.cpd.standards import STANDARDS
 from app.extensions import db
-from app.security.crypto import associated_data, blind_index, seal
+from app.security.crypto import associated_data, blind_index, open_sealed, seal
+from app.security.sanitize import ALLOWLIST_VERSION
 from app.types import UTCDateTime
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
@@ -198,4 +199,97 @@ def test_0017_names_who_ended_a_membership_from_the_trail_and_keeps_stage_moves_
         assert "ended_by_id" not in columns and "cycle_stage_change" not in inspect(db.engine).get_table_names()
         assert db.session.execute(text("SELECT count(*) FROM team_membership")).scalar_one() == 2
         db.session.commit()
+        db.engine.dispose()
+
+
+def _sealed_cell(table, column, public_id):
+    value = db.session.execute(text(f"SELECT {column} FROM {table} WHERE public_id = :id"), {"id": public_id}).scalar()
+    return None if value is None else open_sealed(value, associated_data(table, column, public_id))
+
+
+OLD_WRITING = {  # (table, public id, field): the value 0004 to 0016 stored, then the source and HTML 0018 makes
+    ("plan_cycle", "cycle-one", "family_views"): (
+        "<p>Mum says <strong>mornings</strong> are hard.</p>\n<ul><li>Visual timetable</li><li>Calm start</li></ul>",
+        "Mum says **mornings** are hard.\n\n- Visual timetable\n- Calm start",
+        "<p>Mum says <strong>mornings</strong> are hard.</p>\n<ul><li>Visual timetable</li><li>Calm start</li></ul>"),
+    ("plan_cycle", "cycle-one", "learner_views"): (
+        "I like Lego.\nI don't like noise &amp; crowds.",
+        "I like Lego.\nI don't like noise & crowds.",
+        "<p>I like Lego.<br>\nI don't like noise &amp; crowds.</p>"),
+    ("meeting", "meeting-one", "agenda"): (
+        "1. Welcome\n2. Review outcomes\n3. Next steps",
+        "1. Welcome\n2. Review outcomes\n3. Next steps",
+        "<ol>\n<li>Welcome</li>\n<li>Review outcomes</li>\n<li>Next steps</li>\n</ol>"),
+    ("contribution", "contribution-one", "body"): (
+        '<h2>Findings</h2><p>See <a href="https://example.org/report" rel="noopener noreferrer nofollow">the '
+        'report</a><br>and <em>2 * 3</em>.</p>',
+        "## Findings\n\nSee [the report](https://example.org/report)\nand *2 \\* 3*.",
+        '<h2>Findings</h2><p>See <a href="https://example.org/report" rel="noopener noreferrer nofollow">the '
+        'report</a><br>and <em>2 * 3</em>.</p>'),
+    ("learner", "learner-one", "notes"): (
+        "<p>Prefers <b>quiet</b> spaces.</p>", "Prefers **quiet** spaces.", "<p>Prefers <b>quiet</b> spaces.</p>"),
+}
+
+
+def test_0018_keeps_each_rich_text_as_an_editable_source_beside_its_sealed_html_and_back(empty_database_url):
+    """Values stored as cleaned HTML or plain text become Markdown a person can edit, with the safe HTML beside."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0016")
+        now = "2026-01-05 09:00:00+00:00"
+        statements = [
+            "INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (1, 'school-1', 'One', 'school', :now)",
+            "INSERT INTO user_account (id, public_id, email, display_name, role, agency_id, active, restricted, fte, "
+            "password_hash, must_change_password, session_version, created_at, password_changed_at, version) VALUES "
+            "(1, 'user-one', 'senco@example.org', 'Sam', 'senco', 1, :yes, :no, 1, 'x', :no, 1, :now, :now, 1)",
+            "INSERT INTO learner (id, public_id, school_id, year_group, created_at, name_sealed, name_index, "
+            "date_of_birth_sealed, version, year_group_source, notes_sealed) VALUES (1, 'learner-one', 1, 4, :now, "
+            ":name, 'index', :born, 1, 'registered', :notes)",
+            "INSERT INTO support_plan (id, public_id, learner_id, created_at) VALUES (1, 'plan-one', 1, :now)",
+            "INSERT INTO plan_cycle (id, public_id, plan_id, number, stage, version, opened_at, family_views_sealed, "
+            "learner_views_sealed) VALUES (1, 'cycle-one', 1, 1, 'closed', 1, :now, :family_views, :learner_views)",
+            "INSERT INTO meeting (id, public_id, learner_id, kind, held_on, starts_at, duration_minutes, chair_id, "
+            "recorded_by_id, shared_with_family, record_number, version, created_at, agenda_sealed) VALUES (1, "
+            "'meeting-one', 1, 'review', '2026-01-05', '09:00:00', 60, 1, 1, :no, 1, 1, :now, :agenda)",
+            "INSERT INTO contribution (id, public_id, learner_id, author_id, kind, visibility, version, created_at, "
+            "updated_at, title_sealed, body_sealed) VALUES (1, 'contribution-one', 1, 1, 'ep_assessment', 'team', 1, "
+            ":now, :now, :title, :body)",
+            "INSERT INTO learner_revision (id, public_id, learner_id, changed_by_id, changed_at, fields, "
+            "reason_sealed, earlier_sealed) VALUES (1, 'revision-one', 1, 1, :now, 'notes', :reason, :earlier)",
+        ]
+        values = {"now": now, "yes": True, "no": False,
+                  "name": seal("Ruby Ellis", associated_data("learner", "name_sealed", "learner-one")),
+                  "born": seal("2017-03-03", associated_data("learner", "date_of_birth_sealed", "learner-one")),
+                  "title": seal("EP report", associated_data("contribution", "title_sealed", "contribution-one")),
+                  "reason": seal("Typo", associated_data("learner_revision", "reason_sealed", "revision-one")),
+                  "earlier": seal('{"notes":"<ul><li>Was <em>this</em></li></ul>"}',
+                                  associated_data("learner_revision", "earlier_sealed", "revision-one"))}
+        for (table, public_id, field), (old, _, _) in OLD_WRITING.items():
+            values[field] = seal(old, associated_data(table, f"{field}_sealed", public_id))
+        for statement in statements:
+            db.session.execute(text(statement), values)
+        db.session.commit()
+        used = "SELECT SUM(encryptions) FROM field_key_usage"
+        sealed_before = db.session.execute(text(used)).scalar() or 0
+        db.session.commit()
+
+        upgrade()
+        # Each value's source and HTML, and the history: every new envelope is counted against its key.
+        assert db.session.execute(text(used)).scalar() >= sealed_before + 2 * len(OLD_WRITING) + 1
+        for (table, public_id, field), (_, source, safe) in OLD_WRITING.items():
+            assert _sealed_cell(table, f"{field}_sealed", public_id) == source
+            assert _sealed_cell(table, f"{field}_html_sealed", public_id) == safe
+            assert db.session.execute(text(f"SELECT writing_version FROM {table} WHERE public_id = :id"),
+                                      {"id": public_id}).scalar() == ALLOWLIST_VERSION
+        assert _sealed_cell("plan_cycle", "aspirations_html_sealed", "cycle-one") is None
+        assert _sealed_cell("learner_revision", "earlier_sealed", "revision-one") == '{"notes":"- Was *this*"}'
+        db.session.commit()
+
+        downgrade(revision="0016")
+        for (table, public_id, field), (_, _, safe) in OLD_WRITING.items():
+            assert _sealed_cell(table, f"{field}_sealed", public_id) == safe
+        assert (_sealed_cell("learner_revision", "earlier_sealed", "revision-one")
+                == '{"notes":"<ul>\\n<li>Was <em>this</em></li>\\n</ul>"}')
+        db.session.commit()
+        assert "writing_version" not in {c["name"] for c in inspect(db.engine).get_columns("meeting")}
         db.engine.dispose()

@@ -75,7 +75,7 @@ def build_charlie(app, create_agency, create_user, create_case, add_to_team) -> 
 
         senco, dsl, teacher = user(senco_account), user(dsl_account), user(teacher_account)
         learner = db.session.scalars(select(Learner).where(Learner.public_id == charlie)).one()
-        learner.notes = f"<p>{CHARLIE['notes']}</p>"
+        learner.notes = CHARLIE["notes"]
         cycle = plans.start_plan(senco, learner)
         plans.update_cycle(senco, cycle, version=cycle.version, assess_on=today,
                            learner_views=f"<p>{CHARLIE['views']}</p>")

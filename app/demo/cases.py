@@ -54,110 +54,115 @@ STORIES = (
     CaseStory("Leo Nowak", "Leo", date(2016, 11, 2), 5, "F801200002020", (K, P), "", CycleStage.REVIEW, 1, ep=True),
     CaseStory("Aisha Rahman", "Ash", date(2019, 9, 23), 2, "M801200003025", (S,), "", CycleStage.PLAN, 0),
     CaseStory("Oliver Bennett", "Ollie", date(2017, 2, 8), 4, "Q801200004030", (C,),
-              "<p>Oliver has a diagnosis of developmental language disorder and uses a word mat in every lesson.</p>",
+              "Oliver has a diagnosis of developmental language disorder and uses a word mat in every lesson.",
               CycleStage.DO, 2, slt=True),
     CaseStory("Sofia Marques", None, date(2016, 7, 19), 5, "X801200005035", (K,),
-              "<p>Sofia finds number facts hard to recall; she enjoys practical maths with resources.</p>",
+              "Sofia finds number facts hard to recall; she enjoys practical maths with resources.",
               CycleStage.REVIEW, 1),
     CaseStory("Ethan Clarke", None, date(2018, 12, 1), 2, "A801200006040", (S, C),
-              "<p>Ethan is settling after a move from another school and likes a job to do "
-              "at the start of the day.</p>",
+              "Ethan is settling after a move from another school and likes a job to do "
+              "at the start of the day.",
               CycleStage.ASSESS, 0, slt=True),
     CaseStory("Zara Ahmed", None, date(2015, 4, 27), 6, "G801200007045", (P,),
-              "<p>Zara has a hearing impairment and wears hearing aids; a radio aid is used in class.</p>",
+              "Zara has a hearing impairment and wears hearing aids; a radio aid is used in class.",
               CycleStage.DO, 1),
     CaseStory("Noah Williams", None, date(2017, 9, 3), 3, "K801200008050", (K, S),
-              "<p>Noah works hard in reading interventions and responds well to praise for effort.</p>",
+              "Noah works hard in reading interventions and responds well to praise for effort.",
               CycleStage.PLAN, 1, ep=True),
     CaseStory("Amelia Jones", "Millie", date(2019, 1, 16), 2, "R801200009055", (C,),
-              "<p>Millie is a selective talker at school and talks freely at home.</p>",
+              "Millie is a selective talker at school and talks freely at home.",
               CycleStage.DO, 0, slt=True),
     CaseStory("Harry Thompson", None, date(2016, 3, 30), 5, "W801200010060", (S,),
-              "<p>Harry can find unstructured times difficult; a lunchtime club helps.</p>",
+              "Harry can find unstructured times difficult; a lunchtime club helps.",
               CycleStage.REVIEW, 2),
     CaseStory("Isla Robertson", None, date(2018, 6, 22), 3, "C801200011065", (P, K),
-              "<p>Isla has dyspraxia; she uses a sloped board and pencil grip for writing.</p>",
+              "Isla has dyspraxia; she uses a sloped board and pencil grip for writing.",
               CycleStage.DO, 1),
     CaseStory("Mohammed Hussain", "Mo", date(2015, 10, 11), 6, "F801200012070", (K,),
-              "<p>Mo is preparing for transition to secondary school and likes to know what is coming.</p>",
+              "Mo is preparing for transition to secondary school and likes to know what is coming.",
               CycleStage.PLAN, 2, ep=True),
     CaseStory("Grace O'Connor", None, date(2017, 8, 5), 4, "M801200013075", (C, S),
-              "<p>Grace is autistic; visual supports and advance warning of changes help her.</p>",
+              "Grace is autistic; visual supports and advance warning of changes help her.",
               CycleStage.DO, 1, slt=True),
     CaseStory("Jacob Evans", None, date(2019, 3, 9), 1, "Q801200014080", (C,),
-              "<p>Jacob's speech is hard for unfamiliar adults to understand.</p>",
+              "Jacob's speech is hard for unfamiliar adults to understand.",
               CycleStage.ASSESS, 0),
     CaseStory("Lily Patel", None, date(2016, 12, 14), 5, "X801200015085", (K,),
-              "<p>Lily has dyslexia and uses a reading pen and coloured overlay.</p>",
+              "Lily has dyslexia and uses a reading pen and coloured overlay.",
               CycleStage.REVIEW, 1),
     CaseStory("Samuel Adeyemi", "Sam", date(2018, 1, 25), 3, "A801200016090", (S,),
-              "<p>Sam can become overwhelmed in busy spaces; a quiet start to the day helps.</p>",
+              "Sam can become overwhelmed in busy spaces; a quiet start to the day helps.",
               CycleStage.DO, 0),
     CaseStory("Freya Morgan", None, date(2017, 5, 2), 4, "G801200017095", (P,),
-              "<p>Freya has a visual impairment; enlarged resources and good lighting are in place.</p>",
+              "Freya has a visual impairment; enlarged resources and good lighting are in place.",
               CycleStage.PLAN, 1),
     CaseStory("Daniel Kowalski", "Dan", date(2015, 11, 20), 6, "R801200018100", (K, S),
-              "<p>Dan enjoys science and is working on organising his homework.</p>",
+              "Dan enjoys science and is working on organising his homework.",
               CycleStage.DO, 2),
     CaseStory("Chloe Henderson", None, date(2019, 7, 7), 1, "Y801200019105", (C,),
-              "<p>Chloe is learning to use a simple picture exchange system at snack time.</p>",
+              "Chloe is learning to use a simple picture exchange system at snack time.",
               CycleStage.ASSESS, 0),
     CaseStory("Reuben Shaw", None, date(2016, 9, 28), 5, "C801200020110", (S,),
-              "<p>Reuben has a trusted adult he checks in with each morning.</p>",
+              "Reuben has a trusted adult he checks in with each morning.",
               CycleStage.DO, 1),
     CaseStory("Hana Suzuki", None, date(2018, 10, 13), 3, "J801200021115", (K,),
-              "<p>Hana is new to English and making rapid progress; needs are being assessed carefully.</p>",
+              "Hana is new to English and making rapid progress; needs are being assessed carefully.",
               CycleStage.ASSESS, 0),
     CaseStory("Theo Walsh", None, date(2017, 12, 4), 4, "M801200022120", (P, C),
-              "<p>Theo has cerebral palsy and uses a walking frame; physiotherapy advice is followed in PE.</p>",
+              "Theo has cerebral palsy and uses a walking frame; physiotherapy advice is followed in PE.",
               CycleStage.REVIEW, 1),
     CaseStory("Evie Grant", None, date(2016, 4, 18), 5, "U801200023125", (S, K),
-              "<p>Evie is working with the learning mentor on managing worries about tests.</p>",
+              "Evie is working with the learning mentor on managing worries about tests.",
               CycleStage.DO, 1),
     CaseStory("Arjun Mehta", None, date(2015, 2, 21), 6, "X801200024130", (C,),
-              "<p>Arjun has a stammer; the class knows to give him time to finish.</p>",
+              "Arjun has a stammer; the class knows to give him time to finish.",
               CycleStage.PLAN, 1),
 )
 
 # Invented words from each role, chosen by the learner's first area of need.
 CLASSROOM_VIEWS = {
-    C: "<p>{first} joins in well in small groups but rarely answers in whole-class discussion. "
-       "Visual prompts on the table help {first} start tasks independently.</p>"
-       "<ul><li>Follows two-part instructions when they are shown as well as said</li>"
-       "<li>Needs extra thinking time before answering</li></ul>",
-    K: "<p>{first} is keen and tries hard; working memory makes copying from the board slow. "
-       "Chunked tasks with a checklist are working well.</p>"
-       "<ul><li>Reading age about eighteen months below chronological age</li>"
-       "<li>Good oral answers, written work much shorter</li></ul>",
-    S: "<p>{first} settles best with a predictable routine and a warm greeting at the door. "
-       "Afternoons after lunch are the hardest time; a movement break helps.</p>",
-    P: "<p>{first} manages the classroom well with the adaptations in place. "
-       "Seating near the front and enlarged resources make a clear difference.</p>",
+    C: "{first} joins in well in small groups but rarely answers in whole-class discussion. "
+       "Visual prompts on the table help {first} start tasks independently.\n\n"
+       "- Follows two-part instructions when they are shown as well as said\n"
+       "- Needs extra thinking time before answering",
+    K: "{first} is keen and tries hard; working memory makes copying from the board slow. "
+       "Chunked tasks with a checklist are working well.\n\n"
+       "- Reading age about eighteen months below chronological age\n"
+       "- Good oral answers, written work much shorter",
+    S: "{first} settles best with a predictable routine and a warm greeting at the door.\n"
+       "Afternoons after lunch are the hardest time; a movement break helps.",
+    P: "{first} manages the classroom well with the adaptations in place.\n"
+       "Seating near the front and enlarged resources make a clear difference.",
 }
 INTERVENTIONS = {
-    C: ("Language group, weeks 1-6", "<p>Six sessions of small-group vocabulary work (Word Aware). "
-        "{first} learnt 14 of 18 target words and now uses 'before' and 'after' correctly.</p>"),
-    K: ("Precision teaching, first half term", "<p>Daily ten-minute precision teaching of high-frequency words. "
-        "{first} moved from 12 to 31 words read automatically.</p>"),
-    S: ("Emotion coaching check-ins", "<p>Morning check-ins using a 1-5 feelings scale. "
-        "{first} used the calm corner independently three times this fortnight.</p>"),
-    P: ("Fine motor programme", "<p>Twice-weekly fine motor circuit (threading, pegboards, tweezers). "
-        "{first} now forms most letters correctly on a sloped board.</p>"),
+    C: ("Language group, weeks 1-6", "Six sessions of small-group vocabulary work (Word Aware). "
+        "{first} learnt 14 of 18 target words and now uses 'before' and 'after' correctly."),
+    K: ("Precision teaching, first half term", "Daily ten-minute precision teaching of high-frequency words. "
+        "{first} moved from 12 to 31 words read automatically."),
+    S: ("Emotion coaching check-ins", "Morning check-ins using a 1-5 feelings scale. "
+        "{first} used the calm corner independently three times this fortnight."),
+    P: ("Fine motor programme", "Twice-weekly fine motor circuit (threading, pegboards, tweezers). "
+        "{first} now forms most letters correctly on a sloped board."),
 }
-LEARNER_VOICE = ("What {first} told us", "<p>“I like it when I know what is happening next. "
-                 "I don't like it when it is noisy. My favourite thing is {likes}.”</p>")
+LEARNER_VOICE = ("What {first} told us", "“I like it when I know what is happening next. "
+                 "I don't like it when it is noisy. My favourite thing is {likes}.”")
 LIKES = ("drawing", "football", "Lego", "reading with Mr Fletcher", "science experiments", "music")
-SLT_ASSESSMENT = ("Speech and language assessment", "<h2>Assessment</h2><p>CELF-5 core language score in the "
-                  "low average range; expressive vocabulary a relative weakness.</p><h2>Advice</h2>"
-                  "<ul><li>Pre-teach topic vocabulary with pictures</li><li>Give one instruction at a time</li>"
-                  "<li>Model correct sentences rather than correcting errors</li></ul>")
-EP_ASSESSMENT = ("Educational psychology consultation", "<h2>What we found</h2><p>Verbal reasoning is a "
-                 "strength; processing speed and working memory are areas of difficulty.</p>"
-                 "<h2>Recommendations</h2><ul><li>Reduce copying; provide printed notes</li>"
-                 "<li>Use a task planner with ticks for each step</li><li>Review in one term</li></ul>")
-FAMILY_VIEW = ("Our view at home", "<p>Maya chats all the time at home and loves telling us about animals. "
+# Typed as anyone would: headings, paragraphs and lists in the Markdown subset (app.security.sanitize).
+SLT_ASSESSMENT = ("Speech and language assessment", "## Assessment\n\nCELF-5 core language score in the "
+                  "low average range; expressive vocabulary a **relative weakness**.\n\n## Advice\n\n"
+                  "- Pre-teach topic vocabulary with pictures\n- Give one instruction at a time\n"
+                  "- Model correct sentences rather than correcting errors")
+EP_ASSESSMENT = ("Educational psychology consultation", "## What we found\n\nVerbal reasoning is a "
+                 "**strength**; processing speed and working memory are areas of difficulty.\n\n"
+                 "## What this means in class\n\nLong instructions and copying from the board overload "
+                 "working memory, so tasks are left unfinished.\nWhen steps are written down one at a time, "
+                 "the work is completed and accurate.\n\n"
+                 "## Recommendations\n\n1. Reduce copying; provide printed notes\n"
+                 "2. Use a task planner with ticks for each step\n3. Review in one term")
+FAMILY_VIEW = ("Our view at home", "Maya chats all the time at home and loves telling us about animals.\n\n"
                "She gets tired after school and sometimes upset if she did not understand something. "
-               "We would like her to feel confident to ask for help.</p>")
+               "Bedtime stories about her day help her talk about it.\n\n"
+               "We would like her to feel confident to ask for help.")
 
 
 # What the review meetings rate each outcome (varied by learner and outcome); the later review goes further.
@@ -221,7 +226,7 @@ def load_demo_cases() -> int:
         add_demo_contribution(teacher, learner, ContributionKind.CLASSROOM_VIEW, Visibility.TEAM,
                               f"Classroom view, {first}", CLASSROOM_VIEWS[area].format(first=first),
                               edits=([CLASSROOM_VIEWS[area].format(first=first)
-                                      + "<p>Update: the visual timetable is now used every day.</p>"]
+                                      + "\n\nUpdate: the visual timetable is now used every day."]
                                      if n % 3 == 0 else []))
         title, body = INTERVENTIONS[area]
         add_demo_contribution(lsp, learner, ContributionKind.INTERVENTION_RECORD, Visibility.TEAM, title,
@@ -238,7 +243,7 @@ def load_demo_cases() -> int:
                                   *FAMILY_VIEW)
             add_demo_contribution(teacher, learner, ContributionKind.CLASSROOM_VIEW, Visibility.RESTRICTED,
                                   "Note for the SENCo",
-                                  "<p>Maya mentioned a change at home; passing on for context.</p>")
+                                  "Maya mentioned a change at home; passing on for context.")
 
         if story.stage in (CycleStage.DO, CycleStage.REVIEW):
             record_demo_meeting(
@@ -247,12 +252,12 @@ def load_demo_cases() -> int:
                 | ({slt: Attendance.APOLOGIES} if story.slt else {})
                 | ({parent: Attendance.PRESENT} if story.name == "Maya Carter" else {}),
                 others=["Family member (by phone)"] if n % 2 else [],
-                agenda="<ol><li>Views of the learner and family</li><li>Outcomes for this cycle</li>"
-                       "<li>Provision and who delivers it</li></ol>",
-                minutes=f"<p>We heard {first}'s views and agreed what success looks like this term. "
-                        "The class teacher described what is working in class.</p>",
-                decisions="<ul><li>Continue the current intervention three times a week</li>"
-                          "<li>Share the visual timetable with home</li></ul>",
+                agenda="1. Views of the learner and family\n2. Outcomes for this cycle\n"
+                       "3. Provision and who delivers it",
+                minutes=f"We heard {first}'s views and agreed what success looks like this term.\n\n"
+                        "The class teacher described what is working in class.",
+                decisions="- Continue the current intervention three times a week\n"
+                          "- Share the visual timetable with home",
                 actions=[(f"Send home a copy of {first}'s visual timetable", teacher,
                           today + timedelta(days=5 + n % 9)),
                          ("Book the review meeting", senco, today + timedelta(days=20 + n % 15)),
@@ -266,9 +271,9 @@ def load_demo_cases() -> int:
             record_demo_meeting(
                 lsp, learner, kind=MeetingKind.REVIEW, held_on=today - timedelta(days=30 + n), chair=senco,
                 attendees={senco: Attendance.PRESENT, lsp: Attendance.PRESENT, teacher: Attendance.PRESENT},
-                others=[], agenda="<p>Mid-cycle check on this cycle's outcomes.</p>",
-                minutes=f"<p>{first} is making steady progress; the support is working and continues as planned.</p>",
-                decisions="<p>Keep the current provision until the end-of-cycle review.</p>",
+                others=[], agenda="Mid-cycle check on this cycle's outcomes.",
+                minutes=f"{first} is making steady progress; the support is working and continues as planned.",
+                decisions="Keep the current provision until the end-of-cycle review.",
                 actions=[], shared_with_family=True, sign_off=True,
                 outcome_reviews={outcome: (MID_CYCLE_RATINGS[(n + i) % len(MID_CYCLE_RATINGS)], MID_CYCLE_COMMENT)
                                  for i, outcome in enumerate(outcomes)},
@@ -277,11 +282,11 @@ def load_demo_cases() -> int:
             record_demo_meeting(
                 lsp, learner, kind=MeetingKind.REVIEW, held_on=today - timedelta(days=2), chair=senco,
                 attendees={senco: Attendance.PRESENT, lsp: Attendance.PRESENT, teacher: Attendance.APOLOGIES},
-                others=[], agenda="<p>Review of this cycle's outcomes.</p>",
-                minutes=(f"<p>{first} has made good progress towards most outcomes.</p>" if signed else
-                         f"<p>Draft minutes: {first} has made good progress towards most outcomes.</p>"),
-                decisions=("<p>Close the cycle with these ratings; carry forward what is not yet met.</p>" if signed
-                           else "<p>To be agreed when the record is signed off.</p>"),
+                others=[], agenda="Review of this cycle's outcomes.",
+                minutes=(f"{first} has made good progress towards most outcomes." if signed else
+                         f"Draft minutes: {first} has made good progress towards most outcomes."),
+                decisions=("Close the cycle with these ratings; carry forward what is not yet met." if signed
+                           else "To be agreed when the record is signed off."),
                 actions=[("Write up the review summary", senco, today + timedelta(days=3))],
                 shared_with_family=False, sign_off=signed,
                 outcome_reviews={outcome: (END_OF_CYCLE_RATINGS[(n + i) % len(END_OF_CYCLE_RATINGS)],

@@ -26,21 +26,21 @@ class DemoLearner:
 LEARNERS = (
     DemoLearner(
         "Maya Carter", None, date(2018, 5, 14), 3, "C801200001015",
-        "<p>Maya is a cheerful, sociable learner who loves drawing and animals.</p>"
-        "<ul><li>Speech sounds: fronting of /k/ and /g/ noted by class teacher</li>"
-        "<li>Finds it hard to follow instructions with more than two parts</li></ul>",
+        "Maya is a cheerful, sociable learner who loves drawing and animals.\n\n"
+        "- Speech sounds: fronting of /k/ and /g/ noted by class teacher\n"
+        "- Finds it hard to follow instructions with more than two parts",
         (AreaOfNeed.COMMUNICATION_INTERACTION,),
     ),
     DemoLearner(
         "Leo Nowak", "Leo", date(2016, 11, 2), 5, "F801200002020",
-        "<p>Leo reads fluently but finds written recording and organising his work difficult.</p>"
-        "<p>Works best with a visual timetable and short, chunked tasks.</p>",
+        "Leo reads fluently but finds written recording and organising his work difficult.\n\n"
+        "Works best with a visual timetable and short, chunked tasks.",
         (AreaOfNeed.COGNITION_LEARNING, AreaOfNeed.SENSORY_PHYSICAL),
     ),
     DemoLearner(
         "Aisha Rahman", "Ash", date(2019, 9, 23), 2, "M801200003025",
-        "<p>Aisha can become anxious at transitions, especially after lunch.</p>"
-        "<p>A calm corner and a named adult at the classroom door help her settle.</p>",
+        "Aisha can become anxious at transitions, especially after lunch.\n"
+        "A calm corner and a named adult at the classroom door help her settle.",
         (AreaOfNeed.SEMH,),
     ),
 )

@@ -13,7 +13,7 @@ LEO_UPN = "F801200002020"
 REASON = ("Leo was registered a second time when his family moved house and the first record was missed: "
           "the same child (birth certificate and address checked with his mother).")
 
-MOVED = "<p>The family moved to Elm Road in the spring: Leo now walks to school with his older sister.</p>"
+MOVED = "The family moved to Elm Road in the spring: Leo now walks to school with his older sister."
 
 
 def load_demo_merges() -> int:

@@ -16,12 +16,12 @@ NOAH_UPN, JACOB_UPN = "K801200008050", "Q801200014080"  # withdrawn from Noah's 
 ISLA_UPN, GRACE_UPN = "C801200011065", "M801200013075"  # moved from Isla's case to Grace's
 
 CLASSROOM_VIEW = ("Classroom view: settling after lunch",
-                  "<p>Jacob finds the move back into class after lunch hard. With a five-minute sand timer and a "
-                  "job to do (handing out the reading books) he settles within ten minutes.</p>")
+                  "Jacob finds the move back into class after lunch hard. With a five-minute sand timer and a "
+                  "job to do (handing out the reading books) he settles within ten minutes.")
 WITHDRAWN_REASON = ("Written on Noah's record by mistake: it is about Jacob. I have added it again on his case.")
 INTERVENTION = ("Phonics catch-up, week 4",
-                "<p>Four sessions this week. Blends 'st' and 'tr' now secure; still mixing 'ai' and 'ay' in "
-                "writing. Reading a decodable book with two prompts a page.</p>")
+                "Four sessions this week. Blends 'st' and 'tr' now secure; still mixing 'ai' and 'ay' in "
+                "writing. Reading a decodable book with two prompts a page.")
 MOVE_REASON = "Filed against Isla by mistake from the group register: this record is Grace's phonics group."
 
 

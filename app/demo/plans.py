@@ -19,23 +19,23 @@ CYCLE_DAYS = 84  # about a school half-term and a bit: twelve weeks from assess 
 NEEDS = {
     AreaOfNeed.COMMUNICATION_INTERACTION: (
         "needs_communication",
-        "<p>Speech sounds: fronting of /k/ and /g/. Finds it hard to follow instructions with more than two parts "
-        "and to retell a short story in order.</p>",
+        "Speech sounds: fronting of /k/ and /g/. Finds it hard to follow instructions with more than two parts "
+        "and to retell a short story in order.",
     ),
     AreaOfNeed.COGNITION_LEARNING: (
         "needs_cognition",
-        "<p>Reading accuracy is secure but written recording is slow; working memory makes multi-step maths "
-        "problems hard to hold in mind.</p>",
+        "Reading accuracy is secure but written recording is slow; working memory makes multi-step maths "
+        "problems hard to hold in mind.",
     ),
     AreaOfNeed.SEMH: (
         "needs_semh",
-        "<p>Anxious at transitions, particularly coming in from the playground after lunch. Can withdraw when "
-        "a task feels too hard.</p>",
+        "Anxious at transitions, particularly coming in from the playground after lunch. Can withdraw when "
+        "a task feels too hard.",
     ),
     AreaOfNeed.SENSORY_PHYSICAL: (
         "needs_sensory",
-        "<p>Finds the noise of the hall overwhelming; fine motor control makes handwriting tiring after ten "
-        "minutes.</p>",
+        "Finds the noise of the hall overwhelming; fine motor control makes handwriting tiring after ten "
+        "minutes.",
     ),
 }
 
@@ -91,11 +91,11 @@ def _fill_cycle(senco: User, cycle, learner: Learner, assess_on, review_on) -> N
         "plan_on": assess_on + timedelta(days=14),
         "do_from": assess_on + timedelta(days=21),
         "review_on": review_on,
-        "learner_views": f"<p>{known_as} says: “I like it when I know what is happening next. "
-                         "I am good at drawing and I want to get better at writing stories.”</p>",
-        "family_views": "<p>At home we see a happy, creative child who gets tired and upset after a hard day. "
-                        "We would like school to keep us updated each week.</p>",
-        "aspirations": f"<p>{known_as} wants to be a vet, and to have a best friend in class.</p>",
+        "learner_views": f"{known_as} says: “I like it when I know what is happening next. "
+                         "I am good at drawing and I want to get better at writing stories.”",
+        "family_views": "At home we see a happy, creative child who gets tired and upset after a hard day.\n\n"
+                        "We would like school to keep us updated each week.",
+        "aspirations": f"{known_as} wants to be a vet, and to have a best friend in class.",
     }
     for name in services.CYCLE_TEXT_FIELDS:
         values.setdefault(name, getattr(cycle, name))
@@ -179,9 +179,9 @@ def build_demo_plan(senco: User, learner: Learner, *, stage: CycleStage, closed_
                    for n, outcome in enumerate(cycle.outcomes)}
         following = services.close_cycle(
             senco, cycle, version=cycle.version, ratings=ratings,
-            review_summary=f"<p>Review held with {learner.known_as}'s family and the class team. "
-                           "Progress discussed outcome by outcome; the family's view was heard first. "
-                           "Outcomes not yet met carry forward with the same support.</p>",
+            review_summary=f"Review held with {learner.known_as}'s family and the class team.\n\n"
+                           "- Progress discussed outcome by outcome\n- The family's view was heard first\n\n"
+                           "Outcomes not yet met **carry forward** with the same support.",
         )
         # The demo's history happened over past terms: date the close when that review was held.
         cycle.closed_at = cycle.closed_at - timedelta(days=(today - cycle_review).days)

@@ -47,6 +47,6 @@ def load_demo_school_year() -> int:
     jacob = register_learner(
         senco, name="Jacob Whitfield", preferred_name="Jake", date_of_birth=date(2017, 3, 9), year_group=4,
         upn=LEAVER_UPN, areas_of_need=[AreaOfNeed.COGNITION_LEARNING],
-        notes="<p>Jacob's family moved to Leeds; his new school asked for his SEN support plan.</p>")
+        notes="Jacob's family moved to Leeds; his new school asked for his SEN support plan.")
     year_end.mark_leaving(senco, jacob, today - timedelta(days=14))
     return year_end.archive_due_leavers(today)  # what the periodic job does on the leaving day

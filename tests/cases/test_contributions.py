@@ -12,6 +12,7 @@ from app.cases.contributions.models import Contribution, ContributionRevision
 from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.extensions import db
+from app.security.sanitize import ALLOWLIST_VERSION
 from tests.fixtures.application import sign_in, text_of
 
 SCHOOL = "Oakfield Contributions School"
@@ -251,22 +252,40 @@ def test_a_stale_edit_is_a_conflict_and_keeps_both_texts(app, case):
 
 
 def test_title_and_body_are_escaped_and_sanitised(app, case):
+    """The body is typed writing: Markdown shapes it, typed HTML is shown as text, and neither runs."""
     author, learner = case["people"]["author"], case["learner"]
-    public_id = _add(author, learner, title='<script>alert("t")</script>Title',
-                     body='<p onclick="x()">Kept <em>emphasis</em></p><script>alert("b")</script>'
-                          '<img src=x onerror="alert(1)"><a href="javascript:alert(2)">link</a>')
+    typed = ('Kept *emphasis*\n\n<p onclick="x()">typed</p><script>alert("b")</script>'
+             '<img src=x onerror="alert(1)">\n\n[link](javascript:alert(2))')
+    public_id = _add(author, learner, title='<script>alert("t")</script>Title', body=typed)
     for path in ("", "/history"):
         raw = author.get(f"/contributions/{public_id}{path}").get_data(as_text=True)
-        assert "<script>alert" not in raw and "onerror" not in raw and "javascript:" not in raw
-        assert "onclick" not in raw
+        assert "<script>alert" not in raw and "<img" not in raw and 'href="javascript' not in raw
+        assert "<p onclick" not in raw
     raw = author.get(f"/contributions/{public_id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;Title" in raw and "<em>emphasis</em>" in raw
+    assert "&lt;script&gt;alert(&quot;b&quot;)&lt;/script&gt;" in raw  # typed HTML, shown as the text it is
     listing = author.get(f"/learners/{learner}/contributions").get_data(as_text=True)
     assert "<script>alert" not in listing and "&lt;script&gt;" in listing
     with app.app_context():
-        stored = db.session.scalars(select(Contribution)).one().body
-    assert "<script" not in stored and "onclick" not in stored and "onerror" not in stored
-    assert "<em>emphasis</em>" in stored
+        stored = db.session.scalars(select(Contribution)).one()
+        assert stored.body == typed  # the source, as typed, is what the edit form shows
+        assert "<script" not in stored.body_html and "<img" not in stored.body_html and "href" not in stored.body_html
+        assert "<em>emphasis</em>" in stored.body_html
+    assert typed.split("\n")[0] in author.get(f"/contributions/{public_id}/edit").get_data(as_text=True)
+
+
+def test_stored_html_is_shown_as_saved_when_current_and_sanitised_again_when_stamped_older(app, case):
+    """The README's reason for sanitising on output: HTML kept from before a tighter allowlist is cleaned again."""
+    author, learner = case["people"]["author"], case["learner"]
+    public_id = _add(author, learner, body="Saved **today**")
+    assert "<p>Saved <strong>today</strong></p>" in author.get(f"/contributions/{public_id}").get_data(as_text=True)
+    looser = '<p onclick="steal()">Kept from <u>a looser</u> allowlist</p>'
+    for stamp, shown in ((ALLOWLIST_VERSION - 1, "<p>Kept from a looser allowlist</p>"), (ALLOWLIST_VERSION, looser)):
+        with app.app_context():
+            contribution = db.session.scalars(select(Contribution).where(Contribution.public_id == public_id)).one()
+            contribution.body_html, contribution.writing_version = looser, stamp
+            db.session.commit()
+        assert shown in author.get(f"/contributions/{public_id}").get_data(as_text=True)
 
 
 def test_extra_fields_are_ignored(app, case):

@@ -51,7 +51,7 @@ def fill_twin(app, twin_id: str, *, senco, lsp, teacher, dsl, plan: bool = True)
     with app.app_context():
         senco, lsp, teacher, dsl = (_user(account) for account in (senco, lsp, teacher, dsl))
         twin = _learner(twin_id)
-        twin.notes = f"<p>{TWIN['notes']}</p>"
+        twin.notes = TWIN["notes"]
         db.session.flush()
         if plan:
             cycle = plans.start_plan(senco, twin)

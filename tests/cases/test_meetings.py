@@ -82,9 +82,9 @@ def meeting_form(case: Case, **changes) -> dict:
         f"attendance-{a['parent'].public_id}": "apologies",
         f"attendance-{a['lsp'].public_id}": "present",
         "other_attendees": "Sam Lee, school nurse\n\nDr Kay Rowe, paediatrician",
-        "agenda": "<p>Review of Ruby's <strong>communication</strong> targets</p>",
-        "minutes": "<p>Ruby has settled well.<script>alert(1)</script></p>",
-        "decisions": "<ul><li>Continue Talk Boost groups</li></ul>",
+        "agenda": "Review of Ruby's **communication** targets",
+        "minutes": "Ruby has settled well.\n<script>alert(1)</script>",
+        "decisions": "- Continue Talk Boost groups",
         "shared_with_family": "y",
         f"rating-{case.outcomes[0]}": "partly_met",
         f"comment-{case.outcomes[0]}": "Follows most two-part instructions with a visual prompt",
@@ -122,6 +122,7 @@ def load_meeting(app, public_id: str) -> dict:
             "learner": meeting.learner.public_id,
             "chair": meeting.chair.public_id,
             "minutes": meeting.minutes,
+            "minutes_html": meeting.minutes_html,
             "agenda": meeting.agenda,
             "others": meeting.other_attendees,
             "attendees": {row.user.public_id: row.attendance for row in meeting.attendees},
@@ -176,7 +177,8 @@ def test_lsp_on_the_team_records_a_meeting_with_attendees_and_actions(app, case)
     ]
     assert saved["reviews"] == {case.outcomes[0]: (ProgressRating.PARTLY_MET,
                                                    "Follows most two-part instructions with a visual prompt")}
-    assert "<script>" not in saved["minutes"] and "Ruby has settled well." in saved["minutes"]
+    assert saved["minutes"] == "Ruby has settled well.\n<script>alert(1)</script>"  # the source, as typed
+    assert saved["minutes_html"] == "<p>Ruby has settled well.<br>\n&lt;script&gt;alert(1)&lt;/script&gt;</p>"
     assert saved["record_number"] == 1 and not saved["signed_off"]
 
     detail = case.clients["lsp"].get(f"/meetings/{meeting}")
@@ -223,7 +225,7 @@ def test_sign_off_amendment_and_frozen_records(app, case):
     edit = case.clients["lsp"].get(f"/meetings/{meeting}/edit")
     assert edit.status_code == 200 and "Ruby has settled well." in text_of(edit)
     action_ids = [a[0] for a in saved["actions"]]
-    changes = meeting_form(case, minutes="<p>Amended: Ruby has settled very well.</p>", version=str(saved["version"]),
+    changes = meeting_form(case, minutes="Amended: Ruby has settled very well.", version=str(saved["version"]),
                            **{"actions-0-action_id": action_ids[0], "actions-1-action_id": action_ids[1],
                               "actions-1-description": "Book SLT review for May",
                               f"rating-{case.outcomes[1]}": "met"})
@@ -253,20 +255,20 @@ def test_editing_a_draft_keeps_its_version_number_and_a_stale_edit_is_a_conflict
     meeting = record(case)
     version = load_meeting(app, meeting)["version"]
     first = case.clients["senco"].post(f"/meetings/{meeting}/edit",
-                                       data=meeting_form(case, minutes="<p>SENCo's minutes</p>", version=str(version)))
+                                       data=meeting_form(case, minutes="SENCo's minutes", version=str(version)))
     assert first.status_code == 302
     saved = load_meeting(app, meeting)
     assert saved["record_number"] == 1 and saved["version"] > version and len(saved["actions"]) == 2
     stale = case.clients["lsp"].post(f"/meetings/{meeting}/edit",
-                                     data=meeting_form(case, minutes="<p>LSP's own minutes</p>", version=str(version)))
+                                     data=meeting_form(case, minutes="LSP's own minutes", version=str(version)))
     assert stale.status_code == 409
     text = text_of(stale)
     assert "LSP's own minutes" in text and "SENCo's minutes" in text
-    assert load_meeting(app, meeting)["minutes"] == "<p>SENCo's minutes</p>"
+    assert load_meeting(app, meeting)["minutes"] == "SENCo's minutes"
     # Attendance alone (a change only to child rows) still moves the version on.
     version = load_meeting(app, meeting)["version"]
     case.clients["lsp"].post(f"/meetings/{meeting}/edit", data=meeting_form(
-        case, minutes="<p>SENCo's minutes</p>", version=str(version),
+        case, minutes="SENCo's minutes", version=str(version),
         **{f"attendance-{case.accounts['parent'].public_id}": "present"}))
     assert load_meeting(app, meeting)["version"] > version
 
@@ -392,7 +394,7 @@ def test_people_not_on_the_case_cannot_be_named(app, case):
 def test_bad_input_keeps_what_was_typed(app, case):
     before = counts(app)
     data = meeting_form(case, starts_at="9.30am", duration_minutes="600",
-                        agenda="<p>Agenda typed with care</p>",
+                        agenda="Agenda typed with care",
                         **{"actions-2-description": "Half-filled action", "actions-2-owner": "",
                            "actions-2-due_on": ["", "", ""],
                            f"comment-{case.outcomes[1]}": "A comment without a rating"})
@@ -473,8 +475,8 @@ def test_demo_meeting(app, case):
         meeting = record_demo_meeting(
             users["lsp"], learner, kind="review", held_on=date.today() - timedelta(days=7), chair=users["senco"],
             attendees={users["teacher"]: Attendance.PRESENT, users["parent"]: Attendance.APOLOGIES},
-            others=["Sam Lee, school nurse"], agenda="<p>Review</p>", minutes="<p>Minutes</p>",
-            decisions="<p>Carry on</p>", actions=[("Share the visual timetable", users["teacher"], date.today())],
+            others=["Sam Lee, school nurse"], agenda="Review", minutes="Minutes",
+            decisions="Carry on", actions=[("Share the visual timetable", users["teacher"], date.today())],
             shared_with_family=True, sign_off=True,
         )
         db.session.commit()

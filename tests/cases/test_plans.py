@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+import bleach.sanitizer
 import pytest
 from sqlalchemy import event, select, text
 
@@ -12,7 +13,9 @@ from app.agencies.accounts.models import User
 from app.cases.contributions.models import Contribution, ContributionKind, Visibility
 from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, PlanCycle, ProgressRating, SupportPlan
+from app.core import writing
 from app.extensions import db
+from app.security.sanitize import ALLOWLIST_VERSION
 from tests.fixtures.application import text_of
 
 PLAN_TABLES = ("support_plan", "plan_cycle", "outcome", "provision")
@@ -58,7 +61,8 @@ def _cycle(app, public_id: str) -> PlanCycle:
             public_id=cycle.public_id, number=cycle.number, stage=cycle.stage, version=cycle.version,
             closed_at=cycle.closed_at, learner_views=cycle.learner_views, family_views=cycle.family_views,
             aspirations=cycle.aspirations, needs_semh=cycle.needs_semh, review_on=cycle.review_on,
-            review_summary=cycle.review_summary,
+            review_summary=cycle.review_summary, learner_views_html=cycle.learner_views_html,
+            review_summary_html=cycle.review_summary_html, writing_version=cycle.writing_version,
             outcomes=[SimpleNamespace(public_id=o.public_id, id=o.id, description=o.description, measure=o.measure,
                                       progress=o.progress, version=o.version, owner_id=o.owner_id,
                                       target_on=o.target_on) for o in cycle.outcomes],
@@ -84,7 +88,7 @@ def _cycle_form(version, **changes) -> dict:
     data = {
         "assess_on": _d(date(2025, 1, 6)), "plan_on": _d(date(2025, 1, 20)), "do_from": _d(date(2025, 2, 3)),
         "review_on": _d(date(2025, 4, 28)),
-        "learner_views": "<p>I like <strong>drawing</strong></p><script>alert(1)</script>",
+        "learner_views": "I like **drawing**\n<script>alert(1)</script>",
         "family_views": "<p>We want Maya to make friends.</p>",
         "aspirations": "<p>To be a vet.</p>",
         "needs_communication": "<p>Fronting of /k/ and /g/.</p>",
@@ -140,7 +144,7 @@ def _build_to_review(case) -> str:
 
 def _close(case, cycle: str, ratings=("partly_met", "met")):
     data = _cycle(case.app, cycle)
-    form = {"version": data.version, "review_summary": "<p>Good progress with instructions.</p>"}
+    form = {"version": data.version, "review_summary": "Good progress with instructions."}
     for outcome, rating in zip(data.outcomes, ratings, strict=False):
         form[f"rating_{outcome.public_id}"] = rating
     return case.senco.post(f"/cycles/{cycle}/close", data=form)
@@ -156,14 +160,18 @@ def test_the_senco_runs_a_cycle_and_closing_the_review_opens_the_next(case):
 
     cycle = _build_to_review(case)
     before = _cycle(app, cycle)
-    assert before.learner_views == "<p>I like <strong>drawing</strong></p>alert(1)"  # sanitised on the way in
+    assert before.learner_views == "I like **drawing**\n<script>alert(1)</script>"  # the source, as typed
+    # sanitised on the way in, stored beside it: typed HTML is text, the line break kept
+    assert before.learner_views_html == ("<p>I like <strong>drawing</strong><br>\n"
+                                         "&lt;script&gt;alert(1)&lt;/script&gt;</p>")
+    assert before.writing_version == ALLOWLIST_VERSION
     assert before.review_on == date(2025, 4, 28)
     page = text_of(senco.get(f"/learners/{case.learner}/plan"))
     for expected in ("Cycle 1", "Review", "Maya will follow a two-part instruction", "4 of 5 observed lessons",
                      "Talk Boost small-group sessions", "3 × 20 minutes a week", "Anxious at transitions",
                      "28 April 2025", "Record the review and close this cycle"):
         assert expected in page
-    assert "<script>alert" not in page
+    assert "<script>alert" not in senco.get(f"/learners/{case.learner}/plan").get_data(as_text=True)
 
     # One step past review is refused: the review closes a cycle, not the stage button.
     assert senco.post(f"/cycles/{cycle}/stage", data={"confirm": "yes", "version": before.version}).status_code == 302
@@ -176,7 +184,8 @@ def test_the_senco_runs_a_cycle_and_closing_the_review_opens_the_next(case):
     first, second = _cycles(app, case.learner)
     closed, opened = _cycle(app, first.public_id), _cycle(app, second.public_id)
     assert closed.stage is CycleStage.CLOSED and closed.closed_at is not None
-    assert closed.review_summary == "<p>Good progress with instructions.</p>"
+    assert closed.review_summary == "Good progress with instructions."
+    assert closed.review_summary_html == "<p>Good progress with instructions.</p>"
     assert [o.progress for o in closed.outcomes] == [ProgressRating.PARTLY_MET, ProgressRating.MET]
     assert [o.description for o in closed.outcomes] == [o.description for o in before.outcomes]
     assert len(closed.provisions) == 2
@@ -341,7 +350,7 @@ def _add_contributions(app, learner_public_id, authors, count, start=0):
             author_id, kind, visibility = authors[n % len(authors)]
             contribution = Contribution(learner_id=learner.id, author_id=author_id, kind=kind, visibility=visibility)
             contribution.title = f"Contribution title {n}"
-            contribution.body = f"<p>Contribution body {n}</p>"
+            writing.write(contribution, ("body",), body=f"Contribution body {n}")
             db.session.add(contribution)
         db.session.commit()
 
@@ -363,7 +372,7 @@ def _statements_for(app, client, url) -> tuple[int, str]:
     return len(statements), text_of(response)
 
 
-def test_the_plan_page_costs_the_same_queries_with_5_and_50_contributions(case, app):
+def test_the_plan_page_costs_the_same_queries_with_5_and_50_contributions(case, app, monkeypatch):
     cycle = _build_to_review(case)
     assert cycle
     authors = [
@@ -377,7 +386,12 @@ def test_the_plan_page_costs_the_same_queries_with_5_and_50_contributions(case, 
     few, page = _statements_for(app, case.senco, url)
     assert page.count("Contribution title ") == 5 and "Contribution body 4" in page
     _add_contributions(app, case.learner, authors, 45, start=5)
+    # The page shows the HTML stored when each value was saved: the sanitiser does not run per value per view.
+    cleans = []
+    clean = bleach.sanitizer.Cleaner.clean
+    monkeypatch.setattr(bleach.sanitizer.Cleaner, "clean", lambda self, html: cleans.append(1) or clean(self, html))
     many, page = _statements_for(app, case.senco, url)
+    assert cleans == []
     assert page.count("Contribution title ") == 50 and "Contribution body 49" in page
     assert "Class teacher" in page and "Parent or carer" in page
     assert many == few

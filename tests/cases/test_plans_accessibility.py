@@ -70,7 +70,7 @@ def test_support_plan_pages(page, app, create_user, create_case, create_agency, 
         from app.cases.plans.models import PlanCycle
 
         cycle = db.session.scalars(select(PlanCycle).where(PlanCycle.public_id == cycles[1])).one()
-        cycle.aspirations = "<p>Someone else's words</p>"
+        cycle.aspirations = "Someone else's words"
         db.session.commit()
     page.locator("#aspirations").fill("My own words")
     submit(page, "Save cycle")

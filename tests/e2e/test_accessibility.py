@@ -130,7 +130,7 @@ def test_learner_pages(app, page):
     page.get_by_label("Day").fill("4")
     page.get_by_label("Month").fill("6")
     page.get_by_label("Year", exact=True).fill("2017")
-    page.get_by_label("Notes (optional)").fill("<p>Enjoys <strong>Lego</strong> club.</p>")
+    page.get_by_label("Notes (optional)").fill("Enjoys **Lego** club.\n\n- Builds every lunchtime")
     page.get_by_label("Cognition and learning").check()
     submit(page, "Register learner")
     assert page.get_by_role("heading", level=1).inner_text() == "Sam Okoro"

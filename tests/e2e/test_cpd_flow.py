@@ -24,7 +24,7 @@ def _record_meeting(app, recorder, learner: str, chair, teacher) -> None:
             select(User).where(User.public_id.in_([recorder.public_id, chair.public_id, teacher.public_id])))}
         details = MeetingDetails(
             kind=MeetingKind.PLANNING, held_on=date.today(), starts_at=time(15, 30), duration_minutes=90,
-            chair=chair.public_id, agenda="<p>Maya's speech sounds</p>", minutes="<p>Maya uses her timetable.</p>",
+            chair=chair.public_id, agenda="Maya's speech sounds", minutes="Maya uses her timetable.",
             attendance={recorder.public_id: Attendance.PRESENT, teacher.public_id: Attendance.PRESENT},
         )
         row = db.session.scalars(select(Learner).where(Learner.public_id == learner)).one()

@@ -47,9 +47,9 @@ def test_lsp_records_a_joint_planning_meeting(page, create_agency, create_user, 
     page.get_by_role("group", name="Hannah Okafor, Class teacher").get_by_label("Present").check()
     page.get_by_role("group", name="Priya Shah, Special educational needs co-ordinator (SENCo)").get_by_label(
         "Apologies").check()
-    page.get_by_label("Agenda").fill("<p>Maya's speech sounds and following instructions</p>")
+    page.get_by_label("Agenda").fill("1. Maya's speech sounds\n2. Following instructions")
     page.get_by_label("Minutes", exact=True).fill(
-        "<p>Maya now uses her <strong>visual timetable</strong> every morning.</p>")
+        "Maya now uses her **visual timetable** every morning.\nShe ticks off each step.")
     page.locator("#actions-0-description").fill("Send home a copy of the visual timetable")
     page.locator("#actions-0-owner").select_option(label="Hannah Okafor")
     page.locator("#actions-0-due_on-day").fill("20")
@@ -72,6 +72,7 @@ def test_lsp_records_a_joint_planning_meeting(page, create_agency, create_user, 
     assert "Send home a copy of the visual timetable" in actions and "Hannah Okafor" in actions
     assert "Run two Talk Boost sessions a week" in actions and "1 May 2026" in actions
     assert page.locator("#meeting-minutes strong").inner_text() == "visual timetable"
+    assert page.locator("#meeting-minutes br").count() == 1 and page.locator("#meeting-agenda ol li").count() == 2
     assert_accessible(page, "meeting page")
 
     # The chair signs it off; the frozen record page is accessible too.

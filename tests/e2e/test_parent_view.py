@@ -52,7 +52,7 @@ def _plan(learner: Learner, family_views: str, outcome: str | None) -> PlanCycle
     cycle = PlanCycle(plan_id=plan.id, number=1, stage=CycleStage.DO, assess_on=date.today() - timedelta(days=40),
                       plan_on=date.today() - timedelta(days=30), do_from=date.today() - timedelta(days=20),
                       review_on=date.today() + timedelta(days=20))
-    cycle.family_views = f"<p>{family_views}</p>"
+    cycle.family_views = family_views
     db.session.add(cycle)
     db.session.flush()
     if outcome:
@@ -66,7 +66,7 @@ def _plan(learner: Learner, family_views: str, outcome: str | None) -> PlanCycle
 def _contribution(learner, cycle, author, kind, visibility, title, body):
     row = Contribution(learner_id=learner.id, cycle_id=cycle.id, author_id=author.id, kind=kind, visibility=visibility)
     row.title = title
-    row.body = f"<p>{body}</p>"
+    row.body = body
     db.session.add(row)
 
 
@@ -74,7 +74,7 @@ def _meeting(learner, chair, minutes, shared):
     meeting = Meeting(learner_id=learner.id, kind=MeetingKind.REVIEW, held_on=date.today() - timedelta(days=3),
                       starts_at=time(15, 45), duration_minutes=60, chair_id=chair.id, recorded_by_id=chair.id,
                       shared_with_family=shared)
-    meeting.minutes = f"<p>{minutes}</p>"
+    meeting.minutes = minutes
     db.session.add(meeting)
     db.session.flush()
     # sign_off_meeting builds its MeetingRecord before adding it to the session; no autoflush in between.

@@ -78,6 +78,21 @@ def test_no_payload_runs_anywhere_it_is_shown(poisoned, trapped_page):
     assert "<script>braidXss()</script>" in table and "<img src=x onerror=braidXss()>" in table
     page.goto("/")
     _assert_nothing_ran(page, "SENCo home")
+    # Typed through the form as writing: every payload as a list item, a bold run and a Markdown link.
+    typed = "\n".join(f"- **{n}** {payload} [link {n}]({payload})" for n, payload in enumerate(PAYLOADS))
+    typed += "\n\n[run](javascript:braidXss())\n<https://example.org/a?b=<script>braidXss()</script>>"
+    page.goto(f"/learners/{learners[0]}/edit")
+    page.get_by_label("Notes (optional)").fill(typed)
+    page.get_by_label("Why are these details being changed?").fill("Typed through the writing path")
+    page.get_by_role("button", name="Save changes").click()
+    notes = page.locator("#learner-notes")
+    assert notes.locator("li").count() == len(PAYLOADS)  # the shape came through
+    assert "<script>braidXss()</script>" in notes.inner_text()  # typed HTML shown as text
+    assert notes.locator("a[href^='javascript'], script, img, svg, iframe").count() == 0
+    _assert_nothing_ran(page, "notes typed as writing")
+    page.goto(f"/learners/{learners[0]}/edit")
+    assert page.get_by_label("Notes (optional)").input_value() == typed  # editing shows the source
+    _assert_nothing_ran(page, "editing the notes")
     for public_id in learners:
         page.goto(f"/learners/{public_id}")
         _assert_nothing_ran(page, f"learner {public_id}")

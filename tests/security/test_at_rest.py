@@ -7,7 +7,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from app.cases.contributions.models import Contribution, ContributionKind
 from app.cases.learners.models import Learner
+from app.cases.meetings.models import Meeting
+from app.cases.plans.models import PlanCycle
 from app.demo.cases import EP_ASSESSMENT, FAMILY_VIEW, SLT_ASSESSMENT, STORIES
 from app.demo.cpd import EP_ENTRIES, LSP_CASE_WORK, LSP_ENTRIES, LSP_GOALS, SLT_ENTRIES
 from app.demo.learners import LEARNERS
@@ -65,9 +68,18 @@ def test_demo_learners_are_unreadable_in_the_raw_database(demo_app):
     # The app itself reads them back: the stories, and the learners the demo's past MIS import brought in.
     assert {story.name for story in STORIES} < names
     assert {"Ruby Ellis-Ward", "Siobhán Murphy"} < names
+    with app.app_context():
+        # The safe HTML stored beside each typed source is sealed like it: the app reads it back, the file does not.
+        html = [cycle.family_views_html for cycle in db.session.scalars(select(PlanCycle)) if cycle.family_views_html]
+        html += [c.body_html for c in db.session.scalars(select(Contribution).where(
+            Contribution.kind == ContributionKind.EP_ASSESSMENT))]
+        html += [m.agenda_html for m in db.session.scalars(select(Meeting)) if m.agenda_html.startswith("<ol>")]
+    stored_html = ["<h2>What we found</h2>", "<strong>strength</strong>", "<li>Views of the learner and family</li>",
+                   "<p>At home we see a happy, creative child"]
+    assert all(any(fragment in value for value in html) for fragment in stored_html)
     raw = _raw_bytes(database_url)
     assert b"Oakfield Primary School" in raw  # the dump is real and readable
-    for secret in _secrets_of_the_demo():
+    for secret in [*_secrets_of_the_demo(), *stored_html]:
         for form in {secret, secret.lower(), secret.upper()}:
             assert form.encode() not in raw, f"{form!r} is in the raw database"
 

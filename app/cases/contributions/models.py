@@ -80,7 +80,10 @@ class Contribution(db.Model):
     title_sealed: Mapped[Sealed] = mapped_column(SealedText())
     body_sealed: Mapped[Sealed] = mapped_column(SealedText())
     title = SensitiveField()
-    body = SensitiveField()  # rich text, cleaned by app.security.sanitize before it is stored
+    body = SensitiveField()  # the typed source; body_html is its safe HTML, made when it was saved
+    body_html_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    body_html = SensitiveField()
+    writing_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # allowlist of its HTML
 
     # Withdrawn (misfiled): out of the case and every list, kept sealed for the DSL with who, when and why.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -123,6 +126,9 @@ class ContributionRevision(db.Model):
     body_sealed: Mapped[Sealed] = mapped_column(SealedText())
     title = SensitiveField()
     body = SensitiveField()
+    body_html_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    body_html = SensitiveField()
+    writing_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # allowlist of its HTML
 
     contribution: Mapped[Contribution] = relationship(back_populates="revisions")
 

@@ -18,14 +18,16 @@ from app.cases.contributions.models import (
 )
 from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
+from app.core import writing
 from app.core.conflicts import EditConflict, check_version
 from app.extensions import db
 from app.policy import Action, case_role, require, visible_contributions
 from app.problems import Refusal
-from app.security.sanitize import clean_rich_text
+from app.security.sanitize import shows_nothing, writing_source
 from app.types import utcnow
 
 TITLE_MAX = 200
+CONTRIBUTION_WRITING = ("body",)
 
 
 class ContributionError(Refusal):
@@ -43,8 +45,8 @@ def _clean(title: str | None, body: str | None, visibility) -> tuple[str, str, V
         raise ContributionError("Enter a title", "title")
     if len(title) > TITLE_MAX:
         raise ContributionError(f"Title must be {TITLE_MAX} characters or fewer", "title")
-    body = clean_rich_text(body).strip()
-    if not body:
+    body = writing_source(body)
+    if shows_nothing(body):
         raise ContributionError("Enter the contribution", "body")
     try:
         visibility = Visibility(visibility)
@@ -81,7 +83,7 @@ def add_contribution(actor: User, learner: Learner, *, kind, visibility, title: 
         visibility=visibility, created_at=now, updated_at=now,
     )
     contribution.title = title
-    contribution.body = body
+    writing.write(contribution, CONTRIBUTION_WRITING, body=body)
     db.session.add(contribution)
     db.session.flush()
     record(actor, AuditAction.CREATE, contribution, fields=["body", "kind", "title", "visibility"])
@@ -105,11 +107,11 @@ def edit_contribution(actor: User, contribution: Contribution, *, version, visib
         written_by_id=contribution.author_id, written_at=contribution.updated_at,
     )
     revision.title = contribution.title
-    revision.body = contribution.body
+    writing.copy(contribution, revision, CONTRIBUTION_WRITING)
     db.session.add(revision)
     before = values_of(contribution, ("title", "body", "visibility"))
     contribution.title = title
-    contribution.body = body
+    writing.write(contribution, CONTRIBUTION_WRITING, body=body)
     contribution.visibility = visibility
     contribution.updated_at = utcnow()
     try:

@@ -12,12 +12,12 @@ from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
 from app.cases.learners.models import YEAR_GROUPS, Learner, LearnerRevision, SenStatus, YearGroupSource
-from app.cases.learners.services import LearnerError, checked_details
-from app.core import dates
+from app.cases.learners.services import LEARNER_WRITING, LearnerError, checked_details
+from app.core import dates, writing
 from app.core.conflicts import check_version
 from app.extensions import db
 from app.policy import Action, require
-from app.security.sanitize import clean_rich_text
+from app.security.sanitize import writing_source
 
 REASON_MAX = 1000
 # What a correction may change, in the order the history names them, with the words it uses.
@@ -65,14 +65,16 @@ def correct_learner(actor: User, learner: Learner, *, version, reason: str, name
         "name": name, "preferred_name": (preferred_name or "").strip() or None, "date_of_birth": date_of_birth,
         "year_group": year_group, "upn": upn, "registration_group": (registration_group or "").strip() or None,
         "sen_status": SenStatus(sen_status) if sen_status else None, "areas_of_need": areas,
-        "notes": clean_rich_text(notes) or None,
+        "notes": writing_source(notes),
     }
     changed = [field for field in CORRECTABLE if getattr(learner, field) != wanted[field]]
     if not changed:
         return None
     earlier = {field: shown(field, getattr(learner, field)) for field in changed}
     for field in changed:
-        if field not in ("name", "date_of_birth", "year_group"):
+        if field == "notes":
+            writing.write(learner, LEARNER_WRITING, notes=wanted[field])
+        elif field not in ("name", "date_of_birth", "year_group"):
             setattr(learner, field, wanted[field])
     if "year_group" in changed:
         learner.set_year_group(year_group, YearGroupSource.CORRECTED, dates.today())

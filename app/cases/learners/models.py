@@ -178,7 +178,10 @@ class Learner(LearnerNames, db.Model):
     preferred_name = SensitiveField()
     date_of_birth = SensitiveField(codec=DATE)
     upn = SensitiveField(index=normalise_upn)
-    notes = SensitiveField()  # rich text, cleaned by app.security.sanitize before it is stored
+    notes = SensitiveField()  # the typed source; notes_html is its safe HTML, made when it was saved
+    notes_html_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    notes_html = SensitiveField()
+    writing_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # allowlist of its HTML
     # A child's needs are special category data too: sealed like the rest.
     areas_of_need = SensitiveField(codec=EnumList(AreaOfNeed))
     sen_status = SensitiveField(codec=EnumValue(SenStatus))

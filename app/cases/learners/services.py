@@ -23,12 +23,12 @@ from app.cases.learners.models import (
 )
 from app.cases.learners.upn import upn_problem
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
+from app.core import writing
 from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, listed_learners, require, visible_learners
 from app.problems import Refusal
 from app.security.crypto import blind_index
-from app.security.sanitize import clean_rich_text
 
 # A UPN is a letter, eleven digits, then a digit or letter (DfE format).
 # ASCII: `\d` would let other scripts' digits past the blind index
@@ -47,6 +47,7 @@ class LooksLikeRegistered(LearnerError):
         self.learner = learner
 
 
+LEARNER_WRITING = ("notes",)
 LEARNER_FIELDS = ("name", "preferred_name", "date_of_birth", "year_group", "upn", "notes", "areas_of_need",
                   "sen_status", "registration_group")
 
@@ -78,7 +79,7 @@ def register_learner(
     learner.set_name_and_birth(name, date_of_birth)
     learner.preferred_name = (preferred_name or "").strip() or None
     learner.upn = upn
-    learner.notes = clean_rich_text(notes) or None
+    writing.write(learner, LEARNER_WRITING, notes=notes)
     learner.areas_of_need = list(dict.fromkeys(areas_of_need))
     learner.sen_status = SenStatus(sen_status) if sen_status else None
     learner.registration_group = (registration_group or "").strip() or None

@@ -75,6 +75,14 @@ class Meeting(db.Model):
     minutes = SensitiveField()
     decisions = SensitiveField()
     other_attendees = SensitiveField()
+    # Agenda, minutes and decisions are typed sources; beside each the safe HTML made when it was saved.
+    agenda_html_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    minutes_html_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    decisions_html_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
+    agenda_html = SensitiveField()
+    minutes_html = SensitiveField()
+    decisions_html = SensitiveField()
+    writing_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # allowlist of its HTML
 
     learner: Mapped[Learner] = relationship()  # noqa: F821
     chair: Mapped[User] = relationship(foreign_keys=[chair_id])  # noqa: F821

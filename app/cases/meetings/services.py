@@ -33,12 +33,12 @@ from app.cases.meetings.models import (
 )
 from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, SupportPlan
 from app.cases.team.models import TeamMembership
-from app.core import dates
+from app.core import dates, writing
 from app.core.conflicts import EditConflict, check_version
 from app.extensions import db
 from app.policy import Action, case_role, require
 from app.problems import Refusal
-from app.security.sanitize import clean_rich_text
+from app.security.sanitize import ALLOWLIST_VERSION, shows_nothing
 from app.types import utcnow
 
 
@@ -47,6 +47,7 @@ class MeetingError(Refusal):
 
 
 # What a meeting form can change, as the audit trail names it (attendees, reviews and actions are rows).
+MEETING_WRITING = ("agenda", "minutes", "decisions")
 MEETING_FIELDS = ("kind", "held_on", "starts_at", "duration_minutes", "chair", "shared_with_family", "agenda",
                   "minutes", "decisions", "other_attendees")
 
@@ -191,8 +192,7 @@ def _apply(meeting: Meeting, details: MeetingDetails, people: list[User], outcom
         raise MeetingError("Choose the kind of meeting", "kind")
     if not 1 <= int(details.duration_minutes) <= 480:
         raise MeetingError("Length must be between 1 and 480 minutes", "duration_minutes")
-    agenda = clean_rich_text(details.agenda).strip()
-    if not agenda:
+    if shows_nothing(details.agenda):
         raise MeetingError("Enter the agenda", "agenda")
     chair = person(details.chair, "chair", "Choose a chair from the people on this case")
     if case_role(chair, meeting.learner) is Role.PARENT:
@@ -207,9 +207,7 @@ def _apply(meeting: Meeting, details: MeetingDetails, people: list[User], outcom
     meeting.duration_minutes = int(details.duration_minutes)
     meeting.chair = chair
     meeting.shared_with_family = bool(details.shared_with_family)
-    meeting.agenda = agenda
-    meeting.minutes = clean_rich_text(details.minutes).strip() or None
-    meeting.decisions = clean_rich_text(details.decisions).strip() or None
+    writing.write(meeting, MEETING_WRITING, agenda=details.agenda, minutes=details.minutes, decisions=details.decisions)
     others = [line.strip() for line in details.other_attendees if line and line.strip()]
     meeting.other_attendees = "\n".join(others) or None
 
@@ -404,9 +402,11 @@ def snapshot_of(meeting: Meeting, *, signed_off_at=None, signed_off_by: User | N
             for row in meeting.attendees
         ],
         "others": (meeting.other_attendees or "").splitlines(),
-        "agenda": clean_rich_text(meeting.agenda),
-        "minutes": clean_rich_text(meeting.minutes),
-        "decisions": clean_rich_text(meeting.decisions),
+        # What was signed is the safe HTML as saved, stamped: the record shows exactly this, always.
+        "agenda": str(writing.shown(meeting, "agenda")),
+        "minutes": str(writing.shown(meeting, "minutes")),
+        "decisions": str(writing.shown(meeting, "decisions")),
+        "writing_version": ALLOWLIST_VERSION,
         "outcomes": [
             {"description": row.outcome.description, "measure": row.outcome.measure,
              "rating": row.rating.label, "comment": row.comment or ""}

@@ -26,6 +26,7 @@ from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.cases.plans.stages import note_stage_change
 from app.cases.team.models import Invitation, TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
+from app.core import writing
 from app.core.conflicts import check_version
 from app.extensions import db
 from app.policy import Action, listed_learners, require
@@ -165,7 +166,9 @@ def _take_values(actor: User, survivor: Learner, other: Learner, changed: list[s
         db.session.flush()
         survivor.upn = upn
     for field in changed:
-        if field not in ("name", "date_of_birth", "upn", "year_group"):
+        if field == "notes":  # the source with its safe HTML and stamp
+            writing.copy(other, survivor, ("notes",))
+        elif field not in ("name", "date_of_birth", "upn", "year_group"):
             setattr(survivor, field, getattr(other, field))
     if "year_group" in changed:  # with where and when it was set, which the year end reads
         survivor.set_year_group(other.year_group, other.year_group_source, other.year_group_set_on)

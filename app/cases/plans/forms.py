@@ -10,8 +10,6 @@ from app.cases.plans.models import ProgressRating
 from app.cases.plans.services import REVIEW_RATINGS
 from app.form_fields import DayMonthYearField
 
-RICH_HINT = "You can use paragraphs, lists, bold, italics, headings and links."
-
 
 def _rich(label: str) -> TextAreaField:
     return TextAreaField(label, widget=GovTextArea(), validators=[Optional(), Length(max=20000)])

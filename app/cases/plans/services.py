@@ -18,13 +18,14 @@ from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, Outcome, PlanCycle, ProgressRating, Provision, SupportPlan
 from app.cases.plans.stages import note_stage_change
 from app.cases.team.models import TeamMembership
+from app.core import writing
 from app.core.conflicts import check_version
 from app.core.dates import day
 from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
-from app.security.sanitize import clean_rich_text
+from app.security.sanitize import shows_nothing
 from app.types import utcnow
 
 # The rich-text fields of a cycle that the SENCo edits, in page order, with their labels.
@@ -43,6 +44,7 @@ CYCLE_DATE_FIELDS = {
     "do_from": "Do from",
     "review_on": "Review on",
 }
+CYCLE_WRITING = (*CYCLE_TEXT_FIELDS, "review_summary")  # every field of a cycle typed as writing
 NEXT_STAGE = {
     CycleStage.ASSESS: CycleStage.PLAN,
     CycleStage.PLAN: CycleStage.DO,
@@ -162,8 +164,7 @@ def update_cycle(actor: User, cycle: PlanCycle, *, version, **values) -> PlanCyc
     before = values_of(cycle, (*CYCLE_DATE_FIELDS, *CYCLE_TEXT_FIELDS))
     for name, value in dates.items():
         setattr(cycle, name, value)
-    for name in CYCLE_TEXT_FIELDS:
-        setattr(cycle, name, clean_rich_text(values.get(name)) or None)
+    writing.write(cycle, CYCLE_WRITING, **{name: values.get(name) for name in CYCLE_TEXT_FIELDS})
     db.session.flush()
     record(actor, AuditAction.UPDATE, cycle, fields=fields_changed(cycle, before))
     return cycle
@@ -288,8 +289,7 @@ def close_cycle(actor: User, cycle: PlanCycle, *, version, review_summary: str |
     check_version(cycle, version)
     if cycle.stage is not CycleStage.REVIEW:
         raise PlanError("Only a cycle at the review stage can be closed")
-    summary = clean_rich_text(review_summary)
-    if not summary.strip():
+    if shows_nothing(review_summary):
         raise PlanError("Enter a summary of the review", "review_summary")
     given = {}
     for outcome in cycle.outcomes:
@@ -304,15 +304,14 @@ def close_cycle(actor: User, cycle: PlanCycle, *, version, review_summary: str |
     today = _today()
     for outcome in cycle.outcomes:
         outcome.progress = given[outcome.id]
-    cycle.review_summary = summary
+    writing.write(cycle, CYCLE_WRITING, review_summary=review_summary)
     note_stage_change(actor, cycle, cycle.stage, CycleStage.CLOSED)
     cycle.stage = CycleStage.CLOSED
     cycle.closed_at = utcnow()
     cycle.closed_by_id = actor.id
 
     following = PlanCycle(plan_id=cycle.plan_id, number=cycle.number + 1, stage=CycleStage.ASSESS, assess_on=today)
-    for name in CYCLE_TEXT_FIELDS:
-        setattr(following, name, getattr(cycle, name))
+    writing.copy(cycle, following, tuple(CYCLE_TEXT_FIELDS))
     db.session.add(following)
     db.session.flush()
     for outcome in cycle.outcomes:

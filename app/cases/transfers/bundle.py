@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.cases.contributions.models import Contribution, Visibility
 from app.cases.learners.models import YEAR_GROUPS, Learner
 from app.cases.meetings.models import Meeting
-from app.core import dates
+from app.core import dates, writing
 from app.extensions import db
 
 # Lower-case letters and digits that cannot be misread for one another when read out over the phone.
@@ -39,7 +39,7 @@ class Made:
 
 
 class _Text(HTMLParser):
-    """Rich text (already cleaned when it was stored) as plain paragraphs and bullets."""
+    """Safe HTML (as stored beside typed writing, or a signed snapshot's) as plain paragraphs and bullets."""
 
     _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "ul", "ol", "tr", "blockquote"}
 
@@ -167,7 +167,7 @@ def _details(out: _Writer, learner: Learner) -> None:
     out.field("Registration group", learner.registration_group)
     out.field("SEN status", learner.sen_status.label if learner.sen_status else None)
     out.field("Areas of need", ", ".join(area.label for area in learner.areas_of_need or []))
-    out.field("Notes", plain(learner.notes))
+    out.field("Notes", plain(writing.shown(learner, "notes")))
 
 
 def _plan(out: _Writer, learner: Learner) -> None:
@@ -180,14 +180,14 @@ def _plan(out: _Writer, learner: Learner) -> None:
         state = f"closed {dates.day(cycle.closed_at)}" if cycle.is_closed else f"open, at {cycle.stage.label.lower()}"
         out.heading(f"Cycle {cycle.number} ({state})", level=2)
         out.field("Review date", dates.day(cycle.review_on) if cycle.review_on else None)
-        for label, value in (("The learner's views", cycle.learner_views), ("The family's views", cycle.family_views),
-                             ("Aspirations", cycle.aspirations),
-                             ("Communication and interaction", cycle.needs_communication),
-                             ("Cognition and learning", cycle.needs_cognition),
-                             ("Social, emotional and mental health", cycle.needs_semh),
-                             ("Sensory and/or physical", cycle.needs_sensory)):
-            if value:
-                out.field(label, plain(value))
+        for label, name in (("The learner's views", "learner_views"), ("The family's views", "family_views"),
+                            ("Aspirations", "aspirations"),
+                            ("Communication and interaction", "needs_communication"),
+                            ("Cognition and learning", "needs_cognition"),
+                            ("Social, emotional and mental health", "needs_semh"),
+                            ("Sensory and/or physical", "needs_sensory")):
+            if getattr(cycle, name):
+                out.field(label, plain(writing.shown(cycle, name)))
         for number, outcome in enumerate(cycle.outcomes, 1):
             out.field(f"Outcome {number}", f"{plain(outcome.description)}\nMeasured by: {plain(outcome.measure)}\n"
                                            f"By {dates.day(outcome.target_on)}. Progress: {outcome.progress.label}")
@@ -196,7 +196,7 @@ def _plan(out: _Writer, learner: Learner) -> None:
             out.field(f"Provision {number}", f"{plain(provision.description)}\nBy {provision.delivered_by}, "
                                              f"{provision.frequency}, from {dates.day(provision.starts_on)}{until}")
         if cycle.review_summary:
-            out.field("Review", plain(cycle.review_summary))
+            out.field("Review", plain(writing.shown(cycle, "review_summary")))
 
 
 def _contributions(out: _Writer, learner: Learner) -> None:
@@ -211,7 +211,7 @@ def _contributions(out: _Writer, learner: Learner) -> None:
         out.heading(f"{contribution.title} ({contribution.kind.label})", level=2)
         out.para(f"By {contribution.author.display_name}, {contribution.author.role.label}, "
                  f"{dates.day(contribution.updated_at)}", style="I")
-        out.para(plain(contribution.body))
+        out.para(plain(writing.shown(contribution, "body")))
 
 
 def _meetings(out: _Writer, learner: Learner) -> None:
