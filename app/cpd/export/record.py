@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -16,6 +15,8 @@ from decimal import Decimal
 from fpdf import FPDF
 
 from app.core.dates import short_day
+from app.core.pdf import FONT as _FONT
+from app.core.pdf import BraidPDF, pdf_text
 
 # The policy's own words (seed: CPD policy, Appendix 5); "pro rata" because part-time staff
 # have a target scaled by FTE, which the summary line beneath states in hours.
@@ -183,7 +184,7 @@ def _csv_safe(value: str) -> str:
 def record_csv(record: ReflectiveRecord) -> str:
     """The record's table as CSV, one row per activity in date order.
 
-    Newlines stay inside quoted cells; text is kept exactly (only the PDF needs latin-1).
+    Newlines stay inside quoted cells; text is kept exactly .
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -203,64 +204,11 @@ def record_csv(record: ReflectiveRecord) -> str:
     return buffer.getvalue()
 
 
-# --------------------------------------------------------------------------- PDF text
-
-# Typography people paste from word processors, mapped to what the core fonts can draw.
-_ASCII_FOR = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-", "\u2022": "-", "\u2026": "...", "\u20ac": "EUR",
-    # Letters in names that Unicode does not decompose into a latin-1 base letter.
-    "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d", "\u0131": "i",
-    "\u0152": "OE", "\u0153": "oe",
-    "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u2007": " ",
-    "\u2028": "\n", "\u2029": "\n",
-    "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\ufe0f": "", "\ufe0e": "",
-}
-
-
-def pdf_text(value: str) -> str:
-    """User text made drawable by the latin-1 core fonts, without ever failing.
-
-    Latin-1 letters (Zoë, café) are kept; typographic quotes and dashes become ASCII; other
-    letters lose their accents where Unicode can say how (ő -> o, ﬁ -> fi); anything else
-    (emoji, scripts the font lacks) becomes "?". Control characters are dropped, line breaks kept.
-    """
-    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    out: list[str] = []
-    for char in value:
-        if char == "\n":
-            out.append(char)
-        elif char in _ASCII_FOR:
-            out.append(_ASCII_FOR[char])
-        elif unicodedata.category(char) in ("Cc", "Cf", "Cs"):
-            continue
-        elif ord(char) < 256:
-            out.append(char)
-        else:
-            out.append(_latin1_fallback(char))
-    return "".join(out)
-
-
-def _latin1_fallback(char: str) -> str:
-    folded = unicodedata.normalize("NFKC", char)
-    if all(ord(c) < 256 for c in folded):
-        return folded
-    stripped = "".join(
-        c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-    )
-    if stripped and all(ord(c) < 256 and unicodedata.category(c)[0] != "C" for c in stripped):
-        return stripped
-    return "?"
-
-
 # --------------------------------------------------------------------------- PDF layout
 
 _MARGIN = 12.0  # mm, left, right and top
 _BOTTOM = 16.0  # mm kept clear for the footer
 _PAD = 1.5  # mm inside every table cell
-_FONT = "Helvetica"
 _BODY = 9.0  # pt
 _GREY = (230, 230, 230)
 
@@ -292,16 +240,14 @@ class _Line:
 _Cell = tuple[_Run, ...]
 
 
-class _RecordPDF(FPDF):
+class _RecordPDF(BraidPDF):
     """A4 landscape with the practitioner's footer and "Page n of m"."""
 
     def __init__(self, footer_left: str, total_pages: int | None) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
+        # The page count is known from a first pass (see record_pdf): fpdf2's "{nb}" alias stays off (BraidPDF).
+        super().__init__(orientation="L")
         self.footer_left = footer_left
         self.total_pages = total_pages
-        # The page count is known from a first pass (see record_pdf), so fpdf2's "{nb}" alias,
-        # which would also rewrite "{nb}" typed by a practitioner, stays off.
-        self.alias_nb_pages(None)
         self.c_margin = 0  # padding is added by hand so measured and drawn widths agree
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         self.set_auto_page_break(True, margin=_BOTTOM)
@@ -499,8 +445,6 @@ def _render(record: ReflectiveRecord, total_pages: int | None) -> _RecordPDF:
     # Metadata names the practitioner and the document, nothing else (no learner, no case).
     pdf.set_title(title)
     pdf.set_author(pdf_text(record.name))
-    pdf.set_creator("Braid")
-    pdf.set_lang("en-GB")
     # Dated from generated_on, not the clock, so the same record always gives the same bytes.
     generated = record.generated_on
     pdf.set_creation_date(datetime(generated.year, generated.month, generated.day, tzinfo=UTC))

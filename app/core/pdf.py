@@ -1,0 +1,241 @@
+"""Every PDF Braid makes starts here: the embedded DejaVu fonts, text made drawable, and rich text as PDF blocks.
+
+DejaVu covers Latin, Latin Extended and Welsh (ŵ ŷ â), so names are drawn as typed; a character the font lacks
+(an emoji, a script it does not have) becomes "?" rather than an empty box. The font directory comes from the
+`PDF_FONT_DIR` setting (Debian's fonts-dejavu-core by default; `make install` installs it when it is missing).
+Rich text arrives as the sanitiser's safe HTML (p, br, ul, ol, li, strong, em, b, i, h2-h4, blockquote, a) and is
+drawn through `write_rich`, the one place that turns it into PDF paragraphs, headings and list items.
+"""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from fpdf import FPDF
+
+DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+FONT = "DejaVu"
+# style -> file; italics are in Debian's fonts-dejavu-extra, so they fall back to the upright faces without it.
+_FACES = {"": ("DejaVuSans.ttf",), "B": ("DejaVuSans-Bold.ttf",),
+          "I": ("DejaVuSans-Oblique.ttf", "DejaVuSans.ttf"),
+          "BI": ("DejaVuSans-BoldOblique.ttf", "DejaVuSans-Bold.ttf")}
+
+
+class FontMissing(RuntimeError):
+    """The PDF font is not installed where `PDF_FONT_DIR` says."""
+
+
+def font_dir() -> Path:
+    configured = current_app.config.get("PDF_FONT_DIR") if has_app_context() else None
+    return Path(configured or DEFAULT_FONT_DIR)
+
+
+def _face(directory: Path, style: str) -> Path:
+    for name in _FACES[style]:
+        if (directory / name).is_file():
+            return directory / name
+    raise FontMissing(f"PDF font {_FACES[style][0]} not found in {directory}: install Debian's fonts-dejavu-core "
+                      "(`make install` does) or point PDF_FONT_DIR at a folder holding the DejaVu Sans fonts")
+
+
+class BraidPDF(FPDF):
+    """An A4 document with the DejaVu family registered under FONT (regular, bold, italic, bold italic)."""
+
+    def __init__(self, orientation: str = "P") -> None:
+        super().__init__(orientation=orientation, unit="mm", format="A4")
+        directory = font_dir()
+        for style in _FACES:
+            self.add_font(FONT, style, str(_face(directory, style)))
+        # "{nb}" typed in a record must stay as typed: documents count their pages themselves where they show it.
+        self.alias_nb_pages(None)
+        self.set_creator("Braid")
+        self.set_lang("en-GB")
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+# Characters that only format or space text, mapped to what reads the same.
+_PLAIN_FOR = {
+    "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u2007": " ", "\u00a0": " ",
+    "\u2028": "\n", "\u2029": "\n",
+    "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\ufe0f": "", "\ufe0e": "",
+}
+
+
+@functools.lru_cache(maxsize=4)
+def _covered(path: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # fpdf2's own dependency; read once per font file
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def pdf_text(value: str | None) -> str:
+    """User text made drawable by the embedded font, without ever failing.
+
+    Letters the font has are kept as typed (Siân, Łukasz, Dafydd ŵ ŷ); ligatures and compatibility forms are
+    folded (ﬁ -> fi); a letter the font lacks loses its accent where Unicode can say how, and anything else
+    (emoji, scripts the font does not have) becomes "?". Control characters are dropped, line breaks kept.
+    """
+    if not value:
+        return ""
+    covered = _covered(str(_face(font_dir(), "")))
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    out: list[str] = []
+    for char in value:
+        if char == "\n":
+            out.append(char)
+        elif char in _PLAIN_FOR:
+            out.append(_PLAIN_FOR[char])
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        elif "\ufb00" <= char <= "\ufb06":  # ligatures: the letters they join search and copy as typed
+            out.append(_fallback(unicodedata.normalize("NFKC", char), covered))
+        elif ord(char) in covered:
+            out.append(char)
+        else:
+            out.append(_fallback(char, covered))
+    return "".join(out)
+
+
+def _fallback(char: str, covered: frozenset[int]) -> str:
+    if all(ord(c) in covered for c in char):
+        return char
+    folded = unicodedata.normalize("NFKC", char)
+    if all(ord(c) in covered for c in folded):
+        return folded
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    if stripped and all(ord(c) in covered and unicodedata.category(c)[0] != "C" for c in stripped):
+        return stripped
+    return "?"
+
+
+# --- rich text -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One paragraph of rich text: `kind` is "p", "h" (a heading), "li" (with its `marker`) or "quote"."""
+
+    kind: str
+    text: str
+    marker: str = ""
+    depth: int = 0
+
+
+class _Blocks(HTMLParser):
+    """The sanitiser's safe HTML as blocks; inline emphasis and links keep their text (a PDF reader needs no URL)."""
+
+    _BREAKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "ul", "ol", "tr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[Block] = []
+        self.lists: list[list] = []  # [ordered, next number] per open list
+        self.text: list[str] = []
+        self.kind, self.marker, self.quote = "p", "", 0
+
+    def _flush(self) -> None:
+        lines = [" ".join(line.split()) for line in "".join(self.text).split("\n")]
+        text = "\n".join(line for line in lines if line)
+        if text:
+            kind = "quote" if self.kind == "p" and self.quote else self.kind
+            self.blocks.append(Block(kind, text, self.marker, max(len(self.lists) - 1, 0)))
+        self.text, self.kind, self.marker = [], "p", ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "br":
+            self.text.append("\n")
+            return
+        if tag in self._BREAKS:
+            self._flush()
+        if tag in ("ul", "ol"):
+            self.lists.append([tag == "ol", 1])
+        elif tag == "li":
+            self.kind = "li"
+            if self.lists and self.lists[-1][0]:
+                self.marker = f"{self.lists[-1][1]}."
+                self.lists[-1][1] += 1
+            else:
+                self.marker = "•"
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.kind = "h"
+        elif tag == "blockquote":
+            self.quote += 1
+
+    def handle_endtag(self, tag):
+        if tag in self._BREAKS:
+            self._flush()
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+        elif tag == "blockquote" and self.quote:
+            self.quote -= 1
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def rich_blocks(html: str | None) -> list[Block]:
+    """Rich text (the sanitiser's output) as blocks of plain text; nothing for an empty value."""
+    if not html:
+        return []
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
+def plain(html: str | None) -> str:
+    """Rich text as plain paragraphs, list items on lines of their own starting "- " (or their number)."""
+    lines = []
+    for block in rich_blocks(html):
+        if block.kind == "li":
+            marker = "-" if block.marker == "•" else block.marker
+            lines.append(("  " * block.depth) + f"{marker} {block.text}")
+        else:
+            lines.append(block.text)
+    return "\n".join(lines)
+
+
+def line_height(size: float) -> float:
+    return size * 0.45  # mm: about 1.27 x the point size
+
+
+def write_rich(pdf: FPDF, html: str | None, *, size: float = 10.0, empty: str = "") -> None:
+    """Draw rich text at the left margin across the page: paragraphs, bold headings, indented list items."""
+    blocks = rich_blocks(html)
+    if not blocks and empty:
+        pdf.set_font(FONT, "I", size)
+        pdf.multi_cell(0, line_height(size), pdf_text(empty), new_x="LMARGIN", new_y="NEXT")
+        return
+    for block in blocks:
+        height = line_height(size)
+        if block.kind == "li":
+            indent = 5.0 + 5.0 * block.depth
+            pdf.set_font(FONT, "", size)
+            pdf.set_x(pdf.l_margin + indent - 4.5)
+            pdf.cell(4.5, height, block.marker)
+            pdf.multi_cell(0, height, pdf_text(block.text), new_x="LMARGIN", new_y="NEXT")
+            continue
+        if block.kind == "h":
+            keep_with_next(pdf, 3 * height)
+        style = {"h": "B", "quote": "I"}.get(block.kind, "")
+        pdf.set_font(FONT, style, size)
+        if block.kind == "quote":
+            pdf.set_x(pdf.l_margin + 5)
+        pdf.multi_cell(0, height, pdf_text(block.text), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(height * 0.4)
+
+
+def keep_with_next(pdf: FPDF, room: float) -> None:
+    """Start a new page unless `room` mm are left: a heading is never left alone at the foot of a page."""
+    if pdf.page_break_trigger - pdf.get_y() < room:
+        pdf.add_page()
