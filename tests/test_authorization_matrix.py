@@ -361,6 +361,9 @@ ROWS = [
      (302, 403, 403, 403, 404, 403, 403, 403, S, S)),
     ("cases.cycle_detail", "GET", "/cycles/{cycle}", None,
      (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    # the plan on a page (PDF): whoever may view the cycle
+    ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
     ("cases.cycle_edit", "GET", "/cycles/{cycle}/edit", None,
      (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
     ("cases.cycle_edit", "POST", "/cycles/{cycle}/edit", {"assess_on": ["31", "02", "2025"]},
@@ -480,6 +483,11 @@ ROWS = [
     ("cases.meeting_detail", "GET", "/meetings/{meeting}", None,
      (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
     ("cases.meeting_detail", "GET", "/meetings/{draft}", None,  # not signed off, not shared: not the family's
+     (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
+    # the meeting record (PDF): whoever may view the meeting (a draft is never the family's)
+    ("cases.meeting_record_pdf", "GET", "/meetings/{meeting}/record.pdf", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    ("cases.meeting_record_pdf", "GET", "/meetings/{draft}/record.pdf", None,
      (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
     ("cases.meeting_edit", "GET", "/meetings/{meeting}/edit", None,
      (200, 200, 403, 404, 404, 403, 403, 403, S, S)),

@@ -6,15 +6,15 @@ from io import BytesIO
 
 from flask import send_file
 
-_UNSAFE = re.compile(r"[^a-z0-9.-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def safe_filename(*parts: str, extension: str) -> str:
-    """"plan-on-a-page-2026-05-14.pdf": lower-case letters, digits and hyphens only.
+    """"plan-on-a-page-cycle-2-Xy3….pdf": letters, digits, hyphens and underscores only (a public id keeps its own).
 
     Callers pass what may travel with the file (a kind of document, a date, a public id), never a child's name.
     """
-    stem = "-".join(_UNSAFE.sub("-", str(part).lower()).strip("-.") for part in parts if part)
+    stem = "-".join(_UNSAFE.sub("-", str(part)).strip("-.") for part in parts if part)
     return f"{stem or 'download'}.{extension}"
 
 

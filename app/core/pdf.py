@@ -9,6 +9,7 @@ drawn through `write_rich`, the one place that turns it into PDF paragraphs, hea
 from __future__ import annotations
 
 import functools
+import logging
 import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -16,6 +17,9 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from fpdf import FPDF
+
+# fontTools logs the glyphs it keeps when fpdf2 subsets a font: the letters of a child's record, never for a log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONT = "DejaVu"
@@ -239,3 +243,74 @@ def keep_with_next(pdf: FPDF, room: float) -> None:
     """Start a new page unless `room` mm are left: a heading is never left alone at the foot of a page."""
     if pdf.page_break_trigger - pdf.get_y() < room:
         pdf.add_page()
+
+
+# --- a document read top to bottom ---------------------------------------------------------------
+
+
+class Writer:
+    """Title, headings, labelled fields, paragraphs and rich text down an A4 page; headings stay with what follows."""
+
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf = pdf
+        self.sections: list[str] = []
+
+    def title(self, text: str, size: float = 18) -> None:
+        self.pdf.set_font(FONT, "B", size)
+        self.pdf.multi_cell(0, line_height(size) * 1.1, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(2)
+
+    def heading(self, text: str, level: int = 1) -> None:
+        if level == 1:
+            self.sections.append(text)
+        keep_with_next(self.pdf, 30)
+        self.pdf.ln(3)
+        size = 14 if level == 1 else 11
+        self.pdf.set_font(FONT, "B", size)
+        self.pdf.multi_cell(0, line_height(size) * 1.1, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(1)
+
+    def para(self, text: str | None, style: str = "", size: float = 10) -> None:
+        if not text:
+            return
+        self.pdf.set_font(FONT, style, size)
+        self.pdf.multi_cell(0, line_height(size) * 1.1, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(1)
+
+    def field(self, label: str, value: str | None, *, missing: str = "Not recorded") -> None:
+        keep_with_next(self.pdf, 15)
+        self.pdf.set_font(FONT, "B", 10)
+        self.pdf.multi_cell(0, 5, pdf_text(label), new_x="LMARGIN", new_y="NEXT")
+        self.para(value or missing)
+
+    def rich(self, label: str, html: str | None, *, missing: str = "Not recorded") -> None:
+        keep_with_next(self.pdf, 15)
+        self.pdf.set_font(FONT, "B", 10)
+        self.pdf.multi_cell(0, 5, pdf_text(label), new_x="LMARGIN", new_y="NEXT")
+        write_rich(self.pdf, html, empty=missing)
+        self.pdf.ln(1)
+
+    def item(self, lines: list[tuple[str, str]], *, room: float = 22) -> None:
+        """One entry (an outcome, a provision) kept on one page: (style, text) lines, then a rule beneath."""
+        keep_with_next(self.pdf, room)
+        for style, text in lines:
+            self.para(text, style=style)
+        y = self.pdf.get_y()
+        self.pdf.set_draw_color(180, 180, 180)
+        self.pdf.line(self.pdf.l_margin, y, self.pdf.w - self.pdf.r_margin, y)
+        self.pdf.ln(2)
+
+
+class Document(BraidPDF):
+    """An A4 portrait document with a footer line and its page number."""
+
+    def __init__(self, footer: str) -> None:
+        super().__init__()
+        self.footer_text = footer
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "", 8)
+        self.cell(0, 5, pdf_text(f"{self.footer_text} - page {self.page_no()}"), align="C")

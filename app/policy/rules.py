@@ -249,6 +249,14 @@ def _sees_meeting(user, meeting) -> bool:
     return _on_case(user, learner) or _break_glass_of(user, learner)
 
 
+def _exports_document(user, thing) -> bool:
+    """The PDF of a page: exactly who may view the page (a meeting's record, or the plan of a cycle)."""
+    if isinstance(thing, Meeting):
+        return _sees_meeting(user, thing)
+    learner = _case_of(thing)
+    return _on_case(user, learner) or _break_glass_of(user, learner)
+
+
 def _edits_meeting(user, meeting) -> bool:
     return _sees_meeting(user, meeting) and user.role is not Role.PARENT and (
         user.id in (meeting.recorded_by_id, meeting.chair_id) or _senco_of(user, meeting.learner)
@@ -396,7 +404,7 @@ ARCHIVE_READS = frozenset({
     Action.VIEW_LEARNER, Action.VIEW_LEARNER_HISTORY, Action.VIEW_CASE, Action.VIEW_CONTRIBUTION,
     Action.VIEW_CONTRIBUTION_REVISION, Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.REVIEW_AUDIT,
     Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
-    Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS,
+    Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS, Action.EXPORT_CASE_DOCUMENT,
 })
 
 
@@ -475,6 +483,7 @@ _RULES = {
     # Withdrawn work is kept for safeguarding: the DSL alone reads it, with the reasons.
     Action.VIEW_WITHDRAWN_CONTRIBUTIONS: lambda user, thing: _dsl_of(user, thing),
     Action.VIEW_MEETING: _sees_meeting,
+    Action.EXPORT_CASE_DOCUMENT: _exports_document,
     Action.EDIT_MEETING: _edits_meeting,
     Action.SIGN_OFF_MEETING: _signs_off,
     Action.UPDATE_ACTION: _updates_action,

@@ -317,6 +317,10 @@ ROWS = [
     ("cases.plan_start", "POST", "/learners/{charlie}/plan", "senco", {},
      [E("create", OK, "support_plan", NEW, ("charlie",))]),
     ("cases.cycle_detail", "GET", "/cycles/{cycle}", "lsp", None, [E("view", OK, "plan_cycle", "cycle", ("alpha",))]),
+    ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "parent", None,
+     [E("export", OK, "plan_cycle", "cycle", ("alpha",))]),  # the export is the read: no second event
+    ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "dsl", None,
+     [E("export", NO, "plan_cycle", "cycle", ("alpha",))]),  # 404: the DSL is not on the case
     ("cases.cycle_edit", "GET", "/cycles/{cycle}/edit", "senco", None,
      [E("view", OK, "plan_cycle", "cycle", ("alpha",))]),
     ("cases.cycle_edit", "POST", "/cycles/{cycle}/edit", "senco",
@@ -468,6 +472,10 @@ ROWS = [
      [E("view", OK, "meeting", "meeting", ("alpha",))]),
     ("cases.meeting_detail", "GET", "/meetings/{meeting}", "dsl", None,
      [E("view", NO, "meeting", "meeting", ("alpha",))]),  # 404: the DSL is not on the case
+    ("cases.meeting_record_pdf", "GET", "/meetings/{meeting}/record.pdf", "parent", None,
+     [E("export", OK, "meeting", "meeting", ("alpha",))]),
+    ("cases.meeting_record_pdf", "GET", "/meetings/{draft}/record.pdf", "parent", None,
+     [E("export", NO, "meeting", "draft", ("alpha",))]),  # 404: a draft is never the family's
     ("cases.meeting_record", "GET", "/meetings/{meeting}/records/1", "lsp", None,
      [E("view", OK, "meeting", "meeting", ("alpha",))]),
     ("cases.meeting_record", "GET", "/meetings/{meeting}/records/9", "lsp", None,

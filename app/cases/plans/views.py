@@ -13,7 +13,7 @@ from app.cases.contributions.models import Contribution
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting
 from app.cases.meetings.services import rating_histories
-from app.cases.plans import services
+from app.cases.plans import on_a_page, services
 from app.cases.plans.forms import (
     CycleForm,
     OutcomeForm,
@@ -26,6 +26,7 @@ from app.cases.plans.models import Outcome, PlanCycle, ProgressRating, Provision
 from app.cases.plans.services import CYCLE_DATE_FIELDS, CYCLE_TEXT_FIELDS, PlanError
 from app.core import dates
 from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.core.downloads import attachment
 from app.core.forms import Saved, handle_form
 from app.extensions import db
 from app.policy import Action, get_or_404, visible_contributions, visible_meetings
@@ -100,6 +101,19 @@ def cycle_detail(public_id: str):
         ratings=_ratings(cycle.learner, cycle), stages=services.stage_dates(cycle),
         next_stage=services.NEXT_STAGE.get(cycle.stage),
     )
+
+
+@bp.route("/cycles/<public_id>/plan-on-a-page.pdf")
+@login_required
+def plan_on_a_page(public_id: str):
+    """The cycle's plan on a page as a PDF, for whoever may view the plan; its export committed before it leaves.
+
+    :raise 404: out of sight.
+    """
+    cycle = get_or_404(PlanCycle, public_id, current_user, Action.EXPORT_CASE_DOCUMENT)
+    filename, content = on_a_page.export_plan_on_a_page(current_user, cycle)
+    db.session.commit()
+    return attachment(content, filename=filename)
 
 
 # --- the cycle ---------------------------------------------------------------------------------

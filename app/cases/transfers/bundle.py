@@ -18,7 +18,7 @@ from app.cases.contributions.models import Contribution, Visibility
 from app.cases.learners.models import YEAR_GROUPS, Learner
 from app.cases.meetings.models import Meeting
 from app.core import dates
-from app.core.pdf import FONT, BraidPDF, pdf_text, plain
+from app.core.pdf import Document, Writer, plain
 from app.extensions import db
 
 # Lower-case letters and digits that cannot be misread for one another when read out over the phone.
@@ -36,58 +36,13 @@ class Made:
     sections: tuple[str, ...]  # the headings the file holds, for the page that shows it was made
 
 
-class _BundlePDF(BraidPDF):
-    def __init__(self, footer: str) -> None:
-        super().__init__()
-        self.footer_text = footer
-        self.set_margins(18, 18, 18)
-        self.set_auto_page_break(True, margin=18)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, "", 8)
-        self.cell(0, 5, pdf_text(f"{self.footer_text} - page {self.page_no()}"), align="C")
-
-
-class _Writer:
-    def __init__(self, pdf: BraidPDF) -> None:
-        self.pdf = pdf
-        self.sections: list[str] = []
-
-    def title(self, text: str) -> None:
-        self.pdf.set_font(FONT, "B", 18)
-        self.pdf.multi_cell(0, 9, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
-        self.pdf.ln(2)
-
-    def heading(self, text: str, level: int = 1) -> None:
-        if level == 1:
-            self.sections.append(text)
-        if self.pdf.page_break_trigger - self.pdf.get_y() < 30:
-            self.pdf.add_page()
-        self.pdf.ln(3)
-        self.pdf.set_font(FONT, "B", 14 if level == 1 else 11)
-        self.pdf.multi_cell(0, 7, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
-
-    def para(self, text: str, style: str = "") -> None:
-        if not text:
-            return
-        self.pdf.set_font(FONT, style, 10)
-        self.pdf.multi_cell(0, 5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
-        self.pdf.ln(1)
-
-    def field(self, label: str, value: str | None) -> None:
-        self.pdf.set_font(FONT, "B", 10)
-        self.pdf.multi_cell(0, 5, pdf_text(label), new_x="LMARGIN", new_y="NEXT")
-        self.para(value or "Not recorded")
-
-
 def make_bundle_pdf(learner: Learner, *, made_by: str, made_on, receiving_school: str, passphrase: str) -> Made:
     """The learner's record as a PDF opened only with `passphrase` (AES-256); nothing in it names Braid's keys."""
-    pdf = _BundlePDF(footer=f"Transfer record made {dates.day(made_on)} - confidential")
+    pdf = Document(footer=f"Transfer record made {dates.day(made_on)} - confidential")
     # Metadata is encrypted too and names no child: a file listing shows only "Transfer record".
     pdf.set_title("Transfer record")
     pdf.add_page()
-    out = _Writer(pdf)
+    out = Writer(pdf)
     out.title(f"Transfer record: {learner.name}")
     out.para(f"Educational record and SEND file for {receiving_school}, made on {dates.day(made_on)} by {made_by}. "
              "Child-protection records are not included: the designated safeguarding lead transfers them separately.")
@@ -103,7 +58,7 @@ def make_bundle_pdf(learner: Learner, *, made_by: str, made_on, receiving_school
     return Made(bytes(pdf.output()), tuple(out.sections))
 
 
-def _details(out: _Writer, learner: Learner) -> None:
+def _details(out: Writer, learner: Learner) -> None:
     out.heading("Learner details")
     out.field("Full name", learner.name)
     out.field("Preferred name", learner.preferred_name)
@@ -116,7 +71,7 @@ def _details(out: _Writer, learner: Learner) -> None:
     out.field("Notes", plain(learner.notes))
 
 
-def _plan(out: _Writer, learner: Learner) -> None:
+def _plan(out: Writer, learner: Learner) -> None:
     out.heading("Support plan")
     plan = learner.plan
     if plan is None or not plan.cycles:
@@ -145,7 +100,7 @@ def _plan(out: _Writer, learner: Learner) -> None:
             out.field("Review", plain(cycle.review_summary))
 
 
-def _contributions(out: _Writer, learner: Learner) -> None:
+def _contributions(out: Writer, learner: Learner) -> None:
     out.heading("Contributions")
     found = db.session.scalars(
         select(Contribution).where(Contribution.learner_id == learner.id, Contribution.withdrawn_at.is_(None),
@@ -160,7 +115,7 @@ def _contributions(out: _Writer, learner: Learner) -> None:
         out.para(plain(contribution.body))
 
 
-def _meetings(out: _Writer, learner: Learner) -> None:
+def _meetings(out: Writer, learner: Learner) -> None:
     out.heading("Meeting records (as signed off)")
     meetings = db.session.scalars(select(Meeting).where(Meeting.learner_id == learner.id)
                                   .order_by(Meeting.held_on, Meeting.starts_at, Meeting.id)).all()
