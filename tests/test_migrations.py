@@ -160,3 +160,21 @@ def test_0009_reindexes_names_to_ignore_spacing_and_punctuation_and_back(empty_d
         assert db.session.execute(text("SELECT name_index FROM learner")).scalar_one() == old_index
         db.session.commit()
         db.engine.dispose()
+
+
+def test_0019_adds_the_family_profile_and_takes_it_away(empty_database_url):
+    """The family profile's table: one row per learner (unique), sealed sections only, and gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0016")
+        assert "family_profile" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0019")
+        columns = {column["name"] for column in inspect(db.engine).get_columns("family_profile")}
+        assert {"good_at_sealed", "what_helps_sealed", "working_on_sealed", "who_to_talk_to_sealed", "version",
+                "published_at"} <= columns
+        assert not {"good_at", "what_helps", "working_on", "who_to_talk_to"} & columns  # nothing in the clear
+        unique = {tuple(c["column_names"]) for c in inspect(db.engine).get_unique_constraints("family_profile")}
+        assert ("learner_id",) in unique
+        downgrade(revision="0016")
+        assert "family_profile" not in inspect(db.engine).get_table_names()
+        db.engine.dispose()
