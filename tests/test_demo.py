@@ -343,3 +343,33 @@ def test_demo_cpd_dates_follow_the_year_so_far(today, day, expected):
 
     on = _calendar_day(date(2026, 9, 1), day, date.fromisoformat(today))
     assert on == (date.fromisoformat(expected) if expected else None)
+
+
+def test_the_demo_shows_a_shared_family_profile_and_printable_plans(demo_app):
+    """Jo Carter finds Maya's one-page profile from her home page and downloads it; the SENCo downloads Maya's plan
+    on a page and a meeting record (each read back with pypdf)."""
+    from pypdf import PdfReader
+
+    from app.cases.family_profile.models import FamilyProfile
+
+    def pdf_text(response) -> str:
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.data)).pages)
+
+    with demo_app.app_context():
+        profile = db.session.scalars(select(FamilyProfile)).one()
+        maya, cycle = profile.learner, profile.learner.plan.cycles[-1]
+        assert maya.name == "Maya Carter" and profile.is_published and "Priya Shah, SENCo" in profile.who_to_talk_to
+        learner_id, cycle_id = maya.public_id, cycle.public_id
+        outcome = " ".join(cycle.outcomes[0].description.split()[:4])
+        db.session.remove()
+    parent = demo_app.test_client()
+    assert sign_in(parent, "parent@family.example", "braid-demo-2026").status_code == 302
+    home = parent.get("/").get_data(as_text=True)
+    assert f"/learners/{learner_id}/family-profile" in home and "All about Maya Carter" in home
+    text = pdf_text(parent.get(f"/learners/{learner_id}/family-profile.pdf"))
+    assert "All about Maya Carter" in text and "ask her about rabbits" in text and "Priya Shah, SENCo" in text
+    senco = demo_app.test_client()
+    assert sign_in(senco, "senco@oakfield.example", "braid-demo-2026").status_code == 302
+    plan = pdf_text(senco.get(f"/cycles/{cycle_id}/plan-on-a-page.pdf"))
+    assert "Plan on a page: Maya Carter" in plan and outcome in plan and "Jo Carter, Parent or carer" in plan
