@@ -84,6 +84,7 @@ def test_printed_pages_keep_the_record_and_lose_what_only_a_screen_needs(page, c
         assert_accessible(page, url)
     # Chromium's own PDF of the plan: the outcome is there, the navigation, sign-out and link addresses are not.
     page.goto(f"/learners/{learner}/plan")
+    page.emulate_media(media="print")  # as a print dialog would (page.pdf keeps an emulated screen)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(page.pdf(format="A4"))).pages)
     assert OUTCOME in " ".join(text.split())
     assert "Sign out" not in text and "(/learners/" not in text and "Case sections" not in text
