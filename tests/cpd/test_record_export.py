@@ -11,16 +11,16 @@ import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
+from app.core.pdf import pdf_text
 from app.cpd.export.record import (
     CSV_HEADER,
     GoalRow,
     RecordRow,
     ReflectiveRecord,
     format_hours,
-    pdf_text,
     record_csv,
-    record_pdf,
 )
+from app.cpd.export.record_pdf import record_pdf
 
 EVIDENCE = (
     "Case work: joint-planning meeting on 12 March 2026, recorded as learning support "

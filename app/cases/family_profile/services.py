@@ -15,6 +15,7 @@ from app.cases.family_profile.models import SECTIONS, FamilyProfile
 from app.cases.learners.models import Learner
 from app.cases.plans.on_a_page import team_on
 from app.cases.plans.services import current_cycle, plan_of
+from app.cases.printing import builders
 from app.core import dates
 from app.core.conflicts import EditConflict, check_version
 from app.core.downloads import safe_filename
@@ -98,10 +99,8 @@ def save_family_profile(actor: User, learner: Learner, *, version, shared: bool,
 
 def export_family_profile(actor: User, profile: FamilyProfile) -> tuple[str, bytes]:
     """(file name, PDF) of the profile, its export audited (flushes; the view commits before it leaves)."""
-    from app.cases.family_profile.profile_pdf import family_profile_pdf  # fpdf2 only when a PDF is made
-
     require(actor, Action.EXPORT_CASE_DOCUMENT, profile)
     sections = [(heading, getattr(profile, name)) for name, heading in headings(profile.learner).items()]
-    content = family_profile_pdf(profile.learner.known_as, sections, made_on=dates.long_day(dates.today()))
+    content = builders().family_profile_pdf(profile.learner.known_as, sections, made_on=dates.long_day(dates.today()))
     record(actor, AuditAction.EXPORT, profile, fields=list(FIELDS))
     return safe_filename("family-profile", profile.public_id, extension="pdf"), content

@@ -1,7 +1,6 @@
 """A meeting record as a PDF: a signed-off record exactly as it was signed, otherwise the draft, marked as one.
 
-The PDF is drawn by `record_pdf`, imported only when a file is made (fpdf2 costs every `flask` command a third of
-a second).
+The PDF is drawn by `record_pdf`, loaded only when a file is made (app.cases.printing).
 """
 from __future__ import annotations
 
@@ -10,10 +9,9 @@ from app.audit.events import record
 from app.audit.models import AuditAction
 from app.cases.meetings.models import Meeting
 from app.cases.meetings.services import load_snapshot, snapshot_of
+from app.cases.printing import builders
 from app.core.downloads import safe_filename
 from app.policy import Action, require
-
-DRAFT_MARK = "Draft — not signed off"
 
 
 def signed_snapshot(meeting: Meeting) -> dict | None:
@@ -27,12 +25,10 @@ def export_meeting_record(actor: User, meeting: Meeting) -> tuple[str, bytes]:
 
     :raise 403/404 (through the policy): for anyone who may not view the meeting.
     """
-    from app.cases.meetings.record_pdf import meeting_record_pdf  # fpdf2 only when a PDF is made
-
     require(actor, Action.EXPORT_CASE_DOCUMENT, meeting)
     signed = signed_snapshot(meeting)
     shot = signed if signed is not None else snapshot_of(meeting)
-    content = meeting_record_pdf(shot, draft=signed is None)
+    content = builders().meeting_record_pdf(shot, draft=signed is None)
     record(actor, AuditAction.EXPORT, meeting, fields=["record"])
     state = f"version-{shot['number']}" if signed is not None else "draft"
     return safe_filename("meeting-record", meeting.held_on.isoformat(), state, extension="pdf"), content

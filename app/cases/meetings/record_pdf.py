@@ -1,8 +1,9 @@
 """A meeting record's snapshot drawn as an A4 PDF: the same display strings the record page shows."""
 from __future__ import annotations
 
-from app.cases.meetings.record_file import DRAFT_MARK
 from app.core.pdf import Document, Writer
+
+DRAFT_MARK = "Draft — not signed off"
 
 
 def meeting_record_pdf(shot: dict, *, draft: bool) -> bytes:

@@ -1,7 +1,7 @@
 """The plan on a page for the review meeting: one cycle's outcomes, provision and team, as a PDF.
 
 The data is gathered here from what the viewer may see (the policy's scopes); the PDF is drawn by
-`on_a_page_pdf`, imported only when a file is made (fpdf2 costs every `flask` command a third of a second).
+`on_a_page_pdf`, loaded only when a file is made (app.cases.printing).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from app.audit.events import record
 from app.audit.models import AuditAction
 from app.cases.learners.models import YEAR_GROUPS
 from app.cases.plans.models import PlanCycle
+from app.cases.printing import builders
 from app.cases.team.models import TeamMembership
 from app.core import dates
 from app.core.downloads import safe_filename
@@ -87,9 +88,7 @@ def plan_page(actor: User, cycle: PlanCycle) -> PlanPage:
 
 def export_plan_on_a_page(actor: User, cycle: PlanCycle) -> tuple[str, bytes]:
     """(file name, PDF) of the plan on a page, its export audited (flushes; the view commits before it leaves)."""
-    from app.cases.plans.on_a_page_pdf import plan_on_a_page_pdf  # fpdf2 only when a PDF is made
-
     page = plan_page(actor, cycle)
-    content = plan_on_a_page_pdf(page)  # drawn before the event: a failed file leaves no claim it was made
+    content = builders().plan_on_a_page_pdf(page)  # drawn before the event: a failed file leaves no claim it was made
     record(actor, AuditAction.EXPORT, cycle, fields=["outcomes", "provisions", "team"])
     return safe_filename("plan-on-a-page", f"cycle-{cycle.number}", cycle.public_id, extension="pdf"), content

@@ -1,11 +1,11 @@
 """The plan on a page drawn as an A4 PDF: who the plan is for, its outcomes, its provision and the team."""
 from __future__ import annotations
 
-from app.cases.plans.on_a_page import PlanPage
 from app.core.pdf import Document, Writer
 
 
-def plan_on_a_page_pdf(page: PlanPage) -> bytes:
+def plan_on_a_page_pdf(page) -> bytes:
+    """`page`: an app.cases.plans.on_a_page.PlanPage (not imported: that module loads this one when asked)."""
     pdf = Document(footer=f"Plan on a page made {page.made_on} - confidential")
     pdf.set_title("Plan on a page")  # metadata names no child: a file listing shows only the document's kind
     pdf.add_page()
