@@ -9,13 +9,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.agencies.accounts.models import User
+from app.agencies.accounts.models import Role, User
 from app.audit.models import AuditEvent
 from app.cases.learners.models import Learner
 from app.cases.meetings import services as meetings
 from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.meetings.services import ActionDraft, MeetingDetails
 from app.cases.plans import services as plans
+from app.cases.plans.models import PlanCycle
+from app.cases.team import services as team
+from app.cases.team.models import TeamMembership
 from app.core import dates
 from app.extensions import db
 
@@ -128,3 +131,27 @@ def test_who_may_download_is_who_may_view_the_page(app, case, client_as, create_
                                                               AuditEvent.object_type.in_(("plan_cycle", "meeting"))))
         assert [event.action.value for event in refused] == ["export"] * 5  # each refusal names the export
         db.session.remove()
+
+
+def test_a_closed_cycle_prints_as_it_was_when_it_closed(app, case):
+    """Its rating at the review, its stage, and the team of that day: someone who left since is still on it."""
+    with app.app_context():
+        lead = db.session.scalars(select(User).where(User.public_id == case["senco"].account.public_id)).one()
+        cycle = db.session.scalars(select(PlanCycle).where(PlanCycle.public_id == case["cycle"])).one()
+        for _ in range(3):  # assess → plan → do → review
+            plans.advance_stage(lead, cycle, version=cycle.version)
+        plans.close_cycle(lead, cycle, version=cycle.version, review_summary="<p>Good progress.</p>",
+                          ratings={outcome.public_id: "partly_met" for outcome in cycle.outcomes})
+        db.session.flush()
+        leaver = db.session.scalars(select(TeamMembership).join(User, User.id == TeamMembership.user_id)
+                                    .where(User.role == Role.LSP)).one()
+        team.end_membership(lead, leaver)
+        db.session.commit()
+    closed = _pdf_text(case["senco"].get(f"/cycles/{case['cycle']}/plan-on-a-page.pdf"))
+    assert "Cycle 1, closed on" in closed and "Latest rating: Partly met" in closed
+    assert "Gwenllïan Prŷs, Learning support practitioner" in closed  # on the team the day it closed
+    plan_page = case["senco"].get(f"/learners/{case['learner']}/plan").get_data(as_text=True)
+    current = plan_page.split('id="plan-on-a-page" href="')[1].split('"')[0]
+    assert current != f"/cycles/{case['cycle']}/plan-on-a-page.pdf"  # the plan links its open cycle 2
+    opened = _pdf_text(case["senco"].get(current))
+    assert "Cycle 2, at the assess stage" in opened and "Gwenllïan" not in opened  # who left is gone from today's
