@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run test bench bench-crypto bench-audit bench-concurrency bench-import install install-test install-bench lock assets db demo chromium clean
+.PHONY: run test bench bench-crypto bench-audit bench-concurrency bench-import install install-test install-bench lock assets db demo chromium fonts clean
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -80,9 +80,9 @@ $(STAMPS)/bench: requirements/bench.lock $(STAMPS)/pip
 	$(PIP_INSTALL) requirements/bench.lock
 	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/app
 
-install: $(STAMPS)/app
-install-test: $(STAMPS)/test
-install-bench: $(STAMPS)/bench
+install: $(STAMPS)/app fonts
+install-test: $(STAMPS)/test fonts
+install-bench: $(STAMPS)/bench fonts
 
 # Rewrites every lock from its pins (all files of each pinned release, each with its sha256).
 # pip-tools lives in a venv of its own under .stamps/, so .venv holds exactly what the locks list.
@@ -124,6 +124,17 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Every PDF embeds DejaVu Sans (app.core.pdf; PDF_FONT_DIR, Debian's fonts-dejavu-core by default).
+PDF_FONT_DIR ?= /usr/share/fonts/truetype/dejavu
+fonts:
+	@test -f $(PDF_FONT_DIR)/DejaVuSans.ttf || { \
+		echo "Installing Debian's fonts-dejavu-core for the PDFs"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-dejavu-core >/dev/null; }
+	@test -f $(PDF_FONT_DIR)/DejaVuSans.ttf && test -f $(PDF_FONT_DIR)/DejaVuSans-Bold.ttf || { \
+		echo "PDFs need DejaVuSans.ttf and DejaVuSans-Bold.ttf in $(PDF_FONT_DIR): install fonts-dejavu-core" \
+			"or set PDF_FONT_DIR to a folder that holds them" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) $(STAMPS) node_modules $(STATIC)/govuk $(STATIC)/css

@@ -149,6 +149,8 @@ class Config:
         self.MAIL_USERNAME = environ.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = environ.get("MAIL_PASSWORD") or None
         self.MAIL_SENDER = environ.get("MAIL_SENDER") or "Braid <no-reply@braid.invalid>"
+        # The DejaVu Sans fonts every PDF embeds (app.core.pdf): Debian's fonts-dejavu-core by default.
+        self.PDF_FONT_DIR = environ.get("PDF_FONT_DIR") or "/usr/share/fonts/truetype/dejavu"
         self.MAIL_TIMEOUT = self.seconds("MAIL_TIMEOUT", 10.0)
         # Background jobs' queue: Redis when REDIS_URL is set (every node shares it, its keys named by JOBS_NAME),
         # else an SQLite file the web process and `flask jobs worker` share on one machine.

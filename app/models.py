@@ -11,6 +11,7 @@ from app.cases import trail as cases_trail
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution, ContributionMove, ContributionRevision
+from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner, LearnerRevision
 from app.cases.meetings.models import Meeting, MeetingAction, MeetingRecord, OutcomeReview
 from app.cases.mis_import.models import LearnerImport
@@ -33,7 +34,7 @@ subjects.register(
     ContributionMove, Meeting, MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership,
     Invitation, ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
-    SchoolCalendarPeriod, SchoolYearEnd,
+    SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile,
 )
 agencies_trail.register()
 cases_trail.register()

@@ -18,6 +18,7 @@ from datetime import date, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
@@ -26,6 +27,7 @@ from app.audit.models import APPEND_ONLY_TABLES
 from app.cases.concerns import services as concerns
 from app.cases.contributions import misfiled
 from app.cases.contributions import services as contributions
+from app.cases.family_profile import services as family_profiles
 from app.cases.learners.models import Learner
 from app.cases.meetings import services as meetings
 from app.cases.meetings.models import Attendance, MeetingKind
@@ -380,6 +382,24 @@ ROWS = [
      (302, 403, 403, 403, 404, 403, 403, 403, S, S)),
     ("cases.cycle_detail", "GET", "/cycles/{cycle}", None,
      (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    # the family one-page profile (shared with the family): the page and its PDF for the team and the family; the
+    # SENCo writes it (an empty POST has no version: the conflict page, nothing saved)
+    ("cases.family_profile", "GET", "/learners/{alpha}/family-profile", None,
+     (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
+    ("cases.family_profile_pdf", "GET", "/learners/{alpha}/family-profile.pdf", None,
+     (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
+    ("cases.family_profile_edit", "GET", "/learners/{alpha}/family-profile/edit", None,
+     (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    ("cases.family_profile_edit", "POST", "/learners/{alpha}/family-profile/edit", {},
+     (409, 403, 403, 403, 404, 403, 403, 403, S, S)),
+    # Bravo has no profile: the page says so to no one but the SENCo (nobody else is on Bravo's case)
+    ("cases.family_profile", "GET", "/learners/{bravo}/family-profile", None,
+     (200, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.family_profile_pdf", "GET", "/learners/{bravo}/family-profile.pdf", None,
+     (404, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    # the plan on a page (PDF): whoever may view the cycle
+    ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
     ("cases.cycle_edit", "GET", "/cycles/{cycle}/edit", None,
      (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
     ("cases.cycle_edit", "POST", "/cycles/{cycle}/edit", {"assess_on": ["31", "02", "2025"]},
@@ -512,6 +532,11 @@ ROWS = [
     ("cases.meeting_detail", "GET", "/meetings/{meeting}", None,
      (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
     ("cases.meeting_detail", "GET", "/meetings/{draft}", None,  # not signed off, not shared: not the family's
+     (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
+    # the meeting record (PDF): whoever may view the meeting (a draft is never the family's)
+    ("cases.meeting_record_pdf", "GET", "/meetings/{meeting}/record.pdf", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    ("cases.meeting_record_pdf", "GET", "/meetings/{draft}/record.pdf", None,
      (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
     ("cases.meeting_edit", "GET", "/meetings/{meeting}/edit", None,
      (200, 200, 403, 404, 404, 403, 403, 403, S, S)),
@@ -717,10 +742,20 @@ SHOWN = {
     "/meetings/{meeting}": ("minutes",),
     "/meetings/{draft}": ("draft",),
     "/meetings/{meeting}/records/1": ("minutes",),
+    "/cycles/{cycle}/plan-on-a-page.pdf": ("outcome", "provision"),  # read back from the PDF (pypdf)
+    "/meetings/{meeting}/record.pdf": ("minutes",),
+    "/meetings/{draft}/record.pdf": ("draft",),
     "/concerns/{concern}": ("concern",),
     "/learners/{alpha}/chronology": ("outcome", "provision"),  # the titles of their entries
     "/learners/{alpha}/contributions/withdrawn": ("withdrawn", "withdrawn_reason"),
 }
+
+
+def readable(response) -> str:
+    """A page's HTML, or a PDF's text (pypdf): the sentinel checks read both."""
+    if response.mimetype != "application/pdf":
+        return response.get_data(as_text=True)
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
 
 
 def outcome_of(response):
@@ -904,6 +939,10 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         bundle, _ = transfers.make_transfer_bundle(senco, a, receiving_school="Gamma Academy")
         cp_transfer = transfers.record_cp_transfer(dsl, a, receiving_school="Gamma Academy", method="secure_system",
                                                    sent_on=today)
+        # Alpha's one-page profile, shared with the family.
+        family_profiles.save_family_profile(senco, a, version=0, shared=True, good_at="Singing and drawing",
+                                            what_helps="A visual timetable", working_on="Reading aloud",
+                                            who_to_talk_to="Matrix SENCO, SENCo")
 
         # Imports from the MIS, through the real service; the import job never runs in this world.
         mis_import = mis.start_import(senco, MIS_FILE)
@@ -1038,7 +1077,7 @@ def test_authorization_matrix(app, create_agency, create_user, create_case, add_
                 mismatches.append(f"{cell}: expected {expected}, got {got}")
             if method != "GET":
                 continue
-            body = response.get_data(as_text=True)
+            body = readable(response)
             allowed_bravo = BRAVO_SHOWN.get((endpoint, column), set())
             for name, sentinel in BRAVO.items():
                 if name not in allowed_bravo and sentinel in body:

@@ -188,6 +188,8 @@ def test_the_demo_shows_a_merged_duplicate(demo_app):
         assert revision.learner_id == leo.id and revision.field_names == ["notes"]
         assert "Elm Road" not in revision.earlier["notes"] and "reads fluently" in revision.earlier["notes"]
         db.session.remove()
+
+
 def test_the_demo_shows_a_teacher_who_is_a_parent_and_an_edited_account(demo_app):
     from app.agencies.accounts.models import Role
     from app.audit.models import AuditAction, AuditEvent
@@ -356,6 +358,8 @@ def test_the_demo_cpd_logs_show_every_capability(demo_app):
     ("2026-11-24", 124, None),
     ("2027-01-04", 124, "2027-01-04"),  # 3 January 2027 is a Sunday: moved to the Monday
 ])
+
+
 def test_demo_cpd_dates_follow_the_year_so_far(today, day, expected):
     from datetime import date
 
@@ -399,6 +403,8 @@ def test_the_demo_chronology_reads_as_months_of_support(demo_app):
     parsed = [datetime.strptime(text, "%d %B %Y").date() for text in days]
     assert parsed == sorted(parsed, reverse=True)
     assert (parsed[0] - parsed[-1]).days > 90
+
+
 def test_the_demo_shows_team_history_and_stage_history(demo_app):
     """Mo's team page lists the DSL who left and the EP whose access expired; Ash's cycle was moved on by mistake
     and moved back the same day; every demo move is dated, none in the future."""
@@ -422,3 +428,33 @@ def test_the_demo_shows_team_history_and_stage_history(demo_app):
     assert "Access ended on its end date" in history
     plan = html.unescape(senco.get(f"/learners/{ids['Aisha Rahman']}/plan").get_data(as_text=True))
     assert "moved back from do to plan by Priya Shah" in plan and "Moved on by mistake" in plan
+
+
+def test_the_demo_shows_a_shared_family_profile_and_printable_plans(demo_app):
+    """Jo Carter finds Maya's one-page profile from her home page and downloads it; the SENCo downloads Maya's plan
+    on a page and a meeting record (each read back with pypdf)."""
+    from pypdf import PdfReader
+
+    from app.cases.family_profile.models import FamilyProfile
+
+    def pdf_text(response) -> str:
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.data)).pages)
+
+    with demo_app.app_context():
+        profile = db.session.scalars(select(FamilyProfile)).one()
+        maya, cycle = profile.learner, profile.learner.plan.cycles[-1]
+        assert maya.name == "Maya Carter" and profile.is_published and "Priya Shah, SENCo" in profile.who_to_talk_to
+        learner_id, cycle_id = maya.public_id, cycle.public_id
+        outcome = " ".join(cycle.outcomes[0].description.split()[:4])
+        db.session.remove()
+    parent = demo_app.test_client()
+    assert sign_in(parent, "parent@family.example", "braid-demo-2026").status_code == 302
+    home = parent.get("/").get_data(as_text=True)
+    assert f"/learners/{learner_id}/family-profile" in home and "All about Maya Carter" in home
+    text = pdf_text(parent.get(f"/learners/{learner_id}/family-profile.pdf"))
+    assert "All about Maya Carter" in text and "ask her about rabbits" in text and "Priya Shah, SENCo" in text
+    senco = demo_app.test_client()
+    assert sign_in(senco, "senco@oakfield.example", "braid-demo-2026").status_code == 302
+    plan = pdf_text(senco.get(f"/cycles/{cycle_id}/plan-on-a-page.pdf"))
+    assert "Plan on a page: Maya Carter" in plan and outcome in plan and "Jo Carter, Parent or carer" in plan

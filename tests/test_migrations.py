@@ -121,6 +121,8 @@ def _app_imports(source: str) -> list[str]:
     ("from alembic import op\nimport sqlalchemy as sa\nfrom application import x", []),
 ], ids=["top-level", "inside-a-function", "import-as", "from-app-import", "import_module", "primitives",
         "not-app"])
+
+
 def test_the_import_check_sees_domain_imports(source, found):
     assert _app_imports(source) == found
 
@@ -292,4 +294,21 @@ def test_0018_keeps_each_rich_text_as_an_editable_source_beside_its_sealed_html_
                 == '{"notes":"<ul>\\n<li>Was <em>this</em></li>\\n</ul>"}')
         db.session.commit()
         assert "writing_version" not in {c["name"] for c in inspect(db.engine).get_columns("meeting")}
+
+
+def test_0019_adds_the_family_profile_and_takes_it_away(empty_database_url):
+    """The family profile's table: one row per learner (unique), sealed sections only, and gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0018")
+        assert "family_profile" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0019")
+        columns = {column["name"] for column in inspect(db.engine).get_columns("family_profile")}
+        assert {"good_at_sealed", "what_helps_sealed", "working_on_sealed", "who_to_talk_to_sealed", "version",
+                "published_at"} <= columns
+        assert not {"good_at", "what_helps", "working_on", "who_to_talk_to"} & columns  # nothing in the clear
+        unique = {tuple(c["column_names"]) for c in inspect(db.engine).get_unique_constraints("family_profile")}
+        assert ("learner_id",) in unique
+        downgrade(revision="0018")
+        assert "family_profile" not in inspect(db.engine).get_table_names()
         db.engine.dispose()

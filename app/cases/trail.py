@@ -85,4 +85,5 @@ def register() -> None:
         "break_glass_access": "Break-glass access",
         "transfer_bundle": "Transfer bundle for the next school",
         "child_protection_transfer": "Child-protection file transfer",
+        "family_profile": "Family one-page profile",
     })

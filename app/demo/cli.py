@@ -11,6 +11,7 @@ from app.demo.audit import load_demo_trail, seal_and_check
 from app.demo.cases import load_demo_cases
 from app.demo.corrections import load_demo_corrections
 from app.demo.cpd import load_demo_cpd
+from app.demo.family_profiles import load_demo_family_profiles
 from app.demo.history import load_demo_history
 from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
@@ -40,6 +41,7 @@ def load_command():
     misfiled = load_demo_misfiled()
     db.session.commit()
     transferred = load_demo_transfers()
+    profiles = load_demo_family_profiles()
     db.session.commit()
     archived = load_demo_school_year()
     staff_parents = load_demo_staff_parent()
@@ -56,7 +58,8 @@ def load_command():
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
                f"{corrected} learner(s) corrected; {misfiled} misfiled contribution(s) put right; "
-               f"{transferred} transfer bundle(s) made; {archived} leaver(s) archived; "
+               f"{transferred} transfer bundle(s) made; {profiles} family profile(s) shared; "
+               f"{archived} leaver(s) archived; "
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; "

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from app.audit.events import note_learners
 from app.cases.break_glass.services import grants_to_show, may_break_glass
 from app.cases.concerns.services import concerns_awaiting_action
+from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner
 from app.cases.learners.services import school_learners
 from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
@@ -87,6 +88,13 @@ class CaseWork:
     @cached_property
     def cases(self) -> list[Learner]:
         return db.session.scalars(case_learners(self.user)).all()
+
+    @cached_property
+    def family_profiles(self) -> list[FamilyProfile]:
+        """The one-page profiles of the user's cases that the policy lets them read (a family: once shared)."""
+        ids = [learner.id for learner in self.cases]
+        found = db.session.scalars(select(FamilyProfile).where(FamilyProfile.learner_id.in_(ids))).all() if ids else []
+        return [profile for profile in found if can(self.user, Action.VIEW_FAMILY_PROFILE, profile)]
 
     @cached_property
     def concerns_awaiting_action(self) -> int:

@@ -62,6 +62,13 @@ class Action(enum.Enum):
     MOVE_CONTRIBUTION = "move_contribution"
     VIEW_WITHDRAWN_CONTRIBUTIONS = "view_withdrawn_contributions"  # thing: the Learner; the DSL only
     VIEW_MEETING = "view_meeting"
+    # A PDF of a page one may view, audited as an export (thing: a PlanCycle, a Meeting or a FamilyProfile):
+    # exactly who may view that page may download it
+    EXPORT_CASE_DOCUMENT = "export_case_document"
+    # The family one-page profile: read by the team, and by the family once shared (thing: the FamilyProfile);
+    # drafted and edited by the SENCo (thing: the Learner or the FamilyProfile)
+    VIEW_FAMILY_PROFILE = "view_family_profile"
+    EDIT_FAMILY_PROFILE = "edit_family_profile"
     EDIT_MEETING = "edit_meeting"
     SIGN_OFF_MEETING = "sign_off_meeting"
     UPDATE_ACTION = "update_action"

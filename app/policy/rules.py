@@ -8,6 +8,7 @@ from app.agencies.accounts.models import AgencyKind, Role, User
 from app.audit.events import note_purpose
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
+from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Attendance, Meeting
 from app.cases.team.models import TeamMembership
@@ -249,6 +250,29 @@ def _sees_meeting(user, meeting) -> bool:
     return _on_case(user, learner) or _break_glass_of(user, learner)
 
 
+def _sees_family_profile(user, thing) -> bool:
+    """The profile (a FamilyProfile), or the learner's profile page while there is none yet (the Learner)."""
+    if isinstance(thing, FamilyProfile):
+        learner, shared = thing.learner, thing.is_published
+    elif isinstance(thing, Learner):
+        learner, shared = thing, False
+    else:
+        return False
+    if user.role is Role.PARENT:
+        return shared and _on_case(user, learner)  # a draft is the school's until it is shared with the family
+    return _on_case(user, learner) or _break_glass_of(user, learner)
+
+
+def _exports_document(user, thing) -> bool:
+    """The PDF of a page: exactly who may view the page (a meeting's record, the family profile, a cycle's plan)."""
+    if isinstance(thing, Meeting):
+        return _sees_meeting(user, thing)
+    if isinstance(thing, FamilyProfile):
+        return _sees_family_profile(user, thing)
+    learner = _case_of(thing)
+    return _on_case(user, learner) or _break_glass_of(user, learner)
+
+
 def _edits_meeting(user, meeting) -> bool:
     return _sees_meeting(user, meeting) and user.role is not Role.PARENT and (
         user.id in (meeting.recorded_by_id, meeting.chair_id) or _senco_of(user, meeting.learner)
@@ -397,7 +421,8 @@ ARCHIVE_READS = frozenset({
     Action.VIEW_CONTRIBUTION_REVISION, Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.LIST_CASE_CONCERNS,
     Action.REVIEW_AUDIT,
     Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
-    Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS,
+    Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS, Action.EXPORT_CASE_DOCUMENT,
+    Action.VIEW_FAMILY_PROFILE,
 })
 
 
@@ -476,6 +501,9 @@ _RULES = {
     # Withdrawn work is kept for safeguarding: the DSL alone reads it, with the reasons.
     Action.VIEW_WITHDRAWN_CONTRIBUTIONS: lambda user, thing: _dsl_of(user, thing),
     Action.VIEW_MEETING: _sees_meeting,
+    Action.EXPORT_CASE_DOCUMENT: _exports_document,
+    Action.VIEW_FAMILY_PROFILE: _sees_family_profile,
+    Action.EDIT_FAMILY_PROFILE: lambda user, thing: _senco_of(user, _case_of(thing)),
     Action.EDIT_MEETING: _edits_meeting,
     Action.SIGN_OFF_MEETING: _signs_off,
     Action.UPDATE_ACTION: _updates_action,

@@ -28,6 +28,7 @@ from app.agencies.calendar.models import SchoolCalendarPeriod
 from app.audit.models import AuditEvent, AuditEventLearner
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution
+from app.cases.family_profile.models import FamilyProfile
 from app.cases.meetings.models import Meeting, MeetingAction
 from app.cases.plans.models import Outcome, PlanCycle, Provision
 from app.cases.team.models import Invitation
@@ -78,6 +79,7 @@ TEXTS = {
     "goal": "CANARY-GOAL-SPECIFIC-47e1", "goal_measure": "CANARY-GOAL-MEASURE-b2a8",
     "manager_summary": "CANARY-REVIEW-MANAGER-SUMMARY-6c3d",
     "withdraw_reason": "CANARY-CPD-WITHDRAW-REASON-3b9e",
+    "profile": "CANARY-FAMILY-PROFILE-5b3a",
     "receiving_school": "CANARY-RECEIVING-SCHOOL-6a0d", "cp_reference": "CANARY-CP-REFERENCE-e2c7",
     "confirmed_by": "CANARY-CONFIRMED-BY-7b31",
     "contribution_withdraw_reason": "CANARY-CONTRIBUTION-WITHDRAW-REASON-5a1c",
@@ -323,6 +325,27 @@ ROWS = [
     ("cases.plan_start", "POST", "/learners/{charlie}/plan", "senco", {},
      [E("create", OK, "support_plan", NEW, ("charlie",))]),
     ("cases.cycle_detail", "GET", "/cycles/{cycle}", "lsp", None, [E("view", OK, "plan_cycle", "cycle", ("alpha",))]),
+    ("cases.family_profile", "GET", "/learners/{alpha}/family-profile", "parent", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.family_profile", "GET", "/learners/{alpha}/family-profile", "dsl", None,
+     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403: the DSL is not on the case
+    ("cases.family_profile_pdf", "GET", "/learners/{alpha}/family-profile.pdf", "parent", None,
+     [E("export", OK, "family_profile", "family_profile", ("alpha",))]),
+    ("cases.family_profile_pdf", "GET", "/learners/{bravo}/family-profile.pdf", "senco", None,
+     [E("export", NO, "learner", "bravo", ("bravo",))]),  # 404: Bravo has no profile
+    ("cases.family_profile_edit", "GET", "/learners/{alpha}/family-profile/edit", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.family_profile_edit", "POST", "/learners/{alpha}/family-profile/edit", "senco",
+     {"good_at": TEXTS["profile"], "what_helps": "", "working_on": "", "who_to_talk_to": "",
+      "version": "{family_profile_version}"},
+     [E("update", OK, "family_profile", "family_profile", ("alpha",))]),
+    ("cases.family_profile_edit", "POST", "/learners/{alpha}/family-profile/edit", "teacher",
+     {"good_at": "Changed", "version": "{family_profile_version}"},
+     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403: only the SENCo writes it
+    ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "parent", None,
+     [E("export", OK, "plan_cycle", "cycle", ("alpha",))]),  # the export is the read: no second event
+    ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "dsl", None,
+     [E("export", NO, "plan_cycle", "cycle", ("alpha",))]),  # 404: the DSL is not on the case
     ("cases.cycle_edit", "GET", "/cycles/{cycle}/edit", "senco", None,
      [E("view", OK, "plan_cycle", "cycle", ("alpha",))]),
     ("cases.cycle_edit", "POST", "/cycles/{cycle}/edit", "senco",
@@ -489,6 +512,10 @@ ROWS = [
      [E("view", OK, "meeting", "meeting", ("alpha",))]),
     ("cases.meeting_detail", "GET", "/meetings/{meeting}", "dsl", None,
      [E("view", NO, "meeting", "meeting", ("alpha",))]),  # 404: the DSL is not on the case
+    ("cases.meeting_record_pdf", "GET", "/meetings/{meeting}/record.pdf", "parent", None,
+     [E("export", OK, "meeting", "meeting", ("alpha",))]),
+    ("cases.meeting_record_pdf", "GET", "/meetings/{draft}/record.pdf", "parent", None,
+     [E("export", NO, "meeting", "draft", ("alpha",))]),  # 404: a draft is never the family's
     ("cases.meeting_record", "GET", "/meetings/{meeting}/records/1", "lsp", None,
      [E("view", OK, "meeting", "meeting", ("alpha",))]),
     ("cases.meeting_record", "GET", "/meetings/{meeting}/records/9", "lsp", None,
@@ -770,6 +797,7 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
         world["free_text"], world["free_text_id"] = quote(FREE_TEXT), FREE_TEXT_ID
         last_day = school_year_bounds(school_year_of(school_today()))[1]  # a year end to come: nothing moves yet
         world.update(year_end_d=last_day.day, year_end_m=last_day.month, year_end_y=last_day.year)
+        world["family_profile"] = _public_id(FamilyProfile)
         world["invitation_open"] = _public_id(Invitation, token_hash=hash_token(world["token_open"]))
         world["invitation_revoked"] = _public_id(Invitation, token_hash=hash_token(world["token_revoked"]))
         actors = {column: db.session.scalars(select(User.id).where(User.public_id == account.public_id)).one()
@@ -787,7 +815,7 @@ VERSIONED = {
     "c_misfiled": Contribution, "c_to_move": Contribution,
     "draft": Meeting, "action": MeetingAction, "concern": SafeguardingConcern,
     "cpd_entry": ReflectiveEntry, "cpd_goal": DevelopmentGoal, "cpd_review": ProgressReview,
-    "period": SchoolCalendarPeriod,
+    "period": SchoolCalendarPeriod, "family_profile": FamilyProfile,
 }
 
 

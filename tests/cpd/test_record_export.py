@@ -8,18 +8,19 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
+from app.core.pdf import pdf_text
 from app.cpd.export.record import (
     CSV_HEADER,
     GoalRow,
     RecordRow,
     ReflectiveRecord,
     format_hours,
-    pdf_text,
     record_csv,
-    record_pdf,
 )
+from app.cpd.export.record_pdf import record_pdf
 
 EVIDENCE = (
     "Case work: joint-planning meeting on 12 March 2026, recorded as learning support "
@@ -31,7 +32,8 @@ LONG_REFLECTION = "\n\n".join(
     + "I noticed that the learner engaged more when the task was chunked and modelled first. " * 5
     for n in range(1, 15)
 )
-UNICODE_TITLE = "Zoë's “quote” — dash 😀"
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+UNICODE_TITLE = "Zoë's “quote” — dash 🦄"
 
 
 def make_record(**changes) -> ReflectiveRecord:
@@ -149,8 +151,8 @@ def test_pdf_rows_titles_and_evidence(pages):
     text = flat(" ".join(pages))
     assert "INSET day: attachment-aware practice (INSET day)" in text
     assert "Joint-planning meeting (Case work)" in text
-    # Typographic quotes and dash become ASCII, ë stays, the emoji becomes "?".
-    assert "Zoë's \"quote\" - dash ? (Webinar)" in text
+    # Typographic quotes, dash and ë are drawn by the embedded font; the emoji it lacks becomes "?".
+    assert "Zoë's “quote” — dash ? (Webinar)" in text
     assert EVIDENCE in text
     # The user's "{nb}" is text, not fpdf2's page-count alias.
     assert "Use visual timetables {nb} in every session." in text
@@ -252,7 +254,7 @@ def test_csv_round_trips_in_date_order():
     assert rows[2] == [
         "2026-01-20",
         "1",  # Decimal("1.00") written as a person would
-        UNICODE_TITLE,  # the CSV keeps the text exactly; only the PDF needs latin-1
+        UNICODE_TITLE,  # the CSV keeps the text exactly
         "Webinar",
         "'=cmd()",
         "Use visual timetables {nb} in every session.",
@@ -296,18 +298,18 @@ def test_csv_neutralises_formulas(typed, exported):
 @pytest.mark.parametrize(
     ("typed", "drawn"),
     [
-        ("Zoë’s “plan” – done…", "Zoë's \"plan\" - done..."),
-        ("café, naïve, Øyvind", "café, naïve, Øyvind"),  # latin-1 letters kept
-        ("Łukasz Wójcik", "Lukasz Wójcik"),
-        ("Dvořák ﬁle", "Dvorák file"),  # ř decomposes to r, á is latin-1; the fi ligature to "fi"
-        ("smile 😀 ok", "smile ? ok"),
+        ("Zoë’s “plan” – done…", "Zoë’s “plan” – done…"),  # the embedded font has typographic marks
+        ("café, naïve, Øyvind", "café, naïve, Øyvind"),
+        ("Łukasz Wójcik", "Łukasz Wójcik"),  # Latin Extended kept (it was "Lukasz" with the latin-1 core font)
+        ("Siân Ŵyn Dafydd ŷ", "Siân Ŵyn Dafydd ŷ"),  # Welsh
+        ("Dvořák ﬁle", "Dvořák file"),  # the fi ligature folded to "fi"
+        ("smile 🦄 ok", "smile ? ok"),  # not in DejaVu Sans
         ("a\x07b\tc\r\nd", "ab c\nd"),
         ("zero\u200bwidth", "zerowidth"),
     ],
 )
-def test_pdf_text_keeps_latin1_and_never_fails(typed, drawn):
+def test_pdf_text_keeps_what_the_font_draws_and_never_fails(typed, drawn):
     assert pdf_text(typed) == drawn
-    drawn.encode("latin-1")
 
 
 @pytest.mark.parametrize(
@@ -368,11 +370,13 @@ def test_wrong_item_types_are_refused():
         make_record(target_hours=30)
 
 
-def test_pdf_text_gives_latin1_for_every_code_point():
+def test_pdf_text_gives_only_what_the_font_draws_for_every_code_point():
     every = "".join(chr(c) for c in range(0x30000) if not 0xD800 <= c <= 0xDFFF)
     drawn = pdf_text(every)
-    drawn.encode("latin-1")  # raises if any character escaped the mapping
-    # And fpdf2's core font accepts all of it in a real document.
+    with TTFont(DEJAVU) as font:
+        covered = set(font.getBestCmap())
+    assert not {char for char in drawn if char != "\n" and ord(char) not in covered}
+    # And the embedded font accepts all of it in a real document.
     # The first and last 5,000 code points: controls, latin-1, and the scripts and emoji beyond it.
     row = replace(make_record().rows[0], implication=every[:5000] + every[-5000:])
     record = make_record(

@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 from app.cases.blueprint import bp
 from app.cases.break_glass.services import active_break_glass
 from app.cases.learners.models import Learner
-from app.cases.meetings import services
+from app.cases.meetings import record_file, services
 from app.cases.meetings.forms import (
     BLANK_ACTION_ROWS,
     NOT_INVITED,
@@ -22,6 +22,7 @@ from app.cases.meetings.models import Meeting, MeetingAction, MeetingKind
 from app.cases.meetings.services import ActionDraft, MeetingDetails, MeetingError
 from app.cases.plans.models import ProgressRating
 from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict
+from app.core.downloads import attachment
 from app.core.forms import Saved, handle_form
 from app.extensions import db
 from app.policy import Action, can, get_or_404, visible_meetings
@@ -207,6 +208,19 @@ def meeting_record(public_id: str, number: int):
     return render_template("cases/meetings/meeting_record.html", meeting=meeting,
                            record=services.load_snapshot(record), signed_off_at=record.signed_off_at,
                            break_glass_grant=active_break_glass(current_user, meeting.learner))
+
+
+@bp.route("/meetings/<public_id>/record.pdf")
+@login_required
+def meeting_record_pdf(public_id: str):
+    """The meeting's record as a PDF (as signed off, or marked a draft), for whoever may view the meeting.
+
+    :raise 404: out of sight (a family sees only signed-off records shared with it).
+    """
+    meeting = get_or_404(Meeting, public_id, current_user, Action.EXPORT_CASE_DOCUMENT)
+    filename, content = record_file.export_meeting_record(current_user, meeting)
+    db.session.commit()
+    return attachment(content, filename=filename)
 
 
 @bp.route("/actions/<public_id>", methods=["POST"])

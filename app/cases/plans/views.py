@@ -13,7 +13,7 @@ from app.cases.contributions.models import Contribution
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting
 from app.cases.meetings.services import rating_histories
-from app.cases.plans import services, stages
+from app.cases.plans import on_a_page, services, stages
 from app.cases.plans.forms import (
     CycleForm,
     MoveStageBackForm,
@@ -28,6 +28,7 @@ from app.cases.plans.services import CYCLE_DATE_FIELDS, CYCLE_TEXT_FIELDS, PlanE
 from app.cases.plans.stages import StageChangeRefused
 from app.core import dates
 from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, conflict_page
+from app.core.downloads import attachment
 from app.core.forms import Saved, handle_form
 from app.extensions import db
 from app.policy import Action, get_or_404, visible_contributions, visible_meetings
@@ -110,6 +111,19 @@ def _stage_history(cycle: PlanCycle | None) -> dict:
         return {"stage_changes": [], "move_back": None}
     history = stages.stage_history(cycle)
     return {"stage_changes": history, "move_back": stages.move_back_option(cycle, history)}
+
+
+@bp.route("/cycles/<public_id>/plan-on-a-page.pdf")
+@login_required
+def plan_on_a_page(public_id: str):
+    """The cycle's plan on a page as a PDF, for whoever may view the plan; its export committed before it leaves.
+
+    :raise 404: out of sight.
+    """
+    cycle = get_or_404(PlanCycle, public_id, current_user, Action.EXPORT_CASE_DOCUMENT)
+    filename, content = on_a_page.export_plan_on_a_page(current_user, cycle)
+    db.session.commit()
+    return attachment(content, filename=filename)
 
 
 # --- the cycle ---------------------------------------------------------------------------------

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import secrets
-import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
-from fpdf import FPDF
 from fpdf.enums import AccessPermission, EncryptionMethod
 from sqlalchemy import select
 
@@ -21,6 +18,7 @@ from app.cases.contributions.models import Contribution, Visibility
 from app.cases.learners.models import YEAR_GROUPS, Learner
 from app.cases.meetings.models import Meeting
 from app.core import dates, writing
+from app.core.pdf import Document, Writer, plain
 from app.extensions import db
 
 # Lower-case letters and digits that cannot be misread for one another when read out over the phone.
@@ -38,110 +36,13 @@ class Made:
     sections: tuple[str, ...]  # the headings the file holds, for the page that shows it was made
 
 
-class _Text(HTMLParser):
-    """Safe HTML (as stored beside typed writing, or a signed snapshot's) as plain paragraphs and bullets."""
-
-    _BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "ul", "ol", "tr", "blockquote"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "li":
-            self.parts.append("\n- ")
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-
-def plain(html: str | None) -> str:
-    if not html:
-        return ""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    lines = [" ".join(line.split()) for line in "".join(parser.parts).splitlines()]
-    text = "\n".join(lines)
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
-    return text.strip()
-
-
-def _latin1(value: str) -> str:
-    """What the PDF's core font can draw: accents kept where Latin-1 has them, otherwise dropped, else "?"."""
-    value = value.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"') \
-        .replace("\u2013", "-").replace("\u2014", "-").replace("\u2026", "...").replace("\t", " ")
-    out = []
-    for char in value:
-        if char == "\n" or (ord(char) < 256 and unicodedata.category(char) not in ("Cc", "Cf")):
-            out.append(char)
-        else:
-            stripped = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-            out.append(stripped if stripped and all(ord(c) < 256 for c in stripped) else "?")
-    return "".join(out)
-
-
-class _BundlePDF(FPDF):
-    def __init__(self, footer: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.footer_text = footer
-        self.alias_nb_pages(None)  # "{nb}" typed in a record must stay as typed
-        self.set_margins(18, 18, 18)
-        self.set_auto_page_break(True, margin=18)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("Helvetica", "", 8)
-        self.cell(0, 5, _latin1(f"{self.footer_text} - page {self.page_no()}"), align="C")
-
-
-class _Writer:
-    def __init__(self, pdf: FPDF) -> None:
-        self.pdf = pdf
-        self.sections: list[str] = []
-
-    def title(self, text: str) -> None:
-        self.pdf.set_font("Helvetica", "B", 18)
-        self.pdf.multi_cell(0, 9, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-        self.pdf.ln(2)
-
-    def heading(self, text: str, level: int = 1) -> None:
-        if level == 1:
-            self.sections.append(text)
-        if self.pdf.page_break_trigger - self.pdf.get_y() < 30:
-            self.pdf.add_page()
-        self.pdf.ln(3)
-        self.pdf.set_font("Helvetica", "B", 14 if level == 1 else 11)
-        self.pdf.multi_cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-
-    def para(self, text: str, style: str = "") -> None:
-        if not text:
-            return
-        self.pdf.set_font("Helvetica", style, 10)
-        self.pdf.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-        self.pdf.ln(1)
-
-    def field(self, label: str, value: str | None) -> None:
-        self.pdf.set_font("Helvetica", "B", 10)
-        self.pdf.multi_cell(0, 5, _latin1(label), new_x="LMARGIN", new_y="NEXT")
-        self.para(value or "Not recorded")
-
-
 def make_bundle_pdf(learner: Learner, *, made_by: str, made_on, receiving_school: str, passphrase: str) -> Made:
     """The learner's record as a PDF opened only with `passphrase` (AES-256); nothing in it names Braid's keys."""
-    pdf = _BundlePDF(footer=f"Transfer record made {dates.day(made_on)} - confidential")
+    pdf = Document(footer=f"Transfer record made {dates.day(made_on)} - confidential")
     # Metadata is encrypted too and names no child: a file listing shows only "Transfer record".
     pdf.set_title("Transfer record")
-    pdf.set_creator("Braid")
     pdf.add_page()
-    out = _Writer(pdf)
+    out = Writer(pdf)
     out.title(f"Transfer record: {learner.name}")
     out.para(f"Educational record and SEND file for {receiving_school}, made on {dates.day(made_on)} by {made_by}. "
              "Child-protection records are not included: the designated safeguarding lead transfers them separately.")
@@ -157,7 +58,7 @@ def make_bundle_pdf(learner: Learner, *, made_by: str, made_on, receiving_school
     return Made(bytes(pdf.output()), tuple(out.sections))
 
 
-def _details(out: _Writer, learner: Learner) -> None:
+def _details(out: Writer, learner: Learner) -> None:
     out.heading("Learner details")
     out.field("Full name", learner.name)
     out.field("Preferred name", learner.preferred_name)
@@ -170,7 +71,7 @@ def _details(out: _Writer, learner: Learner) -> None:
     out.field("Notes", plain(writing.shown(learner, "notes")))
 
 
-def _plan(out: _Writer, learner: Learner) -> None:
+def _plan(out: Writer, learner: Learner) -> None:
     out.heading("Support plan")
     plan = learner.plan
     if plan is None or not plan.cycles:
@@ -199,7 +100,7 @@ def _plan(out: _Writer, learner: Learner) -> None:
             out.field("Review", plain(writing.shown(cycle, "review_summary")))
 
 
-def _contributions(out: _Writer, learner: Learner) -> None:
+def _contributions(out: Writer, learner: Learner) -> None:
     out.heading("Contributions")
     found = db.session.scalars(
         select(Contribution).where(Contribution.learner_id == learner.id, Contribution.withdrawn_at.is_(None),
@@ -214,7 +115,7 @@ def _contributions(out: _Writer, learner: Learner) -> None:
         out.para(plain(writing.shown(contribution, "body")))
 
 
-def _meetings(out: _Writer, learner: Learner) -> None:
+def _meetings(out: Writer, learner: Learner) -> None:
     out.heading("Meeting records (as signed off)")
     meetings = db.session.scalars(select(Meeting).where(Meeting.learner_id == learner.id)
                                   .order_by(Meeting.held_on, Meeting.starts_at, Meeting.id)).all()

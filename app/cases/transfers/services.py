@@ -11,7 +11,7 @@ from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
 from app.cases.learners.models import Learner
-from app.cases.transfers.bundle import make_bundle_pdf, new_passphrase
+from app.cases.printing import builders
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle, TransferMethod
 from app.core import dates
 from app.extensions import db
@@ -56,9 +56,10 @@ def make_transfer_bundle(actor: User, learner: Learner, *, receiving_school: str
     require(actor, Action.MAKE_TRANSFER_BUNDLE, learner)
     school = _text(receiving_school, field="receiving_school", missing="Enter the name of the receiving school",
                    limit=SCHOOL_MAX, what="The receiving school's name")
-    passphrase = new_passphrase()
+    pdfs = builders()
+    passphrase = pdfs.new_passphrase()
     now = utcnow()
-    made = make_bundle_pdf(learner, made_by=actor.display_name, made_on=now, receiving_school=school,
+    made = pdfs.make_bundle_pdf(learner, made_by=actor.display_name, made_on=now, receiving_school=school,
                            passphrase=passphrase)
     bundle = TransferBundle(learner_id=learner.id, made_by_id=actor.id, made_at=now, size_bytes=len(made.content),
                             sha256=hashlib.sha256(made.content).hexdigest())

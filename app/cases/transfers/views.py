@@ -1,9 +1,7 @@
 """Transfer pages: the learner's transfers, making and downloading a bundle, recording a child-protection transfer."""
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import abort, render_template, send_file, url_for
+from flask import abort, render_template, url_for
 from flask_login import current_user, login_required
 
 from app.cases.blueprint import bp
@@ -11,6 +9,7 @@ from app.cases.learners.models import Learner
 from app.cases.transfers import services
 from app.cases.transfers.forms import ChildProtectionTransferForm, DownloadBundleForm, ReceiptForm, TransferBundleForm
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
+from app.core.downloads import attachment
 from app.core.forms import Saved, handle_form
 from app.policy import Action, can, get_or_404
 
@@ -57,19 +56,10 @@ def transfer_bundle_download(public_id: str):
 
     def save():
         content = services.download_transfer_bundle(current_user, bundle)
-        return lambda: _attachment(bundle, content)
+        return lambda: attachment(content, filename=f"transfer-record-{bundle.public_id}.pdf")
 
     # Only a POST with its token reaches here; one without is refused outright (there is no form to show again).
     return handle_form(DownloadBundleForm(), save, render=lambda: abort(400))
-
-
-def _attachment(bundle: TransferBundle, content: bytes):
-    response = send_file(BytesIO(content), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"transfer-record-{bundle.public_id}.pdf", etag=False, max_age=0)
-    # A file, never a page: app.web keeps this policy instead of its own (see set_security_headers).
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/learners/<public_id>/transfers/child-protection", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from app.core.dates import today as school_today
 from app.cpd.entries.models import ActivityType, CaseEvidence, ReflectiveEntry
 from app.cpd.entries.services import current_year, hours_summary, log_entries
 from app.cpd.export.models import ExportFormat, ExportPurpose
-from app.cpd.export.record import GoalRow, RecordRow, ReflectiveRecord, record_csv, record_pdf
+from app.cpd.export.record import GoalRow, RecordRow, ReflectiveRecord, record_csv
 from app.cpd.goals.models import DevelopmentGoal, RelevantTo
 from app.cpd.goals.services import goals_of
 from app.cpd.hours import CpdYear
@@ -152,6 +152,8 @@ def export_record(actor: User, owner: User, *, year: CpdYear, file_format: Expor
     built = reflective_record(actor, owner, year, today)
     # Rendered before the event is written: an export that fails leaves no claim that it was made.
     if file_format is ExportFormat.PDF:
+        from app.cpd.export.record_pdf import record_pdf  # fpdf2 only when a PDF is made (a third of a second)
+
         content = record_pdf(built)
     else:
         content = record_csv(built).encode("utf-8-sig")  # the BOM makes spreadsheet programs read UTF-8

@@ -1,13 +1,12 @@
 """Exporting a reflective record (Appendix 5) as PDF or CSV, for a review or an external quality visit."""
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import render_template, send_file
+from flask import render_template
 from flask_login import current_user, login_required
 
 from app.core.dates import day
 from app.core.dates import today as school_today
+from app.core.downloads import attachment
 from app.core.forms import handle_form
 from app.cpd.blueprint import bp
 from app.cpd.export.forms import ExportRecordForm
@@ -32,15 +31,9 @@ def export(public_id: str):
         exported = export_record(current_user, owner, year=form.chosen_year(),
                                  file_format=form.file_format.data, purpose=form.purpose.data, today=today)
         # The export's event commits before a byte of the file leaves.
-        return lambda: _attachment(exported)
+        return lambda: attachment(exported.content, filename=exported.filename, mimetype=exported.mimetype)
 
     return handle_form(form, save, render=lambda: render_template(
         "cpd/export/export.html", form=form, owner=owner, own_log=owner.id == current_user.id,
         year_starts=day(years[0].starts_on).rsplit(" ", 1)[0]))
 
-
-def _attachment(exported):
-    response = send_file(BytesIO(exported.content), mimetype=exported.mimetype, as_attachment=True,
-                         download_name=exported.filename, etag=False, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
