@@ -30,8 +30,10 @@ class CommandResult:
 
 
 @pytest.fixture
-def flask_command(database_url):
-    """`flask_command("audit", "verify")`: the installed `flask --app wsgi` run as its own process on this database."""
+def flask_command(app):
+    """`flask_command("audit", "verify")`: the installed `flask --app wsgi` run as its own process on the test app's
+    database (which may be a copy of a saved world: tests/fixtures/worlds.py)."""
+    database_url = app.config["SQLALCHEMY_DATABASE_URI"]
 
     def run(*args: str, timeout: float = 120) -> CommandResult:
         environ = {key: value for key, value in os.environ.items() if not key.startswith(("BRAID_", "FLASK_"))}

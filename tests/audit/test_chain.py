@@ -35,6 +35,7 @@ from app.audit.models import (
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.types import utcnow
+from tests.fixtures.worlds import saved_or_built, world_app
 
 # Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
 pytestmark = pytest.mark.both_backends
@@ -82,8 +83,24 @@ def _leave_a_gap() -> int:
     return gap
 
 
+TRAIL = "the audit chain's trail of 40 events, sealed"
+
+
 @pytest.fixture
-def trail(app, create_agency, create_user, create_case) -> Trail:
+def app(request, backend, database_servers, saved_worlds, database_url):
+    """A test using `trail` gets a copy of the trail built by the first such test of its process (per backend)."""
+    name = TRAIL if "trail" in request.fixturenames else None
+    yield from world_app(name, backend, database_servers, saved_worlds, database_url)
+
+
+@pytest.fixture
+def trail(app, backend, saved_worlds, create_agency, create_user, create_case) -> Trail:
+    facts, _ = saved_or_built(TRAIL, backend, app, saved_worlds,
+                              lambda: (_build_trail(app, create_agency, create_user, create_case), {}))
+    return facts
+
+
+def _build_trail(app, create_agency, create_user, create_case) -> Trail:
     """Events written through `record` as a SENCo's requests would, plus odd rows, sealed in batches."""
     create_agency(AgencyKind.SCHOOL, name=SCHOOL)
     senco = create_user("senco", agency=SCHOOL)
