@@ -30,6 +30,7 @@ SQLITE_LOCKED = 6
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 WRITE_INTENT = "braid_write_intent"  # flask.g: this request's next transaction writes (SQLite: BEGIN IMMEDIATE)
 COMMITTED = "braid_committed"  # flask.g: the request has committed something
+SQLITE_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")  # SQLITE_SYNCHRONOUS; None keeps SQLite's own
 DEFAULT_LOCK_WAIT = 10.0  # seconds, when no app is there to ask (SQLITE_BUSY_TIMEOUT, DATABASE_LOCK_TIMEOUT)
 
 
@@ -58,6 +59,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     # WAL lets readers carry on while one writer commits; in-memory databases cannot use it.
     if cursor.execute("PRAGMA database_list").fetchone()[2]:
         cursor.execute("PRAGMA journal_mode=WAL")
+    synchronous = current_app.config.get("SQLITE_SYNCHRONOUS") if has_app_context() else None
+    if synchronous in SQLITE_SYNCHRONOUS_LEVELS:
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()
 
 

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.cases",
     "tests.fixtures.browser",
     "tests.fixtures.demo",
+    "tests.fixtures.worlds",
 ]

@@ -341,6 +341,18 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(app):
     with app.app_context():
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL: tests only (TestingConfig)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sqlite_commits_wait_for_the_disk_outside_tests(database_url, tmp_path):
+    assert ProductionConfig.SQLITE_SYNCHRONOUS is None
+    assert load_config("development", {}, tmp_path)["SQLITE_SYNCHRONOUS"] is None
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "SQLITE_SYNCHRONOUS": None})
+    with app.app_context():
+        assert db.session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL, SQLite's own default
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _variables_read() -> list[str]:

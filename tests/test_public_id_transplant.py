@@ -27,6 +27,7 @@ from app.cases.team import services as team
 from app.cases.team.models import Invitation, TeamMembership
 from app.extensions import db
 from app.types import utcnow
+from tests.fixtures.worlds import saved_or_built, world_app
 from tests.test_authorization_matrix import (
     ALPHA,
     BRAVO,
@@ -145,14 +146,27 @@ def url_for_pattern(rule: str, public_id: str) -> str:
 SHARDS = 4
 
 
+WORLD = "the authorization matrix's and Charlie's, every column signed in"
+
+
+@pytest.fixture
+def app(backend, database_servers, saved_worlds, database_url):
+    yield from world_app(WORLD, backend, database_servers, saved_worlds, database_url)
+
+
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_public_ids_pasted_into_every_url_never_return_their_data(
-    app, create_agency, create_user, create_case, add_to_team, shard
+    app, backend, saved_worlds, create_agency, create_user, create_case, add_to_team, shard
 ):
-    built = build_world(app, create_agency, create_user, create_case, add_to_team)
-    world, accounts = built["world"], built["accounts"]
-    charlie, beta_account = build_charlie(app, create_agency, create_user, create_case, add_to_team)
-    clients = sign_in_columns(app, accounts)
+    def build():
+        built = build_world(app, create_agency, create_user, create_case, add_to_team)
+        built["charlie"], built["beta_account"] = build_charlie(
+            app, create_agency, create_user, create_case, add_to_team)
+        return built, sign_in_columns(app, built["accounts"])
+
+    # Built by the first shard a process runs, a copy of it for the others (tests/fixtures/worlds.py).
+    built, clients = saved_or_built(WORLD, backend, app, saved_worlds, build)
+    world, charlie, beta_account = built["world"], built["charlie"], built["beta_account"]
 
     foreign = []  # (label, public id, sentinels that must never show, columns who may not see it)
     for kind, ids in object_ids(app, world["bravo"]).items():

@@ -2,8 +2,9 @@
 
 Tampering is done as an attacker with the database owner's rights would: the append-only triggers
 are dropped on this test's own database, then rows are changed with raw SQL. Verification runs as
-the real command, in its own process (`flask --app wsgi audit verify`), except in the column-by-column
-loop, which invokes the same command in-process to keep the suite quick.
+the real command: in its own process (`flask --app wsgi audit verify`) for an intact trail and for one kind of
+tampering, which tests the exit codes and the stdout/stderr wiring; everywhere else the same command in this process
+(Flask's CLI runner, on the same database), which keeps the suite quick.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from app.audit.models import (
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.types import utcnow
+from tests.fixtures.worlds import saved_or_built, world_app
 
 # Behaviour that can differ between the engines: run on PostgreSQL as well as SQLite.
 pytestmark = pytest.mark.both_backends
@@ -81,8 +83,24 @@ def _leave_a_gap() -> int:
     return gap
 
 
+TRAIL = "the audit chain's trail of 40 events, sealed"
+
+
 @pytest.fixture
-def trail(app, create_agency, create_user, create_case) -> Trail:
+def app(request, backend, database_servers, saved_worlds, database_url):
+    """A test using `trail` gets a copy of the trail built by the first such test of its process (per backend)."""
+    name = TRAIL if "trail" in request.fixturenames else None
+    yield from world_app(name, backend, database_servers, saved_worlds, database_url)
+
+
+@pytest.fixture
+def trail(app, backend, saved_worlds, create_agency, create_user, create_case) -> Trail:
+    facts, _ = saved_or_built(TRAIL, backend, app, saved_worlds,
+                              lambda: (_build_trail(app, create_agency, create_user, create_case), {}))
+    return facts
+
+
+def _build_trail(app, create_agency, create_user, create_case) -> Trail:
     """Events written through `record` as a SENCo's requests would, plus odd rows, sealed in batches."""
     create_agency(AgencyKind.SCHOOL, name=SCHOOL)
     senco = create_user("senco", agency=SCHOOL)
@@ -170,11 +188,11 @@ def test_verify_counts_an_intact_trail_before_and_after_a_checkpoint(app, trail,
         assert signed == [expected, expected + 1, expected + 2]
 
 
-def test_verify_of_an_empty_trail_and_checkpoint_of_nothing(app, flask_command):
+def test_verify_of_an_empty_trail_and_checkpoint_of_nothing(app, cli_command):
     assert _event_count(app) == 0
-    checkpoint = flask_command("audit", "checkpoint")
+    checkpoint = cli_command("audit", "checkpoint")
     assert checkpoint.exit_code == 0 and "The trail is empty" in checkpoint.stdout, checkpoint.output
-    result = flask_command("audit", "verify")
+    result = cli_command("audit", "verify")
     assert result.exit_code == 0 and "Verified 0 events" in result.stdout, result.output
 
 
@@ -189,28 +207,28 @@ def test_an_altered_event_is_named(app, trail, attacker, flask_command):
         assert latest.intact is False and f"event {trail.full}" in latest.problem
 
 
-def test_a_deleted_event_is_named(app, trail, attacker, flask_command):
+def test_a_deleted_event_is_named(app, trail, attacker, cli_command):
     attacker("DELETE FROM audit_event_learner WHERE event_id = :id", id=trail.full)
     attacker("DELETE FROM audit_event WHERE id = :id", id=trail.full)
-    _refused(flask_command("audit", "verify"), f"event {trail.full} was removed")
+    _refused(cli_command("audit", "verify"), f"event {trail.full} was removed")
 
 
-def test_an_event_inserted_into_a_gap_is_named_even_with_the_triggers_in_place(app, trail, flask_command):
+def test_an_event_inserted_into_a_gap_is_named_even_with_the_triggers_in_place(app, trail, cli_command):
     # INSERT is what the trail allows: the seals must catch a row added inside a sealed range.
     with app.app_context():
         _insert_event(_event_row(object_type="learner", object_public_id="planted"), trail.gap)
         db.session.commit()
-    _refused(flask_command("audit", "verify"), f"event {trail.gap} was inserted")
+    _refused(cli_command("audit", "verify"), f"event {trail.gap} was inserted")
 
 
-def test_an_event_deleted_and_inserted_again_with_another_value_is_named(app, trail, attacker, flask_command):
+def test_an_event_deleted_and_inserted_again_with_another_value_is_named(app, trail, attacker, cli_command):
     row = _raw_event(app, trail.sparse)
     attacker("DELETE FROM audit_event WHERE id = :id", id=trail.sparse)
     with app.app_context():
         _insert_event(_event_row(object_type="learner"), trail.sparse)
         db.session.commit()
     assert _raw_event(app, trail.sparse) != row
-    _refused(flask_command("audit", "verify"), f"event {trail.sparse} was altered")
+    _refused(cli_command("audit", "verify"), f"event {trail.sparse} was altered")
 
 
 SWAPPED = [column for column in chain.CHAIN_COLUMNS if column != "id"]
@@ -224,18 +242,18 @@ def _swap(attacker, app, first: int, second: int) -> None:
                  target=target, **{column: rows[source][column] for column in SWAPPED})
 
 
-def test_two_events_swapped_within_a_seal_are_named_as_reordered(app, trail, attacker, flask_command):
+def test_two_events_swapped_within_a_seal_are_named_as_reordered(app, trail, attacker, cli_command):
     first, second = sorted((trail.full, trail.neighbour))
     _swap(attacker, app, first, second)
-    _refused(flask_command("audit", "verify"),
+    _refused(cli_command("audit", "verify"),
              f"event {first} was reordered: it holds what was sealed as event {second}")
 
 
-def test_two_events_swapped_across_seals_are_named(app, trail, attacker, flask_command):
+def test_two_events_swapped_across_seals_are_named(app, trail, attacker, cli_command):
     with app.app_context():
         last = db.session.scalar(select(func.max(AuditSeal.last_event_id)))
     _swap(attacker, app, trail.full, last)
-    _refused(flask_command("audit", "verify"), f"event {trail.full} was ")
+    _refused(cli_command("audit", "verify"), f"event {trail.full} was ")
 
 
 def _cut_tail(app, attacker, seals_kept: int) -> int:
@@ -248,15 +266,15 @@ def _cut_tail(app, attacker, seals_kept: int) -> int:
     return cut
 
 
-def test_a_tail_truncated_after_a_checkpoint_is_reported(app, trail, attacker, flask_command):
-    checkpoint = flask_command("audit", "checkpoint")
+def test_a_tail_truncated_after_a_checkpoint_is_reported(app, trail, attacker, cli_command):
+    checkpoint = cli_command("audit", "checkpoint")
     assert checkpoint.exit_code == 0, checkpoint.output
     _cut_tail(app, attacker, seals_kept=2)
-    _refused(flask_command("audit", "verify"), "the tail was truncated after checkpoint 1")
+    _refused(cli_command("audit", "verify"), "the tail was truncated after checkpoint 1")
 
 
-def test_a_tail_truncated_after_a_checkpoint_then_grown_again_is_reported(app, trail, attacker, flask_command):
-    checkpoint = flask_command("audit", "checkpoint")
+def test_a_tail_truncated_after_a_checkpoint_then_grown_again_is_reported(app, trail, attacker, cli_command):
+    checkpoint = cli_command("audit", "checkpoint")
     assert checkpoint.exit_code == 0, checkpoint.output
     _cut_tail(app, attacker, seals_kept=2)
     # The trail carries on: new events are sealed where the removed ones were, under the same seal ids.
@@ -265,37 +283,37 @@ def test_a_tail_truncated_after_a_checkpoint_then_grown_again_is_reported(app, t
             record(None, AuditAction.VIEW, object_type="learner", object_public_id=f"after-the-cut-{n}")
             db.session.commit()
             chain.seal_pending(max_batch=BATCH)
-    _refused(flask_command("audit", "verify"), "the tail was truncated after checkpoint 1 and sealed again")
+    _refused(cli_command("audit", "verify"), "the tail was truncated after checkpoint 1 and sealed again")
 
 
-def test_a_forged_checkpoint_is_reported(app, trail, attacker, flask_command):
-    assert flask_command("audit", "checkpoint").exit_code == 0
+def test_a_forged_checkpoint_is_reported(app, trail, attacker, cli_command):
+    assert cli_command("audit", "checkpoint").exit_code == 0
     attacker("UPDATE audit_checkpoint SET mac = :mac WHERE id = 1", mac="0" * 64)
-    _refused(flask_command("audit", "verify"), "checkpoint 1 is not signed with the audit key")
+    _refused(cli_command("audit", "verify"), "checkpoint 1 is not signed with the audit key")
 
 
-def test_a_checkpoint_inserted_without_the_key_is_reported_even_with_the_triggers_in_place(app, trail, flask_command):
+def test_a_checkpoint_inserted_without_the_key_is_reported_even_with_the_triggers_in_place(app, trail, cli_command):
     with app.app_context():
         head = db.session.scalars(select(AuditSeal).order_by(AuditSeal.id.desc())).first()
         db.session.add(AuditCheckpoint(seal_id=head.id, event_count=head.total_count, chain_hash=head.seal_hash,
                                        mac="f" * 64))
         db.session.commit()
-    _refused(flask_command("audit", "verify"), "checkpoint 1 is not signed with the audit key")
+    _refused(cli_command("audit", "verify"), "checkpoint 1 is not signed with the audit key")
 
 
-def test_a_checkpoint_pointing_at_a_shorter_chain_is_reported(app, trail, attacker, flask_command):
-    assert flask_command("audit", "checkpoint").exit_code == 0
+def test_a_checkpoint_pointing_at_a_shorter_chain_is_reported(app, trail, attacker, cli_command):
+    assert cli_command("audit", "checkpoint").exit_code == 0
     with app.app_context():
         seal = db.session.get(AuditSeal, 2)
         count, head = seal.total_count, seal.seal_hash
     # Re-pointing the signed head at an earlier seal, keeping the MAC: nobody can sign without the key.
     attacker("UPDATE audit_checkpoint SET seal_id = 2, event_count = :n, chain_hash = :h WHERE id = 1",
              n=count, h=head)
-    _refused(flask_command("audit", "verify"), "checkpoint 1 is not signed with the audit key")
+    _refused(cli_command("audit", "verify"), "checkpoint 1 is not signed with the audit key")
 
 
 @pytest.mark.parametrize("how", ["removed", "altered", "members"])
-def test_a_tampered_seal_is_reported(app, trail, attacker, flask_command, how):
+def test_a_tampered_seal_is_reported(app, trail, attacker, cli_command, how):
     if how == "removed":
         attacker("DELETE FROM audit_seal WHERE id = 2")
     elif how == "altered":
@@ -305,13 +323,13 @@ def test_a_tampered_seal_is_reported(app, trail, attacker, flask_command, how):
             members = bytearray(db.session.get(AuditSeal, 2).members)
         members[-1] ^= 1
         attacker("UPDATE audit_seal SET members = :m WHERE id = 2", m=bytes(members))
-    result = flask_command("audit", "verify")
+    result = cli_command("audit", "verify")
     _refused(result, "seal ")
 
 
-def test_a_removed_learner_index_entry_is_reported(app, trail, attacker, flask_command):
+def test_a_removed_learner_index_entry_is_reported(app, trail, attacker, cli_command):
     attacker("DELETE FROM audit_event_learner WHERE event_id = :id", id=trail.full)
-    _refused(flask_command("audit", "verify"), "the learner index holds")
+    _refused(cli_command("audit", "verify"), "the learner index holds")
 
 
 # --- every column of one event, in turn --------------------------------------------------------------
@@ -478,10 +496,10 @@ SQLITE_TRICKS = {
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.mark.parametrize("trick", sorted(SQLITE_TRICKS))
-def test_sqlite_storage_tricks_are_named(app, trail, attacker, flask_command, trick):
+def test_sqlite_storage_tricks_are_named(app, trail, attacker, cli_command, trick):
     column, expression = SQLITE_TRICKS[trick]
     attacker(f"UPDATE audit_event SET {column} = {expression} WHERE id = :id", id=trail.full)
-    _refused(flask_command("audit", "verify"), f"event {trail.full} was altered")
+    _refused(cli_command("audit", "verify"), f"event {trail.full} was altered")
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -3,7 +3,8 @@ sealed for the DSL's withdrawn page), or is moved by the SENCo to the right lear
 author told by email with no learner's name in it). Bad input and races change nothing.
 
 The world is the authorization matrix's (tests/test_authorization_matrix.py): Alpha's team, Bravo with nobody on
-its team, a learner of another school; every role signed in, one client per column.
+its team, a learner of another school; every role signed in, one client per column. It is built once per process
+and backend, and each test gets a copy (tests/fixtures/worlds.py).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from app.cpd.entries import services as cpd
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in, text_of
+from tests.fixtures.worlds import saved_or_built, world_app
 from tests.test_authorization_matrix import COLUMNS, ROWS, build_world, database_checksum, sign_in_columns
 
 TITLE = "MISFILED-TITLE-3d0a"
@@ -33,10 +35,24 @@ REASON = "MISFILED-REASON-Written-about-another-child-7b22"
 MOVE_REASON = "MOVE-REASON-Two-learners-share-a-first-name-c5e1"
 
 
+WORLD = "the authorization matrix's, every column signed in"
+
+
 @pytest.fixture
-def world(app, create_agency, create_user, create_case, add_to_team):
-    built = build_world(app, create_agency, create_user, create_case, add_to_team)
-    built["clients"] = sign_in_columns(app, built["accounts"])
+def app(backend, database_servers, saved_worlds, database_url):
+    yield from world_app(WORLD, backend, database_servers, saved_worlds, database_url)
+
+
+@pytest.fixture
+def world(app, backend, saved_worlds, create_agency, create_user, create_case, add_to_team):
+    """Built and signed in by the first test of a process (per backend), a copy of it for every other."""
+
+    def build():
+        built = build_world(app, create_agency, create_user, create_case, add_to_team)
+        return built, sign_in_columns(app, built["accounts"])
+
+    built, clients = saved_or_built(WORLD, backend, app, saved_worlds, build)
+    built["clients"] = clients
     return built
 
 

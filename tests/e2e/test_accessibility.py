@@ -8,7 +8,7 @@ from app.agencies.accounts.models import AgencyKind
 from app.cases.learners.models import Learner
 from app.extensions import db
 from config import DEMO_TOTP_SECRET
-from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
+from tests.fixtures.browser import LiveServer, assert_accessible, sign_in_with_browser, submit
 
 pytestmark = pytest.mark.e2e
 
@@ -25,19 +25,22 @@ def test_signed_out_pages(page):
     assert_accessible(page, "sign-in refused")
 
 
-@pytest.mark.parametrize("role", ROLE_HOMES)
-def test_each_role_home_and_password_pages(page, create_user, role):
-    account = create_user(role)
-    sign_in_with_browser(page, account.email, account.password)
-    page.wait_for_url("**/")
-    assert_accessible(page, f"{role} home")
-    page.goto("/account/password")
-    assert_accessible(page, "change password")
-    submit(page, "Change password")
-    assert page.locator(".govuk-error-summary").is_visible()
-    assert_accessible(page, "change password with errors")
-    page.goto("/no-such-page")
-    assert_accessible(page, "404")
+def test_each_role_home_and_password_pages(page, create_user):
+    # One server and browser context for every role: each signs in, is checked, and is signed out by clearing
+    # the cookies (the sign-out button is another test's).
+    for role in ROLE_HOMES:
+        account = create_user(role)
+        sign_in_with_browser(page, account.email, account.password)
+        page.wait_for_url("**/")
+        assert_accessible(page, f"{role} home")
+        page.goto("/account/password")
+        assert_accessible(page, f"change password ({role})")
+        submit(page, "Change password")
+        assert page.locator(".govuk-error-summary").is_visible(), role
+        assert_accessible(page, f"change password with errors ({role})")
+        page.goto("/no-such-page")
+        assert_accessible(page, f"404 ({role})")
+        page.context.clear_cookies()
 
 
 def test_administrator_pages(page, create_user, create_agency):
@@ -97,9 +100,9 @@ def test_account_edit_and_outside_accounts_pages(page, create_agency, create_use
     assert_accessible(page, "outside accounts")
 
 
-def test_background_jobs_page(app, page):
+def test_background_jobs_page(demo_page):
     # The demo's job runs: done ones, a failed send, and the periodic jobs' latest runs.
-    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    page = demo_page
     sign_in_with_browser(page, "admin@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
     page.wait_for_url("**/")
     page.goto("/admin/jobs")
@@ -116,8 +119,8 @@ def test_forbidden_page(page, create_user):
     assert_accessible(page, "403")
 
 
-def test_learner_pages(app, page):
-    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+def test_learner_pages(demo_page):
+    page = demo_page
     sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
     page.goto("/learners")
     assert_accessible(page, "learner list")
@@ -170,10 +173,10 @@ def _demo_learner(app, name: str) -> str:
     return public_id
 
 
-def test_transfer_pages(app, page):
+def test_transfer_pages(demo_app, demo_page):
     # The demo's leaver: the SENCo's transfers page, a bundle refused then made (its passphrase shown once).
-    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
-    mo = _demo_learner(app, "Mohammed Hussain")
+    page = demo_page
+    mo = _demo_learner(demo_app, "Mohammed Hussain")
     sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
     page.wait_for_url("**/")
     page.goto(f"/learners/{mo}")
@@ -192,9 +195,9 @@ def test_transfer_pages(app, page):
     assert_accessible(page, "transfer bundle made")
 
 
-def test_child_protection_transfer_pages(app, page):
-    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
-    mo = _demo_learner(app, "Mohammed Hussain")
+def test_child_protection_transfer_pages(demo_app, demo_page):
+    page = demo_page
+    mo = _demo_learner(demo_app, "Mohammed Hussain")
     sign_in_with_browser(page, "dsl@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
     page.wait_for_url("**/")
     page.goto(f"/learners/{mo}/transfers")
@@ -217,9 +220,9 @@ def test_child_protection_transfer_pages(app, page):
     assert_accessible(page, "record receipt with errors")
 
 
-def test_server_error_page(app, page):
+def test_server_error_page(demo_app, demo_page):
     """The 500 page, here from a tampered value, in the design and accessible."""
-    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    app, page = demo_app, demo_page
     with app.app_context():
         learner = db.session.scalars(select(Learner)).first()
         sealed = learner.name_sealed
@@ -237,7 +240,6 @@ def test_server_error_page(app, page):
 def test_bad_request_page(database_url, chromium):
     """With CSRF on (as in production), a form without its token gets the designed 400 page."""
     from app import create_app
-    from tests.fixtures.browser import LiveServer
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
     with LiveServer(app) as server:

@@ -1,5 +1,6 @@
 """Putting a record right, as the SENCo does it in the browser on the demo: correct a date of birth and read the
-history, merge the learner's duplicate record, withdraw a contribution filed against the wrong child. Every page on
+history, merge the learner's duplicate record (pick, likely duplicates first; compare; choose), withdraw a
+contribution filed against the wrong child. Every page on
 the way, its error states included, is axe clean; each step is checked in the database as well as on the page."""
 from datetime import date
 
@@ -19,7 +20,6 @@ pytestmark = pytest.mark.e2e
 
 def _demo_with_a_duplicate(app) -> dict:
     """The demo, with Maya Carter registered a second time by the office (another date of birth, a form group)."""
-    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
         senco = db.session.scalars(select(User).where(User.email == "senco@oakfield.example")).one()
         maya = next(learner for learner in db.session.scalars(select(Learner)) if learner.name == "Maya Carter")
@@ -35,7 +35,8 @@ def _demo_with_a_duplicate(app) -> dict:
     return found
 
 
-def test_the_senco_corrects_merges_and_withdraws(app, page):
+def test_the_senco_corrects_merges_and_withdraws(demo_app, demo_page):
+    app, page = demo_app, demo_page
     demo = _demo_with_a_duplicate(app)
     sign_in_with_browser(page, "senco@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
 
@@ -59,10 +60,17 @@ def test_the_senco_corrects_merges_and_withdraws(app, page):
     # 2. The office registered her twice: the SENCo merges the second record into this one.
     page.goto(f"/learners/{demo['maya']}")
     page.get_by_role("link", name="Merge with another record of this learner").click()
+    assert_accessible(page, "merge: pick the other record")
+    submit(page, "Continue")
+    assert "Choose the other record of this learner" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page, "merge: pick, with errors")
     page.get_by_label("likely the same learner").check()
     submit(page, "Continue")
     assert page.get_by_role("heading", level=1).inner_text() == "Compare the two records"
     assert_accessible(page, "merge: compare")
+    submit(page, "Merge these records")
+    assert "Enter why these records are being merged" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page, "merge: compare, with errors")
     page.get_by_role("group", name="Registration group").get_by_label("The other record's").check()
     page.get_by_label("Why are these records being merged?").fill("Registered twice by the office")
     submit(page, "Merge these records")
@@ -70,6 +78,8 @@ def test_the_senco_corrects_merges_and_withdraws(app, page):
     assert "The two records are now one" in main and "3C" in main
     assert f"{corrected.day} {corrected:%B %Y}" in main  # this record's corrected date of birth survived
     assert_accessible(page, "learner after a merge")
+    page.get_by_role("link", name="History of these details").click()
+    assert "replaced by those of another record" in page.locator("main").inner_text()
     page.goto(f"/learners/{demo['duplicate']}")  # the merged-away address resolves to the survivor
     assert page.get_by_role("heading", level=1).inner_text() == "Maya Carter"
     assert f"{corrected.day} {corrected:%B %Y}" in page.locator("main").inner_text()

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.fixtures.application import sign_in
+from tests.fixtures.worlds import saved_or_built, world_app
 from tests.test_authorization_matrix import build_world
 
 NEW_PASSWORD = "orchard-velvet-compass-19"
@@ -62,12 +63,22 @@ def end_session(event: str, clients, accounts, column: str) -> None:
         assert response.status_code == 302, response.status_code
 
 
+WORLD = "the authorization matrix's, nobody signed in"
+
+
+@pytest.fixture
+def app(backend, database_servers, saved_worlds, database_url):
+    yield from world_app(WORLD, backend, database_servers, saved_worlds, database_url)
+
+
 @pytest.mark.parametrize("column", sorted(ROUTES))
 @pytest.mark.parametrize("event", EVENTS)
 def test_a_cookie_copied_before_the_session_ended_is_refused_on_five_routes(
-    app, create_agency, create_user, create_case, add_to_team, event, column
+    app, backend, saved_worlds, create_agency, create_user, create_case, add_to_team, event, column
 ):
-    built = build_world(app, create_agency, create_user, create_case, add_to_team)
+    # Built by the first case a process runs, a copy of it for the others (tests/fixtures/worlds.py).
+    built, _ = saved_or_built(WORLD, backend, app, saved_worlds, lambda: (
+        build_world(app, create_agency, create_user, create_case, add_to_team), {}))
     world, accounts = built["world"], built["accounts"]
     clients = {role: signed_in(app, accounts[role]) for role in ("admin", column)}
     other_device = signed_in(app, accounts[column])  # a second session of the same person
