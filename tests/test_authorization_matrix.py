@@ -397,9 +397,9 @@ ROWS = [
      (200, 404, 404, 403, 404, 404, 404, 404, S, S)),
     ("cases.family_profile_pdf", "GET", "/learners/{bravo}/family-profile.pdf", None,
      (404, 404, 404, 403, 404, 404, 404, 404, S, S)),
-    # the plan on a page (PDF): whoever may view the cycle
+    # the plan on a page (PDF): whoever may view the cycle, but restricted accounts cannot export (they print)
     ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", None,
-     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+     (200, 200, 200, 404, 404, 403, 403, 403, S, S)),
     ("cases.cycle_edit", "GET", "/cycles/{cycle}/edit", None,
      (200, 403, 403, 404, 404, 403, 403, 403, S, S)),
     ("cases.cycle_edit", "POST", "/cycles/{cycle}/edit", {"assess_on": ["31", "02", "2025"]},
@@ -533,11 +533,12 @@ ROWS = [
      (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
     ("cases.meeting_detail", "GET", "/meetings/{draft}", None,  # not signed off, not shared: not the family's
      (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
-    # the meeting record (PDF): whoever may view the meeting (a draft is never the family's)
+    # the meeting record (PDF): the school staff who may view the meeting (restricted accounts cannot export; a
+    # draft is never the family's)
     ("cases.meeting_record_pdf", "GET", "/meetings/{meeting}/record.pdf", None,
-     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+     (200, 200, 200, 404, 404, 403, 403, 403, S, S)),
     ("cases.meeting_record_pdf", "GET", "/meetings/{draft}/record.pdf", None,
-     (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
+     (200, 200, 200, 404, 404, 403, 403, 404, S, S)),
     ("cases.meeting_edit", "GET", "/meetings/{meeting}/edit", None,
      (200, 200, 403, 404, 404, 403, 403, 403, S, S)),
     ("cases.meeting_edit", "POST", "/meetings/{meeting}/edit", {},

@@ -264,11 +264,17 @@ def _sees_family_profile(user, thing) -> bool:
 
 
 def _exports_document(user, thing) -> bool:
-    """The PDF of a page: exactly who may view the page (a meeting's record, the family profile, a cycle's plan)."""
-    if isinstance(thing, Meeting):
-        return _sees_meeting(user, thing)
+    """The PDF of a page, for those who may view the page (a meeting's record, the family profile, a cycle's plan).
+
+    Restricted accounts cannot export (DOMAIN.md): an invited professional or a parent prints the page instead.
+    The family profile is the exception: it is written for the family, to keep.
+    """
     if isinstance(thing, FamilyProfile):
         return _sees_family_profile(user, thing)
+    if user.restricted:
+        return False
+    if isinstance(thing, Meeting):
+        return _sees_meeting(user, thing)
     learner = _case_of(thing)
     return _on_case(user, learner) or _break_glass_of(user, learner)
 

@@ -342,8 +342,10 @@ ROWS = [
     ("cases.family_profile_edit", "POST", "/learners/{alpha}/family-profile/edit", "teacher",
      {"good_at": "Changed", "version": "{family_profile_version}"},
      [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403: only the SENCo writes it
-    ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "parent", None,
+    ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "lsp", None,
      [E("export", OK, "plan_cycle", "cycle", ("alpha",))]),  # the export is the read: no second event
+    ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "parent", None,
+     [E("export", NO, "plan_cycle", "cycle", ("alpha",))]),  # 403: restricted accounts cannot export
     ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "dsl", None,
      [E("export", NO, "plan_cycle", "cycle", ("alpha",))]),  # 404: the DSL is not on the case
     ("cases.cycle_edit", "GET", "/cycles/{cycle}/edit", "senco", None,
@@ -512,8 +514,10 @@ ROWS = [
      [E("view", OK, "meeting", "meeting", ("alpha",))]),
     ("cases.meeting_detail", "GET", "/meetings/{meeting}", "dsl", None,
      [E("view", NO, "meeting", "meeting", ("alpha",))]),  # 404: the DSL is not on the case
-    ("cases.meeting_record_pdf", "GET", "/meetings/{meeting}/record.pdf", "parent", None,
+    ("cases.meeting_record_pdf", "GET", "/meetings/{meeting}/record.pdf", "lsp", None,
      [E("export", OK, "meeting", "meeting", ("alpha",))]),
+    ("cases.meeting_record_pdf", "GET", "/meetings/{meeting}/record.pdf", "parent", None,
+     [E("export", NO, "meeting", "meeting", ("alpha",))]),  # 403: restricted accounts cannot export
     ("cases.meeting_record_pdf", "GET", "/meetings/{draft}/record.pdf", "parent", None,
      [E("export", NO, "meeting", "draft", ("alpha",))]),  # 404: a draft is never the family's
     ("cases.meeting_record", "GET", "/meetings/{meeting}/records/1", "lsp", None,

@@ -21,6 +21,7 @@ from app.cases.team import services as team
 from app.cases.team.models import TeamMembership
 from app.core import dates
 from app.extensions import db
+from tests.fixtures.application import text_of
 
 SCHOOL = "Ysgol y Bryn"
 NAME = "Siân Ŵyn Llŷr"  # Welsh letters the old latin-1 core font could not draw
@@ -113,23 +114,26 @@ def test_the_meeting_record_is_the_signed_snapshot_or_a_marked_draft(app, case):
     assert len(_exports(app, "meeting")) == 2
 
 
-def test_who_may_download_is_who_may_view_the_page(app, case, client_as, create_agency):
+def test_who_may_download_is_the_school_staff_who_may_view_the_page(app, case, client_as, create_agency):
     parent = case["parent"]
-    # The family: the plan, and a signed-off record shared with it; never a draft.
-    assert parent.get(f"/cycles/{case['cycle']}/plan-on-a-page.pdf").status_code == 200
-    assert parent.get(f"/meetings/{case['signed']}/record.pdf").status_code == 200
-    assert parent.get(f"/meetings/{case['draft']}/record.pdf").status_code == 404
+    # The family reads the plan and a shared record, and may print them, but a restricted account cannot export.
+    assert parent.get(f"/learners/{case['learner']}/plan").status_code == 200
+    assert "plan-on-a-page.pdf" not in text_of(parent.get(f"/learners/{case['learner']}/plan"))
+    assert parent.get(f"/cycles/{case['cycle']}/plan-on-a-page.pdf").status_code == 403
+    assert "record.pdf" not in text_of(parent.get(f"/meetings/{case['signed']}"))
+    assert parent.get(f"/meetings/{case['signed']}/record.pdf").status_code == 403
+    assert parent.get(f"/meetings/{case['draft']}/record.pdf").status_code == 404  # a draft is never the family's
     # Another school's SENCo and the parent of another child see nothing.
     other = client_as("senco", agency=create_agency(name="Elsewhere Primary"))
     stranger = client_as("parent")
     for client in (other, stranger):
         assert client.get(f"/cycles/{case['cycle']}/plan-on-a-page.pdf").status_code == 404
         assert client.get(f"/meetings/{case['signed']}/record.pdf").status_code == 404
-    assert len(_exports(app, "plan_cycle")) == 1 and len(_exports(app, "meeting")) == 1
+    assert len(_exports(app, "plan_cycle")) == 0 and len(_exports(app, "meeting")) == 0
     with app.app_context():
         refused = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused",
                                                               AuditEvent.object_type.in_(("plan_cycle", "meeting"))))
-        assert [event.action.value for event in refused] == ["export"] * 5  # each refusal names the export
+        assert [event.action.value for event in refused] == ["export"] * 7  # each refusal names the export
         db.session.remove()
 
 
