@@ -386,8 +386,8 @@ ROWS = [
     # SENCo writes it (an empty POST has no version: the conflict page, nothing saved)
     ("cases.family_profile", "GET", "/learners/{alpha}/family-profile", None,
      (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
-    ("cases.family_profile_pdf", "GET", "/learners/{alpha}/family-profile.pdf", None,
-     (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
+    ("cases.family_profile_pdf", "GET", "/learners/{alpha}/family-profile.pdf", None,  # invited professionals print
+     (200, 200, 200, 403, 404, 404, 404, 200, S, S)),
     ("cases.family_profile_edit", "GET", "/learners/{alpha}/family-profile/edit", None,
      (200, 403, 403, 403, 404, 403, 403, 403, S, S)),
     ("cases.family_profile_edit", "POST", "/learners/{alpha}/family-profile/edit", {},

@@ -267,10 +267,10 @@ def _exports_document(user, thing) -> bool:
     """The PDF of a page, for those who may view the page (a meeting's record, the family profile, a cycle's plan).
 
     Restricted accounts cannot export (DOMAIN.md): an invited professional or a parent prints the page instead.
-    The family profile is the exception: it is written for the family, to keep.
+    The family profile is the exception for the family: it is written for them, to keep.
     """
     if isinstance(thing, FamilyProfile):
-        return _sees_family_profile(user, thing)
+        return _sees_family_profile(user, thing) and (not user.restricted or user.role is Role.PARENT)
     if user.restricted:
         return False
     if isinstance(thing, Meeting):

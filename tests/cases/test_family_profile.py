@@ -95,6 +95,7 @@ def test_the_senco_drafts_from_the_plan_then_shares_and_the_family_reads_and_dow
         version = db.session.scalars(select(FamilyProfile.version)).one()
     assert senco.post(_url(case, "/edit"), data=_form(version)).status_code == 302
     page = text_of(parent.get(_url(case)))
+    assert _url(case, ".pdf") in page  # the family's to keep: the one case document a restricted account downloads
     assert "A visual timetable on her desk." in page and "Mrs Ŷr Pryce, SENCo" in page
     assert "Megan loves singing in Welsh" in page and "Draft" not in page
     response = parent.get(_url(case, ".pdf"))
