@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run test bench bench-crypto bench-audit bench-concurrency bench-import install install-test install-bench lock assets db demo chromium fonts clean
+.PHONY: run test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan install install-test install-bench lock assets db demo chromium fonts clean
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -31,10 +31,15 @@ test: install-test assets chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
-bench: bench-crypto bench-audit bench-concurrency bench-import
+bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan
 
 bench-crypto: install assets
 	$(BIN)/python bench/crypto.py
+
+# The plan page showing stored safe HTML against running the Markdown subset and the sanitiser on every view.
+# It signs in through the tests' helper (the SENCo's second step), so it needs the test tools.
+bench-plan: install-test assets
+	$(BIN)/python bench/plan_page.py
 
 # A 2,000-row MIS import on SQLite: the whole import (target 30 s), its longest batch (the write lock),
 # a re-import, and filtering the learner list at 2,000 learners.
