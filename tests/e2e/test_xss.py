@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
@@ -84,9 +85,11 @@ def test_no_payload_runs_anywhere_it_is_shown(poisoned, trapped_page):
     page.goto(f"/learners/{learners[0]}/edit")
     page.get_by_label("Notes (optional)").fill(typed)
     page.get_by_label("Why are these details being changed?").fill("Typed through the writing path")
-    page.get_by_role("button", name="Save changes").click()
+    with page.expect_navigation():  # the save redirects to the learner's page: read that page, not the form
+        page.get_by_role("button", name="Save changes").click()
+    page.wait_for_load_state()
     notes = page.locator("#learner-notes")
-    assert notes.locator("li").count() == len(PAYLOADS)  # the shape came through
+    expect(notes.locator("li")).to_have_count(len(PAYLOADS), timeout=30_000)  # the shape came through
     assert "<script>braidXss()</script>" in notes.inner_text()  # typed HTML shown as text
     assert notes.locator("a[href^='javascript'], script, img, svg, iframe").count() == 0
     _assert_nothing_ran(page, "notes typed as writing")
