@@ -27,7 +27,7 @@ from tests.fixtures.browser import LiveServer
 pytestmark = pytest.mark.both_backends
 
 THREADS = 8
-EDITS_PER_THREAD = 50
+EDITS_PER_THREAD = 30
 RECORDS = 4
 SCHOOL = "Oakfield Concurrency School"
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
