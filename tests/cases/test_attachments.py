@@ -137,10 +137,13 @@ def _new_contribution(client, learner: str, data: bytes | None, name: str, title
     return client.post(f"/learners/{learner}/contributions/new", data=form, content_type="multipart/form-data")
 
 
-def _attachment_ids(app) -> list[str]:
+def _attachment_ids(app, world) -> list[str]:
+    """The attachments a test added (the world holds a few of its own), oldest first."""
+    own = {value for key, value in world["world"].items() if key.startswith("a_")}
     with app.app_context():
         try:
-            return list(db.session.scalars(select(Attachment.public_id).order_by(Attachment.id)))
+            return [public_id for public_id in db.session.scalars(select(Attachment.public_id).order_by(Attachment.id))
+                    if public_id not in own]
         finally:
             db.session.remove()
 
@@ -222,7 +225,7 @@ def test_accepted_files_download_byte_identical_audited_sandboxed_and_sealed(app
     response = _new_contribution(clients["teacher"], w["alpha"], pdf_file("With the contribution"), "With.pdf",
                                  "A view with a report")
     assert response.status_code == 302
-    ids = _attachment_ids(app)
+    ids = _attachment_ids(app, world)
     assert len(ids) == len(files) + 1
     for public_id, (data, name, mimetype) in zip(ids, files, strict=False):
         client = targets[ids.index(public_id) % len(targets)][0]
@@ -257,7 +260,7 @@ def test_an_attachment_is_seen_only_by_who_sees_its_parent(app, world):
                    "family.png").status_code == 302
     assert _attach(clients["teacher"], f"/concerns/{w['concern']}/attachments/new", image_file("JPEG"),
                    "note.jpg").status_code == 302
-    team, family, concern = _attachment_ids(app)
+    team, family, concern = _attachment_ids(app, world)
     expected = {  # column: (team contribution's file, family one's, concern's)
         "senco": (200, 200, 404), "lsp": (200, 200, 404), "teacher": (200, 200, 200), "dsl": (404, 404, 200),
         "admin": (404, 404, 404), "slt": (200, 200, 404), "ep": (200, 200, 404), "parent": (404, 200, 404),
@@ -295,15 +298,15 @@ def test_removing_a_file_is_confirmed_audited_and_erasure_takes_files_along(app,
     url = f"/concerns/{w['concern']}/attachments/new"
     assert _attach(clients["teacher"], url, pdf_file(), "one.pdf").status_code == 302
     assert _attach(clients["dsl"], url, pdf_file(), "two.pdf").status_code == 302
-    one, two = _attachment_ids(app)
+    one, two = _attachment_ids(app, world)
     # The SENCo does not even see a concern's file; its author removes their own, after a confirmation page.
     assert clients["senco"].get(f"/attachments/{one}/remove").status_code == 404
     assert clients["teacher"].get(f"/attachments/{two}/remove").status_code == 403
     confirm = clients["teacher"].get(f"/attachments/{one}/remove")
     assert confirm.status_code == 200 and "Remove “one.pdf”?" in text_of(confirm)
-    assert _attachment_ids(app) == [one, two]  # the page alone changes nothing
+    assert _attachment_ids(app, world) == [one, two]  # the page alone changes nothing
     assert clients["teacher"].post(f"/attachments/{one}/remove").status_code == 302
-    assert _attachment_ids(app) == [two]
+    assert _attachment_ids(app, world) == [two]
     with app.app_context():
         assert db.session.scalars(select(AuditEvent).where(
             AuditEvent.object_public_id == one, AuditEvent.action == AuditAction.DELETE)).first() is not None
@@ -313,7 +316,11 @@ def test_removing_a_file_is_confirmed_audited_and_erasure_takes_files_along(app,
         db.session.delete(concern)
         db.session.commit()
         db.session.remove()
-    assert _attachment_ids(app) == []
+    assert _attachment_ids(app, world) == []
+    with app.app_context():
+        assert db.session.scalars(select(Attachment).where(
+            Attachment.public_id == w["a_concern"])).first() is None  # the world's own file on it too
+        db.session.remove()
 
 
 def test_key_rotation_reseals_files(app, world, tmp_path):
@@ -321,7 +328,7 @@ def test_key_rotation_reseals_files(app, world, tmp_path):
     data = pdf_file()
     assert _attach(clients["teacher"], f"/contributions/{w['c_team']}/attachments/new", data,
                    "report.pdf").status_code == 302
-    (public_id,) = _attachment_ids(app)
+    (public_id,) = _attachment_ids(app, world)
 
     def sealed() -> tuple[str, str]:
         with rotating.app_context():
