@@ -14,6 +14,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
+from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from app import create_app
@@ -24,6 +25,7 @@ from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions import misfiled
 from app.cases.contributions.models import Contribution
 from app.cases.team.models import TeamMembership
+from app.cases.transfers import services as transfers
 from app.extensions import db
 from app.security.keys import Keyring, write_key_file
 from app.types import utcnow
@@ -356,3 +358,19 @@ def test_key_rotation_reseals_files(app, world, tmp_path):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_transfer_bundle_lists_a_contributions_files_without_embedding_them(app, world):
+    w = world["world"]
+    with app.app_context():
+        senco = db.session.scalars(select(User).where(User.public_id == world["accounts"]["senco"].public_id)).one()
+        learner = db.session.scalars(select(Contribution).where(Contribution.public_id == w["c_team"])).one().learner
+        bundle, passphrase = transfers.make_transfer_bundle(senco, learner, receiving_school="Gamma Academy")
+        reader = PdfReader(io.BytesIO(bundle.content))
+        assert reader.decrypt(passphrase)
+        text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+        db.session.rollback()
+        db.session.remove()
+    assert "Attached files (kept in Braid, not in this bundle): Classroom observation.pdf (PDF," in text
+    assert "Private note.pdf" not in text  # a restricted contribution stays out, and its files with it
