@@ -46,8 +46,8 @@ from tests.test_authorization_matrix import (
     BRAVO,
     EXCLUDED_ENDPOINTS,
     build_world,
-    report_pdf,
     expire,
+    report_pdf,
     sign_in_columns,
 )
 
