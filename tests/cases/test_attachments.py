@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from app import create_app
 from app.agencies.accounts.models import User
-from app.audit.models import AuditAction, AuditEvent
+from app.audit.models import AuditAction, AuditEvent, AuditOutcome
 from app.cases.attachments.models import Attachment
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions import misfiled
@@ -374,3 +374,24 @@ def test_the_transfer_bundle_lists_a_contributions_files_without_embedding_them(
         db.session.remove()
     assert "Attached files (kept in Braid, not in this bundle): Classroom observation.pdf (PDF," in text
     assert "Private note.pdf" not in text  # a restricted contribution stays out, and its files with it
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_moved_contributions_files_move_with_it(app, world):
+    """Files name their parent only: a contribution moved to the right learner takes them to that learner's case."""
+    w, clients = world["world"], world["clients"]
+    with app.app_context():
+        senco = db.session.scalars(select(User).where(User.public_id == world["accounts"]["senco"].public_id)).one()
+        contribution = db.session.scalars(select(Contribution).where(Contribution.public_id == w["c_team"])).one()
+        misfiled.move_contribution(senco, contribution, version=contribution.version, to_learner_public_id=w["bravo"],
+                                   reason="Filed against the wrong learner")
+        db.session.commit()
+        db.session.remove()
+    assert clients["senco"].get(f"/attachments/{w['a_team']}").status_code == 200
+    assert clients["teacher"].get(f"/attachments/{w['a_team']}").status_code == 404  # not on Bravo's team
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_public_id == w["a_team"], AuditEvent.action == AuditAction.EXPORT,
+            AuditEvent.outcome == AuditOutcome.ALLOWED)).one()
+        assert event.learner_public_ids == w["bravo"]  # the download is in Bravo's history now
+        db.session.remove()
