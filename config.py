@@ -103,7 +103,14 @@ class Config:
     # limits. Uploads, when they come, raise the limit for their routes only.
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     # The routes that take a file, by endpoint, and the body each accepts: the file's own limit and the form around it.
-    UPLOAD_LIMITS = {"cases.mis_import_upload": 10 * 1024 * 1024 + 64 * 1024}
+    # Attachments are up to 20 MB: their routes take 25 MB, so that a file a little too large is refused on the form
+    # itself (what was typed kept), and only a far larger body gets the 413 page. Only a multipart body (a file) is
+    # allowed the larger limit (app.web.allow_uploads).
+    UPLOAD_LIMITS = {
+        "cases.mis_import_upload": 10 * 1024 * 1024 + 64 * 1024,
+        **dict.fromkeys(("cases.contribution_new", "cases.contribution_attach", "cases.meeting_attach",
+                         "cases.concern_attach"), 25 * 1024 * 1024),
+    }
 
     def __init__(self, environ: Mapping[str, str], instance_path: Path):
         self._environ = environ

@@ -8,6 +8,7 @@ from app.agencies.two_step import models as two_step  # noqa: F401
 from app.audit import subjects
 from app.audit.models import AuditExport
 from app.cases import trail as cases_trail
+from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution, ContributionMove, ContributionRevision
@@ -34,7 +35,7 @@ subjects.register(
     ContributionMove, Meeting, MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership,
     Invitation, ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
-    SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile,
+    SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment,
 )
 agencies_trail.register()
 cases_trail.register()

@@ -79,7 +79,8 @@ def start_request() -> None:
 
 def allow_uploads() -> None:
     limit = current_app.config["UPLOAD_LIMITS"].get(request.endpoint)
-    if limit:
+    # Only a body that can carry a file: the same route's plain form keeps the ordinary limit.
+    if limit and request.mimetype == "multipart/form-data":
         request.max_content_length = limit
 
 

@@ -18,12 +18,14 @@ from datetime import date, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from fpdf import FPDF
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.agencies.calendar import services as calendar
 from app.audit.models import APPEND_ONLY_TABLES
+from app.cases.attachments import services as attachments
 from app.cases.concerns import services as concerns
 from app.cases.contributions import misfiled
 from app.cases.contributions import services as contributions
@@ -77,8 +79,21 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   Misfiled work: {c_misfiled}
 #   the teacher's team contribution (to withdraw) · {c_to_move} the teacher's team one (to move to {bravo}) ·
 #   {c_withdrawn} the teacher's, withdrawn already · {elsewhere} a learner of another school.
-# Form data given as bytes is posted as an uploaded file (a new one for every cell).
+#   Attached files (PDFs holding their parent's sentinel): {a_team} on {c_team}, {a_family} on {c_family} (by the
+#   parent), {a_restricted} on {c_restricted}, {a_meeting} on {meeting} (by the LSP), {a_concern} on {concern}, and
+#   {a_remove} the teacher's second file on {c_team} (to remove).
+# Form data given as bytes is posted as an uploaded file (a new one for every cell): a PDF as report.pdf.
 MIS_FILE = b"UPN,Legal Forename,Legal Surname,DOB,Year,SEN Status\r\nC801200001015,Maya,Carter,14/05/2018,3,K\r\n"
+def report_pdf(text: str) -> bytes:
+    """A real one-page PDF saying `text` (an attached report)."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+REPORT = report_pdf("A report attached by the family")
 MIS_COLUMNS = {"upn": "0", "forename": "1", "surname": "2", "date_of_birth": "3", "year_group": "4",
                "sen_status": "5"}  # how {mis_import}'s columns match Braid's fields (as Braid recognised them)
 ROWS = [
@@ -562,6 +577,40 @@ ROWS = [
      (404, 404, 200, 200, 404, 404, 404, 404, S, S)),
     ("cases.concern_action", "POST", "/concerns/{concern}/action", {},
      (404, 404, 403, 400, 404, 404, 404, 404, S, S)),
+    # attached files: seen by exactly who sees the parent; added by who adds to it; removed by the uploader or the
+    # SENCo (the DSL for a concern's)
+    ("cases.attachment_download", "GET", "/attachments/{a_team}", None,
+     (200, 200, 200, 404, 404, 200, 200, 404, S, S)),
+    ("cases.attachment_download", "GET", "/attachments/{a_family}", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    ("cases.attachment_download", "GET", "/attachments/{a_restricted}", None,
+     (200, 404, 200, 200, 404, 404, 404, 404, S, S)),
+    ("cases.attachment_download", "GET", "/attachments/{a_meeting}", None,
+     (200, 200, 200, 404, 404, 200, 200, 200, S, S)),
+    ("cases.attachment_download", "GET", "/attachments/{a_concern}", None,
+     (404, 404, 200, 200, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_attach", "GET", "/contributions/{c_team}/attachments/new", None,
+     (403, 403, 200, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_attach", "POST", "/contributions/{c_team}/attachments/new", {},
+     (403, 403, 400, 404, 404, 403, 403, 404, S, S)),
+    ("cases.contribution_attach", "POST", "/contributions/{c_family}/attachments/new", {"file": REPORT},
+     (403, 403, 403, 404, 404, 403, 403, 302, S, S)),
+    ("cases.meeting_attach", "GET", "/meetings/{meeting}/attachments/new", None,
+     (200, 200, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.meeting_attach", "POST", "/meetings/{meeting}/attachments/new", {},
+     (400, 400, 403, 404, 404, 403, 403, 403, S, S)),
+    ("cases.concern_attach", "GET", "/concerns/{concern}/attachments/new", None,
+     (404, 404, 200, 200, 404, 404, 404, 404, S, S)),
+    ("cases.concern_attach", "POST", "/concerns/{concern}/attachments/new", {"file": b"not a document"},
+     (404, 404, 400, 400, 404, 404, 404, 404, S, S)),
+    ("cases.attachment_remove", "GET", "/attachments/{a_team}/remove", None,
+     (200, 403, 200, 404, 404, 403, 403, 404, S, S)),
+    ("cases.attachment_remove", "GET", "/attachments/{a_concern}/remove", None,
+     (404, 404, 200, 200, 404, 404, 404, 404, S, S)),
+    ("cases.attachment_remove", "POST", "/attachments/{a_family}/remove", {},  # the parent's: theirs or the SENCo's
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.attachment_remove", "POST", "/attachments/{a_remove}/remove", {},
+     (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
     # the audit review: the DSL of the school only; learners and people by query parameter
     ("audit.review", "GET", "/audit", None,
      (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
@@ -747,6 +796,10 @@ SHOWN = {
     "/meetings/{meeting}/record.pdf": ("minutes",),
     "/meetings/{draft}/record.pdf": ("draft",),
     "/concerns/{concern}": ("concern",),
+    "/attachments/{a_team}": ("team",),  # read back from the PDF (pypdf)
+    "/attachments/{a_restricted}": ("restricted",),
+    "/attachments/{a_meeting}": ("minutes",),
+    "/attachments/{a_concern}": ("concern",),
     "/learners/{alpha}/chronology": ("outcome", "provision"),  # the titles of their entries
     "/learners/{alpha}/contributions/withdrawn": ("withdrawn", "withdrawn_reason"),
 }
@@ -891,6 +944,16 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         meetings.sign_off_meeting(lsp, meeting, version=meeting.version)
         draft = meetings.record_meeting(lsp, a, details(lsp, ALPHA["draft"], False))
         concern = concerns.record_concern(teacher, a, concern=ALPHA["concern"])
+        a_team, a_family, a_restricted, a_meeting, a_concern, a_remove = (
+            attachments.attach_file(author, parent, filename=name, data=report_pdf(text))
+            for author, parent, name, text in (
+                (teacher, c_team, "Classroom observation.pdf", ALPHA["team"]),
+                (parent, c_family, "Home diary.pdf", ALPHA["family"]),
+                (teacher, c_restricted, "Private note.pdf", ALPHA["restricted"]),
+                (lsp, meeting, "Visual timetable.pdf", ALPHA["minutes"]),
+                (teacher, concern, "Photo of the note.pdf", ALPHA["concern"]),
+                (teacher, c_team, "To remove.pdf", "A second page"),
+            ))
 
         nhs_agency = db.session.scalars(select(Agency).where(Agency.name == nhs)).one()
 
@@ -982,6 +1045,8 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "bundle": bundle.public_id, "cp_transfer": cp_transfer.public_id,
             "c_misfiled": c_misfiled.public_id, "c_to_move": c_to_move.public_id,
             "c_withdrawn": c_withdrawn.public_id, "elsewhere": elsewhere,
+            "a_team": a_team.public_id, "a_family": a_family.public_id, "a_restricted": a_restricted.public_id,
+            "a_meeting": a_meeting.public_id, "a_concern": a_concern.public_id, "a_remove": a_remove.public_id,
             "archived": archived, "period": period.public_id, "period_spare": period_spare.public_id,
             **{name: account.public_id for name, account in extra.items()},
         }
@@ -1013,7 +1078,7 @@ def expire(app, account) -> None:
 
 def _fill(value, world):
     if isinstance(value, bytes):
-        return io.BytesIO(value), "learners.csv"
+        return io.BytesIO(value), "report.pdf" if value.startswith(b"%PDF") else "learners.csv"
     if isinstance(value, str):
         return value.format(**world)
     if isinstance(value, list):

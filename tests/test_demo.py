@@ -458,3 +458,29 @@ def test_the_demo_shows_a_shared_family_profile_and_printable_plans(demo_app):
     assert sign_in(senco, "senco@oakfield.example", "braid-demo-2026").status_code == 302
     plan = pdf_text(senco.get(f"/cycles/{cycle_id}/plan-on-a-page.pdf"))
     assert "Plan on a page: Maya Carter" in plan and outcome in plan and "Jo Carter, Parent or carer" in plan
+
+
+def test_the_demo_shows_attached_files(demo_app):
+    """The EP's report (PDF), the SLT's advice (Word), a timetable on Maya's meeting and a copy of a note on a concern
+    (PNG), attached by three demo accounts; the SENCo downloads the report, Maya's mum sees the timetable."""
+    from pypdf import PdfReader
+
+    from app.cases.attachments.models import Attachment
+
+    with demo_app.app_context():
+        files = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+        assert [item.kind.value for item in files] == ["pdf", "docx", "png", "png"]
+        assert len({item.uploaded_by.email for item in files}) == 3
+        report, meeting = files[0].public_id, files[2].meeting.public_id
+        assert files[2].meeting.learner.name == "Maya Carter" and files[3].concern is not None
+        db.session.remove()
+    senco = demo_app.test_client()
+    assert sign_in(senco, "senco@oakfield.example", "braid-demo-2026").status_code == 302
+    response = senco.get(f"/attachments/{report}")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Educational psychology consultation report" in text
+    parent = demo_app.test_client()
+    assert sign_in(parent, "parent@family.example", "braid-demo-2026").status_code == 302
+    page = parent.get(f"/meetings/{meeting}").get_data(as_text=True)
+    assert "Visual timetable.png" in page and "PNG image" in page

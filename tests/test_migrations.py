@@ -312,3 +312,28 @@ def test_0019_adds_the_family_profile_and_takes_it_away(empty_database_url):
         downgrade(revision="0018")
         assert "family_profile" not in inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_0020_adds_sealed_attachments_each_on_one_parent_and_takes_them_away(empty_database_url):
+    """Attached files: sealed name, description and content (nothing of them in the clear), exactly one parent, each
+    deleted with its parent; gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0019")
+        assert "attachment" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0020")
+        columns = {column["name"] for column in inspect(db.engine).get_columns("attachment")}
+        assert {"name_sealed", "description_sealed", "content_sealed", "kind", "size_bytes"} <= columns
+        assert not {"name", "description", "content"} & columns  # nothing of the file in the clear
+        cascades = {key["referred_table"]: key["options"].get("ondelete")
+                    for key in inspect(db.engine).get_foreign_keys("attachment")}
+        assert cascades == {"contribution": "CASCADE", "meeting": "CASCADE", "safeguarding_concern": "CASCADE",
+                            "user_account": None}
+        with pytest.raises(Exception, match="(?i)check"):  # no parent at all is refused by the database itself
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO attachment (public_id, uploaded_by_id, uploaded_at, kind, size_bytes, name_sealed, "
+                    "content_sealed) VALUES ('x', 1, '2026-01-01 00:00:00+00:00', 'pdf', 1, 'b1.x', 'b1.y')"))
+        downgrade(revision="0019")
+        assert "attachment" not in inspect(db.engine).get_table_names()
+        db.engine.dispose()

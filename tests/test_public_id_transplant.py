@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
+from app.cases.attachments import services as attachments
+from app.cases.attachments.models import Attachment
 from app.cases.concerns import services as concerns
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions import services as contributions
@@ -35,6 +37,7 @@ from tests.test_authorization_matrix import (
     build_world,
     database_checksum,
     outcome_of,
+    report_pdf,
     sign_in_columns,
 )
 
@@ -84,8 +87,11 @@ def build_charlie(app, create_agency, create_user, create_case, add_to_team) -> 
                           target_on=today + timedelta(days=30), owner_public_id=teacher.public_id, progress=None)
         plans.add_provision(senco, cycle, description=CHARLIE["provision"], delivered_by="Teacher",
                             frequency="Daily", starts_on=today, ends_on=None)
-        contributions.add_contribution(teacher, learner, kind="classroom_view", visibility="team_and_family",
-                                       title="Beta class", body=f"<p>{CHARLIE['contribution']}</p>")
+        beta_class = contributions.add_contribution(teacher, learner, kind="classroom_view",
+                                                    visibility="team_and_family", title="Beta class",
+                                                    body=f"<p>{CHARLIE['contribution']}</p>")
+        attachments.attach_file(teacher, beta_class, filename="Beta class.pdf",
+                                data=report_pdf(CHARLIE["contribution"]))
         meeting = meetings.record_meeting(senco, learner, MeetingDetails(
             kind=MeetingKind.PLANNING, held_on=today, starts_at=time(10), duration_minutes=30,
             chair=senco.public_id, agenda="<p>Plan</p>", minutes=f"<p>{CHARLIE['minutes']}</p>",
@@ -117,6 +123,8 @@ def object_ids(app, learner_public_id: str) -> dict[str, list[str]]:
             "meeting": select(Meeting.public_id).where(Meeting.learner_id == learner.id),
             "action": select(MeetingAction.public_id).where(MeetingAction.meeting_id.in_(meeting_ids)),
             "concern": select(SafeguardingConcern.public_id).where(SafeguardingConcern.learner_id == learner.id),
+            "attachment": select(Attachment.public_id).where(Attachment.contribution_id.in_(
+                select(Contribution.id).where(Contribution.learner_id == learner.id))),
             "membership": select(TeamMembership.public_id).where(TeamMembership.learner_id == learner.id),
             "invitation": select(Invitation.public_id).where(Invitation.learner_id == learner.id),
         }

@@ -86,4 +86,5 @@ def register() -> None:
         "transfer_bundle": "Transfer bundle for the next school",
         "child_protection_transfer": "Child-protection file transfer",
         "family_profile": "Family one-page profile",
+        "attachment": "Attached file",
     })

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from app.agencies.two_step import services as mfa
 from app.demo.accounts import PEOPLE, load_demo_data
+from app.demo.attachments import load_demo_attachments
 from app.demo.audit import load_demo_trail, seal_and_check
 from app.demo.cases import load_demo_cases
 from app.demo.corrections import load_demo_corrections
@@ -42,6 +43,7 @@ def load_command():
     db.session.commit()
     transferred = load_demo_transfers()
     profiles = load_demo_family_profiles()
+    attached = load_demo_attachments()
     db.session.commit()
     archived = load_demo_school_year()
     staff_parents = load_demo_staff_parent()
@@ -59,6 +61,7 @@ def load_command():
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
                f"{corrected} learner(s) corrected; {misfiled} misfiled contribution(s) put right; "
                f"{transferred} transfer bundle(s) made; {profiles} family profile(s) shared; "
+               f"{attached} file(s) attached; "
                f"{archived} leaver(s) archived; "
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "

@@ -73,6 +73,11 @@ class Action(enum.Enum):
     SIGN_OFF_MEETING = "sign_off_meeting"
     UPDATE_ACTION = "update_action"
     VIEW_CONCERN = "view_concern"
+    # Attached files (thing: the parent Contribution, Meeting or SafeguardingConcern to attach; the Attachment to
+    # download or remove): an attachment is seen by exactly who sees its parent
+    ATTACH_FILE = "attach_file"
+    DOWNLOAD_ATTACHMENT = "download_attachment"
+    REMOVE_ATTACHMENT = "remove_attachment"
     RECORD_CONCERN_ACTION = "record_concern_action"
     LIST_CONCERNS = "list_concerns"
     # thing: the Learner; their concerns among the rest of their chronology: the school's DSL only (an author

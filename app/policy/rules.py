@@ -6,7 +6,9 @@ from sqlalchemy import and_, or_, select
 
 from app.agencies.accounts.models import AgencyKind, Role, User
 from app.audit.events import note_purpose
+from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
+from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
 from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner
@@ -304,6 +306,41 @@ def _sees_concern(user, concern) -> bool:
     return concern is not None and (concern.author_id == user.id or _dsl_of(user, _learner_of(concern)))
 
 
+def _sees_parent(user, parent) -> bool:
+    """May `user` read the contribution, meeting or concern an attachment belongs to (and so the attachment)?"""
+    if isinstance(parent, Contribution):
+        return _sees_contribution(user, parent)
+    if isinstance(parent, Meeting):
+        return _sees_meeting(user, parent)
+    if isinstance(parent, SafeguardingConcern):
+        return _sees_concern(user, parent)
+    return False
+
+
+def _attaches_file(user, parent) -> bool:
+    """Who adds to the parent adds files to it: a contribution's author, whoever edits a meeting (its recorder,
+    its chair, the SENCo), a concern's author and the DSL (the two who read it)."""
+    if isinstance(parent, Contribution):
+        return _sees_contribution(user, parent) and parent.author_id == user.id and _on_case(user, parent.learner)
+    if isinstance(parent, Meeting):
+        return _edits_meeting(user, parent)
+    return isinstance(parent, SafeguardingConcern) and _sees_concern(user, parent)
+
+
+def _sees_attachment(user, attachment) -> bool:
+    return isinstance(attachment, Attachment) and _sees_parent(user, attachment.parent)
+
+
+def _removes_attachment(user, attachment) -> bool:
+    """Its uploader, or whoever keeps the parent's records: the DSL for a concern, the SENCo otherwise."""
+    if not _sees_attachment(user, attachment):
+        return False
+    if attachment.uploaded_by_id == user.id:
+        return True
+    learner = attachment.learner
+    return _dsl_of(user, learner) if attachment.concern_id is not None else _senco_of(user, learner)
+
+
 def _adds_contribution(user, learner) -> bool:
     return user.role in KINDS_BY_ROLE and _on_case(user, learner)
 
@@ -428,7 +465,7 @@ ARCHIVE_READS = frozenset({
     Action.REVIEW_AUDIT,
     Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
     Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS, Action.EXPORT_CASE_DOCUMENT,
-    Action.VIEW_FAMILY_PROFILE,
+    Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT,
 })
 
 
@@ -514,6 +551,9 @@ _RULES = {
     Action.SIGN_OFF_MEETING: _signs_off,
     Action.UPDATE_ACTION: _updates_action,
     Action.VIEW_CONCERN: _sees_concern,
+    Action.ATTACH_FILE: _attaches_file,
+    Action.DOWNLOAD_ATTACHMENT: _sees_attachment,
+    Action.REMOVE_ATTACHMENT: _removes_attachment,
     Action.RECORD_CONCERN_ACTION: lambda user, thing: thing is not None and _dsl_of(user, _learner_of(thing)),
     Action.LIST_CONCERNS: lambda user, thing: user.role is not Role.PARENT and user.role is not Role.ADMIN,
     Action.LIST_CASE_CONCERNS: lambda user, thing: _dsl_of(user, thing),

@@ -5,6 +5,7 @@ from sqlalchemy import Select, and_, false, or_, select
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.agencies.calendar.models import SchoolCalendarPeriod
+from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution, Visibility
@@ -199,6 +200,18 @@ def visible_concerns(user, learner=None) -> Select:
     if learner is not None:
         query = query.where(SafeguardingConcern.learner_id == learner.id)
     return query
+
+
+def visible_attachments(user) -> Select:
+    """Attached files: those of the contributions, meetings and concerns `user` may read (the rules check the
+    parent again, row by row)."""
+    contributions = visible_contributions(user).order_by(None).with_only_columns(Contribution.id)
+    meetings = visible_meetings(user).order_by(None).with_only_columns(_meeting_id())
+    concerns = visible_concerns(user).order_by(None).with_only_columns(SafeguardingConcern.id)
+    return select(Attachment).where(or_(
+        Attachment.contribution_id.in_(contributions), Attachment.meeting_id.in_(meetings),
+        Attachment.concern_id.in_(concerns),
+    )).order_by(Attachment.uploaded_at, Attachment.id)
 
 
 def case_concerns(user, learner) -> Select:
@@ -409,6 +422,7 @@ def scopes_by_model():
         # The scope already limits actions to meetings the user sees: one they may not update is a 403.
         MeetingAction: (visible_actions, None),
         SafeguardingConcern: (visible_concerns, Action.VIEW_CONCERN),
+        Attachment: (visible_attachments, Action.DOWNLOAD_ATTACHMENT),
         PlanCycle: (_cycle_scope, None),
         Outcome: (_outcome_scope, None),
         Provision: (_provision_scope, None),

@@ -148,9 +148,11 @@ class SensitiveField:
 
     registry: list[tuple[type, SensitiveField]] = []
 
-    def __init__(self, index=None, *, codec=None):
+    def __init__(self, index=None, *, codec=None, rotation_batch: int | None = None):
         self.index = index
         self.codec = codec or TEXT
+        # Rows re-sealed per batch by `flask keys rotate`, for columns whose values are large (files): a few at a time.
+        self.rotation_batch = rotation_batch
 
     def __set_name__(self, owner, name):
         self.name = name
@@ -250,6 +252,13 @@ class EnumValue:
         return self.enum_class(text)
 
 
+class _Bytes:
+    """Binary content (a file), sealed as base64 text: one envelope format for every sealed value."""
+
+    dump = staticmethod(lambda value: binascii.b2a_base64(bytes(value), newline=False).decode("ascii"))
+    load = staticmethod(lambda text: binascii.a2b_base64(text))
+
+
 class _Json:
     """Plain JSON (lists, strings, numbers): sealed as one text."""
 
@@ -257,7 +266,7 @@ class _Json:
     load = staticmethod(json.loads)
 
 
-TEXT, DATE, JSON = _Text(), _Date(), _Json()
+TEXT, DATE, JSON, BYTES = _Text(), _Date(), _Json(), _Bytes()
 
 
 def sensitive_fields() -> list[tuple[type, SensitiveField]]:

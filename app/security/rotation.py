@@ -34,10 +34,13 @@ class RotationReport:
     by_column: Counter = field(default_factory=Counter)
 
 
-def _columns():
+def _columns(with_batch: bool = False):
     for model, sensitive in sensitive_fields():
         table = model.__table__
-        yield table, table.c[sensitive.column_attr]
+        if with_batch:
+            yield table, table.c[sensitive.column_attr], sensitive.rotation_batch
+        else:
+            yield table, table.c[sensitive.column_attr]
 
 
 def _prefix(kid: str) -> str:
@@ -123,8 +126,10 @@ def _rotate(source, batch_size: int, progress) -> RotationReport:
     report = RotationReport(primary=keyring.primary, started_new_key=started)
     for _ in range(MAX_ROUNDS):
         moved = 0
-        for table, column in _columns():
-            while _reseal_batch(table, column, keyring.primary, batch_size, report):
+        for table, column, column_batch in _columns(with_batch=True):
+            # Large values (attached files, up to 20 MB each) are read a few rows at a time.
+            size = min(batch_size, column_batch or batch_size)
+            while _reseal_batch(table, column, keyring.primary, size, report):
                 moved += 1
                 if progress:
                     progress(report)

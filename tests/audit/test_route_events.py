@@ -47,6 +47,7 @@ from tests.test_authorization_matrix import (
     EXCLUDED_ENDPOINTS,
     build_world,
     expire,
+    report_pdf,
     sign_in_columns,
 )
 
@@ -62,6 +63,8 @@ UNKNOWN_EMAIL = "nobody-canary@example.org"
 # An MIS export of one learner (sealed on upload: the trail names the import, never the learner's values).
 IMPORT_FILE = (b"UPN,Legal Forename,Legal Surname,DOB,Year,SEN Status\r\n"
                b"P207000016049,Delta,Importcanary,14/05/2018,3,K\r\n")
+# An attached report (sealed: the trail names the attachment, never its name, description or content).
+ATTACHED_PDF = report_pdf("CANARY-ATTACHED-REPORT-2b5f")
 # What a visitor types where a public id goes: as typed, and squeezed into the public-id alphabet.
 FREE_TEXT = "Maya Carter DOB 2016-03-04 lives at 1 Oak Rd"
 FREE_TEXT_ID = "Maya_Carter_DOB_2016-03-04_lives_at_1_Oak_Rd"
@@ -85,6 +88,7 @@ TEXTS = {
     "contribution_withdraw_reason": "CANARY-CONTRIBUTION-WITHDRAW-REASON-5a1c",
     "contribution_move_reason": "CANARY-CONTRIBUTION-MOVE-REASON-8e3d",
     "stage_back_reason": "CANARY-STAGE-BACK-REASON-4d2a",
+    "attachment": "CANARY-ATTACHMENT-DESCRIPTION-71c0",
 }
 
 
@@ -552,6 +556,34 @@ ROWS = [
     ("cases.concern_action", "POST", "/concerns/{concern}/action", "dsl",
      {"action_taken": TEXTS["action_taken"], "version": "{concern_version}"},
      [E("update", OK, "safeguarding_concern", "concern", ("alpha",))]),
+    # --- attached files: the upload, each download (an export of learner data) and the removal ---------------
+    ("cases.contribution_attach", "GET", "/contributions/{c_team}/attachments/new", "teacher", None,
+     [E("view", OK, "contribution", "c_team", ("alpha",))]),
+    ("cases.contribution_attach", "POST", "/contributions/{c_team}/attachments/new", "teacher",
+     {"file": ATTACHED_PDF, "description": TEXTS["attachment"]},
+     [E("create", OK, "attachment", NEW, ("alpha",))], {"new_attachment": "object"}),
+    ("cases.contribution_attach", "POST", "/contributions/{c_team}/attachments/new", "lsp",
+     {"file": ATTACHED_PDF}, [E("create", NO, "contribution", "c_team", ("alpha",))]),  # 403: not the author
+    ("cases.meeting_attach", "GET", "/meetings/{meeting}/attachments/new", "lsp", None,
+     [E("view", OK, "meeting", "meeting", ("alpha",))]),
+    ("cases.meeting_attach", "POST", "/meetings/{meeting}/attachments/new", "lsp", {"file": ATTACHED_PDF},
+     [E("create", OK, "attachment", NEW, ("alpha",))]),
+    ("cases.concern_attach", "GET", "/concerns/{concern}/attachments/new", "dsl", None,
+     [E("view", OK, "safeguarding_concern", "concern", ("alpha",))]),
+    ("cases.concern_attach", "POST", "/concerns/{concern}/attachments/new", "senco", {"file": ATTACHED_PDF},
+     [E("create", NO, "safeguarding_concern", "concern", ("alpha",))]),  # 404: not the SENCo's to read
+    ("cases.attachment_download", "GET", "/attachments/{new_attachment}", "slt", None,
+     [E("export", OK, "attachment", "new_attachment", ("alpha",))]),
+    ("cases.attachment_download", "GET", "/attachments/{a_team}", "parent", None,
+     [E("export", NO, "attachment", "a_team", ("alpha",))]),  # 404: a staff-only contribution's file
+    ("cases.attachment_download", "GET", "/attachments/{a_concern}", "dsl", None,
+     [E("export", OK, "attachment", "a_concern", ("alpha",))]),
+    ("cases.attachment_remove", "GET", "/attachments/{new_attachment}/remove", "teacher", None,
+     [E("view", OK, "attachment", "new_attachment", ("alpha",))]),
+    ("cases.attachment_remove", "POST", "/attachments/{new_attachment}/remove", "lsp", {},
+     [E("delete", NO, "attachment", "new_attachment", ("alpha",))]),  # 403: neither uploader nor SENCo
+    ("cases.attachment_remove", "POST", "/attachments/{new_attachment}/remove", "teacher", {},
+     [E("delete", OK, "attachment", "new_attachment", ("alpha",))]),
     # --- signing out -----------------------------------------------------------------------------------------
     ("agencies.sign_out", "POST", "/sign-out", "colleague", {}, [E("sign_out", OK, "user_account", "colleague")]),
     # --- audit review routes (added by the review helper) ---
@@ -825,7 +857,7 @@ VERSIONED = {
 
 def _fill(value, world):
     if isinstance(value, bytes):  # a file to upload: a fresh stream for each request
-        return (io.BytesIO(value), "export.csv")
+        return (io.BytesIO(value), "Canary report.pdf" if value.startswith(b"%PDF") else "export.csv")
     if isinstance(value, str):
         return value.format(**world)
     if isinstance(value, list):

@@ -5,6 +5,7 @@ from flask import render_template, url_for
 from flask_login import current_user, login_required
 
 from app.audit.events import note_learners
+from app.cases.attachments.views import attachments_context
 from app.cases.blueprint import bp
 from app.cases.concerns import services
 from app.cases.concerns.forms import ConcernActionForm, ConcernForm
@@ -53,7 +54,8 @@ def _action_form(concern: SafeguardingConcern) -> ConcernActionForm | None:
 def concern_detail(public_id: str):
     """:raise 404: for anyone but the DSL of the learner's school and the concern's author."""
     concern = get_or_404(SafeguardingConcern, public_id, current_user, Action.VIEW_CONCERN)
-    return render_template("cases/concerns/concern_detail.html", concern=concern, form=_action_form(concern))
+    return render_template("cases/concerns/concern_detail.html", concern=concern, form=_action_form(concern),
+                           **attachments_context(concern))
 
 
 @bp.route("/concerns/<public_id>/action", methods=["POST"])
@@ -79,4 +81,4 @@ def concern_action(public_id: str):
         )
 
     return handle_form(form, save, conflict=conflict, render=lambda: render_template(
-        "cases/concerns/concern_detail.html", concern=concern, form=form))
+        "cases/concerns/concern_detail.html", concern=concern, form=form, **attachments_context(concern)))

@@ -6,6 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.cases.attachments.forms import optional_file
 from app.cases.contributions.models import Visibility
 from app.cases.contributions.services import TITLE_MAX
 
@@ -28,6 +29,7 @@ class ContributionForm(_ContributionText):
     """The view sets `kind.choices` to the kinds of the user's own role."""
 
     kind = SelectField("Kind of contribution", widget=GovSelect(), choices=[])
+    file = optional_file()
     submit = SubmitField("Save contribution", widget=GovSubmitInput())
 
     def __init__(self, *args, kinds=(), **kwargs):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.cases.attachments import services as attachments
+from app.cases.attachments.forms import ACCEPT, FILE_HINT
+from app.cases.attachments.views import attachments_context, read_upload
 from app.cases.blueprint import bp
 from app.cases.break_glass.services import active_break_glass
 from app.cases.contributions import misfiled, services
@@ -44,11 +47,15 @@ def contribution_new(public_id: str):
             current_user, learner, kind=form.kind.data, visibility=form.visibility.data,
             title=form.title.data, body=form.body.data,
         )
+        report = form.file.data
+        if report is not None and getattr(report, "filename", None):
+            # A refused file refuses the whole form: nothing is saved, and the page keeps what was typed.
+            attachments.attach_file(current_user, contribution, filename=report.filename, data=read_upload(report))
         return Saved(url_for("cases.contribution_detail", public_id=contribution.public_id),
                      "Your contribution has been saved.")
 
     return handle_form(form, save, render=lambda: render_template(
-        "cases/contributions/new.html", learner=learner, form=form))
+        "cases/contributions/new.html", learner=learner, form=form, file_hint=FILE_HINT, file_accept=ACCEPT))
 
 
 @bp.route("/contributions/<public_id>")
@@ -57,7 +64,8 @@ def contribution_detail(public_id: str):
     contribution = get_or_404(Contribution, public_id, current_user, Action.VIEW_CONTRIBUTION)
     return render_template("cases/contributions/detail.html", contribution=contribution,
                            learner=contribution.learner,
-                           break_glass_grant=active_break_glass(current_user, contribution.learner))
+                           break_glass_grant=active_break_glass(current_user, contribution.learner),
+                           **attachments_context(contribution))
 
 
 def _visibility_label(value) -> str:

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from app.cases.attachments.views import attachments_context
 from app.cases.blueprint import bp
 from app.cases.break_glass.services import active_break_glass
 from app.cases.learners.models import Learner
@@ -141,7 +142,8 @@ def meeting_detail(public_id: str):
     return render_template("cases/meetings/meeting_detail.html", meeting=meeting, learner=meeting.learner,
                            record=services.snapshot_of(meeting), action_forms=action_forms,
                            sign_off_form=sign_off_form, signed=signed,
-                           break_glass_grant=active_break_glass(current_user, meeting.learner))
+                           break_glass_grant=active_break_glass(current_user, meeting.learner),
+                           **attachments_context(meeting))
 
 
 @bp.route("/meetings/<public_id>/edit", methods=["GET", "POST"])

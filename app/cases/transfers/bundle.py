@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fpdf.enums import AccessPermission, EncryptionMethod
 from sqlalchemy import select
 
+from app.cases.attachments.models import Attachment
 from app.cases.contributions.models import Contribution, Visibility
 from app.cases.learners.models import YEAR_GROUPS, Learner
 from app.cases.meetings.models import Meeting
@@ -108,11 +109,20 @@ def _contributions(out: Writer, learner: Learner) -> None:
         .order_by(Contribution.created_at, Contribution.id)).all()
     if not found:
         out.para("No contributions shared with the team.")
+    files: dict[int, list[Attachment]] = {}
+    for attached in db.session.scalars(select(Attachment).where(
+            Attachment.contribution_id.in_([contribution.id for contribution in found]))
+            .order_by(Attachment.uploaded_at, Attachment.id)):
+        files.setdefault(attached.contribution_id, []).append(attached)
     for contribution in found:
         out.heading(f"{contribution.title} ({contribution.kind.label})", level=2)
         out.para(f"By {contribution.author.display_name}, {contribution.author.role.label}, "
                  f"{dates.day(contribution.updated_at)}", style="I")
         out.para(plain(writing.shown(contribution, "body")))
+        if contribution.id in files:
+            # Listed, not embedded: the receiving school asks for the files it needs.
+            out.para("Attached files (kept in Braid, not in this bundle): " + "; ".join(
+                f"{item.name} ({item.kind.label}, {item.size_in_words})" for item in files[contribution.id]))
 
 
 def _meetings(out: Writer, learner: Learner) -> None:
