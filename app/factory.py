@@ -28,6 +28,7 @@ from app.core.jobs import services as job_services  # noqa: F401
 from app.core.jobs.blueprint import bp as jobs_bp
 from app.core.jobs.cli import jobs_cli
 from app.core.mail import services as outbox  # noqa: F401
+from app.core.mail.blueprint import bp as mail_bp
 from app.core.wording import with_article
 from app.cpd.blueprint import bp as cpd_bp
 from app.demo.cli import demo_cli
@@ -170,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(cpd_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(mail_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -38,6 +38,7 @@ from app.cases.plans import services as plans
 from app.cases.team import services as team
 from app.cases.team.models import TeamMembership
 from app.cases.transfers import services as transfers
+from app.core.mail.models import OutboxMessage
 from app.cpd.entries import services as cpd
 from app.cpd.goals import services as cpd_goals
 from app.cpd.hours import cpd_year_containing
@@ -74,6 +75,7 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   said): {mis_import} at its preview · {mis_columns} with columns to match · {mis_failed} confirmed, then failed
 #   while carried out · {other_import} another school's (by its SENCo), at its preview · {bundle} Alpha's transfer
 #   bundle (made by the SENCo) · {cp_transfer} Alpha's child-protection transfer (recorded by the DSL, unconfirmed).
+#   {outbox_message} the first message in the outbox (an invitation's, unsent: no mail server is set).
 #   Misfiled work: {c_misfiled}
 #   the teacher's team contribution (to withdraw) · {c_to_move} the teacher's team one (to move to {bravo}) ·
 #   {c_withdrawn} the teacher's, withdrawn already · {elsewhere} a learner of another school.
@@ -171,6 +173,15 @@ ROWS = [
     # background jobs: the agency administrator's page of runs (no personal data on it)
     ("jobs.job_list", "GET", "/admin/jobs", None,
      (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
+    # Mail: the administrator's list of unsent mail (addresses and subjects, never a body); "try again" on a message
+    # ({outbox_message}: an invitation's, kept in the outbox) is a 400 here, as no mail server is set. The development
+    # outbox does not exist outside development (MAIL_OUTBOX_PAGE): 404 for everyone.
+    ("mail.unsent_list", "GET", "/admin/mail", None,
+     (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
+    ("mail.send_again", "POST", "/admin/mail/{outbox_message}/send-again", {},
+     (404, 404, 404, 404, 400, 404, 404, 404, S, S)),
+    ("mail.dev_outbox", "GET", "/dev/outbox", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
     # The school calendar: read by the school's staff, kept by its administrator ({period}: Alpha School's term,
     # {period_spare}: one to remove). Empty POSTs are 400s; another role finds no period (404).
     ("agencies.school_calendar", "GET", "/school/calendar", None,
@@ -983,6 +994,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "c_misfiled": c_misfiled.public_id, "c_to_move": c_to_move.public_id,
             "c_withdrawn": c_withdrawn.public_id, "elsewhere": elsewhere,
             "archived": archived, "period": period.public_id, "period_spare": period_spare.public_id,
+            "outbox_message": db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first().public_id,
             **{name: account.public_id for name, account in extra.items()},
         }
     return {"world": world, "accounts": accounts}

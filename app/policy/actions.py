@@ -107,3 +107,8 @@ class Action(enum.Enum):
     CONFIRM_CP_RECEIPT = "confirm_cp_receipt"  # thing: a ChildProtectionTransfer not yet confirmed
     # Background jobs
     VIEW_JOBS = "view_jobs"  # the administrator's page of job runs: names, statuses, error classes, no personal data
+    # Mail: the administrator's list of messages not sent (addresses and subjects, never a body), and sending a
+    # failed one again; the development outbox page (bodies and their sign-in links; off outside development).
+    VIEW_UNSENT_MAIL = "view_unsent_mail"
+    RETRY_MAIL = "retry_mail"  # thing: an OutboxMessage not sent
+    VIEW_DEV_OUTBOX = "view_dev_outbox"

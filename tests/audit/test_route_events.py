@@ -214,6 +214,15 @@ ROWS = [
     # --- background jobs: the administrator's page names no record; anyone else is refused ------------------
     ("jobs.job_list", "GET", "/admin/jobs", "admin", None, []),
     ("jobs.job_list", "GET", "/admin/jobs", "dsl", None, [E("view", NO, None, None)]),  # 403
+    # --- mail: the unsent list names no record; "try again" names the message; the dev outbox is off (404) ------
+    ("mail.unsent_list", "GET", "/admin/mail", "admin", None, []),
+    ("mail.unsent_list", "GET", "/admin/mail", "dsl", None, [E("view", NO, None, None)]),  # 403
+    ("mail.send_again", "POST", "/admin/mail/{outbox_message}/send-again", "senco", {},
+     [E("update", NO, "outbox_message", "outbox_message")]),  # 404: out of sight, still named
+    # 400: mail is off, so nothing is queued; the message was loaded (and read) all the same
+    ("mail.send_again", "POST", "/admin/mail/{outbox_message}/send-again", "admin", {},
+     [E("view", OK, "outbox_message", "outbox_message")]),
+    ("mail.dev_outbox", "GET", "/dev/outbox", "admin", None, [E("view", NO, None, None)]),  # 404: not in this config
     # --- learners --------------------------------------------------------------------------------------------
     ("cases.learner_list", "GET", "/learners", "senco", None,
      [E("view", OK, "learner_list", None, ("alpha", "bravo"))]),
