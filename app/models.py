@@ -25,6 +25,7 @@ from app.cpd import trail as cpd_trail
 from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.reviews.models import ProgressReview, ReviewTarget
+from app.notifications import models as notifications  # noqa: F401
 from app.security import models as security  # noqa: F401
 
 subjects.register(

@@ -460,6 +460,10 @@ _RULES = {
     Action.VIEW_HOME: lambda user, thing: True,
     Action.SIGN_OUT: lambda user, thing: True,
     Action.CHANGE_OWN_PASSWORD: lambda user, thing: True,
+    # Everyone's own notifications (their queries start from the recipient): what each is about was checked
+    # against the policy when it was made, and is again when the page shows it (app.notifications.subjects).
+    Action.VIEW_NOTIFICATIONS: lambda user, thing: True,
+    Action.MANAGE_NOTIFICATIONS: lambda user, thing: True,
     Action.MANAGE_OWN_TWO_STEP: lambda user, thing: True,
     Action.TURN_OFF_TWO_STEP: lambda user, thing: not _two_step_required(user),
     Action.LIST_ACCOUNTS: lambda user, thing: is_agency_admin(user),
