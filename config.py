@@ -230,6 +230,8 @@ class Config:
     # included, so a demo can follow an invitation or a reset link. Only while MAIL_SERVER is unset; production
     # refuses it (app.security.deploy, E023).
     MAIL_OUTBOX_PAGE = False
+    # The daily summary of notifications (app.notifications.summary) goes out from this hour, school time.
+    NOTIFICATIONS_SUMMARY_HOUR = 7
 
     # Development creates instance/field_keys.json (mode 0600) on first start; production never does.
     CREATE_FIELD_KEYS = True

@@ -9,6 +9,7 @@ from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
+from app.cases.plans.models import PlanCycle
 from app.cases.team.models import Invitation, TeamMembership
 from app.core.dates import day
 from app.core.wording import with_article
@@ -32,6 +33,8 @@ def register() -> None:
     register_subject("meeting_action", load=_by_public_id(MeetingAction), action=Action.UPDATE_ACTION)
     # The inviter is the SENCo who manages the team; the invitation's page is the team's.
     register_subject("invitation", load=_by_public_id(Invitation), action=Action.MANAGE_TEAM)
+    # A review due: whoever is on the case (the cycle's page is the case's).
+    register_subject("plan_cycle", load=_by_public_id(PlanCycle), action=Action.VIEW_CASE)
 
 
 def people_on_case(learner: Learner) -> list[User]:

@@ -12,6 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app.agencies.accounts.models import User
+from app.cases.concerns import services as concerns
+from app.cases.learners.models import Learner
 from app.core.jobs import runner
 from app.core.jobs import services as jobs
 from app.core.jobs.models import JobRun, JobStatus
@@ -24,8 +27,8 @@ from tests.fixtures.mail import TestMailServer
 # The send job's claim is a conditional UPDATE: run on both engines.
 pytestmark = pytest.mark.both_backends
 
-SUBJECT = "You have something new in Braid"
-BODY = "There is something new for you in Braid.\n\nSign in to see it: http://localhost/notifications\n"
+LEARNER = "Ottoline Brackenridge"
+CONCERN = "CONCERN-TEXT-7e1f"
 
 
 def _run(app) -> JobRun:
@@ -44,7 +47,12 @@ def _due_now(app) -> None:
         db.session.remove()
 
 
-def test_a_refusing_mail_server_delays_a_message_and_it_is_sent_once_when_the_server_accepts(app, caplog):
+def test_a_refusing_mail_server_delays_a_message_and_it_is_sent_once_when_the_server_accepts(
+        app, caplog, create_agency, create_user, create_case, add_to_team):
+    school = create_agency(name="Refusal School")
+    teacher, dsl = create_user("teacher", agency=school), create_user("dsl", agency=school)
+    learner_id = create_case(school=school, name=LEARNER)
+    add_to_team(learner_id, teacher)
     server = TestMailServer()
     server.refusing = True
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.server_address[1], MAIL_USE_TLS=False, MAIL_TIMEOUT=2,
@@ -52,8 +60,13 @@ def test_a_refusing_mail_server_delays_a_message_and_it_is_sent_once_when_the_se
     caplog.set_level(logging.INFO)
     try:
         with app.app_context():
-            message_id = outbox.queue_message("someone@example.org", SUBJECT, BODY).public_id
+            # A concern: the school's DSL is told at once, by an email that must name nobody.
+            author = db.session.scalars(select(User).where(User.public_id == teacher.public_id)).one()
+            learner = db.session.scalars(select(Learner).where(Learner.public_id == learner_id)).one()
+            concerns.record_concern(author, learner, concern=CONCERN)
             db.session.commit()
+            [message_id] = db.session.scalars(select(OutboxMessage.public_id)
+                                              .where(OutboxMessage.recipient == dsl.email)).all()
             db.session.remove()
         for attempt, delay in ((1, 30), (2, 60)):
             before = utcnow()
@@ -89,9 +102,11 @@ def test_a_refusing_mail_server_delays_a_message_and_it_is_sent_once_when_the_se
         server.close()
     assert len(server.received) == 1
     received = server.received[0]
-    assert "To: someone@example.org" in received and f"Subject: {SUBJECT}" in received
-    assert "http://localhost/notifications" in received
+    assert f"To: {dsl.email}" in received and "Subject: You have a new notification in Braid" in received
+    assert "http://localhost/notifications/" in received
+    for value in (LEARNER, "Ottoline", "Brackenridge", CONCERN, teacher.email):
+        assert value not in received
     # The log names the message and the error class, never the address or the body.
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert message_id in logged and "SMTPConnectError" in logged
-    assert "someone@example.org" not in logged and "something new for you" not in logged
+    assert dsl.email not in logged and "something new for you" not in logged and LEARNER not in logged
