@@ -36,8 +36,36 @@ def test_demo_load_is_idempotent(demo_app):
         assert (db.session.scalar(select(func.count(User.id))),
                 db.session.scalar(select(func.count(Agency.id)))) == counts
         assert dict(db.session.execute(select(User.email, User.password_hash)).all()) == hashes
-    assert counts == (9, 5)  # Kasia Nowak, a teacher who is also Leo's mother, and her family
+    # Kasia Nowak, a teacher who is also Leo's mother, and her family; Dr Nia Evans, whose access ends soon
+    assert counts == (10, 5)
     assert "0 learner(s) registered" in again.output
+    assert "0 reminder case(s) set up, 0 reminder(s)" in again.output  # told once: nothing more on a second load
+
+
+def test_the_demo_has_reminders_waiting_and_a_daily_summary_in_the_outbox(demo_app):
+    """Each periodic kind waits for someone, and the outbox holds identity-free emails (the dev outbox page)."""
+    from app.cases.learners.models import Learner
+    from app.core.mail.models import OutboxMessage
+    from app.notifications.models import Notification, NotificationKind
+    from app.notifications.summary import SUBJECT
+
+    periodic = {NotificationKind.ACTION_DUE_TOMORROW: {"Hannah Okafor", "Jo Carter"},
+                NotificationKind.ACTION_OVERDUE: {"Tom Fletcher"},
+                NotificationKind.INVITATION_LAPSED: {"Priya Shah"},
+                NotificationKind.ACCESS_ENDING: {"Dr Nia Evans"}}
+    with demo_app.app_context():
+        told = db.session.execute(select(Notification.kind, User.display_name)
+                                  .join(User, User.id == Notification.recipient_id)).all()
+        for kind, names in periodic.items():
+            assert {name for k, name in told if k is kind} == names, kind
+        assert {name for k, name in told if k is NotificationKind.REVIEW_DUE} >= {"Priya Shah", "Tom Fletcher"}
+        messages = db.session.scalars(select(OutboxMessage)).all()
+        assert any(message.subject == SUBJECT for message in messages)
+        names = [name for learner in db.session.scalars(select(Learner))
+                 for name in (learner.name, learner.preferred_name) if name]
+        for message in messages:
+            if message.subject == SUBJECT or "notification" in message.subject:
+                assert not [name for name in names if name in message.body], message.subject
 
 
 @pytest.mark.parametrize("person", PEOPLE, ids=[person.email for person in PEOPLE])
@@ -135,7 +163,8 @@ def test_the_demo_shows_a_withdrawn_and_a_moved_contribution(demo_app):
         assert (move.from_learner.name, move.to_learner.name) == ("Isla Robertson", "Grace O'Connor")
         assert move.contribution.learner_id == move.to_learner_id and move.moved_by.email == "senco@oakfield.example"
         assert "Grace's phonics group" in move.reason
-        told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "lsp@oakfield.example")).one()
+        told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "lsp@oakfield.example",
+                                                              OutboxMessage.subject.like("%moved%"))).one()
         assert f"/contributions/{move.contribution.public_id}" in told.body and "Grace" not in told.body
         db.session.remove()
     # Only the DSL reads the withdrawn one, on their page of Noah's withdrawn contributions.

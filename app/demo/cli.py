@@ -17,6 +17,7 @@ from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
 from app.demo.learners import load_demo_learners
 from app.demo.merges import load_demo_merges
+from app.demo.reminders import load_demo_reminders, remind_demo
 from app.demo.misfiled import load_demo_misfiled
 from app.demo.school_year import load_demo_school_year
 from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
@@ -51,10 +52,13 @@ def load_command():
     db.session.commit()
     load_demo_history()  # last of the records: it dates back what this run wrote
     db.session.commit()
+    due = load_demo_reminders()  # after the history: its dates are today's, as the reminders read them
+    db.session.commit()
     trail = load_demo_trail()
     result = seal_and_check()
     job_runs = load_demo_jobs()
     db.session.commit()
+    told, summaries = remind_demo()
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
                f"{corrected} learner(s) corrected; {misfiled} misfiled contribution(s) put right; "
@@ -64,6 +68,7 @@ def load_command():
                f"as its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; "
                f"{trail} past audit events written; {job_runs} past job runs written; "
+               f"{due} reminder case(s) set up, {told} reminder(s) and {summaries} daily summary email(s) written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
 
 
