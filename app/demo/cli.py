@@ -17,8 +17,8 @@ from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
 from app.demo.learners import load_demo_learners
 from app.demo.merges import load_demo_merges
-from app.demo.reminders import load_demo_reminders, remind_demo
 from app.demo.misfiled import load_demo_misfiled
+from app.demo.reminders import load_demo_reminders, remind_demo
 from app.demo.school_year import load_demo_school_year
 from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
 from app.demo.transfers import load_demo_transfers

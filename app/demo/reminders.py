@@ -17,13 +17,13 @@ from app.agencies.accounts.models import Agency, Role, User
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.team.models import Invitation, TeamMembership
+from app.cases.team.services import hash_token
 from app.core import dates
 from app.demo.meetings import record_demo_meeting
 from app.demo.team import invite_demo_external
 from app.extensions import db
 from app.notifications.reminders import send_reminders
 from app.notifications.summary import send_daily_summaries
-from app.cases.team.services import hash_token
 from app.types import utcnow
 
 LAPSED_INVITEE = ("r.price@riverside-slt.example", "Rhiannon Price")
