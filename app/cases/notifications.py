@@ -2,19 +2,20 @@
 (registered for the notifications page's check when it shows one) and the people around a case."""
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 
 from app.agencies.accounts.models import Role, User
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
+from app.cases.merges.signals import learners_merged
 from app.cases.plans.models import PlanCycle
 from app.cases.team.models import Invitation, TeamMembership
 from app.core.dates import day
 from app.core.wording import with_article
 from app.extensions import db
-from app.notifications.models import NotificationKind
+from app.notifications.models import Notification, NotificationKind
 from app.notifications.services import notify, path_for
 from app.notifications.subjects import register_subject
 from app.policy import Action
@@ -112,6 +113,14 @@ def invitation_accepted(actor: User, invitation: Invitation) -> None:
                    f"{invitation.role.with_article}",
            path=path_for("cases.team", public_id=learner.public_id),
            dedupe=f"invitation_accepted:{invitation.public_id}")
+
+
+@learners_merged.connect
+def _notifications_follow_the_merge(survivor, other=None, **_) -> None:
+    """Two records of one child merged: what people were told about the other record is about the survivor now
+    (an erasure deletes them with the learner: the column cascades)."""
+    db.session.execute(update(Notification).where(Notification.learner_id == other.id)
+                       .values(learner_id=survivor.id).execution_options(synchronize_session="fetch"))
 
 
 register()

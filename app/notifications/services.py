@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from app.audit.events import record
+from app.audit.models import AuditAction
 from app.core.mail.services import queue_message
 from app.extensions import db
 from app.notifications.models import DEFAULT_DELIVERY, Delivery, Notification, NotificationKind, NotificationPreference
@@ -92,17 +94,17 @@ def delivery_for(user, kind: NotificationKind) -> Delivery:
 def deliveries(user) -> dict[NotificationKind, Delivery]:
     """Every kind's delivery for `user` (the settings page)."""
     chosen = dict(db.session.execute(select(NotificationPreference.kind, NotificationPreference.delivery).where(
-        NotificationPreference.user_id == user.id)).tuples().all())
+        NotificationPreference.user_id == user.id)).all())
     return {kind: (Delivery.AT_ONCE if not kind.can_turn_off
                    else chosen.get(kind) or DEFAULT_DELIVERY.get(kind, Delivery.DAILY_SUMMARY))
             for kind in NotificationKind}
 
 
-def set_delivery(user, kind: NotificationKind, delivery: Delivery) -> None:
-    """Record `user`'s choice for `kind`. A kind that cannot be turned off keeps coming at once (no row is
-    written for it, whatever was posted)."""
-    if not kind.can_turn_off:
-        return
+def set_delivery(user, kind: NotificationKind, delivery: Delivery) -> bool:
+    """Record `user`'s choice for `kind`; whether it changed. A kind that cannot be turned off keeps coming at
+    once (no row is written for it, whatever was posted)."""
+    if not kind.can_turn_off or delivery_for(user, kind) is delivery:
+        return False
     row = db.session.scalar(select(NotificationPreference).where(
         NotificationPreference.user_id == user.id, NotificationPreference.kind == kind))
     if row is None:
@@ -110,6 +112,16 @@ def set_delivery(user, kind: NotificationKind, delivery: Delivery) -> None:
     else:
         row.delivery = delivery
     db.session.flush()
+    return True
+
+
+def save_deliveries(user, chosen: dict[NotificationKind, Delivery]) -> list[NotificationKind]:
+    """`user`'s choices from the settings page, audited as a change to their account naming the kinds changed
+    (never anything about a learner). Returns the kinds changed."""
+    changed = [kind for kind, delivery in chosen.items() if set_delivery(user, kind, delivery)]
+    if changed:
+        record(user, AuditAction.UPDATE, user, fields=[f"notifications_{kind.value}" for kind in changed])
+    return changed
 
 
 def unread_count(user) -> int:
@@ -123,8 +135,8 @@ def newest(user, *, limit: int = PAGE_SIZE, before_id: int | None = None) -> lis
     query = select(Notification).where(Notification.recipient_id == user.id)
     if before_id is not None:
         query = query.where(Notification.id < before_id)
-    return list(db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
-                                   .limit(limit)))
+    # Rows are written as things happen: the newest has the highest id (and the page goes on from an id).
+    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
 
 
 def own_notification(user, public_id: str) -> Notification | None:

@@ -67,9 +67,8 @@ def settings():
     chosen = services.deliveries(current_user)
     form = settings_form(kinds, chosen, request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
-        for kind in kinds:
-            if kind.can_turn_off:
-                services.set_delivery(current_user, kind, Delivery(form[kind.value].data))
+        services.save_deliveries(current_user, {kind: Delivery(form[kind.value].data)
+                                                for kind in kinds if kind.can_turn_off})
         db.session.commit()
         flash("Your notification settings are saved.", "success")
         return redirect(url_for("notifications.settings"))

@@ -8,7 +8,7 @@ case, a teacher not on it, a DSL, and a teacher whose account is deactivated.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.agencies.accounts.models import User
 from app.cases.contributions import services as contributions
@@ -35,6 +35,7 @@ def world(app, backend, saved_worlds, create_agency, create_user, create_case, a
     def build():
         school = create_agency(name="Notify Primary")
         learner = create_case(school=school, name=LEARNER_NAME)
+        twin = create_case(school=school, name="Zephyrine Quilfeather")  # the same child, registered twice
         people = {
             "senco": create_user("senco", agency=school),
             "teacher": create_user("teacher", agency=school),
@@ -45,7 +46,8 @@ def world(app, backend, saved_worlds, create_agency, create_user, create_case, a
         }
         for role in ("teacher", "parent", "gone"):
             add_to_team(learner, people[role])
-        return {"learner": learner, "people": {name: account.public_id for name, account in people.items()}}, {}
+        people = {name: account.public_id for name, account in people.items()}
+        return {"learner": learner, "twin": twin, "people": people}, {}
 
     facts, _ = saved_or_built(WORLD, backend, app, saved_worlds, build)
     return facts
@@ -60,8 +62,12 @@ def _learner(world) -> Learner:
 
 
 def _contribution(world, visibility: str):
-    return contributions.add_contribution(_user(world, "teacher"), _learner(world), kind="classroom_view",
-                                          visibility=visibility, title="Reading", body="<p>Reads well.</p>")
+    """A contribution, with what adding it told anyone taken away: these tests call `notify` themselves."""
+    contribution = contributions.add_contribution(_user(world, "teacher"), _learner(world), kind="classroom_view",
+                                                  visibility=visibility, title="Reading", body="<p>Reads well.</p>")
+    db.session.execute(delete(Notification))
+    db.session.execute(delete(OutboxMessage))
+    return contribution
 
 
 def _tell_everyone(world, contribution, **options):
@@ -156,3 +162,40 @@ def test_the_unread_count_counts_only_ones_own_unread(app, world):
         services.mark_read(next(row for row in made if row.recipient_id == senco.id))
         db.session.commit()
         assert services.unread_count(senco) == 0 and services.unread_count(dsl) == 1
+
+
+def test_a_concern_reaches_the_dsl_by_email_at_once_and_the_email_says_nothing_of_it(app, world):
+    from app.cases.concerns import services as concerns
+
+    with app.app_context():
+        dsl = _user(world, "dsl")
+        services.set_delivery(dsl, NotificationKind.CONCERN_RECORDED, Delivery.PAGE_ONLY)  # refused: no row
+        concern = concerns.record_concern(_user(world, "teacher"), _learner(world), concern="CONCERN-TEXT-9a1f")
+        db.session.commit()
+        [told] = db.session.scalars(select(Notification)).all()
+        assert told.recipient_id == dsl.id and told.emailed_at is not None
+        assert told.path == f"/concerns/{concern.public_id}"
+        [message] = db.session.scalars(select(OutboxMessage)).all()
+        assert message.recipient == dsl.email
+        text = f"{message.subject}\n{message.body}"
+        for secret in (*LEARNER_NAME.split(), "CONCERN-TEXT-9a1f", concern.public_id, world["learner"]):
+            assert secret not in text
+        assert "a safeguarding concern is recorded" in message.body
+
+
+def test_a_merge_takes_the_notifications_of_the_other_record_to_the_survivor(app, world):
+    from app.cases.learners.corrections import CORRECTABLE
+    from app.cases.merges import services as merges
+
+    with app.app_context():
+        main = _learner(world)
+        twin = db.session.scalars(select(Learner).where(Learner.public_id == world["twin"])).one()
+        made = services.notify(NotificationKind.CONTRIBUTION_ADDED, subject=_contribution(world, "team"),
+                               action=Action.VIEW_CONTRIBUTION, recipients=[_user(world, "senco")],
+                               summary=SUMMARY, path="/", learner=twin)
+        db.session.commit()
+        merges.merge_learners(_user(world, "senco"), main, twin, survivor_version=main.version,
+                              other_version=twin.version, keep=dict.fromkeys(CORRECTABLE, merges.SURVIVOR),
+                              continuing_cycle=None, reason="Registered twice")
+        db.session.commit()
+        assert db.session.get(Notification, made[0].id).learner_id == main.id
