@@ -100,9 +100,17 @@ def _failed_and_waiting(app) -> tuple[str, str, str]:
 
 def test_the_unsent_list_shows_failed_then_waiting_mail_and_never_a_body(app, client_as):
     failed, waiting, sent = _failed_and_waiting(app)
-    page = client_as("admin").get("/admin/mail")
+    admin = client_as("admin")
+    for linked_from in ("/", "/admin/jobs"):
+        assert 'href="/admin/mail"' in admin.get(linked_from).get_data(as_text=True)
+    sending = _keep(app, "sending.recipient@example.org", "Being sent now")
+    with app.app_context():  # claimed by a worker this minute
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.public_id == sending).values(sending_at=utcnow()))
+        db.session.commit()
+    page = admin.get("/admin/mail")
     assert page.status_code == 200
     body = text_of(page)
+    assert "sending.recipient@example.org" in body and "Being sent" in body
     assert body.index("failed.recipient@example.org") < body.index("waiting.recipient@example.org")
     assert "ConnectionRefusedError" in body and "1 of 1" in body and "Failed" in body and "Waiting" in body
     assert "sent.recipient@example.org" not in body
