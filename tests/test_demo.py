@@ -488,3 +488,32 @@ def test_the_demo_shows_a_shared_family_profile_and_printable_plans(demo_app):
     assert sign_in(senco, "senco@oakfield.example", "braid-demo-2026").status_code == 302
     plan = pdf_text(senco.get(f"/cycles/{cycle_id}/plan-on-a-page.pdf"))
     assert "Plan on a page: Maya Carter" in plan and outcome in plan and "Jo Carter, Parent or carer" in plan
+
+
+def test_the_demo_has_notifications_waiting_some_read_and_some_chosen(demo_app):
+    from app.core.mail.models import OutboxMessage
+    from app.notifications.models import Delivery, Notification, NotificationKind, NotificationPreference
+
+    emails = ("senco", "dsl", "teacher", "lsp"), ("ep@county-eps.example", "parent@family.example")
+    people = [f"{role}@oakfield.example" for role in emails[0]] + list(emails[1])
+    with demo_app.app_context():
+        for email in people:
+            user = db.session.scalars(select(User).where(User.email == email)).one()
+            read = [row.read_at is not None for row in db.session.scalars(
+                select(Notification).where(Notification.recipient_id == user.id))]
+            assert True in read and False in read, email
+        parent = db.session.scalars(select(User).where(User.email == "parent@family.example")).one()
+        choices = dict(db.session.execute(select(NotificationPreference.kind, NotificationPreference.delivery)
+                                          .where(NotificationPreference.user_id == parent.id)).all())
+        assert choices == {NotificationKind.CONTRIBUTION_ADDED: Delivery.AT_ONCE}
+        [told] = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.recipient == parent.email, OutboxMessage.subject == "You have a new notification in Braid"))
+        assert "a contribution is added to a case you are on" in told.body
+        db.session.remove()
+    client = demo_app.test_client()
+    sign_in(client, "parent@family.example", "braid-demo-2026")
+    page = html.unescape(client.get("/notifications").get_data(as_text=True))
+    assert "Dr Alan Brooks added a psychological assessment and advice to " in page
+    assert "Notifications</span>" not in page and "braid-count" in page  # the header counts the unread
+    again = demo_app.test_cli_runner().invoke(args=["demo", "load"])
+    assert "0 notification(s) waiting" in again.output

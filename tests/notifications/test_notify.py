@@ -20,6 +20,9 @@ from app.notifications.models import Delivery, Notification, NotificationKind, N
 from app.policy import Action
 from tests.fixtures.worlds import saved_or_built, world_app
 
+# The dedupe key's unique constraint, the merge's bulk update and the sealed summary: on both engines.
+pytestmark = pytest.mark.both_backends
+
 WORLD = "notifications: one case, its people and some who are not on it"
 LEARNER_NAME = "Zephyrine Quillfeather"
 SUMMARY = "Test Teacher added a classroom view to Zephyrine Quillfeather's plan"

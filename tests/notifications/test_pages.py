@@ -78,8 +78,14 @@ def _notifications(app, world, role) -> list[Notification]:
 
 
 def _header_count(body: str) -> str:
-    link = re.search(r'<a [^>]*braid-navigation__notifications[^>]*>(.*?)</a>', body, re.S).group(1)
-    return re.sub(r"<[^>]+>", "", link)  # as a screen reader reads it: the visually hidden words included
+    """The header's link as a screen reader names it (its label, else its text), checked against what it shows."""
+    link = re.search(r'<a ([^>]*braid-navigation__notifications[^>]*)>(.*?)</a>', body, re.S)
+    shown = re.sub(r"<[^>]+>", "", link.group(2)).split()
+    label = re.search(r'aria-label="([^"]*)"', link.group(1))
+    if label is None:
+        return " ".join(shown)
+    assert label.group(1) == f"Notifications, {shown[1]} unread" and shown[0] == "Notifications"
+    return label.group(1)
 
 
 def test_the_page_lists_what_each_was_told_with_the_unread_marked_and_the_count_in_the_header(app, world):
