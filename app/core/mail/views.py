@@ -48,7 +48,8 @@ def send_again(public_id: str):
         db.session.rollback()
         return _unsent_page([{"text": str(refusal), "href": "#unsent-mail"}], 400)
     db.session.commit()
-    flash(f"The message to {message.recipient} will be sent again.", "success")
+    # No address in the flash: it travels in the session cookie.
+    flash(f"The message “{message.subject}” will be sent again.", "success")
     return redirect(url_for("mail.unsent_list"))
 
 
