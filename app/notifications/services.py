@@ -130,11 +130,13 @@ def unread_count(user) -> int:
         Notification.recipient_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def newest(user, *, limit: int = PAGE_SIZE, before_id: int | None = None) -> list[Notification]:
-    """`user`'s notifications, newest first, `limit` of them (one more to tell whether there are older)."""
+def newest(user, *, limit: int = PAGE_SIZE, before: str | None = None) -> list[Notification]:
+    """`user`'s notifications, newest first, `limit` of them; `before`: older than their notification with this
+    public id (a URL carries public ids only; someone else's, or none, starts from the newest)."""
     query = select(Notification).where(Notification.recipient_id == user.id)
-    if before_id is not None:
-        query = query.where(Notification.id < before_id)
+    after = own_notification(user, before) if before else None
+    if after is not None:
+        query = query.where(Notification.id < after.id)
     # Rows are written as things happen: the newest has the highest id (and the page goes on from an id).
     return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
 

@@ -20,15 +20,14 @@ from app.security.redirects import safe_next
 @login_required
 def notification_list():
     require(current_user, Action.VIEW_NOTIFICATIONS)
-    before = request.args.get("before", type=int)
-    rows = services.newest(current_user, limit=services.PAGE_SIZE + 1, before_id=before)
+    rows = services.newest(current_user, limit=services.PAGE_SIZE + 1, before=request.args.get("before"))
     older = len(rows) > services.PAGE_SIZE
     rows = rows[:services.PAGE_SIZE]
     # A notification whose subject the person can no longer see (off the team, access ended) is not shown.
     shown = [row for row in rows if still_visible(current_user, row.subject_type, row.subject_public_id)]
     page = render_template("notifications/list.html", notifications=shown, form=MarkAllReadForm(),
-                           older=rows[-1].id if older and rows else None,
-                           unread=services.unread_count(current_user))
+                           older=rows[-1].public_id if older else None,
+                           unread_notifications=services.unread_count(current_user))  # the header's too
     # As the home page's case lists: one audit event names every learner whose name the page showed.
     note_learners([row.learner for row in shown if row.learner is not None])
     return page

@@ -202,3 +202,18 @@ def test_a_merge_takes_the_notifications_of_the_other_record_to_the_survivor(app
                               continuing_cycle=None, reason="Registered twice")
         db.session.commit()
         assert db.session.get(Notification, made[0].id).learner_id == main.id
+
+
+def test_deleting_a_learner_deletes_what_people_were_told_about_them(app, world, create_case):
+    """No erasure exists yet: when it does, the database takes the notifications with the learner."""
+    erased = create_case(school="Notify Primary", name="Erased Learner")
+    with app.app_context():
+        learner = db.session.scalars(select(Learner).where(Learner.public_id == erased)).one()
+        services.notify(NotificationKind.CONTRIBUTION_ADDED, subject=_contribution(world, "team"),
+                        action=Action.VIEW_CONTRIBUTION, recipients=[_user(world, "senco")], summary=SUMMARY,
+                        path="/", learner=learner)
+        db.session.commit()
+        assert db.session.scalar(select(db.func.count(Notification.id))) == 1
+        db.session.execute(delete(Learner).where(Learner.id == learner.id))
+        db.session.commit()
+        assert db.session.scalar(select(db.func.count(Notification.id))) == 0
