@@ -233,6 +233,12 @@ class Config:
     JOBS_SQLITE_TEMPORARY = False  # testing: the queue file is removed when the process exits
     # Unsent mail the outbox sweep hands to the sender (once MAIL_SERVER is set): written this recently, never sent.
     OUTBOX_SWEEP_WITHIN = timedelta(hours=1)
+    # The development outbox page (/dev/outbox): shows the messages kept in the outbox, bodies and sign-in links
+    # included, so a demo can follow an invitation or a reset link. Only while MAIL_SERVER is unset; production
+    # refuses it (app.security.deploy, E023).
+    MAIL_OUTBOX_PAGE = False
+    # The daily summary of notifications (app.notifications.summary) goes out from this hour, school time.
+    NOTIFICATIONS_SUMMARY_HOUR = 7
 
     # Development creates instance/field_keys.json (mode 0600) on first start; production never does.
     CREATE_FIELD_KEYS = True
@@ -295,6 +301,7 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False  # the Werkzeug debugger would put tracebacks in front of users
+    MAIL_OUTBOX_PAGE = True  # `make run`: mail stays in the outbox, and the demo reads it on /dev/outbox
 
 
 class TestingConfig(Config):

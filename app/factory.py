@@ -12,28 +12,38 @@ from markupsafe import Markup
 # Importing every blueprint, model and CLI group here (not in app/__init__) keeps `import app.<x>.models` light.
 # Some are imported for what importing them does: the session loader; the background jobs they declare (so a
 # worker built with create_app() runs whatever a web process may enqueue); the models the ORM and Alembic must
-# see, with what the audit trail may name.
+# see, with what the audit trail may name; the subjects each domain may notify people about, and its reminders.
 from app import database, models, web  # noqa: F401
+from app.agencies.accounts import reminders as access_reminders  # noqa: F401
 from app.agencies.accounts.cli import users_cli
 from app.agencies.blueprint import bp as agencies_bp
 from app.agencies.sign_in import sessions  # noqa: F401
 from app.audit import jobs as audit_jobs  # noqa: F401
 from app.audit.blueprint import bp as audit_bp
 from app.audit.cli import audit_cli
+from app.cases import notifications as case_notifications  # noqa: F401
 from app.cases.blueprint import bp as cases_bp
+from app.cases.meetings import reminders as action_reminders  # noqa: F401
 from app.cases.mis_import import jobs as import_jobs  # noqa: F401
+from app.cases.plans import reminders as review_reminders  # noqa: F401
+from app.cases.team import reminders as invitation_reminders  # noqa: F401
 from app.cases.year_end import jobs as year_end_jobs  # noqa: F401
 from app.core import dates, writing
 from app.core.jobs import services as job_services  # noqa: F401
 from app.core.jobs.blueprint import bp as jobs_bp
 from app.core.jobs.cli import jobs_cli
 from app.core.mail import services as outbox  # noqa: F401
+from app.core.mail.blueprint import bp as mail_bp
 from app.core.wording import with_article
 from app.cpd.blueprint import bp as cpd_bp
+from app.cpd.reviews import notifications as review_notifications  # noqa: F401
 from app.demo.cli import demo_cli
 from app.extensions import csrf, db, login_manager, migrate
 from app.home.blueprint import bp as home_bp
 from app.logs import configure_logging
+from app.notifications import header as notification_header
+from app.notifications import summary as daily_summary  # noqa: F401
+from app.notifications.blueprint import bp as notifications_bp
 from app.security import limits
 from app.security.cli import keys_cli
 from app.security.deploy import check_deploy_command, load_config
@@ -160,6 +170,7 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["as_writing"] = lambda source: Markup(render_writing(source))  # nosec B704 # sanitised
     app.jinja_env.globals["writing_hint"] = WRITING_HINT
     dates.init_app(app)
+    notification_header.init_app(app)
     WTFormsHelpers(app)
 
 
@@ -170,6 +181,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(cpd_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(mail_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_cli(app: Flask) -> None:

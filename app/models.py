@@ -21,11 +21,12 @@ from app.cases.team.models import Invitation, TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
 from app.cases.year_end.models import SchoolYearEnd
 from app.core.jobs.models import JobRun
-from app.core.mail import models as mail  # noqa: F401
+from app.core.mail.models import OutboxMessage
 from app.cpd import trail as cpd_trail
 from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.reviews.models import ProgressReview, ReviewTarget
+from app.notifications import models as notifications  # noqa: F401
 from app.security import models as security  # noqa: F401
 
 subjects.register(
@@ -35,7 +36,7 @@ subjects.register(
     ContributionMove, Meeting, MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership,
     Invitation, ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
-    SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment,
+    SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment, OutboxMessage,
 )
 agencies_trail.register()
 cases_trail.register()

@@ -40,11 +40,13 @@ from app.cases.plans import services as plans
 from app.cases.team import services as team
 from app.cases.team.models import TeamMembership
 from app.cases.transfers import services as transfers
+from app.core.mail.models import OutboxMessage
 from app.cpd.entries import services as cpd
 from app.cpd.goals import services as cpd_goals
 from app.cpd.hours import cpd_year_containing
 from app.cpd.reviews import services as cpd_reviews
 from app.extensions import db
+from app.notifications.models import Notification, NotificationKind
 from app.types import utcnow
 from tests.fixtures.application import sign_in
 
@@ -76,6 +78,8 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   said): {mis_import} at its preview · {mis_columns} with columns to match · {mis_failed} confirmed, then failed
 #   while carried out · {other_import} another school's (by its SENCo), at its preview · {bundle} Alpha's transfer
 #   bundle (made by the SENCo) · {cp_transfer} Alpha's child-protection transfer (recorded by the DSL, unconfirmed).
+#   {outbox_message} the first message in the outbox (an invitation's, unsent: no mail server is set).
+#   {notification} the teacher's notification of the action given them at {meeting}.
 #   Misfiled work: {c_misfiled}
 #   the teacher's team contribution (to withdraw) · {c_to_move} the teacher's team one (to move to {bravo}) ·
 #   {c_withdrawn} the teacher's, withdrawn already · {elsewhere} a learner of another school.
@@ -183,9 +187,31 @@ ROWS = [
      (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
     ("agencies.account_reset_password", "POST", "/accounts/{dormant2}/reset-password", {},
      (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    # notifications: everyone's own page and settings; {notification} is the teacher's (an action given them),
+    # which only the teacher opens (a 302 to the meeting). Marking all read is one's own (an empty POST marks
+    # them read); the settings form posted empty lacks every choice (400, nothing saved).
+    ("notifications.notification_list", "GET", "/notifications", None,
+     (200, 200, 200, 200, 200, 200, 200, 200, S, S)),
+    ("notifications.open_notification", "GET", "/notifications/{notification}", None,
+     (404, 404, 302, 404, 404, 404, 404, 404, S, S)),
+    ("notifications.mark_all_read", "POST", "/notifications/read", {},
+     (302, 302, 302, 302, 302, 302, 302, 302, S, S)),
+    ("notifications.settings", "GET", "/notifications/settings", None,
+     (200, 200, 200, 200, 200, 200, 200, 200, S, S)),
+    ("notifications.settings", "POST", "/notifications/settings", {},
+     (400, 400, 400, 400, 400, 400, 400, 400, S, S)),
     # background jobs: the agency administrator's page of runs (no personal data on it)
     ("jobs.job_list", "GET", "/admin/jobs", None,
      (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
+    # Mail: the administrator's list of unsent mail (addresses and subjects, never a body); "try again" on a message
+    # ({outbox_message}: an invitation's, kept in the outbox) is a 400 here, as no mail server is set. The development
+    # outbox does not exist outside development (MAIL_OUTBOX_PAGE): 404 for everyone.
+    ("mail.unsent_list", "GET", "/admin/mail", None,
+     (403, 403, 403, 403, 200, 403, 403, 403, S, S)),
+    ("mail.send_again", "POST", "/admin/mail/{outbox_message}/send-again", {},
+     (404, 404, 404, 404, 400, 404, 404, 404, S, S)),
+    ("mail.dev_outbox", "GET", "/dev/outbox", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
     # The school calendar: read by the school's staff, kept by its administrator ({period}: Alpha School's term,
     # {period_spare}: one to remove). Empty POSTs are 400s; another role finds no period (404).
     ("agencies.school_calendar", "GET", "/school/calendar", None,
@@ -841,6 +867,11 @@ def database_checksum(app) -> str:
     return digest.hexdigest()
 
 
+# What a read may write besides its audit event: opening a notification (a GET, the link in its email) is reading
+# it, so it is marked read. Nothing else of the notification may change.
+READ_ON_GET = {"notification": {"read_at"}}
+
+
 @functools.cache
 def _checksum_queries() -> list[tuple[str, str]]:
     def quote(name: str) -> str:  # standard SQL quoting, the same on SQLite and PostgreSQL
@@ -851,8 +882,9 @@ def _checksum_queries() -> list[tuple[str, str]]:
         if table.name in APPEND_ONLY_TABLES:
             continue
         order = list(table.primary_key.columns) or list(table.columns)
-        queries.append((table.name, f"SELECT * FROM {quote(table.name)} ORDER BY "
-                                    + ", ".join(quote(column.name) for column in order)))
+        columns = [column.name for column in table.columns if column.name not in READ_ON_GET.get(table.name, ())]
+        queries.append((table.name, f"SELECT {', '.join(quote(name) for name in columns)} FROM {quote(table.name)} "
+                                    "ORDER BY " + ", ".join(quote(column.name) for column in order)))
     return queries
 
 
@@ -1048,6 +1080,9 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "a_team": a_team.public_id, "a_family": a_family.public_id, "a_restricted": a_restricted.public_id,
             "a_meeting": a_meeting.public_id, "a_concern": a_concern.public_id, "a_remove": a_remove.public_id,
             "archived": archived, "period": period.public_id, "period_spare": period_spare.public_id,
+            "outbox_message": db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first().public_id,
+            "notification": db.session.scalars(select(Notification.public_id).where(
+                Notification.recipient_id == teacher.id, Notification.kind == NotificationKind.ACTION_ASSIGNED)).one(),
             **{name: account.public_id for name, account in extra.items()},
         }
     return {"world": world, "accounts": accounts}

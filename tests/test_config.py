@@ -179,6 +179,7 @@ CLASS_REFUSALS = [
     ("REMEMBER_COOKIE_HTTPONLY", False, "braid.E017", "The remember-me cookie is not Secure and HttpOnly"),
     ("WTF_CSRF_ENABLED", False, "braid.E010", "CSRF protection is off"),
     ("DEMO_DATA_ALLOWED", True, "braid.E011", "Demo data may be loaded"),
+    ("MAIL_OUTBOX_PAGE", True, "braid.E023", "The development outbox page is on"),
     ("STRICT_TRANSPORT_SECURITY", None, "braid.E012", "No Strict-Transport-Security header"),
     ("TESTING", True, "braid.E009", "Debug or testing mode is on (TESTING)"),
 ]
@@ -211,7 +212,7 @@ def test_warnings_are_listed_but_production_still_starts(tmp_path, changes, expe
 
 def test_the_development_settings_would_be_refused_in_production(tmp_path):
     found = {f.id for f in deploy_findings(build_settings("development", {}, tmp_path))}
-    assert {"braid.E011", "braid.E012", "braid.E013", "braid.E015", "braid.E017"} <= found
+    assert {"braid.E011", "braid.E012", "braid.E013", "braid.E015", "braid.E017", "braid.E023"} <= found
 
 
 def _cli_environ(tmp_path, environ: dict) -> dict:

@@ -36,8 +36,38 @@ def test_demo_load_is_idempotent(demo_app):
         assert (db.session.scalar(select(func.count(User.id))),
                 db.session.scalar(select(func.count(Agency.id)))) == counts
         assert dict(db.session.execute(select(User.email, User.password_hash)).all()) == hashes
-    assert counts == (9, 5)  # Kasia Nowak, a teacher who is also Leo's mother, and her family
+    # Kasia Nowak, a teacher who is also Leo's mother, and her family; Dr Nia Evans, whose access ends soon
+    assert counts == (10, 5)
     assert "0 learner(s) registered" in again.output
+    assert "0 reminder case(s) set up, 0 reminder(s)" in again.output  # told once: nothing more on a second load
+
+
+def test_the_demo_has_reminders_waiting_and_a_daily_summary_in_the_outbox(demo_app):
+    """Each periodic kind waits for someone, and the outbox holds identity-free emails (the dev outbox page)."""
+    from app.cases.learners.models import Learner
+    from app.core.mail.models import OutboxMessage
+    from app.notifications.models import Notification, NotificationKind
+    from app.notifications.summary import SUBJECT
+
+    periodic = {NotificationKind.ACTION_DUE_TOMORROW: {"Hannah Okafor", "Jo Carter"},
+                NotificationKind.ACTION_OVERDUE: {"Tom Fletcher"},
+                NotificationKind.INVITATION_LAPSED: {"Priya Shah"},
+                NotificationKind.ACCESS_ENDING: {"Dr Nia Evans"}}
+    with demo_app.app_context():
+        told = db.session.execute(select(Notification.kind, User.display_name)
+                                  .join(User, User.id == Notification.recipient_id)).all()
+        for kind, names in periodic.items():
+            assert {name for k, name in told if k is kind} == names, kind
+        assert {name for k, name in told if k is NotificationKind.REVIEW_DUE} >= {"Priya Shah", "Tom Fletcher"}
+        messages = db.session.scalars(select(OutboxMessage)).all()
+        assert any(message.subject == SUBJECT for message in messages)
+        names = [name for learner in db.session.scalars(select(Learner))
+                 for name in (learner.name, learner.preferred_name) if name]
+        for message in messages:
+            if message.subject == SUBJECT or "notification" in message.subject:
+                # Links left out: a public id is random letters, and may spell a short preferred name ("Mo").
+                words = re.sub(r"https?://\S+", "", message.body)
+                assert not [name for name in names if re.search(rf"\b{re.escape(name)}\b", words)], message.subject
 
 
 @pytest.mark.parametrize("person", PEOPLE, ids=[person.email for person in PEOPLE])
@@ -135,7 +165,9 @@ def test_the_demo_shows_a_withdrawn_and_a_moved_contribution(demo_app):
         assert (move.from_learner.name, move.to_learner.name) == ("Isla Robertson", "Grace O'Connor")
         assert move.contribution.learner_id == move.to_learner_id and move.moved_by.email == "senco@oakfield.example"
         assert "Grace's phonics group" in move.reason
-        told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "lsp@oakfield.example")).one()
+        told = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.recipient == "lsp@oakfield.example",
+            OutboxMessage.subject == "A contribution of yours has been moved on Braid")).one()
         assert f"/contributions/{move.contribution.public_id}" in told.body and "Grace" not in told.body
         db.session.remove()
     # Only the DSL reads the withdrawn one, on their page of Noah's withdrawn contributions.
@@ -484,3 +516,32 @@ def test_the_demo_shows_attached_files(demo_app):
     assert sign_in(parent, "parent@family.example", "braid-demo-2026").status_code == 302
     page = parent.get(f"/meetings/{meeting}").get_data(as_text=True)
     assert "Visual timetable.png" in page and "PNG image" in page
+
+
+def test_the_demo_has_notifications_waiting_some_read_and_some_chosen(demo_app):
+    from app.core.mail.models import OutboxMessage
+    from app.notifications.models import Delivery, Notification, NotificationKind, NotificationPreference
+
+    emails = ("senco", "dsl", "teacher", "lsp"), ("ep@county-eps.example", "parent@family.example")
+    people = [f"{role}@oakfield.example" for role in emails[0]] + list(emails[1])
+    with demo_app.app_context():
+        for email in people:
+            user = db.session.scalars(select(User).where(User.email == email)).one()
+            read = [row.read_at is not None for row in db.session.scalars(
+                select(Notification).where(Notification.recipient_id == user.id))]
+            assert True in read and False in read, email
+        parent = db.session.scalars(select(User).where(User.email == "parent@family.example")).one()
+        choices = dict(db.session.execute(select(NotificationPreference.kind, NotificationPreference.delivery)
+                                          .where(NotificationPreference.user_id == parent.id)).all())
+        assert choices == {NotificationKind.CONTRIBUTION_ADDED: Delivery.AT_ONCE}
+        [told] = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.recipient == parent.email, OutboxMessage.subject == "You have a new notification in Braid"))
+        assert "a contribution is added to a case you are on" in told.body
+        db.session.remove()
+    client = demo_app.test_client()
+    sign_in(client, "parent@family.example", "braid-demo-2026")
+    page = html.unescape(client.get("/notifications").get_data(as_text=True))
+    assert "Dr Alan Brooks added a psychological assessment and advice to " in page
+    assert "Notifications</span>" not in page and "braid-count" in page  # the header counts the unread
+    again = demo_app.test_cli_runner().invoke(args=["demo", "load"])
+    assert "0 notification(s) waiting" in again.output

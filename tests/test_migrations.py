@@ -337,3 +337,28 @@ def test_0020_adds_sealed_attachments_each_on_one_parent_and_takes_them_away(emp
         downgrade(revision="0019")
         assert "attachment" not in inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_0021_adds_notifications_and_takes_them_away(empty_database_url):
+    """Notifications (summary sealed, one per recipient and dedupe key, the header's count indexed) and
+    preferences (one per person and kind); both gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0020")
+        assert "notification" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0021")
+        inspector = inspect(db.engine)
+        columns = {column["name"] for column in inspector.get_columns("notification")}
+        assert {"summary_sealed", "subject_public_id", "dedupe_key", "read_at", "emailed_at",
+                "summarised_at"} <= columns
+        assert "summary" not in columns  # nothing in the clear
+        unique = {tuple(c["column_names"]) for c in inspector.get_unique_constraints("notification")}
+        assert ("recipient_id", "dedupe_key") in unique
+        indexes = {tuple(index["column_names"]) for index in inspector.get_indexes("notification")}
+        assert ("recipient_id", "read_at") in indexes
+        unique = {tuple(c["column_names"]) for c in inspector.get_unique_constraints("notification_preference")}
+        assert ("user_id", "kind") in unique
+        downgrade(revision="0020")
+        tables = inspect(db.engine).get_table_names()
+        assert "notification" not in tables and "notification_preference" not in tables
+        db.engine.dispose()

@@ -47,6 +47,8 @@ PEOPLE = (
     DemoPerson("parent@family.example", "Jo Carter", Role.PARENT, "The Carter family"),
     # A teacher who is also a parent: on her son Leo's case she is his mother, nothing more (app.demo.staff_parent).
     DemoPerson("k.nowak@oakfield.example", "Kasia Nowak", Role.TEACHER, "Oakfield Primary School"),
+    # An EP whose work on Maya's case ends in five days: Braid reminds her (app.demo.reminders).
+    DemoPerson("n.evans@county-eps.example", "Dr Nia Evans", Role.EP, "County Educational Psychology Service"),
 )
 
 # External demo accounts get a long but finite window, as a real invitation would.

@@ -19,6 +19,8 @@ from app.demo.jobs import load_demo_jobs
 from app.demo.learners import load_demo_learners
 from app.demo.merges import load_demo_merges
 from app.demo.misfiled import load_demo_misfiled
+from app.demo.notifications import load_demo_notifications
+from app.demo.reminders import load_demo_reminders, remind_demo
 from app.demo.school_year import load_demo_school_year
 from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
 from app.demo.transfers import load_demo_transfers
@@ -53,6 +55,11 @@ def load_command():
     db.session.commit()
     load_demo_history()  # last of the records: it dates back what this run wrote
     db.session.commit()
+    due = load_demo_reminders()  # after the history: its dates are today's, as the reminders read them
+    db.session.commit()
+    reminded, summaries = remind_demo()  # the reminders and a daily summary, once (each commits)
+    told = load_demo_notifications()  # after the records: it dates back what they told people
+    db.session.commit()
     trail = load_demo_trail()
     result = seal_and_check()
     job_runs = load_demo_jobs()
@@ -65,8 +72,9 @@ def load_command():
                f"{archived} leaver(s) archived; "
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "
-               f"{cpd_entries} CPD entries written; "
+               f"{cpd_entries} CPD entries written; {told} notification(s) waiting; "
                f"{trail} past audit events written; {job_runs} past job runs written; "
+               f"{due} reminder case(s) set up, {reminded} reminder(s) and {summaries} daily summary email(s) written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
 
 

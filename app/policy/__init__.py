@@ -31,6 +31,7 @@ from app.policy.scopes import (
     visible_learners,
     visible_meetings,
     visible_progress_reviews,
+    visible_unsent_mail,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "team_memberships",
     "visible_accounts", "visible_actions", "visible_concerns",
     "visible_contributions", "visible_imports", "visible_learners", "visible_meetings", "visible_progress_reviews",
+    "visible_unsent_mail",
 ]

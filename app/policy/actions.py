@@ -110,5 +110,14 @@ class Action(enum.Enum):
     VIEW_CP_TRANSFERS = "view_cp_transfers"  # child-protection transfers: the DSL's alone
     RECORD_CP_TRANSFER = "record_cp_transfer"
     CONFIRM_CP_RECEIPT = "confirm_cp_receipt"  # thing: a ChildProtectionTransfer not yet confirmed
+    # One's own notifications (thing: None; every query starts from the recipient): the page, opening one,
+    # marking them read, and how each kind is delivered
+    VIEW_NOTIFICATIONS = "view_notifications"
+    MANAGE_NOTIFICATIONS = "manage_notifications"
     # Background jobs
     VIEW_JOBS = "view_jobs"  # the administrator's page of job runs: names, statuses, error classes, no personal data
+    # Mail: the administrator's list of messages not sent (addresses and subjects, never a body), and sending a
+    # failed one again; the development outbox page (bodies and their sign-in links; off outside development).
+    VIEW_UNSENT_MAIL = "view_unsent_mail"
+    RETRY_MAIL = "retry_mail"  # thing: an OutboxMessage not sent
+    VIEW_DEV_OUTBOX = "view_dev_outbox"

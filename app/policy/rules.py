@@ -497,6 +497,10 @@ _RULES = {
     Action.VIEW_HOME: lambda user, thing: True,
     Action.SIGN_OUT: lambda user, thing: True,
     Action.CHANGE_OWN_PASSWORD: lambda user, thing: True,
+    # Everyone's own notifications (their queries start from the recipient): what each is about was checked
+    # against the policy when it was made, and is again when the page shows it (app.notifications.subjects).
+    Action.VIEW_NOTIFICATIONS: lambda user, thing: True,
+    Action.MANAGE_NOTIFICATIONS: lambda user, thing: True,
     Action.MANAGE_OWN_TWO_STEP: lambda user, thing: True,
     Action.TURN_OFF_TWO_STEP: lambda user, thing: not _two_step_required(user),
     Action.LIST_ACCOUNTS: lambda user, thing: is_agency_admin(user),
@@ -577,6 +581,11 @@ _RULES = {
     Action.EDIT_PROGRESS_REVIEW: _edits_review,
     Action.SIGN_PROGRESS_REVIEW: _signs_review,
     Action.VIEW_JOBS: lambda user, thing: is_agency_admin(user),
+    Action.VIEW_UNSENT_MAIL: lambda user, thing: is_agency_admin(user),
+    Action.RETRY_MAIL: lambda user, thing: is_agency_admin(user) and thing is not None and thing.sent_at is None,
+    # Development only (the view answers 404 elsewhere): the one running the demo signs in as an administrator
+    # to follow an invitation or reset link. Not anyone signed in: a demo parent would read the SENCo's links.
+    Action.VIEW_DEV_OUTBOX: lambda user, thing: is_agency_admin(user),
     # Transfers: the record and SEND file are the SENCo's to send; the child-protection file is the DSL's, and
     # only the DSL learns that one was sent (KCSIE: it travels separately from the main record).
     Action.VIEW_TRANSFERS: lambda user, thing: _senco_of(user, _case_of(thing)) or _dsl_of(user, _case_of(thing)),

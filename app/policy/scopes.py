@@ -15,6 +15,7 @@ from app.cases.mis_import.models import LearnerImport
 from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
 from app.cases.team.models import Invitation, TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
+from app.core.mail.models import OutboxMessage
 from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.reviews.models import ProgressReview
@@ -412,8 +413,15 @@ def visible_cp_transfers(user) -> Select:
     return query.where(false()) if ids is None else query.where(ChildProtectionTransfer.learner_id.in_(ids))
 
 
+def visible_unsent_mail(user) -> Select:
+    """Messages not sent (newest first): an administrator's, to see what is stuck and send a failed one again."""
+    query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id.desc())
+    return query if signed_in(user) and is_agency_admin(user) else query.where(false())
+
+
 def scopes_by_model():
     return {
+        OutboxMessage: (visible_unsent_mail, Action.VIEW_UNSENT_MAIL),
         User: (visible_accounts, Action.VIEW_ACCOUNT),
         Learner: (visible_learners, Action.VIEW_LEARNER),
         LearnerImport: (visible_imports, Action.VIEW_LEARNER_IMPORT),

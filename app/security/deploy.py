@@ -138,6 +138,9 @@ def _runtime_findings(settings: Mapping) -> Iterator[Finding]:
     if settings.get("DEMO_DATA_ALLOWED"):
         yield _error("E011", "Demo data may be loaded (DEMO_DATA_ALLOWED).",
                      "Production never loads the demo's accounts.")
+    if settings.get("MAIL_OUTBOX_PAGE"):
+        yield _error("E023", "The development outbox page is on (MAIL_OUTBOX_PAGE).",
+                     "It shows every kept email, sign-in links included: never turn it on in production.")
     if not settings.get("STRICT_TRANSPORT_SECURITY"):
         yield _error("E012", "No Strict-Transport-Security header is set.",
                      "Set STRICT_TRANSPORT_SECURITY, e.g. max-age=63072000; includeSubDomains.")

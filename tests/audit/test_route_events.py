@@ -215,9 +215,33 @@ ROWS = [
      [E("view", OK, "user_account", "colleague")]),
     ("agencies.account_reset_password", "POST", "/accounts/{dormant2}/reset-password", "admin", {},
      [E("update", OK, "user_account", "dormant2")]),
+    # --- notifications: the page names the learners it shows (as the home page); opening one is a redirect to
+    # its item (whose own page is audited); marking read names nothing; a change of settings is the account's ---
+    ("notifications.notification_list", "GET", "/notifications", "teacher", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("notifications.notification_list", "GET", "/notifications", "admin", None, []),
+    ("notifications.open_notification", "GET", "/notifications/{notification}", "senco", None,
+     [E("view", NO, None, None)]),  # someone else's: 404
+    ("notifications.open_notification", "GET", "/notifications/{notification}", "teacher", None, []),
+    ("notifications.mark_all_read", "POST", "/notifications/read", "teacher", {}, []),
+    ("notifications.settings", "GET", "/notifications/settings", "teacher", None, []),
+    ("notifications.settings", "POST", "/notifications/settings", "teacher",
+     {"action_assigned": "page_only", "action_due_tomorrow": "daily_summary", "action_overdue": "daily_summary",
+      "meeting_awaiting_sign_off": "at_once", "review_due": "daily_summary", "contribution_added": "page_only",
+      "progress_review_to_sign": "at_once"},
+     [E("update", OK, "user_account", "account_teacher")]),
     # --- background jobs: the administrator's page names no record; anyone else is refused ------------------
     ("jobs.job_list", "GET", "/admin/jobs", "admin", None, []),
     ("jobs.job_list", "GET", "/admin/jobs", "dsl", None, [E("view", NO, None, None)]),  # 403
+    # --- mail: the unsent list names no record; "try again" names the message; the dev outbox is off (404) ------
+    ("mail.unsent_list", "GET", "/admin/mail", "admin", None, []),
+    ("mail.unsent_list", "GET", "/admin/mail", "dsl", None, [E("view", NO, None, None)]),  # 403
+    ("mail.send_again", "POST", "/admin/mail/{outbox_message}/send-again", "senco", {},
+     [E("update", NO, "outbox_message", "outbox_message")]),  # 404: out of sight, still named
+    # 400: mail is off, so nothing is queued; the message was loaded (and read) all the same
+    ("mail.send_again", "POST", "/admin/mail/{outbox_message}/send-again", "admin", {},
+     [E("view", OK, "outbox_message", "outbox_message")]),
+    ("mail.dev_outbox", "GET", "/dev/outbox", "admin", None, [E("view", NO, None, None)]),  # 404: not in this config
     # --- learners --------------------------------------------------------------------------------------------
     ("cases.learner_list", "GET", "/learners", "senco", None,
      [E("view", OK, "learner_list", None, ("alpha", "bravo"))]),

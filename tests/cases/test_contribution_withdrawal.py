@@ -36,6 +36,8 @@ MOVE_REASON = "MOVE-REASON-Two-learners-share-a-first-name-c5e1"
 
 
 WORLD = "the authorization matrix's, every column signed in"
+# The author's email about the move (the world's notifications email them too: an action of theirs, say).
+MOVED_SUBJECT = "A contribution of yours has been moved on Braid"
 
 
 @pytest.fixture
@@ -170,7 +172,8 @@ def test_the_senco_moves_it_audited_on_both_learners_and_the_author_is_emailed(a
                                      .where(AuditEventLearner.event_id == event.id)).all()
         assert sorted(indexed) == sorted([alpha, bravo])  # each learner's history holds it
         message = db.session.scalars(select(OutboxMessage)
-                                     .where(OutboxMessage.recipient == world["accounts"]["teacher"].email)).one()
+                                     .where(OutboxMessage.recipient == world["accounts"]["teacher"].email,
+                                            OutboxMessage.subject == MOVED_SUBJECT)).one()
         # The teacher is not on Bravo's team: told that it moved, with no link they could not open.
         assert "not on that learner's team" in message.body and "/contributions/" not in message.body
         for secret in ("Alpha Learner", "Bravo Learner", MOVE_REASON, TITLE, BODY):
@@ -198,7 +201,8 @@ def test_a_reader_who_cannot_see_the_other_learner_sees_that_it_moved_but_not_fr
                                    reason=MOVE_REASON)
         db.session.commit()
         message = db.session.scalars(select(OutboxMessage)
-                                     .where(OutboxMessage.recipient == world["accounts"]["teacher"].email)).one()
+                                     .where(OutboxMessage.recipient == world["accounts"]["teacher"].email,
+                                            OutboxMessage.subject == MOVED_SUBJECT)).one()
         base = app.config["BRAID_BASE_URL"].rstrip("/")
         assert f"{base}/contributions/{c_misfiled}" in message.body
         assert "Alpha Learner" not in message.body and "Bravo Learner" not in message.body

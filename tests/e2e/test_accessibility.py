@@ -110,6 +110,20 @@ def test_background_jobs_page(demo_page):
     assert_accessible(page, "background jobs")
 
 
+def test_unsent_mail_and_development_outbox_pages(demo_page, demo_app):
+    # The demo's mail, kept in the outbox (no mail server): listed without bodies, and read on the outbox page.
+    demo_app.config["MAIL_OUTBOX_PAGE"] = True  # as `make run` (the development settings) has it
+    page = demo_page
+    sign_in_with_browser(page, "admin@oakfield.example", "braid-demo-2026", totp_secret=DEMO_TOTP_SECRET)
+    page.wait_for_url("**/")
+    page.goto("/admin/mail")
+    assert "Your daily summary from Braid" in page.locator("#unsent-mail").inner_text()
+    assert_accessible(page, "unsent mail")
+    page.goto("/dev/outbox")
+    assert page.locator(".braid-outbox-message").count() > 0
+    assert_accessible(page, "development outbox")
+
+
 def test_forbidden_page(page, create_user):
     account = create_user("teacher")
     sign_in_with_browser(page, account.email, account.password)

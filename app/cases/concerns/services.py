@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
+from app.cases import notifications
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.learners.models import Learner
 from app.core.conflicts import check_version
@@ -42,6 +43,7 @@ def record_concern(actor: User, learner: Learner, *, concern: str) -> Safeguardi
     db.session.add(raised)
     db.session.flush()
     record(actor, AuditAction.CREATE, raised, fields=["concern"])
+    notifications.concern_recorded(actor, raised)
     return raised
 
 

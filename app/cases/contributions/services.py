@@ -9,6 +9,7 @@ from app.agencies.accounts.models import User
 from app.audit.changes import fields_changed, values_of
 from app.audit.events import record
 from app.audit.models import AuditAction
+from app.cases import notifications
 from app.cases.contributions.models import (
     KINDS_BY_ROLE,
     Contribution,
@@ -87,6 +88,7 @@ def add_contribution(actor: User, learner: Learner, *, kind, visibility, title: 
     db.session.add(contribution)
     db.session.flush()
     record(actor, AuditAction.CREATE, contribution, fields=["body", "kind", "title", "visibility"])
+    notifications.contribution_added(actor, contribution)
     return contribution
 
 

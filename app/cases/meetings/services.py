@@ -20,6 +20,7 @@ from app.agencies.accounts.models import Role, User
 from app.audit.changes import fields_given, values_of
 from app.audit.events import record
 from app.audit.models import AuditAction
+from app.cases import notifications
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import (
     ActionStatus,
@@ -142,6 +143,7 @@ def record_meeting(actor: User, learner: Learner, details: MeetingDetails) -> Me
     db.session.flush()
     record(actor, AuditAction.CREATE, meeting,
            fields=fields_given(meeting, (*MEETING_FIELDS, "attendees", "outcome_reviews", "actions")))
+    notifications.meeting_saved(actor, meeting)
     return meeting
 
 
@@ -163,6 +165,7 @@ def amend_meeting(actor: User, meeting: Meeting, details: MeetingDetails, *, ver
     after = _state_of(meeting)
     changed = [name for name in before if after[name] != before[name]]
     record(actor, AuditAction.UPDATE, meeting, fields=changed)
+    notifications.meeting_saved(actor, meeting)
     return meeting
 
 

@@ -17,6 +17,7 @@ from app.agencies.accounts.models import ROLES_BY_AGENCY_KIND, Agency, AgencyKin
 from app.agencies.accounts.services import EXTERNAL_ROLES, AccountError, create_account
 from app.audit.events import record
 from app.audit.models import AuditAction
+from app.cases import notifications
 from app.cases.learners.models import Learner
 from app.cases.team.models import Invitation, TeamMembership
 from app.core import dates
@@ -414,6 +415,7 @@ def accept_invitation(invitation: Invitation, user: User) -> TeamMembership:
     db.session.flush()
     refresh_access(user, now)
     record(user, AuditAction.ACCEPT_INVITATION, invitation)
+    notifications.invitation_accepted(user, invitation)
     return membership
 
 

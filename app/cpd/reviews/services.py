@@ -23,6 +23,7 @@ from app.cpd.entries.services import CpdError, hours_summary
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.goals.services import goals_of
 from app.cpd.hours import CpdYear, cpd_year_containing
+from app.cpd.reviews import notifications
 from app.cpd.reviews.models import Achieved, ProgressReview, ReviewKind, ReviewTarget
 from app.extensions import db
 from app.policy import Action, require, visible_progress_reviews
@@ -200,6 +201,7 @@ def record_review(manager: User, practitioner: User, draft: ReviewDraft, *,
     _set_targets(review, values["targets"])
     db.session.flush()
     record(manager, AuditAction.CREATE, review, fields=list(REVIEW_FIELDS))
+    notifications.review_awaits_signature(manager, review)
     return review
 
 
@@ -230,6 +232,7 @@ def update_review(manager: User, review: ProgressReview, draft: ReviewDraft, ver
     flag_modified(review, "held_on")
     db.session.flush()
     record(manager, AuditAction.UPDATE, review, fields=changed)
+    notifications.review_awaits_signature(manager, review)
     return changed
 
 
