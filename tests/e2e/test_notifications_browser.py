@@ -67,7 +67,8 @@ def test_the_ep_attaches_a_report_and_the_senco_is_told_opens_it_and_downloads_i
     page.get_by_label("Kind of contribution").select_option(label="Psychological assessment and advice")
     page.get_by_label("The team around the child").check()
     page.get_by_label("Title").fill("Consultation, autumn term")
-    page.get_by_label("Contribution", exact=True).fill("Wren's working memory is a relative weakness.\n\n- Chunk instructions")
+    page.get_by_label("Contribution", exact=True).fill(
+        "Wren's working memory is a relative weakness.\n\n- Chunk instructions")
     page.get_by_label("Attach a report (optional)").set_input_files(str(report))
     submit(page, "Save contribution")
     assert "Consultation report.pdf" in page.locator("main").inner_text()
