@@ -166,7 +166,9 @@ def seal_run(max_batch: int = MAX_BATCH, lock_timeout_ms: int = 200, sign: str |
                 run = _checkpoint_in(connection, sign)
                 run.sealed = sealed
         except OperationalError as error:
-            if dialect != "postgresql" or "lock timeout" not in str(error).lower():
+            message = str(error).lower()
+            # PostgreSQL's lock_timeout, or SQLite's busy timeout run out: busy, not broken; the caller retries.
+            if not ("lock timeout" in message or (dialect == "sqlite" and "database is locked" in message)):
                 raise
             raise SealerBusy() from None
         finally:

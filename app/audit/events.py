@@ -381,7 +381,9 @@ def _maybe_seal(response) -> None:
 
 def _seal_later(app, wait: float) -> None:
     with _timer_lock:
-        if _sealing["timer"] is None:
+        timer = _sealing["timer"]
+        # A timer that has fired (or died) no longer counts: this event must still be sealed within the window.
+        if timer is None or not timer.is_alive():
             timer = threading.Timer(wait, _seal, args=(app, True))
             timer.daemon = True
             _sealing["timer"] = timer
@@ -394,6 +396,8 @@ def _seal(app, from_timer: bool = False) -> None:
             _sealing["timer"] = None
     # Wait for a seal in progress rather than skip: it may have started before our event committed.
     if not _seal_lock.acquire(timeout=10):
+        # A seal still running after 10 s (a busy machine): come back rather than leave this event unsealed.
+        _seal_later(app, app.config.get("AUDIT_SEAL_INTERVAL") or 1.0)
         return
     try:
         _sealing["last"] = time.monotonic()
