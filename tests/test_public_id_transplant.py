@@ -4,6 +4,10 @@ Every object public id of another learner at the same school (Bravo), of a learn
 (Charlie, at Beta School) and of a restricted contribution is pasted into every URL pattern that takes a
 <public_id> or <token>, with every method, by every user who may not see it. The answer is always a
 refusal (302 to sign-in, 400, 403, 404 or 405), never the object's data, and nothing changes.
+
+A GET is first asked by someone who may see the object (its school's SENCo): when even they get a 404, the URL
+does not lead to that object at all (an id of another kind, say), and the others are not asked. Every POST is
+asked by every column: a probe that may act could change what the others are asked about.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from app.cases.team import services as team
 from app.cases.team.models import Invitation, TeamMembership
 from app.extensions import db
 from app.types import utcnow
+from tests.fixtures.application import sign_in
 from tests.fixtures.worlds import saved_or_built, world_app
 from tests.test_authorization_matrix import (
     ALPHA,
@@ -64,8 +69,9 @@ NOT_CHARLIE = ("senco", "lsp", "teacher", "dsl", "admin", "slt", "ep", "parent")
 NOT_RESTRICTED = ("lsp", "admin", "slt", "ep", "parent")
 
 
-def build_charlie(app, create_agency, create_user, create_case, add_to_team) -> str:
-    """Beta School's learner Charlie, with a plan, contribution, meeting, action, concern, team and invitation."""
+def build_charlie(app, create_agency, create_user, create_case, add_to_team) -> tuple[str, str, object]:
+    """Beta School's learner Charlie, with a plan, contribution, meeting, action, concern, team and invitation;
+    (Charlie's public id, the Beta teacher's, the Beta SENCo's account)."""
     school = create_agency(AgencyKind.SCHOOL, name="Beta School")
     senco_account = create_user("senco", agency=school, name="Beta SENCo")
     dsl_account = create_user("dsl", agency=school, name="Beta DSL")
@@ -105,7 +111,7 @@ def build_charlie(app, create_agency, create_user, create_case, add_to_team) -> 
                             role=Role.SLT, agency_public_id=nhs.public_id, access_ends_on=today + timedelta(days=30),
                             link_for=lambda token: f"http://localhost/invitations/accept/{token}")
         db.session.commit()
-    return charlie, teacher_account.public_id
+    return charlie, teacher_account.public_id, senco_account
 
 
 def object_ids(app, learner_public_id: str) -> dict[str, list[str]]:
@@ -150,6 +156,8 @@ def url_for_pattern(rule: str, public_id: str) -> str:
             .replace("<change>", "deactivate").replace("<int:number>", "1"))
 
 
+BETA_SENCO = "Beta School's SENCo"  # a client beside the matrix's columns: may see Charlie's objects
+
 # The URL patterns in shards, so that the suite's workers share the thousands of requests.
 SHARDS = 4
 
@@ -168,32 +176,43 @@ def test_public_ids_pasted_into_every_url_never_return_their_data(
 ):
     def build():
         built = build_world(app, create_agency, create_user, create_case, add_to_team)
-        built["charlie"], built["beta_account"] = build_charlie(
+        built["charlie"], built["beta_account"], beta_senco = build_charlie(
             app, create_agency, create_user, create_case, add_to_team)
-        return built, sign_in_columns(app, built["accounts"])
+        clients = sign_in_columns(app, built["accounts"])
+        clients[BETA_SENCO] = app.test_client()
+        assert sign_in(clients[BETA_SENCO], beta_senco.email, beta_senco.password).status_code == 302
+        return built, clients
 
     # Built by the first shard a process runs, a copy of it for the others (tests/fixtures/worlds.py).
     built, clients = saved_or_built(WORLD, backend, app, saved_worlds, build)
     world, charlie, beta_account = built["world"], built["charlie"], built["beta_account"]
 
-    foreign = []  # (label, public id, sentinels that must never show, columns who may not see it)
+    # (label, public id, sentinels that must never show, columns who may not see it, a column who may)
+    foreign = []
     for kind, ids in object_ids(app, world["bravo"]).items():
-        foreign += [(f"Bravo's {kind}", pid, list(BRAVO.values()), NOT_BRAVO) for pid in ids]
+        foreign += [(f"Bravo's {kind}", pid, list(BRAVO.values()), NOT_BRAVO, "senco") for pid in ids]
     for kind, ids in object_ids(app, charlie).items():
-        foreign += [(f"Charlie's {kind} (Beta School)", pid, list(CHARLIE.values()), NOT_CHARLIE) for pid in ids]
-    foreign.append(("a Beta School account", beta_account, [], NOT_CHARLIE))
-    foreign.append(("Alpha's restricted contribution", world["c_restricted"], [ALPHA["restricted"]], NOT_RESTRICTED))
+        foreign += [(f"Charlie's {kind} (Beta School)", pid, list(CHARLIE.values()), NOT_CHARLIE, BETA_SENCO)
+                    for pid in ids]
+    foreign.append(("a Beta School account", beta_account, [], NOT_CHARLIE, None))
+    foreign.append(("Alpha's restricted contribution", world["c_restricted"], [ALPHA["restricted"]], NOT_RESTRICTED,
+                    "senco"))
     kinds = {label for label, *_ in foreign}
     assert len(kinds) >= 19, sorted(kinds)  # every object kind of both learners, and the restricted one
 
     patterns = id_patterns(app)
     assert len(patterns) >= 30, patterns
     patterns = patterns[shard::SHARDS]
-    problems, requests = [], 0
+    problems, requests, unreachable = [], 0, 0
     for endpoint, method, rule in patterns:
         before = database_checksum(app) if method != "GET" else None
-        for label, public_id, sentinels, columns in foreign:
+        for label, public_id, sentinels, columns, viewer in foreign:
             url = url_for_pattern(rule, public_id)
+            if method == "GET" and viewer is not None:
+                requests += 1
+                if clients[viewer].get(url).status_code == 404:
+                    unreachable += 1
+                    continue  # no page here for this object, even for one who may see it
             for column in columns:
                 client = clients[column]
                 response = client.get(url) if method == "GET" else client.post(url, data={
@@ -212,7 +231,8 @@ def test_public_ids_pasted_into_every_url_never_return_their_data(
                     problems.append(f"{method} {rule} [{endpoint}] with {label} as {column}: shows {shown}")
         if before is not None and database_checksum(app) != before:
             problems.append(f"{method} {rule} [{endpoint}]: a foreign id changed the database")
-    print(f"\n{requests} requests, {len(patterns)} URL patterns, {len(foreign)} foreign ids")
+    print(f"\n{requests} requests, {len(patterns)} URL patterns, {len(foreign)} foreign ids, "
+          f"{unreachable} GETs no page for even a viewer")
     for problem in problems:
         print(problem)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
