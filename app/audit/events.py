@@ -359,7 +359,12 @@ def _forget_written_events(session) -> None:
 
 _seal_lock = threading.Lock()
 _timer_lock = threading.Lock()
-_sealing = {"last": 0.0, "timer": None}
+SEALING = "braid_audit_sealing"  # app.extensions: when this app last sealed, and its pending timer
+
+
+def _sealing(app) -> dict:
+    # Per app, not per process: a test process serves many apps, and one app's timer must not stand for another's.
+    return app.extensions.setdefault(SEALING, {"last": 0.0, "timer": None})
 
 
 def _maybe_seal(response) -> None:
@@ -372,35 +377,38 @@ def _maybe_seal(response) -> None:
     if interval is None:
         return
     app = current_app._get_current_object()
-    wait = interval - (time.monotonic() - _sealing["last"])
+    wait = interval - (time.monotonic() - _sealing(app)["last"])
     if wait <= 0:
         response.call_on_close(lambda: _seal(app))
+        # And a timer behind it: a seal after a response has been seen to find nothing new now and then (SQLite,
+        # a busy machine), and this event must not wait for the next request. At most one timer is pending.
+        _seal_later(app, max(interval, 1.0))
         return
     _seal_later(app, wait)
 
 
 def _seal_later(app, wait: float) -> None:
     with _timer_lock:
-        timer = _sealing["timer"]
+        timer = _sealing(app)["timer"]
         # A timer that has fired (or died) no longer counts: this event must still be sealed within the window.
         if timer is None or not timer.is_alive():
             timer = threading.Timer(wait, _seal, args=(app, True))
             timer.daemon = True
-            _sealing["timer"] = timer
+            _sealing(app)["timer"] = timer
             timer.start()
 
 
 def _seal(app, from_timer: bool = False) -> None:
     if from_timer:
         with _timer_lock:
-            _sealing["timer"] = None
+            _sealing(app)["timer"] = None
     # Wait for a seal in progress rather than skip: it may have started before our event committed.
     if not _seal_lock.acquire(timeout=10):
         # A seal still running after 10 s (a busy machine): come back rather than leave this event unsealed.
         _seal_later(app, app.config.get("AUDIT_SEAL_INTERVAL") or 1.0)
         return
     try:
-        _sealing["last"] = time.monotonic()
+        _sealing(app)["last"] = time.monotonic()
         with app.app_context():
             try:
                 seal_run()
