@@ -8,6 +8,7 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import BytecodeCache, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup
+from werkzeug.routing import Rule
 
 # Importing every blueprint, model and CLI group here (not in app/__init__) keeps `import app.<x>.models` light.
 # Some are imported for what importing them does: the session loader; the background jobs they declare (so a
@@ -54,8 +55,28 @@ from config import BASE_DIR
 MIGRATIONS_DIR = BASE_DIR / "migrations"
 
 
+class Route(Rule):
+    """Werkzeug's rule, with its URL-building function compiled when a URL is first built from it rather than when
+    the app is made: every app compiled two functions per route (about a tenth of a second per app, which every
+    test and every worker start paid), most of them never called by that app."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compiled = None
+
+        def build(rule, *args, **kwargs):
+            nonlocal compiled
+            if compiled is None:  # two threads may both compile it: the same function, either is right
+                compiled = Rule._compile_builder(rule, append_unknown)
+            return compiled(rule, *args, **kwargs)
+
+        return build
+
+
 class Braid(Flask):
-    """Flask, but a view that lost the race for SQLite's write lock runs once more holding it (app.database)."""
+    """Flask, but a view that lost the race for SQLite's write lock runs once more holding it (app.database), and
+    routes that compile their URL builders on first use (Route)."""
+
+    url_rule_class = Route
 
     def dispatch_request(self):
         return database.dispatch_view(super().dispatch_request)
