@@ -362,3 +362,24 @@ def test_0021_adds_notifications_and_takes_them_away(empty_database_url):
         tables = inspect(db.engine).get_table_names()
         assert "notification" not in tables and "notification_preference" not in tables
         db.engine.dispose()
+
+
+def test_0024_adds_restrictions_of_processing_and_takes_them_away(empty_database_url):
+    """Restriction of processing: the learner's flag (indexed, for the policy and the lists) and the history of
+    restrictions, reasons sealed (nothing in the clear); both gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0021")
+        assert "processing_restriction" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0024")
+        inspector = inspect(db.engine)
+        assert "restricted_at" in {column["name"] for column in inspector.get_columns("learner")}
+        assert ("restricted_at",) in {tuple(index["column_names"]) for index in inspector.get_indexes("learner")}
+        columns = {column["name"] for column in inspector.get_columns("processing_restriction")}
+        assert {"reason_sealed", "lift_reason_sealed", "restricted_by_id", "lifted_by_id", "lifted_at"} <= columns
+        assert not {"reason", "lift_reason"} & columns  # nothing in the clear
+        downgrade(revision="0021")
+        inspector = inspect(db.engine)
+        assert "processing_restriction" not in inspector.get_table_names()
+        assert "restricted_at" not in {column["name"] for column in inspector.get_columns("learner")}
+        db.engine.dispose()

@@ -87,4 +87,5 @@ def register() -> None:
         "child_protection_transfer": "Child-protection file transfer",
         "family_profile": "Family one-page profile",
         "attachment": "Attached file",
+        "processing_restriction": "Restriction of processing",
     })

@@ -1,0 +1,77 @@
+"""Restricting processing of a learner's record (UK GDPR Article 18), and lifting the restriction."""
+from __future__ import annotations
+
+from flask import g, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.cases.blueprint import bp
+from app.cases.learners.models import Learner
+from app.cases.restrictions import services
+from app.cases.restrictions.forms import LiftForm, RestrictForm
+from app.core.forms import Saved, handle_form
+from app.policy import RECORD_LEARNER, Action, get_or_404, require, shows
+
+
+@bp.app_context_processor
+def restriction_banner() -> dict:
+    return {"record_restriction": record_restriction}
+
+
+def record_restriction():
+    """The restriction in force on the record this page shows (the learner loaded first), for its banner; None
+    when there is none, or for anyone who may not read its reason (only the SENCo and the DSL read the record)."""
+    learner = g.get(RECORD_LEARNER)
+    if learner is None or not learner.is_restricted or not current_user.is_authenticated \
+            or not shows(current_user, Action.VIEW_LEARNER_HISTORY, learner):
+        return None
+    return services.current_restriction(learner)
+
+
+def _settled(learner, form, template: str):
+    """Someone got there first (restricted it, or lifted it): say so, with what this person typed shown back, so
+    nothing they wrote is lost. 409 for a POST, 200 for a GET."""
+    typed = form.reason.data if request.method == "POST" else None
+    return render_template(template, learner=learner, restriction=services.current_restriction(learner),
+                           typed=typed), 409 if request.method == "POST" else 200
+
+
+@bp.route("/learners/<public_id>/restrict", methods=["GET", "POST"])
+@login_required
+def learner_restrict(public_id: str):
+    """Restrict processing of a learner's record, with a reason. :raise 404: out of sight. :raise 403: not the
+    learner's SENCo or DSL. Already restricted: the page says so and changes nothing."""
+    # Loaded as the SENCo's and DSL's read (it stays theirs once restricted), then checked for the change.
+    learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER_HISTORY)
+    form = RestrictForm()
+    if learner.is_restricted:
+        return _settled(learner, form, "cases/restrictions/already_restricted.html")
+    require(current_user, Action.RESTRICT_PROCESSING, learner)
+
+    def save():
+        services.restrict_processing(current_user, learner, form.reason.data)
+        return Saved(url_for("cases.learner_detail", public_id=learner.public_id),
+                     "Processing of this record is restricted: it can be read but not changed or shared.")
+
+    already = "cases/restrictions/already_restricted.html"
+    return handle_form(form, save, conflict=lambda: _settled(learner, form, already),
+                       render=lambda: render_template("cases/restrictions/restrict.html", form=form, learner=learner))
+
+
+@bp.route("/learners/<public_id>/restriction/lift", methods=["GET", "POST"])
+@login_required
+def learner_lift_restriction(public_id: str):
+    """Lift the restriction of a learner's record, with a reason. :raise 404: out of sight. :raise 403: not the
+    learner's SENCo or DSL. Not restricted (any more): the page says so and changes nothing."""
+    learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER_HISTORY)
+    form = LiftForm()
+    if not learner.is_restricted:
+        return _settled(learner, form, "cases/restrictions/not_restricted.html")
+    require(current_user, Action.LIFT_RESTRICTION, learner)
+
+    def save():
+        services.lift_restriction(current_user, learner, form.reason.data)
+        return Saved(url_for("cases.learner_detail", public_id=learner.public_id), "The restriction was lifted.")
+
+    return handle_form(form, save, conflict=lambda: _settled(learner, form, "cases/restrictions/not_restricted.html"),
+                       render=lambda: render_template("cases/restrictions/lift.html", form=form, learner=learner,
+                                                      restriction=services.current_restriction(learner)))
