@@ -68,11 +68,12 @@ def _load_or_404(model, scope, view_action, public_id, user, action: Action, fol
     if thing is None or (view_action is not None and not can(user, view_action, thing)):
         # Out of sight: the trail still names what was asked for, and whose record it was, if it exists.
         refuse(404, action, _existing(model, public_id), model=model)
+    if has_request_context() and RECORD_LEARNER not in g:
+        # The page's record, in sight: its banner (a restriction) shows on the page, or on the refusal.
+        g.setdefault(RECORD_LEARNER, record_learner_of(thing))
     require(user, action, thing)
 
     note_read(thing)
-    if has_request_context() and RECORD_LEARNER not in g:
-        g.setdefault(RECORD_LEARNER, record_learner_of(thing))  # the page's record, for its banner (restriction)
     return thing
 
 

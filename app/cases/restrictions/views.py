@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import g, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.cases.blueprint import bp
 from app.cases.learners.models import Learner
@@ -21,10 +22,13 @@ def record_restriction():
     """The restriction in force on the record this page shows (the learner loaded first), for its banner; None
     when there is none, or for anyone who may not read its reason (only the SENCo and the DSL read the record)."""
     learner = g.get(RECORD_LEARNER)
-    if learner is None or not learner.is_restricted or not current_user.is_authenticated \
-            or not shows(current_user, Action.VIEW_LEARNER_HISTORY, learner):
-        return None
-    return services.current_restriction(learner)
+    try:
+        if learner is None or not learner.is_restricted or not current_user.is_authenticated \
+                or not shows(current_user, Action.VIEW_LEARNER_HISTORY, learner):
+            return None
+        return services.current_restriction(learner)
+    except SQLAlchemyError:
+        return None  # an error page after a failed transaction: it must render without the database
 
 
 def _settled(learner, form, template: str):
