@@ -1159,7 +1159,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         family_profiles.save_family_profile(senco, d, version=0, shared=True, good_at="Football",
                                             what_helps="Quiet space", working_on="Reading", who_to_talk_to="SENCo")
         d_bundle, _ = transfers.make_transfer_bundle(senco, d, receiving_school="Gamma Academy")
-        restrictions.restrict_processing(senco, d, "Delta's father contests the accuracy of the plan")
+        d_restriction = restrictions.restrict_processing(senco, d, "Delta's father contests the accuracy of the plan")
         assert (mis_import.status, mis_columns.status, other_import.status) == (
             ImportStatus.PREVIEW, ImportStatus.COLUMNS, ImportStatus.PREVIEW)
         db.session.commit()
@@ -1189,6 +1189,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "r_contribution": d_contribution.public_id, "r_meeting": d_meeting.public_id,
             "r_action": d_meeting.actions[0].public_id, "r_concern": d_concern.public_id,
             "r_attachment": d_attachment.public_id, "r_bundle": d_bundle.public_id,
+            "r_restriction": d_restriction.public_id,
             "period": period.public_id, "period_spare": period_spare.public_id,
             "outbox_message": db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first().public_id,
             "notification": db.session.scalars(select(Notification.public_id).where(

@@ -29,6 +29,7 @@ from app.audit.models import AuditEvent, AuditEventLearner
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution
 from app.cases.family_profile.models import FamilyProfile
+from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting, MeetingAction
 from app.cases.plans.models import Outcome, PlanCycle, Provision
 from app.cases.team.models import Invitation
@@ -131,7 +132,7 @@ def _meeting_form(*, agenda, minutes, action_id="", version="") -> dict:
 # endpoint, method, url, column, form data, expected events[, keep]
 ROWS = [
     # --- the home page: one event naming every learner shown -------------------------------------------------
-    ("home.index", "GET", "/", "senco", None, [E("view", OK, "learner_list", None, ("alpha", "bravo"))]),
+    ("home.index", "GET", "/", "senco", None, [E("view", OK, "learner_list", None, ("alpha", "bravo", "restricted"))]),
     ("home.index", "GET", "/", "teacher", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("home.index", "GET", "/", "admin", None, []),  # administrators see no learner
     ("home.index", "GET", "/", "anonymous", None, []),  # a redirect to sign in, naming nothing
@@ -244,7 +245,7 @@ ROWS = [
     ("mail.dev_outbox", "GET", "/dev/outbox", "admin", None, [E("view", NO, None, None)]),  # 404: not in this config
     # --- learners --------------------------------------------------------------------------------------------
     ("cases.learner_list", "GET", "/learners", "senco", None,
-     [E("view", OK, "learner_list", None, ("alpha", "bravo"))]),
+     [E("view", OK, "learner_list", None, ("alpha", "bravo", "restricted"))]),
     ("cases.learner_list", "GET", "/learners", "teacher", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.learner_list", "GET", "/learners", "admin", None, [E("view", NO, None, None)]),  # 403
     ("cases.learner_new", "GET", "/learners/new", "senco", None, []),
@@ -566,7 +567,8 @@ ROWS = [
     ("cases.meeting_sign_off", "POST", "/meetings/{draft}/sign-off", "teacher", {"version": "{draft_version}"},
      [E("update", NO, "meeting", "draft", ("alpha",))]),  # 403: only the chair signs off
     # --- safeguarding concerns -------------------------------------------------------------------------------
-    ("cases.concern_list", "GET", "/concerns", "dsl", None, [E("view", OK, "learner_list", None, ("alpha", "bravo"))]),
+    ("cases.concern_list", "GET", "/concerns", "dsl", None,
+     [E("view", OK, "learner_list", None, ("alpha", "bravo", "restricted"))]),
     ("cases.concern_list", "GET", "/concerns", "teacher", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.concern_list", "GET", "/concerns", "parent", None, [E("view", NO, None, None)]),  # 403
     ("cases.concern_new", "GET", "/learners/{alpha}/concerns/new", "teacher", None,
@@ -614,7 +616,7 @@ ROWS = [
     # The review page names every learner of the school (its learner filter lists them; Charlie was
     # registered above); a learner's history names that learner only; refusals name what was asked for.
     ("audit.review", "GET", "/audit", "dsl", None,
-     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
+     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived", "restricted"))]),
     ("audit.review", "GET", "/audit", "teacher", None, [E("view", NO, None, None)]),  # 403
     ("audit.learner_history", "GET", "/audit/learner?learner={alpha}", "dsl", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
@@ -626,7 +628,7 @@ ROWS = [
      [E("view", NO, "audit_filter", None)]),  # 404: a refused filter, naming nothing
     ("audit.review", "GET", "/audit?learner={free_text}", "dsl", None,  # 400: a refused filter, and the form's read
      [E("view", NO, "audit_filter", None),
-      E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
+      E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived", "restricted"))]),
     ("audit.user_activity", "GET", "/audit/person?user={free_text}", "dsl", None,
      [E("view", NO, "audit_filter", None)]),  # 404
     ("audit.user_activity", "GET", "/audit/person?user={free_text_id}", "parent", None,
@@ -812,7 +814,7 @@ ROWS = [
     ("cases.learner_leaving", "POST", "/learners/{archived}/leaving", "senco", {"not_leaving": "y"},
      [E("update", NO, "learner", "archived", ("archived",))]),  # 403: archived records are read-only
     ("cases.learner_list", "GET", "/learners?archived=1", "senco", None,
-     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
+     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived", "restricted"))]),
     # --- merging two records of one learner: the pick page names every record it offers; the comparison both.
     # (A merge that succeeds is checked, on both learners, in tests/cases/test_learner_merges.py: here it would
     # take a learner out of every later row.)
@@ -828,6 +830,28 @@ ROWS = [
      [E("view", OK, "learner", "alpha", ("alpha", "bravo"))]),
     ("cases.learner_merge", "POST", "/learners/{alpha}/merge/{bravo}", "teacher", {"reason": "Same child"},
      [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403
+    # --- restriction of processing (UK GDPR Article 18): Delta ({restricted}) is restricted in the world ---------
+    ("cases.learner_restrict", "GET", "/learners/{alpha}/restrict", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.learner_restrict", "POST", "/learners/{alpha}/restrict", "dsl", {},  # 400: no reason, no change
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.learner_restrict", "GET", "/learners/{alpha}/restrict", "teacher", None,
+     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403
+    ("cases.learner_restrict", "POST", "/learners/{restricted}/restrict", "dsl", {"reason": "Twice"},  # 409
+     [E("view", OK, "learner", "restricted", ("restricted",))]),
+    ("cases.learner_lift_restriction", "GET", "/learners/{restricted}/restriction/lift", "dsl", None,
+     [E("view", OK, "learner", "restricted", ("restricted",))]),
+    ("cases.learner_restrict", "POST", "/learners/{alpha}/restrict", "teacher", {"reason": "Not theirs"},
+     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403: the attempted change
+    ("cases.learner_lift_restriction", "POST", "/learners/{restricted}/restriction/lift", "teacher",
+     {"reason": "Not theirs"}, [E("view", NO, "learner", "restricted", ("restricted",))]),  # 404: out of sight
+    ("cases.learner_lift_restriction", "POST", "/learners/{restricted}/restriction/lift", "dsl",
+     {"reason": "The father's objection was answered"},
+     [E("update", OK, "processing_restriction", "r_restriction", ("restricted",)),
+      E("update", OK, "learner", "restricted", ("restricted",))]),
+    ("cases.learner_restrict", "POST", "/learners/{restricted}/restrict", "senco", {"reason": "Asked again"},
+     [E("create", OK, "processing_restriction", NEW, ("restricted",)),
+      E("update", OK, "learner", "restricted", ("restricted",))]),
 ]
 
 
@@ -857,7 +881,8 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
         world["free_text"], world["free_text_id"] = quote(FREE_TEXT), FREE_TEXT_ID
         last_day = school_year_bounds(school_year_of(school_today()))[1]  # a year end to come: nothing moves yet
         world.update(year_end_d=last_day.day, year_end_m=last_day.month, year_end_y=last_day.year)
-        world["family_profile"] = _public_id(FamilyProfile)
+        world["family_profile"] = db.session.scalars(select(FamilyProfile.public_id).join(
+            Learner, Learner.id == FamilyProfile.learner_id).where(Learner.public_id == world["alpha"])).one()
         world["invitation_open"] = _public_id(Invitation, token_hash=hash_token(world["token_open"]))
         world["invitation_revoked"] = _public_id(Invitation, token_hash=hash_token(world["token_revoked"]))
         actors = {column: db.session.scalars(select(User.id).where(User.public_id == account.public_id)).one()

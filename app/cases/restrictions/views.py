@@ -10,7 +10,7 @@ from app.cases.learners.models import Learner
 from app.cases.restrictions import services
 from app.cases.restrictions.forms import LiftForm, RestrictForm
 from app.core.forms import Saved, handle_form
-from app.policy import RECORD_LEARNER, Action, get_or_404, require, shows
+from app.policy import RECORD_LEARNER, Action, can, get_or_404, refuse, require, shows
 
 
 @bp.app_context_processor
@@ -31,6 +31,19 @@ def record_restriction():
         return None  # an error page after a failed transaction: it must render without the database
 
 
+def _load(public_id: str, change: Action) -> Learner:
+    """The learner, for their SENCo and DSL: the record stays theirs to read once restricted, so this page (and the
+    answer "someone got there first") does too. A POST refused is noted as the change it attempted.
+
+    :raise 404: out of sight. :raise 403: in sight, but not the learner's SENCo or DSL."""
+    if request.method == "GET":
+        return get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER_HISTORY)
+    learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER)
+    if not can(current_user, Action.VIEW_LEARNER_HISTORY, learner):
+        refuse(403, change, learner)
+    return learner
+
+
 def _settled(learner, form, template: str):
     """Someone got there first (restricted it, or lifted it): say so, with what this person typed shown back, so
     nothing they wrote is lost. 409 for a POST, 200 for a GET."""
@@ -44,8 +57,7 @@ def _settled(learner, form, template: str):
 def learner_restrict(public_id: str):
     """Restrict processing of a learner's record, with a reason. :raise 404: out of sight. :raise 403: not the
     learner's SENCo or DSL. Already restricted: the page says so and changes nothing."""
-    # Loaded as the SENCo's and DSL's read (it stays theirs once restricted), then checked for the change.
-    learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER_HISTORY)
+    learner = _load(public_id, Action.RESTRICT_PROCESSING)
     form = RestrictForm()
     if learner.is_restricted:
         return _settled(learner, form, "cases/restrictions/already_restricted.html")
@@ -66,7 +78,7 @@ def learner_restrict(public_id: str):
 def learner_lift_restriction(public_id: str):
     """Lift the restriction of a learner's record, with a reason. :raise 404: out of sight. :raise 403: not the
     learner's SENCo or DSL. Not restricted (any more): the page says so and changes nothing."""
-    learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER_HISTORY)
+    learner = _load(public_id, Action.LIFT_RESTRICTION)
     form = LiftForm()
     if not learner.is_restricted:
         return _settled(learner, form, "cases/restrictions/not_restricted.html")
