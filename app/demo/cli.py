@@ -21,6 +21,7 @@ from app.demo.merges import load_demo_merges
 from app.demo.misfiled import load_demo_misfiled
 from app.demo.notifications import load_demo_notifications
 from app.demo.reminders import load_demo_reminders, remind_demo
+from app.demo.restrictions import load_demo_restriction
 from app.demo.school_year import load_demo_school_year
 from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
 from app.demo.transfers import load_demo_transfers
@@ -60,6 +61,8 @@ def load_command():
     reminded, summaries = remind_demo()  # the reminders and a daily summary, once (each commits)
     told = load_demo_notifications()  # after the records: it dates back what they told people
     db.session.commit()
+    restricted = load_demo_restriction()  # after the notifications: nothing is told of a restricted record
+    db.session.commit()
     trail = load_demo_trail()
     result = seal_and_check()
     job_runs = load_demo_jobs()
@@ -69,7 +72,7 @@ def load_command():
                f"{corrected} learner(s) corrected; {misfiled} misfiled contribution(s) put right; "
                f"{transferred} transfer bundle(s) made; {profiles} family profile(s) shared; "
                f"{attached} file(s) attached; "
-               f"{archived} leaver(s) archived; "
+               f"{archived} leaver(s) archived; {restricted} record(s) restricted; "
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; {told} notification(s) waiting; "
