@@ -89,5 +89,4 @@ def learner_lift_restriction(public_id: str):
         return Saved(url_for("cases.learner_detail", public_id=learner.public_id), "The restriction was lifted.")
 
     return handle_form(form, save, conflict=lambda: _settled(learner, form, "cases/restrictions/not_restricted.html"),
-                       render=lambda: render_template("cases/restrictions/lift.html", form=form, learner=learner,
-                                                      restriction=services.current_restriction(learner)))
+                       render=lambda: render_template("cases/restrictions/lift.html", form=form, learner=learner))
