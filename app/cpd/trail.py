@@ -16,7 +16,6 @@ def register() -> None:
         "cpd_log": "CPD log",
         "cpd_log_form": "CPD entry or goal form",
         "cpd_withdraw_form": "Withdraw a CPD entry form",
-        "cpd_export_form": "CPD log export form",
         "cpd_report_list": "Line reports' CPD logs",
         "progress_review_form": "CPD progress review form",
     })

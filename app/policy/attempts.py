@@ -84,7 +84,7 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.REVIEW_CONCERNS: Attempt(VIEW, "concern_list"),
     Action.VIEW_CASEWORK: Attempt(VIEW, "casework"),
     Action.REVIEW_AUDIT: Attempt(VIEW, "audit_trail"),
-    Action.EXPORT_AUDIT: Attempt(EXPORT, "audit_export", "audit_export_form"),
+    Action.EXPORT_AUDIT: Attempt(EXPORT, "audit_export"),
     Action.BREAK_GLASS: Attempt(AuditAction.BREAK_GLASS, "learner", "break_glass_form"),
     Action.KEEP_CPD_LOG: Attempt(CREATE, "cpd_log"),  # also the gate of one's own log page: no form
     Action.VIEW_CPD_LOG: Attempt(VIEW, "cpd_log"),
@@ -92,7 +92,7 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.EDIT_CPD_RECORD: Attempt(UPDATE, THING, "cpd_log_form"),
     Action.WITHDRAW_CPD_ENTRY: Attempt(UPDATE, "cpd_entry", "cpd_withdraw_form"),
     Action.REFLECT_ON_WORK: Attempt(CREATE, "cpd_entry", "cpd_log_form"),
-    Action.EXPORT_CPD_LOG: Attempt(EXPORT, "cpd_log", "cpd_export_form"),
+    Action.EXPORT_CPD_LOG: Attempt(EXPORT, "cpd_log"),
     Action.LIST_CPD_REPORTS: Attempt(VIEW, "cpd_report_list"),
     Action.RECORD_PROGRESS_REVIEW: Attempt(CREATE, "cpd_progress_review", "progress_review_form"),
     Action.VIEW_PROGRESS_REVIEW: Attempt(VIEW, "cpd_progress_review"),
@@ -118,8 +118,9 @@ READS = frozenset({AuditAction.VIEW, AuditAction.EXPORT})  # a GET of these (a p
 def attempted(action: Action, method: str | None, thing_type: str | None) -> tuple[AuditAction, str | None]:
     """(audit action, object type) of a request for `action` by `method`, about a record of `thing_type`.
 
-    A GET of an action with a form asked to see the form (an export's form too: the export is its POST); a GET
-    of any other change asked to see the object; otherwise the request attempted the action itself.
+    A GET of a change with a form asked to see the form; a GET of any other change asked to see the object;
+    otherwise the request attempted the action itself (a GET of an export's page, or a download, is the export:
+    the page is where the log or trail leaves).
     """
     attempt = ATTEMPTS.get(action) or Attempt(UPDATE, THING)  # an action added without a row: still recorded
     object_type = attempt.object_type or thing_type

@@ -439,7 +439,7 @@ ROWS = [
      {"staff": "{colleague}", "ends_on": ["", "", ""]},
      [E("create", OK, "team_membership", NEW, ("alpha",))]),
     ("cases.team_add_staff", "POST", "/learners/{alpha}/team/staff", "teacher", {"staff": "{colleague}"},
-     [E("update", NO, "team_membership", None, ("alpha",))]),  # 403: only the SENCo manages the team
+     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403: only the SENCo manages the team
     ("cases.team_invite", "GET", "/learners/{alpha}/team/invite", "senco", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.team_invite", "POST", "/learners/{alpha}/team/invite", "senco",

@@ -111,8 +111,8 @@ def test_a_parent_repeating_the_findings_requests_writes_no_text_and_is_stopped(
     assert len(events) == ACCOUNT_LIMIT  # one refusal each, and nothing at all once the door is shut
     assert all(event.outcome.value == "refused" and event.object_public_id is None for event in events)
     assert all(event.actor_id == account_id(app, school["people"]["parent"]) for event in events)
-    # Each refusal is what was asked: the trail's review (a learner's history), a person's activity, the export form.
-    assert {event.object_type for event in events} == {"audit_trail", "user_account", "audit_export_form"}
+    # Each refusal is what was asked: the trail's review (a learner's history), a person's activity, the export.
+    assert {event.object_type for event in events} == {"audit_trail", "user_account", "audit_export"}
     assert_never_written(app)
     # The door is shut for the review only: the parent's own case still opens.
     assert parent.get(f"/learners/{school['learners']['ava']}/plan").status_code == 200

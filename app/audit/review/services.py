@@ -56,7 +56,6 @@ BY_LEARNER = AuditEventLearner.__table__
 # The trail's own object types; the domains label theirs (app.audit.directory.label).
 OBJECT_TYPES = {
     "audit_trail": "Audit trail",
-    "audit_export_form": "Audit trail export form",
     "audit_export": "Audit trail export",
     "audit_filter": "Audit trail filter (a learner or person the school does not have)",
     "audit_verification": "Audit trail verification",
