@@ -10,6 +10,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from app import create_app
+from app.audit.chain import canonical_line_sql, seal_pending, verify_chain
 from app.cases.learners.models import name_and_birth_index, normalise_name
 from app.cpd.standards import STANDARDS
 from app.extensions import db
@@ -364,12 +365,99 @@ def test_0021_adds_notifications_and_takes_them_away(empty_database_url):
         db.engine.dispose()
 
 
+def _canonical_lines() -> list[str]:
+    line = canonical_line_sql(db.engine.dialect.name)
+    return list(db.session.execute(text(f"SELECT {line} FROM audit_event ORDER BY id")).scalars())
+
+
+def _trail_before_0022() -> None:
+    """Events as 0005 to 0021 wrote them: a list page as 'view' naming two learners, an opening, a refusal."""
+    run = lambda sql, **values: db.session.execute(text(sql), {"now": "2026-01-05 09:00:00+00:00", **values})  # noqa: E731
+    for event_id, action, object_type, learners, outcome in (
+            (1, "view", "learner_list", "learner-one learner-two", "allowed"),
+            (2, "view", "learner", "learner-one", "allowed"),
+            (3, "create", "learner", "learner-two", "refused")):
+        run("INSERT INTO audit_event (id, occurred_at, actor_id, actor_role, action, object_type, learner_public_ids, "
+            "school_id, outcome, out_of_hours) VALUES (:id, :now, 1, 'senco', :action, :type, :learners, 1, :outcome, "
+            "false)", id=event_id, action=action, type=object_type, learners=learners, outcome=outcome)
+        for learner in learners.split():
+            run("INSERT INTO audit_event_learner (learner_public_id, event_id, school_id) VALUES (:learner, :id, 1)",
+                learner=learner, id=event_id)
+    if db.engine.dialect.name == "postgresql":  # the rows above chose their ids: the next one follows them
+        run("SELECT setval(pg_get_serial_sequence('audit_event', 'id'), 3)")
+    db.session.commit()
+
+
+def _insert_listed() -> None:
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO audit_event (occurred_at, action, object_type, outcome, out_of_hours) "
+            "VALUES ('2026-01-06 09:00:00+00:00', 'listed', 'learner_list', 'allowed', false)"))
+
+
+def test_0022_records_listed_apart_and_leaves_every_old_event_and_the_chain_as_they_were(empty_database_url, tmp_path,
+                                                                                        caplog):
+    """Old events keep their canonical lines byte for byte and the chain sealed before verifies after, with new
+    'listed' events sealed beside them; the rebuilt table is still append-only; downgrade refuses while a 'listed'
+    event exists (it can be neither deleted nor rewritten)."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url,
+                                 "BRAID_AUDIT_HEAD_FILE": tmp_path / "heads.jsonl"})
+    with app.app_context():
+        upgrade(revision="0021")
+        _trail_before_0022()
+        with pytest.raises(Exception, match="(?i)check"):  # 0021 knows no 'listed'
+            _insert_listed()
+        assert seal_pending() == 3
+        before = _canonical_lines()
+        db.session.commit()
+        upgrade(revision="0022")
+        assert _canonical_lines() == before
+        assert db.session.execute(text("SELECT learner_public_id, event_id FROM audit_event_learner ORDER BY 2, 1")
+                                  ).all() == [("learner-one", 1), ("learner-two", 1), ("learner-one", 2),
+                                              ("learner-two", 3)]
+        db.session.commit()
+        indexes = {index["name"] for index in inspect(db.engine).get_indexes("audit_event")}
+        assert {"ix_audit_event_school_id_id", "ix_audit_event_school_action", "ix_audit_event_actor_id_id"} <= indexes
+        _insert_listed()
+        assert seal_pending() == 1
+        assert verify_chain().intact
+        for statement in ("UPDATE audit_event SET action = 'view' WHERE action = 'listed'",
+                          "DELETE FROM audit_event WHERE action = 'listed'"):
+            with pytest.raises(Exception, match="append-only"):
+                with db.engine.begin() as connection:
+                    connection.execute(text(statement))
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's refusal and exits
+            downgrade(revision="0021")
+        assert "Downgrade refused" in caplog.text
+        db.session.rollback()
+        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0022"
+        assert _canonical_lines()[:3] == before and verify_chain().intact
+        db.engine.dispose()
+
+
+def test_0022_downgrades_a_trail_that_never_listed_anyone(empty_database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0021")
+        _trail_before_0022()
+        before = _canonical_lines()
+        db.session.commit()
+        upgrade(revision="0022")
+        db.session.commit()
+        downgrade(revision="0021")
+        assert _canonical_lines() == before
+        db.session.commit()
+        with pytest.raises(Exception, match="(?i)check"):
+            _insert_listed()
+        db.engine.dispose()
+
+
 def test_0024_adds_restrictions_of_processing_and_takes_them_away(empty_database_url):
     """Restriction of processing: the learner's flag (indexed, for the policy and the lists) and the history of
     restrictions, reasons sealed (nothing in the clear); both gone on downgrade."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade(revision="0021")
+        upgrade(revision="0022")
         assert "processing_restriction" not in inspect(db.engine).get_table_names()
         upgrade(revision="0024")
         inspector = inspect(db.engine)
@@ -378,7 +466,7 @@ def test_0024_adds_restrictions_of_processing_and_takes_them_away(empty_database
         columns = {column["name"] for column in inspector.get_columns("processing_restriction")}
         assert {"reason_sealed", "lift_reason_sealed", "restricted_by_id", "lifted_by_id", "lifted_at"} <= columns
         assert not {"reason", "lift_reason"} & columns  # nothing in the clear
-        downgrade(revision="0021")
+        downgrade(revision="0022")
         inspector = inspect(db.engine)
         assert "processing_restriction" not in inspector.get_table_names()
         assert "restricted_at" not in {column["name"] for column in inspector.get_columns("learner")}

@@ -36,10 +36,16 @@ class AuditAction(enum.Enum):
     ROTATE_KEYS = "rotate_keys"
     VERIFY_AUDIT = "verify_audit"
     CHECKPOINT_AUDIT = "checkpoint_audit"
+    # A learner's name shown in a list (home page, learner list, search, a trail's rows): not an opening of
+    # their record, which is VIEW. Added by migration 0022; events before it recorded lists as VIEW.
+    LISTED = "listed"
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return ACTION_LABELS.get(self) or self.value.replace("_", " ").capitalize()
+
+
+ACTION_LABELS = {AuditAction.LISTED: "Listed (name shown in a list)"}
 
 
 class AuditOutcome(enum.Enum):

@@ -33,11 +33,10 @@ def record_restriction():
 
 def _load(public_id: str, change: Action) -> Learner:
     """The learner, for their SENCo and DSL: the record stays theirs to read once restricted, so this page (and the
-    answer "someone got there first") does too. A POST refused is noted as the change it attempted.
+    answer "someone got there first") does too. A refusal is noted as what was asked: the form (GET), or the
+    change (POST).
 
     :raise 404: out of sight. :raise 403: in sight, but not the learner's SENCo or DSL."""
-    if request.method == "GET":
-        return get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER_HISTORY)
     learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER)
     if not can(current_user, Action.VIEW_LEARNER_HISTORY, learner):
         refuse(403, change, learner)
