@@ -194,6 +194,14 @@ def note_learners(learners) -> None:
             reads.learners[learner.public_id] = _seen(learner)
 
 
+def note_page(object_type: str) -> None:
+    """This request's VIEW event names a page of this type, not the record it loaded (the family's summary of
+    who has seen a learner's record is about the record, and is not itself an opening of it)."""
+    reads = _reads()
+    if reads is not None:
+        reads.objects.insert(0, (object_type, None))
+
+
 def note_purpose(purpose: str) -> None:
     """Why this request reads what it reads (break-glass access)."""
     reads = _reads()
