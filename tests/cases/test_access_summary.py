@@ -135,10 +135,9 @@ def test_a_parent_of_another_child_gets_404_and_the_second_parent_sees_the_same_
     assert family.other_parent.get(f"/learners/{family.child}/who-has-seen").status_code == 404
     first = _shown_ids(family, family.parent.account.public_id, family.child)
     second = _shown_ids(family, family.parent2.account.public_id, family.child)
-    # Each parent's own openings are theirs ("You"); the other parent's are never listed to either.
-    own = family.planted[(family.child, len(PLANTED) - 1)]  # parent2's own opening
-    assert second == sorted(first + [own], reverse=True)
-    assert own not in first
+    # Neither parent's own visits are listed, to either: both see the same summary.
+    assert first == second == _expected(family, family.child)
+    assert family.planted[(family.child, len(PLANTED) - 1)] not in first  # parent2's own opening
 
 
 def test_viewing_the_summary_is_audited_and_is_not_itself_an_opening(family):
@@ -242,3 +241,15 @@ def test_the_senco_and_dsl_preview_what_the_family_sees(family):
         assert page.status_code == 200
         assert 'id="preview"' in page.get_data(as_text=True)
     assert _shown_ids(family, family.people["senco"].public_id, family.child) == _expected(family, family.child)
+
+
+def test_the_dsls_access_history_says_what_the_family_sees_of_each_entry(family):
+    page = family.dsl.get(f"/audit/learner?learner={family.child}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Family sees it?" in html
+    assert "By default: A break-glass opening" in html and "By default: Connected with a safeguarding concern" in html
+    withhold = f"/audit/learner/family-view?learner={family.child}&amp;event={family.planted[(family.child, 0)]}"
+    release = f"/audit/learner/family-view?learner={family.child}&amp;event={family.planted[(family.child, 6)]}"
+    assert withhold in html and release in html
+    assert "Not an opening" not in html and "Never (not an opening by someone outside the family)" in html

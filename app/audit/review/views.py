@@ -45,6 +45,9 @@ REFUSED_FILTER = "audit_filter"  # the object type of a refused filter's event, 
 # Pages shown never count; refusals and ill-formed requests do, so probing for learners or people stops.
 _review_door = limits.guard("audit_review", limits.signed_in_account, methods=("GET", "POST"),
                             failure_statuses=frozenset({400, 403, 404}))
+# Withholding from a family's summary (by event id): refusals and misses count alike, at a door of its own.
+_family_view_door = limits.guard("family_view", limits.signed_in_account, methods=("GET", "POST"),
+                                 failure_statuses=frozenset({400, 403, 404}))
 
 
 def _require_review(action: Action = Action.REVIEW_AUDIT, attempt: AuditAction = AuditAction.VIEW,
@@ -171,7 +174,7 @@ def learner_history():
 
 @bp.route("/audit/learner/family-view", methods=["GET", "POST"])
 @login_required
-@_review_door
+@_family_view_door
 def family_view_decision():
     """Withhold one opening of a learner's record from their family's summary, or release it, with a reason.
 

@@ -1,10 +1,11 @@
 """The family's summary of who has seen their child's record: the openings app.audit.family lets them see, each
 said in plain English.
 
-Whose openings are shown: everyone's but the family's. The viewer's own openings read "You"; the learner's other
-parents and carers are never listed (separated parents may be in dispute, and neither needs the other's visits);
-the page says so. Staff are named only when the school chose to (`Agency.show_staff_names_to_family`); otherwise
-a role and an organisation. The SENCo's and DSL's preview shows what any parent sees, less the "You" rows.
+Whose openings are shown: everyone's but the family's. Neither the viewer's own visits nor those of the learner's
+other parents and carers are listed (separated parents may be in dispute, and neither needs the other's visits;
+one's own would bury the rest), so every parent of a child sees the same summary, and the page says so. Staff are
+named only when the school chose to (`Agency.show_staff_names_to_family`); otherwise a role and an organisation.
+The SENCo's and DSL's preview is exactly what the family sees.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class Opening:
     """One row of the family's summary."""
 
     event_id: int
-    who: str  # "You", "A class teacher", "Sam Patel, a class teacher"
+    who: str  # "A class teacher", "Sam Patel, a class teacher"
     organisation: str | None
     did: str  # "Opened the support plan"
     occurred_at: datetime
@@ -48,9 +49,7 @@ def names_staff(learner: Learner) -> bool:
     return bool(school is not None and school.show_staff_names_to_family)
 
 
-def _who(row, viewer_id, people: dict, named: bool) -> tuple[str, str | None]:
-    if viewer_id is not None and row.actor_id == viewer_id:
-        return "You", None
+def _who(row, people: dict, named: bool) -> tuple[str, str | None]:
     try:
         role = Role(row.actor_role)
     except ValueError:
@@ -64,14 +63,14 @@ def _who(row, viewer_id, people: dict, named: bool) -> tuple[str, str | None]:
     return in_words, agency
 
 
-def describe(rows, viewer_id: int | None, *, named: bool) -> list[Opening]:
-    """Rows of the trail in the family's words (`viewer_id`'s own as "You"): one query for the page's people."""
+def describe(rows, *, named: bool) -> list[Opening]:
+    """Rows of the trail in the family's words: one query for the page's people."""
     rows = list(rows)
     ids = sorted({row.actor_id for row in rows if row.actor_id is not None})
     people = lookup.actors(ids, db.session.execute) if ids and lookup.actors else {}
     shown = []
     for row in rows:
-        who, organisation = _who(row, viewer_id, people, named)
+        who, organisation = _who(row, people, named)
         did = f"{DID.get(event_action(row.action), 'Opened')} {family_object_label(row.object_type)}"
         shown.append(Opening(row.id, who, organisation, did, event_time(row.occurred_at), family_purpose(row)))
     return shown
@@ -92,7 +91,6 @@ def summary_for(viewer, learner: Learner, *, before: int | None = None, after: i
     """
     require(viewer, Action.VIEW_FAMILY_ACCESS_SUMMARY, learner)
     preview = case_role(viewer, learner) is not Role.PARENT
-    family = family_of(learner) - (set() if preview else {viewer.id})
-    page = family_openings(learner, family_ids=family, before=before, after=after)
+    page = family_openings(learner, family_ids=family_of(learner), before=before, after=after)
     named = names_staff(learner)
-    return Summary(page, describe(page.rows, None if preview else viewer.id, named=named), preview, named)
+    return Summary(page, describe(page.rows, named=named), preview, named)
