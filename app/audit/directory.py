@@ -38,6 +38,9 @@ class Directory:
     grants: Callable | None = None
     # cases: the account ids of a learner's family (every parent or carer ever on the case)
     family_of: Callable | None = None
+    # cases: a select of the public ids of records that belong to a safeguarding concern without being one (files
+    # attached to a concern): their openings are withheld from the family like the concern's own
+    safeguarding_records: Callable | None = None
     # Labels by kind: "object_type", "role", "purpose"; "family_object" (what a family is told was opened, "the
     # support plan"); "withheld_from_family" (object types every opening of which is withheld from the family's
     # view unless the DSL releases it, with the reason the DSL is shown: safeguarding records).

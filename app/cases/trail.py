@@ -5,6 +5,7 @@ from sqlalchemy import select, union
 
 from app.agencies.accounts.models import Role, User
 from app.audit import directory
+from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.learners.models import Learner
 from app.cases.team.models import TeamMembership
@@ -67,10 +68,15 @@ def family_of(learner: Learner) -> set[int]:
         TeamMembership.learner_id == learner.id, TeamMembership.role == Role.PARENT)))
 
 
+def safeguarding_records():
+    """The public ids of files attached to safeguarding concerns (a select, for the family's view of the trail)."""
+    return select(Attachment.public_id).where(Attachment.concern_id.is_not(None))
+
+
 def register() -> None:
     directory.provide(learner_type=Learner, learners=learners, school_learners=school_learners,
                       merged_aliases=merged_aliases, people_to_choose=people_to_choose, grants=grants,
-                      family_of=family_of)
+                      family_of=family_of, safeguarding_records=safeguarding_records)
     directory.label("object_type", {
         "learner": "Learner's record",
         "learner_list": "List of learners",
@@ -120,5 +126,4 @@ def register() -> None:
     directory.label("withheld_from_family", {
         "safeguarding_concern": "Connected with a safeguarding concern",
         "child_protection_transfer": "Part of the child-protection file",
-        "concern_list": "A list of safeguarding concerns",
     })

@@ -253,3 +253,23 @@ def test_the_dsls_access_history_says_what_the_family_sees_of_each_entry(family)
     release = f"/audit/learner/family-view?learner={family.child}&amp;event={family.planted[(family.child, 6)]}"
     assert withhold in html and release in html
     assert "Not an opening" not in html and "Never (not an opening by someone outside the family)" in html
+
+
+def test_a_file_attached_to_a_concern_is_withheld_like_the_concern(family):
+    """The teacher records a concern, attaches a file to it and downloads it: none of it reaches the family."""
+    from app.cases.attachments import services as attachments
+    from app.cases.concerns import services as concerns
+    from tests.test_authorization_matrix import report_pdf
+
+    before = _shown_ids(family, family.parent.account.public_id, family.child)
+    with family.app.test_request_context():
+        teacher, learner = _user(family.people["teacher"].public_id), _learner(family.child)
+        concern = concerns.record_concern(teacher, learner, concern="Bruise seen at PE")
+        attachment = attachments.attach_file(teacher, concern, filename="note.pdf", data=report_pdf("A note"))
+        attachments.download(teacher, attachment)
+        db.session.commit()
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_public_id.in_([concern.public_id, attachment.public_id]))).all()
+        assert {event.object_type for event in events} == {"safeguarding_concern", "attachment"}
+        assert AuditAction.EXPORT in {event.action for event in events}
+    assert _shown_ids(family, family.parent.account.public_id, family.child) == before

@@ -42,6 +42,7 @@ BREAK_GLASS_REASON = "A break-glass opening: withheld until the designated safeg
 SAFEGUARDING_PURPOSE_REASON = "Made for a safeguarding concern"
 DSL_REASON = "Opened by the designated safeguarding lead, whose work on a case may concern safeguarding"
 DSL_ROLE = "dsl"
+CONCERN_RECORD_REASON = "Part of a safeguarding concern (a file attached to it)"
 
 
 def withheld_types() -> dict[str, str]:
@@ -49,14 +50,32 @@ def withheld_types() -> dict[str, str]:
     return lookup.labels["withheld_from_family"]
 
 
-def default_withholding(event) -> str | None:
-    """Why an opening is withheld from the family unless the DSL releases it, or None. `event`: a trail row."""
+def _safeguarding_records():
+    """A select of the public ids of records belonging to a concern (its attached files), or None."""
+    return lookup.safeguarding_records() if lookup.safeguarding_records else None
+
+
+def safeguarding_record_ids(rows) -> set[str]:
+    """Which of these rows' objects belong to a safeguarding concern: one query for a page."""
+    wanted = sorted({row.object_public_id for row in rows if row.object_public_id})
+    records = _safeguarding_records()
+    if not wanted or records is None:
+        return set()
+    column = records.selected_columns[0]
+    return set(db.session.scalars(records.where(column.in_(wanted))))
+
+
+def default_withholding(event, safeguarding_ids=frozenset()) -> str | None:
+    """Why an opening is withheld from the family unless the DSL releases it, or None. `event`: a trail row;
+    `safeguarding_ids`: `safeguarding_record_ids` of the rows it came with."""
     if event_action(event.action) is AuditAction.BREAK_GLASS or event.purpose == BREAK_GLASS_PURPOSE:
         return BREAK_GLASS_REASON
     if event.purpose == SAFEGUARDING_PURPOSE:
         return SAFEGUARDING_PURPOSE_REASON
     if event.object_type in withheld_types():
         return withheld_types()[event.object_type]
+    if event.object_public_id and event.object_public_id in safeguarding_ids:
+        return CONCERN_RECORD_REASON
     if event.actor_role == DSL_ROLE:
         return DSL_REASON
     return None
@@ -65,12 +84,16 @@ def default_withholding(event) -> str | None:
 def _withheld_by_default():
     """`default_withholding` in SQL (each column coalesced: a NULL must never make a row visible or hidden)."""
     purpose, object_type = func.coalesce(EVENTS.c.purpose, ""), func.coalesce(EVENTS.c.object_type, "")
-    return or_(
+    clauses = [
         EVENTS.c.action == AuditAction.BREAK_GLASS,
         purpose.in_([BREAK_GLASS_PURPOSE, SAFEGUARDING_PURPOSE]),
         object_type.in_(sorted(withheld_types()) or [""]),
         func.coalesce(EVENTS.c.actor_role, "") == DSL_ROLE,
-    )
+    ]
+    records = _safeguarding_records()
+    if records is not None:
+        clauses.append(func.coalesce(EVENTS.c.object_public_id, "").in_(records))
+    return or_(*clauses)
 
 
 def _is_opening():
@@ -186,6 +209,7 @@ def family_visibility(learner_public_id: str, rows, *, family_ids=()) -> dict[in
     """Per event id: whether the family sees it, and why not. The Python twin of `family_openings`' filter."""
     rows = list(rows)
     decisions = latest_decisions(learner_public_id, (row.id for row in rows))
+    safeguarding_ids = safeguarding_record_ids(rows)
     shown = {}
     for row in rows:
         if not is_opening(row) or row.actor_id in family_ids:
@@ -195,7 +219,7 @@ def family_visibility(learner_public_id: str, rows, *, family_ids=()) -> dict[in
         if decision is not None:
             shown[row.id] = FamilyVisibility(True, not decision.withheld, decision.reason, decision)
         else:
-            reason = default_withholding(row)
+            reason = default_withholding(row, safeguarding_ids)
             shown[row.id] = FamilyVisibility(True, reason is None, reason)
     return shown
 
