@@ -57,3 +57,33 @@ def test_a_parent_reads_who_has_seen_their_childs_record_and_the_dsl_withholds_a
     parent.reload()
     after = _openings(parent)
     assert after[0] == before[1]  # the newest entry is gone; the next one leads
+
+
+def test_the_senco_names_staff_to_families_and_ends_a_parents_access_with_a_reason(app, page):
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    sign_in_with_browser(page, "senco@oakfield.example", PASSWORD, totp_secret=DEMO_TOTP_SECRET)
+    page.wait_for_url("**/")
+    page.goto("/school/family-view")
+    assert_accessible(page, "family view settings")
+    page.get_by_label("Their name as well as their role and organisation").check()
+    submit(page, "Save")
+    assert "Your choice is saved" in page.locator("main").inner_text()
+
+    page.get_by_role("link", name=re.compile("Learners")).first.click()
+    page.get_by_role("link", name=re.compile("Maya Carter")).first.click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Who has seen the record").click()
+    assert page.locator("#preview").is_visible()
+    assert ", a speech and language therapist" in page.locator("#openings").inner_text()  # named now
+    with page.expect_navigation():
+        page.locator("#case-sections").get_by_role("link", name="Team").click()
+    with page.expect_navigation():
+        page.locator("#team-live tr", has_text="Jo Carter").get_by_role("link", name=re.compile("End")).click()
+    page.get_by_role("button", name=re.compile("Yes, end")).click()
+    page.wait_for_load_state()
+    assert "Enter why you are ending this parent or carer" in page.locator(".govuk-error-summary").inner_text()
+    assert_accessible(page, "end a parent's access with no reason")
+    page.get_by_label("Why are you ending their access?").fill("Court order of 1 December (prohibited steps)")
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Yes, end")).click()
+    assert "Jo Carter is no longer on the team" in page.locator("main").inner_text()
