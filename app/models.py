@@ -39,6 +39,16 @@ subjects.register(
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
     SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment, OutboxMessage, FamilyVisibilityDecision,
 )
+# What a refused request asked for (app.policy.attempts) is named by the record it was asked of: a CPD log by
+# its owner, the form to edit a record by that record.
+for object_type, model in (("cpd_log", User), ("account_form", User), ("account_change_form", User),
+                           ("learner_form", Learner), ("leaving_form", Learner), ("merge_form", Learner),
+                           ("contribution_form", Contribution), ("contribution_withdraw_form", Contribution),
+                           ("contribution_move_form", Contribution), ("meeting_form", Meeting),
+                           ("family_profile_form", FamilyProfile), ("attachment_remove_form", Attachment),
+                           ("calendar_form", SchoolCalendarPeriod), ("progress_review_form", ProgressReview),
+                           ("cp_receipt_form", ChildProtectionTransfer)):
+    subjects.register_named_by(object_type, model)
 agencies_trail.register()
 cases_trail.register()
 cpd_trail.register()

@@ -318,8 +318,10 @@ def test_the_demo_trail_has_the_patterns_a_dsl_reviews_and_a_verified_chain(demo
         assert len(refused) >= 3
         assert out_of_hours
         assert busiest_hour > demo_app.config["AUDIT_MANY_LEARNERS_PER_HOUR"]
-        # A list page names every learner it showed, and each learner's history finds that one event.
+        # A list page names every learner it showed, as listed (not opened), and each learner's history finds that
+        # one event.
         listing = next(event for event in events if event.object_type == "learner_list")
+        assert listing.action is AuditAction.LISTED
         indexed = db.session.scalars(
             select(AuditEventLearner.learner_public_id).where(AuditEventLearner.event_id == listing.id)
         ).all()

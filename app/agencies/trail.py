@@ -47,4 +47,23 @@ def register() -> None:
                       account_id_query=account_id_query, person=person, school_accounts=school_accounts,
                       expiring_accounts=expiring_accounts)
     directory.label("role", {role.value: role.label for role in Role})
-    directory.label("object_type", {"user_account": "Account"})
+    directory.label("object_type", {
+        "user_account": "Account",
+        # What a refused request asked to see or do (app.policy.attempts): an account's own pages and forms,
+        # and the administrator's
+        "home_page": "Home page",
+        "password_form": "Change password form",
+        "two_step_form": "Two-step verification settings",
+        "account_list": "List of accounts",
+        "account_form": "Account form",
+        "account_change_form": "Account change confirmation",
+        "school_calendar": "School calendar",
+        "school_calendar_period": "School calendar period",
+        "calendar_form": "School calendar form",
+        "notification_list": "Notifications",
+        "notification_settings_form": "Notification settings form",
+        "agency": "Agency (a school's settings)",
+        "family_view_settings_form": "What families see: settings form",
+        "job_run": "Background job runs",
+        "outbox_message": "Email message",
+    })

@@ -1,9 +1,12 @@
 """Writing audit events: services call `record` in their own transaction; reads are gathered per request.
 
 A service that changes data calls `record(...)` before the view's one commit, so the change never
-commits without its event. Reads are noted as the policy loads objects (`note_read`) or as list
-pages show learners (`note_learners`); at the end of the request one VIEW event names every learner
-shown. A refused request rolls back whatever it did and commits only its refusal.
+commits without its event. Reads are noted as the policy loads objects (`note_read`: an opening) or as
+pages show learners' names in a list (`note_learners`). At the end of the request one VIEW event names
+what was opened and the learners whose records those were, and one LISTED event the learners merely
+shown in a list (a name on a page is not an opening of the record). The DSL's review pages note
+themselves (`note_review`): a VIEW of the audit trail, every learner they name only LISTED. A refused
+request rolls back whatever it did and commits only its refusal.
 """
 from __future__ import annotations
 
@@ -159,9 +162,11 @@ def _seen(learner) -> SeenLearner:
 @dataclass
 class RequestReads:
     objects: list = field(default_factory=list)  # (object_type, public_id) in the order loaded
-    learners: dict = field(default_factory=dict)  # public_id -> SeenLearner
+    learners: dict = field(default_factory=dict)  # public_id -> SeenLearner: records opened (the VIEW names them)
+    listed: dict = field(default_factory=dict)  # public_id -> SeenLearner: names shown in a list (LISTED)
     refusal: tuple | None = None  # (audit action, object_type, public_id, learner or None)
     purpose: str | None = None
+    review: str | None = None  # the object type of the trail's review page this request is (note_review)
 
 
 def _reads() -> RequestReads | None:
@@ -174,24 +179,44 @@ def _reads() -> RequestReads | None:
 
 
 def note_read(thing) -> None:
-    """The request loaded `thing` for its user (called by the policy after a successful check)."""
+    """The request opened `thing` for its user (called by the policy after a successful check).
+
+    On a review page of the trail (`note_review`) a learner loaded to filter by is not opened: only listed.
+    """
     reads = _reads()
     if reads is None or thing is None:
         return
-    reads.objects.append((object_type_of(thing), getattr(thing, "public_id", None)))
     learner = learner_of(thing)
+    if reads.review is not None:
+        if learner is not thing:  # a person whose activity is reviewed is what the page shows
+            reads.objects.append((object_type_of(thing), getattr(thing, "public_id", None)))
+        if learner is not None:
+            reads.listed.setdefault(learner.public_id, _seen(learner))
+        return
+    reads.objects.append((object_type_of(thing), getattr(thing, "public_id", None)))
     if learner is not None and learner.public_id not in reads.learners:
         reads.learners[learner.public_id] = _seen(learner)
 
 
 def note_learners(learners) -> None:
-    """A page shows these learners (a list, a search result, the home page's cases)."""
+    """A page shows these learners' names in a list (a list, a search result, the home page's cases, the
+    trail's rows): recorded as LISTED, not as an opening of their records."""
     reads = _reads()
     if reads is None:
         return
+    listed = reads.listed
     for learner in learners:
-        if learner.public_id not in reads.learners:
-            reads.learners[learner.public_id] = _seen(learner)
+        if learner.public_id not in listed:
+            listed[learner.public_id] = _seen(learner)
+
+
+def note_review(object_type: str) -> None:
+    """This request is a review page of the trail (`object_type`, e.g. "audit_trail"): it is recorded as a VIEW
+    of that, and the learners it names (its filter, its rows) only as LISTED: reviewing who saw a learner's
+    record is not an opening of it. Called before anything is loaded."""
+    reads = _reads()
+    if reads is not None:
+        reads.review = object_type
 
 
 def note_page(object_type: str) -> None:
@@ -233,7 +258,7 @@ class EventNotWritten(Exception):
 
 
 def write_request_event(response):
-    """After a request: commit its refusal, or one VIEW event for what it showed (if nothing else was).
+    """After a request: commit its refusal, or the VIEW and LISTED events of what it showed (if nothing else was).
 
     :raise EventNotWritten: when that commit fails; the response must then be replaced.
     """
@@ -249,7 +274,8 @@ def write_request_event(response):
     try:
         if noted_refusal or unnoted_refusal:
             _write_refusal(actor, reads)
-        elif reads is not None and (reads.objects or reads.learners) and not g.get("audit_written") \
+        elif reads is not None and (reads.objects or reads.learners or reads.listed or reads.review) \
+                and not g.get("audit_written") \
                 and not g.get(ERROR_PAGE):  # an error page (413, say) shows nothing it loaded
             _write_view(actor, reads)
         elif not g.get("audit_written"):
@@ -315,6 +341,8 @@ def _write_refusal(actor, reads: RequestReads | None) -> None:
 
 
 def _write_view(actor, reads: RequestReads) -> None:
+    """One VIEW of what was opened (naming the learners whose records those were) and one LISTED naming the
+    learners only shown in a list: two inserts at most, whatever the number of learners."""
     session = db.session
     if db.engine.dialect.name == "sqlite":
         # The read ends here, and the event gets a short transaction of its own holding the write lock: the
@@ -324,15 +352,16 @@ def _write_view(actor, reads: RequestReads) -> None:
     elif g.get("_braid_flushed") or session.new or session.dirty or session.deleted:
         session.rollback()  # a read commits nothing but its event
     # Otherwise (PostgreSQL) the read's own transaction wrote nothing, and carries the event: one transaction.
-    object_type, public_id = reads.objects[0] if reads.objects else ("learner", None)
-    if not reads.objects and len(reads.learners) != 1:
-        object_type = "learner_list"
-    elif not reads.objects:
-        public_id = next(iter(reads.learners))
-    record(
-        actor, AuditAction.VIEW, object_type=object_type, object_public_id=public_id,
-        learners=list(reads.learners.values()), purpose=reads.purpose,
-    )
+    if reads.objects or reads.review:
+        object_type, public_id = reads.objects[0] if reads.objects else (reads.review, None)
+        record(
+            actor, AuditAction.VIEW, object_type=object_type, object_public_id=public_id,
+            learners=list(reads.learners.values()), purpose=reads.purpose,
+        )
+    # A learner whose record was opened is named by the VIEW alone.
+    listed = [learner for public_id, learner in reads.listed.items() if public_id not in reads.learners]
+    if listed:
+        record(actor, AuditAction.LISTED, object_type="learner_list", learners=listed, purpose=reads.purpose)
     db.session.commit()
 
 

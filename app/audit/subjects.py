@@ -18,6 +18,9 @@ from app.extensions import db
 PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 _SUBJECTS: dict[str, type] = {}
+# Types whose records are named by another model's public id (a CPD log by its owner's account): never
+# guessed from an id alone (`identify`), only checked when an event names the type.
+_NAMED_BY: dict[str, type] = {}
 
 
 def register(*models: type) -> None:
@@ -26,9 +29,14 @@ def register(*models: type) -> None:
         _SUBJECTS[model.__tablename__] = model
 
 
+def register_named_by(object_type: str, model: type) -> None:
+    """Events of `object_type` name their object by a public id of `model`."""
+    _NAMED_BY[object_type] = model
+
+
 def model(object_type: str | None) -> type | None:
     """The model registered for `object_type`, or None."""
-    return _SUBJECTS.get(object_type) if object_type else None
+    return (_SUBJECTS.get(object_type) or _NAMED_BY.get(object_type)) if object_type else None
 
 
 def well_formed(public_id) -> bool:

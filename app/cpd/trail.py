@@ -12,4 +12,10 @@ def register() -> None:
         "cpd_entry": "CPD reflective entry",
         "cpd_goal": "CPD development goal",
         "cpd_progress_review": "CPD progress review",
+        # What a refused request asked to see or do (app.policy.attempts)
+        "cpd_log": "CPD log",
+        "cpd_log_form": "CPD entry or goal form",
+        "cpd_withdraw_form": "Withdraw a CPD entry form",
+        "cpd_report_list": "Line reports' CPD logs",
+        "progress_review_form": "CPD progress review form",
     })

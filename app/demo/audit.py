@@ -73,8 +73,10 @@ def load_demo_trail() -> int:
             for _ in range(rng.randint(2, 6) if cases else 0):
                 learner = rng.choice(cases)
                 history.append(_event(user, _at(day, rng.randint(8, 16), rng.randint(0, 59)), [learner]))
-        # The SENCo's home page lists every case: one event names them all.
-        history.append(_event(senco, _at(day, 8, rng.randint(0, 20)), school_learners, object_type="learner_list"))
+        # The SENCo's home page lists every case: one LISTED event names them all (a name in a list is not an
+        # opening: a learner's access history shows it only when asked to).
+        history.append(_event(senco, _at(day, 8, rng.randint(0, 20)), school_learners, action=AuditAction.LISTED,
+                              object_type="learner_list"))
     # Patterns the review flags: out-of-hours reads, refusals, one person opening many records in an hour.
     saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
     history.append(_event(teacher, _at(saturday, 22, 40), everyone_cases[teacher][:1] or school_learners[:1]))

@@ -444,10 +444,11 @@ def test_learner_history_shows_break_glass_with_its_reason_and_is_itself_recorde
     assert "opened with break-glass 1 time" in page
     assert "Alpha Learner" not in page and "and 1 other learner" in page  # only Bravo is named
     with app.app_context():
-        viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.actor_id == user(world.accounts["dsl"]).id)
-                                    .order_by(AuditEvent.id.desc())).first()
-        assert viewed.action is AuditAction.VIEW and viewed.object_public_id == world.learners["bravo"]
-        assert world.learners["bravo"] in viewed.learner_ids
+        # Reviewing Bravo's history is a view of the audit trail, not of Bravo's record: Bravo is only listed.
+        viewed, listed = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.actor_id == user(world.accounts["dsl"]).id).order_by(AuditEvent.id.desc()).limit(2)).all()[::-1]
+        assert (viewed.action, viewed.object_type, viewed.learner_ids) == (AuditAction.VIEW, "audit_trail", [])
+        assert listed.action is AuditAction.LISTED and world.learners["bravo"] in listed.learner_ids
         opening = db.session.scalars(select(AuditEvent).where(AuditEvent.action == AuditAction.BREAK_GLASS)).one()
         assert opening.object_public_id == grant_id
         # The reason is sealed in the grant and never written into the trail.
@@ -471,7 +472,8 @@ def test_user_activity_lists_one_persons_events_in_the_school(app, world):
     response = client.get(f"/audit/person?user={world.accounts['slt'].public_id}")
     assert response.status_code == 200 and shown_ids(response) == [made["slt_views_alpha"]]
     with app.app_context():
-        viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.actor_id == user(world.accounts["dsl"]).id)
+        viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.actor_id == user(world.accounts["dsl"]).id,
+                                                             AuditEvent.action == AuditAction.VIEW)
                                     .order_by(AuditEvent.id.desc())).first()
         assert viewed.object_type == "user_account" and viewed.object_public_id == world.accounts["slt"].public_id
 
@@ -684,30 +686,32 @@ def test_a_failed_verification_is_shown_with_its_problem(app, world):
     assert "Tampering detected" in page and "event 42 was altered" in page
 
 
-def test_the_review_page_is_recorded_as_a_read_of_the_learners_it_names(app, world):
+def test_the_review_page_is_a_view_of_the_trail_listing_the_learners_it_names(app, world):
     with app.app_context():
         build_trail(world)
     client = signed_in(app, world.accounts["dsl"])
     assert client.get(f"/audit?learner={world.learners['alpha']}").status_code == 200
     with app.app_context():
         dsl = user(world.accounts["dsl"])
-        viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.actor_id == dsl.id)
-                                    .order_by(AuditEvent.id.desc())).first()
-        assert viewed.action is AuditAction.VIEW
-        school = {public_id for name, public_id in world.learners.items() if name != "charlie"}
-        assert set(viewed.learner_ids) == school  # the learner filter lists every learner of the school
+        viewed, listed = db.session.scalars(select(AuditEvent).where(AuditEvent.actor_id == dsl.id)
+                                            .order_by(AuditEvent.id.desc()).limit(2)).all()[::-1]
+        assert (viewed.action, viewed.object_type, viewed.learner_ids) == (AuditAction.VIEW, "audit_trail", [])
+        # Alpha (chosen, in every row) and Bravo (named in a row with Alpha) are listed; the filter's other options
+        # (Delta, Echo, Foxtrot) are not recorded at all.
+        assert listed.action is AuditAction.LISTED
+        assert sorted(listed.learner_ids) == sorted([world.learners["alpha"], world.learners["bravo"]])
 
 
 def test_refusals_name_what_was_asked_for(app, world):
     client = signed_in(app, world.accounts["teacher"])
     attempts = [
-        (client.get(f"/audit/learner?learner={world.learners['bravo']}"), ("view", "learner", world.learners["bravo"])),
+        (client.get(f"/audit/learner?learner={world.learners['bravo']}"), ("view", "audit_trail", None)),
         (client.get(f"/audit/person?user={world.accounts['senco'].public_id}"),
          ("view", "user_account", world.accounts["senco"].public_id)),
         (client.post("/audit/export", data={"purpose": "inspection", "details": "x"}),
          ("export", "audit_export", None)),
         (client.post("/audit/verify"), ("verify_audit", "audit_verification", None)),
-        (client.get("/audit"), ("view", None, None)),
+        (client.get("/audit"), ("view", "audit_trail", None)),
     ]
     with app.app_context():
         teacher = user(world.accounts["teacher"])

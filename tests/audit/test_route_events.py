@@ -131,8 +131,8 @@ def _meeting_form(*, agenda, minutes, action_id="", version="") -> dict:
 # endpoint, method, url, column, form data, expected events[, keep]
 ROWS = [
     # --- the home page: one event naming every learner shown -------------------------------------------------
-    ("home.index", "GET", "/", "senco", None, [E("view", OK, "learner_list", None, ("alpha", "bravo"))]),
-    ("home.index", "GET", "/", "teacher", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("home.index", "GET", "/", "senco", None, [E("listed", OK, "learner_list", None, ("alpha", "bravo"))]),
+    ("home.index", "GET", "/", "teacher", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
     ("home.index", "GET", "/", "admin", None, []),  # administrators see no learner
     ("home.index", "GET", "/", "anonymous", None, []),  # a redirect to sign in, naming nothing
     # --- signing in ------------------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ ROWS = [
      [E("update", NO, "user_account", "account_senco")]),  # a wrong code: no new recovery codes
     ("agencies.two_step", "POST", "/account/two-step", "senco",
      {"off-code": "not-a-code", "off-submit": "Turn off two-step verification"},
-     [E("update", NO, None, None)]),  # 403: the SENCo's role requires it
+     [E("update", NO, "user_account", None)]),  # 403: the SENCo's role requires it
     ("agencies.two_step_set_up", "GET", "/account/two-step/set-up", "teacher", None, []),
     ("agencies.two_step_set_up", "POST", "/account/two-step/set-up", "teacher", {}, []),  # unconfirmed: no event yet
     ("agencies.two_step_set_up", "POST", "/account/two-step/set-up", "teacher", {"code": "not-a-code"},
@@ -178,7 +178,7 @@ ROWS = [
      [E("update", NO, "user_account", None)]),
     # --- accounts --------------------------------------------------------------------------------------------
     ("agencies.account_list", "GET", "/accounts", "admin", None, []),
-    ("agencies.account_list", "GET", "/accounts", "senco", None, [E("view", NO, None, None)]),  # 403
+    ("agencies.account_list", "GET", "/accounts", "senco", None, [E("view", NO, "account_list", None)]),  # 403
     ("agencies.account_new", "GET", "/accounts/new", "admin", None, []),
     ("agencies.account_new", "POST", "/accounts/new", "admin",
      {"display_name": "Canary New Teacher", "email": "canary.new.teacher@example.org", "role": "teacher",
@@ -210,7 +210,7 @@ ROWS = [
      [E("update", OK, "user_account", "dormant2")]),
     # The administrator's outside accounts: counts and dates, no learner named; anyone else is refused.
     ("cases.outside_accounts", "GET", "/accounts/outside", "admin", None, []),
-    ("cases.outside_accounts", "GET", "/accounts/outside", "senco", None, [E("view", NO, None, None)]),  # 403
+    ("cases.outside_accounts", "GET", "/accounts/outside", "senco", None, [E("view", NO, "account_list", None)]),  # 403
     ("agencies.account_reset_password", "GET", "/accounts/{colleague}/reset-password", "admin", None,
      [E("view", OK, "user_account", "colleague")]),
     ("agencies.account_reset_password", "POST", "/accounts/{dormant2}/reset-password", "admin", {},
@@ -218,7 +218,7 @@ ROWS = [
     # --- notifications: the page names the learners it shows (as the home page); opening one is a redirect to
     # its item (whose own page is audited); marking read names nothing; a change of settings is the account's ---
     ("notifications.notification_list", "GET", "/notifications", "teacher", None,
-     [E("view", OK, "learner", "alpha", ("alpha",))]),
+     [E("listed", OK, "learner_list", None, ("alpha",))]),
     ("notifications.notification_list", "GET", "/notifications", "admin", None, []),
     ("notifications.open_notification", "GET", "/notifications/{notification}", "senco", None,
      [E("view", NO, None, None)]),  # someone else's: 404
@@ -232,10 +232,10 @@ ROWS = [
      [E("update", OK, "user_account", "account_teacher")]),
     # --- background jobs: the administrator's page names no record; anyone else is refused ------------------
     ("jobs.job_list", "GET", "/admin/jobs", "admin", None, []),
-    ("jobs.job_list", "GET", "/admin/jobs", "dsl", None, [E("view", NO, None, None)]),  # 403
+    ("jobs.job_list", "GET", "/admin/jobs", "dsl", None, [E("view", NO, "job_run", None)]),  # 403
     # --- mail: the unsent list names no record; "try again" names the message; the dev outbox is off (404) ------
     ("mail.unsent_list", "GET", "/admin/mail", "admin", None, []),
-    ("mail.unsent_list", "GET", "/admin/mail", "dsl", None, [E("view", NO, None, None)]),  # 403
+    ("mail.unsent_list", "GET", "/admin/mail", "dsl", None, [E("view", NO, "outbox_message", None)]),  # 403
     ("mail.send_again", "POST", "/admin/mail/{outbox_message}/send-again", "senco", {},
      [E("update", NO, "outbox_message", "outbox_message")]),  # 404: out of sight, still named
     # 400: mail is off, so nothing is queued; the message was loaded (and read) all the same
@@ -244,9 +244,9 @@ ROWS = [
     ("mail.dev_outbox", "GET", "/dev/outbox", "admin", None, [E("view", NO, None, None)]),  # 404: not in this config
     # --- learners --------------------------------------------------------------------------------------------
     ("cases.learner_list", "GET", "/learners", "senco", None,
-     [E("view", OK, "learner_list", None, ("alpha", "bravo"))]),
-    ("cases.learner_list", "GET", "/learners", "teacher", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
-    ("cases.learner_list", "GET", "/learners", "admin", None, [E("view", NO, None, None)]),  # 403
+     [E("listed", OK, "learner_list", None, ("alpha", "bravo"))]),
+    ("cases.learner_list", "GET", "/learners", "teacher", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
+    ("cases.learner_list", "GET", "/learners", "admin", None, [E("view", NO, "learner_list", None)]),  # 403
     ("cases.learner_new", "GET", "/learners/new", "senco", None, []),
     ("cases.learner_new", "POST", "/learners/new", "senco",
      {"name": CHARLIE["name"], "preferred_name": CHARLIE["preferred_name"], "date_of_birth": ["14", "5", "2017"],
@@ -255,9 +255,9 @@ ROWS = [
      [E("create", OK, "learner", NEW, (NEW,))], {"charlie": "object"}),
     ("cases.learner_find", "GET", "/learners/find", "senco", None, []),
     ("cases.learner_find", "POST", "/learners/find", "senco", {"query": "Alpha Learner"},
-     [E("view", OK, "learner", "alpha", ("alpha",))]),
+     [E("listed", OK, "learner_list", None, ("alpha",))]),  # a search result: named, not opened
     ("cases.learner_find", "POST", "/learners/find", "senco", {"query": CHARLIE["upn"]},
-     [E("view", OK, "learner", "charlie", ("charlie",))]),
+     [E("listed", OK, "learner_list", None, ("charlie",))]),
     ("cases.learner_find", "POST", "/learners/find", "senco", {"query": "Nobody Canaryname"}, []),  # no match shown
     ("cases.learner_detail", "GET", "/learners/{alpha}", "senco", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
@@ -280,19 +280,19 @@ ROWS = [
     ("cases.learner_history", "GET", "/learners/{alpha}/history", "dsl", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.learner_history", "GET", "/learners/{alpha}/history", "teacher", None,
-     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403
+     [E("view", NO, "learner_revision", None, ("alpha",))]),  # 403
     # --- transfers to the next school: the SENCo's bundle, the DSL's child-protection records ----------------
     ("cases.transfers", "GET", "/learners/{alpha}/transfers", "senco", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.transfers", "GET", "/learners/{alpha}/transfers", "teacher", None,
-     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403
+     [E("view", NO, "transfer_list", None, ("alpha",))]),  # 403
     ("cases.transfer_bundle_new", "GET", "/learners/{alpha}/transfers/bundle", "senco", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.transfer_bundle_new", "POST", "/learners/{alpha}/transfers/bundle", "senco",
      {"receiving_school": TEXTS["receiving_school"]},
      [E("create", OK, "transfer_bundle", NEW, ("alpha",))], {"new_bundle": "object"}),
     ("cases.transfer_bundle_new", "POST", "/learners/{alpha}/transfers/bundle", "dsl",
-     {"receiving_school": "Elsewhere"}, [E("create", NO, "learner", "alpha", ("alpha",))]),  # 403
+     {"receiving_school": "Elsewhere"}, [E("create", NO, "transfer_bundle", None, ("alpha",))]),  # 403
     ("cases.transfer_bundle_download", "POST", "/transfer-bundles/{new_bundle}/download", "senco", {},
      [E("export", OK, "transfer_bundle", "new_bundle", ("alpha",))]),
     ("cases.transfer_bundle_download", "POST", "/transfer-bundles/{bundle}/download", "dsl", {},
@@ -306,7 +306,7 @@ ROWS = [
       "reference": TEXTS["cp_reference"]},
      [E("create", OK, "child_protection_transfer", NEW, ("alpha",))]),
     ("cases.cp_transfer_new", "POST", "/learners/{alpha}/transfers/child-protection", "senco", {},
-     [E("create", NO, "learner", "alpha", ("alpha",))]),  # 403
+     [E("create", NO, "child_protection_transfer", None, ("alpha",))]),  # 403
     ("cases.cp_receipt", "GET", "/child-protection-transfers/{cp_transfer}/receipt", "dsl", None,
      [E("view", OK, "child_protection_transfer", "cp_transfer", ("alpha",))]),
     ("cases.cp_receipt", "POST", "/child-protection-transfers/{cp_transfer}/receipt", "senco",
@@ -320,7 +320,8 @@ ROWS = [
      [E("update", NO, "child_protection_transfer", "cp_transfer", ("alpha",))]),  # 403: confirmed already
     # --- the MIS import: the upload, the SENCo's own pages of it, the job's start; others refused --------------
     ("cases.mis_import_upload", "GET", "/learners/import", "senco", None, []),
-    ("cases.mis_import_upload", "GET", "/learners/import", "admin", None, [E("create", NO, None, None)]),  # 403
+    ("cases.mis_import_upload", "GET", "/learners/import", "admin", None,
+     [E("view", NO, "learner_import_form", None)]),  # 403
     ("cases.mis_import_upload", "POST", "/learners/import", "senco", {"file": IMPORT_FILE},
      [E("create", OK, "learner_import", NEW)], {"mis_upload": "object"}),
     ("cases.mis_import_detail", "GET", "/learners/import/{mis_upload}", "senco", None,
@@ -369,7 +370,7 @@ ROWS = [
      [E("update", OK, "family_profile", "family_profile", ("alpha",))]),
     ("cases.family_profile_edit", "POST", "/learners/{alpha}/family-profile/edit", "teacher",
      {"good_at": "Changed", "version": "{family_profile_version}"},
-     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403: only the SENCo writes it
+     [E("update", NO, "family_profile", None, ("alpha",))]),  # 403: only the SENCo writes it
     ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "lsp", None,
      [E("export", OK, "plan_cycle", "cycle", ("alpha",))]),  # the export is the read: no second event
     ("cases.plan_on_a_page", "GET", "/cycles/{cycle}/plan-on-a-page.pdf", "parent", None,
@@ -488,7 +489,7 @@ ROWS = [
     ("cases.contribution_edit", "GET", "/contributions/{c_team}/edit", "teacher", None,
      [E("view", OK, "contribution", "c_team", ("alpha",))]),
     ("cases.contribution_edit", "GET", "/contributions/{c_team}/edit", "senco", None,
-     [E("update", NO, "contribution", "c_team", ("alpha",))]),  # 403: only its author edits it
+     [E("view", NO, "contribution_form", "c_team", ("alpha",))]),  # 403: only its author edits it
     ("cases.contribution_edit", "POST", "/contributions/{c_team}/edit", "teacher",
      {"visibility": "team", "title": "In class", "body": f"<p>{TEXTS['contribution_edit']}</p>",
       "version": "{c_team_version}"},
@@ -516,7 +517,7 @@ ROWS = [
     ("cases.contributions_withdrawn", "GET", "/learners/{alpha}/contributions/withdrawn", "dsl", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.contributions_withdrawn", "GET", "/learners/{alpha}/contributions/withdrawn", "senco", None,
-     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403: the DSL's page
+     [E("view", NO, "withdrawn_contributions", None, ("alpha",))]),  # 403: the DSL's page
     ("cases.contribution_move", "GET", "/contributions/{c_to_move}/move", "senco", None,
      [E("view", OK, "contribution", "c_to_move", ("alpha",))]),
     ("cases.contribution_move", "POST", "/contributions/{c_to_move}/move", "teacher",
@@ -566,9 +567,10 @@ ROWS = [
     ("cases.meeting_sign_off", "POST", "/meetings/{draft}/sign-off", "teacher", {"version": "{draft_version}"},
      [E("update", NO, "meeting", "draft", ("alpha",))]),  # 403: only the chair signs off
     # --- safeguarding concerns -------------------------------------------------------------------------------
-    ("cases.concern_list", "GET", "/concerns", "dsl", None, [E("view", OK, "learner_list", None, ("alpha", "bravo"))]),
-    ("cases.concern_list", "GET", "/concerns", "teacher", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
-    ("cases.concern_list", "GET", "/concerns", "parent", None, [E("view", NO, None, None)]),  # 403
+    ("cases.concern_list", "GET", "/concerns", "dsl", None,
+     [E("listed", OK, "learner_list", None, ("alpha", "bravo"))]),
+    ("cases.concern_list", "GET", "/concerns", "teacher", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
+    ("cases.concern_list", "GET", "/concerns", "parent", None, [E("view", NO, "concern_list", None)]),  # 403
     ("cases.concern_new", "GET", "/learners/{alpha}/concerns/new", "teacher", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.concern_new", "POST", "/learners/{alpha}/concerns/new", "teacher", {"concern": TEXTS["concern"]},
@@ -587,7 +589,7 @@ ROWS = [
      {"file": ATTACHED_PDF, "description": TEXTS["attachment"]},
      [E("create", OK, "attachment", NEW, ("alpha",))], {"new_attachment": "object"}),
     ("cases.contribution_attach", "POST", "/contributions/{c_team}/attachments/new", "lsp",
-     {"file": ATTACHED_PDF}, [E("create", NO, "contribution", "c_team", ("alpha",))]),  # 403: not the author
+     {"file": ATTACHED_PDF}, [E("create", NO, "attachment", None, ("alpha",))]),  # 403: not the author
     ("cases.meeting_attach", "GET", "/meetings/{meeting}/attachments/new", "lsp", None,
      [E("view", OK, "meeting", "meeting", ("alpha",))]),
     ("cases.meeting_attach", "POST", "/meetings/{meeting}/attachments/new", "lsp", {"file": ATTACHED_PDF},
@@ -595,7 +597,7 @@ ROWS = [
     ("cases.concern_attach", "GET", "/concerns/{concern}/attachments/new", "dsl", None,
      [E("view", OK, "safeguarding_concern", "concern", ("alpha",))]),
     ("cases.concern_attach", "POST", "/concerns/{concern}/attachments/new", "senco", {"file": ATTACHED_PDF},
-     [E("create", NO, "safeguarding_concern", "concern", ("alpha",))]),  # 404: not the SENCo's to read
+     [E("create", NO, "attachment", None, ("alpha",))]),  # 404: not the SENCo's to read
     ("cases.attachment_download", "GET", "/attachments/{new_attachment}", "slt", None,
      [E("export", OK, "attachment", "new_attachment", ("alpha",))]),
     ("cases.attachment_download", "GET", "/attachments/{a_team}", "parent", None,
@@ -613,41 +615,40 @@ ROWS = [
     ("cases.access_summary", "GET", "/learners/{alpha}/who-has-seen", "parent", None,
      [E("view", OK, "access_summary", None, ("alpha",))]),
     ("cases.access_summary", "GET", "/learners/{alpha}/who-has-seen", "teacher", None,
-     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403: on the team, not the family
+     [E("view", NO, "access_summary", None, ("alpha",))]),  # 403: on the team, not the family
     ("cases.access_summary", "GET", "/learners/{bravo}/who-has-seen", "parent", None,
-     [E("view", NO, "learner", "bravo", ("bravo",))]),  # 404: another child
+     [E("view", NO, "access_summary", None, ("bravo",))]),  # 404: another child
     ("audit.family_view_decision", "GET", "/audit/learner/family-view?learner={alpha}&event={alpha_opening}", "dsl",
-     None, [E("view", OK, "learner", "alpha", ("alpha",))]),
+     None, [E("view", OK, "audit_trail", None), E("listed", OK, "learner_list", None, ("alpha",))]),
     ("audit.family_view_decision", "POST", "/audit/learner/family-view?learner={alpha}&event={alpha_opening}", "dsl",
      {"decision": "withhold", "reason": TEXTS.setdefault("family_view_reason", "CANARY-FAMILY-VIEW-REASON-3c9e")},
      [E("create", OK, "family_visibility_decision", NEW, ("alpha",))]),
     ("audit.family_view_decision", "POST", "/audit/learner/family-view?learner={alpha}&event={alpha_opening}",
      "teacher", {"decision": "withhold", "reason": "x"},
-     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403: the DSL's alone
+     [E("create", NO, "family_visibility_decision", None, ("alpha",))]),  # 403: the DSL's alone
     ("agencies.family_view_settings", "GET", "/school/family-view", "senco", None, []),
     ("agencies.family_view_settings", "POST", "/school/family-view", "senco", {"show_staff_names": "yes"},
      [E("update", OK, "agency", "alpha_school")]),
     ("agencies.family_view_settings", "POST", "/school/family-view", "parent", {"show_staff_names": "yes"},
-     [E("update", NO, None, None)]),  # 403
+     [E("update", NO, "agency", None)]),  # 403
     # --- signing out -----------------------------------------------------------------------------------------
     ("agencies.sign_out", "POST", "/sign-out", "colleague", {}, [E("sign_out", OK, "user_account", "colleague")]),
     # --- audit review routes (added by the review helper) ---
     # The review page names every learner of the school (its learner filter lists them; Charlie was
     # registered above); a learner's history names that learner only; refusals name what was asked for.
     ("audit.review", "GET", "/audit", "dsl", None,
-     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
-    ("audit.review", "GET", "/audit", "teacher", None, [E("view", NO, None, None)]),  # 403
+     [E("view", OK, "audit_trail", None), E("listed", OK, "learner_list", None, ("alpha", "bravo"))]),
+    ("audit.review", "GET", "/audit", "teacher", None, [E("view", NO, "audit_trail", None)]),  # 403
     ("audit.learner_history", "GET", "/audit/learner?learner={alpha}", "dsl", None,
-     [E("view", OK, "learner", "alpha", ("alpha",))]),
+     [E("view", OK, "audit_trail", None), E("listed", OK, "learner_list", None, ("alpha",))]),
     ("audit.learner_history", "GET", "/audit/learner?learner={alpha}", "teacher", None,
-     [E("view", NO, "learner", "alpha", ("alpha",))]),  # 403, on Alpha's history
+     [E("view", NO, "audit_trail", None, ("alpha",))]),  # 403, on Alpha's history
     ("audit.learner_history", "GET", "/audit/learner?learner={free_text}", "parent", None,
-     [E("view", NO, "learner", None)]),  # 403: no learner has that id, so none is named
+     [E("view", NO, "audit_trail", None)]),  # 403: no learner has that id, so none is named
     ("audit.learner_history", "GET", "/audit/learner?learner={free_text}", "dsl", None,
      [E("view", NO, "audit_filter", None)]),  # 404: a refused filter, naming nothing
     ("audit.review", "GET", "/audit?learner={free_text}", "dsl", None,  # 400: a refused filter, and the form's read
-     [E("view", NO, "audit_filter", None),
-      E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
+     [E("view", NO, "audit_filter", None)]),
     ("audit.user_activity", "GET", "/audit/person?user={free_text}", "dsl", None,
      [E("view", NO, "audit_filter", None)]),  # 404
     ("audit.user_activity", "GET", "/audit/person?user={free_text_id}", "parent", None,
@@ -659,28 +660,29 @@ ROWS = [
     ("audit.user_activity", "GET", "/audit/person?user={colleague}", "lsp", None,
      [E("view", NO, "user_account", "colleague")]),  # 403
     ("audit.flags", "GET", "/audit/flags?date_from=2000-01-01&date_to=2000-01-31", "dsl", None,
-     []),  # nothing flagged in those days: no one shown, nothing to record
-    ("audit.flags", "GET", "/audit/flags", "senco", None, [E("view", NO, None, None)]),  # 403
+     [E("view", OK, "audit_trail", None)]),  # nothing flagged in those days: the page alone
+    ("audit.flags", "GET", "/audit/flags", "senco", None, [E("view", NO, "audit_trail", None)]),  # 403
     ("audit.export", "GET", "/audit/export?learner={alpha}", "dsl", None,
-     [E("view", OK, "learner", "alpha", ("alpha",))]),
+     [E("view", OK, "audit_trail", None), E("listed", OK, "learner_list", None, ("alpha",))]),
     ("audit.export", "POST", "/audit/export?learner={alpha}", "dsl",
      {"purpose": "subject_access", "details": "CANARY-EXPORT-DETAILS-3e1d"},
      [E("export", OK, "audit_export", NEW, ("alpha",))]),
-    ("audit.export", "POST", "/audit/export", "dsl", {}, []),  # 400: no purpose; nothing exported, no one shown
+    ("audit.export", "POST", "/audit/export", "dsl", {},
+     [E("view", OK, "audit_trail", None)]),  # 400: no purpose; nothing exported
     ("audit.export", "POST", "/audit/export", "teacher", {"purpose": "inspection", "details": "x"},
      [E("export", NO, "audit_export", None)]),  # 403
     ("audit.verify", "POST", "/audit/verify", "dsl", {}, [E("verify_audit", OK, "audit_verification", None)]),
     ("audit.verify", "POST", "/audit/verify", "teacher", {}, [E("verify_audit", NO, "audit_verification", None)]),
     # --- the reflective CPD log ---
     # The LSP's own log lists the work not yet reflected on: the draft meeting they recorded on Alpha's case.
-    ("cpd.log", "GET", "/cpd", "lsp", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
-    ("cpd.log", "GET", "/cpd", "admin", None, [E("create", NO, None, None)]),  # 403: keeps no log
+    ("cpd.log", "GET", "/cpd", "lsp", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
+    ("cpd.log", "GET", "/cpd", "admin", None, [E("view", NO, "cpd_log", None)]),  # 403: keeps no log
     ("cpd.coverage", "GET", "/cpd/coverage", "lsp", None, []),  # the standards: nobody's record but the reader's
     ("cpd.entry_new", "GET", "/cpd/entries/new?model=gibbs", "lsp", None, []),
     ("cpd.entry_new", "POST", "/cpd/entries/new", "lsp", _cpd_entry_form(TEXTS["cpd_title"], activity_type="webinar"),
      [E("create", OK, "cpd_entry", NEW)]),
     ("cpd.entry_new", "POST", "/cpd/entries/new", "parent", _cpd_entry_form("x", activity_type="webinar"),
-     [E("create", NO, None, None)]),  # 403
+     [E("create", NO, "cpd_log", None)]),  # 403
     # Starting from one's own work reads it (Alpha's history shows it); linking it names Alpha too.
     ("cpd.entry_from_meeting", "GET", "/cpd/entries/new/from-meeting/{draft}", "lsp", None,
      [E("view", OK, "meeting", "draft", ("alpha",))]),
@@ -688,14 +690,14 @@ ROWS = [
      _cpd_entry_form(TEXTS["cpd_title"], activity_type="case_work"),
      [E("create", OK, "cpd_entry", NEW, ("alpha",))]),
     ("cpd.entry_from_meeting", "GET", "/cpd/entries/new/from-meeting/{meeting}", "slt", None,
-     [E("create", NO, "meeting", "meeting", ("alpha",))]),  # 403: not at that meeting
+     [E("view", NO, "cpd_log_form", None, ("alpha",))]),  # 403: not at that meeting
     ("cpd.entry_from_contribution", "GET", "/cpd/entries/new/from-contribution/{c_team}", "teacher", None,
      [E("view", OK, "contribution", "c_team", ("alpha",))]),
     ("cpd.entry_from_contribution", "POST", "/cpd/entries/new/from-contribution/{c_team}", "teacher",
      _cpd_entry_form(TEXTS["cpd_title"], activity_type="case_work", participation="individual"),
      [E("create", OK, "cpd_entry", NEW, ("alpha",))]),
     ("cpd.entry_from_contribution", "GET", "/cpd/entries/new/from-contribution/{c_team}", "lsp", None,
-     [E("create", NO, "contribution", "c_team", ("alpha",))]),  # 403: the teacher's
+     [E("view", NO, "cpd_log_form", None, ("alpha",))]),  # 403: the teacher's
     # Reading an entry is reading the practitioner's record, not the case: no learner is named.
     ("cpd.entry_detail", "GET", "/cpd/entries/{cpd_entry}", "senco", None, [E("view", OK, "cpd_entry", "cpd_entry")]),
     ("cpd.entry_detail", "GET", "/cpd/entries/{cpd_entry}", "teacher", None,
@@ -717,14 +719,14 @@ ROWS = [
     ("cpd.reports", "GET", "/cpd/people", "senco", None, []),  # names and roles of one's own reports
     ("cpd.report_log", "GET", "/cpd/people/{lsp_user}", "senco", None, [E("view", OK, "user_account", "lsp_user")]),
     ("cpd.report_log", "GET", "/cpd/people/{lsp_user}", "teacher", None,
-     [E("view", NO, "user_account", "lsp_user")]),  # 404
+     [E("view", NO, "cpd_log", "account_lsp")]),  # 404
     ("cpd.review_new", "GET", "/cpd/people/{lsp_user}/reviews/new", "senco", None,
      [E("view", OK, "user_account", "lsp_user")]),
     ("cpd.review_new", "POST", "/cpd/people/{lsp_user}/reviews/new", "senco",
      {"kind": "mid_year", "held_on": _day(0), "manager_summary": TEXTS["manager_summary"]},
      [E("create", OK, "cpd_progress_review", NEW)]),
     ("cpd.review_new", "POST", "/cpd/people/{lsp_user}/reviews/new", "lsp", {},
-     [E("create", NO, "user_account", "lsp_user")]),  # 403: one does not review oneself
+     [E("create", NO, "cpd_progress_review", None)]),  # 403: one does not review oneself
     ("cpd.review_detail", "GET", "/cpd/reviews/{cpd_review}", "lsp", None,
      [E("view", OK, "cpd_progress_review", "cpd_review")]),
     ("cpd.review_edit", "GET", "/cpd/reviews/{cpd_review}/edit", "senco", None,
@@ -743,7 +745,7 @@ ROWS = [
      [E("export", OK, "user_account", "lsp_user")]),
     ("cpd.export", "POST", "/cpd/people/{lsp_user}/export", "dsl",
      {"year": "{cpd_year}", "file_format": "pdf", "purpose": "cpd_progress_review"},
-     [E("export", NO, "user_account", "lsp_user")]),  # 404
+     [E("export", NO, "cpd_log", "account_lsp")]),  # 404
     # --- CPD: withdrawing an entry
     # A second "Reflect on this" opens the entry the LSP already has on {meeting}: it reads the meeting, writes nothing.
     ("cpd.entry_from_meeting", "GET", "/cpd/entries/new/from-meeting/{meeting}", "lsp", None,
@@ -766,15 +768,15 @@ ROWS = [
     # --- break-glass routes (added by the break-glass helper) ---
     # The chooser names every learner it offers: those of the school whose case the user is not on.
     ("cases.break_glass", "GET", "/break-glass", "dsl", None,
-     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie"))]),
+     [E("listed", OK, "learner_list", None, ("alpha", "bravo", "charlie"))]),
     ("cases.break_glass", "GET", "/break-glass", "teacher", None,
-     [E("view", OK, "learner_list", None, ("bravo", "charlie"))]),
+     [E("listed", OK, "learner_list", None, ("bravo", "charlie"))]),
     # 403: the SENCo is on every case
-    ("cases.break_glass", "GET", "/break-glass", "senco", None, [E("break_glass", NO, None, None)]),
-    ("cases.break_glass", "GET", "/break-glass", "admin", None, [E("view", NO, None, None)]),  # 403
+    ("cases.break_glass", "GET", "/break-glass", "senco", None, [E("view", NO, "break_glass_form", None)]),
+    ("cases.break_glass", "GET", "/break-glass", "admin", None, [E("view", NO, "learner_list", None)]),  # 403
     ("cases.break_glass", "POST", "/break-glass", "dsl",  # 400: the reason is too short, nothing is opened
      {"learner": "{alpha}", "purpose": "safeguarding", "reason": "Too short"},
-     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie"))]),
+     [E("listed", OK, "learner_list", None, ("alpha", "bravo", "charlie"))]),
     ("cases.break_glass", "POST", "/break-glass", "teacher",  # 403: on Alpha's team already
      {"learner": "{alpha}", "purpose": "safeguarding", "reason": "A parent rang with an urgent worry."},
      [E("break_glass", NO, "learner", "alpha", ("alpha",))]),
@@ -788,14 +790,15 @@ ROWS = [
      [E("view", OK, "learner", "bravo", ("bravo",))]),
     # --- the school year: the calendar (no learner in it), the year end, leaving dates, an archived leaver -------
     ("agencies.school_calendar", "GET", "/school/calendar", "teacher", None, []),
-    ("agencies.school_calendar", "GET", "/school/calendar", "parent", None, [E("view", NO, None, None)]),  # 403
+    ("agencies.school_calendar", "GET", "/school/calendar", "parent", None,
+     [E("view", NO, "school_calendar", None)]),  # 403
     ("agencies.school_calendar_new", "GET", "/school/calendar/new", "admin", None, []),
     ("agencies.school_calendar_new", "POST", "/school/calendar/new", "admin",
      {"kind": "closure", "name": "INSET day", "starts_on": _day(2), "ends_on": _day(2)},
      [E("create", OK, "school_calendar_period", NEW)]),
     ("agencies.school_calendar_new", "POST", "/school/calendar/new", "senco",
      {"kind": "closure", "name": "INSET day", "starts_on": _day(2), "ends_on": _day(2)},
-     [E("update", NO, None, None)]),  # 403: the administrator keeps the calendar
+     [E("update", NO, "school_calendar_period", None)]),  # 403: the administrator keeps the calendar
     ("agencies.school_calendar_default", "POST", "/school/calendar/default", "admin", {}, []),  # 400: no year chosen
     ("agencies.school_calendar_edit", "GET", "/school/calendar/{period}/edit", "admin", None,
      [E("view", OK, "school_calendar_period", "period")]),
@@ -810,14 +813,15 @@ ROWS = [
     ("agencies.school_calendar_remove", "POST", "/school/calendar/{period_spare}/remove", "admin", {},
      [E("delete", OK, "school_calendar_period", "period_spare")]),
     ("cases.year_end", "GET", "/school/year-end", "senco", None, []),
-    ("cases.year_end", "GET", "/school/year-end", "admin", None, [E("update", NO, None, None)]),  # 403
+    ("cases.year_end", "GET", "/school/year-end", "admin", None, [E("view", NO, "year_end_form", None)]),  # 403
     ("cases.year_end", "POST", "/school/year-end", "senco", {"year_end_on": ["1", "1", "1999"], "top_year_group": "6"},
      []),  # 400: outside the school year
     ("cases.year_end", "POST", "/school/year-end", "senco",
      {"year_end_on": ["{year_end_d}", "{year_end_m}", "{year_end_y}"], "top_year_group": "6"},
      [E("create", OK, "school_year_end", NEW)]),
     ("cases.year_end_run", "POST", "/school/year-end/run", "senco", {}, []),  # 400: not confirmed, nothing done
-    ("cases.year_end_run", "POST", "/school/year-end/run", "dsl", {"confirm": "y"}, [E("update", NO, None, None)]),
+    ("cases.year_end_run", "POST", "/school/year-end/run", "dsl", {"confirm": "y"},
+     [E("update", NO, "school_year_end", None)]),
     ("cases.learner_leaving", "GET", "/learners/{alpha}/leaving", "senco", None,
      [E("view", OK, "learner", "alpha", ("alpha",))]),
     ("cases.learner_leaving", "POST", "/learners/{alpha}/leaving", "senco", {"leaving_on": _day(120)},
@@ -833,16 +837,16 @@ ROWS = [
     ("cases.learner_leaving", "POST", "/learners/{archived}/leaving", "senco", {"not_leaving": "y"},
      [E("update", NO, "learner", "archived", ("archived",))]),  # 403: archived records are read-only
     ("cases.learner_list", "GET", "/learners?archived=1", "senco", None,
-     [E("view", OK, "learner_list", None, ("alpha", "bravo", "charlie", "archived"))]),
+     [E("listed", OK, "learner_list", None, ("alpha", "archived", "bravo", "charlie"))]),
     # --- merging two records of one learner: the pick page names every record it offers; the comparison both.
     # (A merge that succeeds is checked, on both learners, in tests/cases/test_learner_merges.py: here it would
     # take a learner out of every later row.)
     ("cases.learner_merge_pick", "GET", "/learners/{alpha}/merge", "senco", None,
-     [E("view", OK, "learner", "alpha", ("alpha", "bravo", "charlie"))]),
+     [E("view", OK, "learner", "alpha", ("alpha",)), E("listed", OK, "learner_list", None, ("bravo", "charlie"))]),
     ("cases.learner_merge_pick", "POST", "/learners/{alpha}/merge", "senco", {"other": "{bravo}"},  # 302
-     [E("view", OK, "learner", "alpha", ("alpha", "bravo", "charlie"))]),
+     [E("view", OK, "learner", "alpha", ("alpha",)), E("listed", OK, "learner_list", None, ("bravo", "charlie"))]),
     ("cases.learner_merge_pick", "GET", "/learners/{alpha}/merge", "teacher", None,
-     [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403
+     [E("view", NO, "merge_form", "alpha", ("alpha",))]),  # 403
     ("cases.learner_merge", "GET", "/learners/{alpha}/merge/{bravo}", "senco", None,
      [E("view", OK, "learner", "alpha", ("alpha", "bravo"))]),
     ("cases.learner_merge", "POST", "/learners/{alpha}/merge/{bravo}", "senco", {},  # 400: no reason, no change
@@ -1082,7 +1086,7 @@ def test_no_sensitive_value_reaches_the_trail(app, create_agency, create_user, c
 
 
 @pytest.mark.parametrize("role, path", [("senco", "/"), ("senco", "/learners"), ("teacher", "/"), ("dsl", "/learners")])
-def test_a_page_showing_several_learners_names_them_all_in_one_event(
+def test_a_page_listing_several_learners_names_them_all_in_one_listed_event(
     app, create_agency, create_user, create_case, add_to_team, role, path
 ):
     school = create_agency(name="Several Learners School")
@@ -1099,7 +1103,8 @@ def test_a_page_showing_several_learners_names_them_all_in_one_event(
     events = _events_after(app, last)
     assert len(events) == 1, events
     event = events[0]
-    assert (event["action"], event["outcome"], event["object_type"]) == ("view", OK, "learner_list")
+    # A name in a list is not an opening of the record: LISTED, never VIEW.
+    assert (event["action"], event["outcome"], event["object_type"]) == ("listed", OK, "learner_list")
     assert set(event["learners"]) == learners
     assert event["indexed"] == learners  # each learner's access history finds this event
 

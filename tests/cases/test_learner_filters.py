@@ -176,12 +176,12 @@ def test_a_teacher_sees_only_their_team_learners_through_any_filter(client_as, a
         assert f"{len(expected)} of 2 learners" in page
 
 
-def test_only_the_learners_shown_are_recorded_as_seen(app, school):
+def test_only_the_learners_shown_are_recorded_as_listed(app, school):
     assert school.get("/learners?year=3").status_code == 200
     with app.app_context():
         senco = db.session.scalars(select(User).where(User.public_id == school.account.public_id)).one()
         event = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.actor_id == senco.id, AuditEvent.action == AuditAction.VIEW)
+            select(AuditEvent).where(AuditEvent.actor_id == senco.id, AuditEvent.action == AuditAction.LISTED)
             .order_by(AuditEvent.id.desc())
         ).first()
     assert sorted(event.learner_ids) == sorted([school.ids["Ada Quillfeather"], school.ids["Bram Thistlewood"]])

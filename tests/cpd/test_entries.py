@@ -493,8 +493,8 @@ def _last_event(app):
 def test_the_log_page_records_the_learners_its_prompt_names_and_an_entry_read_names_none(app, world):
     lsp = world.clients["lsp"]
     assert lsp.get("/cpd").status_code == 200
-    # One learner named by the prompt (the meeting and the contribution are both about them).
-    assert _last_event(app) == ("view", "learner", world.learner, world.learner)
+    # One learner named by the prompt (the meeting and the contribution are both about them): listed, not opened.
+    assert _last_event(app) == ("listed", "learner_list", None, world.learner)
 
     entry = created_id(lsp.post(f"/cpd/entries/new/from-meeting/{world.meeting}", data=driscoll_form()))
     assert _last_event(app)[:3] == ("create", "cpd_entry", entry)

@@ -66,7 +66,16 @@ def test_dsl_reviews_who_has_seen_a_learners_record(app, page):
     openings = page.locator("#break-glass")
     assert "David Mensah" in openings.inner_text() and REASON in openings.inner_text()
     assert "A safeguarding concern needs action" in openings.inner_text()
+    assert "Listed (name shown in a list)" not in page.locator("#events").inner_text()  # openings by default
     assert_accessible(page, "access history")
+
+    # The SENCo's home page lists every case each morning: those appearances are one click away.
+    with page.expect_navigation():
+        page.locator("#list-appearances").click()
+    assert "Listed (name shown in a list)" in page.locator("#events").inner_text()
+    assert page.locator("#list-appearances").inner_text() == "Show openings only"
+    assert_accessible(page, "access history with list appearances")
+    page.go_back()
 
     with page.expect_navigation():
         page.locator("#break-glass").get_by_role("link", name="David Mensah").first.click()

@@ -55,12 +55,14 @@ BY_LEARNER = AuditEventLearner.__table__
 
 # The trail's own object types; the domains label theirs (app.audit.directory.label).
 OBJECT_TYPES = {
+    "audit_trail": "Audit trail",
     "audit_export": "Audit trail export",
     "audit_filter": "Audit trail filter (a learner or person the school does not have)",
     "audit_verification": "Audit trail verification",
     "audit_checkpoint": "Audit trail checkpoint",
     "access_summary": "Family's summary of who has seen the record",
     "family_visibility_decision": "Withheld from or released to the family's summary",
+    "family_visibility_form": "Withhold or release form (the family's summary)",
 }
 
 
@@ -77,6 +79,9 @@ class AuditFilters:
     outcome: AuditOutcome | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # A learner's access history by default: what opened, changed or was refused, not every list their name was
+    # in (LISTED). Not a query parameter of the trail's own page, whose action filter can ask for either.
+    openings_only: bool = False
 
     def query_args(self) -> dict[str, str]:
         """The filters as query parameters (dates as ISO), for links that keep them."""
@@ -177,14 +182,16 @@ def page_statement(filters: AuditFilters, direction: str, limit: int, merged: bo
     """
     learner = "merged" if filters.learner and merged else bool(filters.learner)
     shape = (learner, bool(filters.user), filters.action is not None, filters.outcome is not None,
-             filters.date_from is not None, filters.date_to is not None, ordered_by_time(filters), direction, limit)
+             filters.date_from is not None, filters.date_to is not None, ordered_by_time(filters), direction, limit,
+             filters.openings_only)
     statement = _STATEMENTS.get(shape)
     if statement is None:
         statement = _STATEMENTS[shape] = _build_statement(*shape)
     return statement
 
 
-def _build_statement(learner, user, action, outcome, date_from, date_to, by_time, direction, limit):
+def _build_statement(learner, user, action, outcome, date_from, date_to, by_time, direction, limit,
+                     openings_only=False):
     if learner == "merged":
         # One event may name several of the records (the merge itself): each event once, by its own id.
         key = EVENTS.c.id
@@ -209,6 +216,8 @@ def _build_statement(learner, user, action, outcome, date_from, date_to, by_time
         query = query.where(EVENTS.c.action == bindparam("action", literal_execute=True))
     if outcome:
         query = query.where(EVENTS.c.outcome == bindparam("outcome", literal_execute=True))
+    if openings_only:
+        query = query.where(EVENTS.c.action != bindparam("hidden_action", literal_execute=True))
     # Bounds are aware UTC datetimes (start_of_day), bound as the column's underlying type.
     if date_from:
         query = query.where(EVENTS.c.occurred_at >= bindparam("start", type_=DateTime(timezone=True)))
@@ -251,6 +260,8 @@ def page_query(school_id: int, filters: AuditFilters, *, before: int | None = No
         params["action"] = filters.action
     if filters.outcome is not None:
         params["outcome"] = filters.outcome
+    if filters.openings_only:
+        params["hidden_action"] = AuditAction.LISTED
     if filters.date_from is not None:
         params["start"] = start_of_day(filters.date_from)
     if filters.date_to is not None:

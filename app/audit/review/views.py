@@ -1,7 +1,8 @@
 """The DSL's review pages: the filtered trail, a learner's access history, a person's activity, flags, export, verify.
 
-Every page requires Action.REVIEW_AUDIT (the export also EXPORT_AUDIT) before it reads anything, and
-is itself a read of the learners it names: it notes them, so the request's VIEW event names them too.
+Every page requires Action.REVIEW_AUDIT (the export also EXPORT_AUDIT) before it reads anything. A page is
+recorded as a VIEW of the audit trail (`note_review`), never of a learner's record: the learners its rows
+name, or its filter chose, are recorded as LISTED; the learner filter's options are not recorded at all.
 Learners and people are chosen by query parameter (`?learner=`, `?user=`), never in the path. A filter
 naming a learner or person the DSL's school does not have is refused and recorded as a refused filter,
 naming nothing: what was typed never reaches the trail. Every page is behind the "audit_review" door:
@@ -14,7 +15,7 @@ from flask_login import current_user, login_required
 
 from app.audit import subjects
 from app.audit.blueprint import bp
-from app.audit.events import note_learners, note_read, note_refusal, record
+from app.audit.events import note_learners, note_read, note_refusal, note_review, record
 from app.audit.family.services import decide_family_visibility, family_of, family_visibility, learner_event
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review.export import ExportError, export_events, exports_made
@@ -36,11 +37,12 @@ from app.audit.review.services import (
 )
 from app.core.forms import Saved, handle_form
 from app.extensions import db
-from app.policy import Action, can, get_or_404, require
+from app.policy import Action, attempted, can, get_or_404, require
 from app.problems import show_on_form
 from app.security import limits
 
 REFUSED_FILTER = "audit_filter"  # the object type of a refused filter's event, which names no object
+AUDIT_TRAIL = "audit_trail"  # what a review page's VIEW event names (services.OBJECT_TYPES labels it)
 
 # Pages shown never count; refusals and ill-formed requests do, so probing for learners or people stops.
 _review_door = limits.guard("audit_review", limits.signed_in_account, methods=("GET", "POST"),
@@ -50,17 +52,23 @@ _family_view_door = limits.guard("family_view", limits.signed_in_account, method
                                  failure_statuses=frozenset({400, 403, 404}))
 
 
-def _require_review(action: Action = Action.REVIEW_AUDIT, attempt: AuditAction = AuditAction.VIEW,
-                    object_type: str | None = None, public_id: str | None = None, asked_for=None) -> None:
-    """:raise 403: for anyone who may not do `action`; the refusal names what was asked for (the
-    learner whose history, the account whose activity), so the trail shows the attempt.
+def _require_review(*actions: Action, attempt: AuditAction | None = None, object_type: str | None = None,
+                    public_id: str | None = None, asked_for=None) -> None:
+    """:raise 403: for anyone who may not do every one of `actions` (REVIEW_AUDIT when none is given). The
+    refusal is what the last action asks by this method (app.policy.attempts: a view of the audit trail, a view
+    of the export form, an export), unless `attempt` and `object_type` say otherwise, and names the learner
+    whose history (`asked_for`) or the account whose activity (`public_id`) was asked for.
 
     `asked_for` loads the object named, and is called only for a refusal.
     """
-    if not can(current_user, action):
+    actions = actions or (Action.REVIEW_AUDIT,)
+    note_review(AUDIT_TRAIL)
+    if not all(can(current_user, action) for action in actions):
         thing = asked_for() if asked_for is not None else None
+        asked, asked_type = attempted(actions[-1], request.method, None)
         # The trail keeps the id only if it names a record (app.audit.subjects): never the text typed.
-        note_refusal(attempt, object_type, public_id if isinstance(public_id, str) else None, thing)
+        note_refusal(attempt or asked, object_type or asked_type,
+                     public_id if isinstance(public_id, str) else None, thing)
         abort(403)
 
 
@@ -70,14 +78,11 @@ def _no_such_filter() -> None:
     abort(404)
 
 
-def _record_refused_filter(shown=()) -> None:
+def _record_refused_filter() -> None:
     """The review or export filtered by a learner or person the school does not have: a refused filter, naming
-    nothing. The page (400) still shows the form, so the refusal is committed here with the read of the
-    learners the form lists (`shown`), as any review page records it."""
+    nothing. The page (400) still shows the form, so the refusal is committed here; the learners the form
+    offers are a choice, not a read of anyone, and are not recorded."""
     record(current_user, AuditAction.VIEW, object_type=REFUSED_FILTER, outcome=AuditOutcome.REFUSED)
-    if shown:
-        one = shown[0] if len(shown) == 1 else None
-        record(current_user, AuditAction.VIEW, one, object_type=None if one else "learner_list", learners=shown)
     db.session.commit()
 
 
@@ -128,14 +133,13 @@ def review():
     if filters is None:
         status = 400
         if _filter_refused(form):
-            _record_refused_filter(learners)
+            _record_refused_filter()
     else:
         page = event_page(current_user, filters, before=_cursor("before"), after=_cursor("after"))
         shown = describe_events(current_user, page.rows)
-    # The page names every learner of the school (the learner filter lists them) and those in its rows.
-    note_learners(learners)
-    note_learners(learners_named(shown))
+    # The learners its rows name, and the one chosen (named in a link), are listed; the filter's options are not.
     chosen = _chosen(learners, filters)
+    note_learners(learners_named(shown) + ([chosen] if chosen is not None else []))
     return render_template(
         "audit/review.html", form=form, filters=filters, page=page, shown=shown, chosen=chosen,
         chain=chain_status(), verify_form=VerifyForm(),
@@ -146,21 +150,23 @@ def review():
 @login_required
 @_review_door
 def learner_history():
-    """Who has seen this learner's record, when, and why: every event naming them, break-glass first.
+    """Who has seen this learner's record, when, and why: every event naming them but the lists their name was
+    shown in (those too with `?listed=1`), break-glass first.
 
     :raise 403: for anyone but the DSL. :raise 404: for a learner who is not of the DSL's school (another
         school's learner is named in the refusal; an id that names no learner is a refused filter).
     """
     public_id = request.args.get("learner")
     # A refusal names the learner asked for only if there is one (any school's), so the trail shows the attempt.
-    _require_review(object_type="learner", public_id=public_id,
-                    asked_for=lambda: subjects.find("learner", public_id))
+    _require_review(asked_for=lambda: subjects.find("learner", public_id))
     if not public_id:
         return redirect(url_for("audit.review"))
     if subjects.named("learner", public_id) is None:
         _no_such_filter()
     learner = get_or_404(subjects.model("learner"), public_id, current_user, Action.REVIEW_AUDIT)
-    page = event_page(current_user, AuditFilters(learner=learner.public_id),
+    # Openings by default; every list their name appeared in only when asked (?listed=1), paging kept with it.
+    with_listed = request.args.get("listed") == "1"
+    page = event_page(current_user, AuditFilters(learner=learner.public_id, openings_only=not with_listed),
                       before=_cursor("before"), after=_cursor("after"))
     # Only this learner is named: others listed on the same page as them are counted, not named.
     shown = describe_events(current_user, page.rows, with_grants=True, focus=learner.public_id)
@@ -169,7 +175,7 @@ def learner_history():
     note_learners(learners_named(shown + openings))
     family = family_visibility(learner.public_id, page.rows, family_ids=family_of(learner))
     return render_template("audit/learner_history.html", learner=learner, page=page, shown=shown, openings=openings,
-                           family=family)
+                           with_listed=with_listed, family=family)
 
 
 @bp.route("/audit/learner/family-view", methods=["GET", "POST"])
@@ -182,9 +188,11 @@ def family_view_decision():
         the learner's trail.
     """
     public_id = request.args.get("learner")
-    _require_review(Action.REVIEW_AUDIT,
-                    AuditAction.UPDATE if request.method == "POST" else AuditAction.VIEW,
-                    object_type="learner", public_id=public_id, asked_for=lambda: subjects.find("learner", public_id))
+    # A refused POST was an attempt to decide; a refused GET, a view of the trail (the learner named if real).
+    posted = request.method == "POST"
+    _require_review(attempt=AuditAction.CREATE if posted else None,
+                    object_type="family_visibility_decision" if posted else None,
+                    asked_for=lambda: subjects.find("learner", public_id))
     if not public_id or subjects.named("learner", public_id) is None:
         _no_such_filter()
     learner = get_or_404(subjects.model("learner"), public_id, current_user, Action.DECIDE_FAMILY_VISIBILITY)
@@ -276,8 +284,7 @@ def export():
         refused filter, and nothing exported.
     """
     posted = request.method == "POST"
-    for action in (Action.REVIEW_AUDIT, Action.EXPORT_AUDIT):
-        _require_review(action, AuditAction.EXPORT if posted else AuditAction.VIEW, "audit_export")
+    _require_review(Action.REVIEW_AUDIT, Action.EXPORT_AUDIT)
     filter_form, filters, learners = _filter_form()
     if filters is None:
         if _filter_refused(filter_form):

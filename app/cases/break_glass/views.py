@@ -1,17 +1,17 @@
 """Break-glass pages: choosing a case one is not on, giving the reason, and opening it for an hour."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.audit.events import note_learners, note_refusal
+from app.audit.events import note_learners
 from app.audit.models import PurposeCategory
 from app.cases.blueprint import bp
 from app.cases.break_glass import services
 from app.cases.break_glass.forms import BreakGlassForm
 from app.core.dates import time_of_day
 from app.core.forms import Saved, handle_form
-from app.policy import Action, audit_action_for, require
+from app.policy import Action, refuse, require
 
 
 def _chosen_learner(public_id: str | None):
@@ -27,8 +27,7 @@ def _chosen_learner(public_id: str | None):
         # Out of sight, as get_or_404 would answer; the trail still names whose record was asked for, if
         # anyone's: never the text that was typed.
         named = services.learner_named_in_refusal(public_id)
-        note_refusal(audit_action_for(Action.BREAK_GLASS), "learner", getattr(named, "public_id", None), named)
-        abort(404)
+        refuse(404, Action.BREAK_GLASS, named)
     require(current_user, Action.BREAK_GLASS, learner)
     return learner
 
