@@ -27,17 +27,20 @@ def upgrade():
     with op.batch_alter_table('family_visibility_decision', schema=None) as batch_op:
         batch_op.create_index('ix_family_visibility_decision_learner_event', ['learner_public_id', 'event_id', 'id'],
                               unique=False)
-    with op.batch_alter_table('agency', schema=None) as batch_op:
+    # ALTER TABLE ... ADD COLUMN, never a copy of the table (other tables' rows refer to agency and team_membership).
+    with op.batch_alter_table('agency', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('show_staff_names_to_family', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
-    with op.batch_alter_table('team_membership', schema=None) as batch_op:
+    with op.batch_alter_table('team_membership', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('end_reason_sealed', sa.Text(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('team_membership', schema=None) as batch_op:
+    # An ALTER TABLE ... DROP COLUMN (SQLite 3.35+), never a copy of the table: other tables' rows refer to these
+    # ones, and SQLite (foreign keys on) refuses to drop a table they refer to.
+    with op.batch_alter_table('team_membership', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('end_reason_sealed')
-    with op.batch_alter_table('agency', schema=None) as batch_op:
+    with op.batch_alter_table('agency', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('show_staff_names_to_family')
     with op.batch_alter_table('family_visibility_decision', schema=None) as batch_op:
         batch_op.drop_index('ix_family_visibility_decision_learner_event')

@@ -210,6 +210,9 @@ def test_ending_a_parents_access_needs_a_reason_takes_effect_at_once_and_is_audi
     assert confirm_through_page(family.senco, path, reason="Court order of 1 December").status_code == 302
     assert family.parent.get(f"/learners/{family.child}/who-has-seen").status_code == 404
     assert family.parent2.get(f"/learners/{family.child}/who-has-seen").status_code == 200  # the other parent stays
+    # The reason is the SENCo's to read on the team's history; the rest of the team, the family included, never.
+    assert "Court order of 1 December" in text_of(family.senco.get(f"/learners/{family.child}/team"))
+    assert "Court order of 1 December" not in text_of(family.parent2.get(f"/learners/{family.child}/team"))
     with family.app.app_context():
         ended = db.session.scalars(select(TeamMembership).where(TeamMembership.public_id == membership)).one()
         assert ended.ended_at is not None and ended.end_reason == "Court order of 1 December"
