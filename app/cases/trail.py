@@ -152,4 +152,5 @@ def register() -> None:
     directory.label("withheld_from_family", {
         "safeguarding_concern": "Connected with a safeguarding concern",
         "child_protection_transfer": "Part of the child-protection file",
+        "concern_form": "The form to record a safeguarding concern was opened",
     })

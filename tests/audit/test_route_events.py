@@ -571,8 +571,8 @@ ROWS = [
      [E("listed", OK, "learner_list", None, ("alpha", "bravo"))]),
     ("cases.concern_list", "GET", "/concerns", "teacher", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
     ("cases.concern_list", "GET", "/concerns", "parent", None, [E("view", NO, "concern_list", None)]),  # 403
-    ("cases.concern_new", "GET", "/learners/{alpha}/concerns/new", "teacher", None,
-     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.concern_new", "GET", "/learners/{alpha}/concerns/new", "teacher", None,  # the form: withheld from family
+     [E("view", OK, "concern_form", None, ("alpha",))]),
     ("cases.concern_new", "POST", "/learners/{alpha}/concerns/new", "teacher", {"concern": TEXTS["concern"]},
      [E("create", OK, "safeguarding_concern", NEW, ("alpha",))]),
     ("cases.concern_detail", "GET", "/concerns/{concern}", "dsl", None,

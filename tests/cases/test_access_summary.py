@@ -20,7 +20,8 @@ from app.cases.access_summary.services import summary_for
 from app.cases.learners.models import Learner
 from app.cases.team.models import TeamMembership
 from app.extensions import db
-from tests.fixtures.application import confirm_through_page, text_of
+from tests.fixtures.accounts import PASSWORD
+from tests.fixtures.application import confirm_through_page, sign_in, text_of
 
 pytestmark = pytest.mark.both_backends
 
@@ -259,12 +260,16 @@ def test_the_dsls_access_history_says_what_the_family_sees_of_each_entry(family)
 
 
 def test_a_file_attached_to_a_concern_is_withheld_like_the_concern(family):
-    """The teacher records a concern, attaches a file to it and downloads it: none of it reaches the family."""
+    """The teacher opens the concern form, records a concern, attaches a file to it and downloads it: none of it
+    reaches the family."""
     from app.cases.attachments import services as attachments
     from app.cases.concerns import services as concerns
     from tests.test_authorization_matrix import report_pdf
 
     before = _shown_ids(family, family.parent.account.public_id, family.child)
+    teacher_client = family.app.test_client()
+    assert sign_in(teacher_client, family.people["teacher"].email, PASSWORD).status_code == 302
+    assert teacher_client.get(f"/learners/{family.child}/concerns/new").status_code == 200  # the form, opened
     with family.app.test_request_context():
         teacher, learner = _user(family.people["teacher"].public_id), _learner(family.child)
         concern = concerns.record_concern(teacher, learner, concern="Bruise seen at PE")
