@@ -55,8 +55,8 @@ _family_view_door = limits.guard("family_view", limits.signed_in_account, method
 def _require_review(*actions: Action, attempt: AuditAction | None = None, object_type: str | None = None,
                     public_id: str | None = None, asked_for=None) -> None:
     """:raise 403: for anyone who may not do every one of `actions` (REVIEW_AUDIT when none is given). The
-    refusal is what the last action asks by this method (app.policy.attempts: a view of the audit trail, a view
-    of the export form, an export), unless `attempt` and `object_type` say otherwise, and names the learner
+    refusal is what the last action asks by this method (app.policy.attempts: a view of the audit trail, an
+    export), unless `attempt` and `object_type` say otherwise, and names the learner
     whose history (`asked_for`) or the account whose activity (`public_id`) was asked for.
 
     `asked_for` loads the object named, and is called only for a refusal.
