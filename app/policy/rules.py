@@ -356,6 +356,16 @@ def _case_of(thing):
     return thing if thing is None or hasattr(thing, "school_id") else _learner_of(thing)
 
 
+def _sees_family_summary(user, learner) -> bool:
+    """The family's summary of who has seen the record: a parent or carer on the case today (an ended membership,
+    say under a court order, ends it at once); the school's SENCo and DSL preview what the family sees."""
+    if not isinstance(learner, Learner):
+        return False
+    if user.role is Role.PARENT:
+        return _member_of(user, learner)
+    return _senco_of(user, learner) or _dsl_of(user, learner)
+
+
 def _records_meeting(user, learner) -> bool:
     return (user.role is Role.LSP and _member_of(user, learner)) or _senco_of(user, learner)
 
@@ -465,7 +475,7 @@ ARCHIVE_READS = frozenset({
     Action.REVIEW_AUDIT,
     Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
     Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS, Action.EXPORT_CASE_DOCUMENT,
-    Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT,
+    Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT, Action.VIEW_FAMILY_ACCESS_SUMMARY,
 })
 
 
@@ -567,6 +577,11 @@ _RULES = {
     Action.REVIEW_AUDIT: _reviews_audit,
     Action.EXPORT_AUDIT: lambda user, thing: user.role is Role.DSL and not user.restricted,
     Action.BREAK_GLASS: _opens_break_glass,
+    Action.VIEW_FAMILY_ACCESS_SUMMARY: _sees_family_summary,
+    # KCSIE: withholding from the family what could cause serious harm is the DSL's judgement, for their school.
+    Action.DECIDE_FAMILY_VISIBILITY: lambda user, thing: isinstance(thing, Learner) and _dsl_of(user, thing),
+    Action.MANAGE_FAMILY_VIEW_SETTINGS: lambda user, thing: _school_staff(user)
+    and (is_school_senco(user) or is_agency_admin(user)),
     Action.KEEP_CPD_LOG: lambda user, thing: _keeps_cpd_log(user),
     Action.VIEW_CPD_LOG: _reads_cpd_log,
     Action.VIEW_CPD_RECORD: _reads_cpd_record,
