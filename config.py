@@ -89,6 +89,9 @@ class Config:
     # The DSL's review of the audit trail: refused or ill-formed requests (400, 403, 404), never a page shown.
     RATELIMIT_AUDIT_REVIEW_ACCOUNT = "20 per 15 minutes"
     RATELIMIT_AUDIT_REVIEW_IP = "100 per 15 minutes"
+    # The DSL's withholding of trail entries from a family's summary: the same, behind a door of its own.
+    RATELIMIT_FAMILY_VIEW_ACCOUNT = "20 per 15 minutes"
+    RATELIMIT_FAMILY_VIEW_IP = "100 per 15 minutes"
 
     # Two-step verification (app.agencies.two_step) and password reset links (app.agencies.password_reset).
     MFA_ISSUER = "Braid"

@@ -6,6 +6,7 @@ from app.agencies.calendar.models import SchoolCalendarPeriod
 from app.agencies.password_reset import models as password_reset  # noqa: F401
 from app.agencies.two_step import models as two_step  # noqa: F401
 from app.audit import subjects
+from app.audit.family.models import FamilyVisibilityDecision
 from app.audit.models import AuditExport
 from app.cases import trail as cases_trail
 from app.cases.attachments.models import Attachment
@@ -38,6 +39,7 @@ subjects.register(
     Invitation, ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
     SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment, OutboxMessage, ProcessingRestriction,
+    FamilyVisibilityDecision,
 )
 # What a refused request asked for (app.policy.attempts) is named by the record it was asked of: a CPD log by
 # its owner, the form to edit a record by that record.

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.agencies.calendar import services as calendar
-from app.audit.models import APPEND_ONLY_TABLES
+from app.audit.models import APPEND_ONLY_TABLES, AuditAction, AuditEvent
 from app.cases.attachments import services as attachments
 from app.cases.attachments.models import Attachment
 from app.cases.concerns import services as concerns
@@ -87,6 +87,7 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   said): {mis_import} at its preview · {mis_columns} with columns to match · {mis_failed} confirmed, then failed
 #   while carried out · {other_import} another school's (by its SENCo), at its preview · {bundle} Alpha's transfer
 #   bundle (made by the SENCo) · {cp_transfer} Alpha's child-protection transfer (recorded by the DSL, unconfirmed).
+#   {alpha_opening} the event id of the teacher's adding {c_team} (an opening of Alpha's record).
 #   {outbox_message} the first message in the outbox (an invitation's, unsent: no mail server is set).
 #   {notification} the teacher's notification of the action given them at {meeting}.
 #   Misfiled work: {c_misfiled}
@@ -239,6 +240,13 @@ ROWS = [
      (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
     ("agencies.school_calendar_remove", "POST", "/school/calendar/{period_spare}/remove", {},
      (404, 404, 404, 404, 302, 404, 404, 404, S, S)),
+    # What families see of who has seen a record: the school's SENCo or administrator chooses whether staff are named.
+    ("agencies.family_view_settings", "GET", "/school/family-view", None,
+     (200, 403, 403, 403, 200, 403, 403, 403, S, S)),
+    ("agencies.family_view_settings", "POST", "/school/family-view", {},
+     (400, 403, 403, 403, 400, 403, 403, 403, S, S)),
+    ("agencies.family_view_settings", "POST", "/school/family-view", {"show_staff_names": "yes"},
+     (302, 403, 403, 403, 302, 403, 403, 403, S, S)),
     # The year end: the SENCo's (it moves and archives learners the administrator never sees). No year end is set in
     # this world, so running it is a 400.
     ("cases.year_end", "GET", "/school/year-end", None,
@@ -397,6 +405,12 @@ ROWS = [
     # the team around the child
     ("cases.team", "GET", "/learners/{alpha}/team", None,
      (200, 200, 200, 403, 404, 200, 200, 200, S, S)),
+    # Who has seen the record, for the family: a parent on the case; the SENCo and the DSL preview it. The rest of
+    # the team may not (403); off the case it is out of sight (404).
+    ("cases.access_summary", "GET", "/learners/{alpha}/who-has-seen", None,
+     (200, 403, 403, 200, 404, 403, 403, 200, S, S)),
+    ("cases.access_summary", "GET", "/learners/{bravo}/who-has-seen", None,
+     (200, 404, 404, 200, 404, 404, 404, 404, S, S)),
     ("cases.team_add_staff", "POST", "/learners/{alpha}/team/staff", {},
      (400, 403, 403, 403, 404, 403, 403, 403, S, S)),
     ("cases.team_invite", "GET", "/learners/{alpha}/team/invite", None,
@@ -657,6 +671,14 @@ ROWS = [
      (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
     ("audit.learner_history", "GET", "/audit/learner?learner={bravo}", None,
      (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
+    # Withholding an opening of Alpha's record ({alpha_opening}: the teacher's contribution) from the family: the DSL.
+    ("audit.family_view_decision", "GET", "/audit/learner/family-view?learner={alpha}&event={alpha_opening}", None,
+     (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
+    ("audit.family_view_decision", "POST", "/audit/learner/family-view?learner={alpha}&event={alpha_opening}", {},
+     (403, 403, 403, 400, 403, 403, 403, 403, S, S)),
+    ("audit.family_view_decision", "POST", "/audit/learner/family-view?learner={alpha}&event={alpha_opening}",
+     {"decision": "withhold", "reason": "Matrix check"},
+     (403, 403, 403, 302, 403, 403, 403, 403, S, S)),
     ("audit.user_activity", "GET", "/audit/person?user={colleague}", None,
      (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
     ("audit.flags", "GET", "/audit/flags", None,
@@ -1191,6 +1213,8 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "r_attachment": d_attachment.public_id, "r_bundle": d_bundle.public_id,
             "r_restriction": d_restriction.public_id,
             "period": period.public_id, "period_spare": period_spare.public_id,
+            "alpha_opening": str(db.session.scalar(select(AuditEvent.id).where(
+                AuditEvent.object_public_id == c_team.public_id, AuditEvent.action == AuditAction.CREATE))),
             "outbox_message": db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first().public_id,
             "notification": db.session.scalars(select(Notification.public_id).where(
                 Notification.recipient_id == teacher.id, Notification.kind == NotificationKind.ACTION_ASSIGNED)).one(),
@@ -1325,7 +1349,7 @@ READS_OF = {
     Action.LIST_CASE_CONCERNS: ("restricted",), Action.REVIEW_AUDIT: ("restricted",),
     Action.VIEW_TRANSFERS: ("restricted",), Action.VIEW_CP_TRANSFERS: ("restricted",),
     Action.VIEW_WITHDRAWN_CONTRIBUTIONS: ("restricted",), Action.VIEW_FAMILY_PROFILE: ("r_profile",),
-    Action.DOWNLOAD_ATTACHMENT: ("r_attachment",),
+    Action.DOWNLOAD_ATTACHMENT: ("r_attachment",), Action.VIEW_FAMILY_ACCESS_SUMMARY: ("restricted",),
 }
 # Rights that are normal on Delta's case, gone while it is restricted and back once the restriction is lifted.
 NORMAL_RIGHTS = (
@@ -1340,6 +1364,7 @@ NORMAL_RIGHTS = (
     ("senco", Action.REMOVE_ATTACHMENT, "r_attachment"), ("senco", Action.RESTRICT_PROCESSING, "restricted"),
     ("dsl", Action.RECORD_CONCERN_ACTION, "r_concern"), ("dsl", Action.RECORD_CP_TRANSFER, "restricted"),
     ("dsl", Action.BREAK_GLASS, "restricted"), ("dsl", Action.RESTRICT_PROCESSING, "restricted"),
+    ("parent", Action.VIEW_FAMILY_ACCESS_SUMMARY, "restricted"), ("dsl", Action.DECIDE_FAMILY_VISIBILITY, "restricted"),
 )
 
 

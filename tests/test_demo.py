@@ -575,3 +575,25 @@ def test_the_demo_has_notifications_waiting_some_read_and_some_chosen(demo_app):
     assert "Notifications</span>" not in page and "braid-count" in page  # the header counts the unread
     again = demo_app.test_cli_runner().invoke(args=["demo", "load"])
     assert "0 notification(s) waiting" in again.output
+
+
+def test_the_demo_parent_sees_who_has_seen_maya_and_the_dsl_has_withheld_one_opening(demo_app):
+    """Jo Carter's summary of who has seen Maya's record lists several openings by role and organisation (the school
+    names no one); the EP's download is withheld by the DSL, whose access history shows it withheld, with the reason."""
+    from app.audit.family.models import FamilyVisibilityDecision
+    from app.demo.family_view import WITHHELD_REASON
+
+    with demo_app.app_context():
+        decision = db.session.scalars(select(FamilyVisibilityDecision)).one()
+        assert decision.withheld and decision.reason == WITHHELD_REASON
+        learner_id = decision.learner_public_id
+        db.session.remove()
+    parent = demo_app.test_client()
+    assert sign_in(parent, "parent@family.example", "braid-demo-2026").status_code == 302
+    page = parent.get(f"/learners/{learner_id}/who-has-seen")
+    assert page.status_code == 200
+    body = html.unescape(page.get_data(as_text=True))
+    assert "Who has seen Maya Carter’s record" in body
+    assert body.count('class="govuk-table__row braid-opening"') >= 4
+    assert "A speech and language therapist" in body and "Opened the support plan" in body
+    assert "An educational psychologist" not in body and "Downloaded a copy" not in body  # withheld

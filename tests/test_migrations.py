@@ -452,12 +452,41 @@ def test_0022_downgrades_a_trail_that_never_listed_anyone(empty_database_url):
         db.engine.dispose()
 
 
+def test_0023_adds_family_view_decisions_the_staff_names_choice_and_a_sealed_end_reason(empty_database_url):
+    """The DSL's withhold/release decisions (reason sealed, indexed by learner and event), the school's choice to
+    name staff to families (off for every existing school), and why a membership was ended (sealed); gone on
+    downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0022")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO agency (public_id, name, kind, created_at) "
+                                    "VALUES ('school-1', 'Old School', 'school', '2026-01-01 00:00:00+00:00')"))
+        assert "family_visibility_decision" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0023")
+        inspector = inspect(db.engine)
+        columns = {column["name"] for column in inspector.get_columns("family_visibility_decision")}
+        assert {"event_id", "learner_public_id", "withheld", "reason_sealed", "decided_by_id", "decided_at"} <= columns
+        assert "reason" not in columns  # nothing in the clear
+        indexes = {tuple(index["column_names"]) for index in inspector.get_indexes("family_visibility_decision")}
+        assert ("learner_public_id", "event_id", "id") in indexes
+        assert "end_reason_sealed" in {column["name"] for column in inspector.get_columns("team_membership")}
+        assert db.session.execute(text("SELECT show_staff_names_to_family FROM agency")).scalar_one() in (False, 0)
+        db.session.commit()
+        downgrade(revision="0022")
+        inspector = inspect(db.engine)
+        assert "family_visibility_decision" not in inspector.get_table_names()
+        assert "show_staff_names_to_family" not in {column["name"] for column in inspector.get_columns("agency")}
+        assert "end_reason_sealed" not in {column["name"] for column in inspector.get_columns("team_membership")}
+        db.engine.dispose()
+
+
 def test_0024_adds_restrictions_of_processing_and_takes_them_away(empty_database_url):
     """Restriction of processing: the learner's flag (indexed, for the policy and the lists) and the history of
     restrictions, reasons sealed (nothing in the clear); both gone on downgrade."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade(revision="0022")
+        upgrade(revision="0023")
         assert "processing_restriction" not in inspect(db.engine).get_table_names()
         upgrade(revision="0024")
         inspector = inspect(db.engine)
@@ -466,7 +495,7 @@ def test_0024_adds_restrictions_of_processing_and_takes_them_away(empty_database
         columns = {column["name"] for column in inspector.get_columns("processing_restriction")}
         assert {"reason_sealed", "lift_reason_sealed", "restricted_by_id", "lifted_by_id", "lifted_at"} <= columns
         assert not {"reason", "lift_reason"} & columns  # nothing in the clear
-        downgrade(revision="0022")
+        downgrade(revision="0023")
         inspector = inspect(db.engine)
         assert "processing_restriction" not in inspector.get_table_names()
         assert "restricted_at" not in {column["name"] for column in inspector.get_columns("learner")}

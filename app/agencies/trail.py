@@ -62,6 +62,8 @@ def register() -> None:
         "calendar_form": "School calendar form",
         "notification_list": "Notifications",
         "notification_settings_form": "Notification settings form",
+        "agency": "Agency (a school's settings)",
+        "family_view_settings_form": "What families see: settings form",
         "job_run": "Background job runs",
         "outbox_message": "Email message",
     })

@@ -36,7 +36,16 @@ class Directory:
     people_to_choose: Callable | None = None
     # cases: break-glass grants of a school's learners by public id
     grants: Callable | None = None
-    labels: dict[str, dict[str, str]] = field(default_factory=lambda: {"object_type": {}, "role": {}, "purpose": {}})
+    # cases: the account ids of a learner's family (every parent or carer ever on the case)
+    family_of: Callable | None = None
+    # cases: a select of the public ids of records that belong to a safeguarding concern without being one (files
+    # attached to a concern): their openings are withheld from the family like the concern's own
+    safeguarding_records: Callable | None = None
+    # Labels by kind: "object_type", "role", "purpose"; "family_object" (what a family is told was opened, "the
+    # support plan"); "withheld_from_family" (object types every opening of which is withheld from the family's
+    # view unless the DSL releases it, with the reason the DSL is shown: safeguarding records).
+    labels: dict[str, dict[str, str]] = field(default_factory=lambda: {
+        "object_type": {}, "role": {}, "purpose": {}, "family_object": {}, "withheld_from_family": {}})
 
 
 lookup = Directory()
@@ -51,7 +60,7 @@ def provide(**lookups) -> None:
 
 
 def label(kind: str, labels: dict[str, str]) -> None:
-    """Register labels of one kind ("object_type", "role" or "purpose") by their stored code."""
+    """Register labels of one kind (see Directory.labels) by their stored code."""
     lookup.labels[kind].update(labels)
 
 

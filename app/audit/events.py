@@ -219,6 +219,14 @@ def note_review(object_type: str) -> None:
         reads.review = object_type
 
 
+def note_page(object_type: str) -> None:
+    """This request's VIEW event names a page of this type, not the record it loaded (the family's summary of
+    who has seen a learner's record is about the record, and is not itself an opening of it)."""
+    reads = _reads()
+    if reads is not None:
+        reads.objects.insert(0, (object_type, None))
+
+
 def note_purpose(purpose: str) -> None:
     """Why this request reads what it reads (break-glass access)."""
     reads = _reads()

@@ -4,6 +4,7 @@ from flask import Blueprint
 bp = Blueprint("cases", __name__)
 
 # The views register their routes on bp: imported last, because they import bp from here.
+from app.cases.access_summary import views as access_summary_views  # noqa: E402,F401
 from app.cases.attachments import views as attachments_views  # noqa: E402,F401
 from app.cases.break_glass import views as break_glass_views  # noqa: E402,F401
 from app.cases.chronology import views as chronology_views  # noqa: E402,F401

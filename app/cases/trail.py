@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import select, union
 
-from app.agencies.accounts.models import User
+from app.agencies.accounts.models import Role, User
 from app.audit import directory
+from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.learners.models import Learner
 from app.cases.team.models import TeamMembership
@@ -61,9 +62,21 @@ def grants(school_id: int, public_ids: list[str]) -> dict[str, BreakGlassAccess]
     return {grant.public_id: grant for grant in db.session.scalars(query)}
 
 
+def family_of(learner: Learner) -> set[int]:
+    """Every account ever on the learner's case as a parent or carer."""
+    return set(db.session.scalars(select(TeamMembership.user_id).where(
+        TeamMembership.learner_id == learner.id, TeamMembership.role == Role.PARENT)))
+
+
+def safeguarding_records():
+    """The public ids of files attached to safeguarding concerns (a select, for the family's view of the trail)."""
+    return select(Attachment.public_id).where(Attachment.concern_id.is_not(None))
+
+
 def register() -> None:
     directory.provide(learner_type=Learner, learners=learners, school_learners=school_learners,
-                      merged_aliases=merged_aliases, people_to_choose=people_to_choose, grants=grants)
+                      merged_aliases=merged_aliases, people_to_choose=people_to_choose, grants=grants,
+                      family_of=family_of, safeguarding_records=safeguarding_records)
     directory.label("object_type", {
         "learner": "Learner's record",
         "learner_list": "List of learners",
@@ -115,4 +128,31 @@ def register() -> None:
         "cp_transfer_form": "Child-protection file transfer form",
         "cp_receipt_form": "Receipt of a child-protection file form",
         "break_glass_form": "Break-glass form",
+    })
+    # What a family is told was opened, in a sentence: "A class teacher opened the support plan".
+    directory.label("family_object", {
+        "learner": "your child's record",
+        "learner_revision": "a correction of your child's details",
+        "support_plan": "the support plan",
+        "plan_cycle": "the support plan",
+        "outcome": "an outcome in the support plan",
+        "provision": "the provision in the support plan",
+        "contribution": "a contribution to the plan",
+        "contribution_revision": "an earlier version of a contribution",
+        "contribution_move": "a contribution filed on the wrong record",
+        "meeting": "a meeting",
+        "meeting_record": "a meeting record",
+        "meeting_action": "a meeting action",
+        "team_membership": "the team around your child",
+        "invitation": "an invitation to the team",
+        "transfer_bundle": "the record sent to the next school",
+        "family_profile": "the family one-page profile",
+        "attachment": "an attached file",
+        "chronology": "your child's chronology",
+    })
+    # Withheld from the family unless the DSL releases them (app.audit.family): safeguarding records.
+    directory.label("withheld_from_family", {
+        "safeguarding_concern": "Connected with a safeguarding concern",
+        "child_protection_transfer": "Part of the child-protection file",
+        "concern_form": "The form to record a safeguarding concern was opened",
     })

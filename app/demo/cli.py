@@ -13,6 +13,7 @@ from app.demo.cases import load_demo_cases
 from app.demo.corrections import load_demo_corrections
 from app.demo.cpd import load_demo_cpd
 from app.demo.family_profiles import load_demo_family_profiles
+from app.demo.family_view import load_demo_family_view
 from app.demo.history import load_demo_history
 from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
@@ -61,9 +62,11 @@ def load_command():
     reminded, summaries = remind_demo()  # the reminders and a daily summary, once (each commits)
     told = load_demo_notifications()  # after the records: it dates back what they told people
     db.session.commit()
-    restricted = load_demo_restriction()  # after the notifications: nothing is told of a restricted record
-    db.session.commit()
     trail = load_demo_trail()
+    family_openings = load_demo_family_view()  # after the trail, before the seal
+    # After the notifications (nothing is told of a restricted record) and the trail (drawn from whom each person
+    # may see), before the seal.
+    restricted = load_demo_restriction()
     result = seal_and_check()
     job_runs = load_demo_jobs()
     db.session.commit()
@@ -76,7 +79,8 @@ def load_command():
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; {told} notification(s) waiting; "
-               f"{trail} past audit events written; {job_runs} past job runs written; "
+               f"{trail} past audit events written; {family_openings} opening(s) of the parent's child written, one "
+               f"withheld by the DSL; {job_runs} past job runs written; "
                f"{due} reminder case(s) set up, {reminded} reminder(s) and {summaries} daily summary email(s) written; "
                f"audit chain {'intact' if result.intact else 'BROKEN'} ({result.event_count} events verified).")
 

@@ -93,6 +93,12 @@ class Action(enum.Enum):
     REVIEW_AUDIT = "review_audit"  # the DSL's review of their school's trail (thing: None, a Learner or a User)
     EXPORT_AUDIT = "export_audit"
     BREAK_GLASS = "break_glass"  # open a case one is not on, for an hour, giving a reason (thing: the Learner)
+    # Who has seen a child's record, for the family (thing: the Learner): a parent or carer on the case today,
+    # and the school's SENCo and DSL, who preview it; what the family is shown of each opening is the DSL's to
+    # withhold or release (thing: the Learner); whether staff are named is the school's choice (thing: None).
+    VIEW_FAMILY_ACCESS_SUMMARY = "view_family_access_summary"
+    DECIDE_FAMILY_VISIBILITY = "decide_family_visibility"
+    MANAGE_FAMILY_VIEW_SETTINGS = "manage_family_view_settings"
     # The reflective CPD log
     KEEP_CPD_LOG = "keep_cpd_log"  # write in one's own log: entries, goals (thing: None)
     VIEW_CPD_LOG = "view_cpd_log"  # read a log, its coverage and hours, export it (thing: the log's owner, a User)

@@ -88,6 +88,9 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.REVIEW_AUDIT: Attempt(VIEW, "audit_trail"),
     Action.EXPORT_AUDIT: Attempt(EXPORT, "audit_export"),
     Action.BREAK_GLASS: Attempt(AuditAction.BREAK_GLASS, "learner", "break_glass_form"),
+    Action.VIEW_FAMILY_ACCESS_SUMMARY: Attempt(VIEW, "access_summary"),
+    Action.DECIDE_FAMILY_VISIBILITY: Attempt(CREATE, "family_visibility_decision", "family_visibility_form"),
+    Action.MANAGE_FAMILY_VIEW_SETTINGS: Attempt(UPDATE, "agency", "family_view_settings_form"),
     Action.KEEP_CPD_LOG: Attempt(CREATE, "cpd_log"),  # also the gate of one's own log page: no form
     Action.VIEW_CPD_LOG: Attempt(VIEW, "cpd_log"),
     Action.VIEW_CPD_RECORD: Attempt(VIEW, THING),

@@ -356,6 +356,16 @@ def _case_of(thing):
     return thing if thing is None or hasattr(thing, "school_id") else _learner_of(thing)
 
 
+def _sees_family_summary(user, learner) -> bool:
+    """The family's summary of who has seen the record: a parent or carer on the case today (an ended membership,
+    say under a court order, ends it at once); the school's SENCo and DSL preview what the family sees."""
+    if not isinstance(learner, Learner):
+        return False
+    if user.role is Role.PARENT:
+        return _member_of(user, learner)
+    return _senco_of(user, learner) or _dsl_of(user, learner)
+
+
 def _records_meeting(user, learner) -> bool:
     return (user.role is Role.LSP and _member_of(user, learner)) or _senco_of(user, learner)
 
@@ -465,7 +475,7 @@ ARCHIVE_READS = frozenset({
     Action.REVIEW_AUDIT,
     Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
     Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS, Action.EXPORT_CASE_DOCUMENT,
-    Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT,
+    Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT, Action.VIEW_FAMILY_ACCESS_SUMMARY,
     # A leaver's record is kept for years: its processing can be restricted, and the restriction lifted.
     Action.RESTRICT_PROCESSING, Action.LIFT_RESTRICTION,
 })
@@ -510,6 +520,8 @@ RESTRICTED_READS = frozenset({
     Action.VIEW_CONTRIBUTION_REVISION, Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.LIST_CASE_CONCERNS,
     Action.REVIEW_AUDIT, Action.VIEW_TRANSFERS, Action.VIEW_CP_TRANSFERS, Action.VIEW_WITHDRAWN_CONTRIBUTIONS,
     Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT,
+    # Who has seen the record: the SENCo's and DSL's preview still reads; the family's own page waits for the lift.
+    Action.VIEW_FAMILY_ACCESS_SUMMARY,
 })
 # Changes: refused for every role, the SENCo and the DSL included (restricting again is a change too).
 RESTRICTED_CHANGES = frozenset({
@@ -518,6 +530,7 @@ RESTRICTED_CHANGES = frozenset({
     Action.MOVE_CONTRIBUTION, Action.EDIT_FAMILY_PROFILE, Action.EDIT_MEETING, Action.SIGN_OFF_MEETING,
     Action.UPDATE_ACTION, Action.ATTACH_FILE, Action.REMOVE_ATTACHMENT, Action.RECORD_CONCERN_ACTION,
     Action.CONFIRM_CP_RECEIPT, Action.RESTRICT_PROCESSING,
+    Action.DECIDE_FAMILY_VISIBILITY,  # withholding or releasing what the family is shown of the record's openings
 })
 # Shares: the record going to anyone new, refused for every role: the team (invitations, members), a PDF or
 # bundle leaving Braid, the child-protection file sent on, break-glass, and a CPD log entry drawn from the work
@@ -639,6 +652,11 @@ _RULES = {
     Action.REVIEW_AUDIT: _reviews_audit,
     Action.EXPORT_AUDIT: lambda user, thing: user.role is Role.DSL and not user.restricted,
     Action.BREAK_GLASS: _opens_break_glass,
+    Action.VIEW_FAMILY_ACCESS_SUMMARY: _sees_family_summary,
+    # KCSIE: withholding from the family what could cause serious harm is the DSL's judgement, for their school.
+    Action.DECIDE_FAMILY_VISIBILITY: lambda user, thing: isinstance(thing, Learner) and _dsl_of(user, thing),
+    Action.MANAGE_FAMILY_VIEW_SETTINGS: lambda user, thing: _school_staff(user)
+    and (is_school_senco(user) or is_agency_admin(user)),
     Action.KEEP_CPD_LOG: lambda user, thing: _keeps_cpd_log(user),
     Action.VIEW_CPD_LOG: _reads_cpd_log,
     Action.VIEW_CPD_RECORD: _reads_cpd_record,

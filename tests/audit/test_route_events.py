@@ -573,8 +573,8 @@ ROWS = [
      [E("listed", OK, "learner_list", None, ("alpha", "bravo", "restricted"))]),
     ("cases.concern_list", "GET", "/concerns", "teacher", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
     ("cases.concern_list", "GET", "/concerns", "parent", None, [E("view", NO, "concern_list", None)]),  # 403
-    ("cases.concern_new", "GET", "/learners/{alpha}/concerns/new", "teacher", None,
-     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.concern_new", "GET", "/learners/{alpha}/concerns/new", "teacher", None,  # the form: withheld from family
+     [E("view", OK, "concern_form", None, ("alpha",))]),
     ("cases.concern_new", "POST", "/learners/{alpha}/concerns/new", "teacher", {"concern": TEXTS["concern"]},
      [E("create", OK, "safeguarding_concern", NEW, ("alpha",))]),
     ("cases.concern_detail", "GET", "/concerns/{concern}", "dsl", None,
@@ -612,6 +612,27 @@ ROWS = [
      [E("delete", NO, "attachment", "new_attachment", ("alpha",))]),  # 403: neither uploader nor SENCo
     ("cases.attachment_remove", "POST", "/attachments/{new_attachment}/remove", "teacher", {},
      [E("delete", OK, "attachment", "new_attachment", ("alpha",))]),
+    # --- who has seen the record, for the family; the DSL's withholding; the school's choice of names ----------
+    # The family's summary is its own page (access_summary), never an opening of the record it lists.
+    ("cases.access_summary", "GET", "/learners/{alpha}/who-has-seen", "parent", None,
+     [E("view", OK, "access_summary", None, ("alpha",))]),
+    ("cases.access_summary", "GET", "/learners/{alpha}/who-has-seen", "teacher", None,
+     [E("view", NO, "access_summary", None, ("alpha",))]),  # 403: on the team, not the family
+    ("cases.access_summary", "GET", "/learners/{bravo}/who-has-seen", "parent", None,
+     [E("view", NO, "access_summary", None, ("bravo",))]),  # 404: another child
+    ("audit.family_view_decision", "GET", "/audit/learner/family-view?learner={alpha}&event={alpha_opening}", "dsl",
+     None, [E("view", OK, "audit_trail", None), E("listed", OK, "learner_list", None, ("alpha",))]),
+    ("audit.family_view_decision", "POST", "/audit/learner/family-view?learner={alpha}&event={alpha_opening}", "dsl",
+     {"decision": "withhold", "reason": TEXTS.setdefault("family_view_reason", "CANARY-FAMILY-VIEW-REASON-3c9e")},
+     [E("create", OK, "family_visibility_decision", NEW, ("alpha",))]),
+    ("audit.family_view_decision", "POST", "/audit/learner/family-view?learner={alpha}&event={alpha_opening}",
+     "teacher", {"decision": "withhold", "reason": "x"},
+     [E("create", NO, "family_visibility_decision", None, ("alpha",))]),  # 403: the DSL's alone
+    ("agencies.family_view_settings", "GET", "/school/family-view", "senco", None, []),
+    ("agencies.family_view_settings", "POST", "/school/family-view", "senco", {"show_staff_names": "yes"},
+     [E("update", OK, "agency", "alpha_school")]),
+    ("agencies.family_view_settings", "POST", "/school/family-view", "parent", {"show_staff_names": "yes"},
+     [E("update", NO, "agency", None)]),  # 403
     # --- signing out -----------------------------------------------------------------------------------------
     ("agencies.sign_out", "POST", "/sign-out", "colleague", {}, [E("sign_out", OK, "user_account", "colleague")]),
     # --- audit review routes (added by the review helper) ---
@@ -882,6 +903,7 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
             select(User.email).where(User.public_id == world["colleague"])).one()
         world["ep_email"] = accounts["ep"].email
         world["eps_agency"] = _public_id(Agency, name="County EP Service")
+        world["alpha_school"] = _public_id(Agency, name="Alpha School")
         world["free_text"], world["free_text_id"] = quote(FREE_TEXT), FREE_TEXT_ID
         last_day = school_year_bounds(school_year_of(school_today()))[1]  # a year end to come: nothing moves yet
         world.update(year_end_d=last_day.day, year_end_m=last_day.month, year_end_y=last_day.year)

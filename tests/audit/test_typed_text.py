@@ -200,6 +200,9 @@ OBJECT_ROUTES = [
     ("parent", "GET", "/audit/person?user={q}", "user_account"),
     ("dsl", "GET", "/audit/learner?learner={q}", "audit_filter"),
     ("dsl", "GET", "/audit/person?user={q}", "audit_filter"),
+    ("parent", "GET", "/learners/{q}/who-has-seen", "access_summary"),
+    ("parent", "GET", "/audit/learner/family-view?learner={q}&event=1", "audit_trail"),
+    ("dsl", "GET", "/audit/learner/family-view?learner={q}&event=1", "audit_filter"),
 ]
 
 

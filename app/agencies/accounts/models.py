@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.wording import in_a_sentence, with_article
@@ -109,6 +109,8 @@ class Agency(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A school's choice (its SENCo's or administrator's): families see staff names in "who has seen" summaries.
+    show_staff_names_to_family: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     users: Mapped[list[User]] = relationship(back_populates="agency")
 

@@ -5,8 +5,8 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import DateField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import DateField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review.services import AuditFilters
@@ -123,3 +123,18 @@ class VerifyForm(FlaskForm):
     """No fields: the CSRF token is the point (verifying writes a verification and an event)."""
 
     submit = SubmitField("Verify the chain now", widget=GovSubmitInput())
+
+
+REASON_MAX = 2000
+
+
+class FamilyVisibilityForm(FlaskForm):
+    """Withhold one opening from the family's summary, or release it: the DSL's reason is required (kept sealed)."""
+
+    decision = HiddenField(validators=[AnyOf(["withhold", "release"], message="Choose to withhold or release")])
+    reason = TextAreaField(
+        "Reason", widget=GovTextArea(),
+        validators=[DataRequired(message="Enter the reason for your decision"),
+                    Length(max=REASON_MAX, message=f"The reason must be {REASON_MAX:,} characters or fewer")],
+    )
+    submit = SubmitField("Save decision", widget=GovSubmitInput())

@@ -60,6 +60,9 @@ OBJECT_TYPES = {
     "audit_filter": "Audit trail filter (a learner or person the school does not have)",
     "audit_verification": "Audit trail verification",
     "audit_checkpoint": "Audit trail checkpoint",
+    "access_summary": "Family's summary of who has seen the record",
+    "family_visibility_decision": "Withheld from or released to the family's summary",
+    "family_visibility_form": "Withhold or release form (the family's summary)",
 }
 
 

@@ -16,10 +16,11 @@ from flask_login import current_user, login_required
 from app.audit import subjects
 from app.audit.blueprint import bp
 from app.audit.events import note_learners, note_read, note_refusal, note_review, record
+from app.audit.family.services import decide_family_visibility, family_of, family_visibility, learner_event
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review.export import ExportError, export_events, exports_made
 from app.audit.review.flags import find_flags
-from app.audit.review.forms import AuditFilterForm, DateRangeForm, ExportForm, VerifyForm
+from app.audit.review.forms import AuditFilterForm, DateRangeForm, ExportForm, FamilyVisibilityForm, VerifyForm
 from app.audit.review.services import (
     AuditFilters,
     break_glass_openings,
@@ -34,6 +35,7 @@ from app.audit.review.services import (
     today,
     verify_now,
 )
+from app.core.forms import Saved, handle_form
 from app.extensions import db
 from app.policy import Action, attempted, can, get_or_404, require
 from app.problems import show_on_form
@@ -45,6 +47,9 @@ AUDIT_TRAIL = "audit_trail"  # what a review page's VIEW event names (services.O
 # Pages shown never count; refusals and ill-formed requests do, so probing for learners or people stops.
 _review_door = limits.guard("audit_review", limits.signed_in_account, methods=("GET", "POST"),
                             failure_statuses=frozenset({400, 403, 404}))
+# Withholding from a family's summary (by event id): refusals and misses count alike, at a door of its own.
+_family_view_door = limits.guard("family_view", limits.signed_in_account, methods=("GET", "POST"),
+                                 failure_statuses=frozenset({400, 403, 404}))
 
 
 def _require_review(*actions: Action, attempt: AuditAction | None = None, object_type: str | None = None,
@@ -168,8 +173,48 @@ def learner_history():
     openings = describe_events(current_user, break_glass_openings(current_user, learner.public_id),
                                with_grants=True, focus=learner.public_id)
     note_learners(learners_named(shown + openings))
+    family = family_visibility(learner.public_id, page.rows, family_ids=family_of(learner))
     return render_template("audit/learner_history.html", learner=learner, page=page, shown=shown, openings=openings,
-                           with_listed=with_listed)
+                           with_listed=with_listed, family=family)
+
+
+@bp.route("/audit/learner/family-view", methods=["GET", "POST"])
+@login_required
+@_family_view_door
+def family_view_decision():
+    """Withhold one opening of a learner's record from their family's summary, or release it, with a reason.
+
+    :raise 403: for anyone but the DSL. :raise 404: for a learner not of the DSL's school, or an event not in
+        the learner's trail.
+    """
+    public_id = request.args.get("learner")
+    # A refused POST was an attempt to decide; a refused GET, a view of the trail (the learner named if real).
+    posted = request.method == "POST"
+    _require_review(attempt=AuditAction.CREATE if posted else None,
+                    object_type="family_visibility_decision" if posted else None,
+                    asked_for=lambda: subjects.find("learner", public_id))
+    if not public_id or subjects.named("learner", public_id) is None:
+        _no_such_filter()
+    learner = get_or_404(subjects.model("learner"), public_id, current_user, Action.DECIDE_FAMILY_VISIBILITY)
+    event = learner_event(learner, _cursor("event"))
+    if event is None:
+        abort(404)
+    family = family_of(learner)
+    status = family_visibility(learner.public_id, [event], family_ids=family)[event.id]
+    shown = describe_events(current_user, [event], with_grants=True, focus=learner.public_id)[0]
+    form = FamilyVisibilityForm()
+    if request.method == "GET":
+        form.decision.data = "withhold" if status.visible else "release"
+    back = url_for("audit.learner_history", learner=learner.public_id)
+
+    def save():
+        withheld = form.decision.data == "withhold"
+        decide_family_visibility(current_user, learner, event, withheld=withheld, reason=form.reason.data)
+        return Saved(back, "The entry is now withheld from the family." if withheld
+                     else "The entry is now shown to the family.")
+
+    return handle_form(form, save, render=lambda: render_template(
+        "audit/family_visibility.html", learner=learner, item=shown, status=status, form=form, back=back))
 
 
 @bp.route("/audit/person")

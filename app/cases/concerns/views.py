@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template, url_for
 from flask_login import current_user, login_required
 
-from app.audit.events import note_learners
+from app.audit.events import note_learners, note_page
 from app.cases.attachments.views import attachments_context
 from app.cases.blueprint import bp
 from app.cases.concerns import services
@@ -30,6 +30,8 @@ def concern_list():
 def concern_new(public_id: str):
     """:raise 404: learner out of sight. :raise 403: visible, but not someone who records concerns."""
     learner = get_or_404(Learner, public_id, current_user, Action.RECORD_CONCERN)
+    # The trail says the concern form was opened, not the record: withheld from the family (app.audit.family).
+    note_page("concern_form")
     form = ConcernForm()
 
     def save():

@@ -2,8 +2,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
 from app.agencies.accounts.models import AgencyKind
@@ -50,11 +59,17 @@ class ConfirmTeamChangeForm(FlaskForm):
     """Nothing but the CSRF token: revoking an invitation."""
 
 
+END_REASON_MAX = 2000
+
+
 class EndMembershipForm(FlaskForm):
-    """The confirmation page's form: `confirm` says the SENCo read the page; `version` what the page showed."""
+    """The confirmation page's form: `confirm` says the SENCo read the page; `version` what the page showed;
+    `reason` why (kept sealed; required by the view for a parent or carer, whose access may end under a court order)."""
 
     confirm = HiddenField()
     version = HiddenField()
+    reason = TextAreaField("Why are you ending their access?", widget=GovTextArea(), validators=[
+        Optional(), Length(max=END_REASON_MAX, message=f"The reason must be {END_REASON_MAX:,} characters or fewer")])
 
 
 class AcceptForm(FlaskForm):

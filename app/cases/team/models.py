@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import Agency, Role, User
 from app.extensions import db
+from app.security.crypto import Sealed, SealedText, SensitiveField
 from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
 
 
@@ -29,6 +30,8 @@ class TeamMembership(db.Model):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # ended early by the SENCo
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    end_reason_sealed: Mapped[Sealed | None] = mapped_column(SealedText())  # why it was ended early (a court order)
+    end_reason = SensitiveField()
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -201,8 +201,10 @@ def last_live_case(membership: TeamMembership) -> bool:
     return membership.user.restricted and not others
 
 
-def end_membership(actor: User, membership: TeamMembership, *, stamp: str | None = None) -> None:
-    """End a membership early; a restricted account loses access with its last live membership.
+def end_membership(actor: User, membership: TeamMembership, *, stamp: str | None = None,
+                   reason: str | None = None) -> None:
+    """End a membership early, with the reason if one is given (sealed); a restricted account loses access with
+    its last live membership. Effective at once: the policy asks for a live membership on every request.
 
     :raise EditConflict: when `stamp` is given and the membership changed since the confirmation page showed it.
     """
@@ -214,9 +216,13 @@ def end_membership(actor: User, membership: TeamMembership, *, stamp: str | None
         raise TeamError(f"{membership.user.display_name}'s membership has already ended")
     membership.ended_at = now
     membership.ended_by_id = actor.id
+    if reason:
+        membership.end_reason = reason
     db.session.flush()
     refresh_access(membership.user, now)
-    record(actor, AuditAction.UPDATE, membership, fields=["ended_at", "ended_by"])
+    forget_memberships()  # this request's cached answers knew the membership live
+    record(actor, AuditAction.UPDATE, membership,
+           fields=["ended_at", "ended_by"] + (["end_reason"] if reason else []))
 
 
 # --- invitations -------------------------------------------------------------------------------

@@ -161,13 +161,20 @@ def membership_end(public_id: str):
     if request.method == "GET":
         return _end_page(membership, form)
     if not form.validate_on_submit():
+        if form.is_submitted() and form.reason.errors:
+            return _end_page(membership, form, status=400)
         abort(400)
     if form.confirm.data != "yes":
         # A button that skipped the confirmation page (an old page, a script): nothing changes, the page shows.
         return _end_page(membership, form, status=400)
+    reason = (form.reason.data or "").strip() or None
+    if membership.role is Role.PARENT and reason is None:
+        # A family's access ends for a reason the school must be able to show (a court order, say).
+        form.reason.errors = [*form.reason.errors, "Enter why you are ending this parent or carer's access"]
+        return _end_page(membership, form, status=400)
     name = membership.user.display_name
     try:
-        services.end_membership(current_user, membership, stamp=form.version.data or "")
+        services.end_membership(current_user, membership, stamp=form.version.data or "", reason=reason)
     except EditConflict:
         db.session.rollback()
         return _end_page(db.session.get(TeamMembership, membership.id), form, stale=True, status=409)
