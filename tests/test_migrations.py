@@ -382,12 +382,18 @@ def _rows_before_0025(now):
         "'g.fairweather@slt.example', 'Gwendolyn Fairweather', 'slt', 1, :now, 'hash', :now, 1, :now)",
         "INSERT INTO outbox_message (id, public_id, recipient, subject, body_sealed, created_at) VALUES (1, "
         "'message-one', 'g.fairweather@slt.example', 'You have been invited', :body, :now)",
+        "INSERT INTO support_plan (id, public_id, learner_id, created_at) VALUES (1, 'plan-one', 1, :now)",
+        "INSERT INTO plan_cycle (id, public_id, plan_id, number, stage, version, opened_at) VALUES (1, 'cycle-one', "
+        "1, 1, 'plan', 1, :now)",
+        "INSERT INTO provision (id, public_id, cycle_id, delivered_by, frequency, starts_on, version, created_at, "
+        "description_sealed) VALUES (1, 'provision-one', 1, 'Mrs Aurelia Penhaligon', 'Weekly', '2026-01-05', 1, "
+        ":now, :what)",
     ]
 
 
 PLAINTEXT_BEFORE_0025 = ("The Thornbury family", "Hollins Primary", "r.okonjo@hollins.example", "Rosalind Okonjo",
                          "ma.thornbury@home.example", "Marguerite Thornbury", "g.fairweather@slt.example",
-                         "Gwendolyn Fairweather")
+                         "Gwendolyn Fairweather", "Aurelia Penhaligon")
 
 
 def _insert_before_0025(extra=()):
@@ -395,7 +401,8 @@ def _insert_before_0025(extra=()):
     values = {"now": now, "yes": True, "no": False,
               "name": seal("Ruby Ellis", associated_data("learner", "name_sealed", "learner-one")),
               "born": seal("2017-03-03", associated_data("learner", "date_of_birth_sealed", "learner-one")),
-              "body": seal("Open this link", associated_data("outbox_message", "body_sealed", "message-one"))}
+              "body": seal("Open this link", associated_data("outbox_message", "body_sealed", "message-one")),
+              "what": seal("Talk Boost", associated_data("provision", "description_sealed", "provision-one"))}
     for statement in [*_rows_before_0025(now), *extra]:
         db.session.execute(text(statement), values)
     db.session.commit()
@@ -413,7 +420,8 @@ def test_0025_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty
         upgrade(revision="0025")
         inspector = inspect(db.engine)
         for table, gone in (("agency", {"name"}), ("user_account", {"email", "display_name"}),
-                            ("invitation", {"email", "display_name"}), ("outbox_message", {"recipient"})):
+                            ("invitation", {"email", "display_name"}), ("outbox_message", {"recipient"}),
+                            ("provision", {"delivered_by"})):
             assert not gone & {column["name"] for column in inspector.get_columns(table)}, table
         unique = {name: {tuple(c["column_names"]) for c in inspector.get_unique_constraints(name)}
                   for name in ("agency", "user_account")}
@@ -423,6 +431,7 @@ def test_0025_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty
         assert _sealed_cell("user_account", "email_sealed", "user-senco") == "r.okonjo@hollins.example"
         assert _sealed_cell("invitation", "display_name_sealed", "invitation-one") == "Gwendolyn Fairweather"
         assert _sealed_cell("outbox_message", "recipient_sealed", "message-one") == "g.fairweather@slt.example"
+        assert _sealed_cell("provision", "delivered_by_sealed", "provision-one") == "Mrs Aurelia Penhaligon"
         indexes = dict(db.session.execute(text("SELECT public_id, email_index FROM user_account")).all())
         assert indexes["user-senco"] == blind_index("email", "r.okonjo@hollins.example")
         assert db.session.execute(text("SELECT email_index FROM invitation")).scalar_one() == blind_index(
@@ -442,6 +451,7 @@ def test_0025_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty
             "g.fairweather@slt.example", "Gwendolyn Fairweather")
         assert db.session.execute(text("SELECT recipient FROM outbox_message")).scalar_one() == \
             "g.fairweather@slt.example"
+        assert db.session.execute(text("SELECT delivered_by FROM provision")).scalar_one() == "Mrs Aurelia Penhaligon"
         db.session.commit()
         unique = {tuple(c["column_names"]) for c in inspect(db.engine).get_unique_constraints("user_account")}
         assert ("email",) in unique and "email_index" not in {c["name"] for c in

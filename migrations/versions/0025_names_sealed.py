@@ -1,5 +1,5 @@
-"""Names sealed: agencies' names, people's names and email addresses, and the outbox's recipients are sealed like
-learners' data; an account's address and an agency's name are found (and kept unique) through blind indexes.
+"""Names sealed: agencies' names, people's names and email addresses, the outbox's recipients and who delivers a
+provision are sealed like learners' data; an account's address and an agency's name are found (and kept unique) through blind indexes.
 
 A family agency is named after the family ('The Carter family'), which names the child; a people's names and
 addresses were readable in any copy of the database. Upgrade seals every existing value, indexes it, and drops
@@ -8,7 +8,7 @@ the plaintext columns with their constraints; downgrade opens them back into pla
 On SQLite, user_account and agency are rebuilt to lose their unique and check constraints (the environment runs
 migrations with foreign keys off and checks them before the commit; secure_delete zeroes the pages the
 plaintext leaves behind). On PostgreSQL the old tuples stay in the table files until VACUUM reclaims them: run
-`VACUUM FULL agency, user_account, invitation, outbox_message` after upgrading.
+`VACUUM FULL agency, user_account, invitation, outbox_message, provision` after upgrading.
 
 The normalisations are frozen here (a migration never imports app code, only the keyring primitives):
 an address is trimmed and lower-cased; an agency's name is case-folded with its spaces collapsed.
@@ -34,6 +34,7 @@ SEALED = {
     'user_account': {'email': 'email', 'display_name': None},
     'invitation': {'email': 'email', 'display_name': None},
     'outbox_message': {'recipient': None},
+    'provision': {'delivered_by': None},
 }
 # Columns are added in place; the tables are then rebuilt on SQLite (which can neither make a column NOT NULL nor
 # drop one with a constraint in place): the environment runs migrations with foreign keys off, so a rebuild of a
@@ -41,7 +42,7 @@ SEALED = {
 IN_PLACE = {'recreate': 'never'}
 PLAIN_LENGTH = {('agency', 'name'): 200, ('user_account', 'email'): 254, ('user_account', 'display_name'): 120,
                 ('invitation', 'email'): 254, ('invitation', 'display_name'): 120,
-                ('outbox_message', 'recipient'): 254}
+                ('outbox_message', 'recipient'): 254, ('provision', 'delivered_by'): 120}
 
 
 def _normalise_email(value):
@@ -143,6 +144,9 @@ def upgrade():
     with op.batch_alter_table('outbox_message', schema=None, **_rebuilt()) as batch_op:
         batch_op.alter_column('recipient_sealed', existing_type=sa.Text(), nullable=False)
         batch_op.drop_column('recipient')
+    with op.batch_alter_table('provision', schema=None, **_rebuilt()) as batch_op:
+        batch_op.alter_column('delivered_by_sealed', existing_type=sa.Text(), nullable=False)
+        batch_op.drop_column('delivered_by')
 
 
 def _open_rows(name, fields):
@@ -168,6 +172,9 @@ def downgrade():
     for name, fields in SEALED.items():
         _open_rows(name, fields)
 
+    with op.batch_alter_table('provision', schema=None, **_rebuilt()) as batch_op:
+        batch_op.alter_column('delivered_by', existing_type=sa.String(length=120), nullable=False)
+        batch_op.drop_column('delivered_by_sealed')
     with op.batch_alter_table('outbox_message', schema=None, **_rebuilt()) as batch_op:
         batch_op.alter_column('recipient', existing_type=sa.String(length=254), nullable=False)
         batch_op.drop_column('recipient_sealed')
