@@ -160,9 +160,10 @@ server.serve_forever()
 class ServerProcess:
     """The app in a process of its own (its own memory), over real HTTP on loopback."""
 
-    def __init__(self, database_url: str, prefix: str, redis: str | None):
+    def __init__(self, database_url: str, prefix: str, redis: str | None, field_keys: str):
         env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
-        env.update(BRAID_TEST_DB=database_url, BRAID_TEST_PREFIX=prefix, PYTHONPATH=ROOT)
+        # The same field keys as the test's app: accounts are found by their (keyed) email index.
+        env.update(BRAID_TEST_DB=database_url, BRAID_TEST_PREFIX=prefix, PYTHONPATH=ROOT, BRAID_FIELD_KEYS=field_keys)
         if redis:
             env["REDIS_URL"] = redis
         self.process = subprocess.Popen([sys.executable, "-c", SERVER], cwd=ROOT, env=env,
@@ -186,8 +187,8 @@ class ServerProcess:
 def test_limits_hold_across_two_server_processes_sharing_redis(app, create_user, redis_url, shared):
     url, prefix = redis_url
     account = create_user("teacher")
-    servers = [ServerProcess(app.config["SQLALCHEMY_DATABASE_URI"], prefix, url if shared else None)
-               for _ in range(2)]
+    servers = [ServerProcess(app.config["SQLALCHEMY_DATABASE_URI"], prefix, url if shared else None,
+                             app.config["BRAID_FIELD_KEYS"]) for _ in range(2)]
     try:
         first, second = servers
         # Five failures spread over both processes: three here, two there.
