@@ -19,7 +19,6 @@ DEMO_TOTP_SECRET = "BRAIDDEMOTOTPSECRETKEEPSAFE23456"
 # The testing keys are public (they are in this file): production refuses them (app.security.deploy).
 TESTING_SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
 TESTING_AUDIT_KEY = "testing-audit-key-not-for-production-use-0123456789"
-_TESTING_FIELD_KEYS: str | None = None  # TestingConfig.default_field_keys: made once per process
 
 
 class ConfigError(RuntimeError):
@@ -348,17 +347,12 @@ class TestingConfig(Config):
         return None
 
     def default_field_keys(self) -> str | None:
-        # Throwaway keys, one set per test process, unless a test hands the app a key file of its own: a second
-        # app a test makes on the same database (another worker, a proxy's view) finds accounts by the same
-        # blind indexes and opens the same names, as two workers of one deployment do.
+        # Each test app gets throwaway keys unless a test hands it a key file of its own.
         if "BRAID_FIELD_KEY_FILE" in self._environ:
             return None
-        global _TESTING_FIELD_KEYS
-        if _TESTING_FIELD_KEYS is None:
-            from app.security.keys import Keyring
+        from app.security.keys import Keyring
 
-            _TESTING_FIELD_KEYS = Keyring.generate().to_json()
-        return _TESTING_FIELD_KEYS
+        return Keyring.generate().to_json()
 
 
 class ProductionConfig(Config):
