@@ -1,14 +1,16 @@
 """Names sealed: agencies' names, people's names and email addresses, the outbox's recipients and who delivers a
-provision are sealed like learners' data; an account's address and an agency's name are found (and kept unique) through blind indexes.
+provision are sealed like learners' data; an account's address and an agency's name are found (and kept unique)
+through blind indexes.
 
-A family agency is named after the family ('The Carter family'), which names the child; a people's names and
+A family agency is named after the family ('The Carter family'), which names the child; people's names and
 addresses were readable in any copy of the database. Upgrade seals every existing value, indexes it, and drops
 the plaintext columns with their constraints; downgrade opens them back into plaintext columns.
 
-On SQLite, user_account and agency are rebuilt to lose their unique and check constraints (the environment runs
+On SQLite the five tables are rebuilt to lose their plaintext columns and constraints (the environment runs
 migrations with foreign keys off and checks them before the commit; secure_delete zeroes the pages the
-plaintext leaves behind). On PostgreSQL the old tuples stay in the table files until VACUUM reclaims them: run
-`VACUUM FULL agency, user_account, invitation, outbox_message, provision` after upgrading.
+plaintext leaves behind, and the WAL is truncated afterwards). On PostgreSQL the old row versions stay in the
+table files until VACUUM reclaims them: run `VACUUM FULL agency, user_account, invitation, outbox_message,
+provision` after upgrading.
 
 The normalisations are frozen here (a migration never imports app code, only the keyring primitives):
 an address is trimmed and lower-cased; an agency's name is case-folded with its spaces collapsed.
