@@ -3,11 +3,12 @@ case, sorted by name once opened, and never compared in SQL by mistake."""
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from app.agencies.accounts import services
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User, agencies_by_name, people_by_name
+from app.agencies.trail import actors
 from app.extensions import db
 from app.security.crypto import blind_index
 from tests.fixtures.application import sign_in
@@ -94,3 +95,20 @@ def test_a_sealed_field_compared_in_sql_is_refused_rather_than_finding_nothing(a
             select(Agency).filter_by(name="The Carter family")
         with pytest.raises(TypeError, match="no blind index"):
             User.display_name.matches("Jo Carter")
+
+
+def test_the_trails_names_are_one_query_and_one_opening_each(app, create_user):
+    """The DSL's review and export name each actor and their agency from one query, opened here (no row queries)."""
+    people = [create_user("teacher", name=f"Actor {n}") for n in range(4)]
+    with app.app_context():
+        ids = [db.session.scalars(select(User.id).where(User.public_id == person.public_id)).one() for person in people]
+        statements = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            named = actors(ids, db.session.execute)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        assert sorted(name for _, name, *_ in named.values()) == ["Actor 0", "Actor 1", "Actor 2", "Actor 3"]
+        assert {agency for _, _, agency, *_ in named.values()} == {"Home of teacher"}
+        assert len(statements) == 1, statements
