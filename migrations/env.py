@@ -43,9 +43,46 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
 
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_for_migrations(connection, on=True)
+        try:
+            context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _sqlite_for_migrations(connection, on=False)
+
+
+def _sqlite_for_migrations(connection, on: bool):
+    """SQLite settings for the migrations' connection, set outside a transaction (SQLite ignores them inside one).
+
+    Foreign keys off: rebuilding a table others point at (batch mode's copy, drop and rename) would otherwise
+    delete or refuse through every row pointing at it; `_check_foreign_keys` checks them all before the commit.
+    secure_delete: a migration that seals plaintext zeroes the pages the plaintext leaves, and the WAL is
+    truncated afterwards, so no copy of the file keeps it.
+    """
+    raw = connection.connection.driver_connection
+    if on:
+        connection.info["braid_secure_delete"] = raw.execute("PRAGMA secure_delete").fetchone()[0]
+        raw.execute("PRAGMA foreign_keys=OFF")
+        raw.execute("PRAGMA secure_delete=ON")
+    else:
+        if raw.in_transaction:
+            raw.rollback()
+        raw.execute("PRAGMA foreign_keys=ON")
+        raw.execute(f"PRAGMA secure_delete={int(connection.info.pop('braid_secure_delete', 0))}")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _check_foreign_keys(connection):
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        raise RuntimeError(f"the migrations left rows pointing at nothing in {', '.join(tables)}")
 
 
 if context.is_offline_mode():

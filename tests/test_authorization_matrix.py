@@ -1098,7 +1098,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
                 (teacher, c_team, "To remove.pdf", "A second page"),
             ))
 
-        nhs_agency = db.session.scalars(select(Agency).where(Agency.name == nhs)).one()
+        nhs_agency = db.session.scalars(select(Agency).where(Agency.name.matches(nhs))).one()
 
         def invite(email):
             invitation, link, _ = team.invite_to_case(

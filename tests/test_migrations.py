@@ -478,6 +478,117 @@ def test_0023_adds_family_view_decisions_the_staff_names_choice_and_a_sealed_end
         assert "family_visibility_decision" not in inspector.get_table_names()
         assert "show_staff_names_to_family" not in {column["name"] for column in inspector.get_columns("agency")}
         assert "end_reason_sealed" not in {column["name"] for column in inspector.get_columns("team_membership")}
+def _rows_before_0025(now):
+    """A family agency, a parent's account, an invitation and an unsent email, all in the clear as before 0025."""
+    return [
+        "INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (1, 'school-one', 'Hollins Primary', "
+        "'school', :now), (2, 'family-one', 'The Thornbury family', 'family', :now)",
+        "INSERT INTO user_account (id, public_id, email, display_name, role, agency_id, active, restricted, fte, "
+        "password_hash, must_change_password, session_version, created_at, password_changed_at, version) VALUES "
+        "(1, 'user-senco', 'r.okonjo@hollins.example', 'Rosalind Okonjo', 'senco', 1, :yes, :no, 1, 'x', :no, 1, "
+        ":now, :now, 1), (2, 'user-parent', 'ma.thornbury@home.example', 'Marguerite Thornbury', 'parent', 2, "
+        ":yes, :yes, 1, 'x', :no, 1, :now, :now, 1)",
+        "INSERT INTO learner (id, public_id, school_id, year_group, created_at, name_sealed, name_index, "
+        "date_of_birth_sealed, version, year_group_source) VALUES (1, 'learner-one', 1, 4, :now, :name, 'index', "
+        ":born, 1, 'registered')",
+        "INSERT INTO invitation (id, public_id, learner_id, email, display_name, role, agency_id, access_ends_at, "
+        "token_hash, expires_at, invited_by_id, created_at) VALUES (1, 'invitation-one', 1, "
+        "'g.fairweather@slt.example', 'Gwendolyn Fairweather', 'slt', 1, :now, 'hash', :now, 1, :now)",
+        "INSERT INTO outbox_message (id, public_id, recipient, subject, body_sealed, created_at) VALUES (1, "
+        "'message-one', 'g.fairweather@slt.example', 'You have been invited', :body, :now)",
+        "INSERT INTO support_plan (id, public_id, learner_id, created_at) VALUES (1, 'plan-one', 1, :now)",
+        "INSERT INTO plan_cycle (id, public_id, plan_id, number, stage, version, opened_at) VALUES (1, 'cycle-one', "
+        "1, 1, 'plan', 1, :now)",
+        "INSERT INTO provision (id, public_id, cycle_id, delivered_by, frequency, starts_on, version, created_at, "
+        "description_sealed) VALUES (1, 'provision-one', 1, 'Mrs Aurelia Penhaligon', 'Weekly', '2026-01-05', 1, "
+        ":now, :what)",
+    ]
+
+
+PLAINTEXT_BEFORE_0025 = ("The Thornbury family", "Hollins Primary", "r.okonjo@hollins.example", "Rosalind Okonjo",
+                         "ma.thornbury@home.example", "Marguerite Thornbury", "g.fairweather@slt.example",
+                         "Gwendolyn Fairweather", "Aurelia Penhaligon")
+
+
+def _insert_before_0025(extra=()):
+    now = "2026-01-05 09:00:00+00:00"
+    values = {"now": now, "yes": True, "no": False,
+              "name": seal("Ruby Ellis", associated_data("learner", "name_sealed", "learner-one")),
+              "born": seal("2017-03-03", associated_data("learner", "date_of_birth_sealed", "learner-one")),
+              "body": seal("Open this link", associated_data("outbox_message", "body_sealed", "message-one")),
+              "what": seal("Talk Boost", associated_data("provision", "description_sealed", "provision-one"))}
+    for statement in [*_rows_before_0025(now), *extra]:
+        db.session.execute(text(statement), values)
+    db.session.commit()
+
+
+def test_0025_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty_database_url):
+    """Agencies' names, people's names and addresses, invitations and the outbox's recipients are sealed with
+    the rows' ids; the plaintext columns and their constraints go, and no copy of them stays in the file."""
+    from tests.security.test_at_rest import _found, _raw_bytes
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0021")
+        _insert_before_0025()
+        upgrade(revision="0025")
+        inspector = inspect(db.engine)
+        for table, gone in (("agency", {"name"}), ("user_account", {"email", "display_name"}),
+                            ("invitation", {"email", "display_name"}), ("outbox_message", {"recipient"}),
+                            ("provision", {"delivered_by"})):
+            assert not gone & {column["name"] for column in inspector.get_columns(table)}, table
+        unique = {name: {tuple(c["column_names"]) for c in inspector.get_unique_constraints(name)}
+                  for name in ("agency", "user_account")}
+        assert ("name_index",) in unique["agency"] and ("email_index",) in unique["user_account"]
+        assert _sealed_cell("agency", "name_sealed", "family-one") == "The Thornbury family"
+        assert _sealed_cell("user_account", "display_name_sealed", "user-parent") == "Marguerite Thornbury"
+        assert _sealed_cell("user_account", "email_sealed", "user-senco") == "r.okonjo@hollins.example"
+        assert _sealed_cell("invitation", "display_name_sealed", "invitation-one") == "Gwendolyn Fairweather"
+        assert _sealed_cell("outbox_message", "recipient_sealed", "message-one") == "g.fairweather@slt.example"
+        assert _sealed_cell("provision", "delivered_by_sealed", "provision-one") == "Mrs Aurelia Penhaligon"
+        indexes = dict(db.session.execute(text("SELECT public_id, email_index FROM user_account")).all())
+        assert indexes["user-senco"] == blind_index("email", "r.okonjo@hollins.example")
+        assert db.session.execute(text("SELECT email_index FROM invitation")).scalar_one() == blind_index(
+            "email", "g.fairweather@slt.example")
+        assert db.session.execute(text("SELECT name_index FROM agency WHERE public_id = 'family-one'")).scalar_one() \
+            == blind_index("agency_name", "the thornbury family")
+        db.session.commit()
+        # Not in the file, its WAL, or a dump: SQLite zeroed what the plaintext left (secure_delete).
+        assert _found(_raw_bytes(empty_database_url), PLAINTEXT_BEFORE_0025) == []
+
+        downgrade(revision="0021")
+        assert dict(db.session.execute(text("SELECT public_id, name FROM agency")).all()) == {
+            "school-one": "Hollins Primary", "family-one": "The Thornbury family"}
+        assert db.session.execute(text("SELECT email, display_name FROM user_account ORDER BY id")).all() == [
+            ("r.okonjo@hollins.example", "Rosalind Okonjo"), ("ma.thornbury@home.example", "Marguerite Thornbury")]
+        assert db.session.execute(text("SELECT email, display_name FROM invitation")).one() == (
+            "g.fairweather@slt.example", "Gwendolyn Fairweather")
+        assert db.session.execute(text("SELECT recipient FROM outbox_message")).scalar_one() == \
+            "g.fairweather@slt.example"
+        assert db.session.execute(text("SELECT delivered_by FROM provision")).scalar_one() == "Mrs Aurelia Penhaligon"
+        db.session.commit()
+        unique = {tuple(c["column_names"]) for c in inspect(db.engine).get_unique_constraints("user_account")}
+        assert ("email",) in unique and "email_index" not in {c["name"] for c in
+                                                              inspect(db.engine).get_columns("user_account")}
+        db.engine.dispose()
+
+
+def test_0025_refuses_two_agencies_whose_names_differ_only_in_case_or_spacing(empty_database_url, caplog):
+    """Which of two such agencies stays is for a person to decide: the upgrade stops, naming them by public id."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0021")
+        _insert_before_0025(["INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (3, 'family-two', "
+                             "'the  THORNBURY family', 'family', :now)"])
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+            upgrade(revision="0025")
+        assert "agency family-one and family-two have the same name apart from case or spacing" in caplog.text
+        assert "Thornbury" not in caplog.text and "THORNBURY" not in caplog.text  # named by id, never by name
+        db.session.rollback()
+        # Nothing changed: the names are still there, in the clear, for the person to put right.
+        alike = "SELECT count(*) FROM agency WHERE lower(name) LIKE '%thornbury%'"
+        assert db.session.execute(text(alike)).scalar() == 2
+        db.session.commit()
         db.engine.dispose()
 
 
@@ -486,7 +597,7 @@ def test_0024_adds_restrictions_of_processing_and_takes_them_away(empty_database
     restrictions, reasons sealed (nothing in the clear); both gone on downgrade."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade(revision="0023")
+        upgrade(revision="0025")
         assert "processing_restriction" not in inspect(db.engine).get_table_names()
         upgrade(revision="0024")
         inspector = inspect(db.engine)
@@ -495,7 +606,7 @@ def test_0024_adds_restrictions_of_processing_and_takes_them_away(empty_database
         columns = {column["name"] for column in inspector.get_columns("processing_restriction")}
         assert {"reason_sealed", "lift_reason_sealed", "restricted_by_id", "lifted_by_id", "lifted_at"} <= columns
         assert not {"reason", "lift_reason"} & columns  # nothing in the clear
-        downgrade(revision="0023")
+        downgrade(revision="0025")
         inspector = inspect(db.engine)
         assert "processing_restriction" not in inspector.get_table_names()
         assert "restricted_at" not in {column["name"] for column in inspector.get_columns("learner")}

@@ -106,7 +106,7 @@ def build_charlie(app, create_agency, create_user, create_case, add_to_team) -> 
             shared_with_family=True))
         meetings.sign_off_meeting(senco, meeting, version=meeting.version)
         concerns.record_concern(dsl, learner, concern=CHARLIE["concern"])
-        nhs = db.session.scalars(select(Agency).where(Agency.name == "Riverside SLT Service")).one()
+        nhs = db.session.scalars(select(Agency).where(Agency.name.matches("Riverside SLT Service"))).one()
         team.invite_to_case(senco, learner, email="charlie-slt@example.org", display_name="Charlie's Therapist",
                             role=Role.SLT, agency_public_id=nhs.public_id, access_ends_on=today + timedelta(days=30),
                             link_for=lambda token: f"http://localhost/invitations/accept/{token}")

@@ -38,9 +38,11 @@ def test_unknown_page_gets_the_designed_404(client_as):
     assert "Page not found" in response.get_data(as_text=True)
 
 
-def test_unexpected_errors_show_a_reference_not_a_trace(database_url, create_user, caplog):
+def test_unexpected_errors_show_a_reference_not_a_trace(app, database_url, create_user, caplog):
     account = create_user("teacher")
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False})
+    # The same field keys: the account is found by its keyed email index.
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False,
+                                 "BRAID_FIELD_KEYS": app.config["BRAID_FIELD_KEYS"]})
 
     @app.route("/explode")
     def explode():

@@ -14,12 +14,18 @@ def school_of_person(person) -> int | None:
 
 
 def actors(ids: list[int], execute) -> dict[int, tuple]:
+    # One query; each name is opened here from its sealed column (the export streams on its own connection,
+    # where no ORM instance is at hand).
     rows = execute(
-        select(User.id, User.public_id, User.display_name, Agency.name, User.restricted, User.access_expires_at)
+        select(User.id, User.public_id, User.display_name_sealed, Agency.public_id, Agency.name_sealed,
+               User.restricted, User.access_expires_at)
         .join(Agency, Agency.id == User.agency_id)
         .where(User.id.in_(ids))
     ).all()
-    return {row[0]: tuple(row[1:]) for row in rows}
+    return {
+        row[0]: (row[1], User.display_name.open(row[2], row[1]), Agency.name.open(row[4], row[3]), row[5], row[6])
+        for row in rows
+    }
 
 
 def account_id_query(public_id):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, union
 
-from app.agencies.accounts.models import Role, User
+from app.agencies.accounts.models import Role, User, people_by_name
 from app.audit import directory
 from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
@@ -47,9 +47,7 @@ def people_to_choose(school_id: int) -> list[User]:
         .where(Learner.school_id == school_id)
     )
     ids = union(staff, teams).subquery()
-    return db.session.scalars(
-        select(User).where(User.id.in_(select(ids.c[0]))).order_by(User.display_name, User.id)
-    ).all()
+    return people_by_name(db.session.scalars(select(User).where(User.id.in_(select(ids.c[0])))))
 
 
 def grants(school_id: int, public_ids: list[str]) -> dict[str, BreakGlassAccess]:

@@ -60,11 +60,11 @@ def load_demo_data(password: str) -> list[User]:
     agencies = {name: services.find_or_create_agency(name, kind) for name, kind in AGENCIES.items()}
     created = []
     for person in PEOPLE:
-        if db.session.scalars(select(User).where(User.email == person.email)).first() is not None:
+        if db.session.scalars(select(User).where(User.email.matches(person.email))).first() is not None:
             continue
         manager = None
         if person.line_manager:
-            manager = db.session.scalars(select(User).where(User.email == person.line_manager)).first()
+            manager = db.session.scalars(select(User).where(User.email.matches(person.line_manager))).first()
         expires = utcnow() + DEMO_ACCESS_WINDOW if person.role in services.EXTERNAL_ROLES else None
         user, _ = services.create_account(
             None,
@@ -89,6 +89,6 @@ def _enrol_demo_authenticators(secret: str) -> None:
     for person in PEOPLE:
         if person.role not in mfa.MFA_REQUIRED_ROLES:
             continue
-        user = db.session.scalars(select(User).where(User.email == person.email)).one()
+        user = db.session.scalars(select(User).where(User.email.matches(person.email))).one()
         if mfa.enrolment_of(user) is None:
             mfa.enrol_with_secret(user, secret)

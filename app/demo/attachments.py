@@ -22,7 +22,7 @@ from app.policy import Action, shows
 
 
 def _account(email: str) -> User:
-    return db.session.scalars(select(User).where(User.email == email)).one()
+    return db.session.scalars(select(User).where(User.email.matches(email))).one()
 
 
 def ep_report_pdf(first: str) -> bytes:

@@ -177,7 +177,7 @@ def _first(learner: Learner) -> str:
 
 
 def _account(email: str) -> User:
-    return db.session.scalars(select(User).where(User.email == email)).one()
+    return db.session.scalars(select(User).where(User.email.matches(email))).one()
 
 
 def _register(senco: User, story: CaseStory) -> Learner:

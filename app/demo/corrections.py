@@ -14,7 +14,7 @@ AISHA_UPN = "M801200003025"
 
 def load_demo_corrections() -> int:
     """Correct the learner once through the real service; returns how many corrections were made."""
-    senco = db.session.scalars(select(User).where(User.email == "senco@oakfield.example")).one()
+    senco = db.session.scalars(select(User).where(User.email.matches("senco@oakfield.example"))).one()
     aisha: Learner | None = find_by_upn(senco, AISHA_UPN)
     if aisha is None:
         return 0

@@ -486,7 +486,7 @@ LSP_GOALS = (
 
 
 def _account(email: str) -> User | None:
-    return db.session.scalars(select(User).where(User.email == email)).first()
+    return db.session.scalars(select(User).where(User.email.matches(email))).first()
 
 
 def _weekday(day: date) -> date:

@@ -14,7 +14,7 @@ MAYA_UPN = "C801200001015"
 
 def load_demo_family_profiles() -> int:
     """Write and share Maya's profile through the real services; returns how many profiles were written."""
-    senco = db.session.scalars(select(User).where(User.email == "senco@oakfield.example")).one()
+    senco = db.session.scalars(select(User).where(User.email.matches("senco@oakfield.example"))).one()
     maya = find_by_upn(senco, MAYA_UPN)
     if maya is None or profile_of(maya) is not None:
         return 0

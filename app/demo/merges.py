@@ -18,7 +18,7 @@ MOVED = "The family moved to Elm Road in the spring: Leo now walks to school wit
 
 def load_demo_merges() -> int:
     """Register the duplicate and merge it into Leo through the real services; returns how many merges were made."""
-    senco = db.session.scalars(select(User).where(User.email == "senco@oakfield.example")).one()
+    senco = db.session.scalars(select(User).where(User.email.matches("senco@oakfield.example"))).one()
     leo: Learner | None = find_by_upn(senco, LEO_UPN)
     if leo is None or db.session.scalars(select(Learner.id).where(Learner.merged_into_id == leo.id)).first():
         return 0

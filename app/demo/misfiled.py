@@ -26,7 +26,7 @@ MOVE_REASON = "Filed against Isla by mistake from the group register: this recor
 
 
 def _account(email: str) -> User:
-    return db.session.scalars(select(User).where(User.email == email)).one()
+    return db.session.scalars(select(User).where(User.email.matches(email))).one()
 
 
 def load_demo_misfiled() -> int:

@@ -33,7 +33,7 @@ LEFT_UNREAD = 3
 
 
 def _account(email: str) -> User | None:
-    return db.session.scalars(select(User).where(User.email == email)).first()
+    return db.session.scalars(select(User).where(User.email.matches(email))).first()
 
 
 def _add_advice_for_home() -> None:

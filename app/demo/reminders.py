@@ -31,12 +31,12 @@ ENDING_EP = "n.evans@county-eps.example"  # a demo person (app/demo/accounts.py)
 
 
 def _account(email: str) -> User:
-    return db.session.scalars(select(User).where(User.email == email)).one()
+    return db.session.scalars(select(User).where(User.email.matches(email))).one()
 
 
 def load_demo_reminders() -> int:
     """Write the demo's due, overdue, lapsed and ending things once; returns how many were written. Flushes only."""
-    if db.session.scalar(select(Invitation.id).where(Invitation.email == LAPSED_INVITEE[0])) is not None:
+    if db.session.scalar(select(Invitation.id).where(Invitation.email.matches(LAPSED_INVITEE[0]))) is not None:
         return 0
     senco, lsp, teacher = (_account(f"{role}@oakfield.example") for role in ("senco", "lsp", "teacher"))
     parent, ep = _account("parent@family.example"), _account(ENDING_EP)
@@ -57,7 +57,8 @@ def load_demo_reminders() -> int:
                  ("Add the new PE day to the visual timetable", lsp, today - timedelta(days=3))],
         shared_with_family=True, sign_off=True,
     )
-    slt_service = db.session.scalars(select(Agency).where(Agency.name.like("Riverside%"))).one()
+    slt_service = db.session.scalars(select(Agency).where(
+        Agency.name.matches("Riverside Children's Speech and Language Therapy"))).one()
     db.session.add(Invitation(
         learner_id=maya.id, email=LAPSED_INVITEE[0], display_name=LAPSED_INVITEE[1], role=Role.SLT,
         agency_id=slt_service.id, access_ends_at=now + timedelta(days=90),

@@ -18,8 +18,8 @@ REASON = ("Mrs Grant contests the accuracy of the learning mentor's notes about 
 
 def load_demo_restriction() -> int:
     """Restrict Evie's record through the real service, once; returns how many records were restricted."""
-    dsl = db.session.scalars(select(User).where(User.email == "dsl@oakfield.example")).one()
-    senco = db.session.scalars(select(User).where(User.email == "senco@oakfield.example")).one()
+    dsl = db.session.scalars(select(User).where(User.email.matches("dsl@oakfield.example"))).one()
+    senco = db.session.scalars(select(User).where(User.email.matches("senco@oakfield.example"))).one()
     evie = find_by_upn(senco, EVIE_UPN)
     if evie is None or db.session.scalar(select(ProcessingRestriction.id).where(
             ProcessingRestriction.learner_id == evie.id).limit(1)) is not None:

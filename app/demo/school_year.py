@@ -21,7 +21,7 @@ LEAVING_UPN = "F801200002020"  # Leo Nowak: leaves for a new school after the sp
 
 
 def _user(email: str) -> User:
-    return db.session.scalars(select(User).where(User.email == email)).one()
+    return db.session.scalars(select(User).where(User.email.matches(email))).one()
 
 
 def load_demo_school_year() -> int:

@@ -22,8 +22,8 @@ def load_demo_transfers() -> int:
 
     The bundle's passphrase is thrown away, as it would be once shown: a visitor makes a new bundle to see one.
     """
-    senco = db.session.scalars(select(User).where(User.email == "senco@oakfield.example")).one()
-    dsl = db.session.scalars(select(User).where(User.email == "dsl@oakfield.example")).one()
+    senco = db.session.scalars(select(User).where(User.email.matches("senco@oakfield.example"))).one()
+    dsl = db.session.scalars(select(User).where(User.email.matches("dsl@oakfield.example"))).one()
     mo = find_by_upn(senco, MO_UPN)
     if mo is None or db.session.scalars(select(TransferBundle).where(TransferBundle.learner_id == mo.id)).first():
         return 0

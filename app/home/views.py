@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import contains_eager, joinedload
 
+from app.agencies.accounts.models import people_by_name
 from app.audit.events import note_learners
 from app.cases.break_glass.services import grants_to_show, may_break_glass
 from app.cases.concerns.services import concerns_awaiting_action
@@ -143,7 +144,7 @@ def index():
         ).one()
         account_counts = {"active": active, "inactive": total - active}
     learners = LoadedOnUse(lambda: school_learners(current_user) if can(current_user, Action.LIST_LEARNERS) else [])
-    reports = db.session.scalars(line_reports(current_user)).all()
+    reports = people_by_name(db.session.scalars(line_reports(current_user)))
     casework = CaseWork(current_user) if can(current_user, Action.VIEW_CASEWORK) else None
     break_glass_grants = grants_to_show(current_user)  # cases opened with break-glass, still open
     cpd = CpdPrompts(current_user) if can(current_user, Action.KEEP_CPD_LOG) else None

@@ -21,6 +21,7 @@ from app.core.mail.services import queue_message
 from app.extensions import db
 from app.notifications.models import Delivery, Notification, NotificationKind
 from app.notifications.services import deliveries
+from app.security.crypto import associated_data, open_sealed
 from app.security.hosts import external_url
 from app.types import utcnow
 
@@ -67,6 +68,11 @@ def _accounts():
     return db.metadata.tables["user_account"]
 
 
+def _opened(person, column: str) -> str:
+    """A sealed value of the recipient's account row (its address, its name), opened with the row's public id."""
+    return open_sealed(getattr(person, column), associated_data("user_account", column, person.public_id))
+
+
 def send_daily_summaries(now: datetime | None = None) -> int:
     """Write today's summary for everyone who has one due; how many were written. Commits per person."""
     now = now or utcnow()
@@ -95,8 +101,9 @@ def _waiting(now: datetime) -> tuple:
 
 def _summarise(recipient_id: int, day_began: datetime, now: datetime) -> int:
     accounts = _accounts()
-    person = db.session.execute(select(accounts.c.id, accounts.c.email, accounts.c.display_name, accounts.c.active,
-                                       accounts.c.restricted, accounts.c.access_expires_at)
+    person = db.session.execute(select(accounts.c.id, accounts.c.public_id, accounts.c.email_sealed,
+                                       accounts.c.display_name_sealed, accounts.c.active, accounts.c.restricted,
+                                       accounts.c.access_expires_at)
                                 .where(accounts.c.id == recipient_id)).one()
     expires = person.access_expires_at
     if expires is not None and expires.tzinfo is None:
@@ -123,7 +130,8 @@ def _summarise(recipient_id: int, day_began: datetime, now: datetime) -> int:
                                                                  Notification.summarised_at == now)).all()
     if not claimed:
         return 0
-    queue_message(person.email, SUBJECT, summary_body(person.display_name, Counter(claimed)))
+    queue_message(_opened(person, "email_sealed"), SUBJECT,
+                  summary_body(_opened(person, "display_name_sealed"), Counter(claimed)))
     log.info("daily summary written for account %s: %d notification(s)", recipient_id, len(claimed))
     return 1
 

@@ -35,7 +35,7 @@ from app.types import utcnow
 
 def visible_accounts(user) -> Select:
     """The accounts `user` may see as an administrator: their own agency's, nobody else's."""
-    query = select(User).order_by(User.display_name, User.id)
+    query = select(User).order_by(User.id)  # names are sealed: callers sort with people_by_name
     if not signed_in(user) or not is_agency_admin(user):
         return query.where(False)
     return query.where(User.agency_id == user.agency_id)
@@ -43,7 +43,7 @@ def visible_accounts(user) -> Select:
 
 def line_reports(user) -> Select:
     """The active people `user` line manages: names and roles only, for their own home page."""
-    query = select(User).order_by(User.display_name, User.id)
+    query = select(User).order_by(User.id)  # names are sealed: callers sort with people_by_name
     if not signed_in(user):
         return query.where(False)
     return query.where(User.line_manager_id == user.id, User.active.is_(True))
@@ -332,7 +332,7 @@ def outside_memberships(user) -> Select:
 
 def school_staff(user, learner) -> Select:
     """The active staff of `learner`'s school a SENCo may add to the team (never admins or externals)."""
-    query = select(User).order_by(User.display_name, User.id)
+    query = select(User).order_by(User.id)  # names are sealed: callers sort with people_by_name
     if learner is None or not can(user, Action.MANAGE_TEAM, learner):
         return query.where(False)
     parents = select(TeamMembership.user_id).where(TeamMembership.learner_id == learner.id,
@@ -352,7 +352,7 @@ def invitable_agencies(user) -> Select:
     Family agencies are named after families: a SENCo sees only those linked to their own school.
     """
 
-    query = select(Agency).order_by(Agency.name, Agency.id)
+    query = select(Agency).order_by(Agency.id)  # names are sealed: callers sort with agencies_by_name
     if not signed_in(user) or not is_school_senco(user):
         return query.where(False)
     school_learners = select(Learner.id).where(Learner.school_id == user.agency_id)
@@ -370,7 +370,7 @@ def invitable_agencies(user) -> Select:
 
 def cpd_log_owners(user) -> Select:
     """Whose CPD logs `user` may open: their own (if they keep one) and their line reports'."""
-    query = select(User).order_by(User.display_name, User.id)
+    query = select(User).order_by(User.id)  # names are sealed: callers sort with people_by_name
     if not signed_in(user) or (user.restricted and user.access_has_expired()):
         return query.where(False)
     own = and_(User.id == user.id, User.role.in_(sorted(PRACTITIONER_ROLES, key=lambda role: role.value)))

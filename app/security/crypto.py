@@ -143,19 +143,23 @@ class SealedText(TypeDecorator):
 class SensitiveField:
     """A model attribute whose value is sealed in `<name>_sealed`, optionally with a blind index.
 
-    `index=normalise_upn` also writes `<name>_index`, a keyed hash for exact-match lookups.
+    `index=normalise_upn` also writes `<name>_index`, a keyed hash for exact-match lookups; `purpose` names the
+    index's key derivation (default: the attribute's name), so equal values of unrelated fields hash apart.
     """
 
     registry: list[tuple[type, SensitiveField]] = []
 
-    def __init__(self, index=None, *, codec=None, rotation_batch: int | None = None):
+    def __init__(self, index=None, *, codec=None, rotation_batch: int | None = None, purpose: str | None = None):
         self.index = index
+        self.purpose = purpose
         self.codec = codec or TEXT
         # Rows re-sealed per batch by `flask keys rotate`, for columns whose values are large (files): a few at a time.
         self.rotation_batch = rotation_batch
 
     def __set_name__(self, owner, name):
+        self.owner = owner
         self.name = name
+        self.purpose = self.purpose or name
         self.column_attr = f"{name}_sealed"
         self.index_attr = f"{name}_index" if self.index else None
         self.table = owner.__tablename__
@@ -166,6 +170,33 @@ class SensitiveField:
 
     def _aad(self, obj) -> bytes:
         return associated_data(self.table, self.column_attr, obj.public_id)
+
+    def lookup(self, value: str) -> str:
+        """The blind index a stored value equal to `value` has: compare `<name>_index` with it in a query."""
+        return blind_index(self.purpose, self.index(self.codec.dump(value)))
+
+    def __eq__(self, other):
+        # `User.email == typed` (or filter_by(email=typed)) would compare the field object itself and silently find
+        # nothing: a sealed value is compared only through its blind index.
+        if isinstance(other, SensitiveField):
+            return self is other
+        raise TypeError(f"{self.table}.{self.name} is sealed: compare it with .matches(value) (a blind index)")
+
+    __hash__ = object.__hash__
+
+    def matches(self, value: str):
+        """The SQL condition "this field equals `value`", through the blind index (sealed columns cannot be compared):
+        `select(User).where(User.email.matches(typed))`."""
+        if not self.index_attr:
+            raise TypeError(f"{self.table}.{self.name} has no blind index to look it up by")
+        return getattr(self.owner, self.index_attr) == self.lookup(value)
+
+    def open(self, sealed: str | None, public_id: str):
+        """A value selected as a column (`<name>_sealed` beside its row's public id), opened: no instance needed."""
+        if sealed is None:
+            return None
+        value = open_sealed(sealed, self._aad_prefix + public_id.encode())
+        return value if self.codec is TEXT else self.codec.load(value)
 
     def __get__(self, obj, owner=None):
         if obj is None:
@@ -203,7 +234,7 @@ class SensitiveField:
         text = self.codec.dump(value)
         setattr(obj, self.column_attr, seal(text, self._aad(obj)))
         if self.index_attr:
-            setattr(obj, self.index_attr, blind_index(self.name, self.index(text)))
+            setattr(obj, self.index_attr, blind_index(self.purpose, self.index(text)))
 
 
 class _Text:

@@ -20,6 +20,7 @@ from tests.fixtures.application import sign_in, text_of
 def _account(app, public_id) -> User:
     with app.app_context():
         user = db.session.scalars(select(User).where(User.public_id == public_id)).one()
+        assert user.display_name and user.email  # opened here, where the keyring is: read later from the cache
         db.session.expunge(user)
         return user
 

@@ -62,7 +62,7 @@ def test_admin_creates_an_account_with_a_temporary_password_shown_once(app, clie
     assert len(temporary) >= 20
     assert response.headers["Cache-Control"] == "no-store"
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.email == "sam.patel@oakfield.example")).one()
+        user = db.session.scalars(select(User).where(User.email.matches("sam.patel@oakfield.example"))).one()
         assert user.role is Role.TEACHER and str(user.fte) == "0.80" and user.must_change_password
         assert user.cpd_year_start_month == 9  # not chosen: the school year
         assert temporary not in user.password_hash
@@ -98,7 +98,7 @@ def test_bad_input_re_renders_with_errors_and_what_was_typed(app, client_as, cha
     if changes.get("display_name") != "":
         assert 'value="Sam Patel"' in page
     with app.app_context():
-        assert db.session.scalars(select(User).where(User.display_name == "Sam Patel")).first() is None
+        assert "Sam Patel" not in {user.display_name for user in db.session.scalars(select(User))}
 
 
 def test_duplicate_email_is_refused_case_insensitively(app, client_as, create_user):
@@ -119,7 +119,7 @@ def test_external_roles_need_an_end_date_and_are_restricted(app, client_as, crea
         role="slt", email="m@riverside.example", access_ends_on=["31", "7", "2030"]))
     assert made.status_code == 200
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.email == "m@riverside.example")).one()
+        user = db.session.scalars(select(User).where(User.email.matches("m@riverside.example"))).one()
         assert user.restricted and user.access_expires_at.year == 2030
 
 
@@ -155,7 +155,7 @@ def test_the_cpd_year_start_chosen_at_creation_is_kept_and_shown(app, client_as)
     admin = client_as("admin")
     assert admin.post("/accounts/new", data=_new_account_form(cpd_year_start_month="4")).status_code == 200
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.email == "sam.patel@oakfield.example")).one()
+        user = db.session.scalars(select(User).where(User.email.matches("sam.patel@oakfield.example"))).one()
         assert user.cpd_year_start_month == 4
         public_id = user.public_id
     assert "1 April" in text_of(admin.get(f"/accounts/{public_id}"))

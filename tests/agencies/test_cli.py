@@ -16,7 +16,7 @@ def test_users_create_reads_the_password_from_stdin(app):
     assert "Created Agency administrator account head@school.example" in result.output
     assert "granite" not in result.output
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.email == "head@school.example")).one()
+        user = db.session.scalars(select(User).where(User.email.matches("head@school.example"))).one()
         assert user.role is Role.ADMIN and user.agency.name == "Hillside Academy"
         assert not user.must_change_password
 

@@ -17,7 +17,7 @@ from tests.fixtures.application import text_of
 
 
 def _school_pk(name: str) -> int:
-    return db.session.scalars(select(Agency.id).where(Agency.name == name)).one()
+    return db.session.scalars(select(Agency.id).where(Agency.name.matches(name))).one()
 
 
 @pytest.mark.parametrize(("year", "expected"), [

@@ -56,7 +56,7 @@ def test_unknown_email_costs_a_real_hash_verification(app, create_user, monkeypa
 def test_restricted_account_past_its_end_date_is_told_why(app, client, create_user):
     account = create_user("slt")
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.email == account.email)).one()
+        user = db.session.scalars(select(User).where(User.email.matches(account.email))).one()
         user.access_expires_at = utcnow() - timedelta(days=1)
         db.session.commit()
     response = sign_in(client, account.email, account.password)
@@ -107,10 +107,10 @@ def test_a_successful_sign_in_upgrades_an_outdated_hash(app, client, create_user
     from argon2 import PasswordHasher
 
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.email == account.email)).one()
+        user = db.session.scalars(select(User).where(User.email.matches(account.email))).one()
         user.password_hash = PasswordHasher(time_cost=1, memory_cost=16, parallelism=1).hash(account.password)
         db.session.commit()
     assert sign_in(client, account.email, account.password).status_code == 302
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.email == account.email)).one()
+        user = db.session.scalars(select(User).where(User.email.matches(account.email))).one()
         assert "m=8,t=1,p=1" in user.password_hash

@@ -900,10 +900,12 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
         for column, account in accounts.items():
             world[f"account_{column}"] = account.public_id
         world["colleague_email"] = db.session.scalars(
-            select(User.email).where(User.public_id == world["colleague"])).one()
+            select(User).where(User.public_id == world["colleague"])).one().email
         world["ep_email"] = accounts["ep"].email
-        world["eps_agency"] = _public_id(Agency, name="County EP Service")
-        world["alpha_school"] = _public_id(Agency, name="Alpha School")
+        world["eps_agency"] = db.session.scalars(
+            select(Agency.public_id).where(Agency.name.matches("County EP Service"))).one()
+        world["alpha_school"] = db.session.scalars(
+            select(Agency.public_id).where(Agency.name.matches("Alpha School"))).one()
         world["free_text"], world["free_text_id"] = quote(FREE_TEXT), FREE_TEXT_ID
         last_day = school_year_bounds(school_year_of(school_today()))[1]  # a year end to come: nothing moves yet
         world.update(year_end_d=last_day.day, year_end_m=last_day.month, year_end_y=last_day.year)
@@ -1091,7 +1093,7 @@ def test_no_sensitive_value_reaches_the_trail(app, create_agency, create_user, c
     with app.app_context():
         rows = [repr(tuple(row)) for row in db.session.execute(select(AuditEvent.__table__))]
         rows += [repr(tuple(row)) for row in db.session.execute(select(AuditEventLearner.__table__))]
-        names = db.session.scalars(select(User.display_name)).all()
+        names = [user.display_name for user in db.session.scalars(select(User))]
         db.session.remove()
     trail = "\n".join(rows).lower()
     assert len(rows) > len(ROWS)

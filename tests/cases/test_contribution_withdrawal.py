@@ -171,9 +171,9 @@ def test_the_senco_moves_it_audited_on_both_learners_and_the_author_is_emailed(a
         indexed = db.session.scalars(select(AuditEventLearner.learner_public_id)
                                      .where(AuditEventLearner.event_id == event.id)).all()
         assert sorted(indexed) == sorted([alpha, bravo])  # each learner's history holds it
-        message = db.session.scalars(select(OutboxMessage)
-                                     .where(OutboxMessage.recipient == world["accounts"]["teacher"].email,
-                                            OutboxMessage.subject == MOVED_SUBJECT)).one()
+        [message] = [message for message in db.session.scalars(select(OutboxMessage)
+                                                               .where(OutboxMessage.subject == MOVED_SUBJECT))
+                     if message.recipient == world["accounts"]["teacher"].email]
         # The teacher is not on Bravo's team: told that it moved, with no link they could not open.
         assert "not on that learner's team" in message.body and "/contributions/" not in message.body
         for secret in ("Alpha Learner", "Bravo Learner", MOVE_REASON, TITLE, BODY):
@@ -200,9 +200,9 @@ def test_a_reader_who_cannot_see_the_other_learner_sees_that_it_moved_but_not_fr
         misfiled.move_contribution(senco, contribution, version=contribution.version, to_learner_public_id=bravo,
                                    reason=MOVE_REASON)
         db.session.commit()
-        message = db.session.scalars(select(OutboxMessage)
-                                     .where(OutboxMessage.recipient == world["accounts"]["teacher"].email,
-                                            OutboxMessage.subject == MOVED_SUBJECT)).one()
+        [message] = [message for message in db.session.scalars(select(OutboxMessage)
+                                                               .where(OutboxMessage.subject == MOVED_SUBJECT))
+                     if message.recipient == world["accounts"]["teacher"].email]
         base = app.config["BRAID_BASE_URL"].rstrip("/")
         assert f"{base}/contributions/{c_misfiled}" in message.body
         assert "Alpha Learner" not in message.body and "Bravo Learner" not in message.body

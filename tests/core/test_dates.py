@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert, select, update
 
-from app.agencies.accounts.models import AgencyKind
+from app.agencies.accounts.models import Agency, AgencyKind
 from app.core import dates
 from app.extensions import db
 from config import BASE_DIR
@@ -360,7 +360,7 @@ def summer_world(app, create_agency, create_user, create_case, add_to_team):
         # The trail is append-only: the summer night's event is written as it was, not moved there.
         events, named = _table("audit_event"), _table("audit_event_learner")
         parent_id = _id_of("user_account", accounts["parent"].public_id)
-        school_id = db.session.scalar(select(_table("agency").c.id).where(_table("agency").c.name == school))
+        school_id = db.session.scalar(select(Agency.id).where(Agency.name.matches(school)))
         event_id = db.session.execute(insert(events).returning(events.c.id), [dict(
             occurred_at=PAST, actor_id=parent_id, actor_role="parent", actor_agency_id=None, action="view",
             outcome="allowed", object_type="learner", object_public_id=learner, learner_public_ids=learner,
@@ -380,8 +380,7 @@ def summer_world(app, create_agency, create_user, create_case, add_to_team):
 
 def _public_id_of_agency(app, name: str) -> str:
     with app.app_context():
-        agencies = _table("agency")
-        return db.session.scalar(select(agencies.c.public_id).where(agencies.c.name == name))
+        return db.session.scalar(select(Agency.public_id).where(Agency.name.matches(name)))  # sealed: by its index
 
 
 ON_THE_DAY = ["15 July 2026"]

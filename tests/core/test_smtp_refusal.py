@@ -65,8 +65,8 @@ def test_a_refusing_mail_server_delays_a_message_and_it_is_sent_once_when_the_se
             learner = db.session.scalars(select(Learner).where(Learner.public_id == learner_id)).one()
             concerns.record_concern(author, learner, concern=CONCERN)
             db.session.commit()
-            [message_id] = db.session.scalars(select(OutboxMessage.public_id)
-                                              .where(OutboxMessage.recipient == dsl.email)).all()
+            [message_id] = [message.public_id for message in db.session.scalars(select(OutboxMessage))
+                            if message.recipient == dsl.email]
             db.session.remove()
         for attempt, delay in ((1, 30), (2, 60)):
             before = utcnow()

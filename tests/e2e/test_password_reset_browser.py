@@ -15,8 +15,8 @@ NEW_PASSWORD = "meadow-copper-ferry-26"
 
 def _link_in_outbox(app, address: str) -> str:
     with app.app_context():
-        message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == address)
-                                     .order_by(OutboxMessage.id.desc())).first()
+        newest_first = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()))
+        message = next(message for message in newest_first if message.recipient == address)
         body = message.body  # sealed at rest: read through the model
         db.session.remove()
     return re.search(r"https?://\S+/sign-in/reset/[A-Za-z0-9_-]+", body).group(0)

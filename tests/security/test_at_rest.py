@@ -1,19 +1,25 @@
-"""A stolen database file or backup reveals no learner's name, UPN, date of birth, notes or case content."""
+"""A stolen database file or backup reveals no learner's name, UPN, date of birth, notes or case content, and no
+person's name or email address, nor an agency's name (a family agency is named after the child's family)."""
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from app.agencies.accounts.models import Agency, User
 from app.cases.contributions.models import Contribution, ContributionKind
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting
 from app.cases.plans.models import PlanCycle
+from app.cases.team.models import Invitation
+from app.core.mail.models import OutboxMessage
+from app.demo.accounts import AGENCIES, PEOPLE
 from app.demo.cases import EP_ASSESSMENT, FAMILY_VIEW, SLT_ASSESSMENT, STORIES
 from app.demo.cpd import EP_ENTRIES, LSP_CASE_WORK, LSP_ENTRIES, LSP_GOALS, SLT_ENTRIES
 from app.demo.learners import LEARNERS
+from app.demo.reminders import LAPSED_INVITEE
 from app.extensions import db
 from tests.fixtures.databases import unavailable
 
@@ -48,6 +54,34 @@ def _secrets_of_the_demo() -> list[str]:
     return values
 
 
+def _people_of_the_demo() -> list[str]:
+    """Every demo person's name and address, every agency's name (the families' name the child), and the people
+    invited to a case."""
+    values = [person.name for person in PEOPLE] + [person.email for person in PEOPLE] + list(AGENCIES)
+    values += list(LAPSED_INVITEE)
+    return values
+
+
+def _people_in(app) -> set[str]:
+    """What the app itself reads back: names and addresses of accounts, agencies, invitations and the outbox."""
+    with app.app_context():
+        values = set()
+        for user in db.session.scalars(select(User)):
+            values |= {user.display_name, user.email}
+        values |= {agency.name for agency in db.session.scalars(select(Agency))}
+        for invitation in db.session.scalars(select(Invitation)):
+            values |= {invitation.display_name, invitation.email}
+        values |= {message.recipient for message in db.session.scalars(select(OutboxMessage))}
+        db.session.remove()
+    return values
+
+
+def _found(raw: bytes, secrets) -> list[str]:
+    """The secrets the raw bytes hold, in any case (the bytes and each secret lower-cased alike)."""
+    folded = raw.lower()
+    return sorted({secret for secret in secrets if secret.lower().encode() in folded})
+
+
 def _raw_bytes(database_url: str) -> bytes:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -78,10 +112,32 @@ def test_demo_learners_are_unreadable_in_the_raw_database(demo_app):
                    "<p>At home we see a happy, creative child"]
     assert all(any(fragment in value for value in html) for fragment in stored_html)
     raw = _raw_bytes(database_url)
-    assert b"Oakfield Primary School" in raw  # the dump is real and readable
-    for secret in [*_secrets_of_the_demo(), *stored_html]:
-        for form in {secret, secret.lower(), secret.upper()}:
-            assert form.encode() not in raw, f"{form!r} is in the raw database"
+    with app.app_context():
+        some_learner = db.session.scalars(select(Learner.public_id)).first()
+    assert some_learner.encode() in raw  # the dump is real and readable
+    assert _found(raw, [*_secrets_of_the_demo(), *stored_html]) == []
+
+
+def test_demo_people_and_agencies_are_unreadable_in_the_raw_database(demo_app):
+    """Names and addresses of accounts, agencies (a family's names its child), invitations and the outbox."""
+    app, database_url = demo_app, demo_app.config["SQLALCHEMY_DATABASE_URI"]
+    people = _people_in(app)
+    # The app reads every one of them back, and the demo's unsent mail is among them.
+    assert set(_people_of_the_demo()) <= people
+    raw = _raw_bytes(database_url)
+    assert _found(raw, people | set(_people_of_the_demo())) == []
+
+
+def test_the_search_finds_a_planted_plaintext_in_any_case(demo_app):
+    """The search above can fail: a name and an address written in the clear, in odd case, are found."""
+    app, database_url = demo_app, demo_app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE planted (note TEXT)"))
+        db.session.execute(text("INSERT INTO planted (note) VALUES ('jO cArTeR wrote from PARENT@family.example')"))
+        db.session.commit()
+        db.session.remove()
+    raw = _raw_bytes(database_url)
+    assert _found(raw, ["Jo Carter", "parent@family.example", "Priya Shah"]) == ["Jo Carter", "parent@family.example"]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

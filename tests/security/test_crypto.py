@@ -165,7 +165,7 @@ def test_encryption_counts_are_kept_in_the_database_across_workers(app, database
         for n in range(3):
             make_learner(school_id(), 10 + n)
         db.session.commit()
-        assert db.session.get(FieldKeyUsage, kid).encryptions == 15
+        assert db.session.get(FieldKeyUsage, kid).encryptions == 16  # five per learner, and the school's name
     # A second worker (a separate app and engine, same keys) adds to the same count.
     worker = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "BRAID_FIELD_KEYS": keys_json})
     with worker.app_context():
@@ -173,7 +173,7 @@ def test_encryption_counts_are_kept_in_the_database_across_workers(app, database
         db.session.commit()
         make_learner(school_id(), 21)
         db.session.rollback()  # a rolled-back value was never stored: it is not counted
-        assert db.session.get(FieldKeyUsage, kid).encryptions == 20
+        assert db.session.get(FieldKeyUsage, kid).encryptions == 21
         db.engine.dispose()
 
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
+from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security.deploy import load_config
@@ -31,7 +32,7 @@ def test_status_counts_values_and_encryptions_per_key(keyed_app):
     with keyed_app.app_context():
         primary = current_keyring().primary
     line = next(line for line in output.splitlines() if line.startswith(primary))
-    assert line.split() == [primary, "primary", "15", "15"]
+    assert line.split() == [primary, "primary", "16", "16"]  # five per learner, and their school's name
 
 
 def test_rotate_then_retire_the_old_key(keyed_app, key_file):
@@ -39,7 +40,7 @@ def test_rotate_then_retire_the_old_key(keyed_app, key_file):
     runner = keyed_app.test_cli_runner()
     old = json.loads(key_file.read_text())["primary"]
     result = runner.invoke(args=["keys", "rotate"])
-    assert result.exit_code == 0 and "15 values re-sealed" in result.output
+    assert result.exit_code == 0 and "16 values re-sealed" in result.output
     new = json.loads(key_file.read_text())["primary"]
     assert new != old and old in json.loads(key_file.read_text())["encryption"]
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -50,13 +51,34 @@ def test_rotate_then_retire_the_old_key(keyed_app, key_file):
             "Learner Number0", "Learner Number1", "Learner Number2"}
 
 
+def test_rotation_reseals_names_and_addresses_and_they_are_still_found(keyed_app, key_file):
+    """People's names and addresses and agencies' names move to the new key; their blind indexes (under the
+    index key, which a rotation keeps) still find them, whatever the case typed."""
+    with keyed_app.app_context():
+        family = Agency(name="The Penrose family", kind=AgencyKind.FAMILY)
+        db.session.add(User(email="jo.penrose@home.example", display_name="Jo Penrose", role=Role.PARENT,
+                            agency=family, password_hash="x", restricted=True))
+        db.session.commit()
+        family_id = family.public_id
+    assert keyed_app.test_cli_runner().invoke(args=["keys", "rotate"]).exit_code == 0
+    new = json.loads(key_file.read_text())["primary"]
+    with keyed_app.app_context():
+        sealed = db.session.execute(select(User.email_sealed, User.display_name_sealed, Agency.name_sealed)
+                                    .join(Agency, Agency.id == User.agency_id)).one()
+        assert all(value.startswith(f"b1.{new}.") for value in sealed)
+        user = db.session.scalars(select(User).where(User.email.matches(" Jo.Penrose@HOME.example"))).one()
+        assert (user.display_name, user.agency.name) == ("Jo Penrose", "The Penrose family")
+        assert db.session.scalars(select(Agency.public_id).where(Agency.name.matches("the  penrose FAMILY"))).one() \
+            == family_id
+
+
 def test_retiring_a_key_that_still_protects_values_is_refused(keyed_app, key_file):
     _seed(keyed_app)
     old = json.loads(key_file.read_text())["primary"]
     keyring = Keyring.from_json(key_file.read_text()).with_new_primary()
     key_file.write_text(keyring.to_json())  # a new primary, but nothing re-sealed yet
     result = keyed_app.test_cli_runner().invoke(args=["keys", "retire", old])
-    assert result.exit_code != 0 and "still protects 15 values" in result.output
+    assert result.exit_code != 0 and "still protects 16 values" in result.output
     assert old in json.loads(key_file.read_text())["encryption"]
 
 

@@ -129,6 +129,7 @@ def test_redis_holds_the_counts_under_hashed_keys(app, client, create_user, redi
     from app import create_app
 
     redis_app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                                       "BRAID_FIELD_KEYS": app.config["BRAID_FIELD_KEYS"],  # finds the account
                                        "RATELIMIT_STORAGE_URI": url, "RATELIMIT_KEY_PREFIX": prefix})
     account = create_user("teacher")
     browser = redis_app.test_client()
@@ -160,9 +161,10 @@ server.serve_forever()
 class ServerProcess:
     """The app in a process of its own (its own memory), over real HTTP on loopback."""
 
-    def __init__(self, database_url: str, prefix: str, redis: str | None):
+    def __init__(self, database_url: str, prefix: str, redis: str | None, field_keys: str):
         env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
-        env.update(BRAID_TEST_DB=database_url, BRAID_TEST_PREFIX=prefix, PYTHONPATH=ROOT)
+        # The same field keys as the test's app: accounts are found by their (keyed) email index.
+        env.update(BRAID_TEST_DB=database_url, BRAID_TEST_PREFIX=prefix, PYTHONPATH=ROOT, BRAID_FIELD_KEYS=field_keys)
         if redis:
             env["REDIS_URL"] = redis
         self.process = subprocess.Popen([sys.executable, "-c", SERVER], cwd=ROOT, env=env,
@@ -186,8 +188,8 @@ class ServerProcess:
 def test_limits_hold_across_two_server_processes_sharing_redis(app, create_user, redis_url, shared):
     url, prefix = redis_url
     account = create_user("teacher")
-    servers = [ServerProcess(app.config["SQLALCHEMY_DATABASE_URI"], prefix, url if shared else None)
-               for _ in range(2)]
+    servers = [ServerProcess(app.config["SQLALCHEMY_DATABASE_URI"], prefix, url if shared else None,
+                             app.config["BRAID_FIELD_KEYS"]) for _ in range(2)]
     try:
         first, second = servers
         # Five failures spread over both processes: three here, two there.
@@ -205,12 +207,14 @@ def test_limits_hold_across_two_server_processes_sharing_redis(app, create_user,
             server.stop()
 
 
-def test_behind_a_trusted_proxy_each_client_has_its_own_address(database_url, create_user):
+def test_behind_a_trusted_proxy_each_client_has_its_own_address(app, database_url, create_user):
     from app import create_app
 
     account = create_user("teacher")
+    keys = app.config["BRAID_FIELD_KEYS"]  # the account is found by its keyed email index
     for hops, shared in ((1, False), (0, True)):
-        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "BRAID_TRUSTED_PROXIES": hops})
+        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "BRAID_TRUSTED_PROXIES": hops,
+                                     "BRAID_FIELD_KEYS": keys})
         app.config["RATELIMIT_SIGN_IN_IP"] = "2 per 15 minutes"
         clients = []
         for n in range(3):  # three people behind one load balancer at 10.0.0.9

@@ -67,7 +67,7 @@ def _check_role(actor: User, account: User, role: Role) -> None:
 
 def _check_email_free(account: User, email: str) -> None:
     # The same answer whoever holds the address, here or in another agency: no more than creating an account says.
-    taken = db.session.scalars(select(User.id).where(User.email == email, User.id != account.id)).first()
+    taken = db.session.scalars(select(User.id).where(User.email.matches(email), User.id != account.id)).first()
     if taken is not None:
         raise AccountError("An account with this email address already exists", "email")
 

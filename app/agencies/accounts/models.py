@@ -9,9 +9,16 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.mail.addresses import normalise_email
 from app.core.wording import in_a_sentence, with_article
 from app.extensions import db
+from app.security.crypto import Sealed, SealedText, SensitiveField
 from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
+
+
+def normalise_agency_name(name: str) -> str:
+    """"The Carter family", "the  carter FAMILY" and " The Carter family " are one agency."""
+    return " ".join((name or "").casefold().split())
 
 
 class AgencyKind(enum.Enum):
@@ -102,15 +109,21 @@ ROLES_BY_AGENCY_KIND = {
 
 
 class Agency(db.Model):
+    """A school, a service or a family. Its name is sealed: a family named after its surname names the child."""
+
     __tablename__ = "agency"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    # One agency per name, whatever its case and spacing: the unique blind index stands for the name.
+    name_index: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[AgencyKind] = mapped_column(enum_column(AgencyKind))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # A school's choice (its SENCo's or administrator's): families see staff names in "who has seen" summaries.
     show_staff_names_to_family: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    name = SensitiveField(index=normalise_agency_name, purpose="agency_name")
 
     users: Mapped[list[User]] = relationship(back_populates="agency")
 
@@ -125,8 +138,6 @@ class Agency(db.Model):
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
-        # Emails are stored folded so that uniqueness is case-insensitive on every database.
-        CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("fte > 0 AND fte <= 1", name="fte_range"),
         CheckConstraint("session_version >= 1", name="session_version_positive"),
         CheckConstraint("cpd_year_start_month >= 1 AND cpd_year_start_month <= 12", name="cpd_year_start_month_range"),
@@ -134,8 +145,11 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(120))
+    email_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    # The address trimmed and lower-cased, keyed: sign-in, reset and invitations find an account by it, and it is
+    # unique, so two accounts never share an address whatever its case.
+    email_index: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name_sealed: Mapped[Sealed] = mapped_column(SealedText())
     role: Mapped[Role] = mapped_column(enum_column(Role))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
@@ -159,6 +173,9 @@ class User(UserMixin, db.Model):
     agency: Mapped[Agency] = relationship(back_populates="users")
     line_manager: Mapped[User | None] = relationship(remote_side=[id])
 
+    email = SensitiveField(index=normalise_email)
+    display_name = SensitiveField()
+
     def get_id(self) -> str:
         # Flask-Login's "alternative token": the session is bound to this version of the account.
         return f"{self.public_id}.{self.session_version}"
@@ -181,3 +198,13 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         # No email or name: reprs end up in logs.
         return f"<User {self.public_id} {self.role.value}>"
+
+
+def people_by_name(people) -> list[User]:
+    """People in the order of their names (sealed, so sorted here rather than in SQL); the id breaks ties."""
+    return sorted(people, key=lambda person: (person.display_name.casefold(), person.display_name, person.id))
+
+
+def agencies_by_name(agencies) -> list[Agency]:
+    """Agencies in the order of their names (sealed, so sorted here rather than in SQL); the id breaks ties."""
+    return sorted(agencies, key=lambda agency: (agency.name.casefold(), agency.name, agency.id))

@@ -48,7 +48,7 @@ def _check_role_fits_agency(role: Role, agency: Agency) -> None:
 
 
 def _check_email_free(email: str) -> None:
-    if db.session.scalars(select(User.id).where(User.email == email)).first() is not None:
+    if db.session.scalars(select(User.id).where(User.email.matches(email))).first() is not None:
         raise AccountError("An account with this email address already exists", "email")
 
 
@@ -172,7 +172,7 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
 
 
 def find_or_create_agency(name: str, kind: AgencyKind | None) -> Agency:
-    agency = db.session.scalars(select(Agency).where(Agency.name == name)).first()
+    agency = db.session.scalars(select(Agency).where(Agency.name.matches(name))).first()
     if agency is not None:
         return agency
     if kind is None:

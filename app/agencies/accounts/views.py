@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app.agencies.accounts import edits, services
 from app.agencies.accounts.forms import MONTHS, AccountEditForm, AccountForm, ChangePasswordForm, ConfirmForm
-from app.agencies.accounts.models import Role, User
+from app.agencies.accounts.models import Role, User, people_by_name
 from app.agencies.blueprint import bp
 from app.agencies.sign_in.sessions import begin_session
 from app.agencies.two_step import services as mfa
@@ -47,16 +47,16 @@ def _password_changed():
 @login_required
 def account_list():
     require(current_user, Action.LIST_ACCOUNTS)
-    accounts = db.session.scalars(visible_accounts(current_user)).all()
+    accounts = people_by_name(db.session.scalars(visible_accounts(current_user)))
     return render_template("agencies/accounts/account_list.html", accounts=accounts)
 
 
 def _fill_account_choices(form: AccountForm, account: User | None = None) -> None:
     agency = current_user.agency
     form.role.choices = [("", "Choose a role")] + [(role.value, role.label) for role in agency.roles]
-    managers = db.session.scalars(
+    managers = people_by_name(db.session.scalars(
         visible_accounts(current_user).where(User.active.is_(True), User.restricted.is_(False))
-    ).all()
+    ))
     managers = [manager for manager in managers if account is None or manager.id != account.id]
     form.line_manager.choices = [("", "No line manager")] + [
         (manager.public_id, f"{manager.display_name} ({manager.role.label})") for manager in managers

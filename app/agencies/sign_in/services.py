@@ -42,7 +42,7 @@ def authenticate(email: str, password: str, *, access_may_resume: bool = False) 
     """
     email = normalise_email(email)
     now = utcnow()
-    user = db.session.scalars(select(User).where(User.email == email)).first()
+    user = db.session.scalars(select(User).where(User.email.matches(email))).first()
     if user is None:
         burn_equal_time(password)
         matched = False
@@ -77,7 +77,7 @@ def _record_failure_event(account: User | None, action: AuditAction = AuditActio
 
 def record_lockout(email: str) -> None:
     """A sign-in refused by the rate limit: the trail names the account the address belongs to, if any."""
-    _record_failure_event(db.session.scalars(select(User).where(User.email == normalise_email(email))).first(),
+    _record_failure_event(db.session.scalars(select(User).where(User.email.matches(email))).first(),
                           AuditAction.LOCKOUT)
 
 

@@ -169,7 +169,6 @@ class Provision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("plan_cycle.id"), index=True)
-    delivered_by: Mapped[str] = mapped_column(String(120))
     frequency: Mapped[str] = mapped_column(String(120))
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]
@@ -178,6 +177,9 @@ class Provision(db.Model):
 
     description_sealed: Mapped[Sealed] = mapped_column(SealedText())
     description = SensitiveField()
+    # Who delivers it is typed freely, often a person's name ("Mrs Patel, LSP"): sealed like one.
+    delivered_by_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    delivered_by = SensitiveField()
 
     cycle: Mapped[PlanCycle] = relationship(back_populates="provisions")
 

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from app.agencies.accounts.models import Role, User
+from app.agencies.accounts.models import Role, User, people_by_name
 from app.audit.changes import fields_changed, fields_given, values_of
 from app.audit.events import record
 from app.audit.models import AuditAction
@@ -117,9 +117,9 @@ def owner_choices(learner: Learner, keep: User | None = None) -> list[User]:
         or_(TeamMembership.ends_at.is_(None), TeamMembership.ends_at > now),
     )
     sencos = and_(User.role == Role.SENCO, User.agency_id == learner.school_id, User.restricted.is_(False))
-    people = db.session.scalars(
-        select(User).where(User.active.is_(True), or_(User.id.in_(team), sencos)).order_by(User.display_name, User.id)
-    ).all()
+    people = people_by_name(db.session.scalars(
+        select(User).where(User.active.is_(True), or_(User.id.in_(team), sencos))
+    ))
     if keep is not None and keep not in people:
         people.append(keep)
     return people
@@ -338,7 +338,8 @@ def close_cycle(actor: User, cycle: PlanCycle, *, version, review_summary: str |
 def closed_by_name(cycle: PlanCycle) -> str | None:
     if cycle.closed_by_id is None:
         return None
-    return db.session.scalar(select(User.display_name).where(User.id == cycle.closed_by_id))
+    closed_by = db.session.get(User, cycle.closed_by_id)
+    return closed_by.display_name if closed_by is not None else None
 
 
 def stage_dates(cycle: PlanCycle) -> list[tuple[CycleStage, str, date | None]]:

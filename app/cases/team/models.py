@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import Agency, Role, User
+from app.core.mail.addresses import normalise_email
 from app.extensions import db
 from app.security.crypto import Sealed, SealedText, SensitiveField
 from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
@@ -59,8 +60,10 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id"), index=True)
-    email: Mapped[str] = mapped_column(String(254))
-    display_name: Mapped[str] = mapped_column(String(120))
+    email_sealed: Mapped[Sealed] = mapped_column(SealedText())
+    # The same keyed index as an account's address: an open invitation to an address is found without opening any.
+    email_index: Mapped[str] = mapped_column(String(32), index=True)
+    display_name_sealed: Mapped[Sealed] = mapped_column(SealedText())
     role: Mapped[Role] = mapped_column(enum_column(Role))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     access_ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -75,6 +78,9 @@ class Invitation(db.Model):
     learner: Mapped[Learner] = relationship()  # noqa: F821
     agency: Mapped[Agency] = relationship()
     invited_by: Mapped[User] = relationship(foreign_keys=[invited_by_id])
+
+    email = SensitiveField(index=normalise_email)
+    display_name = SensitiveField()
 
     def is_open(self, now: datetime | None = None) -> bool:
         now = now or utcnow()

@@ -13,7 +13,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from app.agencies.accounts.models import ROLES_BY_AGENCY_KIND, Agency, AgencyKind, Role, User
+from app.agencies.accounts.models import (
+    ROLES_BY_AGENCY_KIND,
+    Agency,
+    AgencyKind,
+    Role,
+    User,
+    agencies_by_name,
+    people_by_name,
+)
 from app.agencies.accounts.services import EXTERNAL_ROLES, AccountError, create_account
 from app.audit.events import record
 from app.audit.models import AuditAction
@@ -105,11 +113,11 @@ def staff_choices(actor: User, learner: Learner) -> list[User]:
     """The school's staff the SENCo may add: not already live on the case."""
     require(actor, Action.MANAGE_TEAM, learner)
     on_team = {m.user_id for m in team_of(actor, learner).live}
-    return [user for user in db.session.scalars(school_staff(actor, learner)) if user.id not in on_team]
+    return [user for user in people_by_name(db.session.scalars(school_staff(actor, learner))) if user.id not in on_team]
 
 
 def agency_choices(actor: User) -> list[Agency]:
-    return list(db.session.scalars(invitable_agencies(actor)))
+    return agencies_by_name(db.session.scalars(invitable_agencies(actor)))
 
 
 # --- access of restricted accounts -------------------------------------------------------------
@@ -241,7 +249,7 @@ def _invited_agency(actor: User, role: Role, agency_public_id: str, new_name: st
         if kind not in kinds:
             raise TeamError(f"{sentence(role.with_article)} cannot work for {with_article(in_a_sentence(kind.label))}",
                             "new_agency_kind")
-        existing = db.session.scalars(select(Agency).where(func.lower(Agency.name) == name.lower())).first()
+        existing = db.session.scalars(select(Agency).where(Agency.name.matches(name))).first()
         if existing is not None:
             raise TeamError("An agency with this name already exists: choose it from the list", "new_agency_name")
         agency = Agency(name=name, kind=kind)
@@ -282,10 +290,10 @@ def invite_to_case(
         raise TeamError("Choose a role: speech and language therapist, educational psychologist or parent", "role")
     access_ends_at = _access_end(access_ends_on, invited=True, field="access_ends_on")
     now = utcnow()
-    if db.session.scalars(open_invitations(actor, learner).where(Invitation.email == email)).first() is not None:
+    if db.session.scalars(open_invitations(actor, learner).where(Invitation.email.matches(email))).first() is not None:
         raise TeamError("This person already has an open invitation to this learner's case: revoke it first "
                         "if you need to send a new one", "email")
-    account = db.session.scalars(select(User).where(User.email == email)).first()
+    account = db.session.scalars(select(User).where(User.email.matches(email))).first()
     if account is not None and _live_membership(learner, account, now) is not None:
         raise TeamError("This person is already on this learner's team", "email")
     agency = _invited_agency(actor, role, agency_public_id, new_agency_name, new_agency_kind)
@@ -358,7 +366,7 @@ def find_invitation(token: str) -> Invitation:
 
 
 def invited_account(invitation: Invitation) -> User | None:
-    return db.session.scalars(select(User).where(User.email == invitation.email)).first()
+    return db.session.scalars(select(User).where(User.email.matches(invitation.email))).first()
 
 
 def is_for(invitation: Invitation, user: User) -> bool:

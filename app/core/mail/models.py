@@ -12,13 +12,14 @@ from app.types import PublicId, UTCDateTime, new_public_id, utcnow
 
 
 class OutboxMessage(db.Model):
-    """An email Braid has sent or will send. The body carries a sign-in link, so it is sealed."""
+    """An email Braid has sent or will send. The body carries a sign-in link and the address names a person, so
+    both are sealed; the subject is one of Braid's fixed lines and names nobody."""
 
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
-    recipient: Mapped[str] = mapped_column(String(254))
+    recipient_sealed: Mapped[Sealed] = mapped_column(SealedText())
     subject: Mapped[str] = mapped_column(String(200))
     body_sealed: Mapped[Sealed] = mapped_column(SealedText())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -26,4 +27,5 @@ class OutboxMessage(db.Model):
     # Claimed by the sending job (app.core.mail.services.send) before the mail server is called: sent once.
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    recipient = SensitiveField()
     body = SensitiveField()

@@ -34,7 +34,8 @@ SWEEP_BATCH = 100
 
 def queue_message(recipient: str, subject: str, body: str) -> OutboxMessage:
     """Write a message to the outbox, and its sending job when MAIL_SERVER is set; the caller commits."""
-    message = OutboxMessage(recipient=recipient, subject=subject)
+    message = OutboxMessage(subject=subject)
+    message.recipient = recipient
     message.body = body
     db.session.add(message)
     db.session.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.agencies.accounts.models import people_by_name
 from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict
 from app.core.forms import Saved, handle_form
 from app.cpd.blueprint import bp
@@ -33,7 +34,7 @@ from app.problems import show_on_form
 def reports():
     """The people the current user line manages who keep a CPD log, each with their hours statement."""
     require(current_user, Action.LIST_CPD_REPORTS)
-    people = list(db.session.scalars(cpd_reports(current_user)))
+    people = people_by_name(db.session.scalars(cpd_reports(current_user)))
     summaries = services.hours_summaries(current_user, people)
     rows = [(person, summaries[person.id]) for person in people]
     return render_template("cpd/reviews/reports.html", rows=rows)
