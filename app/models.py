@@ -18,6 +18,7 @@ from app.cases.learners.models import Learner, LearnerRevision
 from app.cases.meetings.models import Meeting, MeetingAction, MeetingRecord, OutcomeReview
 from app.cases.mis_import.models import LearnerImport
 from app.cases.plans.models import CycleStageChange, Outcome, PlanCycle, Provision, SupportPlan
+from app.cases.restrictions.models import ProcessingRestriction
 from app.cases.team.models import Invitation, TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
 from app.cases.year_end.models import SchoolYearEnd
@@ -37,7 +38,8 @@ subjects.register(
     ContributionMove, Meeting, MeetingAction, MeetingRecord, OutcomeReview, SafeguardingConcern, TeamMembership,
     Invitation, ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
-    SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment, OutboxMessage, FamilyVisibilityDecision,
+    SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment, OutboxMessage, ProcessingRestriction,
+    FamilyVisibilityDecision,
 )
 # What a refused request asked for (app.policy.attempts) is named by the record it was asked of: a CPD log by
 # its owner, the form to edit a record by that record.

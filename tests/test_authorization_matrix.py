@@ -26,20 +26,27 @@ from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.agencies.calendar import services as calendar
 from app.audit.models import APPEND_ONLY_TABLES, AuditAction, AuditEvent
 from app.cases.attachments import services as attachments
+from app.cases.attachments.models import Attachment
 from app.cases.concerns import services as concerns
+from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions import misfiled
 from app.cases.contributions import services as contributions
+from app.cases.contributions.models import Contribution
 from app.cases.family_profile import services as family_profiles
+from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner
 from app.cases.meetings import services as meetings
-from app.cases.meetings.models import Attendance, MeetingKind
+from app.cases.meetings.models import Attendance, Meeting, MeetingAction, MeetingKind
 from app.cases.meetings.services import ActionDraft, MeetingDetails
 from app.cases.mis_import import services as mis
 from app.cases.mis_import.models import ImportStatus
 from app.cases.plans import services as plans
+from app.cases.plans.models import PlanCycle
+from app.cases.restrictions import services as restrictions
 from app.cases.team import services as team
 from app.cases.team.models import TeamMembership
 from app.cases.transfers import services as transfers
+from app.cases.transfers.models import TransferBundle
 from app.core.mail.models import OutboxMessage
 from app.cpd.entries import services as cpd
 from app.cpd.goals import services as cpd_goals
@@ -47,6 +54,8 @@ from app.cpd.hours import cpd_year_containing
 from app.cpd.reviews import services as cpd_reviews
 from app.extensions import db
 from app.notifications.models import Notification, NotificationKind
+from app.policy import Action, can
+from app.policy.rules import RESTRICTED_CHANGES, RESTRICTED_READS, RESTRICTED_SHARES
 from app.types import utcnow
 from tests.fixtures.application import sign_in
 
@@ -778,6 +787,83 @@ ROWS = [
     ("cases.break_glass", "POST", "/break-glass",
      {"learner": "{alpha}", "purpose": "safeguarding", "reason": "A parent rang with an urgent worry about Alpha."},
      (403, 403, 403, 302, 403, 403, 403, 403, S, S)),
+    # Restriction of processing (UK GDPR Article 18): the SENCo or the DSL restricts a record and lifts it; Alpha is
+    # not restricted (an empty reason is a 400; lifting what is not restricted, or restricting twice, a 409 that
+    # changes nothing).
+    ("cases.learner_restrict", "GET", "/learners/{alpha}/restrict", None,
+     (200, 403, 403, 200, 404, 403, 403, 403, S, S)),
+    ("cases.learner_restrict", "POST", "/learners/{alpha}/restrict", {},
+     (400, 403, 403, 400, 404, 403, 403, 403, S, S)),
+    ("cases.learner_lift_restriction", "GET", "/learners/{alpha}/restriction/lift", None,
+     (200, 403, 403, 200, 404, 403, 403, 403, S, S)),
+    ("cases.learner_lift_restriction", "POST", "/learners/{alpha}/restriction/lift", {"reason": "Checked"},
+     (409, 403, 403, 409, 404, 403, 403, 403, S, S)),
+    # Delta ({restricted}: the LSP, teacher, SLT, EP and parent are on its team) is restricted: read by the SENCo
+    # and the DSL only (everyone else no longer finds it), changed and shared by nobody, the SENCo and DSL included.
+    ("cases.learner_detail", "GET", "/learners/{restricted}", None,
+     (200, 404, 404, 200, 404, 404, 404, 404, S, S)),
+    ("cases.learner_history", "GET", "/learners/{restricted}/history", None,
+     (200, 404, 404, 200, 404, 404, 404, 404, S, S)),
+    ("cases.learner_restrict", "GET", "/learners/{restricted}/restrict", None,
+     (200, 404, 404, 200, 404, 404, 404, 404, S, S)),
+    ("cases.learner_restrict", "POST", "/learners/{restricted}/restrict", {"reason": "Again"},
+     (409, 404, 404, 409, 404, 404, 404, 404, S, S)),
+    ("cases.learner_lift_restriction", "GET", "/learners/{restricted}/restriction/lift", None,
+     (200, 404, 404, 200, 404, 404, 404, 404, S, S)),
+    ("cases.learner_lift_restriction", "POST", "/learners/{restricted}/restriction/lift", {},
+     (400, 404, 404, 400, 404, 404, 404, 404, S, S)),
+    ("cases.plan", "GET", "/learners/{restricted}/plan", None,
+     (200, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_detail", "GET", "/contributions/{r_contribution}", None,
+     (200, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.learner_edit", "POST", "/learners/{restricted}/edit", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.learner_leaving", "POST", "/learners/{restricted}/leaving", {"not_leaving": "y"},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_new", "POST", "/learners/{restricted}/contributions/new", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_edit", "POST", "/contributions/{r_contribution}/edit", {},
+     (403, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_withdraw", "POST", "/contributions/{r_contribution}/withdraw", {"reason": "Misfiled"},
+     (403, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.contribution_attach", "POST", "/contributions/{r_contribution}/attachments/new", {},
+     (403, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.attachment_remove", "POST", "/attachments/{r_attachment}/remove", {},
+     (403, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.meeting_new", "POST", "/learners/{restricted}/meetings/new", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.meeting_edit", "POST", "/meetings/{r_meeting}/edit", {},
+     (403, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.action_update", "POST", "/actions/{r_action}", {"status": "done"},
+     (403, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.concern_new", "POST", "/learners/{restricted}/concerns/new", {"concern": "Worried"},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.concern_action", "POST", "/concerns/{r_concern}/action", {},
+     (404, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.cycle_edit", "POST", "/cycles/{r_cycle}/edit", {},
+     (403, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.family_profile_edit", "POST", "/learners/{restricted}/family-profile/edit", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    # sharing: the team, PDFs, the transfer bundle, the child-protection file, break-glass
+    ("cases.team_invite", "POST", "/learners/{restricted}/team/invite", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.team_add_staff", "POST", "/learners/{restricted}/team/staff", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.plan_on_a_page", "GET", "/cycles/{r_cycle}/plan-on-a-page.pdf", None,
+     (403, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.family_profile_pdf", "GET", "/learners/{restricted}/family-profile.pdf", None,  # no export: the view's 404
+     (404, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.meeting_record_pdf", "GET", "/meetings/{r_meeting}/record.pdf", None,
+     (403, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.transfer_bundle_new", "POST", "/learners/{restricted}/transfers/bundle", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.transfer_bundle_download", "POST", "/transfer-bundles/{r_bundle}/download", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.cp_transfer_new", "POST", "/learners/{restricted}/transfers/child-protection", {},
+     (403, 404, 404, 403, 404, 404, 404, 404, S, S)),
+    ("cases.break_glass", "POST", "/break-glass",
+     {"learner": "{restricted}", "purpose": "safeguarding", "reason": "A parent rang, worried about Delta today."},
+     (403, 403, 403, 403, 403, 403, 403, 403, S, S)),
     # last: signing out ends every column's session
     ("agencies.sign_out", "POST", "/sign-out", {},
      (S, S, S, S, S, S, S, S, S, S)),
@@ -936,11 +1022,14 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
     bravo = create_case(school=school, name="Bravo Learner")
     elsewhere = create_case(school=other_school, name="Beta Learner")
     archived = create_case(school=school, name="Charlie Leaver", year_group=6)
+    restricted = create_case(school=school, name="Delta Restricted")
     for role in ("lsp", "teacher", "slt", "ep", "parent", "expired"):
         add_to_team(alpha, accounts[role])
     spare_membership = add_to_team(alpha, extra["spare"])
     for role in ("lsp", "teacher", "parent"):
         add_to_team(archived, accounts[role])
+    for role in ("lsp", "teacher", "slt", "ep", "parent"):
+        add_to_team(restricted, accounts[role])
 
     today = utcnow().date()
     with app.app_context():
@@ -1076,6 +1165,23 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         period_spare = calendar.add_period(admin, kind="closure", name="INSET day", starts_on=date(2026, 9, 1),
                                            ends_on=date(2026, 9, 1))
         learner(archived).archived_at = utcnow()
+        # Delta: a case with work in it, then its processing restricted (UK GDPR Article 18) by the SENCo.
+        d = learner(restricted)
+        d_cycle = plans.start_plan(senco, d)
+        d_contribution = contributions.add_contribution(teacher, d, kind="classroom_view", visibility="team_and_family",
+                                                        title="In class", body="<p>Reads with a ruler</p>")
+        d_meeting = meetings.record_meeting(lsp, d, details(lsp, "Reviewed reading", True, [
+            ActionDraft(description="Try coloured overlays", owner=lsp.public_id,  # the teacher's one notice is Alpha's
+                        due_on=today + timedelta(days=7)),
+        ]))
+        meetings.sign_off_meeting(lsp, d_meeting, version=d_meeting.version)
+        d_concern = concerns.record_concern(teacher, d, concern="Delta came in hungry again")
+        d_attachment = attachments.attach_file(teacher, d_contribution, filename="Overlay trial.pdf",
+                                               data=report_pdf("Overlay trial"))
+        family_profiles.save_family_profile(senco, d, version=0, shared=True, good_at="Football",
+                                            what_helps="Quiet space", working_on="Reading", who_to_talk_to="SENCo")
+        d_bundle, _ = transfers.make_transfer_bundle(senco, d, receiving_school="Gamma Academy")
+        d_restriction = restrictions.restrict_processing(senco, d, "Delta's father contests the accuracy of the plan")
         assert (mis_import.status, mis_columns.status, other_import.status) == (
             ImportStatus.PREVIEW, ImportStatus.COLUMNS, ImportStatus.PREVIEW)
         db.session.commit()
@@ -1101,7 +1207,12 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "c_withdrawn": c_withdrawn.public_id, "elsewhere": elsewhere,
             "a_team": a_team.public_id, "a_family": a_family.public_id, "a_restricted": a_restricted.public_id,
             "a_meeting": a_meeting.public_id, "a_concern": a_concern.public_id, "a_remove": a_remove.public_id,
-            "archived": archived, "period": period.public_id, "period_spare": period_spare.public_id,
+            "archived": archived, "restricted": restricted, "r_cycle": d_cycle.public_id,
+            "r_contribution": d_contribution.public_id, "r_meeting": d_meeting.public_id,
+            "r_action": d_meeting.actions[0].public_id, "r_concern": d_concern.public_id,
+            "r_attachment": d_attachment.public_id, "r_bundle": d_bundle.public_id,
+            "r_restriction": d_restriction.public_id,
+            "period": period.public_id, "period_spare": period_spare.public_id,
             "alpha_opening": str(db.session.scalar(select(AuditEvent.id).where(
                 AuditEvent.object_public_id == c_team.public_id, AuditEvent.action == AuditAction.CREATE))),
             "outbox_message": db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first().public_id,
@@ -1221,3 +1332,85 @@ def test_authorization_matrix(app, create_agency, create_user, create_case, add_
         print(mismatch)
     assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
     assert cells >= 300
+
+
+# --- restriction of processing, asked of the policy itself ---------------------------------------------------
+
+CASE_ROLES = ("senco", "lsp", "teacher", "dsl", "admin", "slt", "ep", "parent")
+# Delta's things, by the world's name and model: the learner, and everything of their case the rules are asked about.
+DELTA_THINGS = (("restricted", Learner), ("r_cycle", PlanCycle), ("r_contribution", Contribution),
+                ("r_meeting", Meeting), ("r_action", MeetingAction), ("r_concern", SafeguardingConcern),
+                ("r_attachment", Attachment), ("r_bundle", TransferBundle))
+# The reads of a restricted record, each with the things of Delta's case it is asked about.
+READS_OF = {
+    Action.VIEW_LEARNER: ("restricted",), Action.VIEW_LEARNER_HISTORY: ("restricted",),
+    Action.VIEW_CASE: ("restricted", "r_cycle"), Action.VIEW_CONTRIBUTION: ("r_contribution",),
+    Action.VIEW_MEETING: ("r_meeting",), Action.VIEW_CONCERN: ("r_concern",),
+    Action.LIST_CASE_CONCERNS: ("restricted",), Action.REVIEW_AUDIT: ("restricted",),
+    Action.VIEW_TRANSFERS: ("restricted",), Action.VIEW_CP_TRANSFERS: ("restricted",),
+    Action.VIEW_WITHDRAWN_CONTRIBUTIONS: ("restricted",), Action.VIEW_FAMILY_PROFILE: ("r_profile",),
+    Action.DOWNLOAD_ATTACHMENT: ("r_attachment",), Action.VIEW_FAMILY_ACCESS_SUMMARY: ("restricted",),
+}
+# Rights that are normal on Delta's case, gone while it is restricted and back once the restriction is lifted.
+NORMAL_RIGHTS = (
+    ("teacher", Action.VIEW_LEARNER, "restricted"), ("teacher", Action.EDIT_CONTRIBUTION, "r_contribution"),
+    ("teacher", Action.ATTACH_FILE, "r_contribution"), ("parent", Action.VIEW_CONTRIBUTION, "r_contribution"),
+    ("slt", Action.ADD_CONTRIBUTION, "restricted"), ("lsp", Action.RECORD_MEETING, "restricted"),
+    ("lsp", Action.EDIT_MEETING, "r_meeting"), ("lsp", Action.UPDATE_ACTION, "r_action"),
+    ("lsp", Action.REFLECT_ON_WORK, "r_meeting"), ("teacher", Action.VIEW_CONCERN, "r_concern"),
+    ("senco", Action.EDIT_PLAN, "r_cycle"), ("senco", Action.MANAGE_TEAM, "restricted"),
+    ("senco", Action.CORRECT_LEARNER, "restricted"), ("senco", Action.EXPORT_CASE_DOCUMENT, "r_meeting"),
+    ("senco", Action.MAKE_TRANSFER_BUNDLE, "restricted"), ("senco", Action.DOWNLOAD_TRANSFER_BUNDLE, "r_bundle"),
+    ("senco", Action.REMOVE_ATTACHMENT, "r_attachment"), ("senco", Action.RESTRICT_PROCESSING, "restricted"),
+    ("dsl", Action.RECORD_CONCERN_ACTION, "r_concern"), ("dsl", Action.RECORD_CP_TRANSFER, "restricted"),
+    ("dsl", Action.BREAK_GLASS, "restricted"), ("dsl", Action.RESTRICT_PROCESSING, "restricted"),
+    ("parent", Action.VIEW_FAMILY_ACCESS_SUMMARY, "restricted"), ("dsl", Action.DECIDE_FAMILY_VISIBILITY, "restricted"),
+)
+
+
+def test_restriction_lists_are_apart():
+    """An action is a read, a change or a share of a restricted record, never two of them; lifting is none."""
+    assert not (RESTRICTED_READS & RESTRICTED_CHANGES or RESTRICTED_READS & RESTRICTED_SHARES
+                or RESTRICTED_CHANGES & RESTRICTED_SHARES)
+    assert Action.LIFT_RESTRICTION not in RESTRICTED_READS | RESTRICTED_CHANGES | RESTRICTED_SHARES
+
+
+def test_a_restricted_record_refuses_every_change_and_share_to_every_role(app, create_agency, create_user,
+                                                                          create_case, add_to_team):
+    """Table-driven over every action × every role × every thing of Delta's restricted case: no change and no share
+    passes for anyone, the SENCo and the DSL included; only the SENCo and the DSL read, and lift the restriction.
+    Once lifted, the team's normal rights are back."""
+    world, accounts = (built := build_world(app, create_agency, create_user, create_case, add_to_team))["world"], \
+        built["accounts"]
+    with app.app_context():
+        users = {role: db.session.scalars(select(User).where(User.public_id == accounts[role].public_id)).one()
+                 for role in CASE_ROLES}
+        things = {name: db.session.scalars(select(model).where(model.public_id == world[name])).one()
+                  for name, model in DELTA_THINGS}
+        things["r_profile"] = db.session.scalars(select(FamilyProfile).where(
+            FamilyProfile.learner_id == things["restricted"].id)).one()
+
+        # Every action but the reads, asked of every thing: the wrapper answers before any rule reads the thing.
+        others = {(role, action, name) for role, user in users.items()
+                  for action in Action if action not in RESTRICTED_READS
+                  for name, thing in things.items() if can(user, action, thing)}
+        assert others == {("senco", Action.LIFT_RESTRICTION, "restricted"), ("dsl", Action.LIFT_RESTRICTION,
+                                                                               "restricted")}, sorted(others, key=str)
+        # The reads, each asked of the things it is asked about.
+        reads = {(role, action, name) for role, user in users.items() for action, names in READS_OF.items()
+                 for name in names if can(user, action, things[name])}
+        assert {role for role, _, _ in reads} == {"senco", "dsl"}
+        # Still readable by those two (Article 18 keeps the record).
+        assert {("senco", Action.VIEW_CASE, "restricted"), ("senco", Action.VIEW_CONTRIBUTION, "r_contribution"),
+                ("dsl", Action.VIEW_CONCERN, "r_concern"), ("dsl", Action.VIEW_LEARNER, "restricted")} <= reads
+        allowed = others | reads
+        for role, action, name in NORMAL_RIGHTS:
+            assert not can(users[role], action, things[name]), (role, action, name)
+
+        restrictions.lift_restriction(users["dsl"], things["restricted"], "The father's objection was answered")
+        for role, action, name in NORMAL_RIGHTS:
+            assert can(users[role], action, things[name]), (role, action, name)
+        still = {cell for cell in allowed if cell[1] is not Action.LIFT_RESTRICTION}
+        assert all(can(users[role], action, things[name]) for role, action, name in still)
+        assert not can(users["senco"], Action.LIFT_RESTRICTION, things["restricted"])  # nothing left to lift
+        db.session.rollback()

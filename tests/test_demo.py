@@ -12,7 +12,7 @@ from app.agencies.accounts.models import Agency, User
 from app.demo.accounts import PEOPLE
 from app.extensions import db
 from app.security.keys import Keyring
-from tests.fixtures.application import sign_in
+from tests.fixtures.application import sign_in, text_of
 
 HOME_MARKERS = {
     "senco": "invite the team around each child",
@@ -205,6 +205,34 @@ def test_the_demo_shows_the_school_year(demo_app):
     sign_in(client, "senco@oakfield.example", "braid-demo-2026")
     assert "Jacob Whitfield" not in client.get("/learners").get_data(as_text=True)
     assert "Jacob Whitfield</a> (archived)" in client.get("/learners?archived=1").get_data(as_text=True)
+
+
+def test_the_demo_shows_a_restricted_record(demo_app):
+    """Evie Grant's record is restricted by the DSL: the SENCo reads it under the banner, with the reason; her
+    teacher and the LSP no longer find it."""
+    from app.cases.learners.models import Learner
+    from app.cases.restrictions.models import ProcessingRestriction
+
+    with demo_app.app_context():
+        restricted = db.session.scalars(select(Learner).where(Learner.restricted_at.is_not(None))).all()
+        assert [learner.name for learner in restricted] == ["Evie Grant"]
+        restriction = db.session.scalars(select(ProcessingRestriction)).one()
+        assert restriction.lifted_at is None and restriction.restricted_by.email == "dsl@oakfield.example"
+        evie = restricted[0].public_id
+        team = {membership.user.email for membership in restricted[0].memberships}
+        on_team = [email for email in ("lsp@oakfield.example", "teacher@oakfield.example") if email in team]
+        assert on_team  # so their not finding her below is the restriction's doing
+        db.session.remove()
+    senco = demo_app.test_client()
+    sign_in(senco, "senco@oakfield.example", "braid-demo-2026")
+    page = text_of(senco.get(f"/learners/{evie}"))
+    assert "Processing of this record is restricted since" in page and "Mrs Grant contests" in page
+    assert "Evie Grant" in text_of(senco.get("/learners"))
+    for email in on_team:
+        client = demo_app.test_client()
+        sign_in(client, email, "braid-demo-2026")
+        assert "Evie Grant" not in text_of(client.get("/learners")), email
+        assert client.get(f"/learners/{evie}").status_code == 404, email
 
 
 def test_the_demo_shows_a_merged_duplicate(demo_app):

@@ -590,3 +590,24 @@ def test_0025_refuses_two_agencies_whose_names_differ_only_in_case_or_spacing(em
         assert db.session.execute(text(alike)).scalar() == 2
         db.session.commit()
         db.engine.dispose()
+
+
+def test_0024_adds_restrictions_of_processing_and_takes_them_away(empty_database_url):
+    """Restriction of processing: the learner's flag (indexed, for the policy and the lists) and the history of
+    restrictions, reasons sealed (nothing in the clear); both gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0025")
+        assert "processing_restriction" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0024")
+        inspector = inspect(db.engine)
+        assert "restricted_at" in {column["name"] for column in inspector.get_columns("learner")}
+        assert ("restricted_at",) in {tuple(index["column_names"]) for index in inspector.get_indexes("learner")}
+        columns = {column["name"] for column in inspector.get_columns("processing_restriction")}
+        assert {"reason_sealed", "lift_reason_sealed", "restricted_by_id", "lifted_by_id", "lifted_at"} <= columns
+        assert not {"reason", "lift_reason"} & columns  # nothing in the clear
+        downgrade(revision="0025")
+        inspector = inspect(db.engine)
+        assert "processing_restriction" not in inspector.get_table_names()
+        assert "restricted_at" not in {column["name"] for column in inspector.get_columns("learner")}
+        db.engine.dispose()

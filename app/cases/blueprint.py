@@ -16,6 +16,7 @@ from app.cases.meetings import views as meetings_views  # noqa: E402,F401
 from app.cases.merges import views as merges_views  # noqa: E402,F401
 from app.cases.mis_import import views as mis_import_views  # noqa: E402,F401
 from app.cases.plans import views as plans_views  # noqa: E402,F401
+from app.cases.restrictions import views as restrictions_views  # noqa: E402,F401
 from app.cases.team import views as team_views  # noqa: E402,F401
 from app.cases.transfers import views as transfers_views  # noqa: E402,F401
 from app.cases.year_end import views as year_end_views  # noqa: E402,F401

@@ -98,6 +98,7 @@ def register() -> None:
         "child_protection_transfer": "Child-protection file transfer",
         "family_profile": "Family one-page profile",
         "attachment": "Attached file",
+        "processing_restriction": "Restriction of processing",
         # What a refused request asked to see or do (app.policy.attempts): pages and forms, not records
         "learner_search": "Search for a learner",
         "learner_form": "Learner's details form",
@@ -106,6 +107,7 @@ def register() -> None:
         "school_year_end": "School year end",
         "year_end_form": "School year end form",
         "merge_form": "Merge of two records of a learner form",
+        "restriction_form": "Restriction of processing form",
         "plan_form": "Support plan form",
         "team_form": "Team around the child form",
         "contribution_form": "Contribution form",

@@ -22,6 +22,7 @@ from app.demo.merges import load_demo_merges
 from app.demo.misfiled import load_demo_misfiled
 from app.demo.notifications import load_demo_notifications
 from app.demo.reminders import load_demo_reminders, remind_demo
+from app.demo.restrictions import load_demo_restriction
 from app.demo.school_year import load_demo_school_year
 from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
 from app.demo.transfers import load_demo_transfers
@@ -63,6 +64,9 @@ def load_command():
     db.session.commit()
     trail = load_demo_trail()
     family_openings = load_demo_family_view()  # after the trail, before the seal
+    # After the notifications (nothing is told of a restricted record) and the trail (drawn from whom each person
+    # may see), before the seal.
+    restricted = load_demo_restriction()
     result = seal_and_check()
     job_runs = load_demo_jobs()
     db.session.commit()
@@ -71,7 +75,7 @@ def load_command():
                f"{corrected} learner(s) corrected; {misfiled} misfiled contribution(s) put right; "
                f"{transferred} transfer bundle(s) made; {profiles} family profile(s) shared; "
                f"{attached} file(s) attached; "
-               f"{archived} leaver(s) archived; "
+               f"{archived} leaver(s) archived; {restricted} record(s) restricted; "
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; {told} notification(s) waiting; "

@@ -12,7 +12,7 @@ from app.audit.models import AuditAction
 from app.core.mail.services import queue_message
 from app.extensions import db
 from app.notifications.models import DEFAULT_DELIVERY, Delivery, Notification, NotificationKind, NotificationPreference
-from app.policy import Action, shows
+from app.policy import Action, processing_restricted, shows
 from app.security.hosts import external_url
 from app.types import utcnow
 
@@ -30,7 +30,10 @@ def notify(kind: NotificationKind, *, subject, action: Action, recipients: Itera
     """Notify each of `recipients` who may see `subject` (the policy decides item by item, so a parent is never
     told of a staff-only contribution), skipping `actor`, inactive or expired accounts and anyone who already has
     a notification with this `dedupe` key. At-once recipients get one email that says only that there is
-    something in Braid of this kind, with a link on the canonical address. Flushes only; the caller commits."""
+    something in Braid of this kind, with a link on the canonical address. Nothing at all about a learner whose
+    record's processing is restricted. Flushes only; the caller commits."""
+    if processing_restricted(subject) or processing_restricted(learner):
+        return []  # a restricted record (UK GDPR Article 18) is not processed: nobody is told of anything in it
     made = []
     seen: set[int] = set()
     for recipient in recipients:

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 
 from app.core import dates
 from app.core.jobs.registry import periodic_job
@@ -90,9 +90,13 @@ def send_daily_summaries(now: datetime | None = None) -> int:
 
 
 def _waiting(now: datetime) -> tuple:
-    """Not yet in a summary, not emailed at once, not read on the page already."""
+    """Not yet in a summary, not emailed at once, not read on the page already; not about a learner whose record's
+    processing was restricted since (UK GDPR Article 18: nothing is sent about them, not even a count)."""
+    learners = db.metadata.tables["learner"]  # by name, as the accounts: this package imports no domain
+    restricted = select(learners.c.id).where(learners.c.restricted_at.is_not(None))
     return (Notification.summarised_at.is_(None), Notification.emailed_at.is_(None), Notification.read_at.is_(None),
-            Notification.created_at <= now)
+            Notification.created_at <= now,
+            or_(Notification.learner_id.is_(None), Notification.learner_id.not_in(restricted)))
 
 
 def _summarise(recipient_id: int, day_began: datetime, now: datetime) -> int:

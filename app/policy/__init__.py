@@ -7,8 +7,8 @@ then check). The policy reads every domain's models, never their services or vie
 from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
 from app.policy.attempts import attempted
 from app.policy.decisions import DECISION_MADE, audit_action_for, can, refuse, require, shows
-from app.policy.loading import cpd_owner_or_404, get_or_404, survivor_public_id
-from app.policy.rules import case_role, forget_break_glass, forget_memberships
+from app.policy.loading import RECORD_LEARNER, cpd_owner_or_404, get_or_404, survivor_public_id
+from app.policy.rules import case_role, forget_break_glass, forget_memberships, processing_restricted
 from app.policy.scopes import (
     case_concerns,
     case_invitations,
@@ -36,11 +36,12 @@ from app.policy.scopes import (
 )
 
 __all__ = [
-    "DECISION_MADE", "MFA_REQUIRED_ROLES", "PRACTITIONER_ROLES", "SCHOOL_CASE_ROLES", "Action", "attempted",
-    "audit_action_for", "can", "case_concerns", "case_invitations", "closed_invitations",
+    "DECISION_MADE", "RECORD_LEARNER", "MFA_REQUIRED_ROLES", "PRACTITIONER_ROLES", "SCHOOL_CASE_ROLES", "Action",
+    "attempted", "audit_action_for", "can", "case_concerns", "case_invitations", "closed_invitations",
     "case_learners", "case_role", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
     "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "listed_learners", "open_invitations",
-    "outside_memberships", "plan_cycles", "refuse", "require", "school_staff", "shows", "survivor_public_id",
+    "outside_memberships", "plan_cycles", "processing_restricted", "refuse", "require", "school_staff", "shows",
+    "survivor_public_id",
     "team_memberships",
     "visible_accounts", "visible_actions", "visible_concerns",
     "visible_contributions", "visible_imports", "visible_learners", "visible_meetings", "visible_progress_reviews",

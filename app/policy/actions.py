@@ -46,6 +46,10 @@ class Action(enum.Enum):
     EDIT_SCHOOL_CALENDAR = "edit_school_calendar"  # thing: None (add) or a SchoolCalendarPeriod
     MANAGE_YEAR_END = "manage_year_end"  # thing: None or the SchoolYearEnd
     MERGE_LEARNERS = "merge_learners"  # thing: a Learner not merged away (the other record is checked alike)
+    # Restriction of processing (UK GDPR Article 18), thing: the Learner. While restricted, their record is read by
+    # the SENCo and the DSL only, and nobody changes or shares it (app.policy.rules: RESTRICTED_CHANGES, ...)
+    RESTRICT_PROCESSING = "restrict_processing"
+    LIFT_RESTRICTION = "lift_restriction"
     # A learner's case (thing: the Learner)
     VIEW_CASE = "view_case"  # the plan, the team, and whatever of the rest is shared with the user
     EDIT_PLAN = "edit_plan"  # cycles, views, needs, outcomes, provision

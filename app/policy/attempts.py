@@ -55,6 +55,8 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.EDIT_SCHOOL_CALENDAR: Attempt(UPDATE, "school_calendar_period", "calendar_form"),
     Action.MANAGE_YEAR_END: Attempt(UPDATE, "school_year_end", "year_end_form"),
     Action.MERGE_LEARNERS: Attempt(UPDATE, "learner", "merge_form"),
+    Action.RESTRICT_PROCESSING: Attempt(CREATE, "processing_restriction", "restriction_form"),
+    Action.LIFT_RESTRICTION: Attempt(UPDATE, "processing_restriction", "restriction_form"),
     Action.VIEW_CASE: Attempt(VIEW, THING),  # the learner's case, or a plan cycle of it
     Action.EDIT_PLAN: Attempt(UPDATE, THING, "plan_form"),
     Action.MANAGE_TEAM: Attempt(UPDATE, THING, "team_form"),  # the learner's team, a membership, an invitation

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask import g, has_request_context
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
@@ -11,10 +12,13 @@ from app.cases.learners.models import Learner
 from app.extensions import db
 from app.policy.actions import Action
 from app.policy.decisions import can, refuse, require
+from app.policy.rules import record_learner_of
 from app.policy.scopes import cpd_log_owners, scopes_by_model
 
 # Public ids are URL-safe base64 (app.types.new_public_id); anything else is refused before any query.
 _PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Set in flask.g by the first successful load of a request: the learner whose record the page is (or None).
+RECORD_LEARNER = "braid_record_learner"
 
 
 def get_or_404(model, public_id: str, user, action: Action):
@@ -64,6 +68,9 @@ def _load_or_404(model, scope, view_action, public_id, user, action: Action, fol
     if thing is None or (view_action is not None and not can(user, view_action, thing)):
         # Out of sight: the trail still names what was asked for, and whose record it was, if it exists.
         refuse(404, action, _existing(model, public_id), model=model)
+    if has_request_context() and RECORD_LEARNER not in g:
+        # The page's record, in sight: its banner (a restriction) shows on the page, or on the refusal.
+        g.setdefault(RECORD_LEARNER, record_learner_of(thing))
     require(user, action, thing)
 
     note_read(thing)

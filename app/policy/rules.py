@@ -476,18 +476,26 @@ ARCHIVE_READS = frozenset({
     Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
     Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS, Action.EXPORT_CASE_DOCUMENT,
     Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT, Action.VIEW_FAMILY_ACCESS_SUMMARY,
+    # A leaver's record is kept for years: its processing can be restricted, and the restriction lifted.
+    Action.RESTRICT_PROCESSING, Action.LIFT_RESTRICTION,
 })
 
 
-def archived_learner_of(thing) -> Learner | None:
-    """The archived learner whose record `thing` is (the learner, or something of their case), or None."""
+def record_learner_of(thing) -> Learner | None:
+    """The learner whose record `thing` is (the learner, or something of their case), or None."""
     if thing is None or isinstance(thing, User):
         return None
     learner = thing if isinstance(thing, Learner) else getattr(thing, "learner", None)
     if learner is None:
         parent = getattr(thing, "contribution", None) or getattr(thing, "meeting", None)
         learner = getattr(parent, "learner", None)
-    return learner if isinstance(learner, Learner) and learner.archived_at is not None else None
+    return learner if isinstance(learner, Learner) else None
+
+
+def archived_learner_of(thing) -> Learner | None:
+    """The archived learner whose record `thing` is (the learner, or something of their case), or None."""
+    learner = record_learner_of(thing)
+    return learner if learner is not None and learner.archived_at is not None else None
 
 
 def _minding_archive(action: Action, rule):
@@ -500,6 +508,73 @@ def _minding_archive(action: Action, rule):
         return action in ARCHIVE_READS and (_senco_of(user, learner) or _dsl_of(user, learner)) and rule(user, thing)
 
     return decide
+
+
+# --- restriction of processing (UK GDPR Article 18) -----------------------------------------------
+
+# On a restricted learner's record (the learner, or anything of their case) every action falls in one of these.
+# Reads: the SENCo and the DSL only, each as far as their own rules allow (the record stays readable, as Article 18
+# keeps it stored; an attached file is read, not shared, and its download stays in the trail).
+RESTRICTED_READS = frozenset({
+    Action.VIEW_LEARNER, Action.VIEW_LEARNER_HISTORY, Action.VIEW_CASE, Action.VIEW_CONTRIBUTION,
+    Action.VIEW_CONTRIBUTION_REVISION, Action.VIEW_MEETING, Action.VIEW_CONCERN, Action.LIST_CASE_CONCERNS,
+    Action.REVIEW_AUDIT, Action.VIEW_TRANSFERS, Action.VIEW_CP_TRANSFERS, Action.VIEW_WITHDRAWN_CONTRIBUTIONS,
+    Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT,
+    # Who has seen the record: the SENCo's and DSL's preview still reads; the family's own page waits for the lift.
+    Action.VIEW_FAMILY_ACCESS_SUMMARY,
+})
+# Changes: refused for every role, the SENCo and the DSL included (restricting again is a change too).
+RESTRICTED_CHANGES = frozenset({
+    Action.CORRECT_LEARNER, Action.MARK_LEAVING, Action.MERGE_LEARNERS, Action.EDIT_PLAN, Action.ADD_CONTRIBUTION,
+    Action.RECORD_MEETING, Action.RECORD_CONCERN, Action.EDIT_CONTRIBUTION, Action.WITHDRAW_CONTRIBUTION,
+    Action.MOVE_CONTRIBUTION, Action.EDIT_FAMILY_PROFILE, Action.EDIT_MEETING, Action.SIGN_OFF_MEETING,
+    Action.UPDATE_ACTION, Action.ATTACH_FILE, Action.REMOVE_ATTACHMENT, Action.RECORD_CONCERN_ACTION,
+    Action.CONFIRM_CP_RECEIPT, Action.RESTRICT_PROCESSING,
+    Action.DECIDE_FAMILY_VISIBILITY,  # withholding or releasing what the family is shown of the record's openings
+})
+# Shares: the record going to anyone new, refused for every role: the team (invitations, members), a PDF or
+# bundle leaving Braid, the child-protection file sent on, break-glass, and a CPD log entry drawn from the work
+# (read by a line manager and quality assurers).
+RESTRICTED_SHARES = frozenset({
+    Action.MANAGE_TEAM, Action.EXPORT_CASE_DOCUMENT, Action.MAKE_TRANSFER_BUNDLE, Action.DOWNLOAD_TRANSFER_BUNDLE,
+    Action.RECORD_CP_TRANSFER, Action.BREAK_GLASS, Action.REFLECT_ON_WORK,
+})
+
+
+def restricted_learner_of(thing) -> Learner | None:
+    """The learner whose record `thing` is, when processing of it is restricted; else None."""
+    learner = record_learner_of(thing)
+    return learner if learner is not None and learner.restricted_at is not None else None
+
+
+def processing_restricted(thing) -> bool:
+    """Is `thing` (a learner, or anything of their case) part of a record whose processing is restricted?"""
+    return restricted_learner_of(thing) is not None
+
+
+def _minding_restriction(action: Action, rule):
+    """Every rule, refusing on a restricted learner's record all but the SENCo's and the DSL's reads and the lifting
+    of the restriction (an action in no list above is refused too: fail closed)."""
+
+    def decide(user, thing) -> bool:
+        learner = restricted_learner_of(thing)
+        if learner is None:
+            return rule(user, thing)
+        if action not in RESTRICTED_READS and action is not Action.LIFT_RESTRICTION:
+            return False
+        return (_senco_of(user, learner) or _dsl_of(user, learner)) and rule(user, thing)
+
+    return decide
+
+
+def _restricts(user, learner) -> bool:
+    return isinstance(learner, Learner) and learner.merged_into_id is None and learner.restricted_at is None \
+        and (_senco_of(user, learner) or _dsl_of(user, learner))
+
+
+def _lifts_restriction(user, learner) -> bool:
+    return isinstance(learner, Learner) and learner.restricted_at is not None \
+        and (_senco_of(user, learner) or _dsl_of(user, learner))
 
 
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
@@ -616,6 +691,9 @@ _RULES = {
     Action.MANAGE_YEAR_END: _manages_year_end,
     Action.LIST_ARCHIVED_LEARNERS: lambda user, thing: user.role in (Role.SENCO, Role.DSL) and not user.restricted,
     Action.MARK_LEAVING: lambda user, thing: _senco_of(user, thing),
+    # Article 18: the school's SENCo or DSL restricts a learner's record, and lifts the restriction.
+    Action.RESTRICT_PROCESSING: _restricts,
+    Action.LIFT_RESTRICTION: _lifts_restriction,
 }
-RULES = {action: _minding_archive(action, rule) for action, rule in _RULES.items()}
+RULES = {action: _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}
 

@@ -65,7 +65,8 @@ def _case_learner_ids(user, break_glass: bool = True):
         return select(Learner.id).where(Learner.school_id == user.agency_id, Learner.merged_into_id.is_(None))
     if user.role is Role.ADMIN:
         # An administrator sees no case, except their own child's, as its parent.
-        return select(TeamMembership.learner_id).where(live_membership_clause(user), TeamMembership.role == Role.PARENT)
+        return _unrestricted(select(TeamMembership.learner_id).where(live_membership_clause(user),
+                                                                     TeamMembership.role == Role.PARENT))
 
     members = select(TeamMembership.learner_id).where(live_membership_clause(user))
     if not user.restricted:
@@ -78,7 +79,13 @@ def _case_learner_ids(user, break_glass: bool = True):
                 open_grant_clause(user), Learner.school_id == user.agency_id
             )
             members = members.union(grants)
-    return members
+    # A restricted record (UK GDPR Article 18) is read by the SENCo (above) and the DSL alone.
+    return members if user.role is Role.DSL and not user.restricted else _unrestricted(members)
+
+
+def _unrestricted(learner_ids):
+    """Of these learners' ids, those whose record's processing is not restricted."""
+    return select(Learner.id).where(Learner.id.in_(learner_ids), Learner.restricted_at.is_(None))
 
 
 def visible_learners(user) -> Select:
@@ -196,8 +203,12 @@ def visible_concerns(user, learner=None) -> Select:
         school = SafeguardingConcern.learner_id.in_(select(Learner.id).where(
             Learner.school_id == user.agency_id, Learner.id.not_in(_own_children_ids(user))))
         query = query.where(or_(mine, school))
-    else:
+    elif is_school_senco(user):
         query = query.where(mine)
+    else:
+        # Their own concerns, but not on a restricted record (its SENCo and DSL alone read it).
+        query = query.where(mine, SafeguardingConcern.learner_id.in_(_unrestricted(
+            select(SafeguardingConcern.learner_id).where(mine))))
     if learner is not None:
         query = query.where(SafeguardingConcern.learner_id == learner.id)
     return query

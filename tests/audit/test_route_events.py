@@ -29,6 +29,7 @@ from app.audit.models import AuditEvent, AuditEventLearner
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.contributions.models import Contribution
 from app.cases.family_profile.models import FamilyProfile
+from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting, MeetingAction
 from app.cases.plans.models import Outcome, PlanCycle, Provision
 from app.cases.team.models import Invitation
@@ -131,7 +132,8 @@ def _meeting_form(*, agenda, minutes, action_id="", version="") -> dict:
 # endpoint, method, url, column, form data, expected events[, keep]
 ROWS = [
     # --- the home page: one event naming every learner shown -------------------------------------------------
-    ("home.index", "GET", "/", "senco", None, [E("listed", OK, "learner_list", None, ("alpha", "bravo"))]),
+    ("home.index", "GET", "/", "senco", None,
+     [E("listed", OK, "learner_list", None, ("alpha", "bravo", "restricted"))]),
     ("home.index", "GET", "/", "teacher", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
     ("home.index", "GET", "/", "admin", None, []),  # administrators see no learner
     ("home.index", "GET", "/", "anonymous", None, []),  # a redirect to sign in, naming nothing
@@ -244,7 +246,7 @@ ROWS = [
     ("mail.dev_outbox", "GET", "/dev/outbox", "admin", None, [E("view", NO, None, None)]),  # 404: not in this config
     # --- learners --------------------------------------------------------------------------------------------
     ("cases.learner_list", "GET", "/learners", "senco", None,
-     [E("listed", OK, "learner_list", None, ("alpha", "bravo"))]),
+     [E("listed", OK, "learner_list", None, ("alpha", "bravo", "restricted"))]),
     ("cases.learner_list", "GET", "/learners", "teacher", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
     ("cases.learner_list", "GET", "/learners", "admin", None, [E("view", NO, "learner_list", None)]),  # 403
     ("cases.learner_new", "GET", "/learners/new", "senco", None, []),
@@ -568,7 +570,7 @@ ROWS = [
      [E("update", NO, "meeting", "draft", ("alpha",))]),  # 403: only the chair signs off
     # --- safeguarding concerns -------------------------------------------------------------------------------
     ("cases.concern_list", "GET", "/concerns", "dsl", None,
-     [E("listed", OK, "learner_list", None, ("alpha", "bravo"))]),
+     [E("listed", OK, "learner_list", None, ("alpha", "bravo", "restricted"))]),
     ("cases.concern_list", "GET", "/concerns", "teacher", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
     ("cases.concern_list", "GET", "/concerns", "parent", None, [E("view", NO, "concern_list", None)]),  # 403
     ("cases.concern_new", "GET", "/learners/{alpha}/concerns/new", "teacher", None,  # the form: withheld from family
@@ -637,7 +639,7 @@ ROWS = [
     # The review page names every learner of the school (its learner filter lists them; Charlie was
     # registered above); a learner's history names that learner only; refusals name what was asked for.
     ("audit.review", "GET", "/audit", "dsl", None,
-     [E("view", OK, "audit_trail", None), E("listed", OK, "learner_list", None, ("alpha", "bravo"))]),
+     [E("view", OK, "audit_trail", None), E("listed", OK, "learner_list", None, ("alpha", "bravo", "restricted"))]),
     ("audit.review", "GET", "/audit", "teacher", None, [E("view", NO, "audit_trail", None)]),  # 403
     ("audit.learner_history", "GET", "/audit/learner?learner={alpha}", "dsl", None,
      [E("view", OK, "audit_trail", None), E("listed", OK, "learner_list", None, ("alpha",))]),
@@ -837,7 +839,7 @@ ROWS = [
     ("cases.learner_leaving", "POST", "/learners/{archived}/leaving", "senco", {"not_leaving": "y"},
      [E("update", NO, "learner", "archived", ("archived",))]),  # 403: archived records are read-only
     ("cases.learner_list", "GET", "/learners?archived=1", "senco", None,
-     [E("listed", OK, "learner_list", None, ("alpha", "archived", "bravo", "charlie"))]),
+     [E("listed", OK, "learner_list", None, ("alpha", "archived", "bravo", "charlie", "restricted"))]),
     # --- merging two records of one learner: the pick page names every record it offers; the comparison both.
     # (A merge that succeeds is checked, on both learners, in tests/cases/test_learner_merges.py: here it would
     # take a learner out of every later row.)
@@ -853,6 +855,28 @@ ROWS = [
      [E("view", OK, "learner", "alpha", ("alpha", "bravo"))]),
     ("cases.learner_merge", "POST", "/learners/{alpha}/merge/{bravo}", "teacher", {"reason": "Same child"},
      [E("update", NO, "learner", "alpha", ("alpha",))]),  # 403
+    # --- restriction of processing (UK GDPR Article 18): Delta ({restricted}) is restricted in the world ---------
+    ("cases.learner_restrict", "GET", "/learners/{alpha}/restrict", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.learner_restrict", "POST", "/learners/{alpha}/restrict", "dsl", {},  # 400: no reason, no change
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.learner_restrict", "GET", "/learners/{alpha}/restrict", "teacher", None,
+     [E("view", NO, "restriction_form", None, ("alpha",))]),  # 403: the form asked for
+    ("cases.learner_restrict", "POST", "/learners/{restricted}/restrict", "dsl", {"reason": "Twice"},  # 409
+     [E("view", OK, "learner", "restricted", ("restricted",))]),
+    ("cases.learner_lift_restriction", "GET", "/learners/{restricted}/restriction/lift", "dsl", None,
+     [E("view", OK, "learner", "restricted", ("restricted",))]),
+    ("cases.learner_restrict", "POST", "/learners/{alpha}/restrict", "teacher", {"reason": "Not theirs"},
+     [E("create", NO, "processing_restriction", None, ("alpha",))]),  # 403: the attempted change
+    ("cases.learner_lift_restriction", "POST", "/learners/{restricted}/restriction/lift", "teacher",
+     {"reason": "Not theirs"}, [E("view", NO, "learner", "restricted", ("restricted",))]),  # 404: out of sight
+    ("cases.learner_lift_restriction", "POST", "/learners/{restricted}/restriction/lift", "dsl",
+     {"reason": "The father's objection was answered"},
+     [E("update", OK, "processing_restriction", "r_restriction", ("restricted",)),
+      E("update", OK, "learner", "restricted", ("restricted",))]),
+    ("cases.learner_restrict", "POST", "/learners/{restricted}/restrict", "senco", {"reason": "Asked again"},
+     [E("create", OK, "processing_restriction", NEW, ("restricted",)),
+      E("update", OK, "learner", "restricted", ("restricted",))]),
 ]
 
 
@@ -885,7 +909,8 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
         world["free_text"], world["free_text_id"] = quote(FREE_TEXT), FREE_TEXT_ID
         last_day = school_year_bounds(school_year_of(school_today()))[1]  # a year end to come: nothing moves yet
         world.update(year_end_d=last_day.day, year_end_m=last_day.month, year_end_y=last_day.year)
-        world["family_profile"] = _public_id(FamilyProfile)
+        world["family_profile"] = db.session.scalars(select(FamilyProfile.public_id).join(
+            Learner, Learner.id == FamilyProfile.learner_id).where(Learner.public_id == world["alpha"])).one()
         world["invitation_open"] = _public_id(Invitation, token_hash=hash_token(world["token_open"]))
         world["invitation_revoked"] = _public_id(Invitation, token_hash=hash_token(world["token_revoked"]))
         actors = {column: db.session.scalars(select(User.id).where(User.public_id == account.public_id)).one()

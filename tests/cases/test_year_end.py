@@ -18,6 +18,7 @@ from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, can
 from app.policy.rules import ARCHIVE_READS
+from app.types import utcnow
 from tests.fixtures.application import text_of
 
 # The job claims a year end with a conditional update: run on PostgreSQL as well as SQLite.
@@ -246,3 +247,20 @@ def test_an_mis_import_says_where_year_groups_came_from_and_leaves_archived_lear
     with app.app_context():
         assert _learner(leaver_id).year_group == leaver_year  # archived: the MIS changes nothing
         assert _learner(stayer_id).year_group != stayer_year
+
+
+def test_the_year_end_leaves_a_restricted_record_as_it_is(app, client_as, school):
+    """UK GDPR Article 18: nobody changes a restricted record, the year end included (neither moved up nor
+    archived); the others move as usual."""
+    senco = client_as("senco", agency=SCHOOL)
+    today = _today(app)
+    with app.app_context():
+        for name in ("Ava Moving", "Ben Leaving"):
+            _learner(school[name]).restricted_at = utcnow()
+        db.session.commit()
+    assert _set_year_end(senco, today).status_code == 302
+    with app.app_context():
+        carry_out_due_year_ends()
+    state = _state(app, school)
+    assert (state["Ava Moving"], state["Ben Leaving"]) == ((3, False), (6, False))  # as they were
+    assert state["Eli Reception"] == (1, False)  # moved up

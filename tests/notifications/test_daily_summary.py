@@ -150,3 +150,17 @@ def test_the_periodic_job_runs_through_the_ledger_and_twice_sends_nothing_more(a
         jobs.run_now(DAILY_SUMMARY)
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
         assert len(_mail_to(_user(world, "senco"))) == 1
+
+
+def test_no_summary_counts_what_waits_about_a_learner_whose_record_was_restricted_since(app, world):
+    """UK GDPR Article 18: told before the restriction, but nothing is sent about the learner once it is in force,
+    not even a count; lifted, the waiting notifications are summarised as before."""
+    with app.app_context():
+        learner = db.session.scalars(select(Learner)).one()
+        learner.restricted_at = datetime.now(UTC)
+        db.session.commit()
+        assert send_daily_summaries(_at(8, days=1)) == 0
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+        learner.restricted_at = None
+        db.session.commit()
+        assert send_daily_summaries(_at(8, days=1)) == 2

@@ -153,6 +153,9 @@ class Learner(LearnerNames, db.Model):
     leaving_on: Mapped[date | None] = mapped_column(Date())  # marked as leaving: archived from this day
     # Archived (a leaver): read-only, out of everyday lists; the SENCo and the DSL still read it.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Processing restricted (UK GDPR Article 18) since this moment: read by the SENCo and the DSL, changed and
+    # shared by nobody. The policy's flag, on the row it already holds; the history is app.cases.restrictions.
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     name_sealed: Mapped[Sealed] = mapped_column(SealedText())
     # Blind indexes are only ever compared in SQL, never read: deferred, so pages do not load them.
@@ -200,6 +203,10 @@ class Learner(LearnerNames, db.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
 
     def set_year_group(self, year_group: int, source: YearGroupSource, on: date) -> None:
         """The year group with where it came from and when: what the year end reads to move it up once."""

@@ -11,10 +11,11 @@ from app.cases.learners import corrections, services
 from app.cases.learners.forms import FindLearnerForm, LearnerCorrectionForm, LearnerFilterForm, LearnerForm
 from app.cases.learners.models import Learner, normalise_upn
 from app.cases.learners.services import UPN_PATTERN
+from app.cases.restrictions.services import restrictions_of
 from app.core.conflicts import ConflictField, conflict_page
 from app.core.forms import Saved, handle_form
 from app.extensions import db
-from app.policy import Action, get_or_404, require
+from app.policy import Action, can, get_or_404, require
 from app.problems import show_on_form
 
 
@@ -74,7 +75,9 @@ def learner_new():
 @login_required
 def learner_detail(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.VIEW_LEARNER)
-    return render_template("cases/learners/learner_detail.html", learner=learner,
+    # Past and present restrictions of processing, with their reasons: for the SENCo and the DSL.
+    restrictions = restrictions_of(learner) if can(current_user, Action.VIEW_LEARNER_HISTORY, learner) else []
+    return render_template("cases/learners/learner_detail.html", learner=learner, restrictions=restrictions,
                            break_glass_grant=active_break_glass(current_user, learner))
 
 

@@ -51,7 +51,9 @@ def merge_candidates(actor: User, learner: Learner) -> MergeCandidates:
     """The school's other learners, likely duplicates first (through the blind indexes, never opening values)."""
     require(actor, Action.MERGE_LEARNERS, learner)
     # Archived leavers are read-only: they are neither offered nor merged (their records stand as they left).
-    scope = listed_learners(actor).where(Learner.id != learner.id, Learner.school_id == learner.school_id)
+    # Restricted records (UK GDPR Article 18) are changed by nobody: not offered either.
+    scope = listed_learners(actor).where(Learner.id != learner.id, Learner.school_id == learner.school_id,
+                                         Learner.restricted_at.is_(None))
     keys = db.session.execute(select(Learner.name_index, Learner.name_and_birth_index, Learner.upn_index)
                               .where(Learner.id == learner.id)).one()
     same = [Learner.name_index == keys.name_index]

@@ -214,6 +214,9 @@ def _judge(row, columns, header, known, today, seen_upn, seen_person) -> Match:
     changed = changes(learner, values, columns)
     if not changed:
         return Match(learner, RowOutcome.UNCHANGED, [])
+    if learner.restricted_at is not None:  # UK GDPR Article 18: nobody changes a restricted record, an import neither
+        return Match(learner, RowOutcome.REFUSED, [{"column": "", "message": "Processing of this learner's record "
+                                                    "is restricted: it cannot be changed until that is lifted"}])
     return Match(learner, RowOutcome.UPDATE, [{"column": "", "message": "Changes the " + ", ".join(
         FIELD_LABELS[name] for name in LEARNER_FIELDS if name in changed)}])
 

@@ -76,8 +76,10 @@ class YearEndPlan:
 
 def plan_year_end(year_end: SchoolYearEnd) -> YearEndPlan:
     move_up, leave, already_set = [], [], []
+    # A restricted record (UK GDPR Article 18) is changed by nobody, the year end included: it stays as it is.
     learners = db.session.scalars(select(Learner).where(Learner.school_id == year_end.school_id,
-                                                        Learner.archived_at.is_(None)).order_by(Learner.id))
+                                                        Learner.archived_at.is_(None), Learner.restricted_at.is_(None))
+                                  .order_by(Learner.id))
     for learner in learners:
         if learner.leaving_on is not None and learner.leaving_on <= year_end.year_end_on:
             leave.append(learner)
@@ -137,7 +139,9 @@ def due_year_ends(on: date) -> list[SchoolYearEnd]:
 
 
 def due_leavers(on: date) -> list[Learner]:
-    return list(db.session.scalars(select(Learner).where(Learner.leaving_on <= on, Learner.archived_at.is_(None))
+    # A restricted record is archived once the restriction is lifted (its leaving day has passed by then).
+    return list(db.session.scalars(select(Learner).where(Learner.leaving_on <= on, Learner.archived_at.is_(None),
+                                                         Learner.restricted_at.is_(None))
                                    .order_by(Learner.id)))
 
 

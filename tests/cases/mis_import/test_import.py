@@ -18,6 +18,7 @@ from app.cases.mis_import.models import ImportRow, ImportStatus, LearnerImport
 from app.cases.mis_import.reading import read_table
 from app.core.jobs.services import run_pending
 from app.extensions import db
+from app.types import utcnow
 from tests.fixtures.application import text_of
 
 # Behaviour that can differ between the engines (the job's batches, claims and deletes) runs on both.
@@ -381,3 +382,18 @@ def test_nothing_from_the_file_is_logged(app, client_as, caplog):
     for secret in ("Wrongletter", "Loggedcanary", "A801200001015", "31/02/2016",
                    *(cell for row in table.rows for cell in row.cells[:3] if len(cell) > 3)):
         assert secret not in logged, secret
+
+
+def test_an_import_leaves_a_restricted_record_as_it_is(app, client_as):
+    """UK GDPR Article 18: a row that would change a restricted learner is refused, with the reason on the row."""
+    senco = client_as("senco")
+    registered = senco.post("/learners/new", data={"name": "Maya Carter", "date_of_birth": ["14", "5", "2018"],
+                                                   "year_group": "3", "areas_of_need": ["cognition_learning"]})
+    assert registered.status_code == 302
+    with app.app_context():
+        db.session.scalars(select(Learner)).one().restricted_at = utcnow()
+        db.session.commit()
+    import_file(app, senco, b"UPN,Legal Forename,Legal Surname,DOB,Year,SEN Status\n"
+                            b"C801200001015,Maya,Carter,14/05/2018,4,E\n")
+    assert learners(app)["Maya Carter"]["year"] == 3 and learners(app)["Maya Carter"]["upn"] is None
+    assert events(app, AuditAction.UPDATE, "learner") == []
