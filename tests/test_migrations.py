@@ -478,8 +478,8 @@ def test_0023_adds_family_view_decisions_the_staff_names_choice_and_a_sealed_end
         assert "family_visibility_decision" not in inspector.get_table_names()
         assert "show_staff_names_to_family" not in {column["name"] for column in inspector.get_columns("agency")}
         assert "end_reason_sealed" not in {column["name"] for column in inspector.get_columns("team_membership")}
-def _rows_before_0025(now):
-    """A family agency, a parent's account, an invitation and an unsent email, all in the clear as before 0025."""
+def _rows_before_0024(now):
+    """A family agency, a parent's account, an invitation and an unsent email, all in the clear as before 0024."""
     return [
         "INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (1, 'school-one', 'Hollins Primary', "
         "'school', :now), (2, 'family-one', 'The Thornbury family', 'family', :now)",
@@ -505,24 +505,24 @@ def _rows_before_0025(now):
     ]
 
 
-PLAINTEXT_BEFORE_0025 = ("The Thornbury family", "Hollins Primary", "r.okonjo@hollins.example", "Rosalind Okonjo",
+PLAINTEXT_BEFORE_0024 = ("The Thornbury family", "Hollins Primary", "r.okonjo@hollins.example", "Rosalind Okonjo",
                          "ma.thornbury@home.example", "Marguerite Thornbury", "g.fairweather@slt.example",
                          "Gwendolyn Fairweather", "Aurelia Penhaligon")
 
 
-def _insert_before_0025(extra=()):
+def _insert_before_0024(extra=()):
     now = "2026-01-05 09:00:00+00:00"
     values = {"now": now, "yes": True, "no": False,
               "name": seal("Ruby Ellis", associated_data("learner", "name_sealed", "learner-one")),
               "born": seal("2017-03-03", associated_data("learner", "date_of_birth_sealed", "learner-one")),
               "body": seal("Open this link", associated_data("outbox_message", "body_sealed", "message-one")),
               "what": seal("Talk Boost", associated_data("provision", "description_sealed", "provision-one"))}
-    for statement in [*_rows_before_0025(now), *extra]:
+    for statement in [*_rows_before_0024(now), *extra]:
         db.session.execute(text(statement), values)
     db.session.commit()
 
 
-def test_0025_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty_database_url):
+def test_0024_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty_database_url):
     """Agencies' names, people's names and addresses, invitations and the outbox's recipients are sealed with
     the rows' ids; the plaintext columns and their constraints go, and no copy of them stays in the file."""
     from tests.security.test_at_rest import _found, _raw_bytes
@@ -530,8 +530,8 @@ def test_0025_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade(revision="0021")
-        _insert_before_0025()
-        upgrade(revision="0025")
+        _insert_before_0024()
+        upgrade(revision="0024")
         inspector = inspect(db.engine)
         for table, gone in (("agency", {"name"}), ("user_account", {"email", "display_name"}),
                             ("invitation", {"email", "display_name"}), ("outbox_message", {"recipient"}),
@@ -554,7 +554,7 @@ def test_0025_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty
             == blind_index("agency_name", "the thornbury family")
         db.session.commit()
         # Not in the file, its WAL, or a dump: SQLite zeroed what the plaintext left (secure_delete).
-        assert _found(_raw_bytes(empty_database_url), PLAINTEXT_BEFORE_0025) == []
+        assert _found(_raw_bytes(empty_database_url), PLAINTEXT_BEFORE_0024) == []
 
         downgrade(revision="0021")
         assert dict(db.session.execute(text("SELECT public_id, name FROM agency")).all()) == {
@@ -573,15 +573,15 @@ def test_0025_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty
         db.engine.dispose()
 
 
-def test_0025_refuses_two_agencies_whose_names_differ_only_in_case_or_spacing(empty_database_url, caplog):
+def test_0024_refuses_two_agencies_whose_names_differ_only_in_case_or_spacing(empty_database_url, caplog):
     """Which of two such agencies stays is for a person to decide: the upgrade stops, naming them by public id."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade(revision="0021")
-        _insert_before_0025(["INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (3, 'family-two', "
+        _insert_before_0024(["INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (3, 'family-two', "
                              "'the  THORNBURY family', 'family', :now)"])
         with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
-            upgrade(revision="0025")
+            upgrade(revision="0024")
         assert "agency family-one and family-two have the same name apart from case or spacing" in caplog.text
         assert "Thornbury" not in caplog.text and "THORNBURY" not in caplog.text  # named by id, never by name
         db.session.rollback()
@@ -592,21 +592,21 @@ def test_0025_refuses_two_agencies_whose_names_differ_only_in_case_or_spacing(em
         db.engine.dispose()
 
 
-def test_0024_adds_restrictions_of_processing_and_takes_them_away(empty_database_url):
+def test_0025_adds_restrictions_of_processing_and_takes_them_away(empty_database_url):
     """Restriction of processing: the learner's flag (indexed, for the policy and the lists) and the history of
     restrictions, reasons sealed (nothing in the clear); both gone on downgrade."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade(revision="0025")
-        assert "processing_restriction" not in inspect(db.engine).get_table_names()
         upgrade(revision="0024")
+        assert "processing_restriction" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0025")
         inspector = inspect(db.engine)
         assert "restricted_at" in {column["name"] for column in inspector.get_columns("learner")}
         assert ("restricted_at",) in {tuple(index["column_names"]) for index in inspector.get_indexes("learner")}
         columns = {column["name"] for column in inspector.get_columns("processing_restriction")}
         assert {"reason_sealed", "lift_reason_sealed", "restricted_by_id", "lifted_by_id", "lifted_at"} <= columns
         assert not {"reason", "lift_reason"} & columns  # nothing in the clear
-        downgrade(revision="0025")
+        downgrade(revision="0024")
         inspector = inspect(db.engine)
         assert "processing_restriction" not in inspector.get_table_names()
         assert "restricted_at" not in {column["name"] for column in inspector.get_columns("learner")}

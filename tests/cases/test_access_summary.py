@@ -231,7 +231,7 @@ def test_staff_names_appear_only_when_the_school_chooses(family):
     assert settings.status_code == 200
     assert family.senco.post("/school/family-view", data={"show_staff_names": "yes"}).status_code == 302
     with family.app.app_context():
-        school = db.session.scalars(select(Agency).where(Agency.name == SCHOOL)).one()
+        school = db.session.scalars(select(Agency).where(Agency.name.matches(SCHOOL))).one()
         assert school.show_staff_names_to_family is True
         assert db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "agency",
                                                            AuditEvent.action == AuditAction.UPDATE)).first()

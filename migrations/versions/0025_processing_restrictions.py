@@ -3,8 +3,8 @@ sealed)."""
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0024'
-down_revision = '0025'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

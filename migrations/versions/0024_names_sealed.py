@@ -25,7 +25,7 @@ from alembic import op
 from app.security.crypto import associated_data, blind_index, open_sealed
 from app.security.keys import current_keyring
 
-revision = '0025'
+revision = '0024'
 down_revision = '0023'
 branch_labels = None
 depends_on = None
