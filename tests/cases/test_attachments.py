@@ -141,7 +141,7 @@ def _new_contribution(client, learner: str, data: bytes | None, name: str, title
 
 def _attachment_ids(app, world) -> list[str]:
     """The attachments a test added (the world holds a few of its own), oldest first."""
-    own = {value for key, value in world["world"].items() if key.startswith("a_")}
+    own = {value for key, value in world["world"].items() if key.startswith(("a_", "r_attachment"))}
     with app.app_context():
         try:
             return [public_id for public_id in db.session.scalars(select(Attachment.public_id).order_by(Attachment.id))
