@@ -8,8 +8,9 @@ until a registered table has a row with that id. Registration runs when the mode
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from sqlalchemy import String, literal, select, union_all
+from sqlalchemy import select, text
 
 from app.extensions import db
 
@@ -65,12 +66,17 @@ def identify(public_id) -> tuple[str | None, str | None]:
     (a signed-out visitor's URL); (None, None) when no record has it. One statement over the registered tables."""
     if not well_formed(public_id) or not _SUBJECTS:
         return None, None
-    statement = union_all(*(
-        select(literal(object_type, String()).label("object_type")).where(subject.public_id == public_id)
-        for object_type, subject in sorted(_SUBJECTS.items())
-    ))
-    found = db.session.execute(statement).first()
+    found = db.session.execute(_identify_statement(tuple(sorted(_SUBJECTS.items()))), {"public_id": public_id}).first()
     return (found.object_type, public_id) if found is not None else (None, None)
+
+
+@lru_cache(maxsize=4)
+def _identify_statement(subjects: tuple):
+    # Made once per set of registered tables, as SQL text: built from the ORM, a union of forty SELECTs cost more
+    # to key and compile on every refusal (7 ms) than to run. Names are the models' own, never input.
+    selects = [f"SELECT '{object_type}' AS object_type FROM {subject.__table__.name} WHERE public_id = :public_id"  # nosec B608 # table names from the models; the id bound
+               for object_type, subject in subjects]
+    return text(" UNION ALL ".join(selects))
 
 
 def name(object_type: str | None, public_id) -> tuple[str | None, str | None]:

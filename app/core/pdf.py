@@ -52,12 +52,20 @@ class BraidPDF(FPDF):
     def __init__(self, orientation: str = "P") -> None:
         super().__init__(orientation=orientation, unit="mm", format="A4")
         directory = font_dir()
-        for style in _FACES:
-            self.add_font(FONT, style, str(_face(directory, style)))
+        # Each face is found now (a missing font fails before anything is drawn) but read only when the document
+        # first uses it (set_font): reading a face costs about a tenth of a second, and most documents use two.
+        self._faces = {style: str(_face(directory, style)) for style in _FACES}
         # "{nb}" typed in a record must stay as typed: documents count their pages themselves where they show it.
         self.alias_nb_pages(None)
         self.set_creator("Braid")
         self.set_lang("en-GB")
+
+    def set_font(self, family=None, style="", size=0) -> None:
+        face = "".join(sorted(getattr(style, "style", style).upper().replace("U", "").replace("S", "")))
+        if (family or self.font_family or "").lower() == FONT.lower() and face in self._faces \
+                and FONT.lower() + face not in self.fonts:
+            self.add_font(FONT, face, self._faces[face])
+        super().set_font(family, style, size)
 
 
 # --- text ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.agencies.accounts.models import User
 from app.extensions import db, login_manager
@@ -56,7 +57,8 @@ def load_user(session_token: str) -> User | None:
     public_id, _, version = (session_token or "").partition(".")
     if not public_id or not (version.isascii() and version.isdigit()):
         return None
-    user = db.session.scalars(select(User).where(User.public_id == public_id)).first()
+    # The agency comes in the same query: every request's audit event asks for the account's school.
+    user = db.session.scalars(select(User).options(joinedload(User.agency)).where(User.public_id == public_id)).first()
     if (
         user is None
         or user.session_version != int(version)
