@@ -88,6 +88,10 @@ def load_demo_trail() -> int:
     burst_day = today - timedelta(days=4)
     for index, learner in enumerate(school_learners[:24]):
         history.append(_event(lsp, _at(burst_day, 15, 10 + index), [learner], object_type="learner"))
+    # The openings the demo parent's summary shows go in among the rest (imported here: that module reads this
+    # one's clock helpers).
+    from app.demo.family_view import opening_rows
+    history.extend(opening_rows(people, today))
     # Written oldest first, so that the trail's order and its times agree within the history.
     for _, _, row, ids in sorted(history, key=lambda item: (item[0], item[1])):
         write_row(row, ids)

@@ -63,7 +63,7 @@ def load_command():
     told = load_demo_notifications()  # after the records: it dates back what they told people
     db.session.commit()
     trail = load_demo_trail()
-    family_openings = load_demo_family_view()  # after the trail, before the seal
+    family_openings = load_demo_family_view()  # the DSL withholds one of the openings the trail wrote; before the seal
     # After the notifications (nothing is told of a restricted record) and the trail (drawn from whom each person
     # may see), before the seal.
     restricted = load_demo_restriction()

@@ -9,14 +9,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.audit.events import is_out_of_hours, write_row
+from app.audit.events import is_out_of_hours
 from app.audit.family.models import FamilyVisibilityDecision
 from app.audit.family.services import decide_family_visibility
 from app.audit.models import AuditAction, AuditEvent, AuditOutcome
+from app.cases.learners.models import Learner
 from app.demo.audit import DEMO_REQUEST_PREFIX, _at
 from app.extensions import db
 from app.policy import case_learners
-from app.types import utcnow
 
 FAMILY_REQUEST_PREFIX = f"{DEMO_REQUEST_PREFIX}family"
 WITHHELD_REASON = ("The educational psychologist's download was for a multi-agency meeting about a concern the "
@@ -33,32 +33,36 @@ OPENINGS = [
 WITHHELD = 3  # the index in OPENINGS the DSL withholds
 
 
-def load_demo_family_view() -> int:
-    """Write the openings and the DSL's one decision, once; returns how many openings were written. Only flushes."""
-    done = db.session.scalar(select(AuditEvent.id).where(
-        AuditEvent.request_id.like(f"{FAMILY_REQUEST_PREFIX}%")).limit(1))
-    if done is not None:
-        return 0
-    people = {user.email: user for user in db.session.scalars(select(User))}
-    parent, dsl = people.get("parent@family.example"), people.get("dsl@oakfield.example")
-    if parent is None or dsl is None:
-        return 0
-    child = db.session.scalars(case_learners(parent)).first()
-    if child is None:
-        return 0
-    now = utcnow()
+def opening_rows(people: dict, now) -> list[tuple]:
+    """The openings of the demo parent's child, as the demo trail's (time, order, row, learner ids): the trail writes
+    them with its own events, oldest first, so that the trail's order and its times agree."""
+    parent = people.get("parent@family.example")
+    child = db.session.scalars(case_learners(parent)).first() if parent is not None else None
+    if child is None or any(email not in people for email, *_ in OPENINGS):
+        return []
+    rows = []
     for number, (email, days_ago, hour, action, object_type) in enumerate(OPENINGS, start=1):
         actor, when = people[email], _at(now - timedelta(days=days_ago), hour, 5 * number)
-        write_row(dict(
+        rows.append((when, -number, dict(
             occurred_at=when, actor_id=actor.id, actor_role=actor.role.value, actor_agency_id=actor.agency_id,
             action=action, outcome=AuditOutcome.ALLOWED, object_type=object_type, object_public_id=None,
             learner_public_ids=child.public_id, school_id=child.school_id,
             request_id=f"{FAMILY_REQUEST_PREFIX}{number:022d}", ip_address=f"10.20.1.{10 + actor.id}",
             fields_changed=None, purpose=None, out_of_hours=is_out_of_hours(when),
-        ), [child.public_id])
-    db.session.flush()
-    withheld = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.request_id == f"{FAMILY_REQUEST_PREFIX}{WITHHELD + 1:022d}")).one()
+        ), [child.public_id]))
+    return rows
+
+
+def load_demo_family_view() -> int:
+    """The DSL's one decision on the openings the demo trail wrote (opening_rows), once; returns how many openings
+    the trail holds. Only flushes."""
+    openings = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.request_id.like(f"{FAMILY_REQUEST_PREFIX}%")).order_by(AuditEvent.request_id)).all()
+    dsl = db.session.scalars(select(User).where(User.email.matches("dsl@oakfield.example"))).first()
+    if len(openings) != len(OPENINGS) or dsl is None:
+        return 0
+    withheld = openings[WITHHELD]
+    child = db.session.scalars(select(Learner).where(Learner.public_id == withheld.learner_public_ids)).one()
     if db.session.scalar(select(FamilyVisibilityDecision.id).where(
             FamilyVisibilityDecision.event_id == withheld.id).limit(1)) is None:
         decide_family_visibility(dsl, child, withheld, withheld=True, reason=WITHHELD_REASON)
