@@ -47,8 +47,10 @@ def _event(actor: User, when: datetime, learners, *, action=AuditAction.VIEW, ou
     ), ids
 
 
-def load_demo_trail() -> int:
-    """Write the demo history once (it is recognised by its request ids); returns events written."""
+def load_demo_trail(among=()) -> int:
+    """Write the demo history once (it is recognised by its request ids); returns events written. `among`: functions
+    of (people by email, now) giving other demo parts' events as (time, order, row, learner ids), written in time
+    order with the rest."""
     exists = db.session.scalar(
         select(AuditEvent.id).where(AuditEvent.request_id.like(f"{DEMO_REQUEST_PREFIX}%")).limit(1)
     )
@@ -88,10 +90,9 @@ def load_demo_trail() -> int:
     burst_day = today - timedelta(days=4)
     for index, learner in enumerate(school_learners[:24]):
         history.append(_event(lsp, _at(burst_day, 15, 10 + index), [learner], object_type="learner"))
-    # The openings the demo parent's summary shows go in among the rest (imported here: that module reads this
-    # one's clock helpers).
-    from app.demo.family_view import opening_rows
-    history.extend(opening_rows(people, today))
+    # Events of other demo parts (the openings the demo parent's summary shows) go in among the rest.
+    for rows_of in among:
+        history.extend(rows_of(people, today))
     # Written oldest first, so that the trail's order and its times agree within the history.
     for _, _, row, ids in sorted(history, key=lambda item: (item[0], item[1])):
         write_row(row, ids)

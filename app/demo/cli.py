@@ -13,7 +13,7 @@ from app.demo.cases import load_demo_cases
 from app.demo.corrections import load_demo_corrections
 from app.demo.cpd import load_demo_cpd
 from app.demo.family_profiles import load_demo_family_profiles
-from app.demo.family_view import load_demo_family_view
+from app.demo.family_view import load_demo_family_view, opening_rows
 from app.demo.history import load_demo_history
 from app.demo.imports import load_demo_import
 from app.demo.jobs import load_demo_jobs
@@ -62,7 +62,7 @@ def load_command():
     reminded, summaries = remind_demo()  # the reminders and a daily summary, once (each commits)
     told = load_demo_notifications()  # after the records: it dates back what they told people
     db.session.commit()
-    trail = load_demo_trail()
+    trail = load_demo_trail(among=[opening_rows])
     family_openings = load_demo_family_view()  # the DSL withholds one of the openings the trail wrote; before the seal
     # After the notifications (nothing is told of a restricted record) and the trail (drawn from whom each person
     # may see), before the seal.
