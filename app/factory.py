@@ -38,6 +38,7 @@ from app.core.mail.blueprint import bp as mail_bp
 from app.core.wording import with_article
 from app.cpd.blueprint import bp as cpd_bp
 from app.cpd.reviews import notifications as review_notifications  # noqa: F401
+from app.data_protection.blueprint import bp as data_protection_bp
 from app.demo.cli import demo_cli
 from app.extensions import csrf, db, login_manager, migrate
 from app.home.blueprint import bp as home_bp
@@ -201,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(cpd_bp)
+    app.register_blueprint(data_protection_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(notifications_bp)

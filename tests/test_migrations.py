@@ -611,3 +611,18 @@ def test_0025_adds_restrictions_of_processing_and_takes_them_away(empty_database
         assert "processing_restriction" not in inspector.get_table_names()
         assert "restricted_at" not in {column["name"] for column in inspector.get_columns("learner")}
         db.engine.dispose()
+
+
+def test_0026_designates_a_data_protection_officer_on_an_account_and_takes_it_away(empty_database_url):
+    """The DPO is a designation (with its date) on a school account, not a role: one nullable column, gone on
+    downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0025")
+        assert "dpo_designated_at" not in {column["name"] for column in inspect(db.engine).get_columns("user_account")}
+        upgrade(revision="0026")
+        columns = {column["name"]: column for column in inspect(db.engine).get_columns("user_account")}
+        assert columns["dpo_designated_at"]["nullable"]
+        downgrade(revision="0025")
+        assert "dpo_designated_at" not in {column["name"] for column in inspect(db.engine).get_columns("user_account")}
+        db.engine.dispose()

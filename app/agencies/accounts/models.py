@@ -169,6 +169,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The school's data protection officer (Article 37): a designation on a staff account, so the DPO keeps the
+    # role they work in; set (with its date) and cleared by the school's administrator.
+    dpo_designated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     agency: Mapped[Agency] = relationship(back_populates="users")
     line_manager: Mapped[User | None] = relationship(remote_side=[id])
@@ -183,6 +186,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def is_dpo(self) -> bool:
+        return self.dpo_designated_at is not None
 
     def access_has_expired(self, now: datetime | None = None) -> bool:
         if not self.restricted:

@@ -1,0 +1,6 @@
+"""The data protection blueprint: importing it registers the routes of every feature of data protection."""
+from flask import Blueprint
+
+bp = Blueprint("data_protection", __name__, url_prefix="/data-protection")
+
+# The views register their routes on bp: imported last, because they import bp from here.

@@ -1,0 +1,1 @@
+"""The record of processing (UK GDPR Article 30): every column of every table classified in one place."""
