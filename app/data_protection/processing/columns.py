@@ -526,7 +526,7 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "public_id": PSEUDONYMOUS,
         "recipient_sealed": PERSONAL,
         "subject": NONE,  # one of Braid's fixed lines, naming nobody
-        "body_sealed": PERSONAL,
+        "body_sealed": PERSONAL,  # names and a sign-in link: Braid's emails never carry a learner or case content
         "created_at": PERSONAL,
         "sent_at": PERSONAL,
         "sending_at": PERSONAL,

@@ -129,7 +129,10 @@ def controllers(schools: list[Agency] | None = None) -> list[Controller]:
     return sorted(found, key=lambda controller: controller.school.casefold())
 
 
-def build_record(schools: list[Agency] | None = None, columns=COLUMNS) -> Record:
+def build_record(schools: list[Agency] | None = None, columns=COLUMNS,
+                 retention: list[str] | None = None) -> Record:
+    """The record for these schools (every school by default); `retention`: a line per record class, from the
+    retention schedule, or a pointer to it (RETENTION)."""
     categories, keys_only = data_categories(columns)
     mfa = ", ".join(role.label for role in Role if role in MFA_REQUIRED_ROLES)
     return Record(
@@ -139,7 +142,7 @@ def build_record(schools: list[Agency] | None = None, columns=COLUMNS) -> Record
         categories=categories,
         recipients=recipients(),
         transfers=TRANSFERS,
-        retention=list(RETENTION),
+        retention=list(retention or RETENTION),
         security=[line.format(mfa=mfa) for line in SECURITY],
         pseudonymous_tables=keys_only,
     )
