@@ -222,6 +222,10 @@ ROWS = [
      (404, 404, 404, 404, 400, 404, 404, 404, S, S)),
     ("mail.dev_outbox", "GET", "/dev/outbox", None,
      (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    # Data protection: the record of processing (Article 30) is the designated DPO's; nobody in this world is one
+    # (tests/data_protection/test_article30.py signs in as one).
+    ("data_protection.record_of_processing", "GET", "/data-protection/record-of-processing", None,
+     (403, 403, 403, 403, 403, 403, 403, 403, S, S)),
     # The school calendar: read by the school's staff, kept by its administrator ({period}: Alpha School's term,
     # {period_spare}: one to remove). Empty POSTs are 400s; another role finds no period (404).
     ("agencies.school_calendar", "GET", "/school/calendar", None,

@@ -131,3 +131,5 @@ class Action(enum.Enum):
     VIEW_UNSENT_MAIL = "view_unsent_mail"
     RETRY_MAIL = "retry_mail"  # thing: an OutboxMessage not sent
     VIEW_DEV_OUTBOX = "view_dev_outbox"
+    # Data protection (UK GDPR): the school's designated data protection officer's (User.is_dpo)
+    VIEW_RECORD_OF_PROCESSING = "view_record_of_processing"  # thing: None; the record of the DPO's own school

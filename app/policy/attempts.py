@@ -115,6 +115,7 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.VIEW_UNSENT_MAIL: Attempt(VIEW, "outbox_message"),
     Action.RETRY_MAIL: Attempt(UPDATE, "outbox_message"),
     Action.VIEW_DEV_OUTBOX: Attempt(VIEW, "outbox_message"),
+    Action.VIEW_RECORD_OF_PROCESSING: Attempt(VIEW, "record_of_processing"),
 }
 
 READS = frozenset({AuditAction.VIEW, AuditAction.EXPORT})  # a GET of these (a page, a download) asked for that

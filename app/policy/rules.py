@@ -453,6 +453,11 @@ def _school_staff(user) -> bool:
         and (user.role in SCHOOL_CASE_ROLES or user.role is Role.ADMIN)
 
 
+def _school_dpo(user) -> bool:
+    """The school's data protection officer: a designation on a staff account of a school (never a family's)."""
+    return not user.restricted and user.is_dpo and user.agency is not None and user.agency.kind is AgencyKind.SCHOOL
+
+
 def _keeps_calendar(user, period) -> bool:
     # The administrator keeps the dates: they name no learner, and the admin sees none.
     return is_agency_admin(user) and _school_staff(user) and (period is None or period.school_id == user.agency_id)
@@ -694,6 +699,8 @@ _RULES = {
     # Article 18: the school's SENCo or DSL restricts a learner's record, and lifts the restriction.
     Action.RESTRICT_PROCESSING: _restricts,
     Action.LIFT_RESTRICTION: _lifts_restriction,
+    # The record of processing (Article 30) names the school's DPO and every category of data it holds.
+    Action.VIEW_RECORD_OF_PROCESSING: lambda user, thing: _school_dpo(user),
 }
 RULES = {action: _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}
 

@@ -238,6 +238,9 @@ ROWS = [
     # --- mail: the unsent list names no record; "try again" names the message; the dev outbox is off (404) ------
     ("mail.unsent_list", "GET", "/admin/mail", "admin", None, []),
     ("mail.unsent_list", "GET", "/admin/mail", "dsl", None, [E("view", NO, "outbox_message", None)]),  # 403
+    # The record of processing: the designated DPO's (no one here is; tests/data_protection/test_article30.py)
+    ("data_protection.record_of_processing", "GET", "/data-protection/record-of-processing", "senco", None,
+     [E("view", NO, "record_of_processing", None)]),  # 403
     ("mail.send_again", "POST", "/admin/mail/{outbox_message}/send-again", "senco", {},
      [E("update", NO, "outbox_message", "outbox_message")]),  # 404: out of sight, still named
     # 400: mail is off, so nothing is queued; the message was loaded (and read) all the same
