@@ -697,3 +697,27 @@ _RULES = {
 }
 RULES = {action: _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}
 
+
+# --- retention and erasure (the school's DPO; the DSL reviews child-protection files) ---------------------------
+
+
+def _dpo(user) -> bool:
+    return user.is_dpo and not user.restricted and user.agency is not None and user.agency.kind is AgencyKind.SCHOOL
+
+
+def _dpo_of(user, learner) -> bool:
+    return _dpo(user) and isinstance(learner, Learner) and learner.merged_into_id is None \
+        and learner.school_id == user.agency_id
+
+
+# Not wrapped by the archive and restriction rules: a leaver's records are what retention is about, and a record
+# restricted (Article 18) pending a legal claim is the one a hold protects. None of these reads or shares content.
+RULES.update({
+    Action.VIEW_RETENTION: lambda user, thing: _dpo(user),
+    Action.EDIT_RETENTION_RULE: lambda user, thing: _dpo(user),
+    Action.PLACE_LEGAL_HOLD: _dpo_of,
+    Action.LIFT_LEGAL_HOLD: _dpo_of,
+    Action.REQUEST_ERASURE: _dpo_of,
+    Action.REVIEW_CHILD_PROTECTION_FILE: lambda user, thing: isinstance(thing, Learner) and _dsl_of(user, thing),
+})
+
