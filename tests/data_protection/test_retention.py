@@ -223,7 +223,7 @@ def test_erasure_past_retention_erases_once_confirmed(app, people):
         public_id = _make(("Past", date(1980, 1, 1), TODAY, False, False, None, None, None), people)
         db.session.commit()
         learner = db.session.scalars(select(Learner).where(Learner.public_id == public_id)).one()
-        with pytest.raises(ValueError, match="confirming"):
+        with pytest.raises(ValueError, match="confirm"):
             services.request_erasure(_user(people["dpo"]), learner, requested_by="Himself", received_on=TODAY,
                                      today=TODAY, confirmed=False)
         db.session.rollback()

@@ -29,6 +29,7 @@ from app.data_protection.retention.models import (
 from app.data_protection.retention.schedule import RecordClass, Rule, date_of_birth_due, rules_of
 from app.extensions import db
 from app.policy import Action, require
+from app.problems import Refusal
 from app.security.learner_keys import destroy_learner_key
 from app.types import utcnow
 
@@ -44,7 +45,7 @@ def edit_rule(actor: User, record_class: RecordClass, years: int, action: Retent
     require(actor, Action.EDIT_RETENTION_RULE)
     rule = rules_of(actor.agency_id)[record_class]
     if action not in rule.default.actions:
-        raise ValueError(f"{action} is not an action for {record_class}")
+        raise Refusal(f"{rule.default.label}: choose one of its actions", "action")
     row = rule.edited or RetentionRule(school_id=actor.agency_id, record_class=record_class.value)
     was = (rule.years, rule.action.value)
     row.years, row.action, row.changed_by_id, row.changed_at = years, action, actor.id, utcnow()
@@ -115,10 +116,10 @@ def latest_review(learner: Learner) -> ChildProtectionReview | None:
 def record_review(actor: User, learner: Learner, decision: ReviewDecision, *, keep_until: date | None = None,
                   reason: str | None = None) -> ChildProtectionReview:
     """The DSL's decision on a child-protection file due for review: destroy (the next sweep does), or keep until a
-    date, with a reason. :raise 403: not the DSL of the learner's school. :raise ValueError: keep without a date."""
+    date, with a reason. :raise 403: not the DSL of the learner's school. :raise Refusal: keep without a date."""
     require(actor, Action.REVIEW_CHILD_PROTECTION_FILE, learner)
     if decision is ReviewDecision.KEEP and (keep_until is None or not reason):
-        raise ValueError("keeping a child-protection file needs a date and a reason")
+        raise Refusal("Keeping a child-protection file needs a date and a reason", "keep_until")
     review = ChildProtectionReview(learner_id=learner.id, decided_by_id=actor.id, decision=decision,
                                    keep_until=keep_until if decision is ReviewDecision.KEEP else None)
     review.reason = reason or None
@@ -344,11 +345,11 @@ def request_erasure(actor: User, learner: Learner, *, requested_by: str, receive
     """Record an erasure request and act on it: refused, with its Article 17(3) ground, when retention or a legal
     hold applies (nothing else changes); otherwise, once confirmed, the learner is erased.
 
-    :raise 403: not the DPO of the learner's school. :raise ValueError: not refused and not confirmed."""
+    :raise 403: not the DPO of the learner's school. :raise Refusal: not refused and not confirmed."""
     require(actor, Action.REQUEST_ERASURE, learner)
     refusal = erasure_refusal(learner, today)
     if refusal is None and not confirmed:
-        raise ValueError("erasure needs confirming")
+        raise Refusal("Type the learner's full name to confirm the erasure", "confirm_name")
     request = ErasureRequest(school_id=learner.school_id, learner_id=learner.id, learner_public_id=learner.public_id,
                              received_on=received_on, recorded_by_id=actor.id, recorded_at=utcnow(),
                              outcome=ErasureOutcome.REFUSED if refusal else ErasureOutcome.ERASED,
