@@ -478,6 +478,8 @@ ARCHIVE_READS = frozenset({
     Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT, Action.VIEW_FAMILY_ACCESS_SUMMARY,
     # A leaver's record is kept for years: its processing can be restricted, and the restriction lifted.
     Action.RESTRICT_PROCESSING, Action.LIFT_RESTRICTION,
+    # A child-protection file falls due for review years after the child left (the 25th birthday).
+    Action.REVIEW_CHILD_PROTECTION_FILE,
 })
 
 
@@ -531,6 +533,7 @@ RESTRICTED_CHANGES = frozenset({
     Action.UPDATE_ACTION, Action.ATTACH_FILE, Action.REMOVE_ATTACHMENT, Action.RECORD_CONCERN_ACTION,
     Action.CONFIRM_CP_RECEIPT, Action.RESTRICT_PROCESSING,
     Action.DECIDE_FAMILY_VISIBILITY,  # withholding or releasing what the family is shown of the record's openings
+    Action.REVIEW_CHILD_PROTECTION_FILE,  # deciding to destroy or keep a file waits for the restriction's lift
 })
 # Shares: the record going to anyone new, refused for every role: the team (invitations, members), a PDF or
 # bundle leaving Braid, the child-protection file sent on, break-glass, and a CPD log entry drawn from the work
@@ -694,6 +697,8 @@ _RULES = {
     # Article 18: the school's SENCo or DSL restricts a learner's record, and lifts the restriction.
     Action.RESTRICT_PROCESSING: _restricts,
     Action.LIFT_RESTRICTION: _lifts_restriction,
+    # The DSL decides whether a child-protection file due for review is destroyed or kept (a leaver's, mostly).
+    Action.REVIEW_CHILD_PROTECTION_FILE: lambda user, thing: isinstance(thing, Learner) and _dsl_of(user, thing),
 }
 RULES = {action: _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}
 
@@ -718,6 +723,5 @@ RULES.update({
     Action.PLACE_LEGAL_HOLD: _dpo_of,
     Action.LIFT_LEGAL_HOLD: _dpo_of,
     Action.REQUEST_ERASURE: _dpo_of,
-    Action.REVIEW_CHILD_PROTECTION_FILE: lambda user, thing: isinstance(thing, Learner) and _dsl_of(user, thing),
 })
 
