@@ -250,3 +250,30 @@ def test_the_schedule_shows_the_irms_defaults_until_the_school_edits_a_rule(app,
         db.session.commit()
         assert schedule.rules_of(school.id)[RecordClass.CHILD_PROTECTION].years == 30
         assert schedule.DEFAULTS[RecordClass.CHILD_PROTECTION].years == 25
+
+
+def test_the_command_lists_on_a_dry_run_then_destroys_and_the_sweep_runs_daily_by_itself(app, people):
+    from app.core.jobs.registry import spec_of
+
+    with app.app_context():
+        public_id = _make(("Old Leaver", date(1970, 5, 5), TODAY, False, False, None, None, None), people)
+        held = _make(("Held Leaver", date(1970, 5, 5), TODAY, False, True, None, None, None), people)
+        db.session.commit()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["retention", "sweep", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    line = next(line for line in dry.output.splitlines() if public_id in line)
+    assert "SEND file: date of birth + 31 years" in line and "due since 2001-05-05" in line
+    assert "not held" in line and "would destroy" in line
+    assert "kept: legal hold" in next(line for line in dry.output.splitlines() if held in line)
+    assert "Old Leaver" not in dry.output
+    with app.app_context():
+        assert _alive(public_id)
+    run = runner.invoke(args=["retention", "sweep"])
+    assert run.exit_code == 0 and "destroyed" in run.output
+    with app.app_context():
+        assert not _alive(public_id) and _alive(held) and _destroyed(public_id) == {SEND}
+    again = runner.invoke(args=["retention", "sweep"])
+    assert "0 destruction(s) registered" in again.output
+    spec = spec_of("retention.sweep")
+    assert spec.periodic and spec.every.days == 1

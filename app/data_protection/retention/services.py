@@ -35,6 +35,7 @@ from app.types import utcnow
 
 RETENTION = "Retention schedule"
 ERASURE = "Erasure (Article 17)"
+ERASURE_REQUEST = "Erasure request (Article 17)"  # the rule the register names for an erasure on request
 
 # --- the schedule -----------------------------------------------------------------------------------------------
 
@@ -291,7 +292,8 @@ def erase_learner(learner: Learner, *, by: User | None, reason: str) -> list[Des
         raise ErasureRefused(ErasureGround.LEGAL_CLAIMS, "a legal hold is in force")
     school_id, public_id, had_cp = learner.school_id, learner.public_id, _has_cp_file(learner)
     aliases = _merged_into(learner)
-    record(by, AuditAction.DELETE, learner, fields=("erased",), purpose=ERASURE)
+    record(by, AuditAction.DELETE, learner, fields=("erased",),
+           purpose=ERASURE if reason == ERASURE_REQUEST else RETENTION)
     rows = purge.purge(Learner.__table__, [learner.id] + [alias_id for alias_id, _ in aliases])
     for key_owner in [public_id] + [alias for _, alias in aliases]:
         destroy_learner_key(key_owner)
@@ -361,7 +363,7 @@ def request_erasure(actor: User, learner: Learner, *, requested_by: str, receive
     record(actor, AuditAction.CREATE, request, learners=[learner], fields=("requested_by", "received_on", "outcome"),
            purpose=ERASURE)
     if refusal is None:
-        erase_learner(learner, by=actor, reason="Erasure request (Article 17)")
+        erase_learner(learner, by=actor, reason=ERASURE_REQUEST)
     return request
 
 
