@@ -37,6 +37,8 @@ def world(app, create_agency, create_case, client_as, create_user):
 
 def test_the_schedule_page_shows_each_rule_beside_its_irms_default_and_an_edit_is_audited(app, world):
     dpo = world["dpo"]
+    assert "/data-protection/retention" in dpo.get("/").get_data(as_text=True)
+    assert "/data-protection/retention" not in world["senco"].get("/").get_data(as_text=True)
     page = text_of(dpo.get("/data-protection/retention"))
     assert "Date of birth of the child + 31 years, then secure disposal" in page
     assert "Date of birth + 31 years, then destroy" in page and "Changed by the school" not in page
