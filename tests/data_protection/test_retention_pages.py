@@ -39,6 +39,9 @@ def test_the_schedule_page_shows_each_rule_beside_its_irms_default_and_an_edit_i
     dpo = world["dpo"]
     assert "/data-protection/retention" in dpo.get("/").get_data(as_text=True)
     assert "/data-protection/retention" not in world["senco"].get("/").get_data(as_text=True)
+    html = dpo.get("/data-protection/retention").get_data(as_text=True)
+    # The DPO (here an administrator, on no team) reaches every learner of the school from this page.
+    assert f"/data-protection/learners/{world['old']}/legal-hold" in html and "Poppy Lark" in html
     page = text_of(dpo.get("/data-protection/retention"))
     assert "Date of birth of the child + 31 years, then secure disposal" in page
     assert "Date of birth + 31 years, then destroy" in page and "Changed by the school" not in page

@@ -73,11 +73,17 @@ def retention():
     school = current_user.agency_id
     today = school_today()
     due = services.due_items(school, today, within_days=SOON_DAYS)
-    note_learners([item.learner for item in due])
+    # Every learner of the school, for a hold or an erasure request: the DPO need not be on any team to act.
+    learners = sorted(db.session.scalars(select(Learner).where(Learner.school_id == school,
+                                                                Learner.merged_into_id.is_(None))),
+                      key=lambda learner: (learner.name.casefold(), learner.public_id))
+    held = services.held_learner_ids(school)
+    note_learners([item.learner for item in due] + learners)
     return render_template("data_protection/retention/retention.html", rules=rules_of(school), defaults=DEFAULTS,
                            editable=EDITABLE, due=due, register=services.register_of(school),
                            requests=services.erasure_requests(school), today=today, soon_days=SOON_DAYS,
-                           class_labels={record_class.value: record_class.label for record_class in RecordClass})
+                           class_labels={record_class.value: record_class.label for record_class in RecordClass},
+                           learners=learners, held=held)
 
 
 @bp.route("/retention/rules/<record_class>", methods=["GET", "POST"])
@@ -116,7 +122,7 @@ def legal_hold_place(public_id: str):
 
     def save():
         services.place_legal_hold(current_user, learner, form.reason.data, form.reference.data)
-        return Saved(url_for("cases.learner_detail", public_id=learner.public_id),
+        return Saved(url_for("data_protection.retention", _anchor="learners"),
                      "A legal hold is placed: nothing of these records is destroyed while it is in force.")
 
     return handle_form(form, save, conflict=held, render=lambda: render_template(
@@ -136,7 +142,7 @@ def legal_hold_lift(public_id: str):
 
     def save():
         services.lift_legal_hold(current_user, learner, form.reason.data)
-        return Saved(url_for("cases.learner_detail", public_id=learner.public_id), "The legal hold is lifted.")
+        return Saved(url_for("data_protection.retention", _anchor="learners"), "The legal hold is lifted.")
 
     return handle_form(form, save, conflict=settled, render=lambda: render_template(
         "data_protection/retention/lift.html", form=form, learner=learner, hold=services.hold_in_force(learner)))
