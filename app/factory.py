@@ -40,6 +40,8 @@ from app.cpd.blueprint import bp as cpd_bp
 from app.cpd.reviews import notifications as review_notifications  # noqa: F401
 from app.data_protection.blueprint import bp as data_protection_bp
 from app.data_protection.processing.cli import gdpr_cli
+from app.data_protection.retention import sweeping as retention_sweep  # noqa: F401
+from app.data_protection.retention.cli import retention_cli
 from app.demo.cli import demo_cli
 from app.extensions import csrf, db, login_manager, migrate
 from app.home.blueprint import bp as home_bp
@@ -216,4 +218,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(gdpr_cli)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(check_deploy_command)

@@ -597,3 +597,29 @@ def test_the_demo_parent_sees_who_has_seen_maya_and_the_dsl_has_withheld_one_ope
     assert body.count('class="govuk-table__row braid-opening"') >= 4
     assert "A speech and language therapist" in body and "Opened the support plan" in body
     assert "An educational psychologist" not in body and "Downloaded a copy" not in body  # withheld
+
+
+def test_the_demo_shows_retention_a_legal_hold_a_register_entry_and_a_refused_erasure(demo_app):
+    """Grace Liu is Oakfield's DPO: Leo's records are under a legal hold (a fictional tribunal reference), the sweep
+    erased a learner who left in 2008 (one register row, no name), Aisha's erasure request was refused under
+    Article 17(3)(b), and the schedule holds one school edit."""
+    from app.cases.learners.models import Learner
+    from app.data_protection.retention.models import DestructionEntry, ErasureRequest, LegalHold, RetentionRule
+
+    with demo_app.app_context():
+        hold = db.session.scalars(select(LegalHold)).one()
+        assert hold.learner.name == "Leo Nowak" and hold.in_force and "SE/26/00417" in hold.reference
+        leo = hold.learner.public_id
+        entries = db.session.scalars(select(DestructionEntry)).all()
+        assert [(entry.record_class, entry.rule, entry.destroyed_by_id) for entry in entries] == \
+            [("send_file", "SEND file: date of birth + 31 years", None)]
+        assert not [learner for learner in db.session.scalars(select(Learner)) if learner.name == "Callum Reeves"]
+        request = db.session.scalars(select(ErasureRequest)).one()
+        assert request.learner.name == "Aisha Rahman" and request.ground.value == "17(3)(b)"
+        assert request.outcome.value == "refused"
+        assert len(db.session.scalars(select(RetentionRule)).all()) == 1
+        assert db.session.scalars(select(User).where(User.email.matches("admin@oakfield.example"))).one().is_dpo
+        db.session.remove()
+    senco = demo_app.test_client()
+    sign_in(senco, "senco@oakfield.example", "braid-demo-2026")
+    assert "Legal hold" in text_of(senco.get(f"/learners/{leo}"))

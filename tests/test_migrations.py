@@ -626,3 +626,26 @@ def test_0026_designates_a_data_protection_officer_on_an_account_and_takes_it_aw
         downgrade(revision="0025")
         assert "dpo_designated_at" not in {column["name"] for column in inspect(db.engine).get_columns("user_account")}
         db.engine.dispose()
+
+
+RETENTION_TABLES = {"retention_rule", "legal_hold", "child_protection_review", "erasure_request",
+                    "destruction_register"}
+
+
+def test_0029_adds_retention_legal_holds_erasure_requests_and_the_register_and_takes_them_away(empty_database_url):
+    """The five tables of retention come with 0029 and go on downgrade; sealed columns hold the reasons and who asked,
+    and the register has no column for content."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0026")
+        assert not RETENTION_TABLES & set(inspect(db.engine).get_table_names())
+        upgrade(revision="0029")
+        assert RETENTION_TABLES <= set(inspect(db.engine).get_table_names())
+        holds = {column["name"] for column in inspect(db.engine).get_columns("legal_hold")}
+        assert {"reason_sealed", "reference_sealed", "lift_reason_sealed"} <= holds and "reason" not in holds
+        register = {column["name"] for column in inspect(db.engine).get_columns("destruction_register")}
+        assert register == {"id", "public_id", "school_id", "record_class", "learner_public_id", "rule", "destroyed_at",
+                            "destroyed_by_id", "rows_destroyed"}
+        downgrade(revision="0026")
+        assert not RETENTION_TABLES & set(inspect(db.engine).get_table_names())
+        db.engine.dispose()

@@ -41,6 +41,9 @@ class Directory:
     # cases: a select of the public ids of records that belong to a safeguarding concern without being one (files
     # attached to a concern): their openings are withheld from the family like the concern's own
     safeguarding_records: Callable | None = None
+    # data protection: which of these public ids (of one school) name a learner since erased (the destruction
+    # register): the trail keeps their events and names them by public id only
+    erased_learners: Callable | None = None
     # Labels by kind: "object_type", "role", "purpose"; "family_object" (what a family is told was opened, "the
     # support plan"); "withheld_from_family" (object types every opening of which is withheld from the family's
     # view unless the DSL releases it, with the reason the DSL is shown: safeguarding records).

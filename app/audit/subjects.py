@@ -85,3 +85,8 @@ def name(object_type: str | None, public_id) -> tuple[str | None, str | None]:
     if object_type is None:
         return identify(public_id)
     return object_type, named(object_type, public_id)
+
+
+def erased_learner(public_id: str) -> str:
+    """How the trail names a learner whose records were erased: the events stay, naming them by public id only."""
+    return f"An erased learner (public id {public_id})"

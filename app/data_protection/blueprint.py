@@ -8,3 +8,4 @@ trail.register()
 
 # The views register their routes on bp: imported last, because they import bp from here.
 from app.data_protection.processing import views as processing_views  # noqa: E402,F401
+from app.data_protection.retention import views as retention_views  # noqa: E402,F401

@@ -23,6 +23,7 @@ from app.demo.misfiled import load_demo_misfiled
 from app.demo.notifications import load_demo_notifications
 from app.demo.reminders import load_demo_reminders, remind_demo
 from app.demo.restrictions import load_demo_restriction
+from app.demo.retention import load_demo_retention
 from app.demo.school_year import load_demo_school_year
 from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
 from app.demo.transfers import load_demo_transfers
@@ -67,6 +68,8 @@ def load_command():
     # After the notifications (nothing is told of a restricted record) and the trail (drawn from whom each person
     # may see), before the seal.
     restricted = load_demo_restriction()
+    retention = load_demo_retention()  # its erasure and refusal are events too: before the seal
+    db.session.commit()
     result = seal_and_check()
     job_runs = load_demo_jobs()
     db.session.commit()
@@ -76,6 +79,8 @@ def load_command():
                f"{transferred} transfer bundle(s) made; {profiles} family profile(s) shared; "
                f"{attached} file(s) attached; "
                f"{archived} leaver(s) archived; {restricted} record(s) restricted; "
+               f"{retention['held']} legal hold(s) placed, {retention['refused']} erasure request(s) refused, "
+               f"{retention['erased']} destruction(s) by the retention sweep, {retention['edited']} rule(s) edited; "
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; {told} notification(s) waiting; "

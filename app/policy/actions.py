@@ -133,3 +133,11 @@ class Action(enum.Enum):
     VIEW_DEV_OUTBOX = "view_dev_outbox"
     # Data protection (UK GDPR): the school's designated data protection officer's (User.is_dpo)
     VIEW_RECORD_OF_PROCESSING = "view_record_of_processing"  # thing: None; the record of the DPO's own school
+    # Retention and erasure (the school's data protection officer: a designation on a staff account). Unwrapped by
+    # the archive and restriction rules: holds and erasure concern leavers' records and restricted ones above all.
+    VIEW_RETENTION = "view_retention"  # the schedule, the register, what is due, erasure requests (thing: None)
+    EDIT_RETENTION_RULE = "edit_retention_rule"  # the school's own period and action for a record class
+    PLACE_LEGAL_HOLD = "place_legal_hold"  # thing: the Learner
+    LIFT_LEGAL_HOLD = "lift_legal_hold"  # thing: the Learner
+    REQUEST_ERASURE = "request_erasure"  # record an Article 17 request about the Learner, and act on it
+    REVIEW_CHILD_PROTECTION_FILE = "review_child_protection_file"  # the DSL's decision on a file due for review

@@ -116,6 +116,12 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.RETRY_MAIL: Attempt(UPDATE, "outbox_message"),
     Action.VIEW_DEV_OUTBOX: Attempt(VIEW, "outbox_message"),
     Action.VIEW_RECORD_OF_PROCESSING: Attempt(VIEW, "record_of_processing"),
+    Action.VIEW_RETENTION: Attempt(VIEW, "retention_schedule"),
+    Action.EDIT_RETENTION_RULE: Attempt(UPDATE, "retention_rule", "retention_rule_form"),
+    Action.PLACE_LEGAL_HOLD: Attempt(CREATE, "legal_hold", "legal_hold_form"),
+    Action.LIFT_LEGAL_HOLD: Attempt(UPDATE, "legal_hold", "legal_hold_form"),
+    Action.REQUEST_ERASURE: Attempt(CREATE, "erasure_request", "erasure_request_form"),
+    Action.REVIEW_CHILD_PROTECTION_FILE: Attempt(CREATE, "child_protection_review", "child_protection_review_form"),
 }
 
 READS = frozenset({AuditAction.VIEW, AuditAction.EXPORT})  # a GET of these (a page, a download) asked for that

@@ -483,6 +483,8 @@ ARCHIVE_READS = frozenset({
     Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT, Action.VIEW_FAMILY_ACCESS_SUMMARY,
     # A leaver's record is kept for years: its processing can be restricted, and the restriction lifted.
     Action.RESTRICT_PROCESSING, Action.LIFT_RESTRICTION,
+    # A child-protection file falls due for review years after the child left (the 25th birthday).
+    Action.REVIEW_CHILD_PROTECTION_FILE,
 })
 
 
@@ -536,6 +538,7 @@ RESTRICTED_CHANGES = frozenset({
     Action.UPDATE_ACTION, Action.ATTACH_FILE, Action.REMOVE_ATTACHMENT, Action.RECORD_CONCERN_ACTION,
     Action.CONFIRM_CP_RECEIPT, Action.RESTRICT_PROCESSING,
     Action.DECIDE_FAMILY_VISIBILITY,  # withholding or releasing what the family is shown of the record's openings
+    Action.REVIEW_CHILD_PROTECTION_FILE,  # deciding to destroy or keep a file waits for the restriction's lift
 })
 # Shares: the record going to anyone new, refused for every role: the team (invitations, members), a PDF or
 # bundle leaving Braid, the child-protection file sent on, break-glass, and a CPD log entry drawn from the work
@@ -701,6 +704,31 @@ _RULES = {
     Action.LIFT_RESTRICTION: _lifts_restriction,
     # The record of processing (Article 30) names the school's DPO and every category of data it holds.
     Action.VIEW_RECORD_OF_PROCESSING: lambda user, thing: _school_dpo(user),
+    # The DSL decides whether a child-protection file due for review is destroyed or kept (a leaver's, mostly).
+    Action.REVIEW_CHILD_PROTECTION_FILE: lambda user, thing: isinstance(thing, Learner) and _dsl_of(user, thing),
 }
 RULES = {action: _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}
+
+
+# --- retention and erasure (the school's DPO; the DSL reviews child-protection files) ---------------------------
+
+
+def _dpo(user) -> bool:
+    return user.is_dpo and not user.restricted and user.agency is not None and user.agency.kind is AgencyKind.SCHOOL
+
+
+def _dpo_of(user, learner) -> bool:
+    return _dpo(user) and isinstance(learner, Learner) and learner.merged_into_id is None \
+        and learner.school_id == user.agency_id
+
+
+# Not wrapped by the archive and restriction rules: a leaver's records are what retention is about, and a record
+# restricted (Article 18) pending a legal claim is the one a hold protects. None of these reads or shares content.
+RULES.update({
+    Action.VIEW_RETENTION: lambda user, thing: _dpo(user),
+    Action.EDIT_RETENTION_RULE: lambda user, thing: _dpo(user),
+    Action.PLACE_LEGAL_HOLD: _dpo_of,
+    Action.LIFT_LEGAL_HOLD: _dpo_of,
+    Action.REQUEST_ERASURE: _dpo_of,
+})
 

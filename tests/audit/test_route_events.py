@@ -880,6 +880,31 @@ ROWS = [
     ("cases.learner_restrict", "POST", "/learners/{restricted}/restrict", "senco", {"reason": "Asked again"},
      [E("create", OK, "processing_restriction", NEW, ("restricted",)),
       E("update", OK, "learner", "restricted", ("restricted",))]),
+    # --- retention and erasure: the DPO's (no one in the world is a DPO); the DSL reviews a child-protection file --
+    ("data_protection.retention", "GET", "/data-protection/retention", "senco", None,
+     [E("view", NO, "retention_schedule", None)]),
+    ("data_protection.retention_rule", "GET", "/data-protection/retention/rules/send_file", "dsl", None,
+     [E("view", NO, "retention_rule_form", None)]),
+    ("data_protection.retention_rule", "POST", "/data-protection/retention/rules/send_file", "senco",
+     {"years": "1", "action": "destroy"}, [E("update", NO, "retention_rule", None)]),
+    ("data_protection.legal_hold_place", "GET", "/data-protection/learners/{alpha}/legal-hold", "senco", None,
+     [E("view", NO, "legal_hold_form", "alpha", ("alpha",))]),
+    ("data_protection.legal_hold_place", "POST", "/data-protection/learners/{alpha}/legal-hold", "admin",
+     {"reason": "A claim"}, [E("create", NO, "legal_hold", None, ("alpha",))]),  # 404
+    ("data_protection.legal_hold_lift", "GET", "/data-protection/learners/{alpha}/legal-hold/lift", "dsl", None,
+     [E("view", NO, "legal_hold_form", "alpha", ("alpha",))]),
+    ("data_protection.legal_hold_lift", "POST", "/data-protection/learners/{alpha}/legal-hold/lift", "senco",
+     {"reason": "Settled"}, [E("update", NO, "legal_hold", None, ("alpha",))]),
+    ("data_protection.erasure_request", "GET", "/data-protection/learners/{alpha}/erasure", "senco", None,
+     [E("view", NO, "erasure_request_form", "alpha", ("alpha",))]),
+    ("data_protection.erasure_request", "POST", "/data-protection/learners/{alpha}/erasure", "dsl",
+     {"requested_by": "Her mother", "received_on": ["1", "12", "2026"]},
+     [E("create", NO, "erasure_request", None, ("alpha",))]),
+    ("data_protection.child_protection_review", "GET", "/data-protection/learners/{alpha}/child-protection-review",
+     "dsl", None, [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("data_protection.child_protection_review", "POST", "/data-protection/learners/{alpha}/child-protection-review",
+     "dsl", {"decision": "keep", "keep_until": ["1", "1", "2040"], "reason": "An inquiry is open"},
+     [E("create", OK, "child_protection_review", NEW, ("alpha",))]),
 ]
 
 

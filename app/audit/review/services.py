@@ -41,6 +41,7 @@ from app.audit.models import (
     AuditVerification,
     PurposeCategory,
 )
+from app.audit.subjects import erased_learner
 from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, can, require
@@ -325,6 +326,7 @@ class ShownEvent:
     occurred_at: datetime | None = None
     action: AuditAction | None = None
     outcome: AuditOutcome | None = None
+    erased: list = field(default_factory=list)  # how learners named but since erased are named (by public id)
 
     def __post_init__(self) -> None:
         self.occurred_at = event_time(self.event.occurred_at)
@@ -420,6 +422,8 @@ def describe_events(dsl_user, rows, *, with_grants: bool = False, focus: str | N
         if len(ids) <= LEARNERS_NAMED_PER_EVENT:
             named.update(dict.fromkeys(ids))
     learners = lookup.learners(school, sorted(named)) if named else {}
+    gone = [public_id for public_id in named if public_id not in learners]
+    erased = lookup.erased_learners(school, gone) if gone and lookup.erased_learners else set()
     wanted = {event.object_public_id for event in rows
               if event_action(event.action) is AuditAction.BREAK_GLASS and event.object_public_id}
     grants = lookup.grants(school, sorted(wanted)) if wanted and with_grants else {}
@@ -429,7 +433,9 @@ def describe_events(dsl_user, rows, *, with_grants: bool = False, focus: str | N
         listed = [learners[p] for p in ids if p in learners] if len(ids) <= LEARNERS_NAMED_PER_EVENT else []
         grant = grants.get(event.object_public_id) if event_action(event.action) is AuditAction.BREAK_GLASS else None
         total = len(event.learner_public_ids.split()) if event.learner_public_ids else 0
-        shown.append(ShownEvent(event, actor_of(event, people), listed, total - len(listed), grant))
+        named_erased = [erased_learner(p) for p in ids if p in erased] if len(ids) <= LEARNERS_NAMED_PER_EVENT else []
+        shown.append(ShownEvent(event, actor_of(event, people), listed, total - len(listed) - len(named_erased), grant,
+                                erased=named_erased))
     return shown
 
 

@@ -129,6 +129,11 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "expires_at": PERSONAL,
         "reason_sealed": SPECIAL_CATEGORY,  # why a child's record was opened in an emergency
     },
+    "child_protection_review": {
+        "id": NONE, "public_id": PSEUDONYMOUS, "learner_id": PSEUDONYMOUS, "decided_by_id": PSEUDONYMOUS,
+        "decided_at": PERSONAL, "decision": SPECIAL_CATEGORY, "keep_until": SPECIAL_CATEGORY,
+        "reason_sealed": SPECIAL_CATEGORY,
+    },
     "child_protection_transfer": {
         "id": PSEUDONYMOUS,
         "public_id": PSEUDONYMOUS,
@@ -293,6 +298,17 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "reverses_id": PSEUDONYMOUS,
         "reason_sealed": SPECIAL_CATEGORY,
     },
+    "destruction_register": {
+        "id": NONE, "public_id": NONE, "school_id": NONE, "record_class": PSEUDONYMOUS,
+        "learner_public_id": PSEUDONYMOUS, "rule": NONE, "destroyed_at": PSEUDONYMOUS,
+        "destroyed_by_id": PSEUDONYMOUS, "rows_destroyed": NONE,
+    },
+    "erasure_request": {
+        "id": NONE, "public_id": PSEUDONYMOUS, "school_id": NONE, "learner_id": PSEUDONYMOUS,
+        "learner_public_id": PSEUDONYMOUS, "requested_by_sealed": PERSONAL, "received_on": PERSONAL,
+        "recorded_by_id": PSEUDONYMOUS, "recorded_at": PERSONAL, "outcome": PERSONAL, "ground": PERSONAL,
+        "ground_detail": PERSONAL,
+    },
     "family_profile": {
         "id": PSEUDONYMOUS,
         "public_id": PSEUDONYMOUS,
@@ -430,6 +446,11 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "reason_sealed": SPECIAL_CATEGORY,
         "earlier_sealed": SPECIAL_CATEGORY,
         "merged_from_id": PSEUDONYMOUS,
+    },
+    "legal_hold": {
+        "id": NONE, "public_id": PSEUDONYMOUS, "learner_id": PSEUDONYMOUS, "placed_by_id": PSEUDONYMOUS,
+        "placed_at": PERSONAL, "reason_sealed": PERSONAL, "reference_sealed": PERSONAL,
+        "lifted_by_id": PSEUDONYMOUS, "lifted_at": PERSONAL, "lift_reason_sealed": PERSONAL,
     },
     "meeting": {
         "id": PSEUDONYMOUS,
@@ -614,6 +635,10 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "created_at": PERSONAL,
         "description_sealed": SPECIAL_CATEGORY,
         "delivered_by_sealed": SPECIAL_CATEGORY,  # who delivers it says what it is (a speech therapist)
+    },
+    "retention_rule": {
+        "id": NONE, "public_id": NONE, "school_id": NONE, "record_class": NONE, "years": NONE, "action": NONE,
+        "changed_by_id": PSEUDONYMOUS, "changed_at": PSEUDONYMOUS,
     },
     "safeguarding_concern": {
         "id": PSEUDONYMOUS,
