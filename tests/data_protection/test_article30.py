@@ -145,6 +145,9 @@ def test_the_command_prints_the_record_as_text(app, school):
     assert "(cpd_standard)" not in text and "cpd_standard" not in keys_only
     assert "Transfers outside the UK\n  - None" in text
     assert "AES-256-GCM" in text
+    # Retention: a line per record class from the schedule (every school's IRMS defaults).
+    assert "SEND file: Date of birth of the child + 31 years, then secure disposal" in text
+    assert "Child protection file: Date of birth of the child + 25 years, then review" in text
 
 
 def test_the_command_prints_json_for_machines(app, school):
@@ -198,6 +201,8 @@ def test_the_designated_dpo_sees_their_schools_record_and_the_view_is_audited(ap
     assert SCHOOL in page and f"{DPO_NAME} <{DPO_EMAIL}>" in page
     assert OTHER_SCHOOL not in page and "Other Dpo" not in page  # another school's record is not theirs
     assert ", ".join(_of_kind("safeguarding_concern", SPECIAL_CATEGORY)) in page
+    # The school's own retention rules in force (the IRMS defaults here: it has edited none).
+    assert "SEND file: date of birth + 31 years (the IRMS default" in page
     assert _events(app, AuditOutcome.ALLOWED) == [(AuditAction.VIEW, _account_id(app, dpo.account.public_id))]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.audit.directory import labelled
 from app.data_protection.processing.columns import COLUMNS, Classification
+from app.data_protection.retention.schedule import DEFAULTS, rules_of
 from app.extensions import db
 from app.policy.actions import MFA_REQUIRED_ROLES
 
@@ -37,8 +38,16 @@ DATA_SUBJECTS = (
 
 TRANSFERS = "None: Braid sends no personal data outside the UK."
 
-# Until the retention schedule is merged in, the record points at it (the retention helper builds the lines).
-RETENTION = ("See the retention schedule.",)
+
+
+def retention_lines(school_id: int | None = None) -> list[str]:
+    """A line per record class: the school's rule in force (its own edit, or the IRMS default); for every school at
+    once (the command), the IRMS defaults, each school's edits being on its retention page."""
+    if school_id is None:
+        return [f"{default.label}: {default.irms}" for default in DEFAULTS.values()]
+    return [f"{rule.label}" + (f" (the school's own rule; IRMS: {rule.default.irms})" if rule.edited
+                               else f" (the IRMS default: {rule.default.irms})")
+            for rule in rules_of(school_id).values()]
 
 SECURITY = (
     "Sensitive values (names, dates of birth, everything written about a child) are sealed with AES-256-GCM, "
@@ -132,7 +141,7 @@ def controllers(schools: list[Agency] | None = None) -> list[Controller]:
 def build_record(schools: list[Agency] | None = None, columns=COLUMNS,
                  retention: list[str] | None = None) -> Record:
     """The record for these schools (every school by default); `retention`: a line per record class, from the
-    retention schedule, or a pointer to it (RETENTION)."""
+    retention schedule (every school's IRMS defaults unless given)."""
     categories, keys_only = data_categories(columns)
     mfa = ", ".join(role.label for role in Role if role in MFA_REQUIRED_ROLES)
     return Record(
@@ -142,7 +151,7 @@ def build_record(schools: list[Agency] | None = None, columns=COLUMNS,
         categories=categories,
         recipients=recipients(),
         transfers=TRANSFERS,
-        retention=list(retention or RETENTION),
+        retention=list(retention or retention_lines()),
         security=[line.format(mfa=mfa) for line in SECURITY],
         pseudonymous_tables=keys_only,
     )
