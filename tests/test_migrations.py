@@ -626,3 +626,23 @@ def test_0026_designates_a_data_protection_officer_on_an_account_and_takes_it_aw
         downgrade(revision="0025")
         assert "dpo_designated_at" not in {column["name"] for column in inspect(db.engine).get_columns("user_account")}
         db.engine.dispose()
+
+
+def test_0027_adds_the_register_of_subject_access_requests_and_takes_it_away(empty_database_url):
+    """Subject access requests: one table, the requester's name, entitlement and notes sealed (nothing in the
+    clear), the due date indexed for the register; gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0026")
+        assert "subject_access_request" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0027")
+        inspector = inspect(db.engine)
+        columns = {column["name"] for column in inspector.get_columns("subject_access_request")}
+        assert {"requester_name_sealed", "entitlement_sealed", "identity_note_sealed", "extension_reason_sealed",
+                "refusal_reason_sealed", "due_on", "clock_starts_on", "version"} <= columns
+        assert not {"requester_name", "entitlement", "identity_note", "extension_reason", "refusal_reason"} & columns
+        indexes = {tuple(index["column_names"]) for index in inspector.get_indexes("subject_access_request")}
+        assert {("due_on",), ("learner_id",), ("agency_id",)} <= indexes
+        downgrade(revision="0026")
+        assert "subject_access_request" not in inspect(db.engine).get_table_names()
+        db.engine.dispose()

@@ -115,6 +115,13 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.VIEW_UNSENT_MAIL: Attempt(VIEW, "outbox_message"),
     Action.RETRY_MAIL: Attempt(UPDATE, "outbox_message"),
     Action.VIEW_DEV_OUTBOX: Attempt(VIEW, "outbox_message"),
+    Action.DESIGNATE_DPO: Attempt(UPDATE, "user_account", "account_change_form"),
+    Action.LIST_ACCESS_REQUESTS: Attempt(VIEW, "subject_access_register"),
+    Action.REGISTER_ACCESS_REQUEST: Attempt(CREATE, "subject_access_request", "subject_access_request_form"),
+    Action.VIEW_ACCESS_REQUEST: Attempt(VIEW, "subject_access_request"),
+    Action.RECORD_REQUESTER_IDENTITY: Attempt(UPDATE, "subject_access_request", "subject_access_request_form"),
+    Action.EXTEND_ACCESS_REQUEST: Attempt(UPDATE, "subject_access_request", "subject_access_request_form"),
+    Action.CLOSE_ACCESS_REQUEST: Attempt(UPDATE, "subject_access_request", "subject_access_request_form"),
 }
 
 READS = frozenset({AuditAction.VIEW, AuditAction.EXPORT})  # a GET of these (a page, a download) asked for that

@@ -20,4 +20,35 @@ NONE = Classification.NONE
 
 # table -> column -> classification. One block per table, tables in alphabetical order.
 COLUMNS: dict[str, dict[str, Classification]] = {
+    "subject_access_request": {
+        "id": NONE,
+        "public_id": PSEUDONYMOUS,
+        "agency_id": NONE,
+        "learner_id": PSEUDONYMOUS,
+        "kind": PERSONAL,  # that someone asked about this learner, and under which law
+        "requester_name_sealed": PERSONAL,
+        "requester_relationship": PERSONAL,
+        "entitlement_sealed": PERSONAL,  # may reveal family circumstances ("named on the birth certificate")
+        "received_on": PERSONAL,
+        "registered_by_id": PSEUDONYMOUS,
+        "registered_at": PERSONAL,
+        "identity_confirmed_on": PERSONAL,
+        "identity_note_sealed": PERSONAL,  # how identity was checked (a passport seen, a known address)
+        "identity_checked_by_id": PSEUDONYMOUS,
+        "identity_checked_at": PERSONAL,
+        "clock_start": NONE,
+        "clock_starts_on": PERSONAL,
+        "due_on": PERSONAL,
+        "extended_to": PERSONAL,
+        "extension_reason_sealed": PERSONAL,
+        "extended_by_id": PSEUDONYMOUS,
+        "extended_at": PERSONAL,
+        "status": PERSONAL,
+        "completed_at": PERSONAL,
+        "closed_at": PERSONAL,
+        "closed_by_id": PSEUDONYMOUS,
+        "refusal_reason_sealed": PERSONAL,
+        "reminded_at": NONE,
+        "version": NONE,
+    },
 }
