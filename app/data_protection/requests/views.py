@@ -18,7 +18,7 @@ from app.data_protection.requests import services
 from app.data_protection.requests.forms import CloseForm, ExtendForm, IdentityForm, RegisterRequestForm
 from app.data_protection.requests.models import SubjectAccessRequest
 from app.extensions import db
-from app.policy import Action, can, get_or_404, require
+from app.policy import Action, get_or_404, require, shows
 
 DUE_SOON_DAYS = 5  # "Due in N days" from this many days ahead
 
@@ -31,7 +31,7 @@ def access_request_helpers() -> dict:
 def overdue_for_navigation() -> int | None:
     """The count of overdue requests for a signed-in DPO's navigation and home page; None for anyone else."""
     try:
-        if not current_user.is_authenticated or not can(current_user, Action.LIST_ACCESS_REQUESTS):
+        if not current_user.is_authenticated or not shows(current_user, Action.LIST_ACCESS_REQUESTS):
             return None
         return services.overdue_count(current_user.agency_id)
     except SQLAlchemyError:
