@@ -22,6 +22,9 @@ from app.policy import Action, can
 from app.types import utcnow
 from tests.fixtures.application import text_of
 
+# Behaviour that can differ between the engines (locking, the version column, dates): both.
+pytestmark = pytest.mark.both_backends
+
 SCHOOL = "Access Request Primary"
 REQUESTER = "Joanna Requestercanary"
 ENTITLEMENT = "Mother, named on the birth certificate (canary-entitlement)"

@@ -17,6 +17,9 @@ from app.extensions import db
 from app.policy import Action, can
 from tests.fixtures.application import sign_in, text_of
 
+# Behaviour that can differ between the engines (locking, the version column, dates): both.
+pytestmark = pytest.mark.both_backends
+
 SCHOOL = "Designation Primary"
 
 
