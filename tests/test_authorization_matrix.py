@@ -43,7 +43,6 @@ from app.cases.mis_import.models import ImportStatus
 from app.cases.plans import services as plans
 from app.cases.plans.models import PlanCycle
 from app.cases.restrictions import services as restrictions
-from app.data_protection.requests import services as access_requests
 from app.cases.team import services as team
 from app.cases.team.models import TeamMembership
 from app.cases.transfers import services as transfers
@@ -53,6 +52,7 @@ from app.cpd.entries import services as cpd
 from app.cpd.goals import services as cpd_goals
 from app.cpd.hours import cpd_year_containing
 from app.cpd.reviews import services as cpd_reviews
+from app.data_protection.requests import services as access_requests
 from app.extensions import db
 from app.notifications.models import Notification, NotificationKind
 from app.policy import Action, can
