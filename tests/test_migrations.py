@@ -637,7 +637,7 @@ def test_0029_adds_retention_legal_holds_erasure_requests_and_the_register_and_t
     and the register has no column for content."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade(revision="0026")
+        upgrade(revision="0027")
         assert not RETENTION_TABLES & set(inspect(db.engine).get_table_names())
         upgrade(revision="0029")
         assert RETENTION_TABLES <= set(inspect(db.engine).get_table_names())
@@ -646,6 +646,23 @@ def test_0029_adds_retention_legal_holds_erasure_requests_and_the_register_and_t
         register = {column["name"] for column in inspect(db.engine).get_columns("destruction_register")}
         assert register == {"id", "public_id", "school_id", "record_class", "learner_public_id", "rule", "destroyed_at",
                             "destroyed_by_id", "rows_destroyed"}
-        downgrade(revision="0026")
+        downgrade(revision="0027")
         assert not RETENTION_TABLES & set(inspect(db.engine).get_table_names())
+def test_0027_adds_the_register_of_subject_access_requests_and_takes_it_away(empty_database_url):
+    """Subject access requests: one table, the requester's name, entitlement and notes sealed (nothing in the
+    clear), the due date indexed for the register; gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0026")
+        assert "subject_access_request" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0027")
+        inspector = inspect(db.engine)
+        columns = {column["name"] for column in inspector.get_columns("subject_access_request")}
+        assert {"requester_name_sealed", "entitlement_sealed", "identity_note_sealed", "extension_reason_sealed",
+                "refusal_reason_sealed", "due_on", "clock_starts_on", "version"} <= columns
+        assert not {"requester_name", "entitlement", "identity_note", "extension_reason", "refusal_reason"} & columns
+        indexes = {tuple(index["column_names"]) for index in inspector.get_indexes("subject_access_request")}
+        assert {("due_on",), ("learner_id",), ("agency_id",)} <= indexes
+        downgrade(revision="0026")
+        assert "subject_access_request" not in inspect(db.engine).get_table_names()
         db.engine.dispose()

@@ -31,4 +31,7 @@ def register() -> None:
         "legal_hold_form": "Legal hold form",
         "erasure_request_form": "Erasure request form",
         "child_protection_review_form": "Review of a child-protection file form",
+        "subject_access_request": "Subject access request",
+        "subject_access_register": "Register of subject access requests",
+        "subject_access_request_form": "Subject access request form",
     })

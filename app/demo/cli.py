@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.agencies.two_step import services as mfa
+from app.demo.access_requests import load_demo_access_requests
 from app.demo.accounts import PEOPLE, load_demo_data
 from app.demo.attachments import load_demo_attachments
 from app.demo.audit import load_demo_trail, seal_and_check
@@ -68,7 +69,8 @@ def load_command():
     # After the notifications (nothing is told of a restricted record) and the trail (drawn from whom each person
     # may see), before the seal.
     restricted = load_demo_restriction()
-    retention = load_demo_retention()  # its erasure and refusal are events too: before the seal
+    access_requests = load_demo_access_requests()  # the DPO's designation and register, audited; before the seal
+    retention = load_demo_retention()  # by that DPO; its erasure and refusal are events too: before the seal
     db.session.commit()
     result = seal_and_check()
     job_runs = load_demo_jobs()
@@ -81,6 +83,7 @@ def load_command():
                f"{archived} leaver(s) archived; {restricted} record(s) restricted; "
                f"{retention['held']} legal hold(s) placed, {retention['refused']} erasure request(s) refused, "
                f"{retention['erased']} destruction(s) by the retention sweep, {retention['edited']} rule(s) edited; "
+               f"{access_requests} subject access request(s) registered; "
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; {told} notification(s) waiting; "

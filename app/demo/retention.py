@@ -23,7 +23,6 @@ from app.data_protection.retention.models import (
 )
 from app.data_protection.retention.schedule import RecordClass
 from app.extensions import db
-from app.types import utcnow
 
 LEO_UPN = "F801200002020"
 AISHA_UPN = "M801200003025"
@@ -35,15 +34,12 @@ LEAVER = ("Callum Reeves", date(1990, 3, 14), date(2008, 7, 18))
 
 
 def load_demo_retention() -> dict[str, int]:
-    """Once each: the DPO designation, the school's edit of a rule, the hold, the refused request, and the sweep's
-    erasure of a long-gone leaver. Returns what was done."""
-    dpo = db.session.scalars(select(User).where(User.email.matches("admin@oakfield.example"))).one()
+    """Once each, by the school's DPO (designated with the register of subject access requests): the school's edit of
+    a rule, the hold, the refused request, and the sweep's erasure of a long-gone leaver. Returns what was done."""
+    dpo = db.session.scalars(select(User).where(User.email.matches("dpo@oakfield.example"))).one()
     senco = db.session.scalars(select(User).where(User.email.matches("senco@oakfield.example"))).one()
     school = db.session.get(Agency, dpo.agency_id)
     done = {"edited": 0, "held": 0, "refused": 0, "erased": 0}
-    if dpo.dpo_designated_at is None:
-        dpo.dpo_designated_at = utcnow()
-        db.session.flush()
     if db.session.scalar(select(RetentionRule.id).where(RetentionRule.school_id == school.id).limit(1)) is None:
         # The school keeps subject access request files a year longer than the toolkit, for complaints to the ICO.
         services.edit_rule(dpo, RecordClass.SUBJECT_ACCESS, 2, RetentionAction.DESTROY)

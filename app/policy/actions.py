@@ -141,3 +141,14 @@ class Action(enum.Enum):
     LIFT_LEGAL_HOLD = "lift_legal_hold"  # thing: the Learner
     REQUEST_ERASURE = "request_erasure"  # record an Article 17 request about the Learner, and act on it
     REVIEW_CHILD_PROTECTION_FILE = "review_child_protection_file"  # the DSL's decision on a file due for review
+    # Data protection (app.data_protection). The school's administrator designates its data protection officer(s)
+    # (thing: a staff account of their school); the DPO keeps the register of subject access requests (thing:
+    # None for the register and a new request, else the SubjectAccessRequest). Answering a request is the
+    # learner's right (Article 15): neither an archived nor a restricted record stops it (rules.py).
+    DESIGNATE_DPO = "designate_dpo"  # designate or clear the designation
+    LIST_ACCESS_REQUESTS = "list_access_requests"
+    REGISTER_ACCESS_REQUEST = "register_access_request"
+    VIEW_ACCESS_REQUEST = "view_access_request"
+    RECORD_REQUESTER_IDENTITY = "record_requester_identity"  # thing: an open request whose identity is unchecked
+    EXTEND_ACCESS_REQUEST = "extend_access_request"  # thing: an open Article 15 request not yet extended
+    CLOSE_ACCESS_REQUEST = "close_access_request"  # complete, withdraw or refuse (thing: an open request)

@@ -122,6 +122,13 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.LIFT_LEGAL_HOLD: Attempt(UPDATE, "legal_hold", "legal_hold_form"),
     Action.REQUEST_ERASURE: Attempt(CREATE, "erasure_request", "erasure_request_form"),
     Action.REVIEW_CHILD_PROTECTION_FILE: Attempt(CREATE, "child_protection_review", "child_protection_review_form"),
+    Action.DESIGNATE_DPO: Attempt(UPDATE, "user_account", "account_change_form"),
+    Action.LIST_ACCESS_REQUESTS: Attempt(VIEW, "subject_access_register"),
+    Action.REGISTER_ACCESS_REQUEST: Attempt(CREATE, "subject_access_request", "subject_access_request_form"),
+    Action.VIEW_ACCESS_REQUEST: Attempt(VIEW, "subject_access_request"),
+    Action.RECORD_REQUESTER_IDENTITY: Attempt(UPDATE, "subject_access_request", "subject_access_request_form"),
+    Action.EXTEND_ACCESS_REQUEST: Attempt(UPDATE, "subject_access_request", "subject_access_request_form"),
+    Action.CLOSE_ACCESS_REQUEST: Attempt(UPDATE, "subject_access_request", "subject_access_request_form"),
 }
 
 READS = frozenset({AuditAction.VIEW, AuditAction.EXPORT})  # a GET of these (a page, a download) asked for that

@@ -16,6 +16,7 @@ from app.cases.meetings.models import Attendance, Meeting
 from app.cases.team.models import TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
 from app.cpd.entries.models import ReflectiveEntry
+from app.data_protection.requests.models import RequestKind, SubjectAccessRequest
 from app.extensions import db
 from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
 from app.types import utcnow
@@ -442,7 +443,9 @@ def _signs_review(user, review) -> bool:
 
 
 def _two_step_required(user) -> bool:
-    return user.role in MFA_REQUIRED_ROLES
+    # A designated data protection officer reads subject access requests (names, family circumstances) whatever
+    # their role: the second step is not optional for them either.
+    return user.role in MFA_REQUIRED_ROLES or bool(getattr(user, "is_dpo", False))
 
 
 # --- the school year ---------------------------------------------------------------------------
@@ -455,7 +458,7 @@ def _school_staff(user) -> bool:
 
 def _school_dpo(user) -> bool:
     """The school's data protection officer: a designation on a staff account of a school (never a family's)."""
-    return not user.restricted and user.is_dpo and user.agency is not None and user.agency.kind is AgencyKind.SCHOOL
+    return _is_dpo_of(user, user.agency)
 
 
 def _keeps_calendar(user, period) -> bool:
@@ -585,6 +588,58 @@ def _lifts_restriction(user, learner) -> bool:
         and (_senco_of(user, learner) or _dsl_of(user, learner))
 
 
+# --- data protection (UK GDPR): the data protection officer ----------------------------------------
+
+
+def _is_dpo_of(user, agency) -> bool:
+    """Is `user` a data protection officer designated by `agency`, a school (the controller)?
+
+    A designation, not a role (app.agencies.accounts.models.User.dpo_designated_at): the DPO is usually already
+    on the staff (a business manager, an assistant head) or a bought-in service with an account of the school.
+    Their role says what casework they do; the designation adds the statutory duty (requests, retention) and no
+    casework access: a designated teacher reads their own cases as a teacher, and the register as the DPO.
+    """
+    return (
+        agency is not None and getattr(user, "is_dpo", False) and not user.restricted
+        and user.role is not Role.PARENT and user.agency_id == agency.id and agency.kind is AgencyKind.SCHOOL
+    )
+
+
+def _dpo_of(user, learner) -> bool:
+    """The DPO of the learner's school (a record merged away is reached through the one it was merged into)."""
+    return isinstance(learner, Learner) and learner.merged_into_id is None and _is_dpo_of(user, learner.school)
+
+
+def _handles_request(user, request) -> bool:
+    return isinstance(request, SubjectAccessRequest) and _is_dpo_of(user, request.agency) \
+        and request.learner is not None and request.learner.school_id == request.agency_id
+
+
+def _handles_open_request(user, request) -> bool:
+    return _handles_request(user, request) and request.is_open
+
+
+def _designates_dpo(user, account) -> bool:
+    """The school's administrator, on a staff account of their own school: never a parent's or an outside
+    agency's account (restricted accounts), never an account of another agency."""
+    return (
+        isinstance(account, User) and _can_manage_account(user, account) and user.agency is not None
+        and user.agency.kind is AgencyKind.SCHOOL and account.role is not Role.PARENT and not account.restricted
+    )
+
+
+# Duties the school owes the learner as controller: an archived or restricted record does not stop them (Article
+# 18(2) keeps the data subject's rights; a leaver's record is still subject to access), and they read no content.
+DATA_PROTECTION_DUTIES = frozenset({
+    Action.LIST_ACCESS_REQUESTS, Action.REGISTER_ACCESS_REQUEST, Action.VIEW_ACCESS_REQUEST,
+    Action.RECORD_REQUESTER_IDENTITY, Action.EXTEND_ACCESS_REQUEST, Action.CLOSE_ACCESS_REQUEST,
+    # A leaver's records are what retention is about, and a record restricted (Article 18) pending a legal claim is
+    # the one a hold protects. None of these reads or shares content.
+    Action.VIEW_RETENTION, Action.EDIT_RETENTION_RULE, Action.PLACE_LEGAL_HOLD, Action.LIFT_LEGAL_HOLD,
+    Action.REQUEST_ERASURE,
+})
+
+
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
 _RULES = {
     Action.VIEW_HOME: lambda user, thing: True,
@@ -704,31 +759,25 @@ _RULES = {
     Action.LIFT_RESTRICTION: _lifts_restriction,
     # The record of processing (Article 30) names the school's DPO and every category of data it holds.
     Action.VIEW_RECORD_OF_PROCESSING: lambda user, thing: _school_dpo(user),
-    # The DSL decides whether a child-protection file due for review is destroyed or kept (a leaver's, mostly).
-    Action.REVIEW_CHILD_PROTECTION_FILE: lambda user, thing: isinstance(thing, Learner) and _dsl_of(user, thing),
-}
-RULES = {action: _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}
-
-
-# --- retention and erasure (the school's DPO; the DSL reviews child-protection files) ---------------------------
-
-
-def _dpo(user) -> bool:
-    return user.is_dpo and not user.restricted and user.agency is not None and user.agency.kind is AgencyKind.SCHOOL
-
-
-def _dpo_of(user, learner) -> bool:
-    return _dpo(user) and isinstance(learner, Learner) and learner.merged_into_id is None \
-        and learner.school_id == user.agency_id
-
-
-# Not wrapped by the archive and restriction rules: a leaver's records are what retention is about, and a record
-# restricted (Article 18) pending a legal claim is the one a hold protects. None of these reads or shares content.
-RULES.update({
-    Action.VIEW_RETENTION: lambda user, thing: _dpo(user),
-    Action.EDIT_RETENTION_RULE: lambda user, thing: _dpo(user),
+    # Retention and erasure: the school's DPO.
+    Action.VIEW_RETENTION: lambda user, thing: _school_dpo(user),
+    Action.EDIT_RETENTION_RULE: lambda user, thing: _school_dpo(user),
     Action.PLACE_LEGAL_HOLD: _dpo_of,
     Action.LIFT_LEGAL_HOLD: _dpo_of,
     Action.REQUEST_ERASURE: _dpo_of,
-})
-
+    # The DSL decides whether a child-protection file due for review is destroyed or kept (a leaver's, mostly).
+    Action.REVIEW_CHILD_PROTECTION_FILE: lambda user, thing: isinstance(thing, Learner) and _dsl_of(user, thing),
+    Action.DESIGNATE_DPO: _designates_dpo,
+    Action.LIST_ACCESS_REQUESTS: lambda user, thing: _school_dpo(user),
+    Action.REGISTER_ACCESS_REQUEST: lambda user, thing: _school_dpo(user),
+    Action.VIEW_ACCESS_REQUEST: _handles_request,
+    Action.RECORD_REQUESTER_IDENTITY: lambda user, thing: _handles_open_request(user, thing)
+    and not thing.identity_checked,
+    # Once (Article 12(3)), for a subject access request whose clock is known (identity checked): the educational
+    # record's 15 school days are not extended.
+    Action.EXTEND_ACCESS_REQUEST: lambda user, thing: _handles_open_request(user, thing)
+    and thing.kind is RequestKind.ARTICLE_15 and thing.identity_checked and not thing.is_extended,
+    Action.CLOSE_ACCESS_REQUEST: _handles_open_request,
+}
+RULES = {action: rule if action in DATA_PROTECTION_DUTIES
+         else _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}

@@ -194,7 +194,8 @@ def test_the_designated_dpo_sees_their_schools_record_and_the_view_is_audited(ap
     create_agency(AgencyKind.SCHOOL, name=SCHOOL)
     create_agency(AgencyKind.SCHOOL, name=OTHER_SCHOOL)
     client_as(Role.DSL, agency=OTHER_SCHOOL, name="Other Dpo", dpo_designated_at=utcnow())
-    dpo = client_as(Role.TEACHER, agency=SCHOOL, name=DPO_NAME, email=DPO_EMAIL, dpo_designated_at=utcnow())
+    dpo = client_as(Role.TEACHER, agency=SCHOOL, name=DPO_NAME, email=DPO_EMAIL, dpo_designated_at=utcnow(),
+                    two_step=True)
     response = dpo.get(PAGE)
     assert response.status_code == 200
     page = text_of(response)
