@@ -23,6 +23,7 @@ def register() -> None:
         "legal_hold": "Legal hold",
         "child_protection_review": "Review of a child-protection file",
         "child_protection_file": "Child-protection file",
+        "subject_access_file": "Subject access request file",
         "erasure_request": "Erasure request",
         "destruction_register": "Destruction register entry",
         # What a refused request asked to see or do (app.policy.attempts)

@@ -11,6 +11,14 @@ from sqlalchemy import func, select
 from app.agencies.accounts.models import Agency, Role, User
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.learners.models import Learner
+from app.core.dates import end_of_day
+from app.data_protection.requests.models import (
+    ClockStart,
+    RequesterRelationship,
+    RequestKind,
+    RequestStatus,
+    SubjectAccessRequest,
+)
 from app.data_protection.retention import schedule, services
 from app.data_protection.retention.models import (
     DestructionEntry,
@@ -29,6 +37,7 @@ pytestmark = pytest.mark.both_backends
 SCHOOL = "Retention Academy"
 TODAY = date(2026, 12, 4)
 SEND, CP = RecordClass.SEND_FILE.value, RecordClass.CHILD_PROTECTION.value
+SAR = RecordClass.SUBJECT_ACCESS.value
 CONCERN = "Sentinel concern: bruise on the left arm seen at break"
 
 
@@ -152,6 +161,60 @@ def test_what_the_sweep_destroys(app, people, case):
         second = services.sweep(school, today, dry_run=False)
         db.session.commit()
         assert second.destroyed == [] and _destroyed(public_id) == expected
+
+
+# name, days the requests were closed (None: still open), today, held?, the school's years, how many the sweep destroys
+SAR_CASES = [
+    ("closed a year ago today", [date(2025, 12, 4)], TODAY, False, None, 1),
+    ("closed a year ago tomorrow", [date(2025, 12, 5)], TODAY, False, None, 0),
+    ("closed on 29 February, the day before 1 March", [date(2024, 2, 29)], date(2025, 2, 28), False, None, 0),
+    ("closed on 29 February, on 1 March of a common year", [date(2024, 2, 29)], date(2025, 3, 1), False, None, 1),
+    ("one due, one not, one open", [date(2024, 1, 10), date(2026, 6, 1), None], TODAY, False, None, 1),
+    ("held", [date(2020, 1, 10)], TODAY, True, None, 0),
+    ("the school keeps them two years", [date(2025, 6, 1)], TODAY, False, 2, 0),
+]
+
+
+def _access_request(learner: Learner, dpo: User, closed_on: date | None) -> None:
+    request = SubjectAccessRequest(
+        agency_id=learner.school_id, learner_id=learner.id, kind=RequestKind.ARTICLE_15,
+        requester_relationship=RequesterRelationship.PARENT, received_on=date(2019, 1, 7), registered_by_id=dpo.id,
+        clock_start=ClockStart.RECEIVED, clock_starts_on=date(2019, 1, 7), due_on=date(2019, 2, 7),
+        status=RequestStatus.COMPLETED if closed_on else RequestStatus.REGISTERED,
+        closed_at=end_of_day(closed_on) if closed_on else None)
+    request.requester_name = "Sentinel requester"
+    db.session.add(request)
+    db.session.flush()
+
+
+@pytest.mark.parametrize("case", SAR_CASES, ids=[case[0] for case in SAR_CASES])
+def test_what_the_sweep_destroys_of_subject_access_files(app, people, case):
+    """Closure + 1 year (29 February closing moves to 1 March), open requests never due, a hold keeps them, a school's
+    longer rule keeps them; the learner (born 2015) stays, and a second run destroys nothing."""
+    _, closings, today, held, years, expected = case
+    with app.app_context():
+        school, dpo = _school(), _user(people["dpo"])
+        learner = _learner("Sar Child", date(2015, 5, 5), school)
+        for closed_on in closings:
+            _access_request(learner, dpo, closed_on)
+        if held:
+            services.place_legal_hold(dpo, learner, "Complaint to the ICO pending", "ICO/26/1")
+        if years:
+            services.edit_rule(dpo, RecordClass.SUBJECT_ACCESS, years, RetentionAction.DESTROY)
+        db.session.commit()
+        public_id = learner.public_id
+
+        def requests_left():
+            return db.session.scalar(select(func.count()).select_from(SubjectAccessRequest)
+                                     .join(Learner).where(Learner.public_id == public_id))
+
+        dry = services.sweep(school.id, today, dry_run=True)
+        assert {item.record_class.value for item in dry.items if item.destroys} == ({SAR} if expected else set())
+        services.sweep(school.id, today, dry_run=False)
+        db.session.commit()
+        assert requests_left() == len(closings) - expected and _alive(public_id)
+        assert _destroyed(public_id) == ({SAR} if expected else set())
+        assert services.sweep(school.id, today, dry_run=False).destroyed == []
 
 
 def test_a_dry_run_changes_nothing_and_a_held_learner_is_untouched(app, people):

@@ -13,7 +13,9 @@ from app.audit.models import AuditAction
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.learners.models import Learner
 from app.cases.transfers.models import ChildProtectionTransfer
+from app.core import dates
 from app.core.conflicts import EditConflict
+from app.data_protection.requests.models import SubjectAccessRequest
 from app.data_protection.retention import purge
 from app.data_protection.retention.models import (
     ChildProtectionReview,
@@ -26,7 +28,7 @@ from app.data_protection.retention.models import (
     RetentionRule,
     ReviewDecision,
 )
-from app.data_protection.retention.schedule import RecordClass, Rule, date_of_birth_due, rules_of
+from app.data_protection.retention.schedule import RecordClass, Rule, anniversary, date_of_birth_due, rules_of
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
@@ -212,9 +214,46 @@ def assess(learner: Learner, today: date, rules: dict[RecordClass, Rule] | None 
                          f"{rule.label}: waits for the child-protection file ({cp.what})"))
     else:
         items.append(Due(learner, RecordClass.SEND_FILE, rule, due_on, held, DESTROY, f"{rule.label} ({source})"))
-    # The subject access request file (closure + 1 year) is assessed by its own feature: until the subject access
-    # requests are merged in, no learner has one here, so nothing of that class falls due.
+    sar = _access_request_item(learner, rules[RecordClass.SUBJECT_ACCESS], today, held)
+    if sar is not None:
+        items.insert(0, sar)  # before the SEND file, whose erasure would take the requests with it unregistered
     return items
+
+
+def _closed_requests(learner: Learner) -> list[tuple[int, date]]:
+    """(id, day closed) of the learner's closed subject access requests: open ones are never due."""
+    rows = db.session.execute(select(SubjectAccessRequest.id, SubjectAccessRequest.closed_at)
+                              .where(SubjectAccessRequest.learner_id == learner.id,
+                                     SubjectAccessRequest.closed_at.is_not(None)))
+    return [(row.id, dates.school_day(row.closed_at)) for row in rows]
+
+
+def access_requests_due(learner: Learner, rule: Rule, today: date) -> list[int]:
+    """Ids of the learner's closed subject access requests whose retention (closure + the rule's years) has passed."""
+    return [request_id for request_id, closed_on in _closed_requests(learner)
+            if anniversary(closed_on, rule.years) <= today]
+
+
+def _access_request_item(learner: Learner, rule: Rule, today: date, held: bool) -> Due | None:
+    closed = _closed_requests(learner)
+    if not closed:
+        return None
+    due_on = min(anniversary(closed_on, rule.years) for _, closed_on in closed)
+    if due_on > today:
+        return Due(learner, RecordClass.SUBJECT_ACCESS, rule, due_on, held, KEPT, f"not due until {due_on}")
+    if rule.action is RetentionAction.REVIEW:
+        return Due(learner, RecordClass.SUBJECT_ACCESS, rule, due_on, held, REVIEW, f"{rule.label}: due for review")
+    return Due(learner, RecordClass.SUBJECT_ACCESS, rule, due_on, held, DESTROY, f"{rule.label} (closed {due_on})")
+
+
+def destroy_access_request_files(learner: Learner, *, by: User | None, rule: Rule, today: date) -> DestructionEntry:
+    """Destroy the learner's closed subject access requests past their retention (with their bundles and redactions,
+    through the schema's foreign keys); register and audit it. The caller has checked the hold."""
+    record(by, AuditAction.DELETE, learner, object_type="subject_access_file", object_public_id=learner.public_id,
+           fields=("subject_access_file",), purpose=RETENTION)
+    rows = purge.purge(SubjectAccessRequest.__table__, access_requests_due(learner, rule, today))
+    db.session.expire_all()
+    return _register(learner.school_id, RecordClass.SUBJECT_ACCESS, learner.public_id, rule.label, by, rows)
 
 
 def due_items(school_id: int, today: date, *, within_days: int = 0) -> list[Due]:
@@ -334,6 +373,8 @@ def sweep(school_id: int, today: date, *, dry_run: bool, by: User | None = None)
             continue
         if item.record_class is RecordClass.CHILD_PROTECTION:
             destroyed.append(destroy_child_protection_file(item.learner, by=by, rule=item.rule.label))
+        elif item.record_class is RecordClass.SUBJECT_ACCESS:
+            destroyed.append(destroy_access_request_files(item.learner, by=by, rule=item.rule, today=today))
         elif item.record_class is RecordClass.SEND_FILE:
             destroyed.extend(erase_learner(item.learner, by=by, reason=item.rule.label))
     return SweepResult(items, destroyed)
