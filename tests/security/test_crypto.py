@@ -13,6 +13,7 @@ from app.extensions import db
 from app.security import crypto
 from app.security.crypto import DecryptionError, Sealed, associated_data, open_sealed, seal
 from app.security.keys import Keyring, KeyringError, current_keyring
+from app.security.learner_keys import key_store
 from app.security.models import FieldKeyUsage
 from tests.fixtures.learners import make_learner, school_id
 
@@ -38,7 +39,10 @@ def test_values_round_trip_and_none_stays_null(app):
         assert learner.preferred_name is None and learner.notes is None
         assert _stored("preferred_name_sealed", public_id) is None
         stored = _stored("name_sealed", public_id)
-        assert stored.startswith(f"b1.{current_keyring().primary}.") and "Learner" not in stored
+        # A learner's value: under that learner's own key (crypto-shredding), never the keyring's.
+        kid = Sealed(stored).key_id
+        assert kid.startswith("l") and kid not in current_keyring().encryption and "Learner" not in stored
+        assert key_store().learner_public_id_of(kid) == public_id
 
 
 def test_every_encryption_uses_a_fresh_nonce(app):
