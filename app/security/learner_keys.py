@@ -12,6 +12,7 @@ CACHE_SECONDS, so a key destroyed by another worker stops opening within that wi
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -234,13 +235,22 @@ class LearnerKeyStore:
                 delete(learner_data_key).where(learner_data_key.c.learner_public_id == learner_public_id)
                 .returning(learner_data_key.c.key_id)
             ).scalars().all()
-        if self.engine.dialect.name == "sqlite":
-            with self.engine.connect() as connection:
-                connection.exec_driver_sql("VACUUM")  # no free page keeps the key's bytes (secure_delete too)
+        self._vacuum()
         self.by_learner.pop(learner_public_id, None)
         for kid in kids:
             self.evict(kid)
         return bool(kids)
+
+    def _vacuum(self) -> None:
+        """SQLite: rebuild the file, so that no free page or journal keeps the key's bytes (secure_delete too)."""
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return
+        connection = sqlite3.connect(url.database, isolation_level=None, timeout=5)
+        try:
+            connection.execute("VACUUM")
+        finally:
+            connection.close()
 
     def evict(self, kid: str) -> None:
         self.by_kid.pop(kid, None)
