@@ -30,6 +30,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -291,16 +292,20 @@ class LearnerKeyStore:
                 ).all()
             if not rows:
                 return done
+            changes = []
+            for row in rows:
+                key = unwrap(keyring, row.key_id, row.learner_public_id, row.wrapped_key, row.wrapping_key_id)
+                wrapped, wrapping_kid = wrap(keyring, row.key_id, row.learner_public_id, key)
+                changes.append({"kid": row.key_id, "old": row.wrapped_key, "new": wrapped, "by": wrapping_kid})
+            statement = (
+                update(learner_data_key)
+                .where(learner_data_key.c.key_id == bindparam("kid"),
+                       learner_data_key.c.wrapped_key == bindparam("old"))
+                .values(wrapped_key=bindparam("new"), wrapping_key_id=bindparam("by"))
+            )
             with self.engine.begin() as connection:
-                for row in rows:
-                    key = unwrap(keyring, row.key_id, row.learner_public_id, row.wrapped_key, row.wrapping_key_id)
-                    wrapped, wrapping_kid = wrap(keyring, row.key_id, row.learner_public_id, key)
-                    result = connection.execute(
-                        update(learner_data_key)
-                        .where(learner_data_key.c.key_id == row.key_id,
-                               learner_data_key.c.wrapped_key == row.wrapped_key)
-                        .values(wrapped_key=wrapped, wrapping_key_id=wrapping_kid))
-                    done += result.rowcount
+                result = connection.execute(statement, changes)
+            done += result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(changes)
 
     def count_by_wrapping_key(self) -> dict[str, int]:
         with self.engine.connect() as connection:

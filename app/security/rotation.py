@@ -34,6 +34,8 @@ class RotationReport:
     resealed: int = 0
     skipped_newer: int = 0
     rewrapped: int = 0  # learner keys re-wrapped under the new primary (their values untouched)
+    reseal_seconds: float = 0.0  # in batches that re-sealed values (bench/learner_key_rotation.py)
+    rewrap_seconds: float = 0.0  # re-wrapping learner keys
     batches: int = 0
     settle_seconds: float = 0.0  # waited for workers to notice the new key, not re-sealing
     by_column: Counter = field(default_factory=Counter)
@@ -101,6 +103,7 @@ def _reseal_batch(table, column, primary: str, batch_size: int, report: Rotation
     ).all()
     if not rows:
         return 0
+    started = time.perf_counter()
     changes = []
     for row_id, public_id, old in rows:
         aad = associated_data(table.name, column.name, public_id)
@@ -119,7 +122,14 @@ def _reseal_batch(table, column, primary: str, batch_size: int, report: Rotation
     report.skipped_newer += len(changes) - written
     report.by_column[f"{table.name}.{column.name}"] += written
     report.batches += 1
+    report.reseal_seconds += time.perf_counter() - started
     return len(rows)
+
+
+def _rewrap(report: RotationReport, batch_size: int) -> None:
+    started = time.perf_counter()
+    report.rewrapped += key_store().rewrap(batch_size)
+    report.rewrap_seconds += time.perf_counter() - started
 
 
 def rotate(batch_size: int = 1000, progress=None) -> RotationReport:
@@ -141,7 +151,7 @@ def _rotate(source, batch_size: int, progress) -> RotationReport:
     db.session.commit()
     report = RotationReport(primary=keyring.primary, started_new_key=started)
     # Learner keys first: a few hundred bytes each, however many values each protects.
-    report.rewrapped += key_store().rewrap(batch_size)
+    _rewrap(report, batch_size)
     for _ in range(MAX_ROUNDS):
         moved = 0
         for table, column, column_batch in _columns(with_batch=True):
@@ -153,7 +163,7 @@ def _rotate(source, batch_size: int, progress) -> RotationReport:
                     progress(report)
         if moved == 0 and values_not_under(keyring.primary) == 0:
             # A learner key made by a worker still on the old key is wrapped under it: wrap it again.
-            report.rewrapped += key_store().rewrap(batch_size)
+            _rewrap(report, batch_size)
             wait = source.seconds_until_seen()
             if wait <= 0:
                 record(None, AuditAction.ROTATE_KEYS, object_type="keyring", object_public_id=keyring.primary)
