@@ -30,7 +30,7 @@ def status_command():
         click.echo(f"  wrapped under {kid} ({role}): {count}")
     pending = sum(adoption.on_keyring_by_column().values())
     click.echo(f"a learner's values still on the keyring: {pending}"
-               + (" (run `flask keys adopt-learner-keys`)" if pending else ""))
+               + (" (`flask keys adopt-learner-keys` moves those whose row names a learner)" if pending else ""))
 
 
 @keys_cli.command("rotate")
