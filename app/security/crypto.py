@@ -273,6 +273,16 @@ class SensitiveField:
             setattr(obj, self.index_attr, blind_index(self.purpose, self.index(text)))
 
 
+def reseal_for_learner(obj) -> None:
+    """Seal `obj`'s learner values afresh after its row moved to another learner (a misfiled contribution): the
+    flush seals them under the new learner's key, so erasing either learner erases only what is theirs."""
+    for field in _fields_of(type(obj)):
+        if field.learner_paths is not None:
+            value = field.__get__(obj)
+            if value is not None:
+                field.__set__(obj, value)
+
+
 class _Text:
     @staticmethod
     def dump(value) -> str:

@@ -16,6 +16,7 @@ from app.agencies.accounts.models import Role, User
 from app.audit.chain import seal_pending, verify_chain
 from app.audit.events import record
 from app.audit.models import AuditAction
+from app.cases.contributions.misfiled import move_contribution
 from app.cases.contributions.models import Contribution, ContributionKind, ContributionRevision, Visibility
 from app.cases.learners.models import Learner
 from app.cases.team.models import TeamMembership
@@ -326,3 +327,24 @@ def test_a_value_sealed_under_a_learner_key_opens_without_a_row_lookup(app, monk
         with pytest.raises(DecryptionError):
             open_sealed(sealed, aad)  # a miss reads the store (here: finds nothing)
         assert reads == [sealed.key_id]
+
+
+def test_a_misfiled_contribution_moved_to_another_learner_goes_under_that_learners_key(app, create_user):
+    with app.app_context():
+        first, second = _two_learners()
+    senco = create_user(Role.SENCO, agency="Test School")
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.public_id == senco.public_id)).one()
+        contribution = Contribution(learner=_learner(first), author_id=user.id, kind=ContributionKind.CLASSROOM_VIEW,
+                                    visibility=Visibility.TEAM, created_at=utcnow(), updated_at=utcnow())
+        contribution.title, contribution.body, contribution.body_html = "Filed wrongly", "About the other", "<p>x</p>"
+        db.session.add(contribution)
+        db.session.commit()
+        move_contribution(user, contribution, version=contribution.version, to_learner_public_id=second,
+                          reason="Wrong child")
+        db.session.commit()
+        public_id = contribution.public_id
+        assert destroy_learner_key(first)  # the child it was wrongly filed against is erased
+        db.session.expunge_all()
+        moved = db.session.scalars(select(Contribution).where(Contribution.public_id == public_id)).one()
+        assert (moved.title, moved.body) == ("Filed wrongly", "About the other")
