@@ -191,7 +191,8 @@ def rotation_rate(app, values: int = 20_000) -> float:
             learner.date_of_birth, learner.notes = date(2016, 5, 1), "<p>" + "n" * 400 + "</p>"
             db.session.add(learner)
         db.session.commit()
-        total = sum(rotation.values_by_key().values())
+        # What the rotation re-seals: the values on the keyring (the page's learners have keys of their own).
+        total = sum(count for kid, count in rotation.values_by_key().items() if not kid.startswith("l"))
         start = time.perf_counter()
         report = rotation.rotate(batch_size=1000)
         # Re-sealing throughput: the fixed wait for workers to notice the new key is not part of it.
