@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan install install-test install-bench lock assets db demo chromium fonts clean
+.PHONY: run test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys install install-test install-bench lock assets db demo chromium fonts clean
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -31,10 +31,14 @@ test: install-test assets chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
-bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan
+bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys
 
 bench-crypto: install assets
 	$(BIN)/python bench/crypto.py
+
+# Key rotation with learner keys (re-wrap N keys) against re-sealing N x M values, on SQLite.
+bench-learner-keys: install assets
+	$(BIN)/python bench/learner_key_rotation.py
 
 # The plan page showing stored safe HTML against running the Markdown subset and the sanitiser on every view.
 # It signs in through the tests' helper (the SENCo's second step), so it needs the test tools.
@@ -117,11 +121,15 @@ $(STAMPS)/assets: package.json package-lock.json $(STATIC)/scss/braid.scss
 
 assets: $(STAMPS)/assets
 
+# Values sealed before crypto-shredding move under their learner's key (resumable; nothing to do the second time).
 db: install
 	$(FLASK) db upgrade
+	$(FLASK) keys store init
+	$(FLASK) keys adopt-learner-keys
 
 demo: install
 	$(FLASK) demo load
+	$(FLASK) keys adopt-learner-keys
 
 # Browser tests drive Debian's chromium; Playwright's own browser download cannot work here.
 chromium:

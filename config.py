@@ -154,6 +154,15 @@ class Config:
         self.BRAID_FIELD_KEY_FILE = Path(
             environ.get("BRAID_FIELD_KEY_FILE") or self.INSTANCE_PATH / "field_keys.json"
         )
+        # Each learner's data key (crypto-shredding), wrapped by the keyring, in a store APART from the main
+        # database: one table, learner_data_key (key_id, learner_public_id, wrapped_key, wrapping_key_id,
+        # created_at), made on first use or by `flask keys store init`, never by a migration. Its backups must age
+        # out much sooner than the data's (README: Crypto-shredding): a PostgreSQL deployment points it at a
+        # database of its own with a short backup retention.
+        self.BRAID_KEY_STORE_URL = environ.get("BRAID_KEY_STORE_URL") or self.default_key_store_url()
+        # "0" keeps new values of learners on the keyring, as everything was before crypto-shredding: only to
+        # measure or test that state (bench/learner_key_rotation.py, the keyring rotation tests), never to deploy.
+        self.BRAID_LEARNER_KEYS = environ.get("BRAID_LEARNER_KEYS", "1") != "0"
         # Outgoing mail: with no MAIL_SERVER, messages stay in the outbox table only (never printed:
         # an invitation's body holds a sign-in link).
         self.MAIL_SERVER = environ.get("MAIL_SERVER") or None
@@ -292,6 +301,9 @@ class Config:
                 handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
 
+    def default_key_store_url(self) -> str:
+        return f"sqlite:///{self.INSTANCE_PATH / 'learner_keys.sqlite'}"
+
     def audit_head_file(self) -> Path | None:
         value = self._environ.get("BRAID_AUDIT_HEAD_FILE")
         return Path(value) if value else self.INSTANCE_PATH / "audit-heads" / "heads.jsonl"
@@ -341,6 +353,10 @@ class TestingConfig(Config):
 
     def default_secret_key(self) -> str:
         return TESTING_SECRET_KEY
+
+    def default_key_store_url(self) -> str:
+        # Each test app its own key store (a file made only when a learner's key is first needed).
+        return f"sqlite:///{Path(tempfile.gettempdir()) / f'braid-test-keys-{secrets.token_hex(8)}.sqlite3'}"
 
     def default_audit_key(self) -> str:
         return TESTING_AUDIT_KEY

@@ -53,6 +53,7 @@ from app.security import limits
 from app.security.cli import keys_cli
 from app.security.deploy import check_deploy_command, load_config
 from app.security.keys import Keyring, KeyringSource, write_key_file
+from app.security.learner_keys import init_learner_keys
 from app.security.sanitize import WRITING_HINT, render_rich_text, render_writing, stored_writing
 from config import BASE_DIR
 
@@ -121,6 +122,7 @@ def init_keyring(app: Flask) -> None:
         except FileExistsError:
             pass  # another process made it first
     app.extensions["braid_keyring"] = KeyringSource(app.config["BRAID_FIELD_KEYS"], key_file)
+    init_learner_keys(app)  # each learner's data key, in a key store apart from the database
 
 
 def init_extensions(app: Flask) -> None:

@@ -25,6 +25,13 @@ from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
 from app.security.keys import KEY_ID_LENGTH, KeyringError, current_keyring, keyring_source
+from app.security.learner_keys import (
+    LearnerKeyMissing,
+    is_learner_key_id,
+    key_store,
+    learner_paths,
+    learner_public_id_of,
+)
 from app.security.models import FieldKeyUsage, add_key_usage
 from app.types import new_public_id
 
@@ -74,11 +81,17 @@ def associated_data(table: str, column: str, row_id: str) -> bytes:
     return f"braid|{table}|{column}|{row_id}".encode()
 
 
-def seal(plaintext: str, aad: bytes) -> Sealed:
+def seal(plaintext: str, aad: bytes, learner_public_id: str | None = None) -> Sealed:
+    """Seal under the keyring's primary key, or under the learner's own key when the value is a learner's."""
+    nonce = os.urandom(NONCE_BYTES)
+    if learner_public_id:
+        # A learner's key seals only that learner's values: far below any nonce limit, so not counted.
+        kid, cipher = key_store().cipher_for_learner(learner_public_id)
+        ciphertext = cipher.encrypt(nonce, plaintext.encode("utf-8"), aad)
+        return Sealed(f"{ENVELOPE_VERSION}.{kid}.{binascii.b2a_base64(nonce + ciphertext, newline=False).decode()}")
     keyring = current_keyring()
     kid = keyring.primary
     usage.check(kid)
-    nonce = os.urandom(NONCE_BYTES)
     ciphertext = keyring.cipher(kid).encrypt(nonce, plaintext.encode("utf-8"), aad)
     usage.count(kid)
     return Sealed(f"{ENVELOPE_VERSION}.{kid}.{binascii.b2a_base64(nonce + ciphertext, newline=False).decode()}")
@@ -99,6 +112,14 @@ def _cipher_for(kid: str):
 def _opener_for(sealed: str):
     """The cipher for an envelope whose prefix has not been seen yet; refuses malformed envelopes."""
     kid, _ = _parse(sealed)
+    if is_learner_key_id(kid):
+        # A learner's key: read from the key store and unwrapped, then held in the prefix cache for a while.
+        try:
+            return key_store().opener(kid)
+        except LearnerKeyMissing:
+            raise DecryptionError(f"learner key {kid} is gone (erased)") from None
+        except KeyringError as error:
+            raise DecryptionError(str(error)) from None
     cipher = _cipher_for(kid)
     current_keyring().openers[sealed[:_PAYLOAD_AT]] = cipher
     return cipher
@@ -166,6 +187,8 @@ class SensitiveField:
         self.cache_attr = f"_braid_opened_{name}"
         self.opened_from_attr = f"_braid_opened_from_{name}"  # two slots, not a tuple: no allocation per value
         self._aad_prefix = associated_data(self.table, self.column_attr, "-")[:-1]
+        # The way from a row to its learner (app.security.learner_keys.LEARNER_OF), or None: not a learner's.
+        self.learner_paths = learner_paths(self.table, name)
         SensitiveField.registry.append((owner, self))
 
     def _aad(self, obj) -> bytes:
@@ -197,6 +220,19 @@ class SensitiveField:
             return None
         value = open_sealed(sealed, self._aad_prefix + public_id.encode())
         return value if self.codec is TEXT else self.codec.load(value)
+
+    def _learner_at_hand(self, obj) -> str | None:
+        """The row's learner when known without a query (the learner itself, or a learner object set on the row);
+        otherwise the flush finds it (_under_learner_keys) and re-seals."""
+        paths = self.learner_paths
+        if paths is None or not key_store().enabled:
+            return None
+        if paths == ("public_id",):
+            return obj.public_id
+        if paths == ("learner_id",):
+            learner = obj.__dict__.get("learner")
+            return learner.public_id if learner is not None else None
+        return None
 
     def __get__(self, obj, owner=None):
         if obj is None:
@@ -232,9 +268,19 @@ class SensitiveField:
                 setattr(obj, self.index_attr, None)
             return
         text = self.codec.dump(value)
-        setattr(obj, self.column_attr, seal(text, self._aad(obj)))
+        setattr(obj, self.column_attr, seal(text, self._aad(obj), self._learner_at_hand(obj)))
         if self.index_attr:
             setattr(obj, self.index_attr, blind_index(self.purpose, self.index(text)))
+
+
+def reseal_for_learner(obj) -> None:
+    """Seal `obj`'s learner values afresh after its row moved to another learner (a misfiled contribution): the
+    flush seals them under the new learner's key, so erasing either learner erases only what is theirs."""
+    for field in _fields_of(type(obj)):
+        if field.learner_paths is not None:
+            value = field.__get__(obj)
+            if value is not None:
+                field.__set__(obj, value)
 
 
 class _Text:
@@ -396,7 +442,25 @@ def _note_fresh_seals(session: Session, flush_context, instances) -> None:
             if isinstance(obj.__dict__.get(field.column_attr), Sealed):
                 fresh.append((obj, field))
     if fresh:
+        _under_learner_keys(session, fresh)
         session.info[_FRESH] = fresh
+
+
+def _under_learner_keys(session: Session, fresh) -> None:
+    """Re-seal a learner's freshly sealed values under that learner's key.
+
+    Done at flush, not on assignment: only then is a new row's way to its learner (a relationship or a
+    foreign key given in any order) surely set. A value whose learner cannot be found stays on the keyring."""
+    if not key_store().enabled:
+        return
+    for obj, field in fresh:
+        sealed = obj.__dict__[field.column_attr]
+        if field.learner_paths is None or is_learner_key_id(sealed.key_id):
+            continue
+        learner_public_id = learner_public_id_of(obj, field.learner_paths, session)
+        if learner_public_id:
+            aad = field._aad(obj)
+            setattr(obj, field.column_attr, seal(open_sealed(sealed, aad), aad, learner_public_id))
 
 
 @event.listens_for(Session, "after_flush_postexec")
@@ -405,7 +469,8 @@ def _reseal_under_new_primary(session: Session, flush_context) -> None:
     if not fresh:
         return
     primary = keyring_source().current(recheck=True).primary
-    stale = [(obj, field) for obj, field in fresh if obj.__dict__.get(field.column_attr).key_id != primary]
+    stale = [(obj, field) for obj, field in fresh
+             if (kid := obj.__dict__.get(field.column_attr).key_id) != primary and not is_learner_key_id(kid)]
     for obj, field in stale:
         field.__set__(obj, field.__get__(obj))  # dirty again: the commit's flush writes it
     if stale:

@@ -188,6 +188,14 @@ class KeyringSource:
         self.cached: Keyring | None = None  # read directly by crypto.open_sealed, with fresh_until
         self._stamp: tuple | None = None
         self.fresh_until = 0.0  # monotonic time until which the cached keyring needs no look
+        # Called as hook(keyring, now) -> the next time it needs calling, when the keyring is looked at again:
+        # the learner key store drops the learner keys it has held too long from the prefix cache this way.
+        self.expiry_hooks: list = []
+
+    def hold_until(self, when: float) -> None:
+        """Look at the keyring (and run the expiry hooks) no later than `when`."""
+        if when < self.fresh_until:
+            self.fresh_until = when
 
     @property
     def writable(self) -> bool:
@@ -205,7 +213,7 @@ class KeyringSource:
             if self.cached is None:
                 self.cached = Keyring.from_json(self.environ_value)
             self.fresh_until = float("inf")
-            return self.cached
+            return self._expire()
         if self.key_file is None or not self.key_file.exists():
             raise KeyringError("no field keyring: set BRAID_FIELD_KEYS or create instance/field_keys.json")
         stamp = self._file_stamp()
@@ -214,6 +222,13 @@ class KeyringSource:
                 self.cached = Keyring.from_json(self.key_file.read_text())
                 self._stamp = stamp
         self.fresh_until = monotonic() + self.RECHECK_SECONDS
+        return self._expire()
+
+    def _expire(self) -> Keyring:
+        if self.expiry_hooks:
+            now = monotonic()
+            for hook in self.expiry_hooks:
+                self.hold_until(hook(self.cached, now))
         return self.cached
 
     def seconds_until_seen(self) -> float:

@@ -28,6 +28,7 @@ from app.cases.team.models import TeamMembership
 from app.cases.transfers import services as transfers
 from app.extensions import db
 from app.security.keys import Keyring, write_key_file
+from app.security.learner_keys import key_store
 from app.types import utcnow
 from tests.fixtures.application import text_of
 from tests.fixtures.worlds import saved_or_built, world_app
@@ -344,14 +345,19 @@ def test_key_rotation_reseals_files(app, world, tmp_path):
     key_file = tmp_path / "field_keys.json"
     write_key_file(key_file, Keyring.from_json(app.config["BRAID_FIELD_KEYS"]))
     rotating = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                                      "BRAID_FIELD_KEYS": None, "BRAID_FIELD_KEY_FILE": key_file})
+                                      "BRAID_FIELD_KEYS": None, "BRAID_FIELD_KEY_FILE": key_file,
+                                      "BRAID_KEY_STORE_URL": app.config["BRAID_KEY_STORE_URL"]})
     content_before, name_before = sealed()
     result = rotating.test_cli_runner().invoke(args=["keys", "rotate"])
     assert result.exit_code == 0, result.output
     new_primary = Keyring.from_json(key_file.read_text()).primary
     content_after, name_after = sealed()
-    assert content_after != content_before and name_after != name_before
-    assert content_after.startswith(f"b1.{new_primary}.") and name_after.startswith(f"b1.{new_primary}.")
+    # A file is the learner's: sealed under the learner's own key, which the rotation re-wraps; the file's
+    # ciphertext (up to 20 MB) is not rewritten.
+    assert (content_after, name_after) == (content_before, name_before)
+    assert content_after.startswith("b1.l") and "learner keys re-wrapped" in result.output
+    with rotating.app_context():
+        assert set(key_store().count_by_wrapping_key()) == {new_primary}  # every learner's key, the file's too
     with rotating.app_context():
         try:
             row = db.session.scalars(select(Attachment).where(Attachment.public_id == public_id)).one()

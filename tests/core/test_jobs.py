@@ -87,7 +87,8 @@ def app(database_url, queue_storage, tmp_path):
     }
     app = create_app("testing", settings)
     # A worker subprocess builds the same app: the same database, queue and field keys.
-    app.worker_settings = dict(settings, BRAID_FIELD_KEYS=app.config["BRAID_FIELD_KEYS"])
+    app.worker_settings = dict(settings, BRAID_FIELD_KEYS=app.config["BRAID_FIELD_KEYS"],
+                               BRAID_KEY_STORE_URL=app.config["BRAID_KEY_STORE_URL"])
     yield app
     if queue_storage == "redis":
         storage = queue.huey_of(app).storage

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.security import crypto
 from app.security.crypto import DecryptionError, Sealed, associated_data, open_sealed, seal
 from app.security.keys import Keyring, KeyringError, current_keyring
+from app.security.learner_keys import key_store
 from app.security.models import FieldKeyUsage
 from tests.fixtures.learners import make_learner, school_id
 
@@ -38,7 +39,10 @@ def test_values_round_trip_and_none_stays_null(app):
         assert learner.preferred_name is None and learner.notes is None
         assert _stored("preferred_name_sealed", public_id) is None
         stored = _stored("name_sealed", public_id)
-        assert stored.startswith(f"b1.{current_keyring().primary}.") and "Learner" not in stored
+        # A learner's value: under that learner's own key (crypto-shredding), never the keyring's.
+        kid = Sealed(stored).key_id
+        assert kid.startswith("l") and kid not in current_keyring().encryption and "Learner" not in stored
+        assert key_store().learner_public_id_of(kid) == public_id
 
 
 def test_every_encryption_uses_a_fresh_nonce(app):
@@ -163,17 +167,17 @@ def test_encryption_counts_are_kept_in_the_database_across_workers(app, database
         kid = current_keyring().primary
         keys_json = current_keyring().to_json()
         for n in range(3):
-            make_learner(school_id(), 10 + n)
+            school_id(f"School {10 + n}")  # an agency's name is on the keyring (a learner's has a key of its own)
         db.session.commit()
-        assert db.session.get(FieldKeyUsage, kid).encryptions == 16  # five per learner, and the school's name
+        assert db.session.get(FieldKeyUsage, kid).encryptions == 3
     # A second worker (a separate app and engine, same keys) adds to the same count.
     worker = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "BRAID_FIELD_KEYS": keys_json})
     with worker.app_context():
-        make_learner(school_id(), 20)
+        school_id("School 20")
         db.session.commit()
-        make_learner(school_id(), 21)
+        school_id("School 21")
         db.session.rollback()  # a rolled-back value was never stored: it is not counted
-        assert db.session.get(FieldKeyUsage, kid).encryptions == 21
+        assert db.session.get(FieldKeyUsage, kid).encryptions == 4
         db.engine.dispose()
 
 
@@ -184,14 +188,14 @@ def test_the_keyring_warns_well_before_the_limit_and_refuses_past_it(app, caplog
         db.session.commit()
         crypto.usage.known.pop(kid, None)
         with caplog.at_level(logging.WARNING, logger="braid.crypto"):
-            make_learner(school_id(), 30)
+            school_id("Warned school")
             db.session.commit()
         assert any("rotate it soon" in record.getMessage() for record in caplog.records)
         db.session.execute(update(FieldKeyUsage).values(encryptions=crypto.MAX_ENCRYPTIONS))
         db.session.commit()
         crypto.usage.known.pop(kid, None)
         with pytest.raises(KeyringError, match="flask keys rotate"):
-            make_learner(school_id(), 31)
+            school_id("Refused school")
         db.session.rollback()
 
 

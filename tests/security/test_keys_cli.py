@@ -32,7 +32,10 @@ def test_status_counts_values_and_encryptions_per_key(keyed_app):
     with keyed_app.app_context():
         primary = current_keyring().primary
     line = next(line for line in output.splitlines() if line.startswith(primary))
-    assert line.split() == [primary, "primary", "16", "16"]  # five per learner, and their school's name
+    assert line.split() == [primary, "primary", "1", "1"]  # their school's name: the learners' are their own
+    assert "learner keys: 3 in the key store, protecting 15 values" in output  # five per learner
+    assert f"wrapped under {primary} (primary): 3" in output
+    assert "a learner's values still on the keyring: 0" in output
 
 
 def test_rotate_then_retire_the_old_key(keyed_app, key_file):
@@ -40,7 +43,8 @@ def test_rotate_then_retire_the_old_key(keyed_app, key_file):
     runner = keyed_app.test_cli_runner()
     old = json.loads(key_file.read_text())["primary"]
     result = runner.invoke(args=["keys", "rotate"])
-    assert result.exit_code == 0 and "16 values re-sealed" in result.output
+    assert result.exit_code == 0 and "1 values re-sealed" in result.output  # the school's name
+    assert "3 learner keys re-wrapped" in result.output  # their values untouched
     new = json.loads(key_file.read_text())["primary"]
     assert new != old and old in json.loads(key_file.read_text())["encryption"]
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -73,13 +77,28 @@ def test_rotation_reseals_names_and_addresses_and_they_are_still_found(keyed_app
 
 
 def test_retiring_a_key_that_still_protects_values_is_refused(keyed_app, key_file):
-    _seed(keyed_app)
+    with keyed_app.app_context():
+        school_id()  # its name, sealed on the keyring (no learner: no learner key to re-wrap first)
+        db.session.commit()
     old = json.loads(key_file.read_text())["primary"]
     keyring = Keyring.from_json(key_file.read_text()).with_new_primary()
     key_file.write_text(keyring.to_json())  # a new primary, but nothing re-sealed yet
     result = keyed_app.test_cli_runner().invoke(args=["keys", "retire", old])
-    assert result.exit_code != 0 and "still protects 16 values" in result.output
+    assert result.exit_code != 0 and "still protects 1 values" in result.output
     assert old in json.loads(key_file.read_text())["encryption"]
+
+
+def test_retiring_a_key_that_still_wraps_learner_keys_is_refused(keyed_app, key_file):
+    _seed(keyed_app, 1)
+    old = json.loads(key_file.read_text())["primary"]
+    keyring = Keyring.from_json(key_file.read_text()).with_new_primary()
+    key_file.write_text(keyring.to_json())  # a new primary, but nothing re-wrapped yet
+    result = keyed_app.test_cli_runner().invoke(args=["keys", "retire", old])
+    assert result.exit_code != 0 and "still wraps 1 learner keys" in result.output
+    assert keyed_app.test_cli_runner().invoke(args=["keys", "rotate"]).exit_code == 0  # finishes: re-wraps
+    assert keyed_app.test_cli_runner().invoke(args=["keys", "retire", old]).exit_code == 0
+    with keyed_app.app_context():
+        assert db.session.scalars(select(Learner)).one().name == "Learner Number0"
 
 
 def test_rotation_with_keys_from_the_environment_needs_the_new_key_there(app):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app import create_app
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security import rotation
@@ -69,6 +70,19 @@ class AppWriter(threading.Thread):
             self.error = error
 
 
+@pytest.fixture
+def keyed_app(database_url, key_file):
+    """The app reading its keys from a file, with learners' values on the keyring as before crypto-shredding:
+    what these tests re-seal (a learner's own key is re-wrapped instead: tests/security/test_learner_keys.py)."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "BRAID_FIELD_KEYS": None,
+                                 "BRAID_FIELD_KEY_FILE": key_file, "BRAID_LEARNER_KEYS": False})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["braid_learner_keys"].remove_test_store()
+
+
 def test_rotation_is_resumable_and_never_overwrites_a_newer_write(keyed_app, database_url, key_file, tmp_path):
     with keyed_app.app_context():
         school = school_id()
@@ -89,6 +103,8 @@ def test_rotation_is_resumable_and_never_overwrites_a_newer_write(keyed_app, dat
         "DATABASE_URL": database_url,
         "BRAID_FIELD_KEY_FILE": str(key_file),
         "BRAID_INSTANCE_PATH": str(tmp_path / "instance"),
+        "BRAID_KEY_STORE_URL": keyed_app.config["BRAID_KEY_STORE_URL"],
+        "BRAID_LEARNER_KEYS": "0",
         "PYTHONUNBUFFERED": "1",
     }
     writer = AppWriter(keyed_app, list(before))

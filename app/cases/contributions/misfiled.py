@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
+from app.cases.attachments.models import Attachment
 from app.cases.contributions.models import Contribution, ContributionMove
 from app.cases.contributions.services import ContributionError, open_cycle_id
 from app.cases.learners.models import Learner
@@ -20,6 +21,7 @@ from app.core.conflicts import EditConflict, check_version
 from app.core.mail import services as outbox
 from app.extensions import db
 from app.policy import Action, can, listed_learners, require
+from app.security.crypto import reseal_for_learner
 from app.security.hosts import external_url
 from app.types import utcnow
 
@@ -102,6 +104,10 @@ def move_contribution(actor: User, contribution: Contribution, *, version, to_le
     db.session.add(move)
     contribution.learner_id = target.id
     contribution.learner = target
+    # Its words, earlier versions and files are the other child's now: sealed under that child's key.
+    for row in (contribution, *contribution.revisions,
+                *db.session.scalars(select(Attachment).where(Attachment.contribution_id == contribution.id))):
+        reseal_for_learner(row)
     # Its place in a plan cycle is the new learner's current one (the old learner's cycle is not theirs).
     contribution.cycle_id = open_cycle_id(target)
     _flush()
