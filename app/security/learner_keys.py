@@ -15,7 +15,7 @@ import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import monotonic
 
@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.security.keys import KEY_BYTES, KeyringError, keyring_source
 
@@ -317,6 +318,12 @@ class LearnerKeyStore:
         row = self._row_by_kid(kid)
         return row.learner_public_id if row is not None else None
 
+    def learners_keyed_before(self, moment: datetime) -> list[str]:
+        """Public ids of the learners whose keys were made before `moment`."""
+        with self.engine.connect() as connection:
+            return list(connection.execute(select(learner_data_key.c.learner_public_id)
+                                           .where(learner_data_key.c.created_at < moment)).scalars())
+
 
 def init_learner_keys(app) -> None:
     """The app's key store, beside its keyring (app.factory); its table is made on first use."""
@@ -340,6 +347,39 @@ def destroy_learner_key(learner_public_id: str) -> bool:
     (DecryptionError). Other workers stop opening it within CACHE_SECONDS; this one at once.
     """
     return key_store().destroy(learner_public_id)
+
+
+_TO_DESTROY = "braid_learner_keys_to_destroy"
+
+
+def destroy_learner_key_on_commit(session: Session, learner_public_id: str) -> None:
+    """Destroy the learner's key once the transaction deleting their rows commits: a rollback keeps rows and key
+    together, so a failed erasure never leaves records that cannot be read. Should the key store fail just after
+    the commit, `destroy_orphan_keys` (the retention sweep) destroys the key on its next run."""
+    session.info.setdefault(_TO_DESTROY, set()).add(learner_public_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _destroy_committed(session: Session) -> None:
+    for learner_public_id in sorted(session.info.pop(_TO_DESTROY, ())):
+        destroy_learner_key(learner_public_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_rolled_back(session: Session) -> None:
+    session.info.pop(_TO_DESTROY, None)
+
+
+def destroy_orphan_keys(existing_learners, older_than: timedelta = timedelta(days=1)) -> int:
+    """Destroy the keys of learners the database no longer holds; `existing_learners(public_ids)` says which of
+    those public ids still have a learner row. Only keys older than `older_than`: a learner being registered has
+    a key before their row commits. How many keys were destroyed."""
+    store = key_store()
+    keyed = store.learners_keyed_before(datetime.now(UTC) - older_than)
+    alive = set()
+    for start in range(0, len(keyed), 500):
+        alive |= set(existing_learners(keyed[start:start + 500]))
+    return sum(store.destroy(public_id) for public_id in keyed if public_id not in alive)
 
 
 # --- whose is each sealed value -----------------------------------------------------------------
@@ -406,6 +446,13 @@ LEARNER_OF: dict[str, tuple[str, ...] | None] = {
     **_fields("child_protection_transfer", "receiving_school reference confirmed_by", _LEARNER),
     **_fields("family_visibility_decision", "reason", ("learner_public_id",)),
     **_fields("notification", "summary", _LEARNER),  # about one learner when it names one
+    # Data protection: a subject access request file, a hold and a DSL's review go with the learner's record.
+    **_fields("subject_access_request", "requester_name entitlement identity_note extension_reason refusal_reason",
+              _LEARNER),
+    **_fields("legal_hold", "reason reference lift_reason", _LEARNER),
+    **_fields("child_protection_review", "reason", _LEARNER),
+    # An erasure request outlives the erasure it asked for (the school's evidence of answering it): on the keyring.
+    **_fields("erasure_request", "requested_by", NOT_A_LEARNERS),
 }
 
 _LEARNER_IDS = "braid_learner_public_ids"

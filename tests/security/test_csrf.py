@@ -25,10 +25,11 @@ PREFERENCE = ((200, 302), (400, 409, 410))
 
 @pytest.fixture
 def csrf_app(app):
-    """`app`'s database and field keys, with CSRF protection on as in production."""
+    """`app`'s database, field keys and learner key store, with CSRF protection on as in production."""
     protected = create_app("testing", {
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "BRAID_FIELD_KEYS": app.config["BRAID_FIELD_KEYS"],
+        "BRAID_KEY_STORE_URL": app.config["BRAID_KEY_STORE_URL"],  # the learner keys that sealed its records
         "WTF_CSRF_ENABLED": True,
     })
     assert protected.config["WTF_CSRF_ENABLED"] and protected.config["SECRET_KEY"] == app.config["SECRET_KEY"]

@@ -19,7 +19,7 @@ from app.audit.models import AuditAction
 from app.cases.contributions.misfiled import move_contribution
 from app.cases.contributions.models import Contribution, ContributionKind, ContributionRevision, Visibility
 from app.cases.learners.models import Learner
-from app.cases.team.models import TeamMembership
+from app.data_protection.retention.services import erase_learner
 from app.extensions import db
 from app.security import adoption, rotation
 from app.security.crypto import DecryptionError, Sealed, SensitiveField, associated_data, open_sealed, seal
@@ -225,14 +225,8 @@ def test_rotation_rewraps_learner_keys_without_touching_their_values(keyed_app, 
 # --- the backup test the issue asks for ---------------------------------------------------------------------
 
 def _erase(learner_public_id: str) -> None:
-    """Erase a learner as the erasure service does (the retention helper's erase_learner replaces this)."""
-    destroy_learner_key(learner_public_id)
-    learner = _learner(learner_public_id)
-    contributions = select(Contribution.id).where(Contribution.learner_id == learner.id)
-    db.session.execute(delete(ContributionRevision).where(ContributionRevision.contribution_id.in_(contributions)))
-    db.session.execute(delete(Contribution).where(Contribution.learner_id == learner.id))
-    db.session.execute(delete(TeamMembership).where(TeamMembership.learner_id == learner.id))
-    db.session.execute(delete(Learner).where(Learner.id == learner.id))
+    """Erase a learner as the DPO's erasure does: every row of theirs, their blind indexes and their key."""
+    erase_learner(_learner(learner_public_id), by=None, reason="Erasure request (Article 17)")
     db.session.commit()
 
 

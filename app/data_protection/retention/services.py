@@ -32,7 +32,7 @@ from app.data_protection.retention.schedule import RecordClass, Rule, anniversar
 from app.extensions import db
 from app.policy import Action, require
 from app.problems import Refusal
-from app.security.learner_keys import destroy_learner_key
+from app.security.learner_keys import destroy_learner_key_on_commit
 from app.types import utcnow
 
 RETENTION = "Retention schedule"
@@ -335,7 +335,7 @@ def erase_learner(learner: Learner, *, by: User | None, reason: str) -> list[Des
            purpose=ERASURE if reason == ERASURE_REQUEST else RETENTION)
     rows = purge.purge(Learner.__table__, [learner.id] + [alias_id for alias_id, _ in aliases])
     for key_owner in [public_id] + [alias for _, alias in aliases]:
-        destroy_learner_key(key_owner)
+        destroy_learner_key_on_commit(db.session, key_owner)
     db.session.expire_all()
     entries = []
     if had_cp:

@@ -8,10 +8,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from app.agencies.accounts.models import Agency, AgencyKind
+from app.cases.learners.models import Learner
 from app.core.dates import today as school_today
 from app.core.jobs.registry import periodic_job
 from app.data_protection.retention import services
 from app.extensions import db
+from app.security.learner_keys import destroy_orphan_keys
 
 log = logging.getLogger("braid.retention")
 
@@ -25,6 +27,13 @@ def sweep_every_school(today: date, *, dry_run: bool) -> Iterator[tuple[Agency, 
         else:
             db.session.commit()
         yield school, result
+    if not dry_run:
+        destroy_orphan_keys(learners_still_held)
+
+
+def learners_still_held(public_ids: list[str]) -> list[str]:
+    """Which of these public ids still have a learner row (merged-away records included: their values stay)."""
+    return list(db.session.scalars(select(Learner.public_id).where(Learner.public_id.in_(public_ids))))
 
 
 def describe(school: Agency, result: services.SweepResult, *, dry_run: bool) -> list[str]:
