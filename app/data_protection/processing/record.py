@@ -53,6 +53,9 @@ SECURITY = (
     "Sensitive values (names, dates of birth, everything written about a child) are sealed with AES-256-GCM, "
     "each bound to its table, column and row, under keys kept outside the database and rotated with "
     "`flask keys rotate`.",
+    "Each learner's sealed values are under a data key of that learner's own, kept wrapped in a key store apart "
+    "from the database and its backups (crypto-shredding): erasing the learner destroys the key, so every copy of "
+    "their sealed data becomes unreadable.",
     "Blind indexes (keyed HMAC-SHA-256) find a name, email or UPN without storing it in clear.",
     "A hash-chained, append-only audit trail of every opening, change, export and refusal, sealed as it grows "
     "and checked with `flask audit verify`.",
