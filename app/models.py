@@ -12,6 +12,7 @@ from app.cases import trail as cases_trail
 from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
+from app.cases.consents.models import Consent
 from app.cases.contributions.models import Contribution, ContributionMove, ContributionRevision
 from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner, LearnerRevision
@@ -39,7 +40,7 @@ subjects.register(
     Invitation, ReflectiveEntry, DevelopmentGoal, ProgressReview, ReviewTarget,
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
     SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment, OutboxMessage, ProcessingRestriction,
-    FamilyVisibilityDecision,
+    FamilyVisibilityDecision, Consent,
 )
 # What a refused request asked for (app.policy.attempts) is named by the record it was asked of: a CPD log by
 # its owner, the form to edit a record by that record.
@@ -49,7 +50,8 @@ for object_type, model in (("cpd_log", User), ("account_form", User), ("account_
                            ("contribution_move_form", Contribution), ("meeting_form", Meeting),
                            ("family_profile_form", FamilyProfile), ("attachment_remove_form", Attachment),
                            ("calendar_form", SchoolCalendarPeriod), ("progress_review_form", ProgressReview),
-                           ("cp_receipt_form", ChildProtectionTransfer)):
+                           ("cp_receipt_form", ChildProtectionTransfer),
+                           ("consent_form", Consent)):
     subjects.register_named_by(object_type, model)
 agencies_trail.register()
 cases_trail.register()

@@ -9,6 +9,7 @@ from app.audit.events import note_purpose
 from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
+from app.cases.consents.models import Consent
 from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
 from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner
@@ -476,6 +477,7 @@ ARCHIVE_READS = frozenset({
     Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
     Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS, Action.EXPORT_CASE_DOCUMENT,
     Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT, Action.VIEW_FAMILY_ACCESS_SUMMARY,
+    Action.VIEW_CONSENTS,
     # A leaver's record is kept for years: its processing can be restricted, and the restriction lifted.
     Action.RESTRICT_PROCESSING, Action.LIFT_RESTRICTION,
 })
@@ -522,6 +524,7 @@ RESTRICTED_READS = frozenset({
     Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT,
     # Who has seen the record: the SENCo's and DSL's preview still reads; the family's own page waits for the lift.
     Action.VIEW_FAMILY_ACCESS_SUMMARY,
+    Action.VIEW_CONSENTS,
 })
 # Changes: refused for every role, the SENCo and the DSL included (restricting again is a change too).
 RESTRICTED_CHANGES = frozenset({
@@ -531,6 +534,8 @@ RESTRICTED_CHANGES = frozenset({
     Action.UPDATE_ACTION, Action.ATTACH_FILE, Action.REMOVE_ATTACHMENT, Action.RECORD_CONCERN_ACTION,
     Action.CONFIRM_CP_RECEIPT, Action.RESTRICT_PROCESSING,
     Action.DECIDE_FAMILY_VISIBILITY,  # withholding or releasing what the family is shown of the record's openings
+    # Consent: recorded or withdrawn once the restriction is lifted (while restricted nobody outside reads it).
+    Action.RECORD_CONSENT, Action.WITHDRAW_CONSENT,
 })
 # Shares: the record going to anyone new, refused for every role: the team (invitations, members), a PDF or
 # bundle leaving Braid, the child-protection file sent on, break-glass, and a CPD log entry drawn from the work
@@ -575,6 +580,30 @@ def _restricts(user, learner) -> bool:
 def _lifts_restriction(user, learner) -> bool:
     return isinstance(learner, Learner) and learner.restricted_at is not None \
         and (_senco_of(user, learner) or _dsl_of(user, learner))
+
+
+# --- consent to a referral or to sharing -----------------------------------------------------------
+
+
+def _family_member_of(user, learner) -> bool:
+    return user.role is Role.PARENT and _member_of(user, learner)
+
+
+def _sees_consents(user, learner) -> bool:
+    return isinstance(learner, Learner) and (
+        _senco_of(user, learner) or _dsl_of(user, learner) or _family_member_of(user, learner))
+
+
+def _records_consent(user, learner) -> bool:
+    # The SENCo records any consent; a parent on the team gives their own (the service makes it theirs).
+    return isinstance(learner, Learner) and (_senco_of(user, learner) or _family_member_of(user, learner))
+
+
+def _withdraws_consent(user, consent) -> bool:
+    if not isinstance(consent, Consent) or not consent.is_live:
+        return False
+    learner = consent.learner
+    return _senco_of(user, learner) or (_family_member_of(user, learner) and consent.given_by_id == user.id)
 
 
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
@@ -694,6 +723,9 @@ _RULES = {
     # Article 18: the school's SENCo or DSL restricts a learner's record, and lifts the restriction.
     Action.RESTRICT_PROCESSING: _restricts,
     Action.LIFT_RESTRICTION: _lifts_restriction,
+    Action.VIEW_CONSENTS: _sees_consents,
+    Action.RECORD_CONSENT: _records_consent,
+    Action.WITHDRAW_CONSENT: _withdraws_consent,
 }
 RULES = {action: _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}
 

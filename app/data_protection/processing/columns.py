@@ -20,4 +20,46 @@ NONE = Classification.NONE
 
 # table -> column -> classification. One block per table, tables in alphabetical order.
 COLUMNS: dict[str, dict[str, Classification]] = {
+    "consent": {
+        "id": NONE,
+        "public_id": PSEUDONYMOUS,
+        "learner_id": PSEUDONYMOUS,
+        "given_by_id": PSEUDONYMOUS,
+        "given_by_name_sealed": PERSONAL,
+        "giver_relationship_sealed": PERSONAL,
+        "given_on": PERSONAL,
+        "purpose": PERSONAL,  # that a child was referred on (with agency_id) is about the child
+        "agency_id": PERSONAL,  # which service (an NHS therapy, an EP service) says something about the child
+        "recipient_name_sealed": PERSONAL,
+        "method": NONE,
+        "recorded_by_id": PSEUDONYMOUS,
+        "recorded_at": PERSONAL,
+        "withdrawn_at": PERSONAL,
+        "withdrawn_by_id": PSEUDONYMOUS,
+        "withdrawal_method": NONE,
+        "withdrawal_reason_sealed": SPECIAL_CATEGORY,  # a family's reasons may speak of health or safeguarding
+    },
+    "contribution": {
+        # The lawful basis of the processing: a fact about it, not about the child.
+        "lawful_basis": NONE,
+        "special_category_condition": NONE,
+        "lawful_basis_assumed": NONE,
+    },
+    "invitation": {
+        "lawful_basis": NONE,
+        "special_category_condition": NONE,
+        "lawful_basis_assumed": NONE,
+        "consent_id": PSEUDONYMOUS,
+    },
+    "team_membership": {
+        "lawful_basis": NONE,
+        "special_category_condition": NONE,
+        "lawful_basis_assumed": NONE,
+        "consent_id": PSEUDONYMOUS,
+    },
+    "transfer_bundle": {
+        "lawful_basis": NONE,
+        "special_category_condition": NONE,
+        "lawful_basis_assumed": NONE,
+    },
 }
