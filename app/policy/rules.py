@@ -589,7 +589,9 @@ def _family_member_of(user, learner) -> bool:
     return user.role is Role.PARENT and _member_of(user, learner)
 
 
-def _sees_consents(user, learner) -> bool:
+def _sees_consents(user, thing) -> bool:
+    """The learner's consent and sharing page (thing: the Learner), or one consent on it."""
+    learner = thing.learner if isinstance(thing, Consent) else thing
     return isinstance(learner, Learner) and (
         _senco_of(user, learner) or _dsl_of(user, learner) or _family_member_of(user, learner))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
+from app.cases.consents.models import Consent
 from app.cases.learners.models import Learner
 from app.cases.notifications import people_on_case, school_dsls
 from app.extensions import db
@@ -15,7 +16,9 @@ from app.policy import Action
 
 
 def register() -> None:
-    # The team is told on the case's own page: whoever may still view the case opens it.
+    # The SENCo, the DSL and the family are told on the consent page; the rest of the team on the case's team page.
+    register_subject("consent", load=lambda public_id: db.session.scalar(
+        select(Consent).where(Consent.public_id == public_id)), action=Action.VIEW_CONSENTS)
     register_subject("learner", load=lambda public_id: db.session.scalar(
         select(Learner).where(Learner.public_id == public_id)), action=Action.VIEW_CASE)
 
@@ -23,13 +26,16 @@ def register() -> None:
 def consent_withdrawn(actor: User, consent) -> None:
     """The SENCo, the DSL and the team: the sharing has stopped."""
     learner = consent.learner
-    recipient = consent.recipient
-    notify(NotificationKind.CONSENT_WITHDRAWN, subject=learner, action=Action.VIEW_CASE,
-           recipients=people_on_case(learner) + school_dsls(learner), learner=learner, actor=actor,
-           summary=f"Consent to share {learner.known_as}’s case with {recipient} was withdrawn: sharing that "
-                   "rested on it has stopped",
-           path=path_for("cases.team", public_id=learner.public_id),
-           dedupe=f"consent_withdrawn:{consent.public_id}")
+    summary = (f"Consent to share {learner.known_as}’s case with {consent.recipient} was withdrawn: sharing that "
+               "rested on it has stopped")
+    everyone = people_on_case(learner) + school_dsls(learner)
+    dedupe = f"consent_withdrawn:{consent.public_id}"  # one notification each, by whichever page reaches them
+    notify(NotificationKind.CONSENT_WITHDRAWN, subject=consent, action=Action.VIEW_CONSENTS, recipients=everyone,
+           learner=learner, actor=actor, summary=summary,
+           path=path_for("cases.consent_list", public_id=learner.public_id), dedupe=dedupe)
+    notify(NotificationKind.CONSENT_WITHDRAWN, subject=learner, action=Action.VIEW_CASE, recipients=everyone,
+           learner=learner, actor=actor, summary=summary,
+           path=path_for("cases.team", public_id=learner.public_id), dedupe=dedupe)
 
 
 def access_withdrawn(actor: User, consent, memberships) -> None:

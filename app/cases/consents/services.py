@@ -16,7 +16,7 @@ from app.cases.consents import notifications
 from app.cases.consents.models import Consent, ConsentMethod, ConsentPurpose
 from app.cases.learners.models import Learner
 from app.cases.team.models import Invitation, TeamMembership
-from app.cases.team.services import refresh_access, team_of
+from app.cases.team.services import refresh_access
 from app.core.dates import today as school_today
 from app.extensions import db
 from app.policy import Action, case_role, forget_memberships, require
@@ -52,19 +52,29 @@ def consents_of(actor: User, learner: Learner) -> list[Consent]:
 
 def sharings_of(actor: User, learner: Learner) -> list[Sharing]:
     """Where the case is shared outside the school: the outside professionals on the team (and who were), and the
-    invitations still open, each with its lawful basis."""
+    invitations still open, each with its lawful basis. For whoever reads the consent page (the DSL, who is not on
+    the case, too): names, agencies and dates, never the case itself."""
     require(actor, Action.VIEW_CONSENTS, learner)
-    team = team_of(actor, learner)
+    now = utcnow()
+    outside = (Role.SLT, Role.EP)
     found = []
-    for membership in team.live + team.ended:
-        if membership.role in (Role.SLT, Role.EP):
-            live = membership in team.live
-            found.append(Sharing(membership.user.display_name, membership.user.agency.name, membership.role.label,
-                                 "On the team" if live else "Ended", membership))
-    for invitation in team.invitations:
-        if invitation.role in (Role.SLT, Role.EP):
-            found.append(Sharing(invitation.display_name, invitation.agency.name, invitation.role.label,
-                                 "Invited", invitation))
+    memberships = db.session.scalars(select(TeamMembership).where(
+        TeamMembership.learner_id == learner.id, TeamMembership.role.in_(outside))
+        .options(selectinload(TeamMembership.user)).order_by(TeamMembership.starts_at, TeamMembership.id))
+    for membership in memberships:
+        live = membership.ended_at is None and (membership.ends_at is None or membership.ends_at > now)
+        state = "On the team" if live else "Ended" + (
+            ": consent withdrawn" if membership.ended_at and membership.end_reason == CONSENT_WITHDRAWN else "")
+        found.append(Sharing(membership.user.display_name, membership.user.agency.name, membership.role.label,
+                             state, membership))
+    invitations = db.session.scalars(select(Invitation).where(
+        Invitation.learner_id == learner.id, Invitation.role.in_(outside), Invitation.accepted_at.is_(None))
+        .order_by(Invitation.id))
+    for invitation in invitations:
+        state = "Invited" if invitation.is_open(now) else "Invitation revoked" if invitation.revoked_at \
+            else "Invitation expired"
+        found.append(Sharing(invitation.display_name, invitation.agency.name, invitation.role.label, state,
+                             invitation))
     return found
 
 
