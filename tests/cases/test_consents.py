@@ -307,3 +307,17 @@ def test_a_bad_consent_form_records_nothing(app, world):
         assert response.status_code == 400 and message in text_of(response), changes
     with app.app_context():
         assert db.session.scalar(select(Consent.id)) is None
+
+
+def test_an_invitation_with_a_bad_basis_is_refused_keeping_the_choice(app, world):
+    response = _invite(world.senco, world.learner, world.riverside, article6="6_1_f", article9="9_2_h")
+    assert response.status_code == 400
+    assert "Legitimate interests is not available to a school" in text_of(response)
+    assert _checked(response.get_data(as_text=True), "article9") == "9_2_h"
+    with app.app_context():
+        assert db.session.scalar(select(Invitation.id)) is None
+
+
+def test_the_invitation_form_preselects_public_task_and_the_roles_usual_condition(world):
+    page = world.senco.get(f"/learners/{world.learner}/team/invite").get_data(as_text=True)
+    assert _checked(page, "article6") == "6_1_e" and _checked(page, "article9") == "role_default"
