@@ -12,6 +12,7 @@ from app.cases import trail as cases_trail
 from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
+from app.cases.consents.models import Consent
 from app.cases.contributions.models import Contribution, ContributionMove, ContributionRevision
 from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner, LearnerRevision
@@ -49,7 +50,7 @@ subjects.register(
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
     SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment, OutboxMessage, ProcessingRestriction,
     FamilyVisibilityDecision, RetentionRule, LegalHold, ChildProtectionReview, ErasureRequest, DestructionEntry,
-    SubjectAccessRequest,
+    SubjectAccessRequest, Consent,
 )
 # What a refused request asked for (app.policy.attempts) is named by the record it was asked of: a CPD log by
 # its owner, the form to edit a record by that record.
@@ -61,7 +62,7 @@ for object_type, model in (("cpd_log", User), ("account_form", User), ("account_
                            ("calendar_form", SchoolCalendarPeriod), ("progress_review_form", ProgressReview),
                            ("cp_receipt_form", ChildProtectionTransfer), ("legal_hold_form", Learner),
                            ("erasure_request_form", Learner), ("child_protection_review_form", Learner),
-                           ("subject_access_request_form", SubjectAccessRequest)):
+                           ("subject_access_request_form", SubjectAccessRequest), ("consent_form", Consent)):
     subjects.register_named_by(object_type, model)
 agencies_trail.register()
 cases_trail.register()

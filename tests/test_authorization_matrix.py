@@ -29,6 +29,7 @@ from app.cases.attachments import services as attachments
 from app.cases.attachments.models import Attachment
 from app.cases.concerns import services as concerns
 from app.cases.concerns.models import SafeguardingConcern
+from app.cases.consents import services as consents
 from app.cases.contributions import misfiled
 from app.cases.contributions import services as contributions
 from app.cases.contributions.models import Contribution
@@ -92,7 +93,7 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   {sar} Alpha's subject access request (registered by {dpo}, the school's designated data protection officer).
 #   {outbox_message} the first message in the outbox (an invitation's, unsent: no mail server is set).
 #   {notification} the teacher's notification of the action given them at {meeting}.
-#   Misfiled work: {c_misfiled}
+#   {consent} a consent to share Alpha's case with the SLT service, recorded by the SENCo. Misfiled work: {c_misfiled}
 #   the teacher's team contribution (to withdraw) · {c_to_move} the teacher's team one (to move to {bravo}) ·
 #   {c_withdrawn} the teacher's, withdrawn already · {elsewhere} a learner of another school.
 #   Attached files (PDFs holding their parent's sentinel): {a_team} on {c_team}, {a_family} on {c_family} (by the
@@ -434,6 +435,21 @@ ROWS = [
      (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
     ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", {},
      (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    # Consent and sharing: the SENCo, the DSL and the family read the page; the SENCo records consent and the
+    # family gives their own (an empty form is a 400); only the SENCo withdraws the SENCo's record of a letter
+    # (the DSL and the family see it: 403); without the confirmation page's answer nothing changes (400).
+    ("cases.consent_list", "GET", "/learners/{alpha}/consents", None,
+     (200, 403, 403, 200, 404, 403, 403, 200, S, S)),
+    ("cases.consent_list", "GET", "/learners/{bravo}/consents", None,
+     (200, 404, 404, 200, 404, 404, 404, 404, S, S)),
+    ("cases.consent_new", "GET", "/learners/{alpha}/consents/new", None,
+     (200, 403, 403, 403, 404, 403, 403, 200, S, S)),
+    ("cases.consent_new", "POST", "/learners/{alpha}/consents/new", {},
+     (400, 403, 403, 403, 404, 403, 403, 400, S, S)),
+    ("cases.consent_withdraw", "GET", "/consents/{consent}/withdraw", None,
+     (200, 404, 404, 403, 404, 404, 404, 403, S, S)),
+    ("cases.consent_withdraw", "POST", "/consents/{consent}/withdraw", {},
+     (400, 404, 404, 403, 404, 404, 404, 403, S, S)),
     # Accepting is public: the token is the only credential. An unknown token is a 404 for everyone.
     ("cases.invitation_accept", "GET", "/invitations/accept/not-a-real-token-0000", None,
      (404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
@@ -1184,6 +1200,10 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         _, token_open = invite("open-invitation@example.org")
         revoked, token_revoked = invite("revoked@example.org")
         team.revoke_invitation(senco, revoked)
+        # A consent to share Alpha's case with the SLT service, recorded by the SENCo from a letter (to withdraw).
+        consent = consents.record_consent(senco, a, purpose="sharing", agency_public_id=nhs_agency.public_id,
+                                          given_on=today, method="in_writing", given_by_name="Alpha's mother",
+                                          giver_relationship="Mother")
 
         # Bravo: nobody on its team; the SENCo and the DSL write its sentinels.
         plan_for(b, senco, BRAVO)
@@ -1270,6 +1290,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "c_family": c_family.public_id, "c_restricted": c_restricted.public_id, "meeting": meeting.public_id,
             "draft": draft.public_id, "draft_version": str(draft.version), "action": meeting.actions[0].public_id,
             "concern": concern.public_id, "spare_membership": spare_membership, "invitation": to_revoke.public_id,
+            "consent": consent.public_id,
             "spare_membership_stamp": team.membership_stamp(db.session.scalars(
                 select(TeamMembership).where(TeamMembership.public_id == spare_membership)).one()),
             "token_open": token_open, "token_revoked": token_revoked,

@@ -305,7 +305,7 @@ def test_the_demo_cases_show_every_capability(demo_app):
             memberships = db.session.scalars(select(TeamMembership).where(TeamMembership.user_id == user.id)).all()
             return len(memberships), sum(1 for m in memberships if not m.is_live(utcnow()))
 
-        assert cases_of("slt@riverside-slt.example") == (5, 0)
+        assert cases_of("slt@riverside-slt.example") == (5, 1)  # Oliver's father withdrew consent (consents.py)
         assert cases_of("ep@county-eps.example") == (4, 1)  # one invitation has expired
         assert cases_of("parent@family.example") == (1, 0)
     again = demo_app.test_cli_runner().invoke(args=["demo", "load"])
@@ -656,3 +656,35 @@ def test_the_demo_dpo_keeps_the_register_of_subject_access_requests(demo_app):
     senco = demo_app.test_client()
     sign_in(senco, "senco@oakfield.example", "braid-demo-2026")
     assert senco.get("/data-protection/requests").status_code == 403
+def test_the_demo_shows_lawful_bases_and_consents(demo_app):
+    """Every contribution has a lawful basis (its author's role default, one changed to a legal obligation); the EP
+    shares Leo's case under his mother's consent; Oliver's father withdrew his, which ended the SLT's membership
+    ("Consent withdrawn") and told the team."""
+    from app.cases.consents.models import Consent
+    from app.cases.contributions.models import Contribution
+    from app.cases.lawful_basis.bases import Article6
+    from app.cases.team.models import TeamMembership
+    from app.notifications.models import Notification, NotificationKind
+
+    with demo_app.app_context():
+        contributions = db.session.scalars(select(Contribution)).all()
+        assert all(c.lawful_basis is not None and c.special_category_condition is not None for c in contributions)
+        assert [c.learner.name for c in contributions if c.lawful_basis is Article6.LEGAL_OBLIGATION] == [
+            "Sofia Marques"]
+        consents = {consent.learner.name: consent for consent in db.session.scalars(select(Consent))}
+        assert consents["Leo Nowak"].is_live and not consents["Oliver Bennett"].is_live
+        on_consent = db.session.scalars(select(TeamMembership).where(
+            TeamMembership.consent_id == consents["Leo Nowak"].id)).one()
+        assert on_consent.is_live() and on_consent.lawful_basis is Article6.CONSENT
+        ended = db.session.scalars(select(TeamMembership).where(
+            TeamMembership.consent_id == consents["Oliver Bennett"].id)).one()
+        assert ended.ended_at is not None and ended.end_reason == "Consent withdrawn"
+        told = {user.email for user in db.session.scalars(select(User).where(User.id.in_(select(
+            Notification.recipient_id).where(Notification.kind == NotificationKind.CONSENT_WITHDRAWN))))}
+        assert {"slt@riverside-slt.example", "dsl@oakfield.example", "teacher@oakfield.example"} <= told
+        leo = consents["Leo Nowak"].learner.public_id
+        db.session.remove()
+    senco = demo_app.test_client()
+    sign_in(senco, "senco@oakfield.example", "braid-demo-2026")
+    page = text_of(senco.get(f"/learners/{leo}/consents"))
+    assert "Anna Nowak (Mother)" in page and "Shared under: Consent (Article 6(1)(a))" in page

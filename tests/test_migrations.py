@@ -665,4 +665,56 @@ def test_0027_adds_the_register_of_subject_access_requests_and_takes_it_away(emp
         assert {("due_on",), ("learner_id",), ("agency_id",)} <= indexes
         downgrade(revision="0026")
         assert "subject_access_request" not in inspect(db.engine).get_table_names()
+ROWS_BEFORE_0031 = [
+    "INSERT INTO team_membership (id, public_id, learner_id, user_id, role, starts_at, created_at) VALUES "
+    "(1, 'membership-senco', 1, 1, 'senco', :now, :now), (2, 'membership-slt', 1, 2, 'slt', :now, :now), "
+    "(3, 'membership-ep', 1, 2, 'ep', :now, :now)",
+    "INSERT INTO contribution (id, public_id, learner_id, author_id, kind, visibility, version, created_at, "
+    "updated_at, title_sealed, body_sealed) VALUES (1, 'contribution-slt', 1, 1, 'slt_assessment', 'team', 1, :now, "
+    ":now, 'x', 'x'), (2, 'contribution-class', 1, 1, 'classroom_view', 'team', 1, :now, :now, 'x', 'x')",
+    "INSERT INTO transfer_bundle (id, public_id, learner_id, made_by_id, made_at, size_bytes, sha256, "
+    "receiving_school_sealed, content_sealed) VALUES (1, 'bundle-one', 1, 1, :now, 1, 'x', 'x', 'x')",
+]
+
+
+def test_0031_fills_each_role_default_as_assumed_adds_consents_and_takes_them_away(empty_database_url):
+    """Existing contributions and sharings get their role's default lawful basis, marked as assumed at the upgrade
+    (the school's own staff on a team are no sharing: left empty); consents come and go, names sealed."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0021")
+        _insert_before_0024(ROWS_BEFORE_0031)
+        upgrade(revision="0029")
+        assert "consent" not in inspect(db.engine).get_table_names()
+        upgrade(revision="0031")
+        rows = lambda table: {  # noqa: E731
+            row[0]: tuple(row[1:]) for row in db.session.execute(text(
+                f"SELECT public_id, lawful_basis, special_category_condition, lawful_basis_assumed FROM {table}"))}
+        assert rows("contribution") == {"contribution-slt": ("6_1_e", "9_2_h", True),
+                                         "contribution-class": ("6_1_e", "9_2_g_para_6", True)}
+        assert rows("team_membership") == {"membership-senco": (None, None, False),
+                                           "membership-slt": ("6_1_e", "9_2_h", True),
+                                           "membership-ep": ("6_1_e", "9_2_g_para_6", True)}
+        assert rows("invitation") == {"invitation-one": ("6_1_e", "9_2_h", True)}
+        assert rows("transfer_bundle") == {"bundle-one": ("6_1_c", "9_2_g_para_6", True)}
+        db.session.commit()
+        columns = {column["name"] for column in inspect(db.engine).get_columns("consent")}
+        assert {"given_by_name_sealed", "giver_relationship_sealed", "recipient_name_sealed",
+                "withdrawal_reason_sealed"} <= columns
+        assert not {"given_by_name", "giver_relationship", "recipient_name", "withdrawal_reason"} & columns
+        # The new notification kind is allowed by the table's check.
+        db.session.execute(text(
+            "INSERT INTO notification (public_id, recipient_id, kind, subject_type, subject_public_id, path, "
+            "summary_sealed, created_at) VALUES ('n-one', 1, 'consent_withdrawn', 'learner', 'learner-one', '/', 'x', "
+            "'2026-01-05 09:00:00+00:00')"))
+        db.session.commit()
+        downgrade(revision="0029")
+        inspector = inspect(db.engine)
+        assert "consent" not in inspector.get_table_names()
+        for table in ("contribution", "team_membership", "invitation", "transfer_bundle"):
+            assert not {"lawful_basis", "special_category_condition", "lawful_basis_assumed", "consent_id"} & {
+                column["name"] for column in inspector.get_columns(table)}, table
+        assert db.session.execute(text("SELECT count(*) FROM notification")).scalar_one() == 0
+        assert db.session.execute(text("SELECT count(*) FROM team_membership")).scalar_one() == 3
+        db.session.commit()
         db.engine.dispose()

@@ -9,6 +9,7 @@ from app.cases.attachments import views as attachments_views  # noqa: E402,F401
 from app.cases.break_glass import views as break_glass_views  # noqa: E402,F401
 from app.cases.chronology import views as chronology_views  # noqa: E402,F401
 from app.cases.concerns import views as concerns_views  # noqa: E402,F401
+from app.cases.consents import views as consents_views  # noqa: E402,F401
 from app.cases.contributions import views as contributions_views  # noqa: E402,F401
 from app.cases.family_profile import views as family_profile_views  # noqa: E402,F401
 from app.cases.learners import views as learners_views  # noqa: E402,F401

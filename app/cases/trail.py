@@ -99,6 +99,9 @@ def register() -> None:
         "family_profile": "Family one-page profile",
         "attachment": "Attached file",
         "processing_restriction": "Restriction of processing",
+        "consent": "Consent to a referral or to sharing",
+        "consent_list": "Consent and sharing",
+        "consent_form": "Consent form",
         # What a refused request asked to see or do (app.policy.attempts): pages and forms, not records
         "learner_search": "Search for a learner",
         "learner_form": "Learner's details form",
@@ -147,6 +150,8 @@ def register() -> None:
         "family_profile": "the family one-page profile",
         "attachment": "an attached file",
         "chronology": "your child's chronology",
+        "consent": "a consent to a referral or to sharing",
+        "consent_list": "the consent and sharing page",
     })
     # Withheld from the family unless the DSL releases them (app.audit.family): safeguarding records.
     directory.label("withheld_from_family", {

@@ -11,6 +11,7 @@ from app.demo.accounts import PEOPLE, load_demo_data
 from app.demo.attachments import load_demo_attachments
 from app.demo.audit import load_demo_trail, seal_and_check
 from app.demo.cases import load_demo_cases
+from app.demo.consents import load_demo_consents
 from app.demo.corrections import load_demo_corrections
 from app.demo.cpd import load_demo_cpd
 from app.demo.family_profiles import load_demo_family_profiles
@@ -48,6 +49,7 @@ def load_command():
     misfiled = load_demo_misfiled()
     db.session.commit()
     transferred = load_demo_transfers()
+    consents = load_demo_consents()
     profiles = load_demo_family_profiles()
     attached = load_demo_attachments()
     db.session.commit()
@@ -78,7 +80,8 @@ def load_command():
     click.echo(f"Demo data: {len(created)} account(s) created, {len(PEOPLE) - len(created)} already present; "
                f"{learners} learner(s) registered; {cases} case(s) built; {imported} learner(s) imported from the MIS; "
                f"{corrected} learner(s) corrected; {misfiled} misfiled contribution(s) put right; "
-               f"{transferred} transfer bundle(s) made; {profiles} family profile(s) shared; "
+               f"{transferred} transfer bundle(s) made; {consents} consent(s) recorded; "
+               f"{profiles} family profile(s) shared; "
                f"{attached} file(s) attached; "
                f"{archived} leaver(s) archived; {restricted} record(s) restricted; "
                f"{retention['held']} legal hold(s) placed, {retention['refused']} erasure request(s) refused, "

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.agencies.accounts.models import User
+from app.agencies.accounts.models import Role, User
+from app.cases.lawful_basis.bases import default_for
 from app.cases.learners.models import Learner
 from app.cases.team.models import Invitation, TeamMembership
 from app.cases.team.services import (
@@ -46,7 +47,11 @@ def invite_demo_external(senco: User, learner: Learner, user: User, ends_at: dat
         return
     now = utcnow()
     starts_at = min(now - timedelta(days=14), ends_at - timedelta(days=120))
+    basis6, basis9 = default_for(user.role)  # the role's default, as the invitation form preselects it
+    outside = user.role is not Role.PARENT
     db.session.add(Invitation(
+        lawful_basis=basis6,
+        special_category_condition=basis9,
         learner_id=learner.id,
         email=user.email,
         display_name=user.display_name,
@@ -63,6 +68,7 @@ def invite_demo_external(senco: User, learner: Learner, user: User, ends_at: dat
     db.session.add(TeamMembership(
         learner_id=learner.id, user_id=user.id, role=user.role, starts_at=starts_at, ends_at=ends_at,
         added_by_id=senco.id, created_at=starts_at,
+        lawful_basis=basis6 if outside else None, special_category_condition=basis9 if outside else None,
     ))
     db.session.flush()
     forget_memberships()

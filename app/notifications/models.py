@@ -24,6 +24,7 @@ class NotificationKind(enum.Enum):
     INVITATION_ACCEPTED = "invitation_accepted"  # the inviter
     INVITATION_LAPSED = "invitation_lapsed"  # periodic: the inviter
     ACCESS_ENDING = "access_ending"  # periodic: an external account ending within 7 days
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # the SENCo, the DSL, the team; the outside professional who lost access
 
     @property
     def label(self) -> str:
@@ -47,6 +48,7 @@ KIND_LABELS = {
     NotificationKind.INVITATION_ACCEPTED: "An invitation you sent is accepted",
     NotificationKind.INVITATION_LAPSED: "An invitation you sent has lapsed",
     NotificationKind.ACCESS_ENDING: "Your access to Braid ends within 7 days",
+    NotificationKind.CONSENT_WITHDRAWN: "Consent to share a case is withdrawn",
 }
 
 
@@ -73,6 +75,7 @@ DEFAULT_DELIVERY = {
     NotificationKind.MEETING_AWAITING_SIGN_OFF: Delivery.AT_ONCE,
     NotificationKind.PROGRESS_REVIEW_TO_SIGN: Delivery.AT_ONCE,
     NotificationKind.ACCESS_ENDING: Delivery.AT_ONCE,
+    NotificationKind.CONSENT_WITHDRAWN: Delivery.AT_ONCE,  # sharing stops at once: those sharing must know
 }
 
 

@@ -44,6 +44,7 @@ COUNTED = {
     NotificationKind.INVITATION_ACCEPTED: ("invitation accepted", "invitations accepted"),
     NotificationKind.INVITATION_LAPSED: ("invitation lapsed", "invitations lapsed"),
     NotificationKind.ACCESS_ENDING: ("reminder that your access ends soon", "reminders that your access ends soon"),
+    NotificationKind.CONSENT_WITHDRAWN: ("consent withdrawn", "consents withdrawn"),
 }
 
 

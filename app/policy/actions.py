@@ -50,6 +50,11 @@ class Action(enum.Enum):
     # the SENCo and the DSL only, and nobody changes or shares it (app.policy.rules: RESTRICTED_CHANGES, ...)
     RESTRICT_PROCESSING = "restrict_processing"
     LIFT_RESTRICTION = "lift_restriction"
+    # Consent to a referral or to sharing the case (thing: the Learner to view and record; the Consent to withdraw):
+    # the SENCo records and withdraws any; a parent on the team gives, and withdraws, their own through Braid.
+    VIEW_CONSENTS = "view_consents"  # the learner's "Consent and sharing" page: the SENCo, the DSL, the family
+    RECORD_CONSENT = "record_consent"
+    WITHDRAW_CONSENT = "withdraw_consent"
     # A learner's case (thing: the Learner)
     VIEW_CASE = "view_case"  # the plan, the team, and whatever of the rest is shared with the user
     EDIT_PLAN = "edit_plan"  # cycles, views, needs, outcomes, provision

@@ -57,6 +57,9 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.MERGE_LEARNERS: Attempt(UPDATE, "learner", "merge_form"),
     Action.RESTRICT_PROCESSING: Attempt(CREATE, "processing_restriction", "restriction_form"),
     Action.LIFT_RESTRICTION: Attempt(UPDATE, "processing_restriction", "restriction_form"),
+    Action.VIEW_CONSENTS: Attempt(VIEW, "consent_list"),
+    Action.RECORD_CONSENT: Attempt(CREATE, "consent", "consent_form"),
+    Action.WITHDRAW_CONSENT: Attempt(UPDATE, "consent", "consent_form"),
     Action.VIEW_CASE: Attempt(VIEW, THING),  # the learner's case, or a plan cycle of it
     Action.EDIT_PLAN: Attempt(UPDATE, THING, "plan_form"),
     Action.MANAGE_TEAM: Attempt(UPDATE, THING, "team_form"),  # the learner's team, a membership, an invitation

@@ -9,6 +9,7 @@ from app.audit.events import note_purpose
 from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
+from app.cases.consents.models import Consent
 from app.cases.contributions.models import KINDS_BY_ROLE, Contribution, Visibility
 from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner
@@ -484,6 +485,7 @@ ARCHIVE_READS = frozenset({
     Action.VIEW_TRANSFERS, Action.DOWNLOAD_TRANSFER_BUNDLE, Action.VIEW_CP_TRANSFERS, Action.RECORD_CP_TRANSFER,
     Action.CONFIRM_CP_RECEIPT, Action.VIEW_WITHDRAWN_CONTRIBUTIONS, Action.EXPORT_CASE_DOCUMENT,
     Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT, Action.VIEW_FAMILY_ACCESS_SUMMARY,
+    Action.VIEW_CONSENTS,
     # A leaver's record is kept for years: its processing can be restricted, and the restriction lifted.
     Action.RESTRICT_PROCESSING, Action.LIFT_RESTRICTION,
     # A child-protection file falls due for review years after the child left (the 25th birthday).
@@ -532,6 +534,7 @@ RESTRICTED_READS = frozenset({
     Action.VIEW_FAMILY_PROFILE, Action.DOWNLOAD_ATTACHMENT,
     # Who has seen the record: the SENCo's and DSL's preview still reads; the family's own page waits for the lift.
     Action.VIEW_FAMILY_ACCESS_SUMMARY,
+    Action.VIEW_CONSENTS,
 })
 # Changes: refused for every role, the SENCo and the DSL included (restricting again is a change too).
 RESTRICTED_CHANGES = frozenset({
@@ -542,6 +545,8 @@ RESTRICTED_CHANGES = frozenset({
     Action.CONFIRM_CP_RECEIPT, Action.RESTRICT_PROCESSING,
     Action.DECIDE_FAMILY_VISIBILITY,  # withholding or releasing what the family is shown of the record's openings
     Action.REVIEW_CHILD_PROTECTION_FILE,  # deciding to destroy or keep a file waits for the restriction's lift
+    # Consent: recorded or withdrawn once the restriction is lifted (while restricted nobody outside reads it).
+    Action.RECORD_CONSENT, Action.WITHDRAW_CONSENT,
 })
 # Shares: the record going to anyone new, refused for every role: the team (invitations, members), a PDF or
 # bundle leaving Braid, the child-protection file sent on, break-glass, and a CPD log entry drawn from the work
@@ -638,6 +643,30 @@ DATA_PROTECTION_DUTIES = frozenset({
     Action.VIEW_RETENTION, Action.EDIT_RETENTION_RULE, Action.PLACE_LEGAL_HOLD, Action.LIFT_LEGAL_HOLD,
     Action.REQUEST_ERASURE,
 })
+# --- consent to a referral or to sharing -----------------------------------------------------------
+
+
+def _family_member_of(user, learner) -> bool:
+    return user.role is Role.PARENT and _member_of(user, learner)
+
+
+def _sees_consents(user, thing) -> bool:
+    """The learner's consent and sharing page (thing: the Learner), or one consent on it."""
+    learner = thing.learner if isinstance(thing, Consent) else thing
+    return isinstance(learner, Learner) and (
+        _senco_of(user, learner) or _dsl_of(user, learner) or _family_member_of(user, learner))
+
+
+def _records_consent(user, learner) -> bool:
+    # The SENCo records any consent; a parent on the team gives their own (the service makes it theirs).
+    return isinstance(learner, Learner) and (_senco_of(user, learner) or _family_member_of(user, learner))
+
+
+def _withdraws_consent(user, consent) -> bool:
+    if not isinstance(consent, Consent) or not consent.is_live:
+        return False
+    learner = consent.learner
+    return _senco_of(user, learner) or (_family_member_of(user, learner) and consent.given_by_id == user.id)
 
 
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
@@ -778,6 +807,9 @@ _RULES = {
     Action.EXTEND_ACCESS_REQUEST: lambda user, thing: _handles_open_request(user, thing)
     and thing.kind is RequestKind.ARTICLE_15 and thing.identity_checked and not thing.is_extended,
     Action.CLOSE_ACCESS_REQUEST: _handles_open_request,
+    Action.VIEW_CONSENTS: _sees_consents,
+    Action.RECORD_CONSENT: _records_consent,
+    Action.WITHDRAW_CONSENT: _withdraws_consent,
 }
 RULES = {action: rule if action in DATA_PROTECTION_DUTIES
          else _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}

@@ -8,6 +8,7 @@ from app.agencies.calendar.models import SchoolCalendarPeriod
 from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.concerns.models import SafeguardingConcern
+from app.cases.consents.models import Consent
 from app.cases.contributions.models import Contribution, Visibility
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting, MeetingAction
@@ -290,6 +291,20 @@ def _membership_scope(user) -> Select:
     return query.where(TeamMembership.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id)))
 
 
+def _consent_scope(user) -> Select:
+    """Consents of the school's learners, for its SENCo and DSL; of their own child's case, for a parent on it
+    (the rules then ask VIEW_CONSENTS of each)."""
+    query = select(Consent)
+    if not signed_in(user):
+        return query.where(False)
+    family = select(TeamMembership.learner_id).where(TeamMembership.user_id == user.id,
+                                                     TeamMembership.role == Role.PARENT)
+    if user.role in (Role.SENCO, Role.DSL) and not user.restricted:
+        school = select(Learner.id).where(Learner.school_id == user.agency_id)
+        return query.where(or_(Consent.learner_id.in_(school), Consent.learner_id.in_(family)))
+    return query.where(Consent.learner_id.in_(family))
+
+
 def team_memberships(user, learner) -> Select:
     """Everyone who is or was on `learner`'s team, for those on the case (names, roles, dates)."""
 
@@ -457,6 +472,7 @@ def scopes_by_model():
         Provision: (_provision_scope, None),
         Invitation: (_invitation_scope, None),
         TeamMembership: (_membership_scope, None),
+        Consent: (_consent_scope, Action.VIEW_CONSENTS),
         ReflectiveEntry: (_cpd_scope(ReflectiveEntry), Action.VIEW_CPD_RECORD),
         DevelopmentGoal: (_cpd_scope(DevelopmentGoal), Action.VIEW_CPD_RECORD),
         ProgressReview: (visible_progress_reviews, Action.VIEW_PROGRESS_REVIEW),

@@ -446,6 +446,7 @@ LEARNER_OF: dict[str, tuple[str, ...] | None] = {
     **_fields("child_protection_transfer", "receiving_school reference confirmed_by", _LEARNER),
     **_fields("family_visibility_decision", "reason", ("learner_public_id",)),
     **_fields("notification", "summary", _LEARNER),  # about one learner when it names one
+    **_fields("consent", "given_by_name giver_relationship recipient_name withdrawal_reason", _LEARNER),
     # Data protection: a subject access request file, a hold and a DSL's review go with the learner's record.
     **_fields("subject_access_request", "requester_name entitlement identity_note extension_reason refusal_reason",
               _LEARNER),

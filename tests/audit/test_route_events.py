@@ -467,6 +467,22 @@ ROWS = [
      [E("update", OK, "team_membership", "spare_membership", ("alpha",))]),
     ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", "senco", {},
      [E("update", OK, "invitation", "invitation", ("alpha",))]),
+    # Consent and sharing: the page, recording a consent (the SENCo) and withdrawing one through its confirmation.
+    ("cases.consent_list", "GET", "/learners/{alpha}/consents", "dsl", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.consent_new", "GET", "/learners/{alpha}/consents/new", "senco", None,
+     [E("view", OK, "learner", "alpha", ("alpha",))]),
+    ("cases.consent_new", "POST", "/learners/{alpha}/consents/new", "senco",
+     {"purpose": "referral", "agency": "{eps_agency}", "given_by_name": "Alpha's father",
+      "giver_relationship": "Father", "given_on": _day(0), "method": "verbally_at_meeting"},
+     [E("create", OK, "consent", NEW, ("alpha",))]),
+    ("cases.consent_new", "POST", "/learners/{alpha}/consents/new", "teacher", {"purpose": "referral"},
+     [E("create", NO, "consent", None, ("alpha",))]),  # 403: the attempted change
+    ("cases.consent_withdraw", "GET", "/consents/{consent}/withdraw", "senco", None,
+     [E("view", OK, "consent", "consent", ("alpha",))]),
+    ("cases.consent_withdraw", "POST", "/consents/{consent}/withdraw", "senco",
+     {"confirm": "yes", "method": "in_writing", "reason": "Changed their mind"},
+     [E("update", OK, "consent", "consent", ("alpha",))]),
     ("cases.invitation_accept", "GET", "/invitations/accept/not-a-real-token-0000", "anonymous", None,
      [E("view", NO, "invitation", None)]),  # 404: the token itself is never written
     ("cases.invitation_accept", "POST", "/invitations/accept/not-a-real-token-0000", "teacher", {},

@@ -9,11 +9,12 @@ from wtforms.validators import DataRequired, Length
 from app.cases.attachments.forms import optional_file
 from app.cases.contributions.models import Visibility
 from app.cases.contributions.services import TITLE_MAX
+from app.cases.lawful_basis.forms import LawfulBasisForm
 
 BODY_MAX = 50_000
 
 
-class _ContributionText(FlaskForm):
+class _ContributionText(LawfulBasisForm):
     visibility = RadioField(
         "Who can see this contribution", widget=GovRadioInput(),
         choices=[SelectChoice(visibility.value, visibility.label) for visibility in Visibility],

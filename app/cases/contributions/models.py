@@ -4,10 +4,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import Role
+from app.cases.lawful_basis.bases import Article6, Article9
 from app.extensions import db
 from app.security.crypto import Sealed, SealedText, SensitiveField
 from app.types import PublicId, UTCDateTime, enum_column, new_public_id, utcnow
@@ -84,6 +85,12 @@ class Contribution(db.Model):
     body_html_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
     body_html = SensitiveField()
     writing_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # allowlist of its HTML
+    # Its lawful basis (Article 6) and, as everything in a contribution is special category data, its Article 9
+    # condition: chosen by the author (their role's default preselected). Assumed: filled with the role's default
+    # at the upgrade that introduced them (migration 0031), never chosen by anyone.
+    lawful_basis: Mapped[Article6 | None] = mapped_column(enum_column(Article6))
+    special_category_condition: Mapped[Article9 | None] = mapped_column(enum_column(Article9))
+    lawful_basis_assumed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # Withdrawn (misfiled): out of the case and every list, kept sealed for the DSL with who, when and why.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

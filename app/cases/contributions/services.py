@@ -17,6 +17,7 @@ from app.cases.contributions.models import (
     ContributionRevision,
     Visibility,
 )
+from app.cases.lawful_basis.bases import Article6, Article9, LawfulBasisError, chosen_or_default, default_for
 from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core import writing
@@ -56,6 +57,19 @@ def _clean(title: str | None, body: str | None, visibility) -> tuple[str, str, V
     return title, body, visibility
 
 
+def default_basis(user: User, learner: Learner) -> tuple[Article6, Article9]:
+    """The basis preselected for `user` writing on `learner`'s case: their role's default (as its parent, for a
+    member of staff on their own child's case)."""
+    return default_for(case_role(user, learner))
+
+
+def _basis(actor: User, learner: Learner, article6, article9) -> tuple[Article6, Article9]:
+    try:
+        return chosen_or_default(article6, article9, default_basis(actor, learner))
+    except LawfulBasisError as refusal:
+        raise ContributionError(str(refusal), refusal.field) from None
+
+
 def open_cycle_id(learner: Learner) -> int | None:
     """The learner's current open cycle, if the plan has one."""
     return db.session.scalar(
@@ -68,8 +82,10 @@ def open_cycle_id(learner: Learner) -> int | None:
     )
 
 
-def add_contribution(actor: User, learner: Learner, *, kind, visibility, title: str, body: str) -> Contribution:
-    """A new contribution by `actor` on `learner`'s case, in one of the kinds of the actor's role."""
+def add_contribution(actor: User, learner: Learner, *, kind, visibility, title: str, body: str,
+                     article6=None, article9=None) -> Contribution:
+    """A new contribution by `actor` on `learner`'s case, in one of the kinds of the actor's role, under the lawful
+    basis chosen (the role's default when none is given)."""
     require(actor, Action.ADD_CONTRIBUTION, learner)
     try:
         kind = ContributionKind(kind)
@@ -78,28 +94,34 @@ def add_contribution(actor: User, learner: Learner, *, kind, visibility, title: 
     if kind not in kinds_for(actor, learner):
         raise ContributionError("You cannot write this kind of contribution in your role", "kind")
     title, body, visibility = _clean(title, body, visibility)
+    basis6, basis9 = _basis(actor, learner, article6, article9)
     now = utcnow()
     contribution = Contribution(
         learner_id=learner.id, cycle_id=open_cycle_id(learner), author_id=actor.id, kind=kind,
-        visibility=visibility, created_at=now, updated_at=now,
+        visibility=visibility, created_at=now, updated_at=now, lawful_basis=basis6, special_category_condition=basis9,
     )
     contribution.title = title
     writing.write(contribution, CONTRIBUTION_WRITING, body=body)
     db.session.add(contribution)
     db.session.flush()
-    record(actor, AuditAction.CREATE, contribution, fields=["body", "kind", "title", "visibility"])
+    record(actor, AuditAction.CREATE, contribution,
+           fields=["body", "kind", "lawful_basis", "special_category_condition", "title", "visibility"])
     notifications.contribution_added(actor, contribution)
     return contribution
 
 
 def edit_contribution(actor: User, contribution: Contribution, *, version, visibility, title: str,
-                      body: str) -> Contribution:
+                      body: str, article6=None, article9=None) -> Contribution:
     """Keep the current text as a revision, then save the new one as the next version.
 
     :raise EditConflict: when someone saved the contribution after `version` was loaded.
     """
     require(actor, Action.EDIT_CONTRIBUTION, contribution)
     title, body, visibility = _clean(title, body, visibility)
+    if not article6 and not article9:  # kept as recorded
+        basis6, basis9 = contribution.lawful_basis, contribution.special_category_condition
+    else:
+        basis6, basis9 = _basis(actor, contribution.learner, article6, article9)
     # Lock the row and read its version afresh, so two saves of the same version queue up here
     # and the second one sees the first (PostgreSQL; SQLite writers are serialised already).
     db.session.refresh(contribution, with_for_update=True)
@@ -111,7 +133,11 @@ def edit_contribution(actor: User, contribution: Contribution, *, version, visib
     revision.title = contribution.title
     writing.copy(contribution, revision, CONTRIBUTION_WRITING)
     db.session.add(revision)
-    before = values_of(contribution, ("title", "body", "visibility"))
+    before = values_of(contribution, ("title", "body", "visibility", "lawful_basis", "special_category_condition",
+                                      "lawful_basis_assumed"))
+    contribution.lawful_basis, contribution.special_category_condition = basis6, basis9
+    if article6 or article9:
+        contribution.lawful_basis_assumed = False  # confirmed by its author on the form, no longer assumed
     contribution.title = title
     writing.write(contribution, CONTRIBUTION_WRITING, body=body)
     contribution.visibility = visibility

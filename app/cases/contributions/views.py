@@ -41,11 +41,13 @@ def contribution_new(public_id: str):
     form = ContributionForm(kinds=kinds)
     if request.method == "GET" and len(kinds) == 1:
         form.kind.data = kinds[0].value
+    if request.method == "GET":
+        form.preselect(*services.default_basis(current_user, learner))
 
     def save():
         contribution = services.add_contribution(
             current_user, learner, kind=form.kind.data, visibility=form.visibility.data,
-            title=form.title.data, body=form.body.data,
+            title=form.title.data, body=form.body.data, article6=form.article6.data, article9=form.article9.data,
         )
         report = form.file.data
         if report is not None and getattr(report, "filename", None):
@@ -99,11 +101,14 @@ def contribution_edit(public_id: str):
         form.title.data = contribution.title
         form.body.data = contribution.body
         form.version.data = contribution.version
+        form.preselect(contribution.lawful_basis or services.default_basis(current_user, contribution.learner)[0],
+                       contribution.special_category_condition
+                       or services.default_basis(current_user, contribution.learner)[1])
 
     def save():
         services.edit_contribution(
             current_user, contribution, version=form.version.data, visibility=form.visibility.data,
-            title=form.title.data, body=form.body.data,
+            title=form.title.data, body=form.body.data, article6=form.article6.data, article9=form.article9.data,
         )
         return Saved(url_for("cases.contribution_detail", public_id=public_id),
                      "Your changes have been saved. The previous version is kept in the history.")

@@ -16,6 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
 from app.agencies.accounts.models import AgencyKind
+from app.cases.lawful_basis.bases import ROLE_DEFAULT, Article6
+from app.cases.lawful_basis.forms import SharingBasisForm
 from app.cases.team.services import AGENCY_KINDS_BY_ROLE, INVITABLE_ROLES
 from app.form_fields import DayMonthYearField
 
@@ -31,7 +33,7 @@ class AddStaffForm(FlaskForm):
     submit = SubmitField("Add to team", widget=GovSubmitInput())
 
 
-class InviteForm(FlaskForm):
+class InviteForm(SharingBasisForm):
     display_name = StringField("Full name", widget=GovTextInput(),
                                validators=[DataRequired(message="Enter the person's full name"), Length(max=120)])
     email = EmailField("Email address", widget=GovTextInput(), validators=[
@@ -53,6 +55,13 @@ class InviteForm(FlaskForm):
     access_ends_on = DayMonthYearField("Access ends on",
                                validators=[InputRequired(message="Enter the date access ends")])
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            # Every invited role's default: public task, and the usual Article 9 condition for the role chosen.
+            self.article6.data = self.article6.data or Article6.PUBLIC_TASK.value
+            self.article9.data = self.article9.data or ROLE_DEFAULT
 
 
 class ConfirmTeamChangeForm(FlaskForm):

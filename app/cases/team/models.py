@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import Agency, Role, User
+from app.cases.lawful_basis.bases import Article6, Article9
 from app.core.mail.addresses import normalise_email
 from app.extensions import db
 from app.security.crypto import Sealed, SealedText, SensitiveField
@@ -35,6 +36,12 @@ class TeamMembership(db.Model):
     end_reason = SensitiveField()
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The case shared with someone from outside the school (an invited SLT or EP): under what law, and on which
+    # consent when that is the basis (its withdrawal ends the membership). None for the school's own staff.
+    lawful_basis: Mapped[Article6 | None] = mapped_column(enum_column(Article6))
+    special_category_condition: Mapped[Article9 | None] = mapped_column(enum_column(Article9))
+    lawful_basis_assumed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"), index=True)
 
     learner: Mapped[Learner] = relationship(back_populates="memberships")  # noqa: F821
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -74,6 +81,11 @@ class Invitation(db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the membership it brings will be shared under (copied to it on acceptance).
+    lawful_basis: Mapped[Article6 | None] = mapped_column(enum_column(Article6))
+    special_category_condition: Mapped[Article9 | None] = mapped_column(enum_column(Article9))
+    lawful_basis_assumed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"), index=True)
 
     learner: Mapped[Learner] = relationship()  # noqa: F821
     agency: Mapped[Agency] = relationship()

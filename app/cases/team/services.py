@@ -26,6 +26,16 @@ from app.agencies.accounts.services import EXTERNAL_ROLES, AccountError, create_
 from app.audit.events import record
 from app.audit.models import AuditAction
 from app.cases import notifications
+from app.cases.consents.models import Consent, ConsentPurpose
+from app.cases.lawful_basis.bases import (
+    ROLE_DEFAULT,
+    Article6,
+    Article9,
+    LawfulBasisError,
+    chosen_or_default,
+    default_for,
+    rests_on_consent,
+)
 from app.cases.learners.models import Learner
 from app.cases.team.models import Invitation, TeamMembership
 from app.core import dates
@@ -277,8 +287,13 @@ def invite_to_case(
     link_for: Callable[[str], str],
     new_agency_name: str = "",
     new_agency_kind: str = "",
+    article6: Article6 | str | None = None,
+    article9: Article9 | str | None = None,
 ) -> tuple[Invitation, str, OutboxMessage]:
-    """Invite an SLT, EP or parent onto one case. Returns the invitation, its link (shown once) and the message."""
+    """Invite an SLT, EP or parent onto one case, the case shared under the lawful basis given (the invited role's
+    default when none is). Returns the invitation, its link (shown once) and the message.
+
+    :raise TeamError: also when the basis is consent and no live consent to share with the agency is recorded."""
     require(actor, Action.MANAGE_TEAM, learner)
     email = normalise_email(email)
     display_name = " ".join((display_name or "").split())
@@ -296,7 +311,14 @@ def invite_to_case(
     account = db.session.scalars(select(User).where(User.email.matches(email))).first()
     if account is not None and _live_membership(learner, account, now) is not None:
         raise TeamError("This person is already on this learner's team", "email")
+    basis6, basis9 = _sharing_basis(role, article6, article9)
     agency = _invited_agency(actor, role, agency_public_id, new_agency_name, new_agency_kind)
+    consent = None
+    if rests_on_consent(basis6, basis9):
+        consent = live_sharing_consent(learner, agency)
+        if consent is None:
+            raise TeamError(f"There is no consent recorded to share this case with {agency.name}: record the "
+                            "consent first (Consent and sharing), or choose another lawful basis", "article6")
 
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
@@ -310,6 +332,9 @@ def invite_to_case(
         expires_at=now + INVITATION_LIFETIME,
         invited_by_id=actor.id,
         created_at=now,
+        lawful_basis=basis6,
+        special_category_condition=basis9,
+        consent_id=consent.id if consent is not None else None,
     )
     db.session.add(invitation)
     link = link_for(token)
@@ -327,8 +352,25 @@ def invite_to_case(
     db.session.flush()
     # The message (its link, the address) is part of the invitation: one event, and no value in it.
     record(actor, AuditAction.INVITE, invitation,
-           fields=["access_ends_at", "agency", "display_name", "email", "role"])
+           fields=["access_ends_at", "agency", "display_name", "email", "lawful_basis", "role",
+                   "special_category_condition"] + (["consent"] if consent is not None else []))
     return invitation, link, message
+
+
+def _sharing_basis(role: Role, article6, article9) -> tuple[Article6, Article9]:
+    if article9 == ROLE_DEFAULT:
+        article9 = None
+    try:
+        return chosen_or_default(article6, article9, default_for(role))
+    except LawfulBasisError as refusal:
+        raise TeamError(str(refusal), refusal.field) from None
+
+
+def live_sharing_consent(learner: Learner, agency: Agency) -> Consent | None:
+    """The newest consent, not withdrawn, to share `learner`'s case with `agency`."""
+    return db.session.scalars(select(Consent).where(
+        Consent.learner_id == learner.id, Consent.agency_id == agency.id, Consent.purpose == ConsentPurpose.SHARING,
+        Consent.withdrawn_at.is_(None)).order_by(Consent.id.desc()).limit(1)).first()
 
 
 def revoke_invitation(actor: User, invitation: Invitation) -> None:
@@ -426,6 +468,11 @@ def accept_invitation(invitation: Invitation, user: User) -> TeamMembership:
             added_by_id=invitation.invited_by_id,
         )
         db.session.add(membership)
+    if invitation.role is not Role.PARENT:
+        # The case is shared with this outside professional under the invitation's basis (and consent).
+        membership.lawful_basis = invitation.lawful_basis
+        membership.special_category_condition = invitation.special_category_condition
+        membership.consent_id = invitation.consent_id
     db.session.flush()
     refresh_access(user, now)
     record(user, AuditAction.ACCEPT_INVITATION, invitation)

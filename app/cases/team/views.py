@@ -127,6 +127,7 @@ def team_invite(public_id: str):
             new_agency_name=form.new_agency_name.data or "",
             new_agency_kind=form.new_agency_kind.data or "",
             access_ends_on=form.access_ends_on.data,
+            article6=form.article6.data, article9=form.article9.data,
             link_for=lambda token: external_url("cases.invitation_accept", token=token),
         )
         # The link is shown in this response only: never flashed, never in a redirect.

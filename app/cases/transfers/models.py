@@ -6,10 +6,11 @@ import base64
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import User
+from app.cases.lawful_basis.bases import Article6, Article9
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security.crypto import Sealed, SealedText, SensitiveField
@@ -42,6 +43,10 @@ class TransferBundle(db.Model):
     made_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))  # of the encrypted file: what the next school received
+    # The record sent to the next school: a legal obligation (Education (Pupil Information) Regulations 2005).
+    lawful_basis: Mapped[Article6 | None] = mapped_column(enum_column(Article6))
+    special_category_condition: Mapped[Article9 | None] = mapped_column(enum_column(Article9))
+    lawful_basis_assumed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     receiving_school_sealed: Mapped[Sealed] = mapped_column(SealedText())
     content_sealed: Mapped[Sealed] = mapped_column(SealedText())

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.agencies.accounts.models import User
 from app.audit.events import record
 from app.audit.models import AuditAction
+from app.cases.lawful_basis.bases import TRANSFER_DEFAULT
 from app.cases.learners.models import Learner
 from app.cases.printing import builders
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle, TransferMethod
@@ -62,7 +63,8 @@ def make_transfer_bundle(actor: User, learner: Learner, *, receiving_school: str
     made = pdfs.make_bundle_pdf(learner, made_by=actor.display_name, made_on=now, receiving_school=school,
                            passphrase=passphrase)
     bundle = TransferBundle(learner_id=learner.id, made_by_id=actor.id, made_at=now, size_bytes=len(made.content),
-                            sha256=hashlib.sha256(made.content).hexdigest())
+                            sha256=hashlib.sha256(made.content).hexdigest(),
+                            lawful_basis=TRANSFER_DEFAULT[0], special_category_condition=TRANSFER_DEFAULT[1])
     bundle.receiving_school = school
     bundle.content = made.content
     db.session.add(bundle)

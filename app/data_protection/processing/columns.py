@@ -149,6 +149,25 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "reference_sealed": SPECIAL_CATEGORY,
         "confirmed_by_sealed": PERSONAL,  # a person's name at the receiving school
     },
+    "consent": {
+        "id": NONE,
+        "public_id": PSEUDONYMOUS,
+        "learner_id": PSEUDONYMOUS,
+        "given_by_id": PSEUDONYMOUS,
+        "given_by_name_sealed": PERSONAL,
+        "giver_relationship_sealed": PERSONAL,
+        "given_on": PERSONAL,
+        "purpose": PERSONAL,  # that a child was referred on (with agency_id) is about the child
+        "agency_id": PERSONAL,  # which service (an NHS therapy, an EP service) says something about the child
+        "recipient_name_sealed": PERSONAL,
+        "method": NONE,
+        "recorded_by_id": PSEUDONYMOUS,
+        "recorded_at": PERSONAL,
+        "withdrawn_at": PERSONAL,
+        "withdrawn_by_id": PSEUDONYMOUS,
+        "withdrawal_method": NONE,
+        "withdrawal_reason_sealed": SPECIAL_CATEGORY,  # a family's reasons may speak of health or safeguarding
+    },
     "contribution": {
         "id": PSEUDONYMOUS,
         "public_id": PSEUDONYMOUS,
@@ -167,6 +186,10 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "withdrawn_at": PERSONAL,
         "withdrawn_by_id": PSEUDONYMOUS,
         "withdrawn_reason_sealed": SPECIAL_CATEGORY,
+        # The lawful basis of the processing: a fact about it, not about the child.
+        "lawful_basis": NONE,
+        "special_category_condition": NONE,
+        "lawful_basis_assumed": NONE,
     },
     "contribution_move": {
         "id": PSEUDONYMOUS,
@@ -354,6 +377,10 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "accepted_at": PERSONAL,
         "accepted_by_id": PSEUDONYMOUS,
         "revoked_at": PERSONAL,
+        "lawful_basis": NONE,
+        "special_category_condition": NONE,
+        "lawful_basis_assumed": NONE,
+        "consent_id": PSEUDONYMOUS,
     },
     "job_run": {
         "id": NONE,
@@ -727,6 +754,10 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "end_reason_sealed": SPECIAL_CATEGORY,
         "added_by_id": PSEUDONYMOUS,
         "created_at": PERSONAL,
+        "lawful_basis": NONE,
+        "special_category_condition": NONE,
+        "lawful_basis_assumed": NONE,
+        "consent_id": PSEUDONYMOUS,
     },
     "transfer_bundle": {
         "id": PSEUDONYMOUS,
@@ -738,6 +769,9 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "sha256": NONE,
         "receiving_school_sealed": SPECIAL_CATEGORY,
         "content_sealed": SPECIAL_CATEGORY,
+        "lawful_basis": NONE,
+        "special_category_condition": NONE,
+        "lawful_basis_assumed": NONE,
     },
     "user_account": {
         "id": PSEUDONYMOUS,

@@ -1,0 +1,1 @@
+"""Consent to a referral or to sharing a case, recorded as what it is (apart from the lawful basis), and withdrawn."""
