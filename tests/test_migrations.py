@@ -646,3 +646,27 @@ def test_0027_adds_the_register_of_subject_access_requests_and_takes_it_away(emp
         downgrade(revision="0026")
         assert "subject_access_request" not in inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_0028_adds_subject_access_bundles_redactions_and_concern_releases_and_takes_them_away(empty_database_url):
+    """A request's bundle (its ZIP sealed), the DPO's redactions (the passage sealed) and the DSL's releases of
+    concerns (the reason sealed): three tables, nothing of their content in the clear; gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    tables = {"subject_access_bundle", "bundle_redaction", "concern_release"}
+    with app.app_context():
+        upgrade(revision="0027")
+        assert not tables & set(inspect(db.engine).get_table_names())
+        upgrade(revision="0028")
+        inspector = inspect(db.engine)
+        assert tables <= set(inspector.get_table_names())
+        bundle = {column["name"] for column in inspector.get_columns("subject_access_bundle")}
+        assert {"content_sealed", "sha256", "size_bytes", "progress_done", "progress_total", "built_at"} <= bundle
+        assert "content" not in bundle
+        redaction = {column["name"] for column in inspector.get_columns("bundle_redaction")}
+        assert {"passage_sealed", "details_sealed", "item_key", "field", "occurrence", "reason"} <= redaction
+        assert not {"passage", "details"} & redaction
+        release = {column["name"] for column in inspector.get_columns("concern_release")}
+        assert "reason_sealed" in release and "reason" not in release
+        downgrade(revision="0027")
+        assert not tables & set(inspect(db.engine).get_table_names())
+        db.engine.dispose()

@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("data_protection", __name__, url_prefix="/data-protection")
 
 # The views register their routes on bp: imported last, because they import bp from here.
+from app.data_protection.bundles import jobs, views  # noqa: E402,F401
