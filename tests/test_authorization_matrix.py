@@ -52,6 +52,8 @@ from app.cpd.entries import services as cpd
 from app.cpd.goals import services as cpd_goals
 from app.cpd.hours import cpd_year_containing
 from app.cpd.reviews import services as cpd_reviews
+from app.data_protection.bundles.models import BundleRedaction, RedactionReason
+from app.data_protection.requests.models import ClockStart, RequesterRelationship, RequestKind, SubjectAccessRequest
 from app.extensions import db
 from app.notifications.models import Notification, NotificationKind
 from app.policy import Action, can
@@ -864,6 +866,36 @@ ROWS = [
     ("cases.break_glass", "POST", "/break-glass",
      {"learner": "{restricted}", "purpose": "safeguarding", "reason": "A parent rang, worried about Delta today."},
      (403, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    # --- subject access bundles: only the school's DPO (no column here) prepares and downloads; the DSL of the
+    # learner's school releases concerns. Staff of the school are refused (403), outsiders see nothing (404).
+    ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_progress", "GET", "/data-protection/requests/{sar}/bundle/progress", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_review", "GET", "/data-protection/requests/{sar}/bundle/review", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_redact", "GET", "/data-protection/requests/{sar}/bundle/items/{sar_item}", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_redact", "POST", "/data-protection/requests/{sar}/bundle/items/{sar_item}",
+     {"item_key": "{sar_item}", "field": "notes", "passage": "Alpha", "reason": "another_child"},
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_unredact", "POST",
+     "/data-protection/requests/{sar}/bundle/redactions/{sar_redaction}/remove", {},
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_build", "POST", "/data-protection/requests/{sar}/bundle/build", {},
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_finalise", "POST", "/data-protection/requests/{sar}/bundle/finalise", {},
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_download", "GET", "/data-protection/requests/{sar}/bundle/download", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_download", "POST", "/data-protection/requests/{sar}/bundle/download",
+     {"purpose": "subject_access_check"}, (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.concern_requests", "GET", "/data-protection/concern-releases", None,
+     (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
+    ("data_protection.concern_release", "GET", "/data-protection/requests/{sar}/concerns", None,
+     (403, 403, 403, 200, 403, 404, 404, 404, S, S)),
+    ("data_protection.concern_decide", "POST", "/data-protection/requests/{sar}/concerns/{concern}", {},
+     (403, 403, 403, 400, 403, 404, 404, 404, S, S)),
     # last: signing out ends every column's session
     ("agencies.sign_out", "POST", "/sign-out", {},
      (S, S, S, S, S, S, S, S, S, S)),
@@ -1184,6 +1216,18 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         d_restriction = restrictions.restrict_processing(senco, d, "Delta's father contests the accuracy of the plan")
         assert (mis_import.status, mis_columns.status, other_import.status) == (
             ImportStatus.PREVIEW, ImportStatus.COLUMNS, ImportStatus.PREVIEW)
+        # A subject access request about Alpha with one redaction in its bundle (no column is the DPO).
+        sar = SubjectAccessRequest(agency_id=a.school_id, learner_id=a.id, kind=RequestKind.ARTICLE_15,
+                                   requester_relationship=RequesterRelationship.PARENT, received_on=today,
+                                   registered_by_id=senco.id, clock_start=ClockStart.RECEIVED, clock_starts_on=today,
+                                   due_on=today + timedelta(days=30))
+        sar.requester_name = "Alpha's parent"
+        db.session.add(sar)
+        db.session.flush()
+        sar_redaction = BundleRedaction(request_id=sar.id, item_key=f"details:{alpha}", field="notes",
+                                        reason=RedactionReason.ANOTHER_CHILD, made_by_id=senco.id)
+        sar_redaction.passage = "Alpha"
+        db.session.add(sar_redaction)
         db.session.commit()
 
         world = {
@@ -1212,6 +1256,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "r_action": d_meeting.actions[0].public_id, "r_concern": d_concern.public_id,
             "r_attachment": d_attachment.public_id, "r_bundle": d_bundle.public_id,
             "r_restriction": d_restriction.public_id,
+            "sar": sar.public_id, "sar_redaction": sar_redaction.public_id, "sar_item": f"details:{alpha}",
             "period": period.public_id, "period_spare": period_spare.public_id,
             "alpha_opening": str(db.session.scalar(select(AuditEvent.id).where(
                 AuditEvent.object_public_id == c_team.public_id, AuditEvent.action == AuditAction.CREATE))),

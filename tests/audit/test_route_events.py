@@ -877,6 +877,45 @@ ROWS = [
     ("cases.learner_restrict", "POST", "/learners/{restricted}/restrict", "senco", {"reason": "Asked again"},
      [E("create", OK, "processing_restriction", NEW, ("restricted",)),
       E("update", OK, "learner", "restricted", ("restricted",))]),
+    # --- subject access bundles: no column is the DPO; the DSL releases Alpha's concern into the request ---------
+    ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "senco", None,
+     [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),  # 403
+    ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "parent", None,
+     [E("view", NO, "subject_access_bundle_form", None)]),  # 404: another agency's request
+    ("data_protection.bundle_progress", "GET", "/data-protection/requests/{sar}/bundle/progress", "dsl", None,
+     [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),
+    ("data_protection.bundle_review", "GET", "/data-protection/requests/{sar}/bundle/review", "teacher", None,
+     [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),
+    ("data_protection.bundle_redact", "GET", "/data-protection/requests/{sar}/bundle/items/{sar_item}", "senco", None,
+     [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),
+    ("data_protection.bundle_redact", "POST", "/data-protection/requests/{sar}/bundle/items/{sar_item}", "senco",
+     {"item_key": "{sar_item}", "field": "notes", "passage": "Alpha", "reason": "another_child"},
+     [E("update", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_unredact", "POST",
+     "/data-protection/requests/{sar}/bundle/redactions/{sar_redaction}/remove", "senco", {},
+     [E("update", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_build", "POST", "/data-protection/requests/{sar}/bundle/build", "dsl", {},
+     [E("update", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_finalise", "POST", "/data-protection/requests/{sar}/bundle/finalise", "senco", {},
+     [E("update", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_download", "GET", "/data-protection/requests/{sar}/bundle/download", "senco", None,
+     [E("view", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_download", "POST", "/data-protection/requests/{sar}/bundle/download", "senco",
+     {"purpose": "subject_access_check"}, [E("view", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.concern_requests", "GET", "/data-protection/concern-releases", "teacher", None,
+     [E("view", NO, "concern_release_form", None)]),  # 403
+    ("data_protection.concern_requests", "GET", "/data-protection/concern-releases", "dsl", None,
+     [E("listed", OK, "learner_list", None, ("alpha",))]),
+    ("data_protection.concern_release", "GET", "/data-protection/requests/{sar}/concerns", "dsl", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.concern_release", "GET", "/data-protection/requests/{sar}/concerns", "senco", None,
+     [E("view", NO, "concern_release_form", "sar", ("alpha",))]),  # 403
+    ("data_protection.concern_decide", "POST", "/data-protection/requests/{sar}/concerns/{concern}", "dsl", {},
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),  # 400: no decision, no change
+    ("data_protection.concern_decide", "POST", "/data-protection/requests/{sar}/concerns/{concern}", "senco",
+     {"decision": "release"}, [E("create", NO, "concern_release", None, ("alpha",))]),  # 403
+    ("data_protection.concern_decide", "POST", "/data-protection/requests/{sar}/concerns/{concern}", "dsl",
+     {"decision": "release"}, [E("create", OK, "concern_release", NEW, ("alpha",))]),
 ]
 
 

@@ -7,7 +7,7 @@ from flask import jsonify, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.audit.events import note_read
+from app.audit.events import note_learners, note_read
 from app.cases.concerns.models import SafeguardingConcern
 from app.core import dates
 from app.core.downloads import attachment, safe_filename
@@ -196,6 +196,7 @@ def concern_requests():
                SubjectAccessRequest.learner_id.in_(select(SafeguardingConcern.learner_id)))
         .order_by(SubjectAccessRequest.due_on, SubjectAccessRequest.id)).all()
     shown = [one for one in requests if can(current_user, Action.RELEASE_CONCERNS_FOR_REQUEST, one)]
+    note_learners([one.learner for one in shown])
     rows = [(one, services.concern_decisions(one), len(concerns_of(one.learner))) for one in shown]
     return render_template("data_protection/bundles/concern_requests.html", rows=rows, dates=dates)
 
