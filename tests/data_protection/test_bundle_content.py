@@ -31,7 +31,14 @@ from app.cpd.hours import Participation
 from app.data_protection.bundles import jobs, services
 from app.data_protection.bundles.gather import gather
 from app.data_protection.bundles.models import BundleStatus, ConcernRelease, RedactionReason
-from app.data_protection.requests.models import ClockStart, RequesterRelationship, RequestKind, SubjectAccessRequest
+from app.data_protection.requests.models import (
+    ClockStart,
+    RequesterRelationship,
+    RequestKind,
+    RequestStatus,
+    SubjectAccessRequest,
+)
+from app.demo.access_bundles import load_demo_bundle
 from app.extensions import db
 from app.types import utcnow
 
@@ -225,3 +232,36 @@ def test_the_bundle_holds_every_kind_of_record_and_nothing_of_another_learner(de
         pdf_text, json_text, _, _ = read_zip(bundle.content)
         assert OTHER_CHILD in json_text and OTHER_CHILD in pdf_text
         assert withheld_text not in json_text
+
+
+def test_the_demo_gives_the_completed_request_a_final_bundle_with_a_redacted_name(demo_app):
+    with demo_app.app_context():
+        learner = db.session.get(Learner, db.session.scalars(select(Meeting.learner_id).order_by(Meeting.id)).first())
+        dpo = staff(learner.school_id, Role.SENCO)
+        completed = db.session.scalars(select(SubjectAccessRequest).where(
+            SubjectAccessRequest.status == RequestStatus.COMPLETED)).first()
+        if completed is None:  # the demo's own completed request, else one written here
+            today = date.today()
+            completed = SubjectAccessRequest(
+                agency_id=learner.school_id, learner_id=learner.id, kind=RequestKind.ARTICLE_15,
+                requester_relationship=RequesterRelationship.PARENT, received_on=today, registered_by_id=dpo.id,
+                clock_start=ClockStart.RECEIVED, clock_starts_on=today, due_on=today + timedelta(days=30),
+                status=RequestStatus.COMPLETED)
+            completed.requester_name = "A parent"
+            db.session.add(completed)
+            db.session.commit()
+        bundle = services.bundle_of(completed)
+        if bundle is None:
+            assert load_demo_bundle() == 1
+            db.session.commit()
+            bundle = services.bundle_of(completed)
+        assert load_demo_bundle() == 0  # once
+        assert bundle.status is BundleStatus.FINAL and bundle.sha256 and bundle.size_bytes
+        redaction = services.redactions_of(completed)[0]
+        assert redaction.reason is RedactionReason.ANOTHER_CHILD and redaction.item_key.startswith("meeting:")
+        meeting = db.session.scalars(select(Meeting).where(
+            Meeting.public_id == redaction.item_key.partition(":")[2])).one()
+        assert redaction.passage in meeting.minutes
+        pdf_text, json_text, _, _ = read_zip(bundle.content)
+        assert redaction.passage not in json_text and redaction.passage not in pdf_text
+        assert "[Redacted: another child]" in json_text and "[Redacted: another child]" in pdf_text

@@ -257,10 +257,21 @@ def request_build(actor: User, request: SubjectAccessRequest) -> SubjectAccessBu
 
 def build(bundle: SubjectAccessBundle, *, commit_progress: bool = True) -> None:
     """Gather, cut and write the ZIP, sealed onto the bundle's row, reporting progress (items and files done) as it
-    goes. `commit_progress`: commit each progress write (the job: the page polls from another connection); the
-    demo and tests build inside their own transaction. Audited as the DPO who asked for it."""
+    goes. `commit_progress`: commit each progress write (the job: the page polls from another connection); tests
+    build inside their own transaction. Audited as the DPO who asked for it."""
     request, actor = bundle.request, bundle.requested_by
     require(actor, Action.PREPARE_SUBJECT_ACCESS_BUNDLE, request)  # the DPO may have lost the designation since
+    write_bundle(bundle, commit_progress=commit_progress)
+    request.status = RequestStatus.IN_REVIEW
+    db.session.flush()
+    record(actor, AuditAction.UPDATE, bundle, learners=[request.learner],
+           fields=("content", "sha256", "size_bytes", "status"))
+
+
+def write_bundle(bundle: SubjectAccessBundle, *, commit_progress: bool = False) -> None:
+    """The work of `build`, with no policy check and no audit event: `build` checks and records; the demo loader
+    writes a past bundle of its own (and its events) the same way."""
+    request = bundle.request
     revision = revision_of(request)
     content = final_content(request)
     bundle.status = BundleStatus.BUILDING
@@ -273,18 +284,14 @@ def build(bundle: SubjectAccessBundle, *, commit_progress: bool = True) -> None:
             _save_progress(commit_progress)
 
     def load_file(attachment_id: int) -> bytes:
-        attachment = db.session.get(Attachment, attachment_id)
-        return attachment.content
+        return db.session.get(Attachment, attachment_id).content
 
     data = as_zip(content, load_file, progress=progress)
     bundle.content = data
     bundle.sha256, bundle.size_bytes = hashlib.sha256(data).hexdigest(), len(data)
     bundle.built_at, bundle.status, bundle.redactions_seen = utcnow(), BundleStatus.BUILT, revision
     bundle.progress_done = bundle.progress_total
-    request.status = RequestStatus.IN_REVIEW
     db.session.flush()
-    record(actor, AuditAction.UPDATE, bundle, learners=[request.learner],
-           fields=("content", "sha256", "size_bytes", "status"))
 
 
 def _save_progress(commit: bool) -> None:
