@@ -53,7 +53,7 @@ from app.cpd.goals import services as cpd_goals
 from app.cpd.hours import cpd_year_containing
 from app.cpd.reviews import services as cpd_reviews
 from app.data_protection.bundles.models import BundleRedaction, RedactionReason
-from app.data_protection.requests.models import ClockStart, RequesterRelationship, RequestKind, SubjectAccessRequest
+from app.data_protection.requests import services as access_requests
 from app.extensions import db
 from app.notifications.models import Notification, NotificationKind
 from app.policy import Action, can
@@ -90,6 +90,7 @@ EXCLUDED_ENDPOINTS = {"static", "home.health"}
 #   while carried out · {other_import} another school's (by its SENCo), at its preview · {bundle} Alpha's transfer
 #   bundle (made by the SENCo) · {cp_transfer} Alpha's child-protection transfer (recorded by the DSL, unconfirmed).
 #   {alpha_opening} the event id of the teacher's adding {c_team} (an opening of Alpha's record).
+#   {sar} Alpha's subject access request (registered by {dpo}, the school's designated data protection officer).
 #   {outbox_message} the first message in the outbox (an invitation's, unsent: no mail server is set).
 #   {notification} the teacher's notification of the action given them at {meeting}.
 #   Misfiled work: {c_misfiled}
@@ -866,6 +867,43 @@ ROWS = [
     ("cases.break_glass", "POST", "/break-glass",
      {"learner": "{restricted}", "purpose": "safeguarding", "reason": "A parent rang, worried about Delta today."},
      (403, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    # Data protection. The school's administrator designates a data protection officer on a staff account of the
+    # school ({dormant}); no column is a designated DPO (the administrator is not), so the register of subject
+    # access requests refuses every column, and {sar} (Alpha's request, registered by {dpo}) is out of sight.
+    # A DPO's own rights: tests/data_protection/test_access_requests.py.
+    ("data_protection.officer_designation", "GET", "/data-protection/officers/{dormant}?designate=yes", None,
+     (404, 404, 404, 404, 200, 404, 404, 404, S, S)),
+    ("data_protection.officer_designation", "GET", "/data-protection/officers/{outsider}", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("data_protection.officer_designation", "POST", "/data-protection/officers/{dormant}", {},
+     (404, 404, 404, 404, 400, 404, 404, 404, S, S)),
+    ("data_protection.officer_designation", "POST", "/data-protection/officers/{dormant}", {"designate": "yes"},
+     (404, 404, 404, 404, 302, 404, 404, 404, S, S)),
+    ("data_protection.access_requests", "GET", "/data-protection/requests", None,
+     (403, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("data_protection.access_request_new", "GET", "/data-protection/requests/new", None,
+     (403, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("data_protection.access_request_new", "POST", "/data-protection/requests/new",
+     {"learner": "{alpha}", "kind": "article_15", "requester_name": "Matrix Canary", "relationship": "parent",
+      "received_on": ["1", "9", "2026"]},
+     (403, 403, 403, 403, 403, 403, 403, 403, S, S)),
+    ("data_protection.access_request_detail", "GET", "/data-protection/requests/{sar}", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("data_protection.access_request_identity", "GET", "/data-protection/requests/{sar}/identity", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("data_protection.access_request_identity", "POST", "/data-protection/requests/{sar}/identity",
+     {"version": "{sar_version}", "note": "Seen", "clock_waited": "no", "confirmed_on": ["1", "9", "2026"]},
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("data_protection.access_request_extend", "GET", "/data-protection/requests/{sar}/extend", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("data_protection.access_request_extend", "POST", "/data-protection/requests/{sar}/extend",
+     {"version": "{sar_version}", "months": "1", "reason": "Complex"},
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("data_protection.access_request_close", "GET", "/data-protection/requests/{sar}/close", None,
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("data_protection.access_request_close", "POST", "/data-protection/requests/{sar}/close",
+     {"version": "{sar_version}", "outcome": "withdraw"},
+     (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
     # --- subject access bundles: only the school's DPO (no column here) prepares and downloads; the DSL of the
     # learner's school releases concerns. Staff of the school are refused (403), outsiders see nothing (404).
     ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", None,
@@ -1048,6 +1086,8 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
         "dormant": create_user("teacher", agency=school, name="Dormant Teacher"),
         "dormant2": create_user("teacher", agency=school, name="Dormant Teacher Two"),
         "inactive": create_user("teacher", agency=school, name="Inactive Teacher", active=False),
+        # The school's data protection officer: a designation on a teacher's account (no column of the table).
+        "dpo": create_user("teacher", agency=school, name="Matrix DPO", dpo_designated_at=utcnow(), two_step=True),
     }
     other_senco = create_user("senco", agency=other_school, name="Beta SENCo")
     alpha = create_case(school=school, name="Alpha Learner")
@@ -1214,18 +1254,15 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
                                             what_helps="Quiet space", working_on="Reading", who_to_talk_to="SENCo")
         d_bundle, _ = transfers.make_transfer_bundle(senco, d, receiving_school="Gamma Academy")
         d_restriction = restrictions.restrict_processing(senco, d, "Delta's father contests the accuracy of the plan")
+        # Alpha's subject access request, in the register of the school's DPO.
+        sar = access_requests.register_request(user(extra["dpo"]), learner=a, kind="article_15",
+                                               requester_name="Matrix Requester", relationship="parent",
+                                               entitlement=None, received_on=today)
         assert (mis_import.status, mis_columns.status, other_import.status) == (
             ImportStatus.PREVIEW, ImportStatus.COLUMNS, ImportStatus.PREVIEW)
-        # A subject access request about Alpha with one redaction in its bundle (no column is the DPO).
-        sar = SubjectAccessRequest(agency_id=a.school_id, learner_id=a.id, kind=RequestKind.ARTICLE_15,
-                                   requester_relationship=RequesterRelationship.PARENT, received_on=today,
-                                   registered_by_id=senco.id, clock_start=ClockStart.RECEIVED, clock_starts_on=today,
-                                   due_on=today + timedelta(days=30))
-        sar.requester_name = "Alpha's parent"
-        db.session.add(sar)
-        db.session.flush()
+        # One redaction in the bundle of Alpha's request (no column is the DPO).
         sar_redaction = BundleRedaction(request_id=sar.id, item_key=f"details:{alpha}", field="notes",
-                                        reason=RedactionReason.ANOTHER_CHILD, made_by_id=senco.id)
+                                        reason=RedactionReason.ANOTHER_CHILD, made_by_id=user(extra["dpo"]).id)
         sar_redaction.passage = "Alpha"
         db.session.add(sar_redaction)
         db.session.commit()
@@ -1256,8 +1293,9 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "r_action": d_meeting.actions[0].public_id, "r_concern": d_concern.public_id,
             "r_attachment": d_attachment.public_id, "r_bundle": d_bundle.public_id,
             "r_restriction": d_restriction.public_id,
-            "sar": sar.public_id, "sar_redaction": sar_redaction.public_id, "sar_item": f"details:{alpha}",
+            "sar_redaction": sar_redaction.public_id, "sar_item": f"details:{alpha}",
             "period": period.public_id, "period_spare": period_spare.public_id,
+            "sar": sar.public_id, "sar_version": str(sar.version),
             "alpha_opening": str(db.session.scalar(select(AuditEvent.id).where(
                 AuditEvent.object_public_id == c_team.public_id, AuditEvent.action == AuditAction.CREATE))),
             "outbox_message": db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first().public_id,

@@ -37,7 +37,9 @@ def test_demo_load_is_idempotent(demo_app):
                 db.session.scalar(select(func.count(Agency.id)))) == counts
         assert {user.email: user.password_hash for user in db.session.scalars(select(User))} == hashes
     # Kasia Nowak, a teacher who is also Leo's mother, and her family; Dr Nia Evans, whose access ends soon
-    assert counts == (10, 5)
+    # and Helen Marsh, the business manager designated data protection officer
+    assert counts == (11, 5)
+    assert "0 subject access request(s) registered" in again.output
     assert "0 learner(s) registered" in again.output
     assert "0 reminder case(s) set up, 0 reminder(s)" in again.output  # told once: nothing more on a second load
 
@@ -597,3 +599,35 @@ def test_the_demo_parent_sees_who_has_seen_maya_and_the_dsl_has_withheld_one_ope
     assert body.count('class="govuk-table__row braid-opening"') >= 4
     assert "A speech and language therapist" in body and "Opened the support plan" in body
     assert "An educational psychologist" not in body and "Downloaded a copy" not in body  # withheld
+
+
+def test_the_demo_dpo_keeps_the_register_of_subject_access_requests(demo_app):
+    """Helen Marsh (an administrator, designated DPO) sees Maya Carter's open request (the demo's richest learner,
+    identity checked, received 12 days ago), Aisha's educational-record request due within days, and Oliver's
+    request completed last term; nobody else at Oakfield reaches the register."""
+    from datetime import timedelta
+
+    from app.core import dates
+    from app.data_protection.requests.models import RequestKind, RequestStatus, SubjectAccessRequest
+
+    with demo_app.app_context():
+        dpo = db.session.scalars(select(User).where(User.email.matches("dpo@oakfield.example"))).one()
+        assert dpo.is_dpo and dpo.display_name == "Helen Marsh"
+        found = {item.learner.name: item for item in db.session.scalars(select(SubjectAccessRequest))}
+        today = dates.today()
+        maya, aisha, oliver = found["Maya Carter"], found["Aisha Rahman"], found["Oliver Bennett"]
+        assert maya.status is RequestStatus.IDENTITY_CHECKED and maya.received_on == today - timedelta(days=12)
+        assert maya.requester_name == "Jo Carter" and maya.kind is RequestKind.ARTICLE_15
+        assert aisha.kind is RequestKind.EDUCATIONAL_RECORD and 1 <= (aisha.due_on - today).days <= 5
+        assert oliver.status is RequestStatus.COMPLETED and oliver.completed_at.date() < today - timedelta(days=60)
+        db.session.remove()
+    client = demo_app.test_client()
+    assert sign_in(client, "dpo@oakfield.example", "braid-demo-2026").status_code == 302
+    page = html.unescape(client.get("/data-protection/requests").get_data(as_text=True))
+    assert "Maya Carter" in page and "Aisha Rahman" in page and "Oliver Bennett" not in page
+    assert re.search(r"Due (in \d days?|today)", page)
+    closed = html.unescape(client.get("/data-protection/requests?show=closed").get_data(as_text=True))
+    assert "Oliver Bennett" in closed and "Completed" in closed
+    senco = demo_app.test_client()
+    sign_in(senco, "senco@oakfield.example", "braid-demo-2026")
+    assert senco.get("/data-protection/requests").status_code == 403

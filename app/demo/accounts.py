@@ -47,6 +47,9 @@ PEOPLE = (
     DemoPerson("parent@family.example", "Jo Carter", Role.PARENT, "The Carter family"),
     # A teacher who is also a parent: on her son Leo's case she is his mother, nothing more (app.demo.staff_parent).
     DemoPerson("k.nowak@oakfield.example", "Kasia Nowak", Role.TEACHER, "Oakfield Primary School"),
+    # The school's business manager, designated its data protection officer by the administrator: she keeps the
+    # register of subject access requests (app.demo.access_requests). A designation, not a role.
+    DemoPerson("dpo@oakfield.example", "Helen Marsh", Role.ADMIN, "Oakfield Primary School", Decimal("0.60")),
     # An EP whose work on Maya's case ends in five days: Braid reminds her (app.demo.reminders).
     DemoPerson("n.evans@county-eps.example", "Dr Nia Evans", Role.EP, "County Educational Psychology Service"),
 )

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from app.agencies.two_step import services as mfa
 from app.demo.access_bundles import load_demo_bundle
+from app.demo.access_requests import load_demo_access_requests
 from app.demo.accounts import PEOPLE, load_demo_data
 from app.demo.attachments import load_demo_attachments
 from app.demo.audit import load_demo_trail, seal_and_check
@@ -68,6 +69,7 @@ def load_command():
     # After the notifications (nothing is told of a restricted record) and the trail (drawn from whom each person
     # may see), before the seal.
     restricted = load_demo_restriction()
+    access_requests = load_demo_access_requests()  # the DPO's designation and register, audited; before the seal
     bundles = load_demo_bundle()  # the completed subject access request's finalised bundle, with one redaction
     result = seal_and_check()
     job_runs = load_demo_jobs()
@@ -78,6 +80,7 @@ def load_command():
                f"{transferred} transfer bundle(s) made; {profiles} family profile(s) shared; "
                f"{attached} file(s) attached; "
                f"{archived} leaver(s) archived; {restricted} record(s) restricted; "
+               f"{access_requests} subject access request(s) registered; "
                f"{bundles} subject access bundle(s) finalised; "
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "

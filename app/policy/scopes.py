@@ -19,6 +19,7 @@ from app.core.mail.models import OutboxMessage
 from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.reviews.models import ProgressReview
+from app.data_protection.requests.models import SubjectAccessRequest
 from app.policy.actions import PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
 from app.policy.decisions import can
 from app.policy.rules import (
@@ -116,6 +117,15 @@ def visible_calendar_periods(user) -> Select:
     if not signed_in(user) or not is_agency_admin(user):
         return query.where(False)
     return query.where(SchoolCalendarPeriod.school_id == user.agency_id)
+
+
+def visible_access_requests(user) -> Select:
+    """The subject access requests a data protection officer handles: their own school's (the rules check the
+    designation; anyone else's scope is empty)."""
+    query = select(SubjectAccessRequest)
+    if not signed_in(user) or not getattr(user, "is_dpo", False) or user.restricted:
+        return query.where(false())
+    return query.where(SubjectAccessRequest.agency_id == user.agency_id)
 
 
 def visible_imports(user) -> Select:
@@ -453,4 +463,5 @@ def scopes_by_model():
         TransferBundle: (visible_transfer_bundles, Action.VIEW_TRANSFERS),
         ChildProtectionTransfer: (visible_cp_transfers, Action.VIEW_CP_TRANSFERS),
         SchoolCalendarPeriod: (visible_calendar_periods, None),
+        SubjectAccessRequest: (visible_access_requests, Action.VIEW_ACCESS_REQUEST),
     }

@@ -38,6 +38,7 @@ from app.core.dates import today as school_today
 from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.reviews.models import ProgressReview
+from app.data_protection.requests.models import SubjectAccessRequest
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.accounts import PASSWORD
@@ -78,6 +79,9 @@ TEXTS = {
     "contribution_edit": "CANARY-CONTRIBUTION-EDIT-61e9", "agenda": "CANARY-AGENDA-8d5a",
     "minutes": "CANARY-MINUTES-1c7f", "minutes_edit": "CANARY-MINUTES-EDIT-a4b2", "concern": "CANARY-CONCERN-57de",
     "action_taken": "CANARY-ACTION-TAKEN-e390", "invitee": "Canary Invitee Person",
+    "requester": "Canary Requester Name", "entitlement": "CANARY-ENTITLEMENT-77aa",
+    "identity_note": "CANARY-IDENTITY-NOTE-3c1e", "extension_reason": "CANARY-EXTENSION-REASON-9d0b",
+    "refusal_reason": "CANARY-REFUSAL-REASON-5e2f",
     "cpd_title": "CANARY-CPD-TITLE-5e0a", "cpd_content": "CANARY-CPD-CONTENT-c417",
     "cpd_reflection": "CANARY-CPD-REFLECTION-0f3b", "cpd_action": "CANARY-CPD-ACTION-9d26",
     "goal": "CANARY-GOAL-SPECIFIC-47e1", "goal_measure": "CANARY-GOAL-MEASURE-b2a8",
@@ -877,7 +881,8 @@ ROWS = [
     ("cases.learner_restrict", "POST", "/learners/{restricted}/restrict", "senco", {"reason": "Asked again"},
      [E("create", OK, "processing_restriction", NEW, ("restricted",)),
       E("update", OK, "learner", "restricted", ("restricted",))]),
-    # --- subject access bundles: no column is the DPO; the DSL releases Alpha's concern into the request ---------
+    # --- subject access bundles: the DPO prepares them (tests/data_protection/test_bundle_pages.py); others are
+    # refused; the DSL releases Alpha's concern into the request ------------------------------------------------
     ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "senco", None,
      [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),  # 403
     ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "parent", None,
@@ -916,6 +921,53 @@ ROWS = [
      {"decision": "release"}, [E("create", NO, "concern_release", None, ("alpha",))]),  # 403
     ("data_protection.concern_decide", "POST", "/data-protection/requests/{sar}/concerns/{concern}", "dsl",
      {"decision": "release"}, [E("create", OK, "concern_release", NEW, ("alpha",))]),
+    # --- data protection: the DPO's designation, and the register of subject access requests ({sar}: Alpha's,
+    # registered by {dpo}, the school's designated DPO; the learner is the subject of every event) ----------------
+    ("data_protection.officer_designation", "GET", "/data-protection/officers/{dormant2}?designate=yes", "admin",
+     None, [E("view", OK, "user_account", "dormant2")]),
+    ("data_protection.officer_designation", "POST", "/data-protection/officers/{dormant2}", "senco",
+     {"designate": "yes"}, [E("update", NO, "user_account", "dormant2")]),  # 404: not theirs to manage
+    ("data_protection.officer_designation", "POST", "/data-protection/officers/{dormant2}", "admin",
+     {"designate": "yes"}, [E("update", OK, "user_account", "dormant2")]),
+    ("data_protection.access_requests", "GET", "/data-protection/requests", "admin", None,
+     [E("view", NO, "subject_access_register", None)]),  # 403: not designated
+    ("data_protection.access_requests", "GET", "/data-protection/requests", "dpo", None,
+     [E("view", OK, "subject_access_register", None), E("listed", OK, "learner_list", None, ("alpha",))]),
+    ("data_protection.access_request_new", "GET", "/data-protection/requests/new", "dsl", None,
+     [E("view", NO, "subject_access_request_form", None)]),  # 403
+    ("data_protection.access_request_new", "GET", "/data-protection/requests/new", "dpo", None,
+     [E("view", OK, "subject_access_request_form", None),
+      E("listed", OK, "learner_list", None, ("alpha", "archived", "bravo", "charlie", "restricted"))]),
+    ("data_protection.access_request_new", "POST", "/data-protection/requests/new", "dpo",
+     {"learner": "{bravo}", "kind": "educational_record", "requester_name": "Canary Requester Name",
+      "relationship": "parent", "entitlement": "CANARY-ENTITLEMENT-77aa", "received_on": ["1", "9", "2026"]},
+     [E("create", OK, "subject_access_request", NEW, ("bravo",))], {"sar_bravo": "object"}),
+    ("data_protection.access_request_new", "POST", "/data-protection/requests/new", "senco",
+     {"learner": "{bravo}", "kind": "article_15", "requester_name": "Canary Requester Name"},
+     [E("create", NO, "subject_access_request", None)]),  # 403
+    ("data_protection.access_request_detail", "GET", "/data-protection/requests/{sar}", "dpo", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.access_request_detail", "GET", "/data-protection/requests/{sar}", "dsl", None,
+     [E("view", NO, "subject_access_request", "sar", ("alpha",))]),  # 404: out of sight, named for the trail
+    ("data_protection.access_request_identity", "GET", "/data-protection/requests/{sar}/identity", "dpo", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.access_request_identity", "POST", "/data-protection/requests/{sar}/identity", "dpo",
+     {"version": "{sar_version}", "note": "CANARY-IDENTITY-NOTE-3c1e", "clock_waited": "no",
+      "confirmed_on": ["{sar_d}", "{sar_m}", "{sar_y}"]},
+     [E("update", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.access_request_extend", "GET", "/data-protection/requests/{sar}/extend", "dpo", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.access_request_extend", "POST", "/data-protection/requests/{sar}/extend", "dpo",
+     {"version": "{sar_version}", "months": "2", "reason": "CANARY-EXTENSION-REASON-9d0b"},
+     [E("update", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.access_request_close", "GET", "/data-protection/requests/{sar}/close", "dpo", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.access_request_close", "POST", "/data-protection/requests/{sar}/close", "teacher",
+     {"version": "{sar_version}", "outcome": "withdraw"},
+     [E("update", NO, "subject_access_request", "sar", ("alpha",))]),  # 404
+    ("data_protection.access_request_close", "POST", "/data-protection/requests/{sar}/close", "dpo",
+     {"version": "{sar_version}", "outcome": "refuse", "reason": "CANARY-REFUSAL-REASON-5e2f"},
+     [E("update", OK, "subject_access_request", "sar", ("alpha",))]),
 ]
 
 
@@ -955,10 +1007,17 @@ def _world(app, create_agency, create_user, create_case, add_to_team) -> tuple[d
         actors = {column: db.session.scalars(select(User.id).where(User.public_id == account.public_id)).one()
                   for column, account in accounts.items()}
         actors["colleague"] = db.session.scalars(select(User.id).where(User.public_id == world["colleague"])).one()
+        dpo = db.session.scalars(select(User).where(User.public_id == world["dpo"])).one()
+        actors["dpo"], dpo_email = dpo.id, dpo.email
+        received = db.session.scalars(select(SubjectAccessRequest.received_on).where(
+            SubjectAccessRequest.public_id == world["sar"])).one()
+        world.update(sar_d=received.day, sar_m=received.month, sar_y=received.year)
         db.session.remove()
     colleague = app.test_client()
     assert sign_in(colleague, world["colleague_email"], PASSWORD).status_code == 302
     clients["colleague"] = colleague
+    clients["dpo"] = app.test_client()
+    assert sign_in(clients["dpo"], dpo_email, PASSWORD).status_code == 302
     return world, clients, actors
 
 
@@ -967,7 +1026,7 @@ VERSIONED = {
     "c_misfiled": Contribution, "c_to_move": Contribution,
     "draft": Meeting, "action": MeetingAction, "concern": SafeguardingConcern,
     "cpd_entry": ReflectiveEntry, "cpd_goal": DevelopmentGoal, "cpd_review": ProgressReview,
-    "period": SchoolCalendarPeriod, "family_profile": FamilyProfile,
+    "period": SchoolCalendarPeriod, "family_profile": FamilyProfile, "sar": SubjectAccessRequest,
 }
 
 

@@ -203,6 +203,9 @@ OBJECT_ROUTES = [
     ("parent", "GET", "/learners/{q}/who-has-seen", "access_summary"),
     ("parent", "GET", "/audit/learner/family-view?learner={q}&event=1", "audit_trail"),
     ("dsl", "GET", "/audit/learner/family-view?learner={q}&event=1", "audit_filter"),
+    ("admin", "GET", "/data-protection/requests/{q}", "subject_access_request"),
+    ("admin", "POST", "/data-protection/requests/{q}/close", "subject_access_request"),
+    ("admin", "GET", "/data-protection/officers/{q}", "account_change_form"),
 ]
 
 

@@ -58,7 +58,7 @@ def test_the_last_day_of_february_when_no_corresponding_date():
 
 @pytest.mark.parametrize("months", [-1, 3])
 def test_an_extension_is_of_at_most_two_months(months):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="an extension is of 0 to 2 months"):
         deadlines.article_15_due(date(2026, 3, 3), months)
 
 
@@ -85,7 +85,7 @@ EDUCATIONAL_RECORD = [
 @pytest.mark.parametrize(("received", "due", "why"), EDUCATIONAL_RECORD, ids=[row[2] for row in EDUCATIONAL_RECORD])
 def test_an_educational_record_request_is_due_after_15_school_days(received, due, why):
     if due is None:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="no school days ahead"):
             deadlines.educational_record_due(received, AUTUMN)
         return
     found = deadlines.educational_record_due(received, AUTUMN)

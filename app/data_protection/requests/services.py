@@ -5,7 +5,8 @@ in the learner's access history; fields are named, never the sealed values) and 
 """
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -257,7 +258,47 @@ def close_request(actor: User, request: SubjectAccessRequest, *, version, outcom
     return request
 
 
-def view_request(actor: User, request: SubjectAccessRequest) -> None:
-    """Audit a reading of the request's page (the learner is its subject)."""
-    require(actor, Action.VIEW_ACCESS_REQUEST, request)
-    record(actor, AuditAction.VIEW, request)
+
+# --- what the request page shows -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing that happened to a request, for its timeline."""
+
+    at: datetime
+    what: str
+    by: User | None
+    detail: str | None = None  # sealed text, opened for the DPO's page only
+
+
+def timeline(request: SubjectAccessRequest) -> list[Step]:
+    """What happened to the request, oldest first, from what is recorded on it."""
+    steps = [Step(request.registered_at, f"Registered (received on {dates.day(request.received_on)})",
+                  request.registered_by)]
+    if request.identity_checked_at is not None:
+        restarted = request.clock_start is ClockStart.IDENTITY_CONFIRMED
+        steps.append(Step(request.identity_checked_at,
+                          f"Identity checked (confirmed on {dates.day(request.identity_confirmed_on)})"
+                          + ("; the clock runs from that day" if restarted else ""),
+                          request.identity_checked_by, request.identity_note))
+    if request.extended_at is not None:
+        steps.append(Step(request.extended_at, f"Deadline extended to {dates.day(request.extended_to)}",
+                          request.extended_by, request.extension_reason))
+    if request.closed_at is not None:
+        detail = request.refusal_reason if request.status is RequestStatus.REFUSED else None
+        steps.append(Step(request.closed_at, request.status.label, request.closed_by, detail))
+    return sorted(steps, key=lambda step: step.at)
+
+
+def extension_options(request: SubjectAccessRequest) -> list[tuple[int, date]]:
+    """(further months, the due date it gives), for the extension form."""
+    return [(months, deadlines.article_15_due(request.clock_starts_on, months))
+            for months in range(1, deadlines.MAX_EXTENSION_MONTHS + 1)]
+
+
+def latest_extension(request: SubjectAccessRequest) -> date | None:
+    """The furthest an open Article 15 request not yet extended could be extended to; None otherwise."""
+    if request.kind is not RequestKind.ARTICLE_15 or request.is_extended or not request.is_open:
+        return None
+    return deadlines.latest_extension(request.clock_starts_on)
