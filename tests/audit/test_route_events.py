@@ -884,11 +884,18 @@ ROWS = [
     # --- subject access bundles: the DPO prepares them (tests/data_protection/test_bundle_pages.py); others are
     # refused; the DSL releases Alpha's concern into the request ------------------------------------------------
     ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "senco", None,
-     [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),  # 403
+     [E("view", NO, "subject_access_request", "sar", ("alpha",))]),  # 403
     ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "parent", None,
-     [E("view", NO, "subject_access_bundle_form", None)]),  # 404: another agency's request
+     [E("view", NO, "subject_access_request", None)]),  # 404: another agency's request
+    ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "dpo", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_review", "GET", "/data-protection/requests/{sar}/bundle/review", "dpo", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_unredact", "POST",
+     "/data-protection/requests/{sar}/bundle/redactions/{sar_redaction}/remove", "dpo", {},
+     [E("update", OK, "bundle_redaction", "sar_redaction", ("alpha",))]),
     ("data_protection.bundle_progress", "GET", "/data-protection/requests/{sar}/bundle/progress", "dsl", None,
-     [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),
+     [E("view", NO, "subject_access_request", "sar", ("alpha",))]),
     ("data_protection.bundle_review", "GET", "/data-protection/requests/{sar}/bundle/review", "teacher", None,
      [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),
     ("data_protection.bundle_redact", "GET", "/data-protection/requests/{sar}/bundle/items/{sar_item}", "senco", None,

@@ -45,7 +45,8 @@ def _bundle_url(request: SubjectAccessRequest) -> str:
 @bp.route("/requests/<public_id>/bundle")
 @login_required
 def bundle_page(public_id: str):
-    request = _request(public_id, Action.PREPARE_SUBJECT_ACCESS_BUNDLE)
+    """The bundle of a request: built, reviewed and finalised while the request is open; downloaded after too."""
+    request = _request(public_id, Action.VIEW_ACCESS_REQUEST)
     return _page(request, ActionForm())
 
 
@@ -59,6 +60,7 @@ def _page(request: SubjectAccessRequest, form, status: int = 200):
         concern_count=len(concerns), undecided=sum(1 for one in concerns if one.id not in decisions),
         released=sum(1 for one in decisions.values() if one.released), dates=dates,
         can_download=bundle is not None and can(current_user, Action.DOWNLOAD_SUBJECT_ACCESS_BUNDLE, bundle),
+        can_prepare=can(current_user, Action.PREPARE_SUBJECT_ACCESS_BUNDLE, request),
     ), status
 
 
@@ -66,7 +68,7 @@ def _page(request: SubjectAccessRequest, form, status: int = 200):
 @login_required
 def bundle_progress(public_id: str):
     """What the progress bar polls: counts only."""
-    request = _request(public_id, Action.PREPARE_SUBJECT_ACCESS_BUNDLE)
+    request = _request(public_id, Action.VIEW_ACCESS_REQUEST)
     bundle = services.bundle_of(request)
     if bundle is None:
         return jsonify(status="none", label="Not built", done=0, total=0, percent=0)
