@@ -137,7 +137,7 @@ def _item(request: SubjectAccessRequest, item_key: str) -> Item:
 def _open_for_review(request: SubjectAccessRequest) -> None:
     bundle = bundle_of(request)
     if bundle is not None and bundle.status is BundleStatus.FINAL:
-        raise BundleError("The bundle has been finalised: nothing in it can change now", "item_key")
+        raise BundleError("The bundle has been finalised: nothing in it can change now")
 
 
 def redact_passage(actor: User, request: SubjectAccessRequest, *, item_key: str, field: str, passage: str,
