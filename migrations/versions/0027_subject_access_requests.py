@@ -47,7 +47,6 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_by_id', sa.Integer(), nullable=True),
     sa.Column('refusal_reason_sealed', sa.Text(), nullable=True),
-    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_subject_access_request_agency_id_agency')),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_subject_access_request_learner_id_learner'), ondelete='CASCADE'),

@@ -90,7 +90,6 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "closed_at": PERSONAL,
         "closed_by_id": PSEUDONYMOUS,
         "refusal_reason_sealed": PERSONAL,
-        "reminded_at": NONE,
         "version": NONE,
     },
 }

@@ -114,8 +114,6 @@ class SubjectAccessRequest(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     refusal_reason_sealed: Mapped[Sealed | None] = mapped_column(SealedText())
-    # The DPO was told it is due soon (app.data_protection.requests.reminders): once per request.
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
