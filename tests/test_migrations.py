@@ -667,6 +667,11 @@ def test_0028_adds_subject_access_bundles_redactions_and_concern_releases_and_ta
         assert not {"passage", "details"} & redaction
         release = {column["name"] for column in inspector.get_columns("concern_release")}
         assert "reason_sealed" in release and "reason" not in release
+        # Each goes with its request (which goes with its learner): erasing a learner is never blocked by them.
+        for table in tables:
+            to_request = [key for key in inspector.get_foreign_keys(table)
+                          if key["referred_table"] == "subject_access_request"]
+            assert to_request and all(key["options"].get("ondelete") == "CASCADE" for key in to_request), table
         downgrade(revision="0027")
         assert not tables & set(inspect(db.engine).get_table_names())
         db.engine.dispose()

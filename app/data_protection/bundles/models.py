@@ -33,13 +33,15 @@ class BundleStatus(enum.Enum):
 
 
 class SubjectAccessBundle(db.Model):
-    """The one bundle of a request: rebuilt in place after its redactions change; its ZIP sealed at rest."""
+    """The one bundle of a request: rebuilt in place after its redactions change; its ZIP sealed at rest. It goes
+    with its request (ON DELETE CASCADE, like the request with its learner): erasing a learner leaves no bundle."""
 
     __tablename__ = "subject_access_bundle"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)  # binds the sealed ZIP
-    request_id: Mapped[int] = mapped_column(ForeignKey("subject_access_request.id"), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_access_request.id", ondelete="CASCADE"),
+                                            unique=True)
     status: Mapped[BundleStatus] = mapped_column(enum_column(BundleStatus), default=BundleStatus.QUEUED)
     progress_done: Mapped[int] = mapped_column(Integer, default=0)  # items and files written: the progress bar
     progress_total: Mapped[int] = mapped_column(Integer, default=0)
@@ -98,7 +100,8 @@ class BundleRedaction(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)  # binds the sealed values
-    request_id: Mapped[int] = mapped_column(ForeignKey("subject_access_request.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_access_request.id", ondelete="CASCADE"),
+                                            index=True)
     item_key: Mapped[str] = mapped_column(String(120))  # "<kind>:<public id>": names no one
     field: Mapped[str | None] = mapped_column(String(80))
     occurrence: Mapped[int | None] = mapped_column(Integer)  # the nth occurrence in the field; None: every one
@@ -138,8 +141,10 @@ class ConcernRelease(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)  # binds the sealed reason
-    request_id: Mapped[int] = mapped_column(ForeignKey("subject_access_request.id"), index=True)
-    concern_id: Mapped[int] = mapped_column(ForeignKey("safeguarding_concern.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("subject_access_request.id", ondelete="CASCADE"),
+                                            index=True)
+    concern_id: Mapped[int] = mapped_column(ForeignKey("safeguarding_concern.id", ondelete="CASCADE"),
+                                            index=True)
     released: Mapped[bool] = mapped_column(Boolean)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
