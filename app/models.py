@@ -30,6 +30,8 @@ from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.goals.models import DevelopmentGoal
 from app.cpd.reviews.models import ProgressReview, ReviewTarget
 from app.data_protection import trail as data_protection_trail
+from app.data_protection.bundles import trail as bundles_trail
+from app.data_protection.bundles.models import BundleRedaction, ConcernRelease, SubjectAccessBundle
 from app.data_protection.requests.models import SubjectAccessRequest
 from app.data_protection.retention.models import (
     ChildProtectionReview,
@@ -50,7 +52,7 @@ subjects.register(
     BreakGlassAccess, AuditExport, JobRun, LearnerImport, TransferBundle, ChildProtectionTransfer,
     SchoolCalendarPeriod, SchoolYearEnd, FamilyProfile, Attachment, OutboxMessage, ProcessingRestriction,
     FamilyVisibilityDecision, RetentionRule, LegalHold, ChildProtectionReview, ErasureRequest, DestructionEntry,
-    SubjectAccessRequest, Consent,
+    SubjectAccessRequest, Consent, SubjectAccessBundle, BundleRedaction, ConcernRelease,
 )
 # What a refused request asked for (app.policy.attempts) is named by the record it was asked of: a CPD log by
 # its owner, the form to edit a record by that record.
@@ -62,9 +64,13 @@ for object_type, model in (("cpd_log", User), ("account_form", User), ("account_
                            ("calendar_form", SchoolCalendarPeriod), ("progress_review_form", ProgressReview),
                            ("cp_receipt_form", ChildProtectionTransfer), ("legal_hold_form", Learner),
                            ("erasure_request_form", Learner), ("child_protection_review_form", Learner),
-                           ("subject_access_request_form", SubjectAccessRequest), ("consent_form", Consent)):
+                           ("subject_access_request_form", SubjectAccessRequest), ("consent_form", Consent),
+                           ("subject_access_bundle_form", SubjectAccessRequest),
+                           ("concern_release_form", SubjectAccessRequest),
+                           ("subject_access_download_form", SubjectAccessBundle)):
     subjects.register_named_by(object_type, model)
 agencies_trail.register()
 cases_trail.register()
 cpd_trail.register()
 data_protection_trail.register()
+bundles_trail.register()

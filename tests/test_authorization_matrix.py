@@ -53,6 +53,7 @@ from app.cpd.entries import services as cpd
 from app.cpd.goals import services as cpd_goals
 from app.cpd.hours import cpd_year_containing
 from app.cpd.reviews import services as cpd_reviews
+from app.data_protection.bundles.models import BundleRedaction, RedactionReason
 from app.data_protection.requests import services as access_requests
 from app.extensions import db
 from app.notifications.models import Notification, NotificationKind
@@ -951,6 +952,36 @@ ROWS = [
     ("data_protection.access_request_close", "POST", "/data-protection/requests/{sar}/close",
      {"version": "{sar_version}", "outcome": "withdraw"},
      (404, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    # --- subject access bundles: only the school's DPO (no column here) prepares and downloads; the DSL of the
+    # learner's school releases concerns. Staff of the school are refused (403), outsiders see nothing (404).
+    ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_progress", "GET", "/data-protection/requests/{sar}/bundle/progress", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_review", "GET", "/data-protection/requests/{sar}/bundle/review", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_redact", "GET", "/data-protection/requests/{sar}/bundle/items/{sar_item}", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_redact", "POST", "/data-protection/requests/{sar}/bundle/items/{sar_item}",
+     {"item_key": "{sar_item}", "field": "notes", "passage": "Alpha", "reason": "another_child"},
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_unredact", "POST",
+     "/data-protection/requests/{sar}/bundle/redactions/{sar_redaction}/remove", {},
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_build", "POST", "/data-protection/requests/{sar}/bundle/build", {},
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_finalise", "POST", "/data-protection/requests/{sar}/bundle/finalise", {},
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_download", "GET", "/data-protection/requests/{sar}/bundle/download", None,
+     (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.bundle_download", "POST", "/data-protection/requests/{sar}/bundle/download",
+     {"purpose": "subject_access_check"}, (403, 403, 403, 403, 403, 404, 404, 404, S, S)),
+    ("data_protection.concern_requests", "GET", "/data-protection/concern-releases", None,
+     (403, 403, 403, 200, 403, 403, 403, 403, S, S)),
+    ("data_protection.concern_release", "GET", "/data-protection/requests/{sar}/concerns", None,
+     (403, 403, 403, 200, 403, 404, 404, 404, S, S)),
+    ("data_protection.concern_decide", "POST", "/data-protection/requests/{sar}/concerns/{concern}", {},
+     (403, 403, 403, 400, 403, 404, 404, 404, S, S)),
     # last: signing out ends every column's session
     ("agencies.sign_out", "POST", "/sign-out", {},
      (S, S, S, S, S, S, S, S, S, S)),
@@ -1281,6 +1312,11 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
                                                entitlement=None, received_on=today)
         assert (mis_import.status, mis_columns.status, other_import.status) == (
             ImportStatus.PREVIEW, ImportStatus.COLUMNS, ImportStatus.PREVIEW)
+        # One redaction in the bundle of Alpha's request (no column is the DPO).
+        sar_redaction = BundleRedaction(request_id=sar.id, item_key=f"details:{alpha}", field="notes",
+                                        reason=RedactionReason.ANOTHER_CHILD, made_by_id=user(extra["dpo"]).id)
+        sar_redaction.passage = "Alpha"
+        db.session.add(sar_redaction)
         db.session.commit()
 
         world = {
@@ -1310,6 +1346,7 @@ def build_world(app, create_agency, create_user, create_case, add_to_team) -> di
             "r_action": d_meeting.actions[0].public_id, "r_concern": d_concern.public_id,
             "r_attachment": d_attachment.public_id, "r_bundle": d_bundle.public_id,
             "r_restriction": d_restriction.public_id,
+            "sar_redaction": sar_redaction.public_id, "sar_item": f"details:{alpha}",
             "period": period.public_id, "period_spare": period_spare.public_id,
             "sar": sar.public_id, "sar_version": str(sar.version),
             "alpha_opening": str(db.session.scalar(select(AuditEvent.id).where(

@@ -637,7 +637,7 @@ def test_0029_adds_retention_legal_holds_erasure_requests_and_the_register_and_t
     and the register has no column for content."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
-        upgrade(revision="0027")
+        upgrade(revision="0028")
         assert not RETENTION_TABLES & set(inspect(db.engine).get_table_names())
         upgrade(revision="0029")
         assert RETENTION_TABLES <= set(inspect(db.engine).get_table_names())
@@ -646,7 +646,7 @@ def test_0029_adds_retention_legal_holds_erasure_requests_and_the_register_and_t
         register = {column["name"] for column in inspect(db.engine).get_columns("destruction_register")}
         assert register == {"id", "public_id", "school_id", "record_class", "learner_public_id", "rule", "destroyed_at",
                             "destroyed_by_id", "rows_destroyed"}
-        downgrade(revision="0027")
+        downgrade(revision="0028")
         assert not RETENTION_TABLES & set(inspect(db.engine).get_table_names())
 def test_0027_adds_the_register_of_subject_access_requests_and_takes_it_away(empty_database_url):
     """Subject access requests: one table, the requester's name, entitlement and notes sealed (nothing in the
@@ -717,4 +717,33 @@ def test_0031_fills_each_role_default_as_assumed_adds_consents_and_takes_them_aw
         assert db.session.execute(text("SELECT count(*) FROM notification")).scalar_one() == 0
         assert db.session.execute(text("SELECT count(*) FROM team_membership")).scalar_one() == 3
         db.session.commit()
+        db.engine.dispose()
+
+
+def test_0028_adds_subject_access_bundles_redactions_and_concern_releases_and_takes_them_away(empty_database_url):
+    """A request's bundle (its ZIP sealed), the DPO's redactions (the passage sealed) and the DSL's releases of
+    concerns (the reason sealed): three tables, nothing of their content in the clear; gone on downgrade."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    tables = {"subject_access_bundle", "bundle_redaction", "concern_release"}
+    with app.app_context():
+        upgrade(revision="0027")
+        assert not tables & set(inspect(db.engine).get_table_names())
+        upgrade(revision="0028")
+        inspector = inspect(db.engine)
+        assert tables <= set(inspector.get_table_names())
+        bundle = {column["name"] for column in inspector.get_columns("subject_access_bundle")}
+        assert {"content_sealed", "sha256", "size_bytes", "progress_done", "progress_total", "built_at"} <= bundle
+        assert "content" not in bundle
+        redaction = {column["name"] for column in inspector.get_columns("bundle_redaction")}
+        assert {"passage_sealed", "details_sealed", "item_key", "field", "occurrence", "reason"} <= redaction
+        assert not {"passage", "details"} & redaction
+        release = {column["name"] for column in inspector.get_columns("concern_release")}
+        assert "reason_sealed" in release and "reason" not in release
+        # Each goes with its request (which goes with its learner): erasing a learner is never blocked by them.
+        for table in tables:
+            to_request = [key for key in inspector.get_foreign_keys(table)
+                          if key["referred_table"] == "subject_access_request"]
+            assert to_request and all(key["options"].get("ondelete") == "CASCADE" for key in to_request), table
+        downgrade(revision="0027")
+        assert not tables & set(inspect(db.engine).get_table_names())
         db.engine.dispose()

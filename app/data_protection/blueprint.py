@@ -7,6 +7,7 @@ bp = Blueprint("data_protection", __name__, url_prefix="/data-protection")
 trail.register()
 
 # The views register their routes on bp: imported last, because they import bp from here.
+from app.data_protection.bundles import jobs, views  # noqa: E402,F401
 from app.data_protection.officers import views as officers_views  # noqa: E402,F401
 from app.data_protection.processing import views as processing_views  # noqa: E402,F401
 from app.data_protection.requests import views as requests_views  # noqa: E402,F401

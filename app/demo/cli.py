@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.agencies.two_step import services as mfa
+from app.demo.access_bundles import load_demo_bundle
 from app.demo.access_requests import load_demo_access_requests
 from app.demo.accounts import PEOPLE, load_demo_data
 from app.demo.attachments import load_demo_attachments
@@ -74,6 +75,7 @@ def load_command():
     access_requests = load_demo_access_requests()  # the DPO's designation and register, audited; before the seal
     retention = load_demo_retention()  # by that DPO; its erasure and refusal are events too: before the seal
     db.session.commit()
+    bundles = load_demo_bundle()  # the completed subject access request's finalised bundle, with one redaction
     result = seal_and_check()
     job_runs = load_demo_jobs()
     db.session.commit()
@@ -87,6 +89,7 @@ def load_command():
                f"{retention['held']} legal hold(s) placed, {retention['refused']} erasure request(s) refused, "
                f"{retention['erased']} destruction(s) by the retention sweep, {retention['edited']} rule(s) edited; "
                f"{access_requests} subject access request(s) registered; "
+               f"{bundles} subject access bundle(s) finalised; "
                f"{merged} duplicate record(s) merged; {staff_parents} member(s) of staff joined their child's case "
                f"as its parent; {edited} account(s) edited; "
                f"{cpd_entries} CPD entries written; {told} notification(s) waiting; "

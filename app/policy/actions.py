@@ -157,3 +157,10 @@ class Action(enum.Enum):
     RECORD_REQUESTER_IDENTITY = "record_requester_identity"  # thing: an open request whose identity is unchecked
     EXTEND_ACCESS_REQUEST = "extend_access_request"  # thing: an open Article 15 request not yet extended
     CLOSE_ACCESS_REQUEST = "close_access_request"  # complete, withdraw or refuse (thing: an open request)
+    # The bundle answering a request (app.data_protection.bundles): the DPO builds, reviews and redacts it, and
+    # finalises it (thing: an open SubjectAccessRequest); downloads it (thing: its SubjectAccessBundle); the DSL of
+    # the learner's school releases safeguarding concerns into it or keeps them out (thing: an open request; None
+    # for the DSL's list of requests to consider).
+    PREPARE_SUBJECT_ACCESS_BUNDLE = "prepare_subject_access_bundle"
+    DOWNLOAD_SUBJECT_ACCESS_BUNDLE = "download_subject_access_bundle"
+    RELEASE_CONCERNS_FOR_REQUEST = "release_concerns_for_request"

@@ -132,6 +132,9 @@ ATTEMPTS: dict[Action, Attempt] = {
     Action.RECORD_REQUESTER_IDENTITY: Attempt(UPDATE, "subject_access_request", "subject_access_request_form"),
     Action.EXTEND_ACCESS_REQUEST: Attempt(UPDATE, "subject_access_request", "subject_access_request_form"),
     Action.CLOSE_ACCESS_REQUEST: Attempt(UPDATE, "subject_access_request", "subject_access_request_form"),
+    Action.PREPARE_SUBJECT_ACCESS_BUNDLE: Attempt(UPDATE, "subject_access_request", "subject_access_bundle_form"),
+    Action.DOWNLOAD_SUBJECT_ACCESS_BUNDLE: Attempt(EXPORT, "subject_access_bundle", "subject_access_download_form"),
+    Action.RELEASE_CONCERNS_FOR_REQUEST: Attempt(CREATE, "concern_release", "concern_release_form"),
 }
 
 READS = frozenset({AuditAction.VIEW, AuditAction.EXPORT})  # a GET of these (a page, a download) asked for that

@@ -17,6 +17,7 @@ from app.cases.meetings.models import Attendance, Meeting
 from app.cases.team.models import TeamMembership
 from app.cases.transfers.models import ChildProtectionTransfer, TransferBundle
 from app.cpd.entries.models import ReflectiveEntry
+from app.data_protection.bundles.models import SubjectAccessBundle
 from app.data_protection.requests.models import RequestKind, SubjectAccessRequest
 from app.extensions import db
 from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
@@ -669,6 +670,25 @@ def _withdraws_consent(user, consent) -> bool:
     return _senco_of(user, learner) or (_family_member_of(user, learner) and consent.given_by_id == user.id)
 
 
+def _downloads_bundle(user, bundle) -> bool:
+    return isinstance(bundle, SubjectAccessBundle) and _handles_request(user, bundle.request)
+
+
+def _releases_concerns(user, request) -> bool:
+    """The DSL of the learner's school (KCSIE: what a concern may disclose is their judgement), on an open request;
+    None: their list of their school's requests."""
+    if request is None:
+        return user.role is Role.DSL and not user.restricted
+    return isinstance(request, SubjectAccessRequest) and request.is_open and request.learner is not None \
+        and request.learner.school_id == request.agency_id and _dsl_of(user, request.learner)
+
+
+# The bundle answers the same right: neither an archived nor a restricted record stops it.
+DATA_PROTECTION_DUTIES = DATA_PROTECTION_DUTIES | {
+    Action.PREPARE_SUBJECT_ACCESS_BUNDLE, Action.DOWNLOAD_SUBJECT_ACCESS_BUNDLE, Action.RELEASE_CONCERNS_FOR_REQUEST,
+}
+
+
 # Each rule takes (user, thing) and is only reached for a signed-in, active user.
 _RULES = {
     Action.VIEW_HOME: lambda user, thing: True,
@@ -810,6 +830,9 @@ _RULES = {
     Action.VIEW_CONSENTS: _sees_consents,
     Action.RECORD_CONSENT: _records_consent,
     Action.WITHDRAW_CONSENT: _withdraws_consent,
+    Action.PREPARE_SUBJECT_ACCESS_BUNDLE: _handles_open_request,
+    Action.DOWNLOAD_SUBJECT_ACCESS_BUNDLE: _downloads_bundle,
+    Action.RELEASE_CONCERNS_FOR_REQUEST: _releases_concerns,
 }
 RULES = {action: rule if action in DATA_PROTECTION_DUTIES
          else _minding_restriction(action, _minding_archive(action, rule)) for action, rule in _RULES.items()}

@@ -450,6 +450,9 @@ LEARNER_OF: dict[str, tuple[str, ...] | None] = {
     # Data protection: a subject access request file, a hold and a DSL's review go with the learner's record.
     **_fields("subject_access_request", "requester_name entitlement identity_note extension_reason refusal_reason",
               _LEARNER),
+    **_fields("subject_access_bundle", "content", ("request.learner_id",)),
+    **_fields("bundle_redaction", "passage details", ("request.learner_id",)),
+    **_fields("concern_release", "reason", ("request.learner_id",)),
     **_fields("legal_hold", "reason reference lift_reason", _LEARNER),
     **_fields("child_protection_review", "reason", _LEARNER),
     # An erasure request outlives the erasure it asked for (the school's evidence of answering it): on the keyring.

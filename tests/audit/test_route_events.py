@@ -925,6 +925,53 @@ ROWS = [
     ("data_protection.child_protection_review", "POST", "/data-protection/learners/{alpha}/child-protection-review",
      "dsl", {"decision": "keep", "keep_until": ["1", "1", "2040"], "reason": "An inquiry is open"},
      [E("create", OK, "child_protection_review", NEW, ("alpha",))]),
+    # --- subject access bundles: the DPO prepares them (tests/data_protection/test_bundle_pages.py); others are
+    # refused; the DSL releases Alpha's concern into the request ------------------------------------------------
+    ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "senco", None,
+     [E("view", NO, "subject_access_request", "sar", ("alpha",))]),  # 403
+    ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "parent", None,
+     [E("view", NO, "subject_access_request", None)]),  # 404: another agency's request
+    ("data_protection.bundle_page", "GET", "/data-protection/requests/{sar}/bundle", "dpo", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_review", "GET", "/data-protection/requests/{sar}/bundle/review", "dpo", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_unredact", "POST",
+     "/data-protection/requests/{sar}/bundle/redactions/{sar_redaction}/remove", "dpo", {},
+     [E("update", OK, "bundle_redaction", "sar_redaction", ("alpha",))]),
+    ("data_protection.bundle_progress", "GET", "/data-protection/requests/{sar}/bundle/progress", "dsl", None,
+     [E("view", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_review", "GET", "/data-protection/requests/{sar}/bundle/review", "teacher", None,
+     [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),
+    ("data_protection.bundle_redact", "GET", "/data-protection/requests/{sar}/bundle/items/{sar_item}", "senco", None,
+     [E("view", NO, "subject_access_bundle_form", "sar", ("alpha",))]),
+    ("data_protection.bundle_redact", "POST", "/data-protection/requests/{sar}/bundle/items/{sar_item}", "senco",
+     {"item_key": "{sar_item}", "field": "notes", "passage": "Alpha", "reason": "another_child"},
+     [E("update", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_unredact", "POST",
+     "/data-protection/requests/{sar}/bundle/redactions/{sar_redaction}/remove", "senco", {},
+     [E("update", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_build", "POST", "/data-protection/requests/{sar}/bundle/build", "dsl", {},
+     [E("update", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_finalise", "POST", "/data-protection/requests/{sar}/bundle/finalise", "senco", {},
+     [E("update", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_download", "GET", "/data-protection/requests/{sar}/bundle/download", "senco", None,
+     [E("view", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.bundle_download", "POST", "/data-protection/requests/{sar}/bundle/download", "senco",
+     {"purpose": "subject_access_check"}, [E("view", NO, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.concern_requests", "GET", "/data-protection/concern-releases", "teacher", None,
+     [E("view", NO, "concern_release_form", None)]),  # 403
+    ("data_protection.concern_requests", "GET", "/data-protection/concern-releases", "dsl", None,
+     [E("listed", OK, "learner_list", None, ("alpha",))]),
+    ("data_protection.concern_release", "GET", "/data-protection/requests/{sar}/concerns", "dsl", None,
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),
+    ("data_protection.concern_release", "GET", "/data-protection/requests/{sar}/concerns", "senco", None,
+     [E("view", NO, "concern_release_form", "sar", ("alpha",))]),  # 403
+    ("data_protection.concern_decide", "POST", "/data-protection/requests/{sar}/concerns/{concern}", "dsl", {},
+     [E("view", OK, "subject_access_request", "sar", ("alpha",))]),  # 400: no decision, no change
+    ("data_protection.concern_decide", "POST", "/data-protection/requests/{sar}/concerns/{concern}", "senco",
+     {"decision": "release"}, [E("create", NO, "concern_release", None, ("alpha",))]),  # 403
+    ("data_protection.concern_decide", "POST", "/data-protection/requests/{sar}/concerns/{concern}", "dsl",
+     {"decision": "release"}, [E("create", OK, "concern_release", NEW, ("alpha",))]),
     # --- data protection: the DPO's designation, and the register of subject access requests ({sar}: Alpha's,
     # registered by {dpo}, the school's designated DPO; the learner is the subject of every event) ----------------
     ("data_protection.officer_designation", "GET", "/data-protection/officers/{dormant2}?designate=yes", "admin",

@@ -129,6 +129,21 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "expires_at": PERSONAL,
         "reason_sealed": SPECIAL_CATEGORY,  # why a child's record was opened in an emergency
     },
+    "bundle_redaction": {
+        "id": NONE,
+        "public_id": PSEUDONYMOUS,
+        "request_id": PSEUDONYMOUS,
+        "item_key": PSEUDONYMOUS,  # "<kind>:<public id>" of the redacted record
+        "field": NONE,
+        "occurrence": NONE,
+        "reason": PERSONAL,  # that a passage is about another child, a member of staff, or could cause harm
+        "made_by_id": PSEUDONYMOUS,
+        "made_at": PERSONAL,
+        "removed_at": PERSONAL,
+        "removed_by_id": PSEUDONYMOUS,
+        "passage_sealed": SPECIAL_CATEGORY,  # third-party text from a SEND record (another child's name, needs)
+        "details_sealed": PERSONAL,
+    },
     "child_protection_review": {
         "id": NONE, "public_id": PSEUDONYMOUS, "learner_id": PSEUDONYMOUS, "decided_by_id": PSEUDONYMOUS,
         "decided_at": PERSONAL, "decision": SPECIAL_CATEGORY, "keep_until": SPECIAL_CATEGORY,
@@ -148,6 +163,16 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "receiving_school_sealed": SPECIAL_CATEGORY,  # where a child protection file went: where the child is
         "reference_sealed": SPECIAL_CATEGORY,
         "confirmed_by_sealed": PERSONAL,  # a person's name at the receiving school
+    },
+    "concern_release": {
+        "id": NONE,
+        "public_id": PSEUDONYMOUS,
+        "request_id": PSEUDONYMOUS,
+        "concern_id": PSEUDONYMOUS,
+        "released": SPECIAL_CATEGORY,  # the DSL's safeguarding judgement about a concern
+        "decided_by_id": PSEUDONYMOUS,
+        "decided_at": PERSONAL,
+        "reason_sealed": SPECIAL_CATEGORY,
     },
     "consent": {
         "id": NONE,
@@ -703,6 +728,23 @@ COLUMNS: dict[str, dict[str, Classification]] = {
         "moved_count": NONE,
         "archived_count": NONE,
         "version": NONE,
+    },
+    "subject_access_bundle": {
+        "id": NONE,
+        "public_id": PSEUDONYMOUS,
+        "request_id": PSEUDONYMOUS,
+        "status": PERSONAL,
+        "progress_done": NONE,
+        "progress_total": NONE,
+        "requested_by_id": PSEUDONYMOUS,
+        "requested_at": PERSONAL,
+        "built_at": PERSONAL,
+        "redactions_seen": NONE,
+        "sha256": PSEUDONYMOUS,
+        "size_bytes": NONE,
+        "finalised_at": PERSONAL,
+        "finalised_by_id": PSEUDONYMOUS,
+        "content_sealed": SPECIAL_CATEGORY,  # everything held about the learner: the SEND record itself
     },
     "subject_access_request": {
         "id": NONE,
