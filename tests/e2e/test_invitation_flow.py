@@ -39,7 +39,7 @@ def test_slt_accepts_an_invitation_adds_an_assessment_and_cannot_open_another_ca
     assert_accessible(page, "invitation form")
     page.get_by_label("Full name").fill("Megan Browser")
     page.get_by_label("Email address").fill("megan.browser@riverside.example")
-    page.get_by_label("Role").select_option(label="Speech and language therapist")
+    page.get_by_label("Role", exact=True).select_option(label="Speech and language therapist")
     page.get_by_label("Agency", exact=True).select_option(label=f"{RIVERSIDE} (NHS service)")
     ends = date.today() + timedelta(days=90)
     page.get_by_label("Day").fill(str(ends.day))

@@ -20,7 +20,7 @@ from app.data_protection.retention.forms import ErasureForm, HoldForm, LiftHoldF
 from app.data_protection.retention.models import ErasureOutcome, RetentionAction, ReviewDecision
 from app.data_protection.retention.schedule import DEFAULTS, EDITABLE, RecordClass, rules_of
 from app.extensions import db
-from app.policy import Action, can, refuse, require
+from app.policy import Action, can, refuse, require, survivor_public_id
 
 SOON_DAYS = 90  # "due soon" on the DPO's page
 
@@ -54,6 +54,8 @@ def _learner(public_id: str, action: Action) -> Learner:
 
     :raise 404: no such learner, or out of the user's sight. :raise 403: in sight (they may view the learner) but
     may not do `action`."""
+    # A record merged into another is answered as the one it now lives under (as app.policy.get_or_404 does).
+    public_id = survivor_public_id(public_id)
     learner = db.session.scalars(select(Learner).where(Learner.public_id == public_id)).first() \
         if well_formed(public_id) else None
     if learner is None:
