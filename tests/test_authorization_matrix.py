@@ -1509,6 +1509,7 @@ def test_restriction_lists_are_apart():
     assert not (RESTRICTED_READS & RESTRICTED_CHANGES or RESTRICTED_READS & RESTRICTED_SHARES
                 or RESTRICTED_CHANGES & RESTRICTED_SHARES)
     assert Action.LIFT_RESTRICTION not in RESTRICTED_READS | RESTRICTED_CHANGES | RESTRICTED_SHARES
+    assert Action.WITHDRAW_CONSENT not in RESTRICTED_READS | RESTRICTED_CHANGES | RESTRICTED_SHARES
 
 
 def test_a_restricted_record_refuses_every_change_and_share_to_every_role(app, create_agency, create_user,

@@ -546,8 +546,8 @@ RESTRICTED_CHANGES = frozenset({
     Action.CONFIRM_CP_RECEIPT, Action.RESTRICT_PROCESSING,
     Action.DECIDE_FAMILY_VISIBILITY,  # withholding or releasing what the family is shown of the record's openings
     Action.REVIEW_CHILD_PROTECTION_FILE,  # deciding to destroy or keep a file waits for the restriction's lift
-    # Consent: recorded or withdrawn once the restriction is lifted (while restricted nobody outside reads it).
-    Action.RECORD_CONSENT, Action.WITHDRAW_CONSENT,
+    # Consent is recorded once the restriction is lifted; withdrawing it is never refused (below).
+    Action.RECORD_CONSENT,
 })
 # Shares: the record going to anyone new, refused for every role: the team (invitations, members), a PDF or
 # bundle leaving Braid, the child-protection file sent on, break-glass, and a CPD log entry drawn from the work
@@ -576,6 +576,9 @@ def _minding_restriction(action: Action, rule):
     def decide(user, thing) -> bool:
         learner = restricted_learner_of(thing)
         if learner is None:
+            return rule(user, thing)
+        if action is Action.WITHDRAW_CONSENT:
+            # Article 7(3): withdrawing consent is as easy as giving it, whatever else holds; it only stops sharing.
             return rule(user, thing)
         if action not in RESTRICTED_READS and action is not Action.LIFT_RESTRICTION:
             return False

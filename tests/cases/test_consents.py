@@ -21,6 +21,7 @@ from app.cases.lawful_basis.bases import (
     shared_under,
 )
 from app.cases.learners.models import Learner
+from app.cases.restrictions.services import restrict_processing
 from app.cases.team.models import Invitation, TeamMembership
 from app.extensions import db
 from app.notifications.models import Notification, NotificationKind
@@ -245,6 +246,24 @@ def test_withdrawing_consent_ends_the_sharing_on_it_and_tells_the_team(app, worl
             assert _user(getattr(world, role).account).id in told, role
         assert _user(world.senco.account).id not in told  # nobody is told of what they did themselves
     assert "Withdrawn" in text_of(world.senco.get(f"/learners/{world.learner}/consents"))
+
+
+def test_consent_is_withdrawn_even_while_the_record_is_restricted(app, world):
+    """Article 7(3): withdrawing is as easy as giving, and it only stops sharing, so a restriction of processing
+    (which refuses every other change) does not stand in its way."""
+    consent = _share_on_consent(app, world)
+    with app.app_context():
+        restrict_processing(_user(world.senco.account), _learner(world.learner), "The father contests the record")
+        db.session.commit()
+    response = confirm_through_page(world.senco, f"/consents/{consent.public_id}/withdraw",
+                                    method="in_writing", reason="Letter from the mother")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Consent, consent.id).withdrawn_at is not None
+        membership = db.session.scalars(select(TeamMembership).where(TeamMembership.consent_id == consent.id)).one()
+        assert membership.ended_at is not None
+        # Recording a new consent is a change: refused while restricted.
+    assert _record_consent(world.senco, world.learner, world.riverside).status_code in (403, 404)
 
 
 def test_a_withdrawal_without_the_confirmation_page_changes_nothing(app, world):
