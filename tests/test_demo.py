@@ -656,6 +656,14 @@ def test_the_demo_dpo_keeps_the_register_of_subject_access_requests(demo_app):
     senco = demo_app.test_client()
     sign_in(senco, "senco@oakfield.example", "braid-demo-2026")
     assert senco.get("/data-protection/requests").status_code == 403
+    # The DPO's home page leads to every part of the duty; the DSL's to the requests waiting for their decision.
+    home = client.get("/").get_data(as_text=True)
+    for link in ("/data-protection/requests", "/data-protection/retention", "/data-protection/record-of-processing"):
+        assert f'href="{link}"' in home, link
+    dsl = demo_app.test_client()
+    sign_in(dsl, "dsl@oakfield.example", "braid-demo-2026")
+    assert 'href="/data-protection/concern-releases"' in dsl.get("/").get_data(as_text=True)
+    assert "/data-protection/concern-releases" not in senco.get("/").get_data(as_text=True)
 def test_the_demo_shows_lawful_bases_and_consents(demo_app):
     """Every contribution has a lawful basis (its author's role default, one changed to a legal obligation); the EP
     shares Leo's case under his mother's consent; Oliver's father withdrew his, which ended the SLT's membership
