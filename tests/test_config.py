@@ -30,13 +30,14 @@ from config import (
 DEPLOY_VARIABLES = ("DATABASE_URL", "SECRET_KEY", "BRAID_AUDIT_KEY", "BRAID_FIELD_KEYS", "BRAID_FIELD_KEY_FILE",
                     "REDIS_URL", "MAIL_SERVER", "MAIL_USE_TLS", "FLASK_DEBUG", "DEBUG", "BRAID_CONFIG",
                     "BRAID_BASE_URL", "BRAID_ALLOWED_HOSTS", "BRAID_TRUSTED_PROXIES", "MAIL_PORT", "MAIL_TIMEOUT",
-                    "BRAID_AUDIT_HEAD_FILE")
+                    "BRAID_AUDIT_HEAD_FILE", "BRAID_KEY_STORE_URL")
 
 
 def good_environ(**changes) -> dict:
     """A production environment with nothing to find; `None` removes a variable."""
     environ = {
         "DATABASE_URL": "postgres://db/braid",
+        "BRAID_KEY_STORE_URL": "postgresql://keys.internal/braid_keys",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "BRAID_AUDIT_KEY": secrets.token_urlsafe(48),
         "BRAID_FIELD_KEYS": Keyring.generate().to_json(),
@@ -203,11 +204,20 @@ def test_production_refuses_weakened_settings(tmp_path, monkeypatch, name, value
         ({"MAIL_SERVER": None}, "braid.W002"),
         ({"MAIL_USE_TLS": "false"}, "braid.W003"),
         ({"DATABASE_URL": "sqlite:////var/lib/braid/braid.sqlite3"}, "braid.W005"),
+        ({"BRAID_KEY_STORE_URL": "sqlite:////var/lib/braid-keys/keys.sqlite"}, "braid.W031"),
     ],
 )
 def test_warnings_are_listed_but_production_still_starts(tmp_path, changes, expected):
     settings = load_config("production", good_environ(**changes), tmp_path)
     assert [(f.id, f.severity) for f in deploy_findings(settings)] == [(expected, Severity.WARNING)]
+
+
+@pytest.mark.parametrize("store", ["postgresql://db/braid", "postgresql+psycopg://braid:secret@db:5432/braid"])
+def test_a_key_store_in_the_main_database_is_refused(tmp_path, store):
+    """Erasure reaches backups only if learner keys are kept apart from the data they seal."""
+    with pytest.raises(ConfigError, match=r"braid\.E031 \(error\): The learner key store"):
+        load_config("production", good_environ(DATABASE_URL="postgresql://db/braid", BRAID_KEY_STORE_URL=store),
+                    tmp_path)
 
 
 def test_the_development_settings_would_be_refused_in_production(tmp_path):

@@ -228,6 +228,33 @@ def _service_findings(settings: Mapping) -> Iterator[Finding]:
                        "Messages carry sign-in links: set MAIL_USE_TLS=true.")
 
 
+def _key_store_findings(settings: Mapping) -> Iterator[Finding]:
+    """The learner key store (crypto-shredding): apart from the database, and shared by every app node."""
+    store, database = settings.get("BRAID_KEY_STORE_URL") or "", settings.get("SQLALCHEMY_DATABASE_URI") or ""
+    if not store or not database:
+        return
+    if _same_database(store, database):
+        yield _error("E031", "The learner key store (BRAID_KEY_STORE_URL) is the main database itself.",
+                     "Erasure reaches backups only if the keys are kept apart from the data: point "
+                     "BRAID_KEY_STORE_URL at a database of its own whose backups age out within days.")
+    elif store.startswith("sqlite") and not database.startswith("sqlite"):
+        yield _warning("W031", "The learner key store is an SQLite file while the data is in PostgreSQL.",
+                       "Each app node would keep learner keys of its own. Point BRAID_KEY_STORE_URL at a PostgreSQL "
+                       "database of its own (not the data's), shared by every node, with a short backup retention.")
+
+
+def _same_database(first: str, second: str) -> bool:
+    try:
+        one, other = make_url(first), make_url(second)
+    except ArgumentError:
+        return False
+    if one.get_backend_name() != other.get_backend_name():
+        return False
+    if one.get_backend_name() == "sqlite":
+        return bool(one.database) and one.database == other.database
+    return (one.host, one.port or 5432, one.database) == (other.host, other.port or 5432, other.database)
+
+
 def _audit_head_findings(settings: Mapping) -> Iterator[Finding]:
     """The audit heads file: writable, and not beside an SQLite database (whoever replaces one can rewrite both)."""
     value = settings.get("BRAID_AUDIT_HEAD_FILE")
@@ -272,7 +299,7 @@ def deploy_findings(settings: Mapping) -> list[Finding]:
     """Every problem with `settings` for production, errors first, each with a hint."""
     findings = [*_setting_findings(settings), *_key_findings(settings), *_runtime_findings(settings),
                 *_address_findings(settings), *_cookie_findings(settings), *_service_findings(settings),
-                *_audit_head_findings(settings)]
+                *_audit_head_findings(settings), *_key_store_findings(settings)]
     return sorted(findings, key=lambda finding: (finding.severity is not Severity.ERROR, finding.id))
 
 
