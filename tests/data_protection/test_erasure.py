@@ -78,7 +78,7 @@ def test_erasure_removes_every_row_and_blind_index_of_the_learner_and_nothing_of
             assert set(rows) <= set(before[name]), f"rows appeared in {name}"
             for key, row in rows.items():
                 if row != before[name][key]:
-                    assert name in {"learner_import_row", "learner_revision", "erasure_request"}, (name, key)
+                    assert name in {"learner_revision", "erasure_request"}, (name, key)
         # Every removed row is Harry's: his learner row, or a row linked (transitively) to a removed row.
         tables = {table.name: table for table in db.metadata.sorted_tables}
         learner_rows = removed["learner"]

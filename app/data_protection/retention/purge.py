@@ -12,8 +12,9 @@ from sqlalchemy import Table, delete, select, update
 from app.extensions import db
 
 # Optional links from records that are not the learner's: set to NULL, the record stays.
+# (An MIS import's row matched to the learner is theirs: it holds their name, date of birth and UPN as the MIS sent
+# them, sealed under their key, so it goes with them.)
 NULLIFY = frozenset({
-    ("learner_import_row", "learner_id"),  # the import's row stays (its own values are the import's)
     ("learner_revision", "merged_from_id"),  # another learner's correction names where a merge came from
     ("erasure_request", "learner_id"),  # the request outlives the learner, naming them by public id
 })
