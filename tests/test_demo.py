@@ -663,6 +663,8 @@ def test_the_demo_dpo_keeps_the_register_of_subject_access_requests(demo_app):
     dsl = demo_app.test_client()
     sign_in(dsl, "dsl@oakfield.example", "braid-demo-2026")
     assert 'href="/data-protection/concern-releases"' in dsl.get("/").get_data(as_text=True)
+    waiting = html.unescape(dsl.get("/data-protection/concern-releases").get_data(as_text=True))
+    assert "Harry Thompson" in waiting and "0 of 1" in waiting  # his mother's request waits for the DSL's decision
     assert "/data-protection/concern-releases" not in senco.get("/").get_data(as_text=True)
 def test_the_demo_shows_lawful_bases_and_consents(demo_app):
     """Every contribution has a lawful basis (its author's role default, one changed to a legal obligation); the EP

@@ -20,6 +20,7 @@ from app.extensions import db
 
 DPO_EMAIL = "dpo@oakfield.example"
 MAYA_UPN, OLIVER_UPN, AISHA_UPN = "C801200001015", "Q801200004030", "M801200003025"
+HARRY_UPN = "W801200010060"  # a learner with a safeguarding concern: the DSL decides before the bundle goes
 
 
 def _user(email: str) -> User:
@@ -95,5 +96,19 @@ def load_demo_access_requests() -> int:
         entitlement="Aisha's mother, with parental responsibility; asked at parents' evening, confirmed in writing.",
         received_on=received)
     soon.registered_at = _at(received, 16)
+
+    # Waiting for the DSL: Harry's mother asks for his file; he has a safeguarding concern, so the DSL decides whether
+    # it may be released to her before the DPO builds the bundle.
+    harry = find_by_upn(senco, HARRY_UPN)
+    received = today - timedelta(days=5)
+    waiting = requests.register_request(
+        dpo, learner=harry, kind="article_15", requester_name="Kerry Thompson", relationship="parent",
+        entitlement="Harry's mother, with parental responsibility; asked in a letter handed in at the office.",
+        received_on=received)
+    requests.record_identity_check(dpo, waiting, version=waiting.version, confirmed_on=received,
+                                   note="Known to the office staff; signed the letter in front of them.",
+                                   clock_waited=False)
+    waiting.registered_at = _at(received, 9)
+    waiting.identity_checked_at = _at(received, 9)
     db.session.flush()
-    return 3
+    return 4
