@@ -158,6 +158,31 @@ class Due:
         return self.what == DESTROY and not self.held
 
 
+@dataclass(frozen=True)
+class SchoolFacts:
+    """What `assess` reads of every learner of a school, fetched in two queries for the whole school (the sweep and
+    the retention page assess every learner): who has a child-protection file, and each learner's closed subject
+    access requests as (id, day closed)."""
+
+    child_protection: set[int]
+    closings: dict[int, list[tuple[int, date]]]
+
+
+def school_facts(school_id: int) -> SchoolFacts:
+    of_school = select(Learner.id).where(Learner.school_id == school_id)
+    child_protection = set(db.session.scalars(select(SafeguardingConcern.learner_id).where(
+        SafeguardingConcern.learner_id.in_(of_school))))
+    child_protection |= set(db.session.scalars(select(ChildProtectionTransfer.learner_id).where(
+        ChildProtectionTransfer.learner_id.in_(of_school))))
+    closings: dict[int, list[tuple[int, date]]] = {}
+    for row in db.session.execute(select(SubjectAccessRequest.learner_id, SubjectAccessRequest.id,
+                                         SubjectAccessRequest.closed_at)
+                                  .where(SubjectAccessRequest.learner_id.in_(of_school),
+                                         SubjectAccessRequest.closed_at.is_not(None))):
+        closings.setdefault(row.learner_id, []).append((row.id, dates.school_day(row.closed_at)))
+    return SchoolFacts(child_protection, closings)
+
+
 def _has_cp_file(learner: Learner) -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(SafeguardingConcern)
                                   .where(SafeguardingConcern.learner_id == learner.id))
@@ -165,8 +190,8 @@ def _has_cp_file(learner: Learner) -> bool:
                                      .where(ChildProtectionTransfer.learner_id == learner.id)))
 
 
-def _cp_item(learner: Learner, rule: Rule, today: date, held: bool) -> Due | None:
-    if not _has_cp_file(learner):
+def _cp_item(learner: Learner, rule: Rule, today: date, held: bool, has_cp: bool) -> Due | None:
+    if not has_cp:
         return None
     due_on, source = date_of_birth_due(learner, rule.years)
     if due_on is None:
@@ -190,14 +215,16 @@ def _cp_item(learner: Learner, rule: Rule, today: date, held: bool) -> Due | Non
 
 
 def assess(learner: Learner, today: date, rules: dict[RecordClass, Rule] | None = None,
-           held: bool | None = None) -> list[Due]:
+           held: bool | None = None, facts: SchoolFacts | None = None) -> list[Due]:
     """Every record class of `learner` with a retention decision to make (due, or known not due), in sweep order:
     the child-protection file first, then the SEND file (whose destruction is the learner's erasure, so it waits
     while a child-protection file is kept: that file needs the child's identity)."""
     rules = rules or rules_of(learner.school_id)
     held = hold_in_force(learner) is not None if held is None else held
+    has_cp = learner.id in facts.child_protection if facts else _has_cp_file(learner)
+    closed = facts.closings.get(learner.id, []) if facts else _closed_requests(learner)
     items = []
-    cp = _cp_item(learner, rules[RecordClass.CHILD_PROTECTION], today, held)
+    cp = _cp_item(learner, rules[RecordClass.CHILD_PROTECTION], today, held, has_cp)
     if cp is not None:
         items.append(cp)
     rule = rules[RecordClass.SEND_FILE]
@@ -214,7 +241,7 @@ def assess(learner: Learner, today: date, rules: dict[RecordClass, Rule] | None 
                          f"{rule.label}: waits for the child-protection file ({cp.what})"))
     else:
         items.append(Due(learner, RecordClass.SEND_FILE, rule, due_on, held, DESTROY, f"{rule.label} ({source})"))
-    sar = _access_request_item(learner, rules[RecordClass.SUBJECT_ACCESS], today, held)
+    sar = _access_request_item(learner, rules[RecordClass.SUBJECT_ACCESS], today, held, closed)
     if sar is not None:
         items.insert(0, sar)  # before the SEND file, whose erasure would take the requests with it unregistered
     return items
@@ -234,8 +261,8 @@ def access_requests_due(learner: Learner, rule: Rule, today: date) -> list[int]:
             if anniversary(closed_on, rule.years) <= today]
 
 
-def _access_request_item(learner: Learner, rule: Rule, today: date, held: bool) -> Due | None:
-    closed = _closed_requests(learner)
+def _access_request_item(learner: Learner, rule: Rule, today: date, held: bool,
+                         closed: list[tuple[int, date]]) -> Due | None:
     if not closed:
         return None
     due_on = min(anniversary(closed_on, rule.years) for _, closed_on in closed)
@@ -260,12 +287,13 @@ def due_items(school_id: int, today: date, *, within_days: int = 0) -> list[Due]
     """What is due at the school on `today` (or within `within_days` after it), held or not, in sweep order."""
     rules = rules_of(school_id)
     held = held_learner_ids(school_id)
+    facts = school_facts(school_id)
     learners = db.session.scalars(select(Learner).where(Learner.school_id == school_id,
                                                          Learner.merged_into_id.is_(None)).order_by(Learner.id))
     horizon = date.fromordinal(today.toordinal() + within_days)
     found = []
     for learner in learners:
-        for item in assess(learner, today, rules, learner.id in held):
+        for item in assess(learner, today, rules, learner.id in held, facts):
             soon = item.what == KEPT and item.due_on is not None and item.due_on <= horizon
             if item.what in (DESTROY, REVIEW, WAITING, UNKNOWN) or soon:
                 found.append(item)
