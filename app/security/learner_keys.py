@@ -232,16 +232,23 @@ class LearnerKeyStore:
         return cipher
 
     def destroy(self, learner_public_id: str) -> bool:
+        return self.destroy_all([learner_public_id]) == 1
+
+    def destroy_all(self, learner_public_ids: list[str]) -> int:
+        """Destroy these learners' keys in one transaction and one vacuum; how many there were."""
+        if not learner_public_ids:
+            return 0
         with self.engine.begin() as connection:
             kids = connection.execute(
-                delete(learner_data_key).where(learner_data_key.c.learner_public_id == learner_public_id)
+                delete(learner_data_key).where(learner_data_key.c.learner_public_id.in_(learner_public_ids))
                 .returning(learner_data_key.c.key_id)
             ).scalars().all()
         self._vacuum()
-        self.by_learner.pop(learner_public_id, None)
+        for learner_public_id in learner_public_ids:
+            self.by_learner.pop(learner_public_id, None)
         for kid in kids:
             self.evict(kid)
-        return bool(kids)
+        return len(kids)
 
     def _vacuum(self) -> None:
         """SQLite: rebuild the file, so that no free page or journal keeps the key's bytes (secure_delete too)."""
@@ -361,8 +368,9 @@ def destroy_learner_key_on_commit(session: Session, learner_public_id: str) -> N
 
 @event.listens_for(Session, "after_commit")
 def _destroy_committed(session: Session) -> None:
-    for learner_public_id in sorted(session.info.pop(_TO_DESTROY, ())):
-        destroy_learner_key(learner_public_id)
+    learners = session.info.pop(_TO_DESTROY, None)
+    if learners:
+        key_store().destroy_all(sorted(learners))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -379,7 +387,7 @@ def destroy_orphan_keys(existing_learners, older_than: timedelta = timedelta(day
     alive = set()
     for start in range(0, len(keyed), 500):
         alive |= set(existing_learners(keyed[start:start + 500]))
-    return sum(store.destroy(public_id) for public_id in keyed if public_id not in alive)
+    return store.destroy_all([public_id for public_id in keyed if public_id not in alive])
 
 
 # --- whose is each sealed value -----------------------------------------------------------------
