@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.audit.events import note_learners, note_read
+from app.audit.subjects import well_formed
 from app.cases.concerns.models import SafeguardingConcern
 from app.core import dates
 from app.core.downloads import attachment, safe_filename
@@ -20,14 +21,13 @@ from app.data_protection.bundles.models import BundleRedaction
 from app.data_protection.requests.models import SubjectAccessRequest
 from app.extensions import db
 from app.policy import Action, can, refuse, require
-from app.policy.loading import _PUBLIC_ID
 
 
 def _request(public_id: str, action: Action) -> SubjectAccessRequest:
     """A request of the user's own school, then the action. :raise 404: none such (or another school's).
     :raise 403: in the school, but not theirs to do."""
     found = None
-    if isinstance(public_id, str) and _PUBLIC_ID.fullmatch(public_id):
+    if well_formed(public_id):
         found = db.session.scalars(select(SubjectAccessRequest).where(
             SubjectAccessRequest.public_id == public_id,
             SubjectAccessRequest.agency_id == current_user.agency_id)).first()
@@ -151,7 +151,7 @@ def bundle_unredact(public_id: str, redaction_id: str):
     request = _request(public_id, Action.PREPARE_SUBJECT_ACCESS_BUNDLE)
     redaction = db.session.scalars(select(BundleRedaction).where(
         BundleRedaction.public_id == redaction_id, BundleRedaction.request_id == request.id)).first() \
-        if _PUBLIC_ID.fullmatch(redaction_id) else None
+        if well_formed(redaction_id) else None
     if redaction is None:
         refuse(404, Action.PREPARE_SUBJECT_ACCESS_BUNDLE, request)
     form = ActionForm()
@@ -221,7 +221,7 @@ def concern_decide(public_id: str, concern_id: str):
     request = _request(public_id, Action.RELEASE_CONCERNS_FOR_REQUEST)
     concern = db.session.scalars(select(SafeguardingConcern).where(
         SafeguardingConcern.public_id == concern_id, SafeguardingConcern.learner_id == request.learner_id)).first() \
-        if _PUBLIC_ID.fullmatch(concern_id) else None
+        if well_formed(concern_id) else None
     if concern is None:
         refuse(404, Action.RELEASE_CONCERNS_FOR_REQUEST, request)
     form = ConcernReleaseForm()
