@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.agencies.accounts.models import User
@@ -29,6 +30,7 @@ from app.data_protection.requests.models import (
 )
 from app.extensions import db
 from app.policy import Action, require
+from app.policy.scopes import visible_access_requests
 from app.problems import Refusal
 from app.types import utcnow
 
@@ -55,7 +57,8 @@ def school_learners(school_id: int) -> list[Learner]:
 def register_of(actor: User, *, closed: bool = False) -> list[SubjectAccessRequest]:
     """The school's requests: open ones by due date (the most urgent first), or closed ones, newest first."""
     require(actor, Action.LIST_ACCESS_REQUESTS)
-    query = select(SubjectAccessRequest).where(SubjectAccessRequest.agency_id == actor.agency_id)
+    # From the policy's scope, with each request's learner (the register names every one).
+    query = visible_access_requests(actor).options(joinedload(SubjectAccessRequest.learner))
     if closed:
         query = query.where(SubjectAccessRequest.status.in_(CLOSED_STATUSES)).order_by(
             SubjectAccessRequest.closed_at.desc(), SubjectAccessRequest.id.desc())
