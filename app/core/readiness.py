@@ -15,7 +15,7 @@ from app.security.learner_keys import key_store
 
 log = logging.getLogger("braid.readiness")
 
-HEADS = "braid_migration_heads"  # app.extensions: the migrations' heads, read from the scripts once per app
+MIGRATIONS = "braid_migrations"  # app.extensions: the code's migration heads and revisions
 REDIS = "braid_readiness_redis"  # app.extensions: the client used to ping Redis
 TIMEOUT_SECONDS = 2.0  # a probe that waits longer than a load balancer's own timeout tells it nothing
 
@@ -35,23 +35,28 @@ def not_ready() -> list[str]:
 
 
 def _database_at_head() -> bool:
+    """At the head of this code's migrations, or past it: a rolling upgrade migrates first, and the nodes still on
+    the old code keep serving (migrations add before they remove) until they are replaced. Behind it, this code
+    would ask for tables and columns that are not there yet."""
     try:
         current = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
     finally:
         db.session.rollback()  # a probe holds no transaction (nor SQLite's lock) open
-    if current != _heads(current_app):
-        log.warning("not ready: the database is at %s, the code's migrations at %s", sorted(current),
-                    sorted(_heads(current_app)))
-        return False
-    return True
+    heads, known = _migrations(current_app)
+    if current == heads or (current and not current <= known):  # a revision this code does not have: newer
+        return True
+    log.warning("not ready: the database is at %s, the code's migrations at %s", sorted(current), sorted(heads))
+    return False
 
 
-def _heads(app: Flask) -> set[str]:
-    heads = app.extensions.get(HEADS)
-    if heads is None:
-        directory = app.extensions["migrate"].directory
-        heads = app.extensions[HEADS] = set(ScriptDirectory(directory).get_heads())
-    return heads
+def _migrations(app: Flask) -> tuple[set[str], set[str]]:
+    """The code's migration heads and every revision it has, read from the scripts once per app."""
+    found = app.extensions.get(MIGRATIONS)
+    if found is None:
+        scripts = ScriptDirectory(app.extensions["migrate"].directory)
+        found = app.extensions[MIGRATIONS] = (set(scripts.get_heads()),
+                                              {script.revision for script in scripts.walk_revisions()})
+    return found
 
 
 def _key_store() -> bool:
