@@ -86,8 +86,15 @@ def use_metrics_dir(path: Path) -> None:
 
 
 def empty_metrics_dir(path: Path) -> None:
-    """At the master's start (never on a reload): a restarted server does not add the last run's counts to its own."""
+    """At the master's start (never on a reload): a restarted server does not add the last run's counts to its own.
+
+    :raise RuntimeError: when the folder is not this user's own (under a shared /tmp, someone else could have made
+        it first and fed the metrics).
+    """
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    found = path.lstat()
+    if path.is_symlink() or found.st_uid != os.getuid() or found.st_mode & 0o077:
+        raise RuntimeError(f"{METRICS_DIR} {path} must be a folder of this user's own, mode 0700")
     for old in path.glob("*.db"):
         old.unlink(missing_ok=True)
 

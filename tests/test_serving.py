@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from app import serving
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "scrape-" + "Qm4vT8kZ2xW9pL3nR7cY5hJ6"
@@ -175,3 +178,29 @@ def test_gunicorn_logs_json_access_lines_counts_every_worker_and_reloads_gracefu
     assert answers and set(answers) == {200}, [answer for answer in answers if answer != 200][:5]
     print(f"\n{len(answers)} requests during the reload, all answered; the longest waited {max(waits):.1f} s")
     assert metric_count(server, "home.health") >= 10 + len(answers)  # a reload keeps the counts
+
+
+def test_the_metrics_folder_must_be_the_servers_own(tmp_path):
+    # Under a shared /tmp someone else could make the folder first and feed the metrics: the server refuses it.
+    own = tmp_path / "metrics"
+    serving.empty_metrics_dir(own)
+    (own / "histogram_123.db").write_bytes(b"last run")
+    serving.empty_metrics_dir(own)  # a restart empties it
+    assert list(own.iterdir()) == [] and stat.S_IMODE(own.stat().st_mode) == 0o700
+    own.chmod(0o777)
+    with pytest.raises(RuntimeError, match="of this user's own"):
+        serving.empty_metrics_dir(own)
+    own.chmod(0o700)
+    (tmp_path / "link").symlink_to(own)
+    with pytest.raises(RuntimeError, match="of this user's own"):
+        serving.empty_metrics_dir(tmp_path / "link")
+
+
+@pytest.mark.parametrize(("query", "logged"), [
+    ("q=Alice+Smith", "q=[redacted]"),
+    ("token=abc&next=%2Flearners%2Fx", "token=[redacted]&next=[redacted]"),
+    ("amy%40example.org=1&page=", "[email]=[redacted]&page=[redacted]"),
+    ("", ""),
+])
+def test_an_access_line_keeps_a_querys_names_only(query, logged):
+    assert serving.redact_query(query) == logged
