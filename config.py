@@ -174,6 +174,8 @@ class Config:
         # The DejaVu Sans fonts every PDF embeds (app.core.pdf): Debian's fonts-dejavu-core by default.
         self.PDF_FONT_DIR = environ.get("PDF_FONT_DIR") or "/usr/share/fonts/truetype/dejavu"
         self.MAIL_TIMEOUT = self.seconds("MAIL_TIMEOUT", 10.0)
+        # GET /metrics answers Prometheus only with this bearer token; unset, /metrics answers 404 (app.core.metrics).
+        self.BRAID_METRICS_TOKEN = environ.get("BRAID_METRICS_TOKEN") or None
         # Background jobs' queue: Redis when REDIS_URL is set (every node shares it, its keys named by JOBS_NAME),
         # else an SQLite file the web process and `flask jobs worker` share on one machine.
         self.JOBS_NAME = environ.get("JOBS_NAME") or self.default_jobs_name()

@@ -35,6 +35,8 @@ from app.core.jobs.blueprint import bp as jobs_bp
 from app.core.jobs.cli import jobs_cli
 from app.core.mail import services as outbox  # noqa: F401
 from app.core.mail.blueprint import bp as mail_bp
+from app.core.metrics import requests as request_metrics
+from app.core.metrics.views import bp as metrics_bp
 from app.core.wording import with_article
 from app.cpd.blueprint import bp as cpd_bp
 from app.cpd.reviews import notifications as review_notifications  # noqa: F401
@@ -102,6 +104,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     init_rate_limits(app)
     register_cli(app)
     web.init_app(app)
+    request_metrics.init_app(app)  # after the guard rails: its hook runs first, so even a refusal has its endpoint
     return app
 
 
@@ -210,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(data_protection_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(notifications_bp)
 
 

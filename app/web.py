@@ -24,11 +24,12 @@ log = logging.getLogger("braid.web")
 
 # The only endpoints reachable without signing in. Everything else needs a login and a policy decision.
 # The second step of sign-in (its code, or setting up an authenticator) follows a right password.
-# The invitation and reset links are public: their single-use tokens are the credentials.
+# The invitation and reset links are public: their single-use tokens are the credentials. The probes name no one;
+# the metrics answer only a scraper's bearer token (app.policy.machines decides).
 PUBLIC_ENDPOINTS = frozenset({
     "agencies.sign_in", "agencies.mfa_verify", "agencies.mfa_enrol",
     "agencies.password_reset_request", "agencies.password_reset",
-    "cases.invitation_accept", "home.health", "static",
+    "cases.invitation_accept", "home.health", "home.ready", "metrics.metrics", "static",
 })
 # Reachable while a temporary password still has to be replaced.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"agencies.change_password", "agencies.sign_out", "static"})
