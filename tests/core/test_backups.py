@@ -1,0 +1,223 @@
+"""`flask backup`, its restore and its drill, on the demo data: a backup restores into a fresh database with its
+audit chain intact and every sealed value readable; a tampered backup, the wrong keyring and a full disk fail
+loudly, and a full disk keeps nothing and leaves the live database as it was."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.audit import chain
+from app.audit.models import APPEND_ONLY_TABLES
+from app.cases.learners.models import Learner
+from app.extensions import db
+from app.security.keys import Keyring
+from app.security.learner_keys import destroy_learner_key
+
+# Dumping, restoring and the chain differ between the engines: run on PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.both_backends
+
+REPO = Path(__file__).resolve().parents[2]
+FLASK = Path(sys.executable).with_name("flask")
+
+
+def run(app, *args):
+    result = app.test_cli_runner().invoke(args=list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+@pytest.fixture
+def sealed_demo(demo_app):
+    """The demo with its trail sealed and signed, and one learner erased by destroying their key only (their rows
+    stay, as in any backup taken before the erasure): what the drill must count as shredded."""
+    with demo_app.app_context():
+        chain.seal_pending()
+        chain.record_checkpoint()
+        erased = db.session.scalars(select(Learner.public_id).order_by(Learner.id)).first()
+        db.session.remove()
+        assert destroy_learner_key(erased)
+    return demo_app
+
+
+def only_backup(directory: Path) -> Path:
+    backups = list(directory.iterdir())
+    assert len(backups) == 1, backups
+    return backups[0]
+
+
+def test_a_backup_restores_in_a_drill_with_its_chain_intact_and_every_value_open(sealed_demo, tmp_path, backend):
+    taken = run(sealed_demo, "backup", "--to", str(tmp_path))
+    assert taken.exit_code == 0, taken.output
+    backup = only_backup(tmp_path)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert manifest["engine"] == backend and manifest["alembic_head"]
+    assert manifest["audit"]["sealed_events"] > 0 and manifest["audit"]["seal_hash"]
+    for entry in manifest["files"].values():
+        assert hashlib.sha256((backup / entry["name"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert sorted(path.name for path in backup.iterdir()) == sorted(
+        ["manifest.json", *(entry["name"] for entry in manifest["files"].values())])
+    # The keyring is never in a backup: none of its keys, in any encoding, in any file.
+    keyring = Keyring.from_json(sealed_demo.config["BRAID_FIELD_KEYS"])
+    for path in backup.iterdir():
+        content = path.read_bytes()
+        for key in [*keyring.encryption.values(), *keyring.index.values()]:
+            assert key not in content and key.hex().encode() not in content
+        assert json.loads(sealed_demo.config["BRAID_FIELD_KEYS"])["primary"].encode() not in content \
+            or path.name != "manifest.json"
+
+    drill = run(sealed_demo, "backup", "drill", str(backup))
+    assert drill.exit_code == 0, drill.output
+    assert "Drill passed" in drill.output
+    opened = int(drill.output.split("sealed values: ")[1].split(" opened")[0])
+    shredded = int(drill.output.split(" opened, ")[1].split(" shredded")[0])
+    assert opened > 500 and shredded > 0, drill.output
+    assert f"{manifest['audit']['sealed_events']} events verified" in drill.output
+    assert_no_drill_database_left(sealed_demo, backend)
+
+
+def assert_no_drill_database_left(app, backend):
+    if backend == "postgresql":
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+        with psycopg.connect(url.render_as_string(hide_password=False)) as connection:
+            left = connection.execute("SELECT datname FROM pg_database WHERE datname LIKE 'braid_drill_%'").fetchall()
+        assert left == []
+
+
+def test_restore_refuses_a_database_that_holds_tables_and_fills_an_empty_one(sealed_demo, tmp_path, backend,
+                                                                              database_servers):
+    assert run(sealed_demo, "backup", "--to", str(tmp_path / "backups")).exit_code == 0
+    backup = only_backup(tmp_path / "backups")
+    live = sealed_demo.config["SQLALCHEMY_DATABASE_URI"]
+    refused = run(sealed_demo, "backup", "restore", str(backup), "--into", live)
+    assert refused.exit_code == 1 and "already holds tables" in refused.output
+
+    servers = database_servers(backend)
+    empty = servers.empty()
+    try:
+        restored = run(sealed_demo, "backup", "restore", str(backup), "--into", empty)
+        assert restored.exit_code == 0, restored.output
+        app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty,
+                                     "BRAID_FIELD_KEYS": sealed_demo.config["BRAID_FIELD_KEYS"]})
+        with app.app_context():
+            assert chain.verify_chain().intact
+            with sealed_demo.app_context():
+                expected = db.session.execute(text("SELECT count(*) FROM learner")).scalar()
+                db.session.remove()
+            assert db.session.execute(text("SELECT count(*) FROM learner")).scalar() == expected
+            db.session.remove()
+            db.engine.dispose()
+        app.extensions["braid_learner_keys"].remove_test_store()
+    finally:
+        servers.drop(empty)
+
+
+def test_a_backup_file_that_no_longer_matches_its_manifest_fails_the_drill(sealed_demo, tmp_path):
+    assert run(sealed_demo, "backup", "--to", str(tmp_path)).exit_code == 0
+    backup = only_backup(tmp_path)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    dump = backup / manifest["files"]["database"]["name"]
+    content = bytearray(dump.read_bytes())
+    content[len(content) // 2] ^= 0x01
+    dump.write_bytes(bytes(content))
+    drill = run(sealed_demo, "backup", "drill", str(backup))
+    assert drill.exit_code == 1
+    assert "DRILL FAILED: the backup's database file" in drill.output and "does not match its manifest" in drill.output
+
+
+def test_an_audit_event_altered_in_the_backed_up_database_fails_the_drill(sealed_demo, tmp_path):
+    """What an attacker with the database owner's rights does before the backup is taken: the drill's verification
+    of the restored chain names the altered event."""
+    with sealed_demo.app_context():
+        with db.engine.begin() as connection:
+            for table in APPEND_ONLY_TABLES:
+                if connection.dialect.name == "sqlite":
+                    for verb in ("update", "delete"):
+                        connection.exec_driver_sql(f"DROP TRIGGER {table}_no_{verb}")
+                else:
+                    connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            altered = connection.execute(text("SELECT min(id) FROM audit_event")).scalar()
+            connection.execute(text("UPDATE audit_event SET purpose = 'nothing to see' WHERE id = :id"),
+                               {"id": altered})
+        db.engine.dispose()
+    assert run(sealed_demo, "backup", "--to", str(tmp_path)).exit_code == 0
+    drill = run(sealed_demo, "backup", "drill", str(only_backup(tmp_path)))
+    assert drill.exit_code == 1
+    assert f"DRILL FAILED: the audit chain is broken: event {altered} was altered" in drill.output
+
+
+def test_the_drill_with_the_wrong_keyring_reports_every_value_it_cannot_open(sealed_demo, tmp_path):
+    assert run(sealed_demo, "backup", "--to", str(tmp_path)).exit_code == 0
+    stranger = create_app("testing", {"SQLALCHEMY_DATABASE_URI": sealed_demo.config["SQLALCHEMY_DATABASE_URI"],
+                                      "BRAID_KEY_STORE_URL": sealed_demo.config["BRAID_KEY_STORE_URL"]})
+    try:
+        drill = run(stranger, "backup", "drill", str(only_backup(tmp_path)))
+    finally:
+        with stranger.app_context():
+            db.engine.dispose()
+    assert drill.exit_code == 1
+    assert " 0 opened" in drill.output
+    assert "learner.name_sealed:" in drill.output and "did not open" in drill.output
+    assert "DRILL FAILED: sealed values did not open" in drill.output
+
+
+def _limited_file_size(limit: int):
+    def limit_it():
+        # The backup's disk "fills" at `limit` bytes: writes past it fail with EFBIG (SIGXFSZ ignored, as a full
+        # disk's ENOSPC fails them), in this process and in the pg_dump it starts.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return limit_it
+
+
+def _live_state(app) -> str:
+    """What the live database holds, as one digest (every table's row count, the chain's head)."""
+    with app.app_context():
+        tables = sorted(db.metadata.tables)
+        with db.engine.connect() as connection:
+            counts = [connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar() for name in tables]
+            head = connection.execute(text("SELECT max(id), max(seal_hash) FROM audit_seal")).one()
+        db.engine.dispose()
+    return hashlib.sha256(repr((tables, counts, tuple(head))).encode()).hexdigest()
+
+
+def test_a_full_disk_during_a_backup_keeps_nothing_and_leaves_the_database_untouched(sealed_demo, tmp_path,
+                                                                                      backend):
+    url = sealed_demo.config["SQLALCHEMY_DATABASE_URI"]
+    live_file = Path(make_url(url).database) if backend == "sqlite" else None
+    before = _live_state(sealed_demo)
+    file_before = hashlib.sha256(live_file.read_bytes()).hexdigest() if live_file else None
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(("BRAID_", "FLASK_"))}
+    environ.update(DATABASE_URL=url, BRAID_CONFIG="testing", BRAID_FIELD_KEYS=sealed_demo.config["BRAID_FIELD_KEYS"],
+                   BRAID_KEY_STORE_URL=sealed_demo.config["BRAID_KEY_STORE_URL"])
+    target = tmp_path / "backups"
+    full = subprocess.run([str(FLASK), "--app", "wsgi", "backup", "--to", str(target)], cwd=REPO, env=environ,
+                          capture_output=True, text=True, timeout=60, preexec_fn=_limited_file_size(200_000))
+    assert full.returncode == 1, full.stdout + full.stderr
+    errors = [line for line in full.stderr.splitlines() if line.strip()]
+    assert errors == ["Error: Backup failed: " + errors[0].split("Backup failed: ", 1)[1]], full.stderr
+    assert "disk is full" in errors[0] if backend == "sqlite" else "no room on the backup disk" in errors[0], errors
+    assert "Nothing was kept" in errors[0]
+    assert list(target.iterdir()) == []  # no partial directory, no partial file
+    assert _live_state(sealed_demo) == before
+    if live_file:
+        assert hashlib.sha256(live_file.read_bytes()).hexdigest() == file_before
+
+    # Room again: the same command, retried, takes a whole backup that passes the drill.
+    again = subprocess.run([str(FLASK), "--app", "wsgi", "backup", "--to", str(target)], cwd=REPO, env=environ,
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    drill = run(sealed_demo, "backup", "drill", str(only_backup(target)))
+    assert drill.exit_code == 0, drill.output
