@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys install install-test install-bench lock assets db demo chromium fonts clean
+.PHONY: run test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-backup install install-test install-bench lock assets db demo chromium fonts clean
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -31,10 +31,15 @@ test: install-test assets chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
-bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys
+bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-backup
 
 bench-crypto: install assets
 	$(BIN)/python bench/crypto.py
+
+# `flask backup` and its restore drill on the demo, SQLite and PostgreSQL (BENCH_POSTGRES_URL, skipped without it):
+# wall and CPU seconds per step. `bench/backup.py --existing` measures the database the environment configures.
+bench-backup: install assets
+	$(BIN)/python bench/backup.py
 
 # Key rotation with learner keys (re-wrap N keys) against re-sealing N x M values, on SQLite.
 bench-learner-keys: install assets

@@ -52,6 +52,11 @@ def sealed_demo(demo_app):
     return demo_app
 
 
+def back_up(app, tmp_path: Path):
+    """`flask backup` into tmp_path/data, its key store's copy into tmp_path/keys (never the instance folder)."""
+    return run(app, "backup", "--to", str(tmp_path / "data"), "--keys-to", str(tmp_path / "keys"))
+
+
 def only_backup(directory: Path) -> Path:
     backups = list(directory.iterdir())
     assert len(backups) == 1, backups
@@ -59,24 +64,26 @@ def only_backup(directory: Path) -> Path:
 
 
 def test_a_backup_restores_in_a_drill_with_its_chain_intact_and_every_value_open(sealed_demo, tmp_path, backend):
-    taken = run(sealed_demo, "backup", "--to", str(tmp_path))
+    taken = back_up(sealed_demo, tmp_path)
     assert taken.exit_code == 0, taken.output
-    backup = only_backup(tmp_path)
+    backup = only_backup(tmp_path / "data")
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["engine"] == backend and manifest["alembic_head"]
     assert manifest["audit"]["sealed_events"] > 0 and manifest["audit"]["seal_hash"]
-    for entry in manifest["files"].values():
-        assert hashlib.sha256((backup / entry["name"]).read_bytes()).hexdigest() == entry["sha256"]
-    assert sorted(path.name for path in backup.iterdir()) == sorted(
-        ["manifest.json", *(entry["name"] for entry in manifest["files"].values())])
+    # The key store's copy is kept apart from the data's (a shorter retention: crypto-shredding).
+    database, key_store = manifest["files"]["database"], manifest["files"]["key_store"]
+    assert sorted(path.name for path in backup.iterdir()) == sorted(["manifest.json", database["name"]])
+    assert [path.name for path in (tmp_path / "keys").iterdir()] == [key_store["name"]]
+    assert Path(key_store["directory"]) == (tmp_path / "keys").resolve()
+    files = [backup / database["name"], tmp_path / "keys" / key_store["name"]]
+    for path, entry in zip(files, (database, key_store), strict=True):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
     # The keyring is never in a backup: none of its keys, in any encoding, in any file.
     keyring = Keyring.from_json(sealed_demo.config["BRAID_FIELD_KEYS"])
-    for path in backup.iterdir():
+    for path in [*files, backup / "manifest.json"]:
         content = path.read_bytes()
         for key in [*keyring.encryption.values(), *keyring.index.values()]:
             assert key not in content and key.hex().encode() not in content
-        assert json.loads(sealed_demo.config["BRAID_FIELD_KEYS"])["primary"].encode() not in content \
-            or path.name != "manifest.json"
 
     drill = run(sealed_demo, "backup", "drill", str(backup))
     assert drill.exit_code == 0, drill.output
@@ -98,8 +105,8 @@ def assert_no_drill_database_left(app, backend):
 
 def test_restore_refuses_a_database_that_holds_tables_and_fills_an_empty_one(sealed_demo, tmp_path, backend,
                                                                               database_servers):
-    assert run(sealed_demo, "backup", "--to", str(tmp_path / "backups")).exit_code == 0
-    backup = only_backup(tmp_path / "backups")
+    assert back_up(sealed_demo, tmp_path).exit_code == 0
+    backup = only_backup(tmp_path / "data")
     live = sealed_demo.config["SQLALCHEMY_DATABASE_URI"]
     refused = run(sealed_demo, "backup", "restore", str(backup), "--into", live)
     assert refused.exit_code == 1 and "already holds tables" in refused.output
@@ -125,8 +132,8 @@ def test_restore_refuses_a_database_that_holds_tables_and_fills_an_empty_one(sea
 
 
 def test_a_backup_file_that_no_longer_matches_its_manifest_fails_the_drill(sealed_demo, tmp_path):
-    assert run(sealed_demo, "backup", "--to", str(tmp_path)).exit_code == 0
-    backup = only_backup(tmp_path)
+    assert back_up(sealed_demo, tmp_path).exit_code == 0
+    backup = only_backup(tmp_path / "data")
     manifest = json.loads((backup / "manifest.json").read_text())
     dump = backup / manifest["files"]["database"]["name"]
     content = bytearray(dump.read_bytes())
@@ -152,18 +159,18 @@ def test_an_audit_event_altered_in_the_backed_up_database_fails_the_drill(sealed
             connection.execute(text("UPDATE audit_event SET purpose = 'nothing to see' WHERE id = :id"),
                                {"id": altered})
         db.engine.dispose()
-    assert run(sealed_demo, "backup", "--to", str(tmp_path)).exit_code == 0
-    drill = run(sealed_demo, "backup", "drill", str(only_backup(tmp_path)))
+    assert back_up(sealed_demo, tmp_path).exit_code == 0
+    drill = run(sealed_demo, "backup", "drill", str(only_backup(tmp_path / "data")))
     assert drill.exit_code == 1
     assert f"DRILL FAILED: the audit chain is broken: event {altered} was altered" in drill.output
 
 
 def test_the_drill_with_the_wrong_keyring_reports_every_value_it_cannot_open(sealed_demo, tmp_path):
-    assert run(sealed_demo, "backup", "--to", str(tmp_path)).exit_code == 0
+    assert back_up(sealed_demo, tmp_path).exit_code == 0
     stranger = create_app("testing", {"SQLALCHEMY_DATABASE_URI": sealed_demo.config["SQLALCHEMY_DATABASE_URI"],
                                       "BRAID_KEY_STORE_URL": sealed_demo.config["BRAID_KEY_STORE_URL"]})
     try:
-        drill = run(stranger, "backup", "drill", str(only_backup(tmp_path)))
+        drill = run(stranger, "backup", "drill", str(only_backup(tmp_path / "data")))
     finally:
         with stranger.app_context():
             db.engine.dispose()
@@ -202,22 +209,38 @@ def test_a_full_disk_during_a_backup_keeps_nothing_and_leaves_the_database_untou
     environ = {key: value for key, value in os.environ.items() if not key.startswith(("BRAID_", "FLASK_"))}
     environ.update(DATABASE_URL=url, BRAID_CONFIG="testing", BRAID_FIELD_KEYS=sealed_demo.config["BRAID_FIELD_KEYS"],
                    BRAID_KEY_STORE_URL=sealed_demo.config["BRAID_KEY_STORE_URL"])
-    target = tmp_path / "backups"
-    full = subprocess.run([str(FLASK), "--app", "wsgi", "backup", "--to", str(target)], cwd=REPO, env=environ,
+    target, keys = tmp_path / "data", tmp_path / "keys"
+    command = [str(FLASK), "--app", "wsgi", "backup", "--to", str(target), "--keys-to", str(keys)]
+    full = subprocess.run(command, cwd=REPO, env=environ,
                           capture_output=True, text=True, timeout=60, preexec_fn=_limited_file_size(200_000))
     assert full.returncode == 1, full.stdout + full.stderr
     errors = [line for line in full.stderr.splitlines() if line.strip()]
     assert errors == ["Error: Backup failed: " + errors[0].split("Backup failed: ", 1)[1]], full.stderr
     assert "disk is full" in errors[0] if backend == "sqlite" else "no room on the backup disk" in errors[0], errors
     assert "Nothing was kept" in errors[0]
-    assert list(target.iterdir()) == []  # no partial directory, no partial file
+    assert list(target.iterdir()) == [] and list(keys.iterdir()) == []  # no partial directory, no partial file
     assert _live_state(sealed_demo) == before
     if live_file:
         assert hashlib.sha256(live_file.read_bytes()).hexdigest() == file_before
 
     # Room again: the same command, retried, takes a whole backup that passes the drill.
-    again = subprocess.run([str(FLASK), "--app", "wsgi", "backup", "--to", str(target)], cwd=REPO, env=environ,
-                           capture_output=True, text=True, timeout=60)
+    again = subprocess.run(command, cwd=REPO, env=environ, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0, again.stderr
     drill = run(sealed_demo, "backup", "drill", str(only_backup(target)))
+    assert drill.exit_code == 0, drill.output
+
+
+def test_a_key_store_copy_aged_out_refuses_the_drill_and_a_newer_one_serves(sealed_demo, tmp_path):
+    """Key store copies are kept for days, data backups for months: an old backup is drilled (and restored) with
+    the newest key store copy, which opens every learner's values but those erased since."""
+    assert back_up(sealed_demo, tmp_path / "old").exit_code == 0
+    old = only_backup(tmp_path / "old" / "data")
+    for aged_out in (tmp_path / "old" / "keys").iterdir():
+        aged_out.unlink()
+    refused = run(sealed_demo, "backup", "drill", str(old))
+    assert refused.exit_code == 1 and "is missing (aged out? pass --keys" in refused.output
+
+    assert back_up(sealed_demo, tmp_path / "new").exit_code == 0
+    newest = next((tmp_path / "new" / "keys").iterdir())
+    drill = run(sealed_demo, "backup", "drill", str(old), "--keys", str(newest))
     assert drill.exit_code == 0, drill.output

@@ -10,21 +10,24 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
 from app.core.backups import engines
-from app.core.backups.drill import DrillRefused, checked_file, read_manifest, run_drill
+from app.core.backups.drill import DrillRefused, checked_file, key_store_file, read_manifest, run_drill
 from app.core.backups.taking import DATABASE, KEY_STORE, BackupFailed, take_backup
 
 
 @click.group("backup", cls=AppGroup, invoke_without_command=True)
 @click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory to write the backup under (default: BRAID_BACKUP_DIR, else instance/backups).")
+@click.option("--keys-to", "keys_to", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory for the key store's copy, kept apart and for a shorter time (default: "
+                   "BRAID_KEY_BACKUP_DIR, else instance/key-backups).")
 @click.pass_context
 @with_appcontext
-def backup_cli(context, to):
+def backup_cli(context, to, keys_to):
     """Take a backup: a new directory holding the database, the key store and a manifest. Never the keyring."""
     if context.invoked_subcommand is not None:
         return
     try:
-        taken = take_backup(to)
+        taken = take_backup(to, keys_to)
     except BackupFailed as error:
         raise click.ClickException(f"Backup failed: {error}. Nothing was kept; the database is untouched.") from None
     manifest = taken.manifest
@@ -34,7 +37,8 @@ def backup_cli(context, to):
             click.echo(f"  {role}: none (no learner key yet)")
         else:
             seconds = manifest["seconds"].get(role, 0.0)
-            click.echo(f"  {role}: {entry['name']}, {entry['bytes']:,} bytes, {seconds:.2f} s")
+            where = f" in {entry['directory']}" if entry.get("directory") else ""
+            click.echo(f"  {role}: {entry['name']}{where}, {entry['bytes']:,} bytes, {seconds:.2f} s")
     audit = manifest["audit"]
     click.echo(f"  {manifest['engine']} at migration {manifest['alembic_head']}; audit chain: {audit['events']} "
                f"events, {audit['sealed_events']} sealed up to seal {audit['seal']}")
@@ -46,13 +50,17 @@ def backup_cli(context, to):
 @click.argument("backup", type=click.Path(exists=True, path_type=Path))
 @click.option("--into", "into", required=True, help="Database URL to restore into (sqlite:///path or postgresql://…).")
 @click.option("--keys-into", "keys_into", default=None, help="Key store URL to restore the learner keys into.")
+@click.option("--keys", "keys", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The key store copy to restore (default: the one taken with this backup).")
 @click.option("--replace", is_flag=True, help="Restore even into a database that holds tables (they are replaced).")
-def restore_command(backup, into, keys_into, replace):
+def restore_command(backup, into, keys_into, keys, replace):
     """Restore a backup's database (and, with --keys-into, its key store) into the given databases."""
     try:
         manifest = read_manifest(backup)
         targets = [(DATABASE, into)] + ([(KEY_STORE, keys_into)] if keys_into else [])
-        files = {role: checked_file(backup, manifest, role) for role, _ in targets}
+        files = {DATABASE: checked_file(backup, manifest, DATABASE)}
+        if keys_into:
+            files[KEY_STORE] = key_store_file(backup, manifest, keys)
         for role, url in targets:
             if files[role] is None:
                 continue
@@ -75,10 +83,12 @@ def restore_command(backup, into, keys_into, replace):
 
 @backup_cli.command("drill")
 @click.argument("backup", type=click.Path(exists=True, path_type=Path))
-def drill_command(backup):
+@click.option("--keys", "keys", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The key store copy to restore (default: the one taken with this backup).")
+def drill_command(backup, keys):
     """Restore into fresh databases, verify the audit chain and open every sealed value; exit 1 on any failure."""
     try:
-        report = run_drill(backup)
+        report = run_drill(backup, keys)
     except DrillRefused as error:
         click.echo(f"DRILL FAILED: {error}", err=True)
         sys.exit(1)

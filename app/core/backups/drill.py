@@ -71,31 +71,45 @@ def read_manifest(backup: Path) -> dict:
 
 
 def checked_file(backup: Path, manifest: dict, role: str) -> Path | None:
-    """The backup's file for `role`, after checking its size and SHA-256 against the manifest."""
+    """The backup's file for `role`, after checking its size and SHA-256 against the manifest. The key store's copy
+    lives in a directory of its own (the manifest says which)."""
     entry = manifest["files"].get(role)
     if entry is None:
         return None
-    path = manifest_path(backup).parent / Path(entry["name"]).name
+    directory = Path(entry["directory"]) if entry.get("directory") else manifest_path(backup).parent
+    path = directory / Path(entry["name"]).name
     if not path.exists():
-        raise DrillRefused(f"the backup's {role} file {path.name} is missing")
+        hint = " (aged out? pass --keys with the newest key store backup)" if role == KEY_STORE else ""
+        raise DrillRefused(f"the backup's {role} file {path} is missing{hint}")
     if path.stat().st_size != entry["bytes"] or sha256_of(path) != entry["sha256"]:
         raise DrillRefused(f"the backup's {role} file {path.name} does not match its manifest (altered or torn)")
     return path
+
+
+def key_store_file(backup: Path, manifest: dict, keys: Path | None) -> Path | None:
+    """The key store copy to restore: `keys` when given (any newer one serves: it lacks only the keys of learners
+    erased since, which is crypto-shredding doing its work), else the one taken with this backup."""
+    if keys is None:
+        return checked_file(backup, manifest, KEY_STORE)
+    if not Path(keys).is_file():
+        raise DrillRefused(f"no key store backup at {keys}")
+    return Path(keys)
 
 
 def code_heads() -> set[str]:
     return set(ScriptDirectory(str(current_app.extensions["migrate"].directory)).get_heads())
 
 
-def run_drill(backup: Path) -> DrillReport:
-    """Restore `backup` into fresh databases beside the app's own, check it, and drop them."""
+def run_drill(backup: Path, keys: Path | None = None) -> DrillReport:
+    """Restore `backup` (with the key store copy `keys`, else its own) into fresh databases beside the app's own,
+    check it, and drop them."""
     started, cpu_started = time.perf_counter(), time.process_time()
     manifest = read_manifest(backup)
     report = DrillReport(manifest_path(backup).parent)
     database_file = checked_file(backup, manifest, DATABASE)
     if database_file is None:
         raise DrillRefused("the manifest names no database file")
-    store_file = checked_file(backup, manifest, KEY_STORE)
+    store_file = key_store_file(backup, manifest, keys)
     report.seconds["check_files"] = time.perf_counter() - started
     expected_heads = code_heads()
     live_url = current_app.config["SQLALCHEMY_DATABASE_URI"]

@@ -2,8 +2,10 @@
 
 A backup is a directory `braid-<UTC time>/` built under a hidden temporary name, every file written to a temporary
 name, synced and renamed, then the directory renamed into place: a backup directory either is whole or is not
-there. Any failure (a full disk above all) removes what was written and leaves the live database untouched: it is
-only ever read.
+there. The key store's copy goes to a directory of its own (`--keys-to`, BRAID_KEY_BACKUP_DIR), kept on a much
+shorter retention than the data's so that an erased learner's key ages out of every backup (README: Crypto-
+shredding). Any failure (a full disk above all) removes what was written and leaves the live database untouched:
+it is only ever read.
 """
 from __future__ import annotations
 
@@ -57,6 +59,10 @@ def default_directory() -> Path:
     return Path(current_app.config.get("BRAID_BACKUP_DIR") or Path(current_app.instance_path) / "backups")
 
 
+def default_keys_directory() -> Path:
+    return Path(current_app.config.get("BRAID_KEY_BACKUP_DIR") or Path(current_app.instance_path) / "key-backups")
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -65,30 +71,34 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def take_backup(to: Path | None = None) -> TakenBackup:
-    """Back up the app's database and key store into a new directory under `to`; BackupFailed if it cannot."""
+def take_backup(to: Path | None = None, keys_to: Path | None = None) -> TakenBackup:
+    """Back up the app's database into a new directory under `to`, and its key store into `keys_to`; BackupFailed
+    if it cannot (and then nothing of it is kept)."""
     started, cpu_started = time.perf_counter(), time.process_time()
     to = Path(to or default_directory())
+    keys_to = Path(keys_to or default_keys_directory())
     taken_at = datetime.now(UTC)
     name = f"braid-{taken_at:%Y%m%dT%H%M%SZ}"
+    partial, written = None, []
     try:
-        to.mkdir(parents=True, exist_ok=True)
-        to.chmod(0o700)  # a backup holds every learner's (sealed) record: its owner only
-    except OSError as error:
-        raise BackupFailed(f"cannot use {to} for backups ({error.strerror})") from None
-    partial = to / f".{name}.partial-{uuid.uuid4().hex[:8]}"
-    try:
+        for directory in (to, keys_to):
+            directory.mkdir(parents=True, exist_ok=True)
+            directory.chmod(0o700)  # a backup holds every learner's (sealed) record: its owner only
+        partial = to / f".{name}.partial-{uuid.uuid4().hex[:8]}"
         partial.mkdir(mode=0o700)
         manifest = {"format": FORMAT, "taken_at": taken_at.isoformat(), "files": {}, "seconds": {}}
         _back_up_database(partial, manifest)
-        _back_up_key_store(partial, manifest)
+        _back_up_key_store(keys_to, name, manifest, written)
         manifest["seconds"]["total"] = round(time.perf_counter() - started, 3)
         _write_atomically(partial / MANIFEST, json.dumps(manifest, indent=2).encode())
         final = _free_name(to, name)
         partial.rename(final)
         engines.fsync_directory(to)
     except BaseException as error:
-        shutil.rmtree(partial, ignore_errors=True)
+        if partial is not None:
+            shutil.rmtree(partial, ignore_errors=True)
+        for path in written:
+            path.unlink(missing_ok=True)
         if isinstance(error, engines.CopyFailed):
             raise BackupFailed(str(error), no_room=error.no_room) from None
         if isinstance(error, OSError):
@@ -99,11 +109,11 @@ def take_backup(to: Path | None = None) -> TakenBackup:
     return TakenBackup(final, manifest, time.perf_counter() - started, time.process_time() - cpu_started)
 
 
-def _free_name(to: Path, name: str) -> Path:
-    final, n = to / name, 1
+def _free_name(to: Path, name: str, suffix: str = "") -> Path:
+    final, n = to / f"{name}{suffix}", 1
     while final.exists():  # two backups in one second
         n += 1
-        final = to / f"{name}-{n}"
+        final = to / f"{name}-{n}{suffix}"
     return final
 
 
@@ -125,8 +135,8 @@ def _back_up_database(directory: Path, manifest: dict) -> None:
     manifest["seconds"][DATABASE] = round(time.perf_counter() - started, 3)
 
 
-def _back_up_key_store(directory: Path, manifest: dict) -> None:
-    """The learner key store: wrapped keys, useless without the keyring (which is never backed up)."""
+def _back_up_key_store(keys_to: Path, name: str, manifest: dict, written: list[Path]) -> None:
+    """The learner key store, into its own directory: wrapped keys, useless without the keyring (never backed up)."""
     store = current_app.extensions["braid_learner_keys"]
     url = store.url
     engine = engines.engine_of(url)
@@ -134,11 +144,15 @@ def _back_up_key_store(directory: Path, manifest: dict) -> None:
         manifest["files"][KEY_STORE] = None  # no learner has a key yet
         return
     store.init()  # the store's table exists before it is copied
-    filename = KEY_STORE + engines.DUMP_SUFFIX[engine]
     started = time.perf_counter()
-    temporary = directory / f"{filename}.part"
+    final = _free_name(keys_to, f"{name}-{KEY_STORE}", engines.DUMP_SUFFIX[engine])
+    temporary = keys_to / f".{final.name}.part"
+    written.append(temporary)
     engines.dump(url, temporary)
-    manifest["files"][KEY_STORE] = _finish(temporary, directory / filename)
+    written.append(final)
+    entry = _finish(temporary, final)
+    engines.fsync_directory(keys_to)
+    manifest["files"][KEY_STORE] = {**entry, "directory": str(keys_to.resolve())}
     manifest["seconds"][KEY_STORE] = round(time.perf_counter() - started, 3)
 
 
