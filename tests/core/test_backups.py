@@ -10,6 +10,7 @@ import resource
 import signal
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -19,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.audit import chain
-from app.audit.models import APPEND_ONLY_TABLES
+from app.audit.models import APPEND_ONLY_TABLES, AuditAction, AuditEvent
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security.keys import Keyring
@@ -93,6 +94,13 @@ def test_a_backup_restores_in_a_drill_with_its_chain_intact_and_every_value_open
     assert opened > 500 and shredded > 0, drill.output
     assert f"{manifest['audit']['sealed_events']} events verified" in drill.output
     assert_no_drill_database_left(sealed_demo, backend)
+    with sealed_demo.app_context():
+        trail = db.session.execute(select(AuditEvent.action, AuditEvent.object_type, AuditEvent.object_public_id)
+                                   .where(AuditEvent.object_type.in_(["backup", "backup_drill"]))
+                                   .order_by(AuditEvent.id)).all()
+        db.session.remove()
+    assert [tuple(row) for row in trail] == [(AuditAction.EXPORT, "backup", backup.name),
+                                             (AuditAction.VIEW, "backup_drill", backup.name)]
 
 
 def assert_no_drill_database_left(app, backend):
@@ -244,3 +252,27 @@ def test_a_key_store_copy_aged_out_refuses_the_drill_and_a_newer_one_serves(seal
     newest = next((tmp_path / "new" / "keys").iterdir())
     drill = run(sealed_demo, "backup", "drill", str(old), "--keys", str(newest))
     assert drill.exit_code == 0, drill.output
+
+
+def test_prune_ages_key_store_copies_out_in_days_and_backups_in_months(sealed_demo, tmp_path, backend):
+    if backend != "sqlite":
+        pytest.skip("files only: the same on both engines")
+    for _ in range(3):
+        assert back_up(sealed_demo, tmp_path).exit_code == 0
+    backups = sorted((tmp_path / "data").iterdir())
+    copies = sorted((tmp_path / "keys").iterdir())
+    assert len(backups) == 3 and len(copies) == 3
+    # The oldest is 100 days old, the middle one 10: both key copies go, only the oldest data backup does.
+    for age, backup, copy in zip((100, 10), backups, copies, strict=False):
+        manifest = json.loads((backup / "manifest.json").read_text())
+        when = datetime.fromisoformat(manifest["taken_at"]) - timedelta(days=age)
+        manifest["taken_at"] = when.isoformat()
+        (backup / "manifest.json").write_text(json.dumps(manifest))
+        os.utime(copy, (when.timestamp(), when.timestamp()))
+    refused = run(sealed_demo, "backup", "prune", "--to", str(tmp_path / "data"), "--keys-to", str(tmp_path / "keys"),
+                  "--keep-days", "7", "--keep-key-days", "7")
+    assert refused.exit_code == 1 and "fewer days" in refused.output
+    pruned = run(sealed_demo, "backup", "prune", "--to", str(tmp_path / "data"), "--keys-to", str(tmp_path / "keys"))
+    assert pruned.exit_code == 0, pruned.output
+    assert sorted((tmp_path / "data").iterdir()) == backups[1:]
+    assert sorted((tmp_path / "keys").iterdir()) == copies[2:]

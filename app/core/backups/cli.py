@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -9,9 +10,24 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
+from app.audit import directory
+from app.audit.events import record
+from app.audit.models import AuditAction
 from app.core.backups import engines
 from app.core.backups.drill import DrillRefused, checked_file, key_store_file, read_manifest, run_drill
-from app.core.backups.taking import DATABASE, KEY_STORE, BackupFailed, take_backup
+from app.core.backups.pruning import prune
+from app.core.backups.taking import (
+    DATABASE,
+    KEY_STORE,
+    BackupFailed,
+    default_directory,
+    default_keys_directory,
+    take_backup,
+)
+from app.extensions import db
+
+# A backup copies every learner's (sealed) record, and a drill opens every value: both are in the trail.
+directory.label("object_type", {"backup": "Backup of the whole database", "backup_drill": "Restore drill of a backup"})
 
 
 @click.group("backup", cls=AppGroup, invoke_without_command=True)
@@ -30,6 +46,8 @@ def backup_cli(context, to, keys_to):
         taken = take_backup(to, keys_to)
     except BackupFailed as error:
         raise click.ClickException(f"Backup failed: {error}. Nothing was kept; the database is untouched.") from None
+    record(None, AuditAction.EXPORT, object_type="backup", object_public_id=taken.directory.name)
+    db.session.commit()
     manifest = taken.manifest
     click.echo(f"Backup written to {taken.directory}")
     for role, entry in manifest["files"].items():
@@ -92,6 +110,8 @@ def drill_command(backup, keys):
     except DrillRefused as error:
         click.echo(f"DRILL FAILED: {error}", err=True)
         sys.exit(1)
+    record(None, AuditAction.VIEW, object_type="backup_drill", object_public_id=report.directory.name)
+    db.session.commit()
     seconds = report.seconds
     engine = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
     click.echo(f"Restore drill of {report.directory} ({engine})")
@@ -117,3 +137,23 @@ def drill_command(backup, keys):
 
 def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+@backup_cli.command("prune")
+@click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The data backups' directory (default as for `flask backup`).")
+@click.option("--keys-to", "keys_to", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The key store copies' directory (default as for `flask backup`).")
+@click.option("--keep-days", default=90, show_default=True, type=click.IntRange(1),
+              help="Days a data backup is kept.")
+@click.option("--keep-key-days", default=7, show_default=True, type=click.IntRange(1),
+              help="Days a key store copy is kept: an erased learner is unreadable in every backup after this.")
+def prune_command(to, keys_to, keep_days, keep_key_days):
+    """Remove backups past their retention (the newest of each is always kept)."""
+    if keep_key_days >= keep_days:
+        raise click.ClickException("keep key store copies for fewer days than data backups (--keep-key-days below "
+                                   "--keep-days), or an erased learner stays readable in old backups")
+    pruned = prune(to or default_directory(), keys_to or default_keys_directory(),
+                   timedelta(days=keep_days), timedelta(days=keep_key_days))
+    click.echo(f"Removed {len(pruned.backups)} data backups older than {keep_days} days and "
+               f"{len(pruned.key_copies)} key store copies older than {keep_key_days} days.")
