@@ -18,6 +18,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import chain
 from app.core.backups import engines
@@ -131,7 +132,10 @@ def run_drill(backup: Path, keys: Path | None = None) -> DrillReport:
                                                                   _drill_settings(drill_url, drill_store))
             try:
                 with drill_app.app_context():
-                    _check(report, manifest, expected_heads)
+                    try:
+                        _check(report, manifest, expected_heads)
+                    except SQLAlchemyError as error:  # a restored copy too damaged to read: a failed drill
+                        report.problems.append(f"the restored database cannot be read ({type(error).__name__})")
             finally:
                 with drill_app.app_context():
                     db.session.remove()

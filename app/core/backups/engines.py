@@ -192,7 +192,11 @@ def holds_tables(url: str) -> bool:
             return connection.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
         finally:
             connection.close()
-    with psycopg.connect(_conninfo(url)) as connection:
+    try:
+        connection = psycopg.connect(_conninfo(url))
+    except psycopg.OperationalError:
+        raise CopyFailed(f"cannot connect to {make_url(url).render_as_string(hide_password=True)}") from None
+    with connection:
         return connection.execute(
             "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
         ).fetchone()[0] > 0
@@ -211,8 +215,12 @@ def fresh_database(beside_url: str, scratch: Path) -> str:
     name = f"braid_drill_{uuid.uuid4().hex[:12]}"
     if engine_of(beside_url) == SQLITE:
         return f"sqlite:///{scratch / (name + '.sqlite3')}"
-    with psycopg.connect(_conninfo(beside_url), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(_conninfo(beside_url), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as error:
+        raise CopyFailed(f"cannot create a database for the drill ({type(error).__name__}: its user needs "
+                         "CREATEDB)") from None
     return make_url(beside_url).set(database=name).render_as_string(hide_password=False)
 
 

@@ -82,8 +82,8 @@ def take_backup(to: Path | None = None, keys_to: Path | None = None) -> TakenBac
     partial, written = None, []
     try:
         for directory in (to, keys_to):
-            directory.mkdir(parents=True, exist_ok=True)
-            directory.chmod(0o700)  # a backup holds every learner's (sealed) record: its owner only
+            # A backup holds every learner's (sealed) record: what Braid creates is its owner's only.
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = to / f".{name}.partial-{uuid.uuid4().hex[:8]}"
         partial.mkdir(mode=0o700)
         manifest = {"format": FORMAT, "taken_at": taken_at.isoformat(), "files": {}, "seconds": {}}
@@ -157,6 +157,7 @@ def _back_up_key_store(keys_to: Path, name: str, manifest: dict, written: list[P
 
 
 def _finish(temporary: Path, final: Path) -> dict:
+    temporary.chmod(0o600)
     engines.fsync_file(temporary)
     temporary.rename(final)
     return {"name": final.name, "bytes": final.stat().st_size, "sha256": sha256_of(final)}
