@@ -8,6 +8,7 @@ import json
 import os
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -276,3 +277,27 @@ def test_prune_ages_key_store_copies_out_in_days_and_backups_in_months(sealed_de
     assert pruned.exit_code == 0, pruned.output
     assert sorted((tmp_path / "data").iterdir()) == backups[1:]
     assert sorted((tmp_path / "keys").iterdir()) == copies[2:]
+
+
+def test_an_audit_event_altered_in_the_backup_file_itself_fails_the_drill(sealed_demo, tmp_path, backend):
+    """Whoever can rewrite the backup storage, manifest and all: the restored chain no longer verifies."""
+    if backend != "sqlite":
+        pytest.skip("an SQLite backup is a database file that can be edited in place; a dump is not")
+    assert back_up(sealed_demo, tmp_path).exit_code == 0
+    backup = only_backup(tmp_path / "data")
+    manifest = json.loads((backup / "manifest.json").read_text())
+    dump = backup / manifest["files"]["database"]["name"]
+    connection = sqlite3.connect(dump)
+    for verb in ("update", "delete"):
+        connection.execute(f"DROP TRIGGER audit_event_no_{verb}")
+    altered = connection.execute("SELECT max(id) FROM audit_event WHERE id <= (SELECT max(last_event_id) "
+                                 "FROM audit_seal)").fetchone()[0]
+    connection.execute("UPDATE audit_event SET ip_address = '203.0.113.9' WHERE id = ?", (altered,))
+    connection.commit()
+    connection.close()
+    manifest["files"]["database"].update(bytes=dump.stat().st_size,
+                                         sha256=hashlib.sha256(dump.read_bytes()).hexdigest())
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    drill = run(sealed_demo, "backup", "drill", str(backup))
+    assert drill.exit_code == 1
+    assert f"DRILL FAILED: the audit chain is broken: event {altered} was altered" in drill.output
