@@ -39,7 +39,8 @@ directory.label("object_type", {"backup": "Backup of the whole database", "backu
 @click.pass_context
 @with_appcontext
 def backup_cli(context, to, keys_to):
-    """Take a backup: a new directory holding the database, the key store and a manifest. Never the keyring."""
+    """Take a backup: a new directory holding the database and a manifest; the key store copied apart. Never the
+    keyring."""
     if context.invoked_subcommand is not None:
         return
     try:
