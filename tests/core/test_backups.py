@@ -11,6 +11,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.audit import chain
+from app.audit.events import record
 from app.audit.models import APPEND_ONLY_TABLES, AuditAction, AuditEvent
 from app.cases.learners.models import Learner
 from app.extensions import db
@@ -301,3 +304,45 @@ def test_an_audit_event_altered_in_the_backup_file_itself_fails_the_drill(sealed
     drill = run(sealed_demo, "backup", "drill", str(backup))
     assert drill.exit_code == 1
     assert f"DRILL FAILED: the audit chain is broken: event {altered} was altered" in drill.output
+
+
+def test_a_backup_taken_while_the_app_writes_is_one_consistent_moment(sealed_demo, tmp_path):
+    """Learners' notes rewritten and audit events written and sealed throughout the backup: the copy is one
+    moment's state (SQLite's online backup; pg_dump of an exported snapshot), so its chain verifies up to exactly
+    the head its manifest records, and every value opens."""
+    stop, written, errors = threading.Event(), [], []
+
+    def write():
+        try:
+            with sealed_demo.app_context():
+                learners = db.session.scalars(select(Learner).order_by(Learner.id).offset(1).limit(5)).all()
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    learner = learners[n % len(learners)]
+                    learner.notes = f"<p>written during the backup, {n}</p>"
+                    record(None, AuditAction.UPDATE, learner, fields=["notes"])
+                    db.session.commit()
+                    if n % 3 == 0:
+                        chain.seal_pending(lock_timeout_ms=2000)
+                    written.append(n)
+                db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - surfaced by the test
+            errors.append(error)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    while len(written) < 5 and writer.is_alive():
+        time.sleep(0.01)
+    try:
+        before = len(written)
+        taken = back_up(sealed_demo, tmp_path)
+        during = len(written) - before
+    finally:
+        stop.set()
+        writer.join(timeout=30)
+    assert not errors, errors
+    assert taken.exit_code == 0, taken.output
+    assert during > 0  # the app did write while the backup ran
+    drill = run(sealed_demo, "backup", "drill", str(only_backup(tmp_path / "data")))
+    assert drill.exit_code == 0, drill.output
