@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run serve test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts clean
+.PHONY: run serve test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts clean bench-backup
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -55,7 +55,7 @@ test: install-test assets chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
-bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics
+bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics bench-backup
 
 bench-crypto: install assets
 	$(BIN)/python bench/crypto.py
@@ -63,6 +63,11 @@ bench-crypto: install assets
 # What the latency histogram costs a request (/health with and without it), in one process and in multiprocess mode.
 bench-request-metrics: install assets
 	$(BIN)/python bench/request_metrics.py
+
+# `flask backup` and its restore drill on the demo, SQLite and PostgreSQL (BENCH_POSTGRES_URL, skipped without it):
+# wall and CPU seconds per step. `bench/backup.py --existing` measures the database the environment configures.
+bench-backup: install assets
+	$(BIN)/python bench/backup.py
 
 # Key rotation with learner keys (re-wrap N keys) against re-sealing N x M values, on SQLite.
 bench-learner-keys: install assets

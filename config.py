@@ -160,6 +160,10 @@ class Config:
         # out much sooner than the data's (README: Crypto-shredding): a PostgreSQL deployment points it at a
         # database of its own with a short backup retention.
         self.BRAID_KEY_STORE_URL = environ.get("BRAID_KEY_STORE_URL") or self.default_key_store_url()
+        # Where `flask backup` writes (app.core.backups): the data's backups, and the key store's copies apart from
+        # them (kept days, not months: README, Backups and restore). None: under the instance folder.
+        self.BRAID_BACKUP_DIR = environ.get("BRAID_BACKUP_DIR") or None
+        self.BRAID_KEY_BACKUP_DIR = environ.get("BRAID_KEY_BACKUP_DIR") or None
         # "0" keeps new values of learners on the keyring, as everything was before crypto-shredding: only to
         # measure or test that state (bench/learner_key_rotation.py, the keyring rotation tests), never to deploy.
         self.BRAID_LEARNER_KEYS = environ.get("BRAID_LEARNER_KEYS", "1") != "0"
