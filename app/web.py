@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.agencies.sign_in.sessions import touch_session
 from app.audit.events import ERROR_PAGE, EventNotWritten, note_anonymous_refusal, write_request_event
-from app.database import lock_wait_failed
+from app.database import database_unreachable, lock_wait_failed
 from app.extensions import db, login_manager
 from app.policy import DECISION_MADE, Action, shows
 from app.security.crypto import DecryptionError
@@ -217,6 +217,11 @@ def handle_decryption_error(error: DecryptionError):
 
 
 def handle_database_error(error: OperationalError):
+    if database_unreachable(error):
+        db.session.rollback()  # nothing of the request is saved (and the pool forgets the broken connection)
+        # The outage is the operator's to see (once a request, no trace): the user gets "try again shortly".
+        log.warning("database unreachable endpoint=%s request_id=%s", request.endpoint, g.get("request_id"))
+        return busy_response()
     if not lock_wait_failed(error):
         return handle_unexpected_error(error)
     db.session.rollback()  # nothing of the request is saved
