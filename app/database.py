@@ -153,6 +153,17 @@ def database_unreachable(error: BaseException) -> bool:
     return state is None or state.startswith("08") or state in CONNECTION_GONE_STATES
 
 
+def roll_back(session) -> None:
+    """Roll back what the request did. When the server has gone away the rollback fails too: the connection is
+    then dropped instead (the pool makes a new one once the server is back), so the error page still shows."""
+    try:
+        session.rollback()
+    except OperationalError as error:
+        if not database_unreachable(error):
+            raise
+        session.invalidate()
+
+
 def _lost_a_race_for_sqlite_write_lock(error: OperationalError) -> bool:
     original = getattr(error, "orig", None)
     return isinstance(original, sqlite3.OperationalError) \

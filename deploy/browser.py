@@ -60,7 +60,8 @@ class Browser:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         body = None
         if fields is not None:
-            body = urlencode(fields, doseq=True)
+            pairs = fields.items() if isinstance(fields, dict) else fields
+            body = urlencode([(name, value) for name, value in pairs], doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
         try:

@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 import socket
 
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.core.jobs.models import JobRun, JobStatus
+from app.database import database_unreachable, roll_back
 from app.extensions import db
 from tests.fixtures.application import sign_in
 
@@ -89,3 +93,22 @@ def test_with_redis_down_a_request_that_queues_mail_succeeds_and_the_run_waits_i
         runs = db.session.scalars(select(JobRun)).all()
         assert [run.status for run in runs] == [JobStatus.QUEUED]  # the rescue hands it over once Redis is back
     assert any("rescue will hand them over" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_connection_the_server_ended_is_dropped_and_the_next_request_succeeds(app, client):
+    """What a PostgreSQL restart does to each pooled connection: the query fails as unreachable (503), rolling
+    back raises nothing (a failing rollback turned the 503 into a 500 in deploy/faults.py), and the next
+    request gets a new connection."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+    with app.app_context():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(OperationalError) as cut:
+            db.session.execute(text("SELECT 1"))
+        assert database_unreachable(cut.value)
+        roll_back(db.session)  # the server is gone from under it: no error, the connection dropped
+        assert db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+        db.session.remove()
+    assert client.get("/health").status_code == 200
