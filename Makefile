@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run serve test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts clean bench-backup
+.PHONY: run serve test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts clean bench-backup cluster-check cluster-faults
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -96,6 +96,16 @@ bench-audit: install-bench assets
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/audit.py
+
+# Two app nodes behind Debian's nginx on loopback, with their own PostgreSQL, Redis and jobs worker (deploy/README.md):
+# a mixed load through nginx for CLUSTER_SECONDS, then the checks (no 5xx, nothing lost, sessions and limits shared,
+# the chain verified, the queue drained). cluster-faults kills and restarts each service under load. Not in `make test`.
+CLUSTER_SECONDS ?= 60
+cluster-check: install assets
+	$(BIN)/python deploy/cluster.py --seconds $(CLUSTER_SECONDS)
+
+cluster-faults: install assets
+	$(BIN)/python deploy/faults.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
