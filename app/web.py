@@ -18,7 +18,7 @@ from app.database import database_unreachable, lock_wait_failed, roll_back
 from app.extensions import db, login_manager
 from app.policy import DECISION_MADE, Action, shows
 from app.security.crypto import DecryptionError
-from app.security.hosts import refuse_unknown_host
+from app.security.hosts import refuse_foreign_origin, refuse_unknown_host
 
 log = logging.getLogger("braid.web")
 
@@ -53,8 +53,9 @@ def init_app(app: Flask) -> None:
     app.request_class = UploadsInMemory
     # First of all, before the rate limiter or CSRF read anything: a request for a host Braid does not serve.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_unknown_host)
+    app.before_request_funcs[None].insert(1, refuse_foreign_origin)  # before CSRF: a write from another site
     # Before CSRF reads the form: only the routes that take a file accept a body that large.
-    app.before_request_funcs[None].insert(1, allow_uploads)
+    app.before_request_funcs[None].insert(2, allow_uploads)
     app.before_request_funcs[None].insert(0, start_request)  # so even that refusal has a request id
     app.before_request(answered_before_the_view(deny_by_default))
     app.after_request(set_security_headers)

@@ -158,3 +158,24 @@ def test_over_https_a_form_needs_its_token_but_no_referer(app, csrf_app, create_
     accepted = client.post("/sign-in", data={**credentials, "csrf_token": csrf_token_from(page.get_data(as_text=True))},
                            **https)
     assert accepted.status_code == 302 and not is_csrf_refusal(accepted)
+
+
+def test_a_write_from_a_page_on_another_site_is_refused_before_its_token_is_read(app, csrf_app, create_user):
+    """Sec-Fetch-Site and Origin stand in for the Referer check turned off above: a browser names the site whose
+    page sent the form, so a write from another site is refused whatever token it carries, and nothing changes."""
+    account = create_user("teacher")
+    client = csrf_app.test_client()
+    https = {"base_url": "https://localhost"}
+    credentials = {"email": account.email, "password": account.password}
+    token = csrf_token_from(client.get("/sign-in", **https).get_data(as_text=True))
+    from_elsewhere = ({"Origin": "https://evil.example"}, {"Origin": "https://localhost.evil.example"},
+                      {"Sec-Fetch-Site": "cross-site", "Origin": "null"}, {"Sec-Fetch-Site": "same-site"})
+    for headers in from_elsewhere:
+        refused = client.post("/sign-in", data={**credentials, "csrf_token": token}, headers=headers, **https)
+        assert refused.status_code == 400, headers
+        assert client.get("/", **https).status_code == 302  # not signed in: the refused write changed nothing
+    # What a browser sends for Braid's own form under its no-referrer policy.
+    accepted = client.post("/sign-in", data={**credentials, "csrf_token": token},
+                           headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"}, **https)
+    assert accepted.status_code == 302 and not is_csrf_refusal(accepted)
+    assert client.get("/", **https).status_code == 200
