@@ -27,7 +27,7 @@ from app.demo.notifications import load_demo_notifications
 from app.demo.reminders import load_demo_reminders, remind_demo
 from app.demo.restrictions import load_demo_restriction
 from app.demo.retention import load_demo_retention
-from app.demo.scale import DEFAULT_SEED, build_authority
+from app.demo.scale import DEFAULT_SEED, AnotherAuthority, build_authority
 from app.demo.scale_people import ScaleCounts
 from app.demo.school_year import load_demo_school_year
 from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
@@ -134,8 +134,12 @@ def scale_command(seed, learners, big_school, schools):
         return click.progressbar(length=units, label=f"{phase:<13}", show_pos=True,
                                  item_show_func=lambda rate: rate)
 
-    for report in build_authority(seed=seed, learners=learners, big_school=big_school, schools=schools,
-                                  progress=progress):
+    try:
+        reports = build_authority(seed=seed, learners=learners, big_school=big_school, schools=schools,
+                                  progress=progress)
+    except AnotherAuthority as error:
+        raise click.ClickException(str(error)) from None
+    for report in reports:
         skipped = f", {report.skipped_units} unit(s) already there" if report.skipped_units else ""
         click.echo(f"{report.phase:<13} {report.rows:>10,} rows in {report.seconds:7.1f} s "
                    f"({report.rate:,.0f} rows/s, {report.cpu_seconds:.1f} s CPU){skipped}")

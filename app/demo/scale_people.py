@@ -173,6 +173,8 @@ class Authority:
 
     def __init__(self, seed: int, counts: ScaleCounts, anchor: date):
         self.seed, self.counts, self.anchor = seed, counts, anchor
+        # Every draw depends on the seed and the sizes: another size is another authority, never a mix of two.
+        self.key = f"{seed}/{counts.learners}/{counts.big_school}/{counts.schools}"
 
     # --- schools and their staff
 
@@ -184,7 +186,7 @@ class Authority:
         names = [f"{place} {kind}" for kind in SCHOOL_KINDS for place in PLACES]
         schools = []
         for number in range(counts.schools):
-            rng = _rng(self.seed, "school", number)
+            rng = _rng(self.key, "school", number)
             if number == 0:
                 name, pupils = SECONDARY_NAME, counts.big_school
             else:
@@ -230,7 +232,7 @@ class Authority:
             per_service = 30
             service_count = max(1, -(-count // per_service))
             for number in range(service_count):
-                rng = _rng(self.seed, "service", role.value, number)
+                rng = _rng(self.key, "service", role.value, number)
                 area = AREAS[number % len(AREAS)] + (f" {number // len(AREAS) + 1}" if number >= len(AREAS) else "")
                 name = title.format(area=area)
                 service = Agency(public_id_from(rng), name, kind)
@@ -259,7 +261,7 @@ class Authority:
     # --- families: a parent or carer of some learners, with a family of their own
 
     def family(self, layout: LearnerLayout) -> Agency:
-        rng = _rng(self.seed, "family", layout.index)
+        rng = _rng(self.key, "family", layout.index)
         surname = layout.name.split()[-1]
         parent_name = f"{rng.choice(FIRST_NAMES)} {surname}"
         # A family's name is unique in Braid (its blind index): the street tells two families of one name apart.
@@ -273,7 +275,7 @@ class Authority:
     # --- learners
 
     def learner(self, index: int) -> LearnerLayout:
-        rng = _rng(self.seed, "learner", index)
+        rng = _rng(self.key, "learner", index)
         school_number = self.school_of(index)
         school = self.schools[school_number]
         secondary = school.secondary
@@ -295,5 +297,5 @@ class Authority:
             date_of_birth=born, year_group=year_group, upn=upn, areas=areas, stage=stage,
             closed_cycles=rng.choice((0, 1, 1, 2)), teacher=rng.randrange(len(school.of(Role.TEACHER))),
             lsp=rng.randrange(len(school.of(Role.LSP))), slt=slt, ep=ep, parent=rng.random() < 0.25,
-            contributions=contributions, seed=f"{self.seed}|case|{index}",
+            contributions=contributions, seed=f"{self.key}|case|{index}",
         )

@@ -12,11 +12,21 @@ from __future__ import annotations
 import binascii
 import os
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as clock
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import func, insert, select, text
 
+from app.agencies.accounts.models import Agency, User
+from app.agencies.two_step.models import TwoStepEnrolment
+from app.audit.models import AuditEvent, AuditEventLearner
+from app.cases.contributions.models import Contribution, ContributionRevision
+from app.cases.learners.models import Learner
+from app.cases.meetings.models import Meeting, MeetingAction, MeetingAttendee
+from app.cases.plans.models import Outcome, PlanCycle, Provision, SupportPlan
+from app.cases.team.models import TeamMembership
+from app.cpd.entries.models import CaseEvidence, ReflectiveEntry
 from app.security.crypto import ENVELOPE_VERSION, NONCE_BYTES, TEXT, Sealed, associated_data
 from app.security.keys import KEY_BYTES, current_keyring
 from app.security.learner_keys import LEARNER_KEY_LETTER, key_store, learner_data_key, unwrap, wrap
@@ -133,3 +143,17 @@ def move_sequences_past(session, tables) -> None:
             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # nosec B608 # a model's table name
             f"(SELECT coalesce(max(id), 1) FROM {table.name}))"
         ))
+
+
+def moment(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, clock(hour, minute), tzinfo=UTC)
+
+
+# The tables the build writes, by a short name.
+TABLES = {name: model.__table__ for name, model in (
+    ("agency", Agency), ("user", User), ("mfa", TwoStepEnrolment), ("learner", Learner),
+    ("membership", TeamMembership), ("plan", SupportPlan), ("cycle", PlanCycle), ("outcome", Outcome),
+    ("provision", Provision), ("contribution", Contribution), ("revision", ContributionRevision),
+    ("meeting", Meeting), ("attendee", MeetingAttendee), ("action", MeetingAction), ("entry", ReflectiveEntry),
+    ("evidence", CaseEvidence), ("event", AuditEvent), ("event_learner", AuditEventLearner),
+)}
