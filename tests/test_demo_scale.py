@@ -106,15 +106,15 @@ def test_a_build_interrupted_and_resumed_makes_the_rows_of_an_uninterrupted_one(
     other = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "BRAID_FIELD_KEYS": app.config["BRAID_FIELD_KEYS"]})
     try:
         with other.app_context():
-            # Stopped in the middle of the contributions (units: 4 agencies, 4 of learners, then contributions).
-            with pytest.raises(BuildInterrupted):
-                build_authority(**SMALL, stop_after_units=10)
-            db.session.remove()
-            with pytest.raises(BuildInterrupted):  # and again, in the trail
-                build_authority(**SMALL, stop_after_units=12)
-            db.session.remove()
+            # Units: 4 agencies, then 4 of ten learners for each of learners, contributions and meetings, 1 of CPD,
+            # then the trail's days. Stopped in the learners, again in the contributions, and again in the trail.
+            for stop_after in (6, 4, 9):
+                with pytest.raises(BuildInterrupted):
+                    build_authority(**SMALL, stop_after_units=stop_after)
+                db.session.remove()
             reports = build_authority(**SMALL)
-            assert {report.phase: report.skipped_units for report in reports}["contributions"] == 4
+            skipped = {report.phase: report.skipped_units for report in reports}
+            assert skipped == {"accounts": 4, "learners": 4, "contributions": 4, "meetings": 4, "cpd": 1, "audit": 2}
             assert _snapshot() == whole
             assert chain.verify_chain().intact
     finally:

@@ -15,6 +15,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import select
@@ -149,18 +150,18 @@ class ScaleBuild(CasePhases, HistoryPhases):
 
     # --- phase 1: agencies and accounts
 
+    @cached_property
+    def password_hash(self) -> str:
+        """One argon2 hash, computed once and shared by every fictional account (hashing 12,000 passwords would take
+        the build's whole budget): they all sign in with the demo password."""
+        return hash_password(current_app.config["BRAID_DEMO_PASSWORD"])
+
     def _units_accounts(self):
-        config = current_app.config
-        self._password_hash = None
         agencies = [*self.authority.schools, *self.authority.services]
 
         def unit(agency):
             def make() -> int:
-                if self._password_hash is None:
-                    # One argon2 hash, computed once and shared by every fictional account (hashing 12,000
-                    # passwords would take the build's whole budget): they all sign in with the demo password.
-                    self._password_hash = hash_password(config["BRAID_DEMO_PASSWORD"])
-                return self._write_agency(agency, config["BRAID_DEMO_TOTP_SECRET"])
+                return self._write_agency(agency, current_app.config["BRAID_DEMO_TOTP_SECRET"])
             return agency.public_id, make
         return [unit(agency) for agency in agencies]
 
@@ -186,7 +187,7 @@ class ScaleBuild(CasePhases, HistoryPhases):
                 display_name_sealed=sealer(User.display_name, person.public_id, person.name),
                 role=person.role, agency_id=agency_id, active=True, restricted=external,
                 access_expires_at=moment(self.anchor + timedelta(days=365), 17) if external else None,
-                line_manager_id=None, fte=person.fte, cpd_year_start_month=9, password_hash=self._password_hash,
+                line_manager_id=None, fte=person.fte, cpd_year_start_month=9, password_hash=self.password_hash,
                 must_change_password=False, session_version=1, version=1, created_at=created,
                 password_changed_at=created, last_login_at=None, dpo_designated_at=None,
             ))

@@ -217,7 +217,8 @@ class CasePhases:
                 kind = _KINDS[author.role][n % len(_KINDS[author.role])]
                 cycle_number = min(len(dates) - 1, n * len(dates) // layout.contributions)
                 assess_on, review_on = dates[cycle_number]
-                day = min(self.anchor, assess_on + timedelta(days=rng.randint(0, CYCLE_DAYS - 1)))
+                # Written between the cycle's start and its review, or today for the current cycle: never ahead.
+                day = assess_on + timedelta(days=rng.randint(0, min(CYCLE_DAYS, (self.anchor - assess_on).days)))
                 written_at = moment(day, rng.randint(8, 17), rng.randint(0, 59))
                 title, template = _template(kind, layout, n)
                 title = title.replace(_PLACEHOLDER, layout.first)
