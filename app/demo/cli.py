@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.agencies.two_step import services as mfa
+from app.audit.chain import HeadNotSigned
 from app.demo.access_bundles import load_demo_bundle
 from app.demo.access_requests import load_demo_access_requests
 from app.demo.accounts import PEOPLE, load_demo_data
@@ -134,14 +135,18 @@ def scale_command(seed, learners, big_school, schools):
         return click.progressbar(length=units, label=f"{phase:<13}", show_pos=True,
                                  item_show_func=lambda rate: rate)
 
-    try:
-        reports = build_authority(seed=seed, learners=learners, big_school=big_school, schools=schools,
-                                  progress=progress)
-    except AnotherAuthority as error:
-        raise click.ClickException(str(error)) from None
-    for report in reports:
+    def reported(report):
         skipped = f", {report.skipped_units} unit(s) already there" if report.skipped_units else ""
         click.echo(f"{report.phase:<13} {report.rows:>10,} rows in {report.seconds:7.1f} s "
                    f"({report.rate:,.0f} rows/s, {report.cpu_seconds:.1f} s CPU){skipped}")
+
+    try:
+        build_authority(seed=seed, learners=learners, big_school=big_school, schools=schools, progress=progress,
+                        on_phase=reported)
+    except AnotherAuthority as error:
+        raise click.ClickException(str(error)) from None
+    except HeadNotSigned as error:
+        raise click.ClickException(f"Everything is written and the trail sealed, but no checkpoint was signed: {error}"
+                                   ) from None
     click.echo("Sign in as senco@kingsbridge-academy.example (or senco@<school>.example) with the demo password "
                "and authenticator: see `flask demo logins`.")

@@ -81,6 +81,7 @@ class ScaleBuild(CasePhases, HistoryPhases):
         self.anchor = self._anchor()
         self.authority.anchor = self.anchor
         self.reports: list[PhaseReport] = []
+        self.on_phase = None
 
     def _refuse_another_authority(self) -> None:
         """One authority a database: another seed or size would reuse its schools' names (unique in Braid)."""
@@ -119,6 +120,8 @@ class ScaleBuild(CasePhases, HistoryPhases):
                     bar.update(1, f"{report.rows / elapsed:,.0f} rows/s" if elapsed else "")
             report.seconds, report.cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
             self.reports.append(report)
+            if self.on_phase is not None:
+                self.on_phase(report)
         return self.reports
 
     def _present(self, phase: str, marker: str) -> bool:
@@ -215,15 +218,19 @@ class BuildInterrupted(RuntimeError):
 
 def build_authority(*, seed: int = DEFAULT_SEED, learners: int = 10_000, big_school: int | None = None,
                     schools: int | None = None, progress=None, stop_after_units: int | None = None,
-                    learners_per_unit: int = LEARNERS_PER_UNIT, trail_days: int = TRAIL_DAYS) -> list[PhaseReport]:
+                    learners_per_unit: int = LEARNERS_PER_UNIT, trail_days: int = TRAIL_DAYS, on_phase=None
+                    ) -> list[PhaseReport]:
     """Build (or finish building) the authority of `learners` learners; the benches call this.
 
     `big_school`: the secondary's learners (default a fifth: 2,000 of 10,000); `schools`: default one per 50
-    learners. `progress(phase, units)` is a context manager whose bar gets `update(1, text)` per unit. Tests use
+    learners. `progress(phase, units)` is a context manager whose bar gets `update(1, text)` per unit; `on_phase`
+    gets each phase's PhaseReport as it ends. Tests use
     `stop_after_units` (stop as if interrupted), and smaller units and a shorter trail to have more of them.
     """
     counts = ScaleCounts.for_learners(learners, big_school, schools)
-    return ScaleBuild(seed, counts, progress, stop_after_units, learners_per_unit, trail_days).run()
+    build = ScaleBuild(seed, counts, progress, stop_after_units, learners_per_unit, trail_days)
+    build.on_phase = on_phase
+    return build.run()
 
 
 # --- what the fictional records say ------------------------------------------------------------------------
