@@ -144,3 +144,19 @@ def test_the_secondarys_senco_reads_a_scaled_learners_plan_beside_the_demo(demo_
     demo = demo_app.test_client()
     assert sign_in(demo, "senco@oakfield.example", demo_app.config["BRAID_DEMO_PASSWORD"]).status_code == 302
     assert demo.get(f"/learners/{layout.public_id}/plan").status_code == 404
+
+
+def test_the_command_reports_each_phase_and_refuses_a_second_authority(app):
+    runner = app.test_cli_runner()
+    built = runner.invoke(args=["demo", "scale", "--learners", "10", "--seed", "3"])
+    assert built.exit_code == 0, built.output
+    for phase in ("accounts", "learners", "contributions", "meetings", "cpd", "audit"):
+        assert f"\n{phase}" in built.output and "rows/s" in built.output
+    again = runner.invoke(args=["demo", "scale", "--learners", "10", "--seed", "3"])
+    assert again.exit_code == 0 and "unit(s) already there" in again.output  # finished: every unit is skipped
+    with app.app_context():
+        before = _count(AuditEvent), _count(Learner)
+    other = runner.invoke(args=["demo", "scale", "--learners", "10", "--seed", "4"])
+    assert other.exit_code == 1 and "another seed or size" in other.output and "Traceback" not in other.output
+    with app.app_context():
+        assert (_count(AuditEvent), _count(Learner)) == before
