@@ -160,3 +160,9 @@ def test_the_command_reports_each_phase_and_refuses_a_second_authority(app):
     assert other.exit_code == 1 and "another seed or size" in other.output and "Traceback" not in other.output
     with app.app_context():
         assert (_count(AuditEvent), _count(Learner)) == before
+    more = runner.invoke(args=["demo", "scale", "--learners", "10", "--seed", "3", "--audit-per-learner", "5"])
+    assert more.exit_code == 0, more.output
+    with app.app_context():
+        assert _count(AuditEvent) == before[0] + 5 * 10 and _count(Learner) == before[1]  # a second trail, only
+        result = chain.verify_chain()
+        assert result.intact and result.event_count == before[0] + 50

@@ -122,11 +122,14 @@ def logins_command():
               help="Learners at the one large secondary (default: a fifth of them, 2,000 of 10,000).")
 @click.option("--schools", type=click.IntRange(min=1), default=None,
               help="Schools, the secondary included (default: one per 50 learners).")
-def scale_command(seed, learners, big_school, schools):
+@click.option("--audit-per-learner", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Audit events a learner. Run again with another number to add a second trail beside the first "
+                   "(the audit benches: 300 more a learner takes 10,000 learners' trail to 5,000,000 events).")
+def scale_command(seed, learners, big_school, schools, audit_per_learner):
     """Build an authority-sized, fictional data set beside whatever is there (resumable: run it again to finish)."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:
         raise click.ClickException("Demo data is never loaded under the production configuration.")
-    counts = ScaleCounts.for_learners(learners, big_school, schools)
+    counts = ScaleCounts.for_learners(learners, big_school, schools, audit_per_learner)
     click.echo(f"Building {counts.schools} schools (the secondary: {counts.big_school} learners), "
                f"{counts.learners:,} learners, about {counts.contributions:,} contributions, {counts.meetings:,} "
                f"meetings, {counts.cpd_entries:,} CPD entries and {counts.audit_events:,} audit events (seed {seed}).")
@@ -142,7 +145,7 @@ def scale_command(seed, learners, big_school, schools):
 
     try:
         build_authority(seed=seed, learners=learners, big_school=big_school, schools=schools, progress=progress,
-                        on_phase=reported)
+                        on_phase=reported, audit_per_learner=audit_per_learner)
     except AnotherAuthority as error:
         raise click.ClickException(str(error)) from None
     except HeadNotSigned as error:

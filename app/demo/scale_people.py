@@ -67,7 +67,8 @@ class ScaleCounts:
     audit_per_learner: int = 200
 
     @classmethod
-    def for_learners(cls, learners: int, big_school: int | None = None, schools: int | None = None) -> ScaleCounts:
+    def for_learners(cls, learners: int, big_school: int | None = None, schools: int | None = None,
+                     audit_per_learner: int = 200) -> ScaleCounts:
         if learners < 1:
             raise ValueError("an authority has at least one learner")
         big = min(learners, learners // 5 if big_school is None else big_school)
@@ -76,7 +77,8 @@ class ScaleCounts:
             schools = max(1, learners // 50)
         others = learners - big
         schools = 1 if others == 0 else max(2, min(schools, others + 1))
-        return cls(learners=learners, big_school=big, schools=schools, professionals=max(2, round(learners * 0.03)))
+        return cls(learners=learners, big_school=big, schools=schools, professionals=max(2, round(learners * 0.03)),
+                   audit_per_learner=audit_per_learner)
 
     @property
     def contributions(self) -> int:
