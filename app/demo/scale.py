@@ -14,7 +14,7 @@ import hashlib
 import random
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cached_property
 
 from flask import current_app
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from app.agencies.accounts.models import Agency, Role, User
 from app.agencies.accounts.services import EXTERNAL_ROLES
 from app.agencies.two_step.models import TwoStepEnrolment
+from app.core.dates import today as school_today
 from app.demo.scale_cases import CasePhases
 from app.demo.scale_history import TRAIL_DAYS, HistoryPhases
 from app.demo.scale_people import Authority, LearnerLayout, ScaleCounts, public_id_from
@@ -36,6 +37,7 @@ from app.demo.scale_writing import (
     write,
 )
 from app.extensions import db
+from app.policy import MFA_REQUIRED_ROLES
 from app.security.passwords import hash_password
 
 DEFAULT_SEED = 2326
@@ -100,7 +102,7 @@ class ScaleBuild(CasePhases, HistoryPhases):
         first = self.authority.schools[0].public_id
         made = db.session.scalar(select(Agency.created_at).where(Agency.public_id == first))
         db.session.rollback()
-        return made.date() + ACCOUNTS_AGE if made is not None else datetime.now(UTC).date()
+        return made.date() + ACCOUNTS_AGE if made is not None else school_today()
 
     # --- the loop every phase shares
 
@@ -192,11 +194,13 @@ class ScaleBuild(CasePhases, HistoryPhases):
                 display_name_sealed=sealer(User.display_name, person.public_id, person.name),
                 role=person.role, agency_id=agency_id, active=True, restricted=external,
                 access_expires_at=moment(self.anchor + timedelta(days=365), 17) if external else None,
-                line_manager_id=None, fte=person.fte, cpd_year_start_month=9, password_hash=self.password_hash,
+                # The school's SENCo (its first account) line-manages its teachers and LSPs, as in the demo.
+                line_manager_id=first_user if person.role in (Role.TEACHER, Role.LSP) else None,
+                fte=person.fte, cpd_year_start_month=9, password_hash=self.password_hash,
                 must_change_password=False, session_version=1, version=1, created_at=created,
                 password_changed_at=created, last_login_at=None, dpo_designated_at=None,
             ))
-            if person.role in (Role.SENCO, Role.DSL, Role.ADMIN, Role.SLT, Role.EP):
+            if person.role in MFA_REQUIRED_ROLES:
                 enrolment_id = public_id_from(random.Random(f"{self.authority.key}|mfa|{person.public_id}"))
                 enrolments.append(dict(
                     id=ids.take(TABLES["mfa"]), public_id=enrolment_id, user_id=first_user + offset,
@@ -209,6 +213,7 @@ class ScaleBuild(CasePhases, HistoryPhases):
             count_keyring_seals(db.session, sealer)
             self._commit(ids)
         return 1 + len(users) + len(enrolments)
+
 
 class AnotherAuthority(RuntimeError):
     """The database holds an authority of another seed or size."""
