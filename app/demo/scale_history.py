@@ -35,7 +35,7 @@ TRAIL_DAYS = 280  # calendar days of history before the anchor: about a school y
 class HistoryPhases:
     """Phases 5 and 6 of ScaleBuild (app.demo.scale), which holds the loop, the lookups and the authority."""
 
-    # --- phase 5: CPD entries (ten a learner), about half reflecting on a contribution the practitioner wrote
+    # --- phase 5: CPD entries (ten a learner), up to half reflecting on a contribution the practitioner wrote
 
     def _practitioners(self):
         staff = [person for school in self.authority.schools for person in school.people]
