@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.agencies.two_step import services as mfa
+from app.audit.chain import HeadNotSigned
 from app.demo.access_bundles import load_demo_bundle
 from app.demo.access_requests import load_demo_access_requests
 from app.demo.accounts import PEOPLE, load_demo_data
@@ -27,6 +28,8 @@ from app.demo.notifications import load_demo_notifications
 from app.demo.reminders import load_demo_reminders, remind_demo
 from app.demo.restrictions import load_demo_restriction
 from app.demo.retention import load_demo_retention
+from app.demo.scale import DEFAULT_SEED, AnotherAuthority, build_authority
+from app.demo.scale_people import ScaleCounts
 from app.demo.school_year import load_demo_school_year
 from app.demo.staff_parent import load_demo_account_edit, load_demo_staff_parent
 from app.demo.transfers import load_demo_transfers
@@ -108,3 +111,45 @@ def logins_command():
         click.echo(f"  {person.email:<28} {person.role.label}, {person.agency}{second_step}")
     click.echo("Accounts marked (+ code) use two-step verification. Add this key to any authenticator app "
                f"(time-based, 6 digits) and enter the code it shows: {current_app.config['BRAID_DEMO_TOTP_SECRET']}")
+
+
+@demo_cli.command("scale")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, same authority.")
+@click.option("--learners", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Learners; every other count follows (50 contributions, 2 meetings, 10 CPD entries and "
+                   "200 audit events a learner; 0.2 staff and 0.03 professionals a learner).")
+@click.option("--big-school", type=click.IntRange(min=1), default=None,
+              help="Learners at the one large secondary (default: a fifth of them, 2,000 of 10,000).")
+@click.option("--schools", type=click.IntRange(min=1), default=None,
+              help="Schools, the secondary included (default: one per 50 learners).")
+@click.option("--audit-per-learner", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Audit events a learner. Run again with another number to add a second trail beside the first "
+                   "(the audit benches: 300 more a learner takes 10,000 learners' trail to 5,000,000 events).")
+def scale_command(seed, learners, big_school, schools, audit_per_learner):
+    """Build an authority-sized, fictional data set beside whatever is there (resumable: run it again to finish)."""
+    if not current_app.config["DEMO_DATA_ALLOWED"]:
+        raise click.ClickException("Demo data is never loaded under the production configuration.")
+    counts = ScaleCounts.for_learners(learners, big_school, schools, audit_per_learner)
+    click.echo(f"Building {counts.schools} schools (the secondary: {counts.big_school} learners), "
+               f"{counts.learners:,} learners, about {counts.contributions:,} contributions, {counts.meetings:,} "
+               f"meetings, {counts.cpd_entries:,} CPD entries and {counts.audit_events:,} audit events (seed {seed}).")
+
+    def progress(phase, units):
+        return click.progressbar(length=units, label=f"{phase:<13}", show_pos=True,
+                                 item_show_func=lambda rate: rate)
+
+    def reported(report):
+        skipped = f", {report.skipped_units} unit(s) already there" if report.skipped_units else ""
+        click.echo(f"{report.phase:<13} {report.rows:>10,} rows in {report.seconds:7.1f} s "
+                   f"({report.rate:,.0f} rows/s, {report.cpu_seconds:.1f} s CPU){skipped}")
+
+    try:
+        build_authority(seed=seed, learners=learners, big_school=big_school, schools=schools, progress=progress,
+                        on_phase=reported, audit_per_learner=audit_per_learner)
+    except AnotherAuthority as error:
+        raise click.ClickException(str(error)) from None
+    except HeadNotSigned as error:
+        raise click.ClickException(f"Everything is written and the trail sealed, but no checkpoint was signed: {error}"
+                                   ) from None
+    click.echo("Sign in as senco@kingsbridge-academy.example (or senco@<school>.example) with the demo password "
+               "and authenticator: see `flask demo logins`.")
