@@ -268,16 +268,17 @@ def write_request_event(response):
     status = response.status_code
     if status >= 500:
         return response
-    actor = current_user if current_user and current_user.is_authenticated else None
     noted_refusal = reads is not None and reads.refusal is not None
-    unnoted_refusal = status in REFUSED_STATUSES and actor is not None and request.endpoint not in (None, "static")
+    # The actor only when an event is written here: after a view's own commit, asking would reload the account.
+    unnoted_refusal = status in REFUSED_STATUSES and request.endpoint not in (None, "static") \
+        and _signed_in_actor() is not None
     try:
         if noted_refusal or unnoted_refusal:
-            _write_refusal(actor, reads)
+            _write_refusal(_signed_in_actor(), reads)
         elif reads is not None and (reads.objects or reads.learners or reads.listed or reads.review) \
                 and not g.get("audit_written") \
                 and not g.get(ERROR_PAGE):  # an error page (413, say) shows nothing it loaded
-            _write_view(actor, reads)
+            _write_view(_signed_in_actor(), reads)
         elif not g.get("audit_written"):
             return response  # nothing was written: nothing to seal
     except Exception as error:
@@ -290,6 +291,10 @@ def write_request_event(response):
         raise EventNotWritten(busy=False) from error
     _maybe_seal(response)
     return response
+
+
+def _signed_in_actor():
+    return current_user if current_user and current_user.is_authenticated else None
 
 
 @dataclass(frozen=True)
