@@ -68,10 +68,13 @@ class Databases:
 def bench_app(database_url: str | None = None, audit: bool | None = None):
     """The app as the benches serve it: development settings under the bench's own instance folder.
 
-    gunicorn calls `bench.harness:bench_app()`, with DATABASE_URL, BRAID_INSTANCE_PATH and BENCH_AUDIT set.
+    gunicorn calls `bench.harness:bench_app()`, with DATABASE_URL, BRAID_INSTANCE_PATH and BENCH_AUDIT set (and
+    BENCH_SQLITE_SYNCHRONOUS, e.g. NORMAL, to measure without an fsync at every commit).
     """
     audit = os.environ.get("BENCH_AUDIT", "on") == "on" if audit is None else audit
     overrides = {"AUDIT_ENABLED": audit}
+    if os.environ.get("BENCH_SQLITE_SYNCHRONOUS"):  # to see what SQLite's fsync at each commit costs
+        overrides["SQLITE_SYNCHRONOUS"] = os.environ["BENCH_SQLITE_SYNCHRONOUS"]
     if database_url:
         overrides["SQLALCHEMY_DATABASE_URI"] = database_url
     return create_app("development", overrides)

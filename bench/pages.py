@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import sys
@@ -171,6 +172,7 @@ def run_engine(databases: Databases, backend: str, args) -> dict | None:
     os.environ["BRAID_INSTANCE_PATH"] = str(instance)  # read when each app is created (keys, secret)
     database_url = databases.new(backend, DATABASE, exact=True)
     app = bench_app(database_url)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per migration would bury the figures
     with app.app_context():
         upgrade()
         db.session.remove()
