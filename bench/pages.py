@@ -214,7 +214,8 @@ def run_engine(databases: Databases, backend: str, args) -> dict | None:
                        path=page.path, role=page.role)
             rows[page.name] = row
             report.show(page.name, row["share"] * 100, page.target * 100, unit=" %",
-                        extra=f"{row['rps']:7.0f} req/s  p99 {row['p99']}  bad answers {row['bad']}")
+                        extra=f"{row['rps']:7.0f} req/s  p99 {row['p99']}  bad answers {row['bad']}"
+                              + (f"  timeouts {row['timeouts']}" if row["timeouts"] else ""))
     finally:
         braid.stop()
         hello.stop()
@@ -222,7 +223,7 @@ def run_engine(databases: Databases, backend: str, args) -> dict | None:
     print(f"  chain after the writers: {'intact' if chain_ok else 'BROKEN'} ({chain_says})")
     with app.app_context():
         db.engine.dispose()
-    bad = sum(row["bad"] or 0 for name, row in rows.items() if name != "hello")
+    bad = sum((row["bad"] or 0) + row["timeouts"] for name, row in rows.items() if name != "hello")
     result = {"engine": backend, "data": args.data, "learners": args.learners if args.data == "authority" else None,
               "seconds": args.seconds, "connections": 16, "workers": 2, "pages": rows, "bad_answers": bad,
               "chain_intact": chain_ok, "all_passed": chain_ok and bad == 0 and all(
