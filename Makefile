@@ -1,4 +1,5 @@
-# Braid: `make run` serves the demo on http://127.0.0.1:5000 (and runs its jobs worker); `make test` runs the whole suite.
+# Braid: `make run` serves the demo on http://127.0.0.1:5000 (and runs its jobs worker); `make serve` runs the production
+# configuration (gunicorn) on https://127.0.0.1:8000; `make test` runs the whole suite.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run test bench bench-crypto bench-audit bench-pages bench-concurrency bench-import bench-plan bench-learner-keys install install-test install-bench lock assets db demo chromium fonts wrk clean
+.PHONY: run serve test bench bench-crypto bench-audit bench-pages bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts wrk clean bench-backup cluster-check cluster-faults
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -18,6 +19,29 @@ run: install assets db demo
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# The production configuration on this machine: gunicorn (deploy/gunicorn.conf.py, TLS with a self-signed
+# certificate) on https://127.0.0.1:$(SERVE_PORT) and the jobs worker beside it, stopping together on Ctrl+C. Keys,
+# token and certificate are made once under $(SERVE_DIR) (deploy/local_production.py); production loads no demo,
+# so the first account comes from `flask users create` (printed below). A graceful reload: kill -HUP <gunicorn's
+# master pid> (a hang-up of this terminal stops both instead). Both run in the background of the recipe's shell,
+# which waits for the server: whatever ends the shell (Ctrl+C, TERM, a closed terminal) stops them both.
+SERVE_PORT ?= 8000
+SERVE_DIR ?= instance/serve
+SERVE_ENV = set -a && . $(SERVE_DIR)/env && set +a
+serve: install assets
+	@$(BIN)/python deploy/local_production.py $(SERVE_DIR) $(SERVE_PORT) >/dev/null
+	@$(SERVE_ENV) && $(FLASK) db upgrade && $(FLASK) keys store init && $(FLASK) keys adopt-learner-keys
+	@$(SERVE_ENV) && $(FLASK) check-deploy || true
+	@echo "Braid (production configuration) on https://127.0.0.1:$(SERVE_PORT), its jobs worker beside it (Ctrl+C to stop)."
+	@echo "The first administrator: $(SERVE_ENV) && $(FLASK) users create --role admin --email you@school.example --name 'Your Name' --agency 'Your School' --agency-kind school"
+	@echo "Metrics: curl -k -H \"Authorization: Bearer \$$(cat $(SERVE_DIR)/metrics_token)\" https://127.0.0.1:$(SERVE_PORT)/metrics"
+	@$(SERVE_ENV) && { $(FLASK) jobs worker & worker=$$!; \
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --certfile $(SERVE_DIR)/tls.crt --keyfile $(SERVE_DIR)/tls.key \
+		wsgi:app & server=$$!; \
+	trap 'kill $$worker $$server 2>/dev/null; wait $$worker $$server 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM HUP; \
+	wait $$server; }
 
 # Spread over every core (pytest-xdist; an idle worker takes queued tests from a busy one), with one worker more than
 # cores: a worker often waits on the database, the browser or a subprocess. PYTEST_WORKERS=0 runs in one process,
@@ -31,10 +55,19 @@ test: install-test assets chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
-bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-pages
+bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics bench-backup bench-pages
 
 bench-crypto: install assets
 	$(BIN)/python bench/crypto.py
+
+# What the latency histogram costs a request (/health with and without it), in one process and in multiprocess mode.
+bench-request-metrics: install assets
+	$(BIN)/python bench/request_metrics.py
+
+# `flask backup` and its restore drill on the demo, SQLite and PostgreSQL (BENCH_POSTGRES_URL, skipped without it):
+# wall and CPU seconds per step. `bench/backup.py --existing` measures the database the environment configures.
+bench-backup: install assets
+	$(BIN)/python bench/backup.py
 
 # Key rotation with learner keys (re-wrap N keys) against re-sealing N x M values, on SQLite.
 bench-learner-keys: install assets
@@ -72,6 +105,16 @@ wrk:
 		echo "Installing Debian's wrk for the throughput benches"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+# Two app nodes behind Debian's nginx on loopback, with their own PostgreSQL, Redis and jobs worker (deploy/README.md):
+# a mixed load through nginx for CLUSTER_SECONDS, then the checks (no 5xx, nothing lost, sessions and limits shared,
+# the chain verified, the queue drained). cluster-faults kills and restarts each service under load. Not in `make test`.
+CLUSTER_SECONDS ?= 60
+cluster-check: install assets
+	$(BIN)/python deploy/cluster.py --seconds $(CLUSTER_SECONDS)
+
+cluster-faults: install assets
+	$(BIN)/python deploy/faults.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -100,6 +100,11 @@ class Config:
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session's own limits bound a token's life
+    # Flask-WTF's extra check over HTTPS (a Referer naming this host) would refuse every form: Braid's pages say
+    # Referrer-Policy: no-referrer (a URL may hold a reset token), so browsers send none. That check stops a
+    # token planted in a cookie over plain HTTP by a neighbouring host; production's __Host- session cookie cannot
+    # be planted so, and the token, bound to the session, must still match (tests/security/test_csrf.py).
+    WTF_CSRF_SSL_STRICT = False
     DEMO_DATA_ALLOWED = True
     # The largest honest form (a meeting with 200 actions, every box full of four-byte characters,
     # percent-encoded) is under 2.5 MB: tests/security/test_request_size.py works it out from the forms' own
@@ -160,6 +165,10 @@ class Config:
         # out much sooner than the data's (README: Crypto-shredding): a PostgreSQL deployment points it at a
         # database of its own with a short backup retention.
         self.BRAID_KEY_STORE_URL = environ.get("BRAID_KEY_STORE_URL") or self.default_key_store_url()
+        # Where `flask backup` writes (app.core.backups): the data's backups, and the key store's copies apart from
+        # them (kept days, not months: README, Backups and restore). None: under the instance folder.
+        self.BRAID_BACKUP_DIR = environ.get("BRAID_BACKUP_DIR") or None
+        self.BRAID_KEY_BACKUP_DIR = environ.get("BRAID_KEY_BACKUP_DIR") or None
         # "0" keeps new values of learners on the keyring, as everything was before crypto-shredding: only to
         # measure or test that state (bench/learner_key_rotation.py, the keyring rotation tests), never to deploy.
         self.BRAID_LEARNER_KEYS = environ.get("BRAID_LEARNER_KEYS", "1") != "0"
@@ -174,6 +183,8 @@ class Config:
         # The DejaVu Sans fonts every PDF embeds (app.core.pdf): Debian's fonts-dejavu-core by default.
         self.PDF_FONT_DIR = environ.get("PDF_FONT_DIR") or "/usr/share/fonts/truetype/dejavu"
         self.MAIL_TIMEOUT = self.seconds("MAIL_TIMEOUT", 10.0)
+        # GET /metrics answers Prometheus only with this bearer token; unset, /metrics answers 404 (app.core.metrics).
+        self.BRAID_METRICS_TOKEN = environ.get("BRAID_METRICS_TOKEN") or None
         # Background jobs' queue: Redis when REDIS_URL is set (every node shares it, its keys named by JOBS_NAME),
         # else an SQLite file the web process and `flask jobs worker` share on one machine.
         self.JOBS_NAME = environ.get("JOBS_NAME") or self.default_jobs_name()

@@ -15,6 +15,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
+import psycopg
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -28,6 +29,8 @@ log = logging.getLogger("braid.database")
 SQLITE_BUSY = 5  # the low byte of every "busy" code, SQLITE_BUSY_SNAPSHOT (517) included
 SQLITE_LOCKED = 6
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
+# PostgreSQL going away: class 08 (connection exceptions), and the server shutting down, crashed or starting up.
+CONNECTION_GONE_STATES = ("57P01", "57P02", "57P03")
 WRITE_INTENT = "braid_write_intent"  # flask.g: this request's next transaction writes (SQLite: BEGIN IMMEDIATE)
 COMMITTED = "braid_committed"  # flask.g: the request has committed something
 SQLITE_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")  # SQLITE_SYNCHRONOUS; None keeps SQLite's own
@@ -135,6 +138,30 @@ def lock_wait_failed(error: BaseException) -> bool:
         code = getattr(original, "sqlite_errorcode", None)
         return code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
     return getattr(original, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Did `error` come from a database server that cannot be reached just now (stopped, restarting, the
+    connection cut)? Then nothing was saved and the request can simply be tried again; the pool checks each
+    connection before use (pool_pre_ping), so the first request after the server is back succeeds."""
+    if getattr(error, "connection_invalidated", False):
+        return True
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.Error) or not isinstance(original, psycopg.OperationalError):
+        return False
+    state = getattr(original, "sqlstate", None)  # a connection refused or dropped on the client's side has none
+    return state is None or state.startswith("08") or state in CONNECTION_GONE_STATES
+
+
+def roll_back(session) -> None:
+    """Roll back what the request did. When the server has gone away the rollback fails too: the connection is
+    then dropped instead (the pool makes a new one once the server is back), so the error page still shows."""
+    try:
+        session.rollback()
+    except OperationalError as error:
+        if not database_unreachable(error):
+            raise
+        session.invalidate()
 
 
 def _lost_a_race_for_sqlite_write_lock(error: OperationalError) -> bool:

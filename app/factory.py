@@ -30,11 +30,14 @@ from app.cases.plans import reminders as review_reminders  # noqa: F401
 from app.cases.team import reminders as invitation_reminders  # noqa: F401
 from app.cases.year_end import jobs as year_end_jobs  # noqa: F401
 from app.core import dates, writing
+from app.core.backups.cli import backup_cli
 from app.core.jobs import services as job_services  # noqa: F401
 from app.core.jobs.blueprint import bp as jobs_bp
 from app.core.jobs.cli import jobs_cli
 from app.core.mail import services as outbox  # noqa: F401
 from app.core.mail.blueprint import bp as mail_bp
+from app.core.metrics import requests as request_metrics
+from app.core.metrics.views import bp as metrics_bp
 from app.core.wording import with_article
 from app.cpd.blueprint import bp as cpd_bp
 from app.cpd.reviews import notifications as review_notifications  # noqa: F401
@@ -94,6 +97,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         template_folder=str(BASE_DIR / "templates"),
     )
     configure(app, config_name, overrides)
+    app.extensions["braid_create_app"] = create_app  # the backup drill opens a restored copy as an app of its own
     trust_proxies(app)
     init_keyring(app)
     init_extensions(app)
@@ -102,6 +106,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     init_rate_limits(app)
     register_cli(app)
     web.init_app(app)
+    request_metrics.init_app(app)  # after the guard rails: its hook runs first, so even a refusal has its endpoint
     return app
 
 
@@ -210,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(data_protection_bp)
     app.register_blueprint(jobs_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(notifications_bp)
 
 
@@ -219,6 +225,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(gdpr_cli)
     app.cli.add_command(retention_cli)
     app.cli.add_command(check_deploy_command)

@@ -90,6 +90,9 @@ def install_redaction() -> None:
         logging.setLogRecordFactory(_redacting_factory(current))
 
 
+FIELDS = "braid_fields"  # a log record's `extra` of ready-made JSON fields (never raw request data)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: json.dumps escapes newlines (and, ASCII-only, U+2028), so input cannot forge a line."""
 
@@ -100,6 +103,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact(_ANSI.sub("", record.getMessage())),
         }
+        # Fields a caller has already made safe (gunicorn's access line: app.serving), as keys of their own.
+        entry.update(getattr(record, FIELDS, None) or {})
         if has_request_context():
             if g.get("request_id"):
                 entry["request_id"] = g.request_id

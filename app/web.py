@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.agencies.sign_in.sessions import touch_session
 from app.audit.events import ERROR_PAGE, EventNotWritten, note_anonymous_refusal, write_request_event
-from app.database import lock_wait_failed
+from app.database import database_unreachable, lock_wait_failed, roll_back
 from app.extensions import db, login_manager
 from app.policy import DECISION_MADE, Action, shows
 from app.security.crypto import DecryptionError
@@ -24,11 +24,12 @@ log = logging.getLogger("braid.web")
 
 # The only endpoints reachable without signing in. Everything else needs a login and a policy decision.
 # The second step of sign-in (its code, or setting up an authenticator) follows a right password.
-# The invitation and reset links are public: their single-use tokens are the credentials.
+# The invitation and reset links are public: their single-use tokens are the credentials. The probes name no one;
+# the metrics answer only a scraper's bearer token (app.policy.machines decides).
 PUBLIC_ENDPOINTS = frozenset({
     "agencies.sign_in", "agencies.mfa_verify", "agencies.mfa_enrol",
     "agencies.password_reset_request", "agencies.password_reset",
-    "cases.invitation_accept", "home.health", "static",
+    "cases.invitation_accept", "home.health", "home.ready", "metrics.metrics", "static",
 })
 # Reachable while a temporary password still has to be replaced.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"agencies.change_password", "agencies.sign_out", "static"})
@@ -217,6 +218,11 @@ def handle_decryption_error(error: DecryptionError):
 
 
 def handle_database_error(error: OperationalError):
+    if database_unreachable(error):
+        roll_back(db.session)  # nothing of the request is saved (and the broken connection is dropped)
+        # The outage is the operator's to see (once a request, no trace): the user gets "try again shortly".
+        log.warning("database unreachable endpoint=%s request_id=%s", request.endpoint, g.get("request_id"))
+        return busy_response()
     if not lock_wait_failed(error):
         return handle_unexpected_error(error)
     db.session.rollback()  # nothing of the request is saved
@@ -269,7 +275,7 @@ def _readable(name: str) -> str:
 
 
 def handle_unexpected_error(error: Exception):
-    db.session.rollback()
+    roll_back(db.session)
     # The operator gets the trace and the request id; the user gets only the request id.
     # Flask calls this handler inside its own `except`, so the trace is there to log.
     log.exception("unhandled error request_id=%s endpoint=%s", g.get("request_id"), request.endpoint)  # noqa: LOG004

@@ -30,3 +30,28 @@ proc_name = os.environ.get("GUNICORN_PROC_NAME", "braid")
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# One JSON object a line, as the app logs, with the request id and the path's secrets and query values cut out.
+logger_class = "app.serving.JsonLogger"
+
+# Prometheus metrics (GET /metrics): each worker writes its samples to a directory they share, emptied when the
+# server starts (not on a graceful reload); a worker that exits is marked dead so its live gauges stop counting.
+from app import serving  # noqa: E402 - light: the log format only (see app/serving.py)
+
+metrics_dir = serving.metrics_dir(bind, proc_name)
+serving.use_metrics_dir(metrics_dir)
+
+
+def on_starting(server):
+    serving.empty_metrics_dir(metrics_dir)
+
+
+def child_exit(server, worker):
+    serving.worker_exited(worker.pid)
+
+# gunicorn's control socket (gunicornc) defaults to one path per user ($XDG_RUNTIME_DIR or ~/.gunicorn): a second
+# server on the same machine would take it over. Braid's server is driven by signals (HUP, TERM); give
+# GUNICORN_CONTROL_SOCKET a path of this server's own to use gunicornc.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]

@@ -69,8 +69,9 @@ pytestmark = pytest.mark.both_backends
 
 COLUMNS = ("senco", "lsp", "teacher", "dsl", "admin", "slt", "ep", "parent", "anonymous", "expired")
 S = "302 to sign-in"  # a redirect to /sign-in: treated as signed out
-# Routes not in the table, by name: static files and the load balancer's health check.
-EXCLUDED_ENDPOINTS = {"static", "home.health"}
+# Routes not in the table, by name: static files, the load balancer's probes and the metrics (a scraper's token,
+# not a role, decides: tests/core/test_readiness.py and tests/core/test_metrics.py).
+EXCLUDED_ENDPOINTS = {"static", "home.health", "home.ready", "metrics.metrics"}
 
 # Placeholders in the URLs and form data are filled from the world (see build_world):
 #   {alpha} main learner · {cycle} its open cycle (and {cycle_version}, {cycle_moved_version} after the SENCo's

@@ -26,7 +26,7 @@ from app.audit.chain import SealerBusy, seal_run
 from app.audit.directory import is_person, learner_of, school_of
 from app.audit.models import AuditAction, AuditEvent, AuditEventLearner, AuditOutcome
 from app.core.dates import school_zone
-from app.database import lock_wait_failed, want_write_lock
+from app.database import database_unreachable, lock_wait_failed, roll_back, want_write_lock
 from app.extensions import db
 from app.types import utcnow
 
@@ -282,9 +282,9 @@ def write_request_event(response):
         elif not g.get("audit_written"):
             return response  # nothing was written: nothing to seal
     except Exception as error:
-        db.session.rollback()
-        if lock_wait_failed(error):  # busy, not broken: "try again in a few seconds"
-            log.warning("audit event could not be written: database busy endpoint=%s request_id=%s",
+        roll_back(db.session)
+        if lock_wait_failed(error) or database_unreachable(error):  # busy or away, not broken: "try again shortly"
+            log.warning("audit event could not be written: database busy or unreachable endpoint=%s request_id=%s",
                         request.endpoint, g.get("request_id"))
             raise EventNotWritten(busy=True) from error
         log.exception("audit event could not be written request_id=%s", g.get("request_id"))

@@ -1,4 +1,4 @@
-"""The signed-in user's home page, chosen by role, and a health check for load balancers."""
+"""The signed-in user's home page, chosen by role, and the liveness and readiness checks for load balancers."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,7 +6,7 @@ from functools import cached_property
 
 from flask import render_template
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.agencies.accounts.models import people_by_name
@@ -19,6 +19,7 @@ from app.cases.learners.services import school_learners
 from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core.dates import today as school_today
+from app.core.readiness import not_ready
 from app.cpd.entries import services as cpd_services
 from app.cpd.goals import services as cpd_goals
 from app.cpd.reviews import services as review_services
@@ -160,5 +161,14 @@ def index():
 
 @bp.route("/health")
 def health():
-    db.session.execute(text("SELECT 1"))
+    """Liveness: the process answers. Nothing else is asked, so a slow database never gets a worker restarted."""
     return {"status": "ok"}
+
+
+@bp.route("/ready")
+def ready():
+    """Readiness: 503 naming the parts that do not answer (app.core.readiness), so a load balancer sends no one here."""
+    failing = not_ready()
+    if failing:
+        return {"status": "not ready", "failing": failing}, 503
+    return {"status": "ready"}

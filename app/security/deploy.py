@@ -228,6 +228,20 @@ def _service_findings(settings: Mapping) -> Iterator[Finding]:
                        "Messages carry sign-in links: set MAIL_USE_TLS=true.")
 
 
+def _metrics_findings(settings: Mapping) -> Iterator[Finding]:
+    """The metrics token (optional: without it /metrics answers 404)."""
+    token = settings.get("BRAID_METRICS_TOKEN")
+    if not token:
+        return
+    if weakness := _key_weakness(token):
+        yield _warning("W040", f"BRAID_METRICS_TOKEN {weakness[1]}.",
+                       "It lets anyone who has it read Braid's metrics (counts and times, no one's data). "
+                       f"Set at least {MIN_KEY_LENGTH} random characters: {NEW_KEY}")
+    if token in (settings.get("SECRET_KEY"), settings.get("BRAID_AUDIT_KEY")):
+        yield _error("E040", "BRAID_METRICS_TOKEN is the same as SECRET_KEY or BRAID_AUDIT_KEY.",
+                     "The token travels to Prometheus on every scrape: give it a random value of its own.")
+
+
 def _key_store_findings(settings: Mapping) -> Iterator[Finding]:
     """The learner key store (crypto-shredding): apart from the database, and shared by every app node."""
     store, database = settings.get("BRAID_KEY_STORE_URL") or "", settings.get("SQLALCHEMY_DATABASE_URI") or ""
@@ -299,7 +313,7 @@ def deploy_findings(settings: Mapping) -> list[Finding]:
     """Every problem with `settings` for production, errors first, each with a hint."""
     findings = [*_setting_findings(settings), *_key_findings(settings), *_runtime_findings(settings),
                 *_address_findings(settings), *_cookie_findings(settings), *_service_findings(settings),
-                *_audit_head_findings(settings), *_key_store_findings(settings)]
+                *_audit_head_findings(settings), *_key_store_findings(settings), *_metrics_findings(settings)]
     return sorted(findings, key=lambda finding: (finding.severity is not Severity.ERROR, finding.id))
 
 

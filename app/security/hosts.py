@@ -17,8 +17,8 @@ from werkzeug.sansio.utils import host_is_trusted
 
 log = logging.getLogger("braid.hosts")
 
-# Answered whatever the Host: load balancers and orchestrators call it by address.
-ANY_HOST_ENDPOINTS = frozenset({"home.health"})
+# Answered whatever the Host: load balancers, orchestrators and Prometheus call them by address.
+ANY_HOST_ENDPOINTS = frozenset({"home.health", "home.ready", "metrics.metrics"})
 
 
 @dataclass(frozen=True)

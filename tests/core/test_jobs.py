@@ -36,6 +36,7 @@ from app.core.jobs.services import enqueue
 from app.core.mail import services as outbox
 from app.core.mail.models import OutboxMessage
 from app.extensions import db
+from app.types import utcnow
 from tests.core import sample_jobs  # noqa: F401 (registers the tests' own jobs)
 from tests.fixtures.application import text_of
 from tests.fixtures.databases import unavailable
@@ -474,3 +475,28 @@ def test_flask_jobs_status_counts_runs_and_names_the_latest_failures(app):
     assert "0 queued, 0 running, 1 done, 1 failed" in result.output
     assert "outbox.send" in result.output and "ConnectionRefusedError" in result.output
     assert CANARY["recipient"] not in result.output
+
+
+def test_a_send_that_finds_its_message_claimed_but_unsent_is_tried_again_not_counted_done(app):
+    """A worker that died just as its lease ran out still holds the claim: the rescued run must not end as done
+    with nothing sent (the message would be lost), but retry until it is sent or claimable."""
+    mail = TestMailServer(failures=0)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.server_address[1], MAIL_USE_TLS=False)
+    try:
+        with app.app_context():
+            message_id = outbox.queue_message("claimed@example.org", "Claimed", "Held by a dying worker.").public_id
+            db.session.execute(update(OutboxMessage).where(OutboxMessage.public_id == message_id)
+                               .values(sending_at=utcnow()))
+            db.session.commit()
+            with pytest.raises(outbox.MessageBeingSent):
+                outbox.send(message_id)
+            assert mail.received == []
+            db.session.execute(update(OutboxMessage).where(OutboxMessage.public_id == message_id)
+                               .values(sending_at=utcnow() - outbox.SEND_LEASE - timedelta(seconds=1)))
+            db.session.commit()
+            outbox.send(message_id)  # the claim has lapsed: this run sends it
+            outbox.send(message_id)  # and a later duplicate finds it sent and does nothing
+            db.session.remove()
+    finally:
+        mail.close()
+    assert len(mail.received) == 1 and "To: claimed@example.org" in mail.received[0]

@@ -141,3 +141,20 @@ def test_signing_in_with_a_right_password_still_needs_the_token(app, csrf_app, c
     assert client.get("/").status_code == 302  # still signed out
     accepted = client.post("/sign-in", data={**credentials, "csrf_token": token_of(client, signed_in=False)})
     assert accepted.status_code == 302 and not is_csrf_refusal(accepted)
+
+
+def test_over_https_a_form_needs_its_token_but_no_referer(app, csrf_app, create_user):
+    """Braid's pages send Referrer-Policy: no-referrer, so a browser posts every form over HTTPS without a Referer
+    (nginx in front passes X-Forwarded-Proto: https): the token decides, as over HTTP. Flask-WTF's default
+    would refuse them all ("The referrer header is missing"), which deploy/cluster.py found through nginx."""
+    account = create_user("teacher")
+    client = csrf_app.test_client()
+    https = {"base_url": "https://localhost"}
+    credentials = {"email": account.email, "password": account.password}
+    page = client.get("/sign-in", **https)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    other_session = token_of(csrf_app.test_client(), signed_in=False)
+    assert is_csrf_refusal(client.post("/sign-in", data={**credentials, "csrf_token": other_session}, **https))
+    accepted = client.post("/sign-in", data={**credentials, "csrf_token": csrf_token_from(page.get_data(as_text=True))},
+                           **https)
+    assert accepted.status_code == 302 and not is_csrf_refusal(accepted)

@@ -21,7 +21,7 @@ from tests.test_authorization_matrix import COLUMNS, ROWS, _fill, build_world, e
 EXPECTED_PUBLIC = {
     "agencies.sign_in", "agencies.mfa_verify", "agencies.mfa_enrol",  # signing in, both steps
     "agencies.password_reset_request", "agencies.password_reset",
-    "cases.invitation_accept", "home.health", "static",
+    "cases.invitation_accept", "home.health", "home.ready", "metrics.metrics", "static",
 }
 
 
@@ -43,7 +43,8 @@ def placeholder_url(rule) -> str:
 
 
 def test_the_public_list_is_exactly_the_short_list_of_doors_in():
-    # Signing in (password, then the second step), the reset link, the invitation link, static files and health.
+    # Signing in (password, then the second step), the reset link, the invitation link, static files, the probes
+    # and the metrics (whose view asks the policy with the scraper's token).
     assert set(PUBLIC_ENDPOINTS) == EXPECTED_PUBLIC
     assert isinstance(PUBLIC_ENDPOINTS, frozenset)  # nothing can add to it at run time
 

@@ -113,7 +113,8 @@ def test_a_get_crawl_as_every_role_changes_nothing_sends_the_headers_and_no_pers
     assert len(sensitive) >= 40
 
     gets = [(endpoint, url.format(**world)) for endpoint, method, url, *_ in ROWS if method == "GET"]
-    gets += [("home.health", "/health"), ("static", "/static/css/braid.css"), ("static", "/static/js/braid.js")]
+    gets += [("home.health", "/health"), ("home.ready", "/ready"), ("metrics.metrics", "/metrics"),
+             ("static", "/static/css/braid.css"), ("static", "/static/js/braid.js")]
     before = database_checksum(app)
     problems, bodies, requests = [], [], 0
     for endpoint, url in gets:

@@ -166,6 +166,8 @@ def test_every_page_but_the_health_check_refuses_an_unknown_host(app, client, ca
         assert EVIL not in refused.get_data(as_text=True)
     assert "a request for a host Braid does not serve" in caplog.text
     assert client.get("/health", headers={"Host": "10.0.0.7:8000"}).status_code == 200  # load balancers
+    assert client.get("/ready", headers={"Host": "10.0.0.7:8000"}).status_code == 200
+    assert client.get("/metrics", headers={"Host": "10.0.0.7:8000"}).status_code == 404  # Prometheus: no token set
     assert client.get("/sign-in", headers={"Host": "localhost"}).status_code == 200
     assert client.get("/sign-in", headers={"Host": "LOCALHOST:5000"}).status_code == 200
 

@@ -49,6 +49,10 @@ def will_be_sent() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
+class MessageBeingSent(RuntimeError):
+    """Another run holds the message's claim; this run is tried again later rather than counted as done."""
+
+
 @job(SEND, retries=9, lease=SEND_LEASE)
 def send(message: str) -> None:
     """Send one outbox message by SMTP, once: the message is claimed (marked as sending) before the mail server
@@ -67,7 +71,12 @@ def send(message: str) -> None:
     ).rowcount
     db.session.commit()
     if not claimed:
-        return  # sent already, or being sent by another run
+        sent = db.session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.public_id == message))
+        if sent is None:
+            # Another run holds the claim: perhaps a worker that died just as its lease ran out. Returning would
+            # mark this run done with nothing sent, so it is tried again until the message is sent or claimable.
+            raise MessageBeingSent(message)
+        return  # sent already
     row = db.session.scalars(select(OutboxMessage).where(OutboxMessage.public_id == message)).one()
     try:
         deliver(row)

@@ -1,0 +1,75 @@
+"""Whether this process can serve (GET /ready): the database answers at the migrations' head, the learner key store
+answers, and Redis answers when it is configured. Each check gives a name, never an error's text (which could
+name a host, a user or a statement)."""
+from __future__ import annotations
+
+import logging
+
+import redis
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from sqlalchemy import text
+
+from app.extensions import db
+from app.security.learner_keys import key_store
+
+log = logging.getLogger("braid.readiness")
+
+MIGRATIONS = "braid_migrations"  # app.extensions: the code's migration heads and revisions
+REDIS = "braid_readiness_redis"  # app.extensions: the client used to ping Redis
+TIMEOUT_SECONDS = 2.0  # a probe that waits longer than a load balancer's own timeout tells it nothing
+
+
+def not_ready() -> list[str]:
+    """The names of the parts that do not answer, in a fixed order; empty when ready."""
+    failing = []
+    for name, check in (("database", _database_at_head), ("learner_key_store", _key_store), ("redis", _redis)):
+        try:
+            if not check():
+                failing.append(name)
+        except Exception as error:  # noqa: BLE001 - any failure of a part is "not ready"
+            # The error's class only, no trace: a probe every second would fill the log with the same one.
+            log.warning("not ready: %s does not answer (%s)", name, type(error).__name__)
+            failing.append(name)
+    return failing
+
+
+def _database_at_head() -> bool:
+    """At the head of this code's migrations, or past it: a rolling upgrade migrates first, and the nodes still on
+    the old code keep serving (migrations add before they remove) until they are replaced. Behind it, this code
+    would ask for tables and columns that are not there yet."""
+    try:
+        current = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
+    finally:
+        db.session.rollback()  # a probe holds no transaction (nor SQLite's lock) open
+    heads, known = _migrations(current_app)
+    if current == heads or (current and not current <= known):  # a revision this code does not have: newer
+        return True
+    log.warning("not ready: the database is at %s, the code's migrations at %s", sorted(current), sorted(heads))
+    return False
+
+
+def _migrations(app: Flask) -> tuple[set[str], set[str]]:
+    """The code's migration heads and every revision it has, read from the scripts once per app."""
+    found = app.extensions.get(MIGRATIONS)
+    if found is None:
+        scripts = ScriptDirectory(app.extensions["migrate"].directory)
+        found = app.extensions[MIGRATIONS] = (set(scripts.get_heads()),
+                                              {script.revision for script in scripts.walk_revisions()})
+    return found
+
+
+def _key_store() -> bool:
+    with key_store().engine.connect() as connection:
+        return connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def _redis() -> bool:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return True
+    client = current_app.extensions.get(REDIS)
+    if client is None:
+        client = current_app.extensions[REDIS] = redis.Redis.from_url(
+            url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS)
+    return bool(client.ping())
