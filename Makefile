@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run serve test bench bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts clean bench-backup cluster-check cluster-faults
+.PHONY: run serve test bench bench-crypto bench-audit bench-pages bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts wrk clean bench-backup cluster-check cluster-faults
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -55,7 +55,7 @@ test: install-test assets chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
-bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics bench-backup
+bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics bench-backup bench-pages
 
 bench-crypto: install assets
 	$(BIN)/python bench/crypto.py
@@ -90,12 +90,21 @@ bench-concurrency: install-bench assets
 
 # Auditing's cost per page (gunicorn + wrk), verification and the DSL's review over a million events;
 # PostgreSQL parts use BENCH_POSTGRES_URL (default: the local server) and are skipped without it.
-bench-audit: install-bench assets
+bench-audit: install-bench assets wrk
+	$(BIN)/python bench/audit.py
+
+# Every role's home, the plan page with 50 contributions, the anonymous redirect, a refusal, the lists and adding a
+# contribution, each as a share of a bare Flask hello under the same gunicorn (wrk). It signs in through the tests'
+# helper (the second step), so it needs the test tools. BENCH_PAGES_ARGS="--data authority --learners 10000" runs on
+# the authority data set (`flask demo scale`).
+bench-pages: install-bench install-test assets wrk
+	$(BIN)/python bench/pages.py $(BENCH_PAGES_ARGS)
+
+wrk:
 	@command -v wrk >/dev/null || { \
-		echo "Installing Debian's wrk for the throughput bench"; \
+		echo "Installing Debian's wrk for the throughput benches"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
-	$(BIN)/python bench/audit.py
 
 # Two app nodes behind Debian's nginx on loopback, with their own PostgreSQL, Redis and jobs worker (deploy/README.md):
 # a mixed load through nginx for CLUSTER_SECONDS, then the checks (no 5xx, nothing lost, sessions and limits shared,

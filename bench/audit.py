@@ -24,21 +24,14 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import http.cookiejar
 import json
 import os
-import re
 import resource
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -47,15 +40,22 @@ sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from bench.harness import (  # noqa: E402
+    BIN,
+    Databases,
+    bench_app,
+    braid_server,
+    csrf_token,
+    next_code_for,
+    run_wrk,
+    sign_in_cookie,
+)
 
-BIN = Path(sys.executable).parent
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DEMO_SENCO = "senco@oakfield.example"
-WRK_THREADS, WRK_CONNECTIONS, WARM_UP, DURATION, RUNS = 2, 16, 2, 10, 3
+WARM_UP, DURATION, RUNS = 2, 10, 3
 THROUGHPUT_TARGET, SQLITE_VERIFY_TARGET, POSTGRES_VERIFY_TARGET, REVIEW_TARGET = 0.70, 500_000, 250_000, 1.2
 SCHOOLS, ACTORS, LEARNERS_PER_SCHOOL = 20, 200, 250
 
@@ -64,131 +64,11 @@ def median_of(values):
     return statistics.median(values) if values else float("nan")
 
 
-# --- databases -------------------------------------------------------------------------------------
-
-
-class Databases:
-    """Throwaway databases: SQLite files in a work directory, PostgreSQL databases on the bench server."""
-
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
-        self.made: list[str] = []
-        self.admin = None
-        try:
-            import psycopg
-
-            url = make_url(POSTGRES)
-            self.server = url
-            self.admin = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
-                                         autocommit=True, connect_timeout=5)
-        except Exception as error:  # noqa: BLE001 - any failure means: no PostgreSQL for this run
-            self.problem = f"PostgreSQL at {POSTGRES} is unreachable: {error}"
-        else:
-            self.problem = None
-
-    def new(self, backend: str, name: str) -> str:
-        if backend == "sqlite":
-            return f"sqlite:///{self.workdir / (name + '.sqlite3')}"
-        database = f"braid_bench_{name}_{uuid.uuid4().hex[:8]}"
-        self.admin.execute(f'CREATE DATABASE "{database}"')
-        self.made.append(database)
-        return self.server.set(drivername="postgresql+psycopg", database=database).render_as_string(hide_password=False)
-
-    def close(self) -> None:
-        if self.admin is not None:
-            for database in self.made:
-                self.admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            self.admin.close()
-
-
-def bench_app(database_url: str | None = None, audit: bool | None = None):
-    """The app as the bench serves it: development settings under the bench's own instance folder.
-
-    gunicorn calls `bench.audit:bench_app()`, with DATABASE_URL, BRAID_INSTANCE_PATH and BENCH_AUDIT set.
-    """
-    audit = os.environ.get("BENCH_AUDIT", "on") == "on" if audit is None else audit
-    overrides = {"AUDIT_ENABLED": audit}
-    if database_url:
-        overrides["SQLALCHEMY_DATABASE_URI"] = database_url
-    return create_app("development", overrides)
-
-
 # --- 1. throughput with and without auditing ---------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """gunicorn, 2 sync workers, on a free loopback port, serving the bench app with auditing on or off."""
-
-    def __init__(self, database_url: str, audit: bool, instance: Path, log: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        environ = dict(os.environ, DATABASE_URL=database_url, BRAID_INSTANCE_PATH=str(instance),
-                       BENCH_AUDIT="on" if audit else "off", PYTHONPATH=str(ROOT))
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
-             "bench.audit:bench_app()"],
-            cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: see {log}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
-def _csrf_token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 def next_demo_code(app) -> str:
-    """The SENCo's next authenticator code, as their app would show it: a step newer than the last used."""
-    from app.agencies.accounts.models import User
-    from app.agencies.two_step.services import enrolment_of
-    from tests.fixtures.application import next_code
-
-    with app.app_context():
-        enrolment = enrolment_of(db.session.scalars(select(User).where(User.email == DEMO_SENCO)).one())
-        secret, last = enrolment.secret, enrolment.last_used_step
-        db.session.remove()
-    return next_code(secret, last)[0]
-
-
-def sign_in_cookie(server_url: str, email: str, password: str, code) -> str:
-    """Sign in through the real form (CSRF on) and its second step (`code()`); return the session cookie header."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(server_url + "/sign-in", timeout=30) as response:
-        page = response.read().decode()
-    body = urllib.parse.urlencode({"csrf_token": _csrf_token(page), "email": email, "password": password}).encode()
-    with opener.open(server_url + "/sign-in", data=body, timeout=30) as response:
-        page = response.read().decode()  # the code page, after the redirect
-    body = urllib.parse.urlencode({"csrf_token": _csrf_token(page), "code": code()}).encode()
-    with opener.open(server_url + "/sign-in/code", data=body, timeout=30) as response:
-        response.read()
-    cookies = {cookie.name: cookie.value for cookie in jar}
-    assert "braid_session" in cookies, "sign-in failed"
-    return f"braid_session={cookies['braid_session']}"
+    return next_code_for(app, DEMO_SENCO)
 
 
 WRK_SCRIPT = """
@@ -207,28 +87,16 @@ end
 """
 
 
-def run_wrk(url: str, script: Path, seconds: int) -> dict:
-    out = subprocess.run(["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", "-s",
-                          str(script), url], capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-        "non2xx": int(re.search(r"NON2XX (\d+)", out).group(1)),
-        "p50": latency.get("50"), "p99": latency.get("99"),
-    }
-
-
 def in_process_costs(database_url: str, paths: list[str], password: str, code) -> dict:
     """CPU per request through the test client, audited and unaudited pages alternating (median block ratio)."""
     clients = {}
     for audit in (True, False):
         app = bench_app(database_url, audit)
         client = app.test_client()
-        token = _csrf_token(client.get("/sign-in").get_data(as_text=True))
+        token = csrf_token(client.get("/sign-in").get_data(as_text=True))
         assert client.post("/sign-in", data={"csrf_token": token, "email": DEMO_SENCO,
                                              "password": password}).status_code == 302
-        token = _csrf_token(client.get("/sign-in/code").get_data(as_text=True))
+        token = csrf_token(client.get("/sign-in/code").get_data(as_text=True))
         assert client.post("/sign-in/code", data={"csrf_token": token, "code": code()}).status_code == 302
         app.config["AUDIT_SEAL_INTERVAL"] = 1.0
         clients[audit] = client
@@ -274,7 +142,7 @@ def throughput(databases: Databases, backend: str) -> dict:
     from app.cases.plans.models import SupportPlan
 
     with app.app_context():
-        senco = db.session.scalars(select(User).where(User.email == DEMO_SENCO)).one()
+        senco = db.session.scalars(select(User).where(User.email.matches(DEMO_SENCO))).one()
         learners = db.session.scalars(select(Learner.public_id).join(SupportPlan, SupportPlan.learner_id == Learner.id)
                                       .where(Learner.school_id == senco.agency_id)).all()
         db.engine.dispose()
@@ -282,7 +150,8 @@ def throughput(databases: Databases, backend: str) -> dict:
     code = lambda: next_demo_code(app)  # noqa: E731
     costs = in_process_costs(database_url, paths, password, code)
 
-    servers = {audit: Server(database_url, audit, instance, databases.workdir / f"gunicorn-{backend}-{audit}.log")
+    servers = {audit: braid_server(database_url, instance, databases.workdir / f"gunicorn-{backend}-{audit}.log",
+                                   audit=audit)
                for audit in (True, False)}
     runs: dict[bool, list] = {True: [], False: []}
     try:
@@ -308,7 +177,7 @@ def throughput(databases: Databases, backend: str) -> dict:
         db.engine.dispose()
     on, off = (median_of([r["rps"] for r in runs[audit]]) for audit in (True, False))
     return {"backend": backend, "on": on, "off": off, "ratio": on / off, "runs": runs,
-            "non2xx": sum(r["non2xx"] for rs in runs.values() for r in rs), "verification": verification,
+            "non2xx": sum(r["bad"] for rs in runs.values() for r in rs), "verification": verification,
             "pages": len(paths), "costs": costs}
 
 

@@ -268,16 +268,17 @@ def write_request_event(response):
     status = response.status_code
     if status >= 500:
         return response
-    actor = current_user if current_user and current_user.is_authenticated else None
     noted_refusal = reads is not None and reads.refusal is not None
-    unnoted_refusal = status in REFUSED_STATUSES and actor is not None and request.endpoint not in (None, "static")
+    # The actor only when an event is written here: after a view's own commit, asking would reload the account.
+    unnoted_refusal = status in REFUSED_STATUSES and request.endpoint not in (None, "static") \
+        and _signed_in_actor() is not None
     try:
         if noted_refusal or unnoted_refusal:
-            _write_refusal(actor, reads)
+            _write_refusal(_signed_in_actor(), reads)
         elif reads is not None and (reads.objects or reads.learners or reads.listed or reads.review) \
                 and not g.get("audit_written") \
                 and not g.get(ERROR_PAGE):  # an error page (413, say) shows nothing it loaded
-            _write_view(actor, reads)
+            _write_view(_signed_in_actor(), reads)
         elif not g.get("audit_written"):
             return response  # nothing was written: nothing to seal
     except Exception as error:
@@ -290,6 +291,10 @@ def write_request_event(response):
         raise EventNotWritten(busy=False) from error
     _maybe_seal(response)
     return response
+
+
+def _signed_in_actor():
+    return current_user if current_user and current_user.is_authenticated else None
 
 
 @dataclass(frozen=True)
@@ -344,24 +349,32 @@ def _write_view(actor, reads: RequestReads) -> None:
     """One VIEW of what was opened (naming the learners whose records those were) and one LISTED naming the
     learners only shown in a list: two inserts at most, whatever the number of learners."""
     session = db.session
+    changed = g.get("_braid_flushed") or session.new or session.dirty or session.deleted
+    school = None
+    if actor is not None and not changed:
+        # What the request read is what is committed: keep the actor's columns as read, rather than reload the
+        # account and its agency after the rollback below expires them (one query on every audited page).
+        school = school_of(actor)
+        actor = _ActorAsRead(actor.id, actor.role, actor.agency_id)
     if db.engine.dialect.name == "sqlite":
         # The read ends here, and the event gets a short transaction of its own holding the write lock: the
         # read never held it, nor waited for it while rendering (app.database).
         session.rollback()
         want_write_lock()
-    elif g.get("_braid_flushed") or session.new or session.dirty or session.deleted:
+    elif changed:
         session.rollback()  # a read commits nothing but its event
     # Otherwise (PostgreSQL) the read's own transaction wrote nothing, and carries the event: one transaction.
     if reads.objects or reads.review:
         object_type, public_id = reads.objects[0] if reads.objects else (reads.review, None)
         record(
             actor, AuditAction.VIEW, object_type=object_type, object_public_id=public_id,
-            learners=list(reads.learners.values()), purpose=reads.purpose,
+            learners=list(reads.learners.values()), purpose=reads.purpose, school_id=school,
         )
     # A learner whose record was opened is named by the VIEW alone.
     listed = [learner for public_id, learner in reads.listed.items() if public_id not in reads.learners]
     if listed:
-        record(actor, AuditAction.LISTED, object_type="learner_list", learners=listed, purpose=reads.purpose)
+        record(actor, AuditAction.LISTED, object_type="learner_list", learners=listed, purpose=reads.purpose,
+               school_id=school)
     db.session.commit()
 
 

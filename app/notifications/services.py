@@ -34,7 +34,7 @@ def notify(kind: NotificationKind, *, subject, action: Action, recipients: Itera
     record's processing is restricted. Flushes only; the caller commits."""
     if processing_restricted(subject) or processing_restricted(learner):
         return []  # a restricted record (UK GDPR Article 18) is not processed: nobody is told of anything in it
-    made = []
+    eligible = []
     seen: set[int] = set()
     for recipient in recipients:
         if recipient is None or recipient.id in seen:
@@ -47,8 +47,12 @@ def notify(kind: NotificationKind, *, subject, action: Action, recipients: Itera
         # `shows`, not `can`: the same answer, without counting as the calling view's own decision.
         if not shows(recipient, action, subject):
             continue
-        if dedupe is not None and _already_told(recipient, dedupe):
-            continue
+        eligible.append(recipient)
+    if dedupe is not None and eligible:
+        told = _already_told({recipient.id for recipient in eligible}, dedupe)
+        eligible = [recipient for recipient in eligible if recipient.id not in told]
+    made = []
+    for recipient in eligible:
         notification = Notification(recipient_id=recipient.id, kind=kind, subject_type=subject.__tablename__,
                                     subject_public_id=subject.public_id,
                                     learner_id=getattr(learner, "id", None), path=path, dedupe_key=dedupe,
@@ -57,15 +61,19 @@ def notify(kind: NotificationKind, *, subject, action: Action, recipients: Itera
         db.session.add(notification)
         made.append((recipient, notification))
     db.session.flush()
-    for recipient, notification in made:
-        if delivery_for(recipient, kind) is Delivery.AT_ONCE:
-            email_at_once(recipient, notification)
+    if made:
+        # One query for every recipient's choice, not one each (a case's whole team is told of a contribution).
+        chosen = _deliveries_of([recipient.id for recipient, _ in made], kind)
+        for recipient, notification in made:
+            if chosen[recipient.id] is Delivery.AT_ONCE:
+                email_at_once(recipient, notification)
     return [notification for _, notification in made]
 
 
-def _already_told(recipient, dedupe: str) -> bool:
-    return db.session.scalar(select(Notification.id).where(
-        Notification.recipient_id == recipient.id, Notification.dedupe_key == dedupe)) is not None
+def _already_told(recipient_ids: set[int], dedupe: str) -> set[int]:
+    """Which of these recipients already have a notification with this `dedupe` key (one query for them all)."""
+    return set(db.session.scalars(select(Notification.recipient_id).where(
+        Notification.recipient_id.in_(recipient_ids), Notification.dedupe_key == dedupe)))
 
 
 def email_at_once(recipient, notification: Notification) -> None:
@@ -92,6 +100,16 @@ def delivery_for(user, kind: NotificationKind) -> Delivery:
     chosen = db.session.scalar(select(NotificationPreference.delivery).where(
         NotificationPreference.user_id == user.id, NotificationPreference.kind == kind))
     return chosen or DEFAULT_DELIVERY.get(kind, Delivery.DAILY_SUMMARY)
+
+
+def _deliveries_of(user_ids: list[int], kind: NotificationKind) -> dict[int, Delivery]:
+    """delivery_for each of these users, in one query."""
+    if not kind.can_turn_off:
+        return dict.fromkeys(user_ids, Delivery.AT_ONCE)
+    chosen = dict(db.session.execute(select(NotificationPreference.user_id, NotificationPreference.delivery).where(
+        NotificationPreference.user_id.in_(user_ids), NotificationPreference.kind == kind)).all())
+    default = DEFAULT_DELIVERY.get(kind, Delivery.DAILY_SUMMARY)
+    return {user_id: chosen.get(user_id) or default for user_id in user_ids}
 
 
 def deliveries(user) -> dict[NotificationKind, Delivery]:

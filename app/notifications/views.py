@@ -9,6 +9,7 @@ from app.extensions import db
 from app.notifications import services
 from app.notifications.blueprint import bp
 from app.notifications.forms import MarkAllReadForm, settings_form
+from app.notifications.header import unread_notification_count
 from app.notifications.models import Delivery, NotificationKind
 from app.notifications.relevance import kinds_for
 from app.notifications.subjects import still_visible
@@ -27,7 +28,7 @@ def notification_list():
     shown = [row for row in rows if still_visible(current_user, row.subject_type, row.subject_public_id)]
     page = render_template("notifications/list.html", notifications=shown, form=MarkAllReadForm(),
                            older=rows[-1].public_id if older else None,
-                           unread_notifications=services.unread_count(current_user))  # the header's too
+                           unread_notifications=unread_notification_count())  # the header's too
     # As the home page's case lists: one audit event names every learner whose name the page showed.
     note_learners([row.learner for row in shown if row.learner is not None])
     return page

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from app.agencies.accounts.models import User
 from app.extensions import db, login_manager
+from app.notifications.header import UNREAD_COUNT
+from app.notifications.models import Notification
 from app.types import utcnow
 
 LOGIN_AT = "braid_login_at"
@@ -51,14 +53,27 @@ def touch_session() -> None:
     session[SEEN_AT] = _timestamp(utcnow())
 
 
+# Built once, so its compiled form is cached. The agency comes in the same query (every request's audit event asks
+# for the account's school), and so does the header's count of unread notifications (every page shows it).
+_UNREAD = (
+    select(func.count(Notification.id))
+    .where(Notification.recipient_id == User.id, Notification.read_at.is_(None))
+    .correlate(User)
+    .scalar_subquery()
+)
+_SIGNED_IN_USER = (
+    select(User, _UNREAD).options(joinedload(User.agency)).where(User.public_id == bindparam("public_id")).limit(1)
+)
+
+
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
     """Resolve the session to a user only while every server-side condition still holds."""
     public_id, _, version = (session_token or "").partition(".")
     if not public_id or not (version.isascii() and version.isdigit()):
         return None
-    # The agency comes in the same query: every request's audit event asks for the account's school.
-    user = db.session.scalars(select(User).options(joinedload(User.agency)).where(User.public_id == public_id)).first()
+    row = db.session.execute(_SIGNED_IN_USER, {"public_id": public_id}).first()
+    user = row[0] if row is not None else None
     if (
         user is None
         or user.session_version != int(version)
@@ -68,4 +83,5 @@ def load_user(session_token: str) -> User | None:
     ):
         session.clear()
         return None
+    setattr(g, UNREAD_COUNT, row[1])
     return user

@@ -1,0 +1,204 @@
+"""What the HTTP benches share: throwaway databases, the app as gunicorn serves it, signing in over HTTP, and wrk."""
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+BIN = Path(sys.executable).parent
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+WRK_THREADS, WRK_CONNECTIONS = 2, 16
+
+
+class Databases:
+    """Throwaway databases: SQLite files in a work directory, PostgreSQL databases on the bench server."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.made: list[str] = []
+        self.admin = None
+        try:
+            import psycopg
+
+            url = make_url(POSTGRES)
+            self.server = url
+            self.admin = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                         autocommit=True, connect_timeout=5)
+        except Exception as error:  # noqa: BLE001 - any failure means: no PostgreSQL for this run
+            self.problem = f"PostgreSQL at {POSTGRES} is unreachable: {error}"
+        else:
+            self.problem = None
+
+    def new(self, backend: str, name: str, *, exact: bool = False) -> str:
+        """A new empty database; `exact` names it `name` itself (dropped first if a failed run left it)."""
+        if backend == "sqlite":
+            return f"sqlite:///{self.workdir / (name + '.sqlite3')}"
+        database = name if exact else f"braid_bench_{name}_{uuid.uuid4().hex[:8]}"
+        if exact:
+            self.admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        self.admin.execute(f'CREATE DATABASE "{database}"')
+        self.made.append(database)
+        return self.server.set(drivername="postgresql+psycopg", database=database).render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        if self.admin is not None:
+            for database in self.made:
+                self.admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            self.admin.close()
+
+
+def bench_app(database_url: str | None = None, audit: bool | None = None):
+    """The app as the benches serve it: development settings under the bench's own instance folder.
+
+    gunicorn calls `bench.harness:bench_app()`, with DATABASE_URL, BRAID_INSTANCE_PATH and BENCH_AUDIT set (and
+    BENCH_SQLITE_SYNCHRONOUS, e.g. NORMAL, to measure without an fsync at every commit).
+    """
+    audit = os.environ.get("BENCH_AUDIT", "on") == "on" if audit is None else audit
+    overrides = {"AUDIT_ENABLED": audit}
+    if os.environ.get("BENCH_SQLITE_SYNCHRONOUS"):  # to see what SQLite's fsync at each commit costs
+        overrides["SQLITE_SYNCHRONOUS"] = os.environ["BENCH_SQLITE_SYNCHRONOUS"]
+    if database_url:
+        overrides["SQLALCHEMY_DATABASE_URI"] = database_url
+    return create_app("development", overrides)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn, 2 sync workers, on a free loopback port, serving `app` (a gunicorn app spec) with `environ` added."""
+
+    def __init__(self, log: Path, *, app: str = "bench.harness:bench_app()", environ: dict | None = None,
+                 ready: str = "/health"):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
+             app],
+            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), **(environ or {})), stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + ready, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"gunicorn did not start: see {log}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        if not self.log.closed:
+            self.log.close()
+
+
+def braid_server(database_url: str, instance: Path, log: Path, *, audit: bool = True) -> Server:
+    return Server(log, environ={"DATABASE_URL": database_url, "BRAID_INSTANCE_PATH": str(instance),
+                                "BENCH_AUDIT": "on" if audit else "off"})
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def next_code_for(app, email: str) -> str:
+    """`email`'s next authenticator code, as their app would show it: a step newer than the last used."""
+    from app.agencies.accounts.models import User
+    from app.agencies.two_step.services import enrolment_of
+    from tests.fixtures.application import next_code
+
+    with app.app_context():
+        enrolment = enrolment_of(db.session.scalars(select(User).where(User.email.matches(email))).one())
+        secret, last = enrolment.secret, enrolment.last_used_step
+        db.session.remove()
+    return next_code(secret, last)[0]
+
+
+class Browser:
+    """A signed-in visitor over real HTTP (CSRF on): its cookie jar is what wrk is given."""
+
+    def __init__(self, server_url: str):
+        self.url = server_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.url + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post(self, path: str, fields: dict) -> str:
+        with self.opener.open(self.url + path, data=urllib.parse.urlencode(fields).encode(), timeout=30) as response:
+            return response.read().decode()
+
+    def sign_in(self, email: str, password: str, code) -> Browser:
+        """The password, then the second step when Braid asks for it (`code()` gives the authenticator's code)."""
+        page = self.post("/sign-in", {"csrf_token": csrf_token(self.get("/sign-in")), "email": email,
+                                      "password": password})
+        if 'name="code"' in page:
+            self.post("/sign-in/code", {"csrf_token": csrf_token(page), "code": code()})
+        assert "braid_session" in self.cookies(), "sign-in failed"
+        return self
+
+    def cookies(self) -> dict:
+        return {cookie.name: cookie.value for cookie in self.jar}
+
+    def cookie_header(self) -> str:
+        return f"braid_session={self.cookies()['braid_session']}"
+
+
+def sign_in_cookie(server_url: str, email: str, password: str, code) -> str:
+    """Sign in through the real form (CSRF on) and its second step (`code()`); return the session cookie header."""
+    return Browser(server_url).sign_in(email, password, code).cookie_header()
+
+
+def run_wrk(url: str, script: Path | None = None, seconds: int = 10, *, headers: dict | None = None) -> dict:
+    """wrk's requests per second, p50/p99 latency and (with a script that prints it) the count of bad answers."""
+    # A 30 s timeout, not wrk's 2 s: a slow page's p99 is measured, not dropped as a socket timeout.
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
+    out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
+    bad = re.search(r"BAD (\d+)", out) or re.search(r"NON2XX (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "bad": int(bad.group(1)) if bad else None,
+        "timeouts": int(timeouts.group(1)) if (timeouts := re.search(r"timeout (\d+)", out)) else 0,
+        "p50": latency.get("50"), "p99": latency.get("99"),
+    }
