@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run serve test bench bench-crypto bench-audit bench-pages bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts wrk clean bench-backup cluster-check cluster-faults
+.PHONY: run serve test bench bench-crypto bench-audit bench-pages bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts wrk clean bench-backup cluster-check cluster-faults scale
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -182,6 +182,11 @@ db: install
 demo: install
 	$(FLASK) demo load
 	$(FLASK) keys adopt-learner-keys
+
+# An authority's worth of fictional records (README: Authority-sized data) on top of the demo; resumable.
+SCALE_ARGS ?=
+scale: db
+	$(FLASK) demo scale $(SCALE_ARGS)
 
 # Browser tests drive Debian's chromium; Playwright's own browser download cannot work here.
 chromium:
