@@ -90,6 +90,7 @@ def forget_memberships() -> None:
     if has_request_context():
         g.pop("_braid_membership", None)
         g.pop("_braid_parent_of", None)
+        g.pop("_braid_parents_of_learner", None)
 
 
 # --- a member of staff who is also a parent ---------------------------------------------------------
@@ -101,12 +102,22 @@ def is_parent_of(user, learner) -> bool:
     A member of staff invited as the parent of their own child acts on that case as a parent, never as staff."""
     if learner is None or getattr(learner, "id", None) is None:
         return False
-    # One query per person per request: pages ask this for every learner they list.
+    # One query per person per request: pages ask this for every learner they list. Of anyone but the person
+    # signed in (the authors a case's page names), one query per learner: the case's parents and carers.
     cache = g.setdefault("_braid_parent_of", {}) if has_request_context() else {}
-    if user.id not in cache:
-        cache[user.id] = frozenset(db.session.scalars(
-            select(TeamMembership.learner_id).where(TeamMembership.user_id == user.id,
-                                                    TeamMembership.role == Role.PARENT)))
+    if user.id in cache:
+        return learner.id in cache[user.id]
+    signed_in_user = g.get("_login_user") if has_request_context() else None
+    if signed_in_user is not None and getattr(signed_in_user, "id", None) != user.id:
+        parents = g.setdefault("_braid_parents_of_learner", {})
+        if learner.id not in parents:
+            parents[learner.id] = frozenset(db.session.scalars(
+                select(TeamMembership.user_id).where(TeamMembership.learner_id == learner.id,
+                                                     TeamMembership.role == Role.PARENT)))
+        return user.id in parents[learner.id]
+    cache[user.id] = frozenset(db.session.scalars(
+        select(TeamMembership.learner_id).where(TeamMembership.user_id == user.id,
+                                                TeamMembership.role == Role.PARENT)))
     return learner.id in cache[user.id]
 
 
