@@ -1,8 +1,8 @@
 """Query-count guards: every GET page answers in as many SQL statements at ten times the data as at one.
 
 The pages are the authorization matrix's GET rows (that table is checked against the url_map, so a new page cannot
-be left out here either), each asked by the first role the matrix expects to be let in (or, for a page nobody
-reads, the first role). The world is the matrix's, grown once by a few of every kind of row (learners on the
+be left out here either), each asked by every role the matrix expects to be let in (or, for a page nobody reads,
+by the SENCo). The world is the matrix's, grown once by a few of every kind of row (learners on the
 teacher's and the LSP's cases, contributions, meetings with actions, concerns, outcomes, provision, attachments,
 CPD entries and goals, audit events) and measured; then grown by nine times as many and measured again. A page
 whose count moves has a query per row somewhere (or a list no page bounds).
@@ -34,19 +34,23 @@ from tests.test_authorization_matrix import COLUMNS, ROWS, build_world, sign_in_
 pytestmark = pytest.mark.both_backends
 
 SMALL = 3  # rows of each kind at "1x"; "10x" adds nine times as many
-READERS = ("senco", "dsl", "teacher", "lsp", "parent", "slt", "ep", "admin")  # asked first, in this order
+READERS = ("senco", "dsl", "teacher", "lsp", "parent", "slt", "ep", "admin")
+# Pages that load their rows' subjects one query per kind of subject shown (at most one per kind registered, in
+# app.notifications.subjects): with more rows, fewer kinds may share the page, so their count may fall, never rise.
+BY_KIND = {"/notifications"}
 
 
 def pages() -> list[tuple[str, str, str]]:
-    """(endpoint, url template, column) for every GET row of the matrix, once per URL."""
+    """(endpoint, url template, column) for every GET row of the matrix, once per URL: as each role the matrix lets
+    read it (each sees its own rows: the teacher their cases, the parent what is shared), or the first role."""
     seen, chosen = set(), []
     for endpoint, method, url, _, expected in ROWS:
         if method != "GET" or url in seen:
             continue
         seen.add(url)
         outcome = dict(zip(COLUMNS, expected, strict=True))
-        column = next((role for role in READERS if outcome[role] == 200), READERS[0])
-        chosen.append((endpoint, url, column))
+        readers = [role for role in READERS if outcome[role] == 200] or [READERS[0]]
+        chosen.extend((endpoint, url, column) for column in readers)
     return chosen
 
 
@@ -134,7 +138,9 @@ def test_every_page_costs_as_many_statements_at_ten_times_the_data(app, create_a
     grow(app, create_case, add_to_team, accounts, world, 9 * SMALL)
     large = statement_counts(app, clients, world)
 
-    assert len(small) >= 100
+    assert len(small) >= 200
     moved = [f"{page}: {small[page][1]} statements at 1x, {large[page][1]} at 10x (status {large[page][0]})"
-             for page in small if small[page] != large[page]]
+             for page in small if small[page] != large[page]
+             and not (page.split(" as ")[0] in BY_KIND and small[page][0] == large[page][0]
+                      and large[page][1] <= small[page][1])]
     assert not moved, f"{len(moved)} pages grow with the data:\n" + "\n".join(moved)
