@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := app/static
 
-.PHONY: run serve test bench bench-crypto bench-audit bench-pages bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts wrk clean bench-backup cluster-check cluster-faults scale
+.PHONY: run serve test bench bench-crypto bench-audit bench-pages bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics install install-test install-bench lock assets db demo chromium fonts wrk clean bench-backup cluster-check cluster-faults scale bench-flatness
 
 # The jobs worker (mail, the audit trail's sealing and checkpoints) runs beside the web server and stops with it.
 run: install assets db demo
@@ -55,7 +55,7 @@ test: install-test assets chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Benchmarks are not part of the suite: they print ratios measured in one run.
-bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics bench-backup bench-pages
+bench: bench-crypto bench-audit bench-concurrency bench-import bench-plan bench-learner-keys bench-request-metrics bench-backup bench-pages bench-flatness
 
 bench-crypto: install assets
 	$(BIN)/python bench/crypto.py
@@ -77,6 +77,12 @@ bench-learner-keys: install assets
 # It signs in through the tests' helper (the SENCo's second step), so it needs the test tools.
 bench-plan: install-test assets
 	$(BIN)/python bench/plan_page.py
+
+# Each page's CPU per request and SQL statements in one school of 200 learners against 2,000, and an authority of
+# 1,000 against 10,000 (target: within 1.2x, statements equal); JSON in instance/bench/flatness.json. It signs in
+# through the tests' helper. BENCH_FLATNESS_ARGS="--engine both" adds PostgreSQL (BENCH_POSTGRES_URL).
+bench-flatness: install-test assets
+	$(BIN)/python bench/flatness.py $(BENCH_FLATNESS_ARGS)
 
 # A 2,000-row MIS import on SQLite: the whole import (target 30 s), its longest batch (the write lock),
 # a re-import, and filtering the learner list at 2,000 learners.

@@ -30,6 +30,9 @@ class Directory:
     learner_type: type | None = None
     learners: Callable | None = None
     school_learners: Callable | None = None
+    # cases: the learners (not merged away) a filter may choose: the one with a public id, or those whose full name
+    # or UPN is the text typed (found through blind indexes, so a page never opens every name of the school)
+    choosable_learners: Callable | None = None
     # cases: a learner's public id and those of the records merged into it (its history holds all their events)
     merged_aliases: Callable | None = None
     # cases: the accounts a school's DSL may pick (its staff and its learners' teams), sorted by name

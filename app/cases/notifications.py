@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from app.agencies.accounts.models import Role, User
 from app.cases.concerns.models import SafeguardingConcern
@@ -22,20 +23,17 @@ from app.policy import Action
 from app.types import utcnow
 
 
-def _by_public_id(model):
-    return lambda public_id: db.session.scalar(select(model).where(model.public_id == public_id))
-
-
 def register() -> None:
-    register_subject("contribution", load=_by_public_id(Contribution), action=Action.VIEW_CONTRIBUTION)
-    register_subject("safeguarding_concern", load=_by_public_id(SafeguardingConcern), action=Action.VIEW_CONCERN)
-    register_subject("meeting", load=_by_public_id(Meeting), action=Action.VIEW_MEETING)
+    register_subject("contribution", model=Contribution, action=Action.VIEW_CONTRIBUTION)
+    register_subject("safeguarding_concern", model=SafeguardingConcern, action=Action.VIEW_CONCERN)
+    register_subject("meeting", model=Meeting, action=Action.VIEW_MEETING)
     # An action is its owner's to update (a parent's own is read on the shared record): UPDATE_ACTION decides.
-    register_subject("meeting_action", load=_by_public_id(MeetingAction), action=Action.UPDATE_ACTION)
+    register_subject("meeting_action", model=MeetingAction, action=Action.UPDATE_ACTION,
+                     options=(selectinload(MeetingAction.meeting),))
     # The inviter is the SENCo who manages the team; the invitation's page is the team's.
-    register_subject("invitation", load=_by_public_id(Invitation), action=Action.MANAGE_TEAM)
+    register_subject("invitation", model=Invitation, action=Action.MANAGE_TEAM)
     # A review due: whoever is on the case (the cycle's page is the case's).
-    register_subject("plan_cycle", load=_by_public_id(PlanCycle), action=Action.VIEW_CASE)
+    register_subject("plan_cycle", model=PlanCycle, action=Action.VIEW_CASE)
 
 
 def people_on_case(learner: Learner) -> list[User]:

@@ -7,9 +7,11 @@ from app.agencies.accounts.models import Role, User, people_by_name
 from app.audit import directory
 from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
-from app.cases.learners.models import Learner
+from app.cases.learners.models import Learner, normalise_name, normalise_upn
+from app.cases.learners.services import UPN_PATTERN
 from app.cases.team.models import TeamMembership
 from app.extensions import db
+from app.security.crypto import blind_index
 
 
 def learners(school_id: int, public_ids: list[str]) -> dict[str, Learner]:
@@ -23,6 +25,20 @@ def school_learners(school_id: int) -> list[Learner]:
     found = db.session.scalars(select(Learner).where(Learner.school_id == school_id,
                                                      Learner.merged_into_id.is_(None))).all()
     return sorted(found, key=lambda learner: (learner.name.casefold(), learner.public_id))
+
+
+def choosable_learners(school_id: int, public_id: str | None = None, typed: str | None = None) -> list[Learner]:
+    """The school's learners (not merged away) with this public id, or whose full name or UPN is `typed`, by name."""
+    query = select(Learner).where(Learner.school_id == school_id, Learner.merged_into_id.is_(None))
+    if public_id:
+        query = query.where(Learner.public_id == public_id)
+    elif typed and UPN_PATTERN.match(normalise_upn(typed)):
+        query = query.where(Learner.upn_index == blind_index("upn", normalise_upn(typed)))
+    elif typed and normalise_name(typed):
+        query = query.where(Learner.name_index == blind_index("name", normalise_name(typed)))
+    else:
+        return []
+    return sorted(db.session.scalars(query), key=lambda learner: (learner.name.casefold(), learner.public_id))
 
 
 def merged_aliases(school_id: int, public_id: str) -> list[str]:
@@ -73,6 +89,7 @@ def safeguarding_records():
 
 def register() -> None:
     directory.provide(learner_type=Learner, learners=learners, school_learners=school_learners,
+                      choosable_learners=choosable_learners,
                       merged_aliases=merged_aliases, people_to_choose=people_to_choose, grants=grants,
                       family_of=family_of, safeguarding_records=safeguarding_records)
     directory.label("object_type", {

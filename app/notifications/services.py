@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from app.audit.events import record
 from app.audit.models import AuditAction
@@ -154,7 +155,8 @@ def unread_count(user) -> int:
 def newest(user, *, limit: int = PAGE_SIZE, before: str | None = None) -> list[Notification]:
     """`user`'s notifications, newest first, `limit` of them; `before`: older than their notification with this
     public id (a URL carries public ids only; someone else's, or none, starts from the newest)."""
-    query = select(Notification).where(Notification.recipient_id == user.id)
+    # The page names each row's learner (its audit event): loaded with the rows, as the policy's checks read them.
+    query = select(Notification).where(Notification.recipient_id == user.id).options(selectinload(Notification.learner))
     after = own_notification(user, before) if before else None
     if after is not None:
         query = query.where(Notification.id < after.id)

@@ -12,7 +12,7 @@ from app.notifications.forms import MarkAllReadForm, settings_form
 from app.notifications.header import unread_notification_count
 from app.notifications.models import Delivery, NotificationKind
 from app.notifications.relevance import kinds_for
-from app.notifications.subjects import still_visible
+from app.notifications.subjects import visible_subjects
 from app.policy import Action, require
 from app.security.redirects import safe_next
 
@@ -25,7 +25,8 @@ def notification_list():
     older = len(rows) > services.PAGE_SIZE
     rows = rows[:services.PAGE_SIZE]
     # A notification whose subject the person can no longer see (off the team, access ended) is not shown.
-    shown = [row for row in rows if still_visible(current_user, row.subject_type, row.subject_public_id)]
+    visible = visible_subjects(current_user, rows)
+    shown = [row for row in rows if (row.subject_type, row.subject_public_id) in visible]
     page = render_template("notifications/list.html", notifications=shown, form=MarkAllReadForm(),
                            older=rows[-1].public_id if older else None,
                            unread_notifications=unread_notification_count())  # the header's too

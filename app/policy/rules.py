@@ -77,15 +77,12 @@ def _member_of(user, learner) -> bool:
         return False  # an administrator is on no case (a role changed to it leaves its memberships behind)
     if not user.restricted and learner.school_id != user.agency_id:
         return False
+    # One query per person per request, not one per learner: pages ask this for every row they show.
     cache = g.setdefault("_braid_membership", {}) if has_request_context() else {}
-    key = (user.id, learner.id)
-    if key not in cache:
-        cache[key] = db.session.scalar(
-            select(TeamMembership.id)
-            .where(TeamMembership.learner_id == learner.id, live_membership_clause(user))
-            .limit(1)
-        ) is not None
-    return cache[key]
+    if user.id not in cache:
+        cache[user.id] = frozenset(db.session.scalars(
+            select(TeamMembership.learner_id).where(live_membership_clause(user))))
+    return learner.id in cache[user.id]
 
 
 def forget_memberships() -> None:
@@ -93,6 +90,7 @@ def forget_memberships() -> None:
     if has_request_context():
         g.pop("_braid_membership", None)
         g.pop("_braid_parent_of", None)
+        g.pop("_braid_parents_of_learner", None)
 
 
 # --- a member of staff who is also a parent ---------------------------------------------------------
@@ -104,12 +102,22 @@ def is_parent_of(user, learner) -> bool:
     A member of staff invited as the parent of their own child acts on that case as a parent, never as staff."""
     if learner is None or getattr(learner, "id", None) is None:
         return False
-    # One query per person per request: pages ask this for every learner they list.
+    # One query per person per request: pages ask this for every learner they list. Of anyone but the person
+    # signed in (the authors a case's page names), one query per learner: the case's parents and carers.
     cache = g.setdefault("_braid_parent_of", {}) if has_request_context() else {}
-    if user.id not in cache:
-        cache[user.id] = frozenset(db.session.scalars(
-            select(TeamMembership.learner_id).where(TeamMembership.user_id == user.id,
-                                                    TeamMembership.role == Role.PARENT)))
+    if user.id in cache:
+        return learner.id in cache[user.id]
+    signed_in_user = g.get("_login_user") if has_request_context() else None
+    if signed_in_user is not None and getattr(signed_in_user, "id", None) != user.id:
+        parents = g.setdefault("_braid_parents_of_learner", {})
+        if learner.id not in parents:
+            parents[learner.id] = frozenset(db.session.scalars(
+                select(TeamMembership.user_id).where(TeamMembership.learner_id == learner.id,
+                                                     TeamMembership.role == Role.PARENT)))
+        return user.id in parents[learner.id]
+    cache[user.id] = frozenset(db.session.scalars(
+        select(TeamMembership.learner_id).where(TeamMembership.user_id == user.id,
+                                                TeamMembership.role == Role.PARENT)))
     return learner.id in cache[user.id]
 
 
@@ -135,7 +143,8 @@ def case_learner_of(thing):
     action, ...), or None for anything else (accounts, the CPD log's own records)."""
     if thing is None or isinstance(thing, User):
         return None
-    if hasattr(thing, "school_id") and hasattr(thing, "memberships"):
+    # Asked of the class: on a learner, hasattr() would load its memberships (a query per learner a page lists).
+    if hasattr(type(thing), "school_id") and hasattr(type(thing), "memberships"):
         return thing
     for through in ("contribution", "meeting"):
         inner = getattr(thing, through, None)
@@ -163,17 +172,15 @@ def _break_glass_of(user, learner) -> bool:
 
     if learner is None or user.restricted or user.role not in SCHOOL_CASE_ROLES or learner.school_id != user.agency_id:
         return False
+    # The learners of every open grant of the person, in one query per request (pages ask per row).
     cache = g.setdefault("_braid_break_glass", {}) if has_request_context() else {}
-    key = (user.id, learner.id)
-    if key not in cache:
-        cache[key] = db.session.scalar(
-            select(BreakGlassAccess.id)
-            .where(open_grant_clause(user), BreakGlassAccess.learner_id == learner.id)
-            .limit(1)
-        ) is not None
-    if cache[key]:
+    if user.id not in cache:
+        cache[user.id] = frozenset(db.session.scalars(
+            select(BreakGlassAccess.learner_id).where(open_grant_clause(user))))
+    if learner.id in cache[user.id]:
         note_purpose("break_glass")  # every read made through the grant says so in the trail
-    return cache[key]
+        return True
+    return False
 
 
 def open_grant_clause(user, now=None):

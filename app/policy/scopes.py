@@ -57,20 +57,26 @@ def _own_children_ids(user):
                                                    TeamMembership.role == Role.PARENT)
 
 
-def _case_learner_ids(user, break_glass: bool = True):
+def _case_learner_ids(user, break_glass: bool = True, learner=None):
     """Ids of the learners whose case `user` is on (SQL), or None for nobody; with `break_glass`, also
-    the cases opened with a live break-glass grant (readable for their hour)."""
+    the cases opened with a live break-glass grant (readable for their hour). With `learner`, only theirs (if
+    the user is on it): a page about one case then never has the database gather every learner of the school."""
 
     if not signed_in(user) or (user.restricted and user.access_has_expired()):
         return None
+    only = learner.id if learner is not None else None
     if is_school_senco(user):
-        return select(Learner.id).where(Learner.school_id == user.agency_id, Learner.merged_into_id.is_(None))
+        ids = select(Learner.id).where(Learner.school_id == user.agency_id, Learner.merged_into_id.is_(None))
+        return ids if only is None else ids.where(Learner.id == only)
     if user.role is Role.ADMIN:
         # An administrator sees no case, except their own child's, as its parent.
-        return _unrestricted(select(TeamMembership.learner_id).where(live_membership_clause(user),
-                                                                     TeamMembership.role == Role.PARENT))
+        children = select(TeamMembership.learner_id).where(live_membership_clause(user),
+                                                           TeamMembership.role == Role.PARENT)
+        return _unrestricted(children if only is None else children.where(TeamMembership.learner_id == only))
 
     members = select(TeamMembership.learner_id).where(live_membership_clause(user))
+    if only is not None:
+        members = members.where(TeamMembership.learner_id == only)
     if not user.restricted:
         members = members.join(Learner, Learner.id == TeamMembership.learner_id).where(
             Learner.school_id == user.agency_id
@@ -80,9 +86,17 @@ def _case_learner_ids(user, break_glass: bool = True):
             grants = select(BreakGlassAccess.learner_id).join(Learner, Learner.id == BreakGlassAccess.learner_id).where(
                 open_grant_clause(user), Learner.school_id == user.agency_id
             )
+            if only is not None:
+                grants = grants.where(BreakGlassAccess.learner_id == only)
             members = members.union(grants)
     # A restricted record (UK GDPR Article 18) is read by the SENCo (above) and the DSL alone.
     return members if user.role is Role.DSL and not user.restricted else _unrestricted(members)
+
+
+def _of_school(user, learner=None):
+    """Ids of `user`'s school's learners (SQL); with `learner`, only theirs, when they are of it."""
+    ids = select(Learner.id).where(Learner.school_id == user.agency_id)
+    return ids if learner is None else ids.where(Learner.id == learner.id)
 
 
 def _unrestricted(learner_ids):
@@ -151,7 +165,7 @@ def visible_contributions(user, learner=None) -> Select:
     # Withdrawn contributions have left the case: no list, page or count shows them (the DSL's page reads them apart).
     query = (select(Contribution).where(Contribution.withdrawn_at.is_(None))
              .order_by(Contribution.created_at, Contribution.id))
-    ids = _case_learner_ids(user)
+    ids = _case_learner_ids(user, learner=learner)
     if ids is None:
         return query.where(False)
     on_case = Contribution.learner_id.in_(ids)
@@ -159,8 +173,7 @@ def visible_contributions(user, learner=None) -> Select:
     school_lead = user.role in (Role.SENCO, Role.DSL) and not user.restricted
     restricted = and_(
         Contribution.visibility == Visibility.RESTRICTED,
-        Contribution.learner_id.in_(select(Learner.id).where(Learner.school_id == user.agency_id))
-        if school_lead else false(),
+        Contribution.learner_id.in_(_of_school(user, learner)) if school_lead else false(),
     )
     shared = [Visibility.TEAM_AND_FAMILY] if user.role is Role.PARENT else [Visibility.TEAM, Visibility.TEAM_AND_FAMILY]
     family = and_(on_case, Contribution.visibility == Visibility.TEAM_AND_FAMILY)
@@ -178,7 +191,7 @@ def visible_contributions(user, learner=None) -> Select:
 
 def visible_meetings(user, learner=None) -> Select:
     query = select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())
-    ids = _case_learner_ids(user)
+    ids = _case_learner_ids(user, learner=learner)
     if ids is None:
         return query.where(False)
     query = query.where(Meeting.learner_id.in_(ids))
@@ -211,8 +224,8 @@ def visible_concerns(user, learner=None) -> Select:
     mine = SafeguardingConcern.author_id == user.id
     if user.role is Role.DSL and not user.restricted:
         # Never about their own child: there the DSL is a parent (the school's deputy DSL reads those).
-        school = SafeguardingConcern.learner_id.in_(select(Learner.id).where(
-            Learner.school_id == user.agency_id, Learner.id.not_in(_own_children_ids(user))))
+        school = SafeguardingConcern.learner_id.in_(_of_school(user, learner).where(
+            Learner.id.not_in(_own_children_ids(user))))
         query = query.where(or_(mine, school))
     elif is_school_senco(user):
         query = query.where(mine)
@@ -246,8 +259,9 @@ def case_concerns(user, learner) -> Select:
 
 def plan_cycles(user, learner) -> Select:
     """`learner`'s plan cycles, as far as `user` may read their plan (the cycle pages' own scope)."""
-    query = _cycle_scope(user)
-    return query.where(false()) if learner is None else query.where(SupportPlan.learner_id == learner.id)
+    if learner is None:
+        return _cycle_scope(user).where(false())
+    return _cycle_scope(user, learner).where(SupportPlan.learner_id == learner.id)
 
 
 def case_invitations(user, learner) -> Select:
@@ -257,8 +271,8 @@ def case_invitations(user, learner) -> Select:
     return _invitation_scope(user).where(Invitation.learner_id == learner.id)
 
 
-def _cycle_scope(user) -> Select:
-    ids = _case_learner_ids(user)
+def _cycle_scope(user, learner=None) -> Select:
+    ids = _case_learner_ids(user, learner=learner)
     query = select(PlanCycle).join(SupportPlan, SupportPlan.id == PlanCycle.plan_id)
     return query.where(False) if ids is None else query.where(SupportPlan.learner_id.in_(ids))
 

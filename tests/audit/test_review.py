@@ -261,6 +261,31 @@ def test_filters_through_the_page(app, world):
     assert shown_ids(response) == [made["senco_updates_alpha"]]
 
 
+def test_a_learner_is_found_by_the_name_typed_and_the_page_opens_no_other_name(app, world, create_case):
+    with app.app_context():
+        made = build_trail(world)
+    client = signed_in(app, world.accounts["dsl"])
+    # Spacing and case do not matter (the blind index's normalised name); one learner found is chosen.
+    response = client.get("/audit?learner_name=alpha%20LEARNER&action=update")
+    assert response.status_code == 200
+    assert shown_ids(response) == [made["senco_updates_alpha"]]
+    page = text_of(response)
+    assert "Bravo Learner" not in page  # the filter no longer offers every learner of the school
+    # Another school's learner, or a name nobody has: the form says so, and nothing is shown.
+    for typed in ("Charlie Learner", "Nobody Atall"):
+        response = client.get(f"/audit?learner_name={typed}")
+        assert response.status_code == 400
+        assert "No learner at your school has this full name or UPN" in text_of(response)
+        assert 'id="events"' not in text_of(response)
+    # Two learners of one name: both offered, to choose from.
+    twin = create_case(school="Alpha School", name="Alpha Learner")
+    response = client.get("/audit?learner_name=Alpha+Learner")
+    assert response.status_code == 400
+    assert "More than one learner has this name: choose one from the list" in text_of(response)
+    body = response.get_data(as_text=True)
+    assert world.learners["alpha"] in body and twin in body and world.learners["bravo"] not in body
+
+
 @pytest.mark.parametrize("query, message, kept", [
     ("date_from=31&date_from=2&date_from=2025", "Date from must be a real date", ("31", "2", "2025")),
     ("date_from=3&date_from=&date_from=2025", "Date from must include a month", ("3", "2025")),

@@ -7,6 +7,7 @@ from sqlalchemy import event, select
 from app.agencies.accounts.models import User
 from app.audit.models import AuditAction, AuditEvent
 from app.cases.learners.models import AreaOfNeed, SenStatus
+from app.cases.learners.services import PAGE_SIZE
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.extensions import db
 from app.types import utcnow
@@ -223,3 +224,41 @@ def test_the_stage_filter_costs_no_query_per_learner(app, school):
     before = _statements(app, school, url)
     _add(app, school.account.agency_name, {f"Extra Learner{n}": (3, [S], None, [CycleStage.DO]) for n in range(8)})
     assert _statements(app, school, url) == before
+
+
+def _many(app, school_name: str, count: int, year: int = 3) -> None:
+    with app.app_context():
+        school_pk = school_id(school_name)
+        for n in range(count):
+            learner = make_learner(school_pk, 1000 + n, name=f"Paged Learner{n:03d}", upn=None)
+            learner.year_group, learner.areas_of_need, learner.sen_status = year, [S], SenStatus.SEN_SUPPORT
+        db.session.commit()
+
+
+def test_a_long_list_is_shown_a_page_at_a_time_and_its_links_keep_the_filters(app, school):
+    _many(app, school.account.agency_name, PAGE_SIZE + 4)  # 6 of CLASS + 54: two pages
+    response, page, _ = _listed(school)
+    assert response.status_code == 200
+    assert f"{len(CLASS) + PAGE_SIZE + 4} learners, page 1 of 2" in page
+    assert page.count("Paged Learner") + sum(name in page for name in CLASS) == PAGE_SIZE
+    assert 'href="/learners?page=2"' in response.get_data(as_text=True)
+
+    response, page, _ = _listed(school, page="2")
+    assert "page 2 of 2" in page and page.count("Paged Learner") + sum(name in page for name in CLASS) == 10
+    # A page past the end shows the last; a page that is not a number, the first.
+    assert "page 2 of 2" in _listed(school, page="9")[1]
+    assert "page 1 of 2" in _listed(school, page="two")[1]
+
+    # Filtered in Python (sealed values) or in SQL (the year), the pages and their links keep the filters.
+    response, page, _ = _listed(school, need=S.value, page="2")
+    assert f"{PAGE_SIZE + 4 + 2} of {len(CLASS) + PAGE_SIZE + 4} learners, page 2 of 2" in page
+    assert f"need={S.value}" in response.get_data(as_text=True)
+    response, page, _ = _listed(school, year="3")
+    assert f"{PAGE_SIZE + 4 + 2} of {len(CLASS) + PAGE_SIZE + 4} learners, page 1 of 2" in page
+    assert "year=3&amp;page=2" in response.get_data(as_text=True)
+
+
+def test_the_list_costs_as_many_statements_however_many_learners(app, school):
+    before = _statements(app, school, "/learners")
+    _many(app, school.account.agency_name, 2 * PAGE_SIZE)
+    assert _statements(app, school, "/learners") == before

@@ -20,8 +20,7 @@ ACCESS_NOTICE = timedelta(days=7)
 
 def register() -> None:
     # A person's own account: theirs to be told about while they can sign in (the home page is everyone's).
-    register_subject("user_account", action=Action.VIEW_HOME,
-                     load=lambda public_id: db.session.scalar(select(User).where(User.public_id == public_id)))
+    register_subject("user_account", model=User, action=Action.VIEW_HOME)
 
 
 @reminder("agencies.access_ending")

@@ -4,14 +4,34 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
-from wtforms import DateField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review.services import AuditFilters
 
 DETAILS_MAX = 2000
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class DayField(DateField):
@@ -68,6 +88,10 @@ class DateRangeForm(FlaskForm):
 class AuditFilterForm(DateRangeForm):
     """The review's filters. The view fills the learner and person choices from the DSL's school."""
 
+    # A school has thousands of learners: one is found by the name or UPN typed (a list of all of them would open
+    # every name on every view); the select offers only what was found, or the learner a link chose.
+    learner_name = StringField("Learner’s full name or UPN", widget=GovTextInput(), filters=[_stripped],
+                               validators=[Optional(), Length(max=200)])
     learner = SelectField("Learner", widget=GovSelect(), choices=[], default="",
                           invalid_choice_message="Choose a learner from the list")
     user = SelectField("Person", widget=GovSelect(), choices=[], default="",
@@ -85,7 +109,16 @@ class AuditFilterForm(DateRangeForm):
     date_from = DayField("Date from", widget=GovDateInput())
     date_to = DayField("Date to", widget=GovDateInput())
 
+    def validate_learner_name(self, field) -> None:
+        if field.data and not self.learner.data:
+            found = len(self.learner.choices) - 1
+            raise ValidationError("No learner at your school has this full name or UPN" if found == 0 else
+                                  "More than one learner has this name: choose one from the list")
+
     def fill_choices(self, learners, people) -> None:
+        """`learners`: those the filter may choose (the one a link named, or those the name typed found)."""
+        if self.learner_name.data and not self.learner.data and len(learners) == 1:
+            self.learner.data = learners[0].public_id  # the one learner with the name typed
         self.learner.choices = [SelectChoice("", "All learners")] + [
             SelectChoice(learner.public_id, f"{learner.name}, {learner.year_group_label}") for learner in learners
         ]

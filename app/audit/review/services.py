@@ -456,10 +456,11 @@ def learners_named(shown: list[ShownEvent]) -> list:
 # --- choosing a learner or a person --------------------------------------------------------------
 
 
-def school_learners(dsl_user) -> list:
-    """The school's learners, by name."""
+def learners_to_choose(dsl_user, public_id: str | None = None, typed: str | None = None) -> list:
+    """The school's learners the filter may choose: the one with `public_id`, else those whose full name or UPN
+    is `typed` (none for anyone who reviews no school's trail)."""
     school = review_school(dsl_user)
-    return [] if school is None else lookup.school_learners(school)
+    return [] if school is None else lookup.choosable_learners(school, public_id=public_id, typed=typed)
 
 
 def people_to_choose(dsl_user) -> list:

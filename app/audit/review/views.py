@@ -28,10 +28,10 @@ from app.audit.review.services import (
     describe_events,
     event_page,
     learners_named,
+    learners_to_choose,
     load_actors,
     people_to_choose,
     person_in_trail,
-    school_learners,
     today,
     verify_now,
 )
@@ -97,8 +97,9 @@ def _cursor(name: str) -> int | None:
 
 
 def _filter_form():
-    """(form, filters or None when the query string does not validate, the school's learners)."""
-    learners = school_learners(current_user)
+    """(form, filters or None when the query string does not validate, the learners the filter may choose)."""
+    learners = learners_to_choose(current_user, public_id=request.args.get("learner"),
+                                  typed=request.args.get("learner_name", "").strip())
     people = people_to_choose(current_user)
     requested = request.args.get("user")
     if subjects.well_formed(requested) and all(person.public_id != requested for person in people):
@@ -112,7 +113,7 @@ def _filter_form():
 
 
 def _chosen(learners, filters):
-    """The learner the filters name, from the school's learners already loaded for the choice."""
+    """The learner the filters name, from the learners already loaded for the choice."""
     if filters is None or not filters.learner:
         return None
     return next((learner for learner in learners if learner.public_id == filters.learner), None)

@@ -1,7 +1,8 @@
 """A learner's chronology: what happened in their support, newest first, from every source the viewer may read.
 
 Each source is one small function: it starts from the policy's scope for its records, keeps to the window (kinds,
-dates, the keyset bound of the page before) in SQL and returns at most one page and one entry more. The page is
+dates, the keyset bound of the page before) in SQL and returns at most one page and one entry more, with the rows
+it names (a cycle, an author) joined into the same statement: one statement a source, however long the case. The page is
 the newest of all of them, merged here.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import url_for
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.cases.concerns.models import SafeguardingConcern as Concern
 from app.cases.contributions.models import Contribution
@@ -238,7 +239,7 @@ def _cycle_ids(viewer, learner):
 
 def outcomes_set(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.OUTCOME_SET
-    query = select(Outcome).options(selectinload(Outcome.cycle)).where(
+    query = select(Outcome).options(joinedload(Outcome.cycle)).where(
         Outcome.cycle_id.in_(_cycle_ids(viewer, learner)),
         *_moment_bounds(window, kind, Outcome.created_at, Outcome.id))
     return [Entry(Position(outcome.created_at, kind.value, outcome.id), kind, outcome.description,
@@ -251,15 +252,15 @@ def outcomes_reviewed(viewer, learner, window: Window) -> list[Entry]:
     """Outcomes rated at a meeting: the viewer must read both the meeting and the plan."""
     kind = EntryKind.OUTCOME_REVIEWED
     meetings = visible_meetings(viewer, learner).order_by(None).with_only_columns(Meeting.id)
-    query = (select(OutcomeReview, Meeting).join(Meeting, Meeting.id == OutcomeReview.meeting_id)
+    query = (select(OutcomeReview, Meeting, Outcome).join(Meeting, Meeting.id == OutcomeReview.meeting_id)
+             .join(Outcome, Outcome.id == OutcomeReview.outcome_id)
              .where(OutcomeReview.meeting_id.in_(meetings),
                     OutcomeReview.outcome_id.in_(select(Outcome.id).where(
                         Outcome.cycle_id.in_(_cycle_ids(viewer, learner)))),
                     *_day_bounds(window, kind, Meeting.held_on, OutcomeReview.id))
              .order_by(Meeting.held_on.desc(), OutcomeReview.id.desc()).limit(window.size + 1))
     entries = []
-    for review, meeting in db.session.execute(query).all():
-        outcome = db.session.get(Outcome, review.outcome_id)
+    for review, meeting, outcome in db.session.execute(query).all():
         entries.append(Entry(Position(start_of_day(meeting.held_on), kind.value, review.id), kind,
                              outcome.description, url_for("cases.meeting_detail", public_id=meeting.public_id),
                              detail=f"Reviewed at the {meeting.kind.label.lower()}: {review.rating.label.lower()}",
@@ -269,7 +270,7 @@ def outcomes_reviewed(viewer, learner, window: Window) -> list[Entry]:
 
 def provision_started(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.PROVISION_STARTED
-    query = select(Provision).options(selectinload(Provision.cycle)).where(
+    query = select(Provision).options(joinedload(Provision.cycle)).where(
                                     Provision.cycle_id.in_(_cycle_ids(viewer, learner)),
                                     Provision.starts_on <= school_today(),
                                     *_day_bounds(window, kind, Provision.starts_on, Provision.id))
@@ -281,7 +282,7 @@ def provision_started(viewer, learner, window: Window) -> list[Entry]:
 
 def provision_ended(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.PROVISION_ENDED
-    query = select(Provision).options(selectinload(Provision.cycle)).where(
+    query = select(Provision).options(joinedload(Provision.cycle)).where(
                                     Provision.cycle_id.in_(_cycle_ids(viewer, learner)),
                                     Provision.ends_on.is_not(None), Provision.ends_on <= school_today(),
                                     *_day_bounds(window, kind, Provision.ends_on, Provision.id))
@@ -294,7 +295,7 @@ def provision_ended(viewer, learner, window: Window) -> list[Entry]:
 def contributions_added(viewer, learner, window: Window) -> list[Entry]:
     """As the contribution pages list them: withdrawn and moved work has left, restricted work only for its readers."""
     kind = EntryKind.CONTRIBUTION_ADDED
-    query = visible_contributions(viewer, learner).order_by(None).options(selectinload(Contribution.author)).where(
+    query = visible_contributions(viewer, learner).order_by(None).options(joinedload(Contribution.author)).where(
         *_moment_bounds(window, kind, Contribution.created_at, Contribution.id))
     return [Entry(Position(item.created_at, kind.value, item.id), kind, item.title,
                   url_for("cases.contribution_detail", public_id=item.public_id),
@@ -304,7 +305,7 @@ def contributions_added(viewer, learner, window: Window) -> list[Entry]:
 
 def meetings_held(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEETING_HELD
-    query = visible_meetings(viewer, learner).order_by(None).options(selectinload(Meeting.chair)).where(
+    query = visible_meetings(viewer, learner).order_by(None).options(joinedload(Meeting.chair)).where(
         *_day_bounds(window, kind, Meeting.held_on, Meeting.id))
     return [Entry(Position(start_of_day(meeting.held_on), kind.value, meeting.id), kind, meeting.kind.label,
                   url_for("cases.meeting_detail", public_id=meeting.public_id),
@@ -318,7 +319,7 @@ def meeting_actions(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEETING_ACTION
     meetings = visible_meetings(viewer, learner).order_by(None).with_only_columns(Meeting.id)
     query = (select(MeetingAction).join(Meeting, Meeting.id == MeetingAction.meeting_id)
-             .options(selectinload(MeetingAction.meeting), selectinload(MeetingAction.owner))
+             .options(joinedload(MeetingAction.meeting), joinedload(MeetingAction.owner))
              .where(MeetingAction.meeting_id.in_(meetings),
                     *_day_bounds(window, kind, Meeting.held_on, MeetingAction.id)))
     return [Entry(Position(start_of_day(action.meeting.held_on), kind.value, action.id), kind, action.description,
@@ -337,7 +338,7 @@ def _team_entry(kind, membership, moment, learner, detail) -> Entry:
 
 def members_joined(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEMBER_JOINED
-    query = team_memberships(viewer, learner).order_by(None).options(selectinload(TeamMembership.user)).where(
+    query = team_memberships(viewer, learner).order_by(None).options(joinedload(TeamMembership.user)).where(
         TeamMembership.starts_at <= utcnow(),
         *_moment_bounds(window, kind, TeamMembership.starts_at, TeamMembership.id))
     return [_team_entry(kind, item, item.starts_at, learner, "Joined the team around the child")
@@ -346,7 +347,7 @@ def members_joined(viewer, learner, window: Window) -> list[Entry]:
 
 def members_ended_early(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEMBER_ENDED_EARLY
-    query = team_memberships(viewer, learner).order_by(None).options(selectinload(TeamMembership.user)).where(
+    query = team_memberships(viewer, learner).order_by(None).options(joinedload(TeamMembership.user)).where(
         TeamMembership.ended_at.is_not(None),
         *_moment_bounds(window, kind, TeamMembership.ended_at, TeamMembership.id))
     return [_team_entry(kind, item, item.ended_at, learner, "Access to the case ended early")
@@ -355,7 +356,7 @@ def members_ended_early(viewer, learner, window: Window) -> list[Entry]:
 
 def members_expired(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEMBER_EXPIRED
-    query = team_memberships(viewer, learner).order_by(None).options(selectinload(TeamMembership.user)).where(
+    query = team_memberships(viewer, learner).order_by(None).options(joinedload(TeamMembership.user)).where(
         TeamMembership.ended_at.is_(None), TeamMembership.ends_at.is_not(None), TeamMembership.ends_at <= utcnow(),
         *_moment_bounds(window, kind, TeamMembership.ends_at, TeamMembership.id))
     return [_team_entry(kind, item, item.ends_at, learner, "Access to the case came to its end date")
@@ -377,7 +378,7 @@ def concerns_recorded(viewer, learner, window: Window) -> list[Entry]:
     """The DSL's view only (the policy's `case_concerns`): that a concern was raised, never its text, on this page."""
     kind = EntryKind.CONCERN_RECORDED
     query = case_concerns(viewer, learner).order_by(None).options(
-        selectinload(Concern.author), selectinload(Concern.action_recorded_by)).where(
+        joinedload(Concern.author), joinedload(Concern.action_recorded_by)).where(
         *_moment_bounds(window, kind, Concern.recorded_at, Concern.id))
     return [Entry(Position(item.recorded_at, kind.value, item.id), kind, "Safeguarding concern recorded",
                   url_for("cases.concern_detail", public_id=item.public_id), by=_by(item.author, learner))
@@ -387,7 +388,7 @@ def concerns_recorded(viewer, learner, window: Window) -> list[Entry]:
 def concern_actions(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.CONCERN_ACTION_RECORDED
     query = case_concerns(viewer, learner).order_by(None).options(
-        selectinload(Concern.author), selectinload(Concern.action_recorded_by)).where(
+        joinedload(Concern.author), joinedload(Concern.action_recorded_by)).where(
         Concern.action_recorded_at.is_not(None),
         *_moment_bounds(window, kind, Concern.action_recorded_at, Concern.id))
     return [Entry(Position(item.action_recorded_at, kind.value, item.id), kind,
@@ -403,7 +404,7 @@ def stages_changed(viewer, learner, window: Window) -> list[Entry]:
              .where(CycleStageChange.cycle_id.in_(_cycle_ids(viewer, learner)),
                     CycleStageChange.to_stage != CycleStage.CLOSED,
                     *_moment_bounds(window, kind, CycleStageChange.changed_at, CycleStageChange.id))
-             .options(selectinload(CycleStageChange.cycle), selectinload(CycleStageChange.changed_by)))
+             .options(joinedload(CycleStageChange.cycle), joinedload(CycleStageChange.changed_by)))
     return [Entry(Position(change.changed_at, kind.value, change.id), kind,
                   f"Plan cycle {change.cycle.number} {'moved back' if change.reverses_id else 'moved'} "
                   f"to the {change.to_stage.label.lower()} stage",

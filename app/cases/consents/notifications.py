@@ -2,13 +2,10 @@
 professional whose access ended (of that alone: they can no longer open the case)."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.agencies.accounts.models import User
 from app.cases.consents.models import Consent
 from app.cases.learners.models import Learner
 from app.cases.notifications import people_on_case, school_dsls
-from app.extensions import db
 from app.notifications.models import NotificationKind
 from app.notifications.services import notify, path_for
 from app.notifications.subjects import register_subject
@@ -17,10 +14,8 @@ from app.policy import Action
 
 def register() -> None:
     # The SENCo, the DSL and the family are told on the consent page; the rest of the team on the case's team page.
-    register_subject("consent", load=lambda public_id: db.session.scalar(
-        select(Consent).where(Consent.public_id == public_id)), action=Action.VIEW_CONSENTS)
-    register_subject("learner", load=lambda public_id: db.session.scalar(
-        select(Learner).where(Learner.public_id == public_id)), action=Action.VIEW_CASE)
+    register_subject("consent", model=Consent, action=Action.VIEW_CONSENTS)
+    register_subject("learner", model=Learner, action=Action.VIEW_CASE)
 
 
 def consent_withdrawn(actor: User, consent) -> None:

@@ -104,6 +104,13 @@ class LearnerFilterForm(FlaskForm):
             "include_archived": bool(self.archived.data),
         }
 
+    def link_args(self) -> dict:
+        """The filters as the query string of a link to another page of the same list."""
+        args = {name: self[name].data for name in ("year", "need", "status", "stage") if self[name].data}
+        if self.archived.data:
+            args["archived"] = "1"
+        return args
+
     @property
     def narrowed(self) -> bool:
         """Is any filter set (to anything but "Any")?"""

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import Agency, User
@@ -139,7 +139,11 @@ class LearnerNames:
 
 class Learner(LearnerNames, db.Model):
     __tablename__ = "learner"
-    __table_args__ = (CheckConstraint("year_group BETWEEN -1 AND 13", name="year_group_range"),)
+    __table_args__ = (
+        CheckConstraint("year_group BETWEEN -1 AND 13", name="year_group_range"),
+        # The lists' order within a school (visible_learners): a page reads its rows of the index, not all sorted.
+        Index("ix_learner_school_year_group", "school_id", "year_group", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)

@@ -146,9 +146,16 @@ NOT_RECORDED = "none"
 NO_PLAN = "none"
 
 
+# The learner list shows this many a page: what a page costs stays the same however large the school.
+PAGE_SIZE = 50
+
+
 class FilteredLearners(NamedTuple):
-    learners: list[Learner]  # those that pass every filter, in the scope's order
+    learners: list[Learner]  # the page asked for of those that pass every filter, in the scope's order
     total: int  # every learner the actor may list, filtered or not
+    matched: int  # those that pass every filter
+    page: int  # the page shown (the last one when a later one was asked for), from 1
+    pages: int
 
 
 def filter_learners(
@@ -159,21 +166,29 @@ def filter_learners(
     status: SenStatus | Literal["none"] | None = None,
     stage: CycleStage | Literal["none"] | None = None,
     include_archived: bool = False,
+    page: int = 1,
+    size: int = PAGE_SIZE,
 ) -> FilteredLearners:
-    """The learners `actor` may list, narrowed by year group, area of need, SEN status and plan stage.
+    """One page of the learners `actor` may list, narrowed by year group, area of need, SEN status and plan stage.
 
-    Areas of need and SEN status are sealed, so they are compared in Python once opened (a school has a few
-    thousand learners at most); the year group is a plain column, compared in SQL. None means any. Archived
-    learners (leavers) are left out unless the SENCo or the DSL asks for them (`include_archived`).
+    The year group is a plain column, compared and paged in SQL. Areas of need and SEN status are sealed, so with
+    those (or the stage) every learner of the year is opened and compared here (a school has a few thousand
+    learners at most), then the page cut. None means any. Archived learners (leavers) are left out unless the
+    SENCo or the DSL asks for them (`include_archived`).
     """
     require(actor, Action.LIST_LEARNERS)
     scope = listed_learners(actor, include_archived)
     narrowed = scope if year is None else scope.where(Learner.year_group == year)
+    if need is None and status is None and stage is None:
+        # Counted apart (ids only, through the school's index), then one page: a window count in the page's own
+        # statement would make the database carry every learner's sealed columns through the sort.
+        total = _count(scope)
+        matched = total if year is None else _count(narrowed)
+        page, pages = _bounded(page, matched, size)
+        learners = list(db.session.scalars(narrowed.limit(size).offset((page - 1) * size)))
+        return FilteredLearners(learners, total, matched, page, pages)
+    total = _count(scope)
     learners = list(db.session.scalars(narrowed))
-    if year is None:
-        total = len(learners)
-    else:
-        total = db.session.scalar(select(func.count()).select_from(scope.order_by(None).subquery()))
     if need is not None:
         learners = [learner for learner in learners if need in (learner.areas_of_need or ())]
     if status is not None:
@@ -183,7 +198,19 @@ def filter_learners(
         stages = _open_stages(narrowed)
         wanted = None if stage == NO_PLAN else CycleStage(stage)
         learners = [learner for learner in learners if stages.get(learner.id) == wanted]
-    return FilteredLearners(learners, total)
+    page, pages = _bounded(page, len(learners), size)
+    return FilteredLearners(learners[(page - 1) * size:page * size], total, len(learners), page, pages)
+
+
+def _count(scope) -> int:
+    return db.session.scalar(select(func.count()).select_from(scope.order_by(None).with_only_columns(
+        Learner.id).subquery()))
+
+
+def _bounded(page: int, count: int, size: int) -> tuple[int, int]:
+    """(the page to show, how many pages): a page past the last shows the last."""
+    pages = max(1, -(-count // size))
+    return min(max(page, 1), pages), pages
 
 
 def _open_stages(scope) -> dict[int, CycleStage]:

@@ -31,9 +31,13 @@ def learner_list():
     if not form.validate():
         require(current_user, Action.LIST_LEARNERS)
         return render_template("cases/learners/learner_list.html", form=form, learners=[], total=None), 400
-    learners, total = services.filter_learners(current_user, **form.filters())
-    note_learners(learners)
-    return render_template("cases/learners/learner_list.html", form=form, learners=learners, total=total)
+    # The page comes from the list's own links: anything else shows the first (a page past the end, the last).
+    page = request.args.get("page", 1, type=int)
+    shown = services.filter_learners(current_user, **form.filters(), page=page)
+    note_learners(shown.learners)
+    return render_template("cases/learners/learner_list.html", form=form, learners=shown.learners, total=shown.total,
+                           matched=shown.matched, page=shown.page, pages=shown.pages,
+                           page_url=lambda number: url_for("cases.learner_list", **form.link_args(), page=number))
 
 
 @bp.route("/learners/new", methods=["GET", "POST"])

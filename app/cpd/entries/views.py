@@ -49,7 +49,7 @@ def log():
     page = render_template(
         "cpd/entries/log.html", summary=summary, entries=this_year, earlier=earlier, goals=goals, offers=offers,
         reviews=reviews,
-        goals_due={goal.id for goal in goal_services.goals_due(current_user, today)}, models=list(ReflectiveModel),
+        goals_due={goal.id for goal in goal_services.due_among(goals, today)}, models=list(ReflectiveModel),
     )
     # The prompt names the learner each piece of work was about: the owner is on those cases, and the
     # trail records that this page showed them.

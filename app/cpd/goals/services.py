@@ -100,6 +100,12 @@ def goals_of(viewer: User, owner: User) -> list[DevelopmentGoal]:
         .order_by(DevelopmentGoal.target_on, DevelopmentGoal.id)))
 
 
+def due_among(goals: list[DevelopmentGoal], today: date | None = None) -> list[DevelopmentGoal]:
+    """Of goals already loaded, those `goals_due` would find (the log marks them without asking again)."""
+    today = today or school_today()
+    return [goal for goal in goals if goal.status.is_open and goal.target_on <= today + GOALS_DUE_WITHIN]
+
+
 def goals_due(actor: User, today: date | None = None) -> list[DevelopmentGoal]:
     """The actor's open goals whose date is past or within 30 days: the home page prompts them."""
     today = today or school_today()
