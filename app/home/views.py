@@ -15,7 +15,7 @@ from app.cases.break_glass.services import grants_to_show, may_break_glass
 from app.cases.concerns.services import concerns_awaiting_action
 from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner
-from app.cases.learners.services import school_learners
+from app.cases.learners.services import filter_learners
 from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core.dates import today as school_today
@@ -49,6 +49,27 @@ class LoadedOnUse:
 
     def shown(self) -> list:
         return vars(self).get("loaded", [])
+
+
+# The SENCo's home shows the first of the school's learners, in the learner list's order, and links to the list for
+# the rest: what the page costs stays the same however large the school.
+HOME_LEARNERS = 25
+
+
+class FirstLearners(LoadedOnUse):
+    """The learner list's first learners, and how many the user may list in all (only if the template asks)."""
+
+    def __init__(self, user):
+        super().__init__(lambda: self.first.learners)
+        self.user = user
+
+    @cached_property
+    def first(self):
+        return filter_learners(self.user, size=HOME_LEARNERS)
+
+    @property
+    def total(self) -> int:
+        return self.first.total
 
 
 class CaseWork:
@@ -144,7 +165,7 @@ def index():
             select(func.count().filter(scope.c.active.is_(True)), func.count()).select_from(scope)
         ).one()
         account_counts = {"active": active, "inactive": total - active}
-    learners = LoadedOnUse(lambda: school_learners(current_user) if can(current_user, Action.LIST_LEARNERS) else [])
+    learners = FirstLearners(current_user) if can(current_user, Action.LIST_LEARNERS) else LoadedOnUse(list)
     reports = people_by_name(db.session.scalars(line_reports(current_user)))
     casework = CaseWork(current_user) if can(current_user, Action.VIEW_CASEWORK) else None
     break_glass_grants = grants_to_show(current_user)  # cases opened with break-glass, still open

@@ -12,6 +12,7 @@ from app.cases.learners.models import Learner
 from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction, MeetingKind
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.extensions import db
+from app.home.views import HOME_LEARNERS
 from app.types import utcnow
 from tests.fixtures.application import sign_in, text_of
 
@@ -217,3 +218,18 @@ def test_the_home_page_with_case_work_passes_axe(app, page, school, create_user,
     assert page.locator("#open-actions tbody tr").count() == 2
     assert page.locator("#reviews-due tbody tr").count() == 1
     assert_accessible(page, "LSP home with case work")
+
+
+def test_the_senco_home_shows_the_first_learners_and_links_to_the_whole_list(app, school, create_user, create_case):
+    """A school of 2,000 would otherwise be opened and drawn in full on every visit home: the page shows the learner
+    list's first learners and says how many there are, the list pages through the rest."""
+    senco = create_user("senco", agency=school)
+    few = [create_case(school=school, name=f"Home Learner {n}") for n in range(2)]
+    page = text_of(_client(app, senco).get("/"))
+    assert all(f'href="/learners/{learner}"' in page for learner in few) and 'id="all-learners"' not in page
+
+    many = few + [create_case(school=school, name=f"Home Learner {n}") for n in range(2, HOME_LEARNERS + 3)]
+    page = text_of(_client(app, senco).get("/"))
+    table = page.split("Your school’s learners", 1)[1]
+    assert sum(f'href="/learners/{learner}"' in table for learner in many) == HOME_LEARNERS
+    assert f"See all {HOME_LEARNERS + 3} learners" in table

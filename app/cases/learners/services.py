@@ -136,11 +136,6 @@ def find_by_name(actor: User, name: str, include_archived: bool = False) -> list
     return db.session.scalars(listed_learners(actor, include_archived).where(Learner.name_index == index)).all()
 
 
-def school_learners(actor: User) -> list[Learner]:
-    require(actor, Action.LIST_LEARNERS)
-    return db.session.scalars(listed_learners(actor)).all()
-
-
 # The filter value for "no SEN status recorded" and for "no plan yet" (no open plan cycle).
 NOT_RECORDED = "none"
 NO_PLAN = "none"
