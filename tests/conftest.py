@@ -1,5 +1,6 @@
 """Braid's test suite: every test gets its own migrated database, on SQLite and on PostgreSQL."""
 pytest_plugins = [
+    "tests.fixtures.compiled_sql",
     "tests.fixtures.databases",
     "tests.fixtures.application",
     "tests.fixtures.accounts",
@@ -9,3 +10,11 @@ pytest_plugins = [
     "tests.fixtures.demo",
     "tests.fixtures.worlds",
 ]
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The longest tests (marked `long_running`, each a minute or more of a worker) first, the rest in their order.
+    pytest-xdist hands each worker a contiguous run of the list and an idle worker takes from the end of another's:
+    started first, the long tests overlap the short ones; run last (the root's modules are collected last), one
+    worker finished them alone while the others waited."""
+    items.sort(key=lambda item: item.get_closest_marker("long_running") is None)

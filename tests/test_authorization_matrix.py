@@ -1416,6 +1416,7 @@ def test_every_route_has_a_row_and_every_row_a_route(app):
     assert sum(len(expected) for *_, expected in ROWS) >= 300
 
 
+@pytest.mark.long_running
 def test_authorization_matrix(app, create_agency, create_user, create_case, add_to_team):
     built = build_world(app, create_agency, create_user, create_case, add_to_team)
     world, accounts = built["world"], built["accounts"]

@@ -139,11 +139,10 @@ def test_no_migration_imports_domain_code():
     assert offending == {}
 
 
-def test_0009_reindexes_names_to_ignore_spacing_and_punctuation_and_back(empty_database_url):
+def test_0009_reindexes_names_to_ignore_spacing_and_punctuation_and_back(database_at):
     """Learners registered before 0009 are found by "ruby ellis ward" after it, and warn of a second record."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0008")})
     with app.app_context():
-        upgrade(revision="0008")
         now = "2026-01-05 09:00:00+00:00"
         db.session.execute(text("INSERT INTO agency (id, public_id, name, kind, created_at) "
                                 "VALUES (1, 'school-one', 'School One', 'school', :now)"), {"now": now})
@@ -166,12 +165,11 @@ def test_0009_reindexes_names_to_ignore_spacing_and_punctuation_and_back(empty_d
         db.engine.dispose()
 
 
-def test_0017_names_who_ended_a_membership_from_the_trail_and_keeps_stage_moves_and_back(empty_database_url):
+def test_0017_names_who_ended_a_membership_from_the_trail_and_keeps_stage_moves_and_back(database_at):
     """Memberships ended before 0017 get `ended_by_id` from the event that ended them; the stage history table
     comes and goes; no stage move is made up."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0016")})
     with app.app_context():
-        upgrade(revision="0016")
         now = "2026-01-05 09:00:00+00:00"
         run = lambda sql, **values: db.session.execute(text(sql), {"now": now, **values})  # noqa: E731
         run("INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (1, 'school-one', 'School One', "
@@ -234,11 +232,10 @@ OLD_WRITING = {  # (table, public id, field): the value 0004 to 0016 stored, the
 }
 
 
-def test_0018_keeps_each_rich_text_as_an_editable_source_beside_its_sealed_html_and_back(empty_database_url):
+def test_0018_keeps_each_rich_text_as_an_editable_source_beside_its_sealed_html_and_back(database_at):
     """Values stored as cleaned HTML or plain text become Markdown a person can edit, with the safe HTML beside."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0016")})
     with app.app_context():
-        upgrade(revision="0016")
         now = "2026-01-05 09:00:00+00:00"
         statements = [
             "INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (1, 'school-1', 'One', 'school', :now)",
@@ -297,11 +294,10 @@ def test_0018_keeps_each_rich_text_as_an_editable_source_beside_its_sealed_html_
         assert "writing_version" not in {c["name"] for c in inspect(db.engine).get_columns("meeting")}
 
 
-def test_0019_adds_the_family_profile_and_takes_it_away(empty_database_url):
+def test_0019_adds_the_family_profile_and_takes_it_away(database_at):
     """The family profile's table: one row per learner (unique), sealed sections only, and gone on downgrade."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0018")})
     with app.app_context():
-        upgrade(revision="0018")
         assert "family_profile" not in inspect(db.engine).get_table_names()
         upgrade(revision="0019")
         columns = {column["name"] for column in inspect(db.engine).get_columns("family_profile")}
@@ -315,12 +311,11 @@ def test_0019_adds_the_family_profile_and_takes_it_away(empty_database_url):
         db.engine.dispose()
 
 
-def test_0020_adds_sealed_attachments_each_on_one_parent_and_takes_them_away(empty_database_url):
+def test_0020_adds_sealed_attachments_each_on_one_parent_and_takes_them_away(database_at):
     """Attached files: sealed name, description and content (nothing of them in the clear), exactly one parent, each
     deleted with its parent; gone on downgrade."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0019")})
     with app.app_context():
-        upgrade(revision="0019")
         assert "attachment" not in inspect(db.engine).get_table_names()
         upgrade(revision="0020")
         columns = {column["name"] for column in inspect(db.engine).get_columns("attachment")}
@@ -340,12 +335,11 @@ def test_0020_adds_sealed_attachments_each_on_one_parent_and_takes_them_away(emp
         db.engine.dispose()
 
 
-def test_0021_adds_notifications_and_takes_them_away(empty_database_url):
+def test_0021_adds_notifications_and_takes_them_away(database_at):
     """Notifications (summary sealed, one per recipient and dedupe key, the header's count indexed) and
     preferences (one per person and kind); both gone on downgrade."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0020")})
     with app.app_context():
-        upgrade(revision="0020")
         assert "notification" not in inspect(db.engine).get_table_names()
         upgrade(revision="0021")
         inspector = inspect(db.engine)
@@ -395,15 +389,14 @@ def _insert_listed() -> None:
             "VALUES ('2026-01-06 09:00:00+00:00', 'listed', 'learner_list', 'allowed', false)"))
 
 
-def test_0022_records_listed_apart_and_leaves_every_old_event_and_the_chain_as_they_were(empty_database_url, tmp_path,
+def test_0022_records_listed_apart_and_leaves_every_old_event_and_the_chain_as_they_were(database_at, tmp_path,
                                                                                         caplog):
     """Old events keep their canonical lines byte for byte and the chain sealed before verifies after, with new
     'listed' events sealed beside them; the rebuilt table is still append-only; downgrade refuses while a 'listed'
     event exists (it can be neither deleted nor rewritten)."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url,
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0021"),
                                  "BRAID_AUDIT_HEAD_FILE": tmp_path / "heads.jsonl"})
     with app.app_context():
-        upgrade(revision="0021")
         _trail_before_0022()
         with pytest.raises(Exception, match="(?i)check"):  # 0021 knows no 'listed'
             _insert_listed()
@@ -435,10 +428,9 @@ def test_0022_records_listed_apart_and_leaves_every_old_event_and_the_chain_as_t
         db.engine.dispose()
 
 
-def test_0022_downgrades_a_trail_that_never_listed_anyone(empty_database_url):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+def test_0022_downgrades_a_trail_that_never_listed_anyone(database_at):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0021")})
     with app.app_context():
-        upgrade(revision="0021")
         _trail_before_0022()
         before = _canonical_lines()
         db.session.commit()
@@ -452,13 +444,12 @@ def test_0022_downgrades_a_trail_that_never_listed_anyone(empty_database_url):
         db.engine.dispose()
 
 
-def test_0023_adds_family_view_decisions_the_staff_names_choice_and_a_sealed_end_reason(empty_database_url):
+def test_0023_adds_family_view_decisions_the_staff_names_choice_and_a_sealed_end_reason(database_at):
     """The DSL's withhold/release decisions (reason sealed, indexed by learner and event), the school's choice to
     name staff to families (off for every existing school), and why a membership was ended (sealed); gone on
     downgrade."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0022")})
     with app.app_context():
-        upgrade(revision="0022")
         with db.engine.begin() as connection:
             connection.execute(text("INSERT INTO agency (public_id, name, kind, created_at) "
                                     "VALUES ('school-1', 'Old School', 'school', '2026-01-01 00:00:00+00:00')"))
@@ -522,14 +513,14 @@ def _insert_before_0024(extra=()):
     db.session.commit()
 
 
-def test_0024_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty_database_url):
+def test_0024_seals_names_and_addresses_finds_them_by_blind_index_and_back(database_at):
     """Agencies' names, people's names and addresses, invitations and the outbox's recipients are sealed with
     the rows' ids; the plaintext columns and their constraints go, and no copy of them stays in the file."""
     from tests.security.test_at_rest import _found, _raw_bytes
 
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    database_url = database_at("0021")
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
-        upgrade(revision="0021")
         _insert_before_0024()
         upgrade(revision="0024")
         inspector = inspect(db.engine)
@@ -554,7 +545,7 @@ def test_0024_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty
             == blind_index("agency_name", "the thornbury family")
         db.session.commit()
         # Not in the file, its WAL, or a dump: SQLite zeroed what the plaintext left (secure_delete).
-        assert _found(_raw_bytes(empty_database_url), PLAINTEXT_BEFORE_0024) == []
+        assert _found(_raw_bytes(database_url), PLAINTEXT_BEFORE_0024) == []
 
         downgrade(revision="0021")
         assert dict(db.session.execute(text("SELECT public_id, name FROM agency")).all()) == {
@@ -573,11 +564,10 @@ def test_0024_seals_names_and_addresses_finds_them_by_blind_index_and_back(empty
         db.engine.dispose()
 
 
-def test_0024_refuses_two_agencies_whose_names_differ_only_in_case_or_spacing(empty_database_url, caplog):
+def test_0024_refuses_two_agencies_whose_names_differ_only_in_case_or_spacing(database_at, caplog):
     """Which of two such agencies stays is for a person to decide: the upgrade stops, naming them by public id."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0021")})
     with app.app_context():
-        upgrade(revision="0021")
         _insert_before_0024(["INSERT INTO agency (id, public_id, name, kind, created_at) VALUES (3, 'family-two', "
                              "'the  THORNBURY family', 'family', :now)"])
         with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
@@ -592,12 +582,11 @@ def test_0024_refuses_two_agencies_whose_names_differ_only_in_case_or_spacing(em
         db.engine.dispose()
 
 
-def test_0025_adds_restrictions_of_processing_and_takes_them_away(empty_database_url):
+def test_0025_adds_restrictions_of_processing_and_takes_them_away(database_at):
     """Restriction of processing: the learner's flag (indexed, for the policy and the lists) and the history of
     restrictions, reasons sealed (nothing in the clear); both gone on downgrade."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0024")})
     with app.app_context():
-        upgrade(revision="0024")
         assert "processing_restriction" not in inspect(db.engine).get_table_names()
         upgrade(revision="0025")
         inspector = inspect(db.engine)
@@ -613,12 +602,11 @@ def test_0025_adds_restrictions_of_processing_and_takes_them_away(empty_database
         db.engine.dispose()
 
 
-def test_0026_designates_a_data_protection_officer_on_an_account_and_takes_it_away(empty_database_url):
+def test_0026_designates_a_data_protection_officer_on_an_account_and_takes_it_away(database_at):
     """The DPO is a designation (with its date) on a school account, not a role: one nullable column, gone on
     downgrade."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0025")})
     with app.app_context():
-        upgrade(revision="0025")
         assert "dpo_designated_at" not in {column["name"] for column in inspect(db.engine).get_columns("user_account")}
         upgrade(revision="0026")
         columns = {column["name"]: column for column in inspect(db.engine).get_columns("user_account")}
@@ -632,12 +620,11 @@ RETENTION_TABLES = {"retention_rule", "legal_hold", "child_protection_review", "
                     "destruction_register"}
 
 
-def test_0029_adds_retention_legal_holds_erasure_requests_and_the_register_and_takes_them_away(empty_database_url):
+def test_0029_adds_retention_legal_holds_erasure_requests_and_the_register_and_takes_them_away(database_at):
     """The five tables of retention come with 0029 and go on downgrade; sealed columns hold the reasons and who asked,
     and the register has no column for content."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0028")})
     with app.app_context():
-        upgrade(revision="0028")
         assert not RETENTION_TABLES & set(inspect(db.engine).get_table_names())
         upgrade(revision="0029")
         assert RETENTION_TABLES <= set(inspect(db.engine).get_table_names())
@@ -648,12 +635,11 @@ def test_0029_adds_retention_legal_holds_erasure_requests_and_the_register_and_t
                             "destroyed_by_id", "rows_destroyed"}
         downgrade(revision="0028")
         assert not RETENTION_TABLES & set(inspect(db.engine).get_table_names())
-def test_0027_adds_the_register_of_subject_access_requests_and_takes_it_away(empty_database_url):
+def test_0027_adds_the_register_of_subject_access_requests_and_takes_it_away(database_at):
     """Subject access requests: one table, the requester's name, entitlement and notes sealed (nothing in the
     clear), the due date indexed for the register; gone on downgrade."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0026")})
     with app.app_context():
-        upgrade(revision="0026")
         assert "subject_access_request" not in inspect(db.engine).get_table_names()
         upgrade(revision="0027")
         inspector = inspect(db.engine)
@@ -677,12 +663,11 @@ ROWS_BEFORE_0031 = [
 ]
 
 
-def test_0031_fills_each_role_default_as_assumed_adds_consents_and_takes_them_away(empty_database_url):
+def test_0031_fills_each_role_default_as_assumed_adds_consents_and_takes_them_away(database_at):
     """Existing contributions and sharings get their role's default lawful basis, marked as assumed at the upgrade
     (the school's own staff on a team are no sharing: left empty); consents come and go, names sealed."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0021")})
     with app.app_context():
-        upgrade(revision="0021")
         _insert_before_0024(ROWS_BEFORE_0031)
         upgrade(revision="0029")
         assert "consent" not in inspect(db.engine).get_table_names()
@@ -720,13 +705,12 @@ def test_0031_fills_each_role_default_as_assumed_adds_consents_and_takes_them_aw
         db.engine.dispose()
 
 
-def test_0028_adds_subject_access_bundles_redactions_and_concern_releases_and_takes_them_away(empty_database_url):
+def test_0028_adds_subject_access_bundles_redactions_and_concern_releases_and_takes_them_away(database_at):
     """A request's bundle (its ZIP sealed), the DPO's redactions (the passage sealed) and the DSL's releases of
     concerns (the reason sealed): three tables, nothing of their content in the clear; gone on downgrade."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0027")})
     tables = {"subject_access_bundle", "bundle_redaction", "concern_release"}
     with app.app_context():
-        upgrade(revision="0027")
         assert not tables & set(inspect(db.engine).get_table_names())
         upgrade(revision="0028")
         inspector = inspect(db.engine)

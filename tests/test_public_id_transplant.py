@@ -170,6 +170,7 @@ def app(backend, database_servers, saved_worlds, database_url):
     yield from world_app(WORLD, backend, database_servers, saved_worlds, database_url)
 
 
+@pytest.mark.long_running
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_public_ids_pasted_into_every_url_never_return_their_data(
     app, backend, saved_worlds, create_agency, create_user, create_case, add_to_team, shard

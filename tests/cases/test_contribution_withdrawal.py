@@ -95,6 +95,7 @@ def _version(client, url: str) -> str:
     return re.search(r'value="(\d+)"', hidden).group(1)
 
 
+@pytest.mark.long_running
 def test_withdrawn_work_is_on_no_page_for_any_role_but_the_dsls_withdrawn_page(app, world):
     c_misfiled = _misfiled_by_teacher(app, world, reflect=True)
     values = dict(world["world"], c_misfiled=c_misfiled)

@@ -310,6 +310,7 @@ def test_a_stale_merge_gets_the_conflict_page_and_merges_nothing(app, school):
     assert int(next(group for group in fresh.groups() if group)) == int(corrected["survivor_version"]) + 1
 
 
+@pytest.mark.long_running
 def test_after_a_merge_every_page_shows_the_survivor_and_no_other_learner(app, create_agency, create_user,
                                                                           create_case, add_to_team):
     """The authorization matrix's world with a second record of Alpha, its own case filled and merged into Alpha:

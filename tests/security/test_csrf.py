@@ -84,6 +84,7 @@ def is_csrf_refusal(response) -> bool:
     return response.status_code == 400 and CSRF_PAGE in response.get_data(as_text=True)
 
 
+@pytest.mark.long_running
 def test_every_state_changing_route_refuses_a_missing_or_foreign_token_and_changes_nothing(
     app, csrf_app, create_agency, create_user, create_case, add_to_team
 ):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+import pytest
 from flask import g, request_finished
 from flask_login import current_user, login_required
 
@@ -159,6 +160,7 @@ def test_templates_asking_the_policy_do_not_count_as_the_views_decision(app, cli
     assert client.get("/probe/rendered").status_code == 403
 
 
+@pytest.mark.long_running
 def test_a_crawl_as_every_role_finds_no_endpoint_that_answered_without_a_decision(
     app, create_agency, create_user, create_case, add_to_team
 ):

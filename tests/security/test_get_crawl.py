@@ -11,6 +11,7 @@ import html
 import re
 from urllib.parse import unquote_plus
 
+import pytest
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
@@ -101,6 +102,7 @@ def give_alpha_more_identity(app, alpha_public_id: str) -> None:
         db.session.remove()
 
 
+@pytest.mark.long_running
 def test_a_get_crawl_as_every_role_changes_nothing_sends_the_headers_and_no_personal_data_in_urls(
     app, create_agency, create_user, create_case, add_to_team
 ):

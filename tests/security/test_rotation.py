@@ -83,6 +83,7 @@ def keyed_app(database_url, key_file):
     app.extensions["braid_learner_keys"].remove_test_store()
 
 
+@pytest.mark.long_running
 def test_rotation_is_resumable_and_never_overwrites_a_newer_write(keyed_app, database_url, key_file, tmp_path):
     with keyed_app.app_context():
         school = school_id()
