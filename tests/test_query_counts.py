@@ -128,6 +128,7 @@ def statement_counts(app, clients, world) -> dict[str, tuple[int, int]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
+@pytest.mark.long_running
 def test_every_page_costs_as_many_statements_at_ten_times_the_data(app, create_agency, create_user, create_case,
                                                                      add_to_team):
     built = build_world(app, create_agency, create_user, create_case, add_to_team)

@@ -119,6 +119,7 @@ def metric_count(server: Server, endpoint: str) -> float:
     return 0
 
 
+@pytest.mark.long_running
 def test_gunicorn_logs_json_access_lines_counts_every_worker_and_reloads_gracefully(server):
     # Access lines: the request id the response carried, the path's token and the query's values cut out.
     status, headers, _ = get(server.base + f"/invitations/accept/{SECRET}?email=amy%40example.org&page=2")
