@@ -103,7 +103,8 @@ class Config:
     # Flask-WTF's extra check over HTTPS (a Referer naming this host) would refuse every form: Braid's pages say
     # Referrer-Policy: no-referrer (a URL may hold a reset token), so browsers send none. That check stops a
     # token planted in a cookie over plain HTTP by a neighbouring host; production's __Host- session cookie cannot
-    # be planted so, and the token, bound to the session, must still match (tests/security/test_csrf.py).
+    # be planted so, and the token, bound to the session, must still match; a write from another site's page is
+    # refused by its Sec-Fetch-Site or Origin instead (app.security.hosts.refuse_foreign_origin, test_csrf.py).
     WTF_CSRF_SSL_STRICT = False
     DEMO_DATA_ALLOWED = True
     # The largest honest form (a meeting with 200 actions, every box full of four-byte characters,
