@@ -42,7 +42,8 @@ def app_without_database():
 
 def test_an_unreachable_database_answers_503_with_retry_after_and_no_trace(app_without_database, caplog):
     caplog.set_level(logging.WARNING)
-    response = app_without_database.test_client().get("/health")  # what a load balancer asks
+    # A page that reads the database before anyone signs in (/health asks nothing of it, by design).
+    response = app_without_database.test_client().get("/invitations/accept/an-unknown-token")
     page = response.get_data(as_text=True)
     assert response.status_code == 503, page[:500]
     assert response.headers["Retry-After"].isdigit()
