@@ -4,14 +4,14 @@ the cases of the same people, with actions and reviews due) and the plan ten tim
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.agencies.accounts.models import Role, User
 from app.cases.contributions import services as contributions
 from app.cases.learners.models import Learner
 from app.extensions import db
 from tests.cases.test_home_casework import add_action, add_cycles
-from tests.fixtures.application import sign_in
+from tests.fixtures.application import sign_in, statements_of
 
 # Statement counts can differ between the engines (PostgreSQL carries a read's event in its own transaction).
 pytestmark = pytest.mark.both_backends
@@ -23,19 +23,7 @@ HOMES = (Role.SENCO, Role.TEACHER, Role.PARENT, Role.SLT, Role.EP, Role.LSP, Rol
 
 def _count(app, client, method: str, path: str, data: dict | None = None) -> tuple[int, int]:
     """(statements, status) of one request."""
-    statements = 0
-
-    def counted(*args, **kwargs):
-        nonlocal statements
-        statements += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
-        response = client.open(path, method=method, data=data)
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
+    statements, response = statements_of(app, client, path, method, data)
     return statements, response.status_code
 
 

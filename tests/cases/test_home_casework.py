@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.agencies.accounts.models import User
 from app.cases.concerns.models import SafeguardingConcern
@@ -14,7 +14,7 @@ from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.extensions import db
 from app.home.views import HOME_LEARNERS
 from app.types import utcnow
-from tests.fixtures.application import sign_in, text_of
+from tests.fixtures.application import sign_in, statements_of, text_of
 
 SCHOOL = "Brookside Primary"
 
@@ -163,19 +163,7 @@ def test_the_dsl_sees_how_many_concerns_await_action(app, school, create_user, c
 
 
 def _statements(app, client, path="/") -> int:
-    count = 0
-
-    def counted(*args, **kwargs):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
+    count, response = statements_of(app, client, path)
     assert response.status_code == 200
     return count
 
