@@ -2,7 +2,7 @@
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.agencies.accounts.models import User
 from app.audit.models import AuditAction, AuditEvent
@@ -11,7 +11,7 @@ from app.cases.learners.services import PAGE_SIZE
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.extensions import db
 from app.types import utcnow
-from tests.fixtures.application import text_of
+from tests.fixtures.application import statements_of, text_of
 from tests.fixtures.learners import make_learner, school_id
 
 C, K, S, P = (AreaOfNeed.COMMUNICATION_INTERACTION, AreaOfNeed.COGNITION_LEARNING, AreaOfNeed.SEMH,
@@ -203,19 +203,8 @@ def test_the_find_page_still_shows_its_table(app, school):
 
 def _statements(app, client, url) -> int:
     """How many SQL statements one request runs."""
-    count = 0
-
-    def counted(*_):
-        nonlocal count
-        count += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
+    count, response = statements_of(app, client, url)
+    assert response.status_code == 200
     return count
 
 

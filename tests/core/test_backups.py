@@ -24,11 +24,12 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.audit import chain
 from app.audit.events import record
-from app.audit.models import APPEND_ONLY_TABLES, AuditAction, AuditEvent
+from app.audit.models import AuditAction, AuditEvent
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.security.keys import Keyring
 from app.security.learner_keys import destroy_learner_key
+from tests.audit.conftest import drop_append_only_triggers
 
 # Dumping, restoring and the chain differ between the engines: run on PostgreSQL as well as SQLite.
 pytestmark = pytest.mark.both_backends
@@ -160,13 +161,8 @@ def test_an_audit_event_altered_in_the_backed_up_database_fails_the_drill(sealed
     """What an attacker with the database owner's rights does before the backup is taken: the drill's verification
     of the restored chain names the altered event."""
     with sealed_demo.app_context():
+        drop_append_only_triggers()
         with db.engine.begin() as connection:
-            for table in APPEND_ONLY_TABLES:
-                if connection.dialect.name == "sqlite":
-                    for verb in ("update", "delete"):
-                        connection.exec_driver_sql(f"DROP TRIGGER {table}_no_{verb}")
-                else:
-                    connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             altered = connection.execute(text("SELECT min(id) FROM audit_event")).scalar()
             connection.execute(text("UPDATE audit_event SET purpose = 'nothing to see' WHERE id = :id"),
                                {"id": altered})
