@@ -137,8 +137,9 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "agencies.sign_in"
-    login_manager.login_message = "Sign in to continue."
-    login_manager.login_message_category = "info"
+    # No flash: an anonymous request is answered without a session cookie (half of its cost, and nothing stored
+    # for a visitor); the sign-in page says "Sign in to continue" itself when it was sent a page to return to.
+    login_manager.login_message = None
     login_manager.session_protection = "basic"
 
 

@@ -114,3 +114,18 @@ def test_a_successful_sign_in_upgrades_an_outdated_hash(app, client, create_user
     with app.app_context():
         user = db.session.scalars(select(User).where(User.email.matches(account.email))).one()
         assert "m=8,t=1,p=1" in user.password_hash
+
+
+def test_a_page_asked_for_signed_out_sends_to_sign_in_without_a_cookie_and_says_why(client, create_user):
+    response = client.get("/learners?year=7")
+    assert response.status_code == 302 and response.headers["Location"] == "/sign-in?next=%2Flearners%3Fyear%3D7"
+    # Nothing is stored for a visitor: no session cookie is set by being sent away.
+    assert "Set-Cookie" not in response.headers
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sign in to continue." in page
+    # Signing in from there goes to the page asked for; the plain sign-in page has no such banner.
+    account = create_user("teacher")
+    signed_in = client.post(response.headers["Location"], data={"email": account.email, "password": account.password})
+    assert signed_in.headers["Location"] == "/learners?year=7"
+    client.post("/sign-out")
+    assert "Sign in to continue." not in client.get("/sign-in").get_data(as_text=True)
