@@ -1,7 +1,8 @@
 """In a real browser: the LSP reflects on one of their own meetings with Gibbs, maps it to AP 12 and BP 4,
 and sees the hours chart and standards coverage take it in. Every page passes axe."""
 import re
-from datetime import date, time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from app.agencies.accounts.models import AgencyKind, User
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Attendance, MeetingKind
 from app.cases.meetings.services import MeetingDetails, record_meeting
+from app.core.dates import DEFAULT_ZONE
 from app.cpd.hours import month_label
 from app.extensions import db
 from tests.fixtures.browser import assert_accessible, sign_in_with_browser, submit
@@ -131,6 +133,6 @@ def test_lsp_reflects_on_a_meeting_with_gibbs_and_sees_hours_and_coverage_update
     for code in ("AP 12", "BP 4"):
         cells = _coverage_cells(page, code)
         assert cells[:2] == ["1", "1"], code
-        assert cells[2] == date.today().strftime("%-d %B %Y"), code
+        assert cells[2] == datetime.now(ZoneInfo(DEFAULT_ZONE)).strftime("%-d %B %Y"), code  # the school's today
     assert "No evidence yet" in _coverage_cells(page, "AP 1")[2]
     assert_accessible(page, "coverage with evidence")
