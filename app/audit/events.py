@@ -313,6 +313,13 @@ class _LearnerAsRead:
     school_id: int | None
 
 
+def _let_go_of_what_was_read(session) -> None:
+    """The page is rendered and changed nothing: its objects are not needed again, so the session lets go of them
+    rather than expire each one at the rollback and the commit below (a list page loads a hundred or more). What was
+    loaded stays readable on them (the signed-in account, for the rest of the request)."""
+    session.expunge_all()
+
+
 def _write_refusal(actor, reads: RequestReads | None) -> None:
     learners = []
     if reads is not None and reads.refusal is not None:
@@ -333,6 +340,7 @@ def _write_refusal(actor, reads: RequestReads | None) -> None:
             school = school_of(actor)
             actor = _ActorAsRead(actor.id, actor.role, actor.agency_id)
         learners = [_LearnerAsRead(learner.public_id, learner.school_id) for learner in learners]
+        _let_go_of_what_was_read(session)
     session.rollback()  # whatever the refused request did is undone; only its refusal commits
     want_write_lock()  # it reads (below) then writes: on SQLite, hold the write lock from the start
     # Every refusal passes here: an id is kept only if it names a record that exists (after the rollback),
@@ -356,6 +364,7 @@ def _write_view(actor, reads: RequestReads) -> None:
         # account and its agency after the rollback below expires them (one query on every audited page).
         school = school_of(actor)
         actor = _ActorAsRead(actor.id, actor.role, actor.agency_id)
+        _let_go_of_what_was_read(session)
     if db.engine.dialect.name == "sqlite":
         # The read ends here, and the event gets a short transaction of its own holding the write lock: the
         # read never held it, nor waited for it while rendering (app.database).

@@ -1,6 +1,7 @@
 """Query scopes: every list of records a user sees starts from one of these."""
 from __future__ import annotations
 
+from flask import g, has_request_context
 from sqlalchemy import Select, and_, false, or_, select
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
@@ -60,8 +61,22 @@ def _own_children_ids(user):
 def _case_learner_ids(user, break_glass: bool = True, learner=None):
     """Ids of the learners whose case `user` is on (SQL), or None for nobody; with `break_glass`, also
     the cases opened with a live break-glass grant (readable for their hour). With `learner`, only theirs (if
-    the user is on it): a page about one case then never has the database gather every learner of the school."""
+    the user is on it): a page about one case then never has the database gather every learner of the school.
 
+    Built once per request for each person and shape: a page's scopes ask for it a dozen times, and the statement
+    is SQL (it is evaluated when run), so it holds whatever the data becomes later in the request."""
+    if not has_request_context():
+        return _build_case_learner_ids(user, break_glass, learner)
+    # The role and restriction are in the key: a member of staff on their own child's case is asked as a parent.
+    key = (getattr(user, "id", None), getattr(user, "role", None), getattr(user, "restricted", None), break_glass,
+           learner.id if learner is not None else None)
+    built = g.setdefault("_braid_case_learner_ids", {})
+    if key not in built:
+        built[key] = _build_case_learner_ids(user, break_glass, learner)
+    return built[key]
+
+
+def _build_case_learner_ids(user, break_glass: bool, learner):
     if not signed_in(user) or (user.restricted and user.access_has_expired()):
         return None
     only = learner.id if learner is not None else None
