@@ -16,7 +16,7 @@ from app.cpd.standards import STANDARDS
 from app.extensions import db
 from app.security.crypto import associated_data, blind_index, open_sealed, seal
 from app.security.sanitize import ALLOWLIST_VERSION
-from app.types import UTCDateTime
+from app.types import UTCDateTime, utcnow
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
 
@@ -730,4 +730,33 @@ def test_0028_adds_subject_access_bundles_redactions_and_concern_releases_and_ta
             assert to_request and all(key["options"].get("ondelete") == "CASCADE" for key in to_request), table
         downgrade(revision="0027")
         assert not tables & set(inspect(db.engine).get_table_names())
+        db.engine.dispose()
+
+
+def test_0033_names_each_outbox_messages_agency_keeps_older_messages_without_one_and_back(database_at):
+    """Each message names the agency whose administrator looks after it (a foreign key, and one index for the
+    administrator's list); a message written before has none. Downgrade drops the column and keeps the messages."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_at("0032")})
+    with app.app_context():
+        db.session.execute(text("INSERT INTO outbox_message (public_id, recipient_sealed, subject, body_sealed, "
+                                "created_at) VALUES ('oldmessage', 'sealed', 'Reset your Braid password', "
+                                "'sealed', :now)"), {"now": utcnow()})
+        db.session.commit()
+        upgrade(revision="0033")
+        inspector = inspect(db.engine)
+        columns = {column["name"]: column for column in inspector.get_columns("outbox_message")}
+        assert columns["agency_id"]["nullable"]
+        assert [(key["constrained_columns"], key["referred_table"]) for key in
+                inspector.get_foreign_keys("outbox_message")] == [(["agency_id"], "agency")]
+        assert ("agency_id", "sent_at", "id") in {tuple(index["column_names"])
+                                                 for index in inspector.get_indexes("outbox_message")}
+        assert db.session.execute(text("SELECT public_id, agency_id FROM outbox_message")).all() == [
+            ("oldmessage", None)]
+        db.session.commit()
+        downgrade(revision="0032")
+        inspector = inspect(db.engine)
+        assert "agency_id" not in {column["name"] for column in inspector.get_columns("outbox_message")}
+        assert inspector.get_foreign_keys("outbox_message") == []
+        assert db.session.execute(text("SELECT public_id FROM outbox_message")).scalars().all() == ["oldmessage"]
+        db.session.commit()
         db.engine.dispose()

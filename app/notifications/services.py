@@ -89,6 +89,7 @@ def email_at_once(recipient, notification: Notification) -> None:
         f"{external_url('notifications.open_notification', public_id=notification.public_id)}\n\n"
         "You can choose how Braid tells you of each kind of thing on your notification settings page:\n\n"
         f"{external_url('notifications.settings')}\n",
+        agency_id=recipient.agency_id,
     )
     notification.emailed_at = utcnow()
     db.session.flush()

@@ -104,7 +104,7 @@ def _summarise(recipient_id: int, day_began: datetime, now: datetime) -> int:
     accounts = _accounts()
     person = db.session.execute(select(accounts.c.id, accounts.c.public_id, accounts.c.email_sealed,
                                        accounts.c.display_name_sealed, accounts.c.active, accounts.c.restricted,
-                                       accounts.c.access_expires_at)
+                                       accounts.c.access_expires_at, accounts.c.agency_id)
                                 .where(accounts.c.id == recipient_id)).one()
     expires = person.access_expires_at
     if expires is not None and expires.tzinfo is None:
@@ -132,7 +132,7 @@ def _summarise(recipient_id: int, day_began: datetime, now: datetime) -> int:
     if not claimed:
         return 0
     queue_message(_opened(person, "email_sealed"), SUBJECT,
-                  summary_body(_opened(person, "display_name_sealed"), Counter(claimed)))
+                  summary_body(_opened(person, "display_name_sealed"), Counter(claimed)), agency_id=person.agency_id)
     log.info("daily summary written for account %s: %d notification(s)", recipient_id, len(claimed))
     return 1
 

@@ -479,9 +479,12 @@ def visible_cp_transfers(user) -> Select:
 
 
 def visible_unsent_mail(user) -> Select:
-    """Messages not sent (newest first): an administrator's, to see what is stuck and send a failed one again."""
+    """Messages not sent (newest first) of the administrator's own agency, to see what is stuck and send a failed
+    one again. A message with no agency (written before 0033) is nobody's to see: it is still sent."""
     query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id.desc())
-    return query if signed_in(user) and is_agency_admin(user) else query.where(false())
+    if not (signed_in(user) and is_agency_admin(user)):
+        return query.where(false())
+    return query.where(OutboxMessage.agency_id == user.agency_id)
 
 
 def scopes_by_model():

@@ -40,6 +40,7 @@ from app.types import utcnow
 from tests.core import sample_jobs  # noqa: F401 (registers the tests' own jobs)
 from tests.fixtures.application import text_of
 from tests.fixtures.databases import unavailable
+from tests.fixtures.learners import school_id
 from tests.fixtures.mail import TestMailServer
 
 # The ledger's claims and conditional updates, and the sealer's lock, behave differently on each engine.
@@ -370,15 +371,24 @@ def test_prune_forgets_old_finished_runs_only(app):
 # --- mail: sent once by its job -----------------------------------------------------------------------
 
 
+def _committed_school() -> int:
+    """The id of the school whose mail these are, committed (a rolled-back message must not take it along)."""
+    school = school_id("Mail School")
+    db.session.commit()
+    return school
+
+
 @BOTH_QUEUES
 def test_an_outbox_message_is_sent_once_by_its_job_and_never_for_a_rolled_back_change(app, worker_threads):
     mail = TestMailServer(failures=2)
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.server_address[1], MAIL_USE_TLS=False)
     try:
         with app.app_context():
-            outbox.queue_message("rolled.back@example.org", "Never sent", "A change that was rolled back.")
+            school = _committed_school()
+            outbox.queue_message("rolled.back@example.org", "Never sent", "A change that was rolled back.",
+                                 agency_id=school)
             db.session.rollback()
-            kept = outbox.queue_message("kept@example.org", "Sent once", "A change that committed.")
+            kept = outbox.queue_message("kept@example.org", "Sent once", "A change that committed.", agency_id=school)
             message_id = kept.public_id
             db.session.commit()
             [run_id] = db.session.scalars(select(JobRun.public_id).where(JobRun.name == outbox.SEND)).all()
@@ -405,7 +415,8 @@ def test_an_outbox_message_is_sent_once_by_its_job_and_never_for_a_rolled_back_c
 
 def test_the_sweep_sends_recent_mail_written_while_mail_was_off(app):
     with app.app_context():
-        waiting = outbox.queue_message("waiting@example.org", "Written with mail off", "Kept in the outbox.")
+        waiting = outbox.queue_message("waiting@example.org", "Written with mail off", "Kept in the outbox.",
+                                       agency_id=_committed_school())
         waiting_id = waiting.public_id
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(JobRun)) == 0  # no MAIL_SERVER: stays put
@@ -431,7 +442,8 @@ def _a_failed_send_and_a_done_seal(app) -> str:
         port = closed.server_address[1]
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_TIMEOUT=2)
     with app.app_context():
-        message = outbox.queue_message(CANARY["recipient"], CANARY["subject"], CANARY["body"])
+        message = outbox.queue_message(CANARY["recipient"], CANARY["subject"], CANARY["body"],
+                                       agency_id=_committed_school())
         message_id = message.public_id
         db.session.execute(update(JobRun).values(max_attempts=1))
         db.session.commit()
@@ -484,7 +496,8 @@ def test_a_send_that_finds_its_message_claimed_but_unsent_is_tried_again_not_cou
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.server_address[1], MAIL_USE_TLS=False)
     try:
         with app.app_context():
-            message_id = outbox.queue_message("claimed@example.org", "Claimed", "Held by a dying worker.").public_id
+            message_id = outbox.queue_message("claimed@example.org", "Claimed", "Held by a dying worker.",
+                                              agency_id=_committed_school()).public_id
             db.session.execute(update(OutboxMessage).where(OutboxMessage.public_id == message_id)
                                .values(sending_at=utcnow()))
             db.session.commit()

@@ -15,13 +15,15 @@ from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import text_of
+from tests.fixtures.learners import school_id
 
 BODY = "OUTBOX-BODY-5c1d Open http://localhost/invitations/accept/SECRETTOKEN42 to join."
+ADMINS_SCHOOL = "Home of admin"  # where client_as("admin") works: its mail is this school's
 
 
-def _keep(app, recipient: str, subject: str, body: str = BODY) -> str:
+def _keep(app, recipient: str, subject: str, body: str = BODY, agency: str = ADMINS_SCHOOL) -> str:
     with app.app_context():
-        message = outbox.queue_message(recipient, subject, body)
+        message = outbox.queue_message(recipient, subject, body, agency_id=school_id(agency))
         public_id = message.public_id
         db.session.commit()
         db.session.remove()

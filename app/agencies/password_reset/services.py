@@ -89,6 +89,7 @@ def request_reset(email: str, *, link_for: Callable[[str], str]) -> tuple[str, O
         user.email,
         "Reset your Braid password",
         _message_body(user.display_name, link_for(token), lifetime_minutes()),
+        agency_id=user.agency_id,
     )
     # No actor: nobody is signed in. The event names the account, never the address or the link.
     record(None, AuditAction.UPDATE, user, fields=[REQUESTED])

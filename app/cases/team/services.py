@@ -348,6 +348,7 @@ def invite_to_case(
         f"{link}\n\n"
         f"Your access to the learner's case will end on {dates.day(access_ends_at)}.\n\n"
         "If you were not expecting this invitation, you can ignore this email.\n",
+        agency_id=actor.agency_id,  # the invitee has no account yet: the inviting school looks after it
     )
     db.session.flush()
     # The message (its link, the address) is part of the invitation: one event, and no value in it.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -16,9 +16,16 @@ class OutboxMessage(db.Model):
     both are sealed; the subject is one of Braid's fixed lines and names nobody."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        # The administrator's list (visible_unsent_mail): their agency's unsent messages, newest first, from the index.
+        Index("ix_outbox_message_agency_unsent", "agency_id", "sent_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(PublicId(), unique=True, default=new_public_id)
+    # Whose administrator looks after it: the recipient account's agency, or the inviter's for an invitation.
+    # None only for messages written before 0033, which no administrator is shown.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     recipient_sealed: Mapped[Sealed] = mapped_column(SealedText())
     subject: Mapped[str] = mapped_column(String(200))
     body_sealed: Mapped[Sealed] = mapped_column(SealedText())

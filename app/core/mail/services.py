@@ -32,9 +32,12 @@ SEND_LEASE = timedelta(minutes=5)
 SWEEP_BATCH = 100
 
 
-def queue_message(recipient: str, subject: str, body: str) -> OutboxMessage:
-    """Write a message to the outbox, and its sending job when MAIL_SERVER is set; the caller commits."""
-    message = OutboxMessage(subject=subject)
+def queue_message(recipient: str, subject: str, body: str, *, agency_id: int) -> OutboxMessage:
+    """Write a message to the outbox, and its sending job when MAIL_SERVER is set; the caller commits.
+
+    `agency_id` is the agency whose administrator looks after the message (sees it unsent, sends it again).
+    """
+    message = OutboxMessage(subject=subject, agency_id=agency_id)
     message.recipient = recipient
     message.body = body
     db.session.add(message)

@@ -597,6 +597,7 @@ COLUMNS: dict[str, dict[str, Classification]] = {
     "outbox_message": {
         "id": PSEUDONYMOUS,
         "public_id": PSEUDONYMOUS,
+        "agency_id": NONE,  # an organisation: whose administrator looks after the message
         "recipient_sealed": PERSONAL,
         "subject": NONE,  # one of Braid's fixed lines, naming nobody
         "body_sealed": PERSONAL,  # names and a sign-in link: Braid's emails never carry a learner or case content
