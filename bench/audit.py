@@ -158,7 +158,7 @@ def throughput(databases: Databases, backend: str) -> dict:
         scripts = {}
         for audit, server in servers.items():
             script = databases.workdir / f"plan-{backend}-{audit}.lua"
-            cookie = sign_in_cookie(server.url, DEMO_SENCO, password, code)
+            cookie = sign_in_cookie(server, DEMO_SENCO, password, code)
             script.write_text(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths), "cookie": cookie})
             scripts[audit] = script
             run_wrk(server.url, script, WARM_UP)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import http.client
 import os
 import re
 import shutil
@@ -33,7 +32,6 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,75 +42,17 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from deploy.browser import Browser  # noqa: E402
+from deploy.processes import Server  # noqa: E402
 
-BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench-concurrency-lantern-58"
 RECORDS = 4
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')  # the development settings check it
-SESSION_COOKIE = re.compile(r"braid_session=([^;]*)")
 HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>|govuk-error-message[^>]*>(.*?)</", re.S)
-
-
-# The server closed a kept-alive connection just as the next request went out (gunicorn closes idle ones after
-# 2 s; a loaded client can be that slow to send): a browser sends the request again on a new connection.
-CLOSED_BEFORE_ANSWER = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-
-
-class Browser:
-    """One keep-alive connection with the session cookie, like one person's browser tab."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        self.cookie = None
-        self.reused = False  # the connection has carried an answer already
-        self.resent = 0
-
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, float]:
-        headers = {"Cookie": f"braid_session={self.cookie}"} if self.cookie else {}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        try:
-            try:
-                response, page = self._send(method, path, body, headers)
-            except CLOSED_BEFORE_ANSWER:
-                if not self.reused:
-                    raise
-                self._reconnect()
-                self.resent += 1  # reported: a lost edit or a doubled one would show in the checks all the same
-                response, page = self._send(method, path, body, headers)
-        except (http.client.HTTPException, OSError) as error:
-            self._reconnect()
-            elapsed = time.perf_counter() - started
-            return 0, f"<h1>no reply: {type(error).__name__} after {elapsed:.1f} s</h1>", elapsed
-        elapsed = time.perf_counter() - started
-        for header in response.headers.get_all("Set-Cookie") or []:
-            match = SESSION_COOKIE.match(header)
-            if match:
-                self.cookie = match.group(1)
-        if response.getheader("Connection", "").lower() == "close":
-            self._reconnect()
-        return response.status, page, elapsed
-
-    def _send(self, method: str, path: str, body, headers):
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
-        page = response.read().decode()
-        self.reused = True
-        return response, page
-
-    def _reconnect(self) -> None:
-        self.connection.close()
-        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        self.reused = False
-
-    def close(self) -> None:
-        self.connection.close()
+# Two gthread workers x 8 threads; the long timeout lets a save wait out a loaded machine instead of being killed.
+GTHREAD_WORKERS = ("-w", "2", "-k", "gthread", "--threads", "8", "--log-level", "warning", "--timeout", "120")
 
 
 class Database:
@@ -177,89 +117,47 @@ def _prepare(database_url: str, instance: Path) -> tuple[str, list[str]]:
     return "lsp@bench.example", records
 
 
-class Server:
-    """gunicorn with two gthread workers on a free loopback port."""
-
-    def __init__(self, database_url: str, instance: Path, log: Path):
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        environ = dict(os.environ, DATABASE_URL=database_url, BRAID_INSTANCE_PATH=str(instance),
-                       BRAID_CONFIG="development", PYTHONPATH=str(ROOT))
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "--timeout", "120", "wsgi:app"],
-            cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                connection.request("GET", "/health")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise SystemExit(f"gunicorn did not start; see {log}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
 def busy_processes() -> list[subprocess.Popen]:
     """Two CPU-bound processes per core, as a loaded machine has."""
     return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2 * (os.cpu_count() or 1))]
 
 
 def _edit(port: int, email: str, records: list[str], thread: int, edits: int, start: threading.Barrier, results):
-    browser = Browser(port)
+    browser = Browser(port, timeout=120)
     try:
-        _, page, _ = browser.request("GET", "/sign-in")
-        token = CSRF.search(page)
-        status, _, _ = browser.request("POST", "/sign-in", {"email": email, "password": PASSWORD,
-                                                            "csrf_token": token.group(1) if token else ""})
-        if status != 302:
-            results["failures"].append(f"thread {thread} could not sign in: {status}")
+        if not browser.sign_in(email, PASSWORD):
+            results["failures"].append(f"thread {thread} could not sign in")
             start.abort()
             return
         start.wait()
         for edit in range(edits):
             record = records[(thread + edit) % RECORDS]
-            status, page, elapsed = browser.request("GET", f"/contributions/{record}/edit")
+            page = browser.get(f"/contributions/{record}/edit")
             with results["lock"]:
-                results["statuses"][f"GET {status}"] += 1
-                results["latencies"].append(elapsed)
-                _sample(results, f"GET {status}", page)
-            match, token = VERSION.search(page), CSRF.search(page)
-            if status != 200 or match is None or token is None:
+                results["statuses"][f"GET {page.status}"] += 1
+                results["latencies"].append(page.seconds)
+                _sample(results, f"GET {page.status}", page.page)
+            match, token = VERSION.search(page.page), CSRF.search(page.page)
+            if page.status != 200 or match is None or token is None:
                 continue
             body = f"<p>thread {thread} edit {edit}</p>"
-            status, page, elapsed = browser.request("POST", f"/contributions/{record}/edit", {
+            saved = browser.post(f"/contributions/{record}/edit", {
                 "version": match.group(1), "visibility": "team", "title": f"Record by {thread}", "body": body,
                 "csrf_token": token.group(1)})
             with results["lock"]:
-                results["statuses"][f"POST {status}"] += 1
-                _sample(results, f"POST {status}", page)
-                results["save_latencies"].append(elapsed)
-                results["latencies"].append(elapsed)
-                if status == 302:
+                results["statuses"][f"POST {saved.status}"] += 1
+                _sample(results, f"POST {saved.status}", saved.page)
+                results["save_latencies"].append(saved.seconds)
+                results["latencies"].append(saved.seconds)
+                if saved.status == 302:
                     results["saved"][record].append(body)
-                elif status == 409 and body not in html.unescape(page):
+                elif saved.status == 409 and body not in html.unescape(saved.page):
                     results["lost"] += 1
     except threading.BrokenBarrierError:
         pass
     finally:
         with results["lock"]:
+            # A request sent again on a new connection: a lost edit or a doubled one would show in the checks.
             results["resent"] += browser.resent
         browser.close()
 
@@ -302,7 +200,9 @@ def run_once(backend: str, threads: int, edits: int, busy: bool) -> dict:
     try:
         instance = folder / "instance"
         email, records = _prepare(database.url, instance)
-        server = Server(database.url, instance, folder / "gunicorn.log")
+        server = Server(folder / "gunicorn.log", options=GTHREAD_WORKERS,
+                        env=dict(os.environ, DATABASE_URL=database.url, BRAID_INSTANCE_PATH=str(instance),
+                                 BRAID_CONFIG="development"))
         results = {"lock": threading.Lock(), "statuses": Counter(), "latencies": [], "save_latencies": [],
                    "saved": defaultdict(list), "lost": 0, "failures": [], "samples": {}, "resent": 0}
         try:

@@ -1,15 +1,12 @@
-"""What the HTTP benches share: throwaway databases, the app as gunicorn serves it, signing in over HTTP, and wrk."""
+"""What the HTTP benches share: throwaway databases, the app as gunicorn serves it, signing in over HTTP, and wrk.
+
+gunicorn and the browser are deploy/'s (deploy/processes.py, deploy/browser.py), the cluster check's own."""
 from __future__ import annotations
 
-import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -22,6 +19,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from deploy.browser import Browser  # noqa: E402
+from deploy.processes import Server  # noqa: E402
 
 BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -80,54 +79,19 @@ def bench_app(database_url: str | None = None, audit: bool | None = None):
     return create_app("development", overrides)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# The benches' gunicorn: two sync workers, warnings only.
+SYNC_WORKERS = ("-w", "2", "-k", "sync", "--log-level", "warning")
 
 
-class Server:
+def bench_server(log: Path, *, app: str = "bench.harness:bench_app()", environ: dict | None = None,
+                 ready: str = "/health") -> Server:
     """gunicorn, 2 sync workers, on a free loopback port, serving `app` (a gunicorn app spec) with `environ` added."""
-
-    def __init__(self, log: Path, *, app: str = "bench.harness:bench_app()", environ: dict | None = None,
-                 ready: str = "/health"):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
-             app],
-            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), **(environ or {})), stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + ready, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"gunicorn did not start: see {log}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        if not self.log.closed:
-            self.log.close()
+    return Server(log, app=app, options=SYNC_WORKERS, env=dict(os.environ, **(environ or {})), ready=ready)
 
 
 def braid_server(database_url: str, instance: Path, log: Path, *, audit: bool = True) -> Server:
-    return Server(log, environ={"DATABASE_URL": database_url, "BRAID_INSTANCE_PATH": str(instance),
-                                "BENCH_AUDIT": "on" if audit else "off"})
+    return bench_server(log, environ={"DATABASE_URL": database_url, "BRAID_INSTANCE_PATH": str(instance),
+                                      "BENCH_AUDIT": "on" if audit else "off"})
 
 
 def csrf_token(page: str) -> str:
@@ -147,41 +111,23 @@ def next_code_for(app, email: str) -> str:
     return next_code(secret, last)[0]
 
 
-class Browser:
-    """A signed-in visitor over real HTTP (CSRF on): its cookie jar is what wrk is given."""
-
-    def __init__(self, server_url: str):
-        self.url = server_url
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def get(self, path: str) -> str:
-        with self.opener.open(self.url + path, timeout=30) as response:
-            return response.read().decode()
-
-    def post(self, path: str, fields: dict) -> str:
-        with self.opener.open(self.url + path, data=urllib.parse.urlencode(fields).encode(), timeout=30) as response:
-            return response.read().decode()
-
-    def sign_in(self, email: str, password: str, code) -> Browser:
-        """The password, then the second step when Braid asks for it (`code()` gives the authenticator's code)."""
-        page = self.post("/sign-in", {"csrf_token": csrf_token(self.get("/sign-in")), "email": email,
-                                      "password": password})
-        if 'name="code"' in page:
-            self.post("/sign-in/code", {"csrf_token": csrf_token(page), "code": code()})
-        assert "braid_session" in self.cookies(), "sign-in failed"
-        return self
-
-    def cookies(self) -> dict:
-        return {cookie.name: cookie.value for cookie in self.jar}
-
-    def cookie_header(self) -> str:
-        return f"braid_session={self.cookies()['braid_session']}"
+def signed_in(server: Server, email: str, password: str, code) -> Browser:
+    """A browser signed in through the real form (CSRF on) and its second step (`code()`, asked only then)."""
+    browser = Browser(server.port)
+    assert browser.sign_in(email, password, code), f"sign-in as {email} failed"
+    return browser
 
 
-def sign_in_cookie(server_url: str, email: str, password: str, code) -> str:
-    """Sign in through the real form (CSRF on) and its second step (`code()`); return the session cookie header."""
-    return Browser(server_url).sign_in(email, password, code).cookie_header()
+def sign_in_cookie(server: Server, email: str, password: str, code) -> str:
+    """The session cookie header of a browser signed in as `email` (what wrk is given)."""
+    browser = signed_in(server, email, password, code)
+    cookie = session_cookie(browser)
+    browser.close()
+    return cookie
+
+
+def session_cookie(browser: Browser) -> str:
+    return f"braid_session={browser.cookies['braid_session']}"
 
 
 def run_wrk(url: str, script: Path | None = None, seconds: int = 10, *, headers: dict | None = None) -> dict:

@@ -40,14 +40,15 @@ from app.extensions import db  # noqa: E402
 from bench import report  # noqa: E402
 from bench.harness import (  # noqa: E402
     BIN,
-    Browser,
     Databases,
-    Server,
     bench_app,
+    bench_server,
     braid_server,
     csrf_token,
     next_code_for,
     run_wrk,
+    session_cookie,
+    signed_in,
 )
 
 RESULTS = ROOT / "bench" / "results"
@@ -186,11 +187,11 @@ def run_engine(databases: Databases, backend: str, args) -> dict | None:
     password = app.config["BRAID_DEMO_PASSWORD"]
     pages = [page for page in PAGES if not args.pages or page.name in args.pages]
 
-    hello = Server(workdir / f"hello-{backend}.log", app="bench.hello:app", ready="/")
+    hello = bench_server(workdir / f"hello-{backend}.log", app="bench.hello:app", ready="/")
     braid = braid_server(database_url, instance, workdir / f"gunicorn-{backend}.log")
     rows: dict[str, dict] = {}
     try:
-        browsers = {role: Browser(braid.url).sign_in(email, password, lambda email=email: next_code_for(app, email))
+        browsers = {role: signed_in(braid, email, password, lambda email=email: next_code_for(app, email))
                     for role, email in ROLES.items() if any(page.role == role for page in pages)}
         hello_script = wrk_script(workdir, Page("hello", "/", None, 1.0))
         run_wrk(hello.url + "/", hello_script, args.warm_up)
@@ -202,11 +203,11 @@ def run_engine(databases: Databases, backend: str, args) -> dict | None:
             body = None
             if page.post:
                 browser = browsers[page.role]
-                token = csrf_token(browser.get(path))  # the session now holds the token's secret
-                kind = _first_kind(browser.get(path))
+                token = csrf_token(browser.get(path).page)  # the session now holds the token's secret
+                kind = _first_kind(browser.get(path).page)
                 body = urllib.parse.urlencode({"csrf_token": token, "kind": kind, "visibility": "team",
                                                "title": "Written under load", "body": "Seen **today** in class."})
-            headers = {"Cookie": browsers[page.role].cookie_header()} if page.role else None
+            headers = {"Cookie": session_cookie(browsers[page.role])} if page.role else None
             script = wrk_script(workdir, page, body)
             run_wrk(braid.url + path, script, args.warm_up, headers=headers)
             row = run_wrk(braid.url + path, script, args.seconds, headers=headers)

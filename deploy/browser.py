@@ -1,4 +1,5 @@
-"""A person's browser tab for the cluster check: keep-alive HTTP(S), cookies, and forms filled as a browser would.
+"""A person's browser tab for the cluster check and the benches: keep-alive HTTP(S), cookies, forms filled as a
+browser would, and signing in (the second step's code included).
 
 It honours what Braid asks of a browser: no Referer is sent (Braid's pages say Referrer-Policy: no-referrer), and
 a Secure cookie goes back over plain HTTP only when a node is reached directly (as the check does to prove that
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
-# The server closed a kept-alive connection just as the next request went out: a browser sends it again.
+# The server closed a kept-alive connection just as the next request went out (gunicorn closes idle ones after
+# 2 s; a loaded client can be that slow to send): a browser sends it again on a new connection.
 CLOSED_BEFORE_ANSWER = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 COOKIE = re.compile(r"\s*([^=;\s]+)=([^;]*)")
 HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
@@ -41,7 +43,8 @@ class Browser:
         self.port, self.tls, self.timeout = port, tls, timeout
         self.cookies: dict[str, str] = dict(cookies or {})
         self.connection = self._connect()
-        self.reused = False
+        self.reused = False  # the connection has carried an answer already
+        self.resent = 0  # requests sent again on a new connection (see CLOSED_BEFORE_ANSWER)
 
     def _connect(self):
         if self.tls is not None:
@@ -71,10 +74,12 @@ class Browser:
                 if not self.reused:
                     raise
                 self._reconnect()
+                self.resent += 1
                 response, page = self._send(method, path, body, headers)
         except (http.client.HTTPException, OSError) as error:
             self._reconnect()
-            return Answer(0, f"<h1>no answer: {type(error).__name__}</h1>", time.perf_counter() - started, path=path)
+            elapsed = time.perf_counter() - started
+            return Answer(0, f"<h1>no answer: {type(error).__name__} after {elapsed:.1f} s</h1>", elapsed, path=path)
         elapsed = time.perf_counter() - started
         for header in response.headers.get_all("Set-Cookie") or []:
             match = COOKIE.match(header)
@@ -87,6 +92,32 @@ class Browser:
         if response.getheader("Connection", "").lower() == "close":
             self._reconnect()
         return Answer(response.status, page, elapsed, response.getheader("Location", ""), path)
+
+    def sign_in(self, email: str, password: str, code=None, note=None) -> bool:
+        """Whether the sign-in form, then the second step's form when Braid asks for it, signed `email` in.
+
+        `code()` gives the authenticator's code, asked only when the second step is (without it, that step fails);
+        `note(answer)` is told of every answer on the way.
+        """
+        note = note or (lambda answer: None)
+        page = self.get("/sign-in")
+        note(page)
+        fields = form_on(page, "sign-in")
+        if page.status != 200 or fields is None:
+            return False
+        answer = self.post("/sign-in", with_values(fields, email=email, password=password))
+        note(answer)
+        if answer.status == 302 and answer.location.endswith("/sign-in/code"):
+            if code is None:
+                return False
+            page = self.get("/sign-in/code")
+            note(page)
+            fields = form_on(page, "/sign-in/code")
+            if fields is None:
+                return False
+            answer = self.post("/sign-in/code", with_values(fields, code=code()))
+            note(answer)
+        return answer.status == 302 and "/sign-in" not in answer.location
 
     def _send(self, method, path, body, headers):
         self.connection.request(method, path, body=body, headers=headers)

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 import pyotp  # noqa: E402
 
 from deploy.browser import Answer, Browser, form_on, with_values  # noqa: E402
+from deploy.processes import Server, free_port, wait_for  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -54,22 +55,6 @@ PASSWORD_ONLY = ("k.nowak@oakfield.example", "parent@family.example")
 WITH_CODE = "senco@oakfield.example"
 EDITOR = "lsp@oakfield.example"
 RECORDS = 6  # contributions the editors share
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(what: str, ready, seconds: float = 60, process: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + seconds
-    while not ready():
-        if process is not None and process.poll() is not None:
-            raise SystemExit(f"{what} stopped while starting (exit {process.returncode})")
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{what} did not start within {seconds:g} s")
-        time.sleep(0.2)
 
 
 def port_open(port: int) -> bool:
@@ -226,21 +211,13 @@ class Cluster:
             os.environ.update(saved)
 
     def start_node(self, number: int, port: int) -> None:
-        env = dict(self.env, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=str(self.gunicorn_workers),
-                   GUNICORN_THREADS=str(self.gunicorn_threads), GUNICORN_PROC_NAME=f"braid-node{number}",
-                   GUNICORN_LOG_LEVEL="warning")
-        process = self.spawn(f"node{number}", [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-                                               "--access-logfile", "/dev/null", "wsgi:app"], env)
-        wait_for(f"node {number}", lambda: self.healthy(port), seconds=90, process=process)
-
-    def healthy(self, port: int) -> bool:
-        """The node's readiness check (/ready, where it has one; /health otherwise) answers 200."""
-        browser = Browser(port, timeout=5)
-        try:
-            status = browser.get("/ready").status
-            return (browser.get("/health").status if status == 404 else status) == 200
-        finally:
-            browser.close()
+        name = f"node{number}"
+        env = dict(self.env, GUNICORN_WORKERS=str(self.gunicorn_workers), GUNICORN_THREADS=str(self.gunicorn_threads),
+                   GUNICORN_PROC_NAME=f"braid-{name}", GUNICORN_LOG_LEVEL="warning")
+        node = Server(self.folder / f"{name}.log", config=ROOT / "deploy" / "gunicorn.conf.py",
+                      options=["--access-logfile", "/dev/null"], env=env, port=port, ready="/ready", seconds=90,
+                      own_session=True)
+        self.logs[name], self.processes[name] = node.log, node.process
 
     def start_worker(self) -> None:
         self.spawn("worker", [str(BIN / "flask"), "--app", "wsgi", "jobs", "worker"])
@@ -358,24 +335,8 @@ class Tally:
 
 
 def sign_in(browser: Browser, email: str, tally: Tally, kind: str = "sign-in", code: str | None = None) -> bool:
-    page = browser.get("/sign-in")
-    tally.note(kind, page)
-    fields = form_on(page, "sign-in")
-    if page.status != 200 or fields is None:
-        return False
-    answer = browser.post("/sign-in", with_values(fields, email=email, password=DEMO_PASSWORD))
-    tally.note(kind, answer)
-    if answer.status == 302 and answer.location.endswith("/sign-in/code"):
-        if code is None:
-            return False
-        page = browser.get("/sign-in/code")
-        tally.note(kind, page)
-        fields = form_on(page, "/sign-in/code")
-        if fields is None:
-            return False
-        answer = browser.post("/sign-in/code", with_values(fields, code=code))
-        tally.note(kind, answer)
-    return answer.status == 302 and "/sign-in" not in answer.location
+    return browser.sign_in(email, DEMO_PASSWORD, None if code is None else lambda: code,
+                           lambda answer: tally.note(kind, answer))
 
 
 def sign_out(browser: Browser, tally: Tally) -> None:

@@ -22,10 +22,8 @@ import argparse
 import json
 import shutil
 import signal
-import socketserver
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,67 +34,10 @@ import psycopg  # noqa: E402
 
 from deploy.browser import form_on, with_values  # noqa: E402
 from deploy.cluster import Cluster, Load, Tally, check_saved, failed_runs, verify_chain  # noqa: E402
+from deploy.mail_server import MailServer  # noqa: E402
 
 OUTAGE_SECONDS = 6
 GRACE_SECONDS = 3  # after a server is back: the pool's first checks, the load's own retries
-
-
-class MailServer(socketserver.ThreadingTCPServer):
-    """Just enough SMTP on loopback: `mode` is "accept", "refuse" (554 at the greeting) or "slow" (the greeting
-    comes after `delay` seconds)."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self):
-        self.mode, self.delay, self.received, self.turned_away = "accept", 30.0, [], 0
-        self.lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _SMTP)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-
-class _SMTP(socketserver.StreamRequestHandler):
-    def handle(self) -> None:
-        server = self.server
-
-        def reply(line: str) -> None:
-            self.wfile.write(line.encode() + b"\r\n")
-
-        if server.mode == "refuse":
-            with server.lock:
-                server.turned_away += 1
-            reply("554 5.3.2 no mail service here")
-            return
-        if server.mode == "slow":
-            time.sleep(server.delay)
-        reply("220 loopback ESMTP")
-        lines, in_data = [], False
-        for raw in self.rfile:
-            line = raw.decode(errors="replace").rstrip("\r\n")
-            if in_data:
-                if line == ".":
-                    with server.lock:
-                        server.received.append("\n".join(lines))
-                    in_data, lines = False, []
-                    reply("250 accepted")
-                else:
-                    lines.append(line)
-                continue
-            command = line[:4].upper()
-            if command in ("EHLO", "HELO"):
-                reply("250 loopback")
-            elif command == "DATA":
-                in_data = True
-                reply("354 go ahead")
-            elif command == "QUIT":
-                reply("221 bye")
-                return
-            else:
-                reply("250 ok")
 
 
 class Faults:
@@ -144,7 +85,7 @@ class Faults:
     def worker_killed(self) -> dict:
         # First the demo's recent messages, which the outbox sweep hands to the mail server once MAIL_SERVER is set.
         self.wait_for_mail_queue(120)
-        self.mail.mode = "slow"
+        self.mail.greeting_delay = 30.0
         to = "teacher@oakfield.example"
         received = self.mail_sent(to)
         run = self.ask_for_reset(to)
@@ -157,7 +98,7 @@ class Faults:
         self.sql("UPDATE job_run SET lease_until = now() - interval '1 second' WHERE public_id = %s", run)
         self.sql("UPDATE outbox_message SET sending_at = sending_at - interval '10 minutes' "
                  "WHERE sending_at IS NOT NULL AND sent_at IS NULL")
-        self.mail.mode = "accept"
+        self.mail.greeting_delay = 0.0
         self.cluster.start_worker()
         # The rescue runs with the periodic jobs (JOBS_PERIODIC_INTERVAL, a minute), then the worker sends.
         done = self.wait_run(run, ("done", "failed"), 150)
@@ -224,7 +165,7 @@ class Faults:
     # --- (d) -----------------------------------------------------------------------------------------------
 
     def smtp_refuses(self) -> dict:
-        self.mail.mode = "refuse"
+        self.mail.refusing = True
         run = self.ask_for_reset("k.nowak@oakfield.example")
         deadline = time.monotonic() + 60
         while self.run_of(run)[1] < 3 and time.monotonic() < deadline:  # three attempts: 0 s, 2 s, 6 s
@@ -235,7 +176,7 @@ class Faults:
         final = self.wait_run(run, ("failed", "done"), 60)
         status = self.cluster.flask("jobs", "status").stdout
         unsent = self.sql("SELECT count(*) FROM outbox_message WHERE sent_at IS NULL")[0][0]
-        self.mail.mode = "accept"
+        self.mail.refusing = False
         ok = (retried[0] == "queued" and retried[1] >= 3 and retried[3] == "SMTPConnectError"
               and final[0] == "failed" and run in status and unsent >= 1)
         return {"ok": ok, "after three attempts": retried, "at the end": final, "turned away": self.mail.turned_away,
@@ -247,7 +188,7 @@ def main() -> int:
     parser.add_argument("--json", help="write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs) at the end")
     options = parser.parse_args()
-    mail = MailServer()
+    mail = MailServer(refusal="554 5.3.2 no mail service here")
     folder = Path(tempfile.mkdtemp(prefix="braid-faults-"))
     folder.chmod(0o755)
     cluster = Cluster(folder, extra={"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(mail.port), "MAIL_USE_TLS": "false",
@@ -309,7 +250,7 @@ def main() -> int:
         return 0 if ok else 1
     finally:
         cluster.stop()
-        mail.shutdown()
+        mail.close()
         if options.keep:
             print(f"kept {folder}")
         else:

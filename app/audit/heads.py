@@ -12,6 +12,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from app.core.files import fsync_directory
+
 TAIL_BLOCK = 4096  # a line is about 300 bytes: one read from the end finds it
 LONGEST_LINE = 64 * 1024  # past this, the end of the file is not a head
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -55,15 +57,7 @@ def append(path: Path, head: Head) -> None:
     finally:
         os.close(fd)
     if new:
-        _fsync_directory(path.parent)  # the new file's name survives a crash too
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_directory(path.parent)  # the new file's name survives a crash too
 
 
 def newest(path: Path) -> Head | None:

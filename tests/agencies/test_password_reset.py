@@ -24,9 +24,9 @@ from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.security.passwords import verify_password
 from app.types import utcnow
+from deploy.mail_server import MailServer
 from tests.fixtures.application import sign_in, text_of
 from tests.fixtures.browser import LiveServer
-from tests.fixtures.mail import TestMailServer
 
 NEW_PASSWORD = "saffron-quarry-lantern-58"
 UNKNOWN = "nobody-reset-canary@example.org"
@@ -397,7 +397,7 @@ def test_a_link_in_an_access_log_line_is_redacted(app, client, create_user, capl
 
 def test_mail_goes_by_the_jobs_worker_so_a_known_address_answers_as_fast(app, create_user):
     account = create_user("teacher")
-    mail = TestMailServer(delay=5.0)  # takes each message five seconds after its DATA
+    mail = MailServer(delay=5.0)  # takes each message five seconds after its DATA
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.server_address[1], MAIL_USE_TLS=False)
     worker = start_in_threads(app)  # what `flask jobs worker` runs, in this process's threads
     try:

@@ -37,11 +37,11 @@ from app.core.mail import services as outbox
 from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.types import utcnow
+from deploy.mail_server import MailServer
 from tests.core import sample_jobs  # noqa: F401 (registers the tests' own jobs)
 from tests.fixtures.application import text_of
 from tests.fixtures.databases import unavailable
 from tests.fixtures.learners import school_id
-from tests.fixtures.mail import TestMailServer
 
 # The ledger's claims and conditional updates, and the sealer's lock, behave differently on each engine.
 pytestmark = pytest.mark.both_backends
@@ -380,7 +380,7 @@ def _committed_school() -> int:
 
 @BOTH_QUEUES
 def test_an_outbox_message_is_sent_once_by_its_job_and_never_for_a_rolled_back_change(app, worker_threads):
-    mail = TestMailServer(failures=2)
+    mail = MailServer(failures=2)
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.server_address[1], MAIL_USE_TLS=False)
     try:
         with app.app_context():
@@ -492,7 +492,7 @@ def test_flask_jobs_status_counts_runs_and_names_the_latest_failures(app):
 def test_a_send_that_finds_its_message_claimed_but_unsent_is_tried_again_not_counted_done(app):
     """A worker that died just as its lease ran out still holds the claim: the rescued run must not end as done
     with nothing sent (the message would be lost), but retry until it is sent or claimable."""
-    mail = TestMailServer(failures=0)
+    mail = MailServer(failures=0)
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mail.server_address[1], MAIL_USE_TLS=False)
     try:
         with app.app_context():

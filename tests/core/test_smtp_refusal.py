@@ -22,7 +22,7 @@ from app.core.mail import services as outbox
 from app.core.mail.models import OutboxMessage
 from app.extensions import db
 from app.types import utcnow
-from tests.fixtures.mail import TestMailServer
+from deploy.mail_server import MailServer
 
 # The send job's claim is a conditional UPDATE: run on both engines.
 pytestmark = pytest.mark.both_backends
@@ -53,7 +53,7 @@ def test_a_refusing_mail_server_delays_a_message_and_it_is_sent_once_when_the_se
     teacher, dsl = create_user("teacher", agency=school), create_user("dsl", agency=school)
     learner_id = create_case(school=school, name=LEARNER)
     add_to_team(learner_id, teacher)
-    server = TestMailServer()
+    server = MailServer()
     server.refusing = True
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.server_address[1], MAIL_USE_TLS=False, MAIL_TIMEOUT=2,
                       JOBS_RETRY_DELAY=timedelta(seconds=30), JOBS_RETRY_DELAY_MAX=timedelta(minutes=15))

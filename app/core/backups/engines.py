@@ -16,6 +16,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
+from app.core.files import fsync_directory, fsync_file
+
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 DUMP_SUFFIX = {SQLITE: ".sqlite3", POSTGRESQL: ".pgdump"}
 PG_BIN = Path(os.environ.get("BRAID_PG_BIN", "/usr/bin"))
@@ -231,23 +233,3 @@ def drop_database(url: str, beside_url: str) -> None:
         return
     with psycopg.connect(_conninfo(beside_url), autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-
-
-# --- files -----------------------------------------------------------------------------------------
-
-
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_directory(path: Path) -> None:
-    """A rename is durable only once its directory is synced."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

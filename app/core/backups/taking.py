@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from app.audit.chain import READ_ONLY
 from app.core.backups import engines
+from app.core.files import fsync_directory, fsync_file
 from app.extensions import db
 
 FORMAT = "braid-backup/1"
@@ -93,7 +94,7 @@ def take_backup(to: Path | None = None, keys_to: Path | None = None) -> TakenBac
         _write_atomically(partial / MANIFEST, json.dumps(manifest, indent=2).encode())
         final = _free_name(to, name)
         partial.rename(final)
-        engines.fsync_directory(to)
+        fsync_directory(to)
     except BaseException as error:
         if partial is not None:
             shutil.rmtree(partial, ignore_errors=True)
@@ -151,14 +152,14 @@ def _back_up_key_store(keys_to: Path, name: str, manifest: dict, written: list[P
     engines.dump(url, temporary)
     written.append(final)
     entry = _finish(temporary, final)
-    engines.fsync_directory(keys_to)
+    fsync_directory(keys_to)
     manifest["files"][KEY_STORE] = {**entry, "directory": str(keys_to.resolve())}
     manifest["seconds"][KEY_STORE] = round(time.perf_counter() - started, 3)
 
 
 def _finish(temporary: Path, final: Path) -> dict:
     temporary.chmod(0o600)
-    engines.fsync_file(temporary)
+    fsync_file(temporary)
     temporary.rename(final)
     return {"name": final.name, "bytes": final.stat().st_size, "sha256": sha256_of(final)}
 
