@@ -67,7 +67,7 @@ def notify(kind: NotificationKind, *, subject, action: Action, recipients: Itera
         chosen = _deliveries_of([recipient.id for recipient, _ in made], kind)
         for recipient, notification in made:
             if chosen[recipient.id] is Delivery.AT_ONCE:
-                email_at_once(recipient, notification)
+                email_at_once(recipient, notification, school_id=getattr(learner, "school_id", None))
     return [notification for _, notification in made]
 
 
@@ -77,9 +77,12 @@ def _already_told(recipient_ids: set[int], dedupe: str) -> set[int]:
         Notification.recipient_id.in_(recipient_ids), Notification.dedupe_key == dedupe)))
 
 
-def email_at_once(recipient, notification: Notification) -> None:
+def email_at_once(recipient, notification: Notification, school_id: int | None = None) -> None:
     """One email naming only the kind of thing waiting, never the learner, the summary or a sealed value: an
-    inbox is not Braid, and the link asks them to sign in."""
+    inbox is not Braid, and the link asks them to sign in.
+
+    The message is looked after by the school of the case it is about (`school_id`), else the recipient's own
+    agency: a parent's or an outside professional's agency has no administrator of its own."""
     queue_message(
         recipient.email,
         "You have a new notification in Braid",
@@ -89,7 +92,7 @@ def email_at_once(recipient, notification: Notification) -> None:
         f"{external_url('notifications.open_notification', public_id=notification.public_id)}\n\n"
         "You can choose how Braid tells you of each kind of thing on your notification settings page:\n\n"
         f"{external_url('notifications.settings')}\n",
-        agency_id=recipient.agency_id,
+        agency_id=school_id or recipient.agency_id,
     )
     notification.emailed_at = utcnow()
     db.session.flush()

@@ -4,7 +4,8 @@ people sent. Mail written before the messages named an agency is shown to nobody
 
 Two schools, each with an administrator, a SENCo, a teacher and two learners; every kind of email is written
 through the real routes and services (an invitation, a password reset, a notification at once, the daily summary,
-the notice of a misfiled contribution moved)."""
+the notice of a misfiled contribution moved). A parent told at once is the case's school's to look after: a family
+has no administrator."""
 from __future__ import annotations
 
 import html
@@ -57,15 +58,18 @@ def _write_mail(app, tag: str, senco, teacher, therapy: str) -> None:
     assert app.test_client().post("/sign-in/reset", data={"email": teacher.email}).status_code in (200, 302)
     with app.app_context():
         senco_user, teacher_user = _one(User, senco.account.public_id), _one(User, teacher.public_id)
+        parent_user = _one(User, teacher.parent)
         learner = _one(Learner, teacher.learner)
-        contribution = contributions.add_contribution(teacher_user, learner, kind="classroom_view", visibility="team",
+        contribution = contributions.add_contribution(teacher_user, learner, kind="classroom_view",
+                                                      visibility="team_and_family",
                                                       title=f"Reading at {tag}", body="<p>Reading well</p>")
         notifications.set_delivery(senco_user, NotificationKind.CONTRIBUTION_ADDED, Delivery.AT_ONCE)
+        notifications.set_delivery(parent_user, NotificationKind.CONTRIBUTION_ADDED, Delivery.AT_ONCE)
         # The SENCo's email at once; the teacher's waits for the daily summary (the default).
         told = notifications.notify(NotificationKind.CONTRIBUTION_ADDED, subject=contribution,
-                                    action=Action.VIEW_CONTRIBUTION, recipients=[senco_user, teacher_user],
+                                    action=Action.VIEW_CONTRIBUTION, recipients=[senco_user, teacher_user, parent_user],
                                     summary="A classroom view was added", path="/", learner=learner)
-        assert len(told) == 2
+        assert len(told) == 3
         db.session.commit()
         misfiled.move_contribution(senco_user, contribution, version=contribution.version,
                                    to_learner_public_id=teacher.other_learner, reason="Filed against the wrong child")
@@ -84,14 +88,18 @@ def schools(app, create_agency, create_user, create_case, add_to_team, client_as
         senco = client_as("senco", agency=school, email=f"senco.{tag}@example.org")
         teacher = create_user("teacher", agency=school, email=f"teacher.{tag}@example.org")
         learner, other = create_case(school=school), create_case(school=school)
+        parent = create_user("parent", agency=create_agency(AgencyKind.FAMILY, name=f"The {tag.title()} Family"),
+                             email=f"parent.{tag}@example.org")
         add_to_team(learner, teacher)
+        add_to_team(learner, parent)
         teacher = SimpleNamespace(public_id=teacher.public_id, email=teacher.email, learner=learner,
-                                  other_learner=other)
+                                  other_learner=other, parent=parent.public_id)
         _write_mail(app, tag, senco, teacher, therapy)
         admin = client_as("admin", agency=school, email=f"admin.{tag}@example.org")
         made[tag] = SimpleNamespace(name=name, admin=admin,
                                     expected={(f"invitee.{tag}@example.org", INVITED), (teacher.email, RESET),
-                                              (f"senco.{tag}@example.org", AT_ONCE), (teacher.email, MOVED),
+                                              (f"senco.{tag}@example.org", AT_ONCE),
+                                              (f"parent.{tag}@example.org", AT_ONCE), (teacher.email, MOVED),
                                               (teacher.email, SUMMARY_SUBJECT)})
     app.config["NOTIFICATIONS_SUMMARY_HOUR"] = 0  # the summaries are due now, whatever the hour
     with app.app_context():
@@ -119,7 +127,7 @@ def _stored(app) -> dict[tuple[str, str], str | None]:
 
 def test_every_kind_of_email_is_stored_with_the_agency_that_looks_after_it(app, schools):
     stored = _stored(app)
-    assert len(stored) == 10
+    assert len(stored) == 12
     for school in schools.values():
         assert {key: stored.get(key) for key in school.expected} == dict.fromkeys(school.expected, school.name)
 
@@ -145,7 +153,8 @@ def _fail_everything(app) -> dict[str, str]:
         outbox.sweep()
         db.session.execute(update(JobRun).values(max_attempts=1))
         db.session.commit()
-        assert jobs.run_pending() == 10
+        waiting = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+        assert jobs.run_pending() == waiting
         ids = {(message.recipient, message.subject): message.public_id
                for message in db.session.scalars(select(OutboxMessage))}
         db.session.remove()

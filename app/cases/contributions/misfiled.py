@@ -134,7 +134,7 @@ def _tell_the_author(actor: User, contribution: Contribution) -> None:
         f"Dear {author.display_name},\n\n"
         f"{actor.display_name}, the SENCo, has moved one of your contributions to another learner's record, "
         "because it had been filed against the wrong learner. Nothing you wrote has changed.\n\n" + where,
-        agency_id=author.agency_id,
+        agency_id=actor.agency_id,  # the SENCo's school, whose case it is: the author may be from outside it
     )
 
 
