@@ -5,12 +5,9 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovRadioInput,
-    GovSelect,
     GovSubmitInput,
     GovTextArea,
-    GovTextInput,
 )
 from wtforms import (
     DateField,
@@ -26,6 +23,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review.services import AuditFilters
+from app.form_fields import RememberedDateInput, RememberedSelect, RememberedTextInput
 
 DETAILS_MAX = 2000
 
@@ -77,8 +75,8 @@ class DateRangeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DayField("Date from", widget=GovDateInput())
-    date_to = DayField("Date to", widget=GovDateInput())
+    date_from = DayField("Date from", widget=RememberedDateInput())
+    date_to = DayField("Date to", widget=RememberedDateInput())
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -90,24 +88,24 @@ class AuditFilterForm(DateRangeForm):
 
     # A school has thousands of learners: one is found by the name or UPN typed (a list of all of them would open
     # every name on every view); the select offers only what was found, or the learner a link chose.
-    learner_name = StringField("Learner’s full name or UPN", widget=GovTextInput(), filters=[_stripped],
+    learner_name = StringField("Learner’s full name or UPN", widget=RememberedTextInput(), filters=[_stripped],
                                validators=[Optional(), Length(max=200)])
-    learner = SelectField("Learner", widget=GovSelect(), choices=[], default="",
+    learner = SelectField("Learner", widget=RememberedSelect(), choices=[], default="",
                           invalid_choice_message="Choose a learner from the list")
-    user = SelectField("Person", widget=GovSelect(), choices=[], default="",
+    user = SelectField("Person", widget=RememberedSelect(), choices=[], default="",
                        invalid_choice_message="Choose a person from the list")
-    action = SelectField("Action", widget=GovSelect(), default="",
+    action = SelectField("Action", widget=RememberedSelect(), default="",
                          choices=[SelectChoice("", "Any action")]
                          + [SelectChoice(action.value, action.label) for action in AuditAction],
                          invalid_choice_message="Choose an action from the list")
-    outcome = SelectField("Outcome", widget=GovSelect(), default="",
+    outcome = SelectField("Outcome", widget=RememberedSelect(), default="",
                           choices=[SelectChoice("", "Allowed or refused")]
                           + [SelectChoice(outcome.value, outcome.label) for outcome in AuditOutcome],
                           invalid_choice_message="Choose allowed or refused")
 
     # Declared again so that the dates come after the choices (on the page and in the error summary).
-    date_from = DayField("Date from", widget=GovDateInput())
-    date_to = DayField("Date to", widget=GovDateInput())
+    date_from = DayField("Date from", widget=RememberedDateInput())
+    date_to = DayField("Date to", widget=RememberedDateInput())
 
     def validate_learner_name(self, field) -> None:
         if field.data and not self.learner.data:
