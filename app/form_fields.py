@@ -4,7 +4,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovSelect, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovSelect,
+    GovTextInput,
+)
 from markupsafe import Markup
 from wtforms import DateField
 from wtforms.utils import unset_value
@@ -39,6 +45,10 @@ class RememberedDateInput(RememberedRender, GovDateInput):
 
 
 class RememberedCheckboxesInput(RememberedRender, GovCheckboxesInput):
+    pass
+
+
+class RememberedCheckboxInput(RememberedRender, GovCheckboxInput):
     pass
 
 
