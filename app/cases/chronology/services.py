@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import g, has_request_context, url_for
-from sqlalchemy import and_, literal_column, or_, select, union_all
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.cases.concerns.models import SafeguardingConcern as Concern
@@ -205,31 +205,6 @@ def _newest(query, window: Window, *order):
     return db.session.scalars(query.order_by(*(column.desc() for column in order)).limit(window.size + 1)).all()
 
 
-def _newest_each(name: str, viewer, learner, window: Window, scope, entity, kinds, *options) -> dict[EntryKind, list]:
-    """What `_newest` finds for several kinds read from one scope (each with its own bounds, order and limit), in one
-    statement: a UNION ALL of each kind's newest row ids, then those rows with what they name. Asked by each kind's
-    source, read once a page."""
-    found = g.setdefault("_chronology_rows", {}) if has_request_context() else {}
-    key = (name, viewer.id, learner.id, window)
-    if key not in found:
-        wanted = [(kind, clauses, order) for kind, clauses, order in kinds if window.wants(kind)]
-        parts = []
-        for part, (_kind, clauses, order) in enumerate(wanted):
-            newest = (scope.order_by(None).with_only_columns(literal_column(str(part)).label("part"),
-                                                             entity.id.label("row_id"))
-                      .where(*clauses).order_by(*(column.desc() for column in order)).limit(window.size + 1)
-                      .subquery())  # a subquery each: SQLite takes no LIMIT on a bare member of a UNION
-            parts.append(select(newest.c.part, newest.c.row_id))
-        rows = {kind: [] for kind, _clauses, _order in kinds}
-        if parts:
-            chosen = union_all(*parts).subquery()
-            query = select(entity, chosen.c.part).join(chosen, chosen.c.row_id == entity.id).options(*options)
-            for row, part in db.session.execute(query):
-                rows[wanted[int(part)][0]].append(row)
-        found[key] = rows
-    return found[key]
-
-
 def _by(user, learner) -> str:
     if user is None:
         return ""
@@ -244,30 +219,23 @@ def _by(user, learner) -> str:
 # --- the sources: one kind of entry each ------------------------------------------------------------------
 
 
-def _cycles(viewer, learner, window: Window) -> dict[EntryKind, list]:
-    return _newest_each("cycles", viewer, learner, window, plan_cycles(viewer, learner), PlanCycle, [
-        (EntryKind.CYCLE_OPENED, _moment_bounds(window, EntryKind.CYCLE_OPENED, PlanCycle.opened_at, PlanCycle.id),
-         (PlanCycle.opened_at, PlanCycle.id)),
-        (EntryKind.CYCLE_CLOSED, [PlanCycle.closed_at.is_not(None),
-                                  *_moment_bounds(window, EntryKind.CYCLE_CLOSED, PlanCycle.closed_at, PlanCycle.id)],
-         (PlanCycle.closed_at, PlanCycle.id)),
-    ])
-
-
 def cycles_opened(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.CYCLE_OPENED
+    query = plan_cycles(viewer, learner).where(*_moment_bounds(window, kind, PlanCycle.opened_at, PlanCycle.id))
     return [Entry(Position(cycle.opened_at, kind.value, cycle.id), kind, f"Plan cycle {cycle.number} opened",
                   url_for("cases.cycle_detail", public_id=cycle.public_id))
-            for cycle in _cycles(viewer, learner, window)[kind]]
+            for cycle in _newest(query, window, PlanCycle.opened_at, PlanCycle.id)]
 
 
 def cycles_closed(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.CYCLE_CLOSED
+    query = plan_cycles(viewer, learner).where(PlanCycle.closed_at.is_not(None),
+                                               *_moment_bounds(window, kind, PlanCycle.closed_at, PlanCycle.id))
     return [Entry(Position(cycle.closed_at, kind.value, cycle.id), kind, f"Plan cycle {cycle.number} closed",
                   url_for("cases.cycle_detail", public_id=cycle.public_id),
                   detail="Closed when two records of this learner were merged" if cycle.merged_at
                   else "Closed at review")
-            for cycle in _cycles(viewer, learner, window)[kind]]
+            for cycle in _newest(query, window, PlanCycle.closed_at, PlanCycle.id)]
 
 
 def _once(name: str, viewer, learner, build):
@@ -319,33 +287,28 @@ def outcomes_reviewed(viewer, learner, window: Window) -> list[Entry]:
     return entries
 
 
-def _provision(viewer, learner, window: Window) -> dict[EntryKind, list]:
-    started, ended = EntryKind.PROVISION_STARTED, EntryKind.PROVISION_ENDED
-    scope = select(Provision).where(Provision.cycle_id.in_(_cycle_ids(viewer, learner)))
-    return _newest_each("provision", viewer, learner, window, scope, Provision, [
-        (started, [Provision.starts_on <= school_today(),
-                   *_day_bounds(window, started, Provision.starts_on, Provision.id)],
-         (Provision.starts_on, Provision.id)),
-        (ended, [Provision.ends_on.is_not(None), Provision.ends_on <= school_today(),
-                 *_day_bounds(window, ended, Provision.ends_on, Provision.id)],
-         (Provision.ends_on, Provision.id)),
-    ], joinedload(Provision.cycle))
-
-
 def provision_started(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.PROVISION_STARTED
+    query = select(Provision).options(joinedload(Provision.cycle)).where(
+                                    Provision.cycle_id.in_(_cycle_ids(viewer, learner)),
+                                    Provision.starts_on <= school_today(),
+                                    *_day_bounds(window, kind, Provision.starts_on, Provision.id))
     return [Entry(Position(start_of_day(item.starts_on), kind.value, item.id), kind, item.description,
                   url_for("cases.cycle_detail", public_id=item.cycle.public_id, _anchor="provision"),
                   detail=f"Provision started: {item.delivered_by}, {item.frequency.lower()}", whole_day=True)
-            for item in _provision(viewer, learner, window)[kind]]
+            for item in _newest(query, window, Provision.starts_on, Provision.id)]
 
 
 def provision_ended(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.PROVISION_ENDED
+    query = select(Provision).options(joinedload(Provision.cycle)).where(
+                                    Provision.cycle_id.in_(_cycle_ids(viewer, learner)),
+                                    Provision.ends_on.is_not(None), Provision.ends_on <= school_today(),
+                                    *_day_bounds(window, kind, Provision.ends_on, Provision.id))
     return [Entry(Position(start_of_day(item.ends_on), kind.value, item.id), kind, item.description,
                   url_for("cases.cycle_detail", public_id=item.cycle.public_id, _anchor="provision"),
                   detail=f"Provision ended: {item.delivered_by}", whole_day=True)
-            for item in _provision(viewer, learner, window)[kind]]
+            for item in _newest(query, window, Provision.ends_on, Provision.id)]
 
 
 def contributions_added(viewer, learner, window: Window) -> list[Entry]:
@@ -391,39 +354,31 @@ def _team_entry(kind, membership, moment, learner, detail) -> Entry:
                  url_for("cases.team", public_id=learner.public_id), detail=detail)
 
 
-def _members(viewer, learner, window: Window) -> dict[EntryKind, list]:
-    joined, ended, expired = EntryKind.MEMBER_JOINED, EntryKind.MEMBER_ENDED_EARLY, EntryKind.MEMBER_EXPIRED
-    now = utcnow()
-    return _newest_each("members", viewer, learner, window, team_memberships(viewer, learner), TeamMembership, [
-        (joined, [TeamMembership.starts_at <= now,
-                  *_moment_bounds(window, joined, TeamMembership.starts_at, TeamMembership.id)],
-         (TeamMembership.starts_at, TeamMembership.id)),
-        (ended, [TeamMembership.ended_at.is_not(None),
-                 *_moment_bounds(window, ended, TeamMembership.ended_at, TeamMembership.id)],
-         (TeamMembership.ended_at, TeamMembership.id)),
-        (expired, [TeamMembership.ended_at.is_(None), TeamMembership.ends_at.is_not(None),
-                   TeamMembership.ends_at <= now,
-                   *_moment_bounds(window, expired, TeamMembership.ends_at, TeamMembership.id)],
-         (TeamMembership.ends_at, TeamMembership.id)),
-    ], joinedload(TeamMembership.user))
-
-
 def members_joined(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEMBER_JOINED
+    query = team_memberships(viewer, learner).order_by(None).options(joinedload(TeamMembership.user)).where(
+        TeamMembership.starts_at <= utcnow(),
+        *_moment_bounds(window, kind, TeamMembership.starts_at, TeamMembership.id))
     return [_team_entry(kind, item, item.starts_at, learner, "Joined the team around the child")
-            for item in _members(viewer, learner, window)[kind]]
+            for item in _newest(query, window, TeamMembership.starts_at, TeamMembership.id)]
 
 
 def members_ended_early(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEMBER_ENDED_EARLY
+    query = team_memberships(viewer, learner).order_by(None).options(joinedload(TeamMembership.user)).where(
+        TeamMembership.ended_at.is_not(None),
+        *_moment_bounds(window, kind, TeamMembership.ended_at, TeamMembership.id))
     return [_team_entry(kind, item, item.ended_at, learner, "Access to the case ended early")
-            for item in _members(viewer, learner, window)[kind]]
+            for item in _newest(query, window, TeamMembership.ended_at, TeamMembership.id)]
 
 
 def members_expired(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.MEMBER_EXPIRED
+    query = team_memberships(viewer, learner).order_by(None).options(joinedload(TeamMembership.user)).where(
+        TeamMembership.ended_at.is_(None), TeamMembership.ends_at.is_not(None), TeamMembership.ends_at <= utcnow(),
+        *_moment_bounds(window, kind, TeamMembership.ends_at, TeamMembership.id))
     return [_team_entry(kind, item, item.ends_at, learner, "Access to the case came to its end date")
-            for item in _members(viewer, learner, window)[kind]]
+            for item in _newest(query, window, TeamMembership.ends_at, TeamMembership.id)]
 
 
 def invitations_accepted(viewer, learner, window: Window) -> list[Entry]:
@@ -437,31 +392,27 @@ def invitations_accepted(viewer, learner, window: Window) -> list[Entry]:
             for item in _newest(query, window, Invitation.accepted_at, Invitation.id)]
 
 
-def _concerns(viewer, learner, window: Window) -> dict[EntryKind, list]:
-    recorded, acted = EntryKind.CONCERN_RECORDED, EntryKind.CONCERN_ACTION_RECORDED
-    return _newest_each("concerns", viewer, learner, window, case_concerns(viewer, learner), Concern, [
-        (recorded, _moment_bounds(window, recorded, Concern.recorded_at, Concern.id),
-         (Concern.recorded_at, Concern.id)),
-        (acted, [Concern.action_recorded_at.is_not(None),
-                 *_moment_bounds(window, acted, Concern.action_recorded_at, Concern.id)],
-         (Concern.action_recorded_at, Concern.id)),
-    ], joinedload(Concern.author), joinedload(Concern.action_recorded_by))
-
-
 def concerns_recorded(viewer, learner, window: Window) -> list[Entry]:
     """The DSL's view only (the policy's `case_concerns`): that a concern was raised, never its text, on this page."""
     kind = EntryKind.CONCERN_RECORDED
+    query = case_concerns(viewer, learner).order_by(None).options(
+        joinedload(Concern.author), joinedload(Concern.action_recorded_by)).where(
+        *_moment_bounds(window, kind, Concern.recorded_at, Concern.id))
     return [Entry(Position(item.recorded_at, kind.value, item.id), kind, "Safeguarding concern recorded",
                   url_for("cases.concern_detail", public_id=item.public_id), by=_by(item.author, learner))
-            for item in _concerns(viewer, learner, window)[kind]]
+            for item in _newest(query, window, Concern.recorded_at, Concern.id)]
 
 
 def concern_actions(viewer, learner, window: Window) -> list[Entry]:
     kind = EntryKind.CONCERN_ACTION_RECORDED
+    query = case_concerns(viewer, learner).order_by(None).options(
+        joinedload(Concern.author), joinedload(Concern.action_recorded_by)).where(
+        Concern.action_recorded_at.is_not(None),
+        *_moment_bounds(window, kind, Concern.action_recorded_at, Concern.id))
     return [Entry(Position(item.action_recorded_at, kind.value, item.id), kind,
                   "Action recorded on a safeguarding concern",
                   url_for("cases.concern_detail", public_id=item.public_id), by=_by(item.action_recorded_by, learner))
-            for item in _concerns(viewer, learner, window)[kind]]
+            for item in _newest(query, window, Concern.action_recorded_at, Concern.id)]
 
 
 def stages_changed(viewer, learner, window: Window) -> list[Entry]:
