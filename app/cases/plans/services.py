@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from app.agencies.accounts.models import Role, User, people_by_name
 from app.audit.changes import fields_changed, fields_given, values_of
@@ -93,15 +93,14 @@ def _plain(text: str | None, *, required: str | None = None, field: str | None =
 
 def plan_of(learner: Learner) -> SupportPlan | None:
     """The learner's plan with its cycles, outcomes (and owners) and provision loaded in a few queries."""
-    # The plan and its cycles in one statement (a plan has a handful); their outcomes and provision in one each.
     return db.session.scalars(
         select(SupportPlan)
         .where(SupportPlan.learner_id == learner.id)
         .options(
-            joinedload(SupportPlan.cycles).selectinload(PlanCycle.outcomes).joinedload(Outcome.owner),
-            joinedload(SupportPlan.cycles).selectinload(PlanCycle.provisions),
+            selectinload(SupportPlan.cycles).selectinload(PlanCycle.outcomes).joinedload(Outcome.owner),
+            selectinload(SupportPlan.cycles).selectinload(PlanCycle.provisions),
         )
-    ).unique().one_or_none()  # one plan a learner (unique): every row of its cycles read
+    ).first()
 
 
 def current_cycle(plan: SupportPlan | None) -> PlanCycle | None:
