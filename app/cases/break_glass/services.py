@@ -10,6 +10,7 @@ from app.audit.events import note_learners, record
 from app.audit.models import AuditAction, PurposeCategory
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.learners.models import Learner
+from app.cases.trail import choosable_learners
 from app.core.dates import time_of_day
 from app.extensions import db
 from app.policy import Action, can, case_learners, forget_break_glass, require
@@ -111,19 +112,14 @@ def grants_to_show(user) -> list[BreakGlassAccess]:
     return grants
 
 
-def break_glass_candidates(user) -> list[Learner]:
-    """Learners of `user`'s school whose case they may open with break-glass, by name.
-
-    Starts from the school's learners not among the user's cases (nor already opened), then asks
-    the policy about each one. Names are sealed, so the list is sorted here, not in SQL.
-    """
-    if not can(user, Action.LIST_LEARNERS):
+def break_glass_matches(user, typed: str | None) -> list[Learner]:
+    """The learners of `user`'s school whose full name or UPN is `typed` and whose case the policy lets them open
+    with break-glass, by name. One indexed lookup (the name's or UPN's blind index): the page never lists a
+    school's learners, so a school of 2,000 costs what one of 200 does and no one sees every child's name."""
+    if not typed or not can(user, Action.LIST_LEARNERS):
         return []
-    mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
-    query = select(Learner).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine),
-                                  Learner.merged_into_id.is_(None))  # a merged-away record is its survivor's
-    learners = [learner for learner in db.session.scalars(query) if can(user, Action.BREAK_GLASS, learner)]
-    return sorted(learners, key=lambda learner: (learner.name.casefold(), learner.public_id))
+    return [learner for learner in choosable_learners(user.agency_id, typed=typed)
+            if can(user, Action.BREAK_GLASS, learner)]
 
 
 def may_break_glass(user) -> bool:
