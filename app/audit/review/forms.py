@@ -26,6 +26,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review.services import AuditFilters
+from app.core.mail.addresses import normalise_email
 
 DETAILS_MAX = 2000
 
@@ -96,6 +97,9 @@ class AuditFilterForm(DateRangeForm):
                           invalid_choice_message="Choose a learner from the list")
     user = SelectField("Person", widget=GovSelect(), choices=[], default="",
                        invalid_choice_message="Choose a person from the list")
+    # Parents and carers are as many as the learners: one is found by the address typed, not listed.
+    person_email = StringField("Or a parent’s or carer’s email address", widget=GovTextInput(), filters=[_stripped],
+                               validators=[Optional(), Length(max=320)])
     action = SelectField("Action", widget=GovSelect(), default="",
                          choices=[SelectChoice("", "Any action")]
                          + [SelectChoice(action.value, action.label) for action in AuditAction],
@@ -115,6 +119,10 @@ class AuditFilterForm(DateRangeForm):
             raise ValidationError("No learner at your school has this full name or UPN" if found == 0 else
                                   "More than one learner has this name: choose one from the list")
 
+    def validate_person_email(self, field) -> None:
+        if field.data and not self.user.data:
+            raise ValidationError("No parent or carer of your school’s learners has this email address")
+
     def fill_choices(self, learners, people) -> None:
         """`learners`: those the filter may choose (the one a link named, or those the name typed found)."""
         if self.learner_name.data and not self.learner.data and len(learners) == 1:
@@ -122,6 +130,11 @@ class AuditFilterForm(DateRangeForm):
         self.learner.choices = [SelectChoice("", "All learners")] + [
             SelectChoice(learner.public_id, f"{learner.name}, {learner.year_group_label}") for learner in learners
         ]
+        if self.person_email.data and not self.user.data:
+            wanted = normalise_email(self.person_email.data)
+            found = [person for person in people if normalise_email(person.email or "") == wanted]
+            if len(found) == 1:
+                self.user.data = found[0].public_id  # the person with the address typed
         self.user.choices = [SelectChoice("", "Everyone")] + [
             SelectChoice(person.public_id, f"{person.display_name}, {person.role.label}") for person in people
         ]
