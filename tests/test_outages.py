@@ -48,6 +48,9 @@ def test_an_unreachable_database_answers_503_with_retry_after_and_no_trace(app_w
     assert response.status_code == 503, page[:500]
     assert response.headers["Retry-After"].isdigit()
     assert "Traceback" not in page and "psycopg" not in page and "127.0.0.1" not in page
+    # Said as it is: not "busy" (which asks for a retry in seconds) but a database out of reach.
+    assert "Braid cannot reach its records just now" in page and "nothing was saved" in page
+    assert "Braid is busy" not in page
     # Said once for the operator, as a warning without a trace (an outage is not a bug in Braid).
     assert any("database unreachable" in record.getMessage() for record in caplog.records)
     assert not any(record.exc_info for record in caplog.records)
