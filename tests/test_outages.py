@@ -116,3 +116,14 @@ def test_a_connection_the_server_ended_is_dropped_and_the_next_request_succeeds(
         assert db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
         db.session.remove()
     assert client.get("/health").status_code == 200
+
+
+def test_the_sealer_during_an_outage_says_so_in_one_line_without_a_trace(app_without_database, caplog):
+    from app.audit.events import _seal
+
+    caplog.set_level(logging.WARNING)
+    _seal(app_without_database)  # what a request's response (or the sealer's timer) runs after an audited request
+    lines = [record for record in caplog.records if "seal" in record.getMessage()]
+    assert [record.getMessage() for record in lines] == [
+        "audit sealing waits: the database is unreachable; the events will be sealed next time"]
+    assert not any(record.exc_info for record in lines)
