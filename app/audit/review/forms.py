@@ -26,13 +26,10 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review.services import AuditFilters
+from app.core.forms import stripped
 from app.core.mail.addresses import normalise_email
 
 DETAILS_MAX = 2000
-
-
-def _stripped(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class DayField(DateField):
@@ -91,14 +88,14 @@ class AuditFilterForm(DateRangeForm):
 
     # A school has thousands of learners: one is found by the name or UPN typed (a list of all of them would open
     # every name on every view); the select offers only what was found, or the learner a link chose.
-    learner_name = StringField("Learner’s full name or UPN", widget=GovTextInput(), filters=[_stripped],
+    learner_name = StringField("Learner’s full name or UPN", widget=GovTextInput(), filters=[stripped],
                                validators=[Optional(), Length(max=200)])
     learner = SelectField("Learner", widget=GovSelect(), choices=[], default="",
                           invalid_choice_message="Choose a learner from the list")
     user = SelectField("Person", widget=GovSelect(), choices=[], default="",
                        invalid_choice_message="Choose a person from the list")
     # Parents and carers are as many as the learners: one is found by the address typed, not listed.
-    person_email = StringField("Or a parent’s or carer’s email address", widget=GovTextInput(), filters=[_stripped],
+    person_email = StringField("Or a parent’s or carer’s email address", widget=GovTextInput(), filters=[stripped],
                                validators=[Optional(), Length(max=320)])
     action = SelectField("Action", widget=GovSelect(), default="",
                          choices=[SelectChoice("", "Any action")]

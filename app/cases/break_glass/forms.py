@@ -14,10 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.audit.models import PurposeCategory
 from app.cases.break_glass.services import REASON_MAX, REASON_MIN
-
-
-def _stripped(value):
-    return value.strip() if isinstance(value, str) else value
+from app.core.forms import stripped
 
 
 class FindLearnerForm(FlaskForm):
@@ -26,7 +23,7 @@ class FindLearnerForm(FlaskForm):
     class Meta:
         csrf = False
 
-    learner_name = StringField("Learner’s full name or UPN", widget=GovTextInput(), filters=[_stripped],
+    learner_name = StringField("Learner’s full name or UPN", widget=GovTextInput(), filters=[stripped],
                                validators=[Optional(), Length(max=200, message="Enter 200 characters or fewer")])
     find = SubmitField("Find the learner", widget=GovSubmitInput())
 
