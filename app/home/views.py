@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cached_property
 
 from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from app.agencies.accounts.models import people_by_name
 from app.audit.events import note_learners
@@ -17,7 +17,7 @@ from app.cases.concerns.services import concerns_awaiting_action
 from app.cases.family_profile.models import FamilyProfile
 from app.cases.learners.models import Learner, LearnerNames
 from app.cases.learners.services import filter_learners
-from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction
+from app.cases.meetings.models import ActionStatus, Meeting, MeetingAction, MeetingKind
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core.dates import today as school_today
 from app.core.readiness import not_ready
@@ -84,24 +84,34 @@ class FirstLearners(LoadedOnUse):
         return self.first.total
 
 
+# The lists' rows are columns, not records: a row's learner is joined under an alias of its own, so the scopes'
+# subqueries (which read `learner` and `meeting`) are never correlated with it.
+_MEETING, _LEARNER = aliased(Meeting), aliased(Learner)
+_LEARNER_COLUMNS = (_LEARNER.id, _LEARNER.public_id, _LEARNER.school_id, _LEARNER.year_group, _LEARNER.name_sealed)
+
+
 def _open_actions(user):
-    return visible_actions(user).where(
-        MeetingAction.owner_id == user.id, MeetingAction.status == ActionStatus.OPEN
-    ).options(joinedload(MeetingAction.meeting).joinedload(Meeting.learner))
+    scope = visible_actions(user).where(MeetingAction.owner_id == user.id, MeetingAction.status == ActionStatus.OPEN)
+    return (scope.with_only_columns(MeetingAction.public_id, MeetingAction.description_sealed, MeetingAction.due_on,
+                                    _MEETING.public_id, _MEETING.kind, _MEETING.held_on, *_LEARNER_COLUMNS)
+            .select_from(MeetingAction)
+            .join(_MEETING, _MEETING.id == MeetingAction.meeting_id)
+            .join(_LEARNER, _LEARNER.id == _MEETING.learner_id))
 
 
 def _reviews_due(user):
     learner_ids = case_learners(user).order_by(None).with_only_columns(Learner.id)
     return (
-        select(PlanCycle)
-        .join(PlanCycle.plan)
+        select(PlanCycle.public_id, PlanCycle.number, PlanCycle.review_on, *_LEARNER_COLUMNS)
+        .select_from(PlanCycle)
+        .join(SupportPlan, SupportPlan.id == PlanCycle.plan_id)
+        .join(_LEARNER, _LEARNER.id == SupportPlan.learner_id)
         .where(
             SupportPlan.learner_id.in_(learner_ids),
             PlanCycle.stage != CycleStage.CLOSED,
             PlanCycle.closed_at.is_(None),
             PlanCycle.review_on.between(bindparam("today"), bindparam("review_until")),
         )
-        .options(contains_eager(PlanCycle.plan).joinedload(SupportPlan.learner))
         .order_by(PlanCycle.review_on, PlanCycle.id)
     )
 
@@ -127,6 +137,29 @@ class CaseLearner(LearnerNames):
     name: str
 
 
+@dataclass(frozen=True)
+class OpenAction:
+    """An open action from a meeting, as the home page lists it."""
+
+    public_id: str
+    description: str
+    due_on: date
+    meeting_public_id: str
+    meeting_kind: MeetingKind
+    held_on: date
+    learner: CaseLearner
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """A plan cycle whose review is due soon, as the home page lists it."""
+
+    public_id: str
+    number: int
+    review_on: date
+    learner: CaseLearner
+
+
 _FAMILY_PROFILES = (select(FamilyProfile).where(FamilyProfile.learner_id.in_(bindparam("ids", expanding=True)))
                     .options(joinedload(FamilyProfile.learner)))
 
@@ -142,23 +175,36 @@ class CaseWork:
         self.user = user
         self.today = school_today()
         self.params = params_of(user)
+        self._learners: dict[str, CaseLearner] = {}
 
     @cached_property
-    def actions(self) -> list[MeetingAction]:
+    def actions(self) -> list[OpenAction]:
         """The user's open meeting actions on meetings they may see, soonest due first."""
-        return db.session.scalars(bound_statement("home.actions", self.user, _open_actions), self.params).all()
+        rows = db.session.execute(bound_statement("home.actions", self.user, _open_actions), self.params)
+        return [OpenAction(public_id, MeetingAction.description.open(description, public_id), due_on, meeting,
+                           kind, held_on, self._learner(*learner))
+                for public_id, description, due_on, meeting, kind, held_on, *learner in rows]
 
     @cached_property
-    def reviews(self) -> list[PlanCycle]:
+    def reviews(self) -> list[ReviewDue]:
         """Open cycles on the user's cases whose review falls between today and 30 days ahead."""
         params = {**self.params, "today": self.today, "review_until": self.today + REVIEWS_AHEAD}
-        return db.session.scalars(bound_statement("home.reviews", self.user, _reviews_due), params).all()
+        rows = db.session.execute(bound_statement("home.reviews", self.user, _reviews_due), params)
+        return [ReviewDue(public_id, number, review_on, self._learner(*learner))
+                for public_id, number, review_on, *learner in rows]
 
     @cached_property
     def cases(self) -> list[CaseLearner]:
         rows = db.session.execute(bound_statement("home.cases", self.user, _case_rows), self.params)
-        return [CaseLearner(id, public_id, school_id, year_group, Learner.name.open(name, public_id))
-                for id, public_id, school_id, year_group, name in rows]
+        return [self._learner(*row) for row in rows]
+
+    def _learner(self, id, public_id, school_id, year_group, name_sealed) -> CaseLearner:
+        """The row's learner, their name opened once however many lists name them."""
+        learner = self._learners.get(public_id)
+        if learner is None:
+            name = Learner.name.open(name_sealed, public_id)
+            learner = self._learners[public_id] = CaseLearner(id, public_id, school_id, year_group, name)
+        return learner
 
     @cached_property
     def family_profiles(self) -> list[FamilyProfile]:
@@ -174,8 +220,8 @@ class CaseWork:
     def learners_shown(self) -> list:
         """The learners of the lists the page rendered (only those it asked for were loaded)."""
         shown = vars(self)
-        learners = [action.meeting.learner for action in shown.get("actions", ())]
-        learners += [cycle.plan.learner for cycle in shown.get("reviews", ())]
+        learners = [action.learner for action in shown.get("actions", ())]
+        learners += [cycle.learner for cycle in shown.get("reviews", ())]
         return learners + list(shown.get("cases", ()))
 
 
