@@ -30,14 +30,17 @@ def shape_of(user) -> Shape:
 
 
 class BoundUser:
-    """A user of `shape` whose id, agency and `now` are bind parameters."""
+    """A user of `shape` whose id, agency and `now` are bind parameters.
 
-    id = bindparam("user_id")
-    agency_id = bindparam("agency_id")
-    bound_now = bindparam("now")
+    Each stand-in has parameter objects of its own: anything that remembers clauses by the user's id (as a request
+    may) then never hands one shape's clause to another."""
+
     is_authenticated = True
 
     def __init__(self, shape: Shape):
+        self.id = bindparam("user_id")
+        self.agency_id = bindparam("agency_id")
+        self.bound_now = bindparam("now")
         self.role = shape.role
         self.restricted = shape.restricted
         self.is_active = shape.signed_in  # signed_in(stand-in) answers as it did for the user
