@@ -49,6 +49,9 @@ class Config:
     # the request answers 503 with Retry-After and shows back what was typed; nothing is saved.
     SQLITE_BUSY_TIMEOUT = 10.0
     DATABASE_LOCK_TIMEOUT = 10.0
+    # PostgreSQL: how long opening a connection may take, in whole seconds (libpq's connect_timeout). A server that
+    # accepts the connection and then says nothing would otherwise hold the request, and /ready, for minutes.
+    DATABASE_CONNECT_TIMEOUT = 5
     # When SQLite syncs to disk (PRAGMA synchronous, set at connect when there is an app context): None keeps
     # SQLite's default, FULL, so a commit survives a power cut.
     SQLITE_SYNCHRONOUS: str | None = None

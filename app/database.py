@@ -48,6 +48,10 @@ def configure_engine_options(app: Flask) -> None:
         # Also covers the pragmas at connect (WAL needs a moment alone); each BEGIN applies the setting afresh.
         options.setdefault("connect_args", {}).setdefault("timeout",
                                                           app.config.get("SQLITE_BUSY_TIMEOUT", DEFAULT_LOCK_WAIT))
+    elif uri.startswith("postgresql"):
+        # libpq takes whole seconds, and at least 2 (it rounds 1 up).
+        options.setdefault("connect_args", {}).setdefault(
+            "connect_timeout", max(2, int(app.config.get("DATABASE_CONNECT_TIMEOUT", 5))))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

@@ -13,7 +13,8 @@ from werkzeug.routing import Rule
 # Importing every blueprint, model and CLI group here (not in app/__init__) keeps `import app.<x>.models` light.
 # Some are imported for what importing them does: the session loader; the background jobs they declare (so a
 # worker built with create_app() runs whatever a web process may enqueue); the models the ORM and Alembic must
-# see, with what the audit trail may name; the subjects each domain may notify people about, and its reminders.
+# see, with what the audit trail may name; the subjects each domain may notify people about, and its reminders;
+# the eraser a restore runs (app.core.backups.erasing).
 from app import database, models, web  # noqa: F401
 from app.agencies.accounts import reminders as access_reminders  # noqa: F401
 from app.agencies.accounts.cli import users_cli
@@ -43,6 +44,7 @@ from app.cpd.blueprint import bp as cpd_bp
 from app.cpd.reviews import notifications as review_notifications  # noqa: F401
 from app.data_protection.blueprint import bp as data_protection_bp
 from app.data_protection.processing.cli import gdpr_cli
+from app.data_protection.retention import restored as erased_again  # noqa: F401
 from app.data_protection.retention import sweeping as retention_sweep  # noqa: F401
 from app.data_protection.retention.cli import retention_cli
 from app.demo.cli import demo_cli

@@ -9,7 +9,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovDateInput,
     GovSelect,
-    GovTextInput,
 )
 from markupsafe import Markup
 from wtforms import DateField
@@ -19,7 +18,8 @@ from wtforms.utils import unset_value
 class RememberedRender:
     """A GOV.UK widget that renders each set of its macro's parameters once: the macro's output depends on them alone,
     and a filter form shown on every visit (the same labels, hints and mostly empty values) costs a page a tenth of
-    its time to draw again. Bounded: values typed into a filter are part of the key."""
+    its time to draw again. Bounded: values typed into a filter are part of the key, so only for fields whose
+    parameters name nobody (kinds, days, actions): a name typed or a list of people is drawn afresh, never kept."""
 
     _REMEMBERED = 512
     _rendered: OrderedDict[tuple[str, str], Markup] = OrderedDict()  # one for every such widget
@@ -53,10 +53,6 @@ class RememberedCheckboxInput(RememberedRender, GovCheckboxInput):
 
 
 class RememberedSelect(RememberedRender, GovSelect):
-    pass
-
-
-class RememberedTextInput(RememberedRender, GovTextInput):
     pass
 
 

@@ -190,7 +190,8 @@ def audit_request(response):
     try:
         return write_request_event(response)
     except EventNotWritten as failure:
-        return busy_response() if failure.busy else error_response(500)
+        return busy_response(unreachable=database_unreachable(failure.__cause__)) if failure.busy \
+            else error_response(500)
 
 
 def error_response(status: int):
@@ -223,7 +224,7 @@ def handle_database_error(error: OperationalError):
         roll_back(db.session)  # nothing of the request is saved (and the broken connection is dropped)
         # The outage is the operator's to see (once a request, no trace): the user gets "try again shortly".
         log.warning("database unreachable endpoint=%s request_id=%s", request.endpoint, g.get("request_id"))
-        return busy_response()
+        return busy_response(unreachable=True)
     if not lock_wait_failed(error):
         return handle_unexpected_error(error)
     db.session.rollback()  # nothing of the request is saved
@@ -233,8 +234,9 @@ def handle_database_error(error: OperationalError):
     return busy_response()
 
 
-def busy_response():
-    """503 with Retry-After: Braid is busy, nothing was saved, and the text the user posted is shown back.
+def busy_response(unreachable: bool = False):
+    """503 with Retry-After: Braid is busy (or, `unreachable`, cannot reach its database), nothing was saved, and the
+    text the user posted is shown back.
 
     The page asks nothing of the database (it is what was busy): no navigation, so no signed-in user to load.
     """
@@ -244,8 +246,8 @@ def busy_response():
         # Flask-Login loads the user for every template (its context processor) unless this request already
         # did; when loading it was what timed out, the page is drawn for nobody rather than wait again.
         g._login_user = login_manager.anonymous_user()
-    response = make_response(render_template("errors/503.html", status=503, typed=typed_fields(), hide_navigation=True),
-                             503)
+    response = make_response(render_template("errors/503.html", status=503, typed=typed_fields(), hide_navigation=True,
+                                             unreachable=unreachable), 503)
     return keep_busy_retry_after(response)
 
 

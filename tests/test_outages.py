@@ -48,6 +48,9 @@ def test_an_unreachable_database_answers_503_with_retry_after_and_no_trace(app_w
     assert response.status_code == 503, page[:500]
     assert response.headers["Retry-After"].isdigit()
     assert "Traceback" not in page and "psycopg" not in page and "127.0.0.1" not in page
+    # Said as it is: not "busy" (which asks for a retry in seconds) but a database out of reach.
+    assert "Braid cannot reach its records just now" in page and "nothing was saved" in page
+    assert "Braid is busy" not in page
     # Said once for the operator, as a warning without a trace (an outage is not a bug in Braid).
     assert any("database unreachable" in record.getMessage() for record in caplog.records)
     assert not any(record.exc_info for record in caplog.records)
@@ -113,3 +116,14 @@ def test_a_connection_the_server_ended_is_dropped_and_the_next_request_succeeds(
         assert db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
         db.session.remove()
     assert client.get("/health").status_code == 200
+
+
+def test_the_sealer_during_an_outage_says_so_in_one_line_without_a_trace(app_without_database, caplog):
+    from app.audit.events import _seal
+
+    caplog.set_level(logging.WARNING)
+    _seal(app_without_database)  # what a request's response (or the sealer's timer) runs after an audited request
+    lines = [record for record in caplog.records if "seal" in record.getMessage()]
+    assert [record.getMessage() for record in lines] == [
+        "audit sealing waits: the database is unreachable; the events will be sealed next time"]
+    assert not any(record.exc_info for record in lines)

@@ -475,7 +475,11 @@ def _seal(app, from_timer: bool = False) -> None:
                 # Requests still in flight held the chain: try again shortly, or the last events of a
                 # quiet moment would wait for the next request (or the periodic job) to be sealed.
                 _seal_later(app, app.config.get("AUDIT_SEAL_INTERVAL") or 1.0)
-    except Exception:
-        log.exception("audit sealing failed; the events stay committed and will be sealed next time")
+    except Exception as error:
+        if database_unreachable(error):
+            # An outage, not a bug: one line each time, no trace (the requests' own 503s say the same).
+            log.warning("audit sealing waits: the database is unreachable; the events will be sealed next time")
+        else:
+            log.exception("audit sealing failed; the events stay committed and will be sealed next time")
     finally:
         _seal_lock.release()

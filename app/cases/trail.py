@@ -1,7 +1,7 @@
 """How the audit trail names cases: learners, the people on their teams, break-glass grants, and record labels."""
 from __future__ import annotations
 
-from sqlalchemy import select, union
+from sqlalchemy import or_, select, union
 
 from app.agencies.accounts.models import Role, User, people_by_name
 from app.audit import directory
@@ -54,15 +54,21 @@ def merged_aliases(school_id: int, public_id: str) -> list[str]:
     return found
 
 
-def people_to_choose(school_id: int) -> list[User]:
-    """The school's own accounts and everyone ever on one of its learners' teams, by name."""
+def people_to_choose(school_id: int, public_id: str | None = None, email: str | None = None) -> list[User]:
+    """The school's own accounts and the professionals ever on one of its learners' teams, by name; and of its
+    learners' parents and carers, the one with `public_id` or the address `email`. Parents are found, not listed:
+    a secondary has about as many as it has learners, and the list would open every one of their names."""
     staff = select(User.id).where(User.agency_id == school_id)
     teams = (
         select(TeamMembership.user_id)
         .join(Learner, Learner.id == TeamMembership.learner_id)
         .where(Learner.school_id == school_id)
     )
-    ids = union(staff, teams).subquery()
+    chosen = [staff, teams.where(TeamMembership.role != Role.PARENT)]
+    named = ([User.public_id == public_id] if public_id else []) + ([User.email.matches(email)] if email else [])
+    if named:
+        chosen.append(teams.join(User, User.id == TeamMembership.user_id).where(or_(*named)))
+    ids = union(*chosen).subquery()
     return people_by_name(db.session.scalars(select(User).where(User.id.in_(select(ids.c[0])))))
 
 

@@ -62,3 +62,8 @@ def handle_form(
             raise
         return conflict()
     return answer()
+
+
+def stripped(value):
+    """A WTForms filter: text as typed, without the blank space around it (what was pasted with a name or UPN)."""
+    return value.strip() if isinstance(value, str) else value

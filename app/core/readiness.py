@@ -39,6 +39,9 @@ def _database_at_head() -> bool:
     the old code keep serving (migrations add before they remove) until they are replaced. Behind it, this code
     would ask for tables and columns that are not there yet."""
     try:
+        if db.engine.dialect.name == "postgresql":
+            # A server that is up but stuck answers "not ready" within the probe's time, not the balancer's.
+            db.session.execute(text(f"SET LOCAL statement_timeout = {int(TIMEOUT_SECONDS * 1000)}"))
         current = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
     finally:
         db.session.rollback()  # a probe holds no transaction (nor SQLite's lock) open

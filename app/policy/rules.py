@@ -60,8 +60,16 @@ def _dsl_of(user, learner) -> bool:
 # --- the team around the child --------------------------------------------------------------
 
 
+def _clause_now(user, now):
+    """`now`, else a bound user's "now" parameter (a statement built once: app.policy.bound), else the clock."""
+    if now is not None:
+        return now
+    bound = getattr(user, "bound_now", None)
+    return bound if bound is not None else utcnow()
+
+
 def live_membership_clause(user, now=None):
-    now = now or utcnow()
+    now = _clause_now(user, now)
     return and_(
         TeamMembership.user_id == user.id,
         TeamMembership.ended_at.is_(None),
@@ -184,7 +192,7 @@ def _break_glass_of(user, learner) -> bool:
 
 
 def open_grant_clause(user, now=None):
-    return and_(BreakGlassAccess.user_id == user.id, BreakGlassAccess.expires_at > (now or utcnow()))
+    return and_(BreakGlassAccess.user_id == user.id, BreakGlassAccess.expires_at > _clause_now(user, now))
 
 
 def forget_break_glass() -> None:

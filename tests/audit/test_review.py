@@ -747,3 +747,26 @@ def test_refusals_name_what_was_asked_for(app, world):
         assert all(response.status_code == 403 for response, _ in attempts)
         # The attempt on Bravo's history is on Bravo's own history.
         assert refused[0].learner_ids == [world.learners["bravo"]]
+
+
+def test_parents_are_found_by_address_not_listed_and_the_filter_keeps_what_was_typed(app, world):
+    """A secondary has about as many parents as learners: the person filter lists the school's staff and the
+    professionals on its teams, and finds a parent or carer by the address typed (or the id a link carries)."""
+    client = signed_in(app, world.accounts["dsl"])
+    page = client.get("/audit").get_data(as_text=True)
+    assert "Tess Teacher" in page and "Sal Therapist" in page and "Pat Parent" not in page
+    parent = world.accounts["parent"]
+    found = client.get(f"/audit?person_email={parent.email.upper()}")
+    assert found.status_code == 200
+    assert f'value="{parent.public_id}" selected' in found.get_data(as_text=True)
+    # A link naming the parent still filters by them.
+    assert client.get(f"/audit?user={parent.public_id}").status_code == 200
+    # An address no parent of the school has: a clear error, what was typed kept, nothing listed.
+    missing = client.get("/audit?person_email=nobody%40example.org")
+    body = missing.get_data(as_text=True)
+    assert missing.status_code == 400
+    assert "No parent or carer of your school’s learners has this email address" in body
+    assert 'value="nobody@example.org"' in body
+    # Another school's parent is not found either.
+    beta_parent = world.accounts["beta_teacher"]
+    assert client.get(f"/audit?person_email={beta_parent.email}").status_code == 400

@@ -791,17 +791,18 @@ ROWS = [
     ("cpd.entry_detail", "GET", "/cpd/entries/{cpd_withdrawable}", "senco", None,
      [E("view", OK, "cpd_entry", "cpd_withdrawable")]),
     # --- break-glass routes (added by the break-glass helper) ---
-    # The chooser names every learner it offers: those of the school whose case the user is not on.
-    ("cases.break_glass", "GET", "/break-glass", "dsl", None,
-     [E("listed", OK, "learner_list", None, ("alpha", "bravo", "charlie"))]),
-    ("cases.break_glass", "GET", "/break-glass", "teacher", None,
-     [E("listed", OK, "learner_list", None, ("bravo", "charlie"))]),
+    # The page lists no one until a learner is found by the full name typed; it names only who was found (a
+    # learner whose case one is on is never found).
+    ("cases.break_glass", "GET", "/break-glass", "dsl", None, []),
+    ("cases.break_glass", "GET", "/break-glass?learner_name=Bravo+Learner", "teacher", None,
+     [E("listed", OK, "learner_list", None, ("bravo",))]),
+    ("cases.break_glass", "GET", "/break-glass?learner_name=Alpha+Learner", "teacher", None, []),
     # 403: the SENCo is on every case
     ("cases.break_glass", "GET", "/break-glass", "senco", None, [E("view", NO, "break_glass_form", None)]),
     ("cases.break_glass", "GET", "/break-glass", "admin", None, [E("view", NO, "learner_list", None)]),  # 403
     ("cases.break_glass", "POST", "/break-glass", "dsl",  # 400: the reason is too short, nothing is opened
      {"learner": "{alpha}", "purpose": "safeguarding", "reason": "Too short"},
-     [E("listed", OK, "learner_list", None, ("alpha", "bravo", "charlie"))]),
+     [E("listed", OK, "learner_list", None, ("alpha",))]),  # the learner chosen, shown again
     ("cases.break_glass", "POST", "/break-glass", "teacher",  # 403: on Alpha's team already
      {"learner": "{alpha}", "purpose": "safeguarding", "reason": "A parent rang with an urgent worry."},
      [E("break_glass", NO, "learner", "alpha", ("alpha",))]),

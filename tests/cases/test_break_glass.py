@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from app.agencies.accounts.models import User
 from app.audit.models import AuditAction, AuditEvent, AuditOutcome
 from app.cases.break_glass.models import BreakGlassAccess
+from app.cases.break_glass.views import NOT_FOUND
 from app.cases.contributions import services as contributions
 from app.cases.learners.models import Learner
 from app.cases.meetings import services as meetings
@@ -134,9 +135,15 @@ def test_teacher_opens_a_case_reads_it_and_the_trail_says_why(app, world):
     outsider = _client(app, world.accounts["outsider"])
     assert outsider.get(f"/learners/{world.rosa}/plan").status_code == 404
 
+    # The page lists nobody: the learner is found by the full name (or UPN) typed, and only of this school.
     page = outsider.get("/break-glass")
+    assert page.status_code == 200 and "Rosa Quint" not in text_of(page)
+    page = outsider.get("/break-glass?learner_name=rosa+quint")
     assert page.status_code == 200
-    assert "Rosa Quint" in text_of(page) and "Ivy Other" not in text_of(page)
+    assert f'value="{world.rosa}" selected' in page.get_data(as_text=True)  # the one learner found is chosen
+    missing = outsider.get("/break-glass?learner_name=Ivy+Other")
+    assert "Ivy Other, Year" not in text_of(missing)  # another school's learner is never offered
+    assert NOT_FOUND in text_of(missing) and "There is a problem" in text_of(missing)
 
     response = _open(outsider, world.rosa)
     assert response.status_code == 302
@@ -340,13 +347,23 @@ def test_another_schools_learner_is_out_of_sight(app, world):
     assert refused  # the other school's trail sees the attempt on its learner
 
 
-def test_the_chooser_offers_only_cases_one_is_not_on(app, world):
+def _found(client, typed: str) -> bool:
+    """Whether finding `typed` on the break-glass page offered a learner to open."""
+    body = text_of(client.get(f"/break-glass?learner_name={typed}"))
+    return NOT_FOUND not in body and "Find the learner first" not in body
+
+
+def test_the_finder_offers_only_cases_one_is_not_on_and_lists_no_one(app, world):
     lsp = _client(app, world.accounts["lsp"])
-    body = text_of(lsp.get("/break-glass"))
-    assert "Rosa Quint" in body and "Noah Ferris" not in body and "Ivy Other" not in body
+    assert _found(lsp, "Rosa Quint") and not _found(lsp, "Noah Ferris") and not _found(lsp, "Ivy Other")
     teacher = _client(app, world.accounts["teacher"])
+    assert _found(teacher, "Noah Ferris") and not _found(teacher, "Rosa Quint")
+    # Nobody's name is on the page until it is asked for, and only the one found is recorded as shown.
+    with app.app_context():
+        last = db.session.scalar(select(func.max(AuditEvent.id)))
     body = text_of(teacher.get("/break-glass"))
-    assert "Noah Ferris" in body and "Rosa Quint" not in body
+    assert "Noah Ferris" not in body and "Rosa Quint" not in body
+    assert not any(event.learner_ids for event in _events(app) if event.id > last)
 
 
 # --- the DSL ----------------------------------------------------------------------------------------

@@ -20,7 +20,11 @@ def test_teacher_breaks_glass_from_home(page, create_agency, create_user, create
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page, "break-glass chooser with errors")
 
-    page.get_by_label("Learner").select_option(learner)
+    # Found by the name typed: the one learner found is chosen.
+    page.get_by_label("Learner’s full name or UPN").fill("Sofia Marques")
+    submit(page, "Find the learner")
+    assert_accessible(page, "break-glass chooser with the learner found")
+    assert page.get_by_label("Learner", exact=True).input_value() == learner
     page.get_by_label("A safeguarding concern needs action").check()
     page.get_by_label("Explain what has happened").fill(
         "Sofia's aunt rang: nobody collected her from after-school club.")

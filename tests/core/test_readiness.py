@@ -5,6 +5,8 @@ to the audit trail and are never rate-limited."""
 from __future__ import annotations
 
 import os
+import socket
+import time
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -89,6 +91,22 @@ def test_ready_while_the_database_is_ahead_of_this_code(app, client):
         with app.app_context():
             db.session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
             db.session.commit()
+
+
+def test_a_database_server_that_accepts_and_never_answers_is_not_ready_within_the_connect_timeout(make_app):
+    # A listening socket nobody serves: the connection is made (the kernel accepts it) and then nothing is said.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        stuck = make_app(SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{port}/braid",
+                         DATABASE_CONNECT_TIMEOUT=2)
+        started = time.monotonic()
+        response = stuck.test_client().get("/ready")
+        waited = time.monotonic() - started
+    assert (response.status_code, response.get_json()) == (503, {"status": "not ready", "failing": ["database"]})
+    # Bounded by the connect timeout (libpq may try twice: IPv4 and a retry), never the minutes TCP would wait.
+    assert waited < 30, waited
 
 
 def test_not_ready_while_the_learner_key_store_does_not_answer(make_app):

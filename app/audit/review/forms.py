@@ -6,8 +6,10 @@ from datetime import date
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
+    GovSelect,
     GovSubmitInput,
     GovTextArea,
+    GovTextInput,
 )
 from wtforms import (
     DateField,
@@ -23,13 +25,11 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 
 from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review.services import AuditFilters
-from app.form_fields import RememberedDateInput, RememberedSelect, RememberedTextInput
+from app.core.forms import stripped
+from app.core.mail.addresses import normalise_email
+from app.form_fields import RememberedDateInput, RememberedSelect
 
 DETAILS_MAX = 2000
-
-
-def _stripped(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class DayField(DateField):
@@ -86,14 +86,19 @@ class DateRangeForm(FlaskForm):
 class AuditFilterForm(DateRangeForm):
     """The review's filters. The view fills the learner and person choices from the DSL's school."""
 
+    # Only the widgets whose parameters name nobody are remembered (app.form_fields.RememberedRender): a name or
+    # address typed, and the learners and people offered, are drawn afresh and never kept past the request.
     # A school has thousands of learners: one is found by the name or UPN typed (a list of all of them would open
     # every name on every view); the select offers only what was found, or the learner a link chose.
-    learner_name = StringField("Learner’s full name or UPN", widget=RememberedTextInput(), filters=[_stripped],
+    learner_name = StringField("Learner’s full name or UPN", widget=GovTextInput(), filters=[stripped],
                                validators=[Optional(), Length(max=200)])
-    learner = SelectField("Learner", widget=RememberedSelect(), choices=[], default="",
+    learner = SelectField("Learner", widget=GovSelect(), choices=[], default="",
                           invalid_choice_message="Choose a learner from the list")
-    user = SelectField("Person", widget=RememberedSelect(), choices=[], default="",
+    user = SelectField("Person", widget=GovSelect(), choices=[], default="",
                        invalid_choice_message="Choose a person from the list")
+    # Parents and carers are as many as the learners: one is found by the address typed, not listed.
+    person_email = StringField("Or a parent’s or carer’s email address", widget=GovTextInput(), filters=[stripped],
+                               validators=[Optional(), Length(max=320)])
     action = SelectField("Action", widget=RememberedSelect(), default="",
                          choices=[SelectChoice("", "Any action")]
                          + [SelectChoice(action.value, action.label) for action in AuditAction],
@@ -113,6 +118,10 @@ class AuditFilterForm(DateRangeForm):
             raise ValidationError("No learner at your school has this full name or UPN" if found == 0 else
                                   "More than one learner has this name: choose one from the list")
 
+    def validate_person_email(self, field) -> None:
+        if field.data and not self.user.data:
+            raise ValidationError("No parent or carer of your school’s learners has this email address")
+
     def fill_choices(self, learners, people) -> None:
         """`learners`: those the filter may choose (the one a link named, or those the name typed found)."""
         if self.learner_name.data and not self.learner.data and len(learners) == 1:
@@ -120,6 +129,11 @@ class AuditFilterForm(DateRangeForm):
         self.learner.choices = [SelectChoice("", "All learners")] + [
             SelectChoice(learner.public_id, f"{learner.name}, {learner.year_group_label}") for learner in learners
         ]
+        if self.person_email.data and not self.user.data:
+            wanted = normalise_email(self.person_email.data)
+            found = [person for person in people if normalise_email(person.email or "") == wanted]
+            if len(found) == 1:
+                self.user.data = found[0].public_id  # the person with the address typed
         self.user.choices = [SelectChoice("", "Everyone")] + [
             SelectChoice(person.public_id, f"{person.display_name}, {person.role.label}") for person in people
         ]

@@ -463,10 +463,11 @@ def learners_to_choose(dsl_user, public_id: str | None = None, typed: str | None
     return [] if school is None else lookup.choosable_learners(school, public_id=public_id, typed=typed)
 
 
-def people_to_choose(dsl_user) -> list:
-    """Whose activity the DSL can pick: the school's own accounts and everyone ever on one of its learners' teams."""
+def people_to_choose(dsl_user, public_id: str | None = None, email: str | None = None) -> list:
+    """Whose activity the DSL can pick: the school's own accounts and the professionals ever on one of its learners'
+    teams; a parent or carer on one only when named (by `public_id`, or the address `email` typed)."""
     school = review_school(dsl_user)
-    return [] if school is None else lookup.people_to_choose(school)
+    return [] if school is None else lookup.people_to_choose(school, public_id=public_id, email=email)
 
 
 def person_in_trail(dsl_user, public_id: str | None):

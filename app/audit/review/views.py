@@ -100,8 +100,10 @@ def _filter_form():
     """(form, filters or None when the query string does not validate, the learners the filter may choose)."""
     learners = learners_to_choose(current_user, public_id=request.args.get("learner"),
                                   typed=request.args.get("learner_name", "").strip())
-    people = people_to_choose(current_user)
     requested = request.args.get("user")
+    typed_email = request.args.get("person_email", "").strip()[:320]
+    people = people_to_choose(current_user, public_id=requested if subjects.well_formed(requested) else None,
+                              email=typed_email or None)
     if subjects.well_formed(requested) and all(person.public_id != requested for person in people):
         # Someone who acted in the school's trail without working for it or on its cases (a refused outsider).
         outsider = person_in_trail(current_user, requested)

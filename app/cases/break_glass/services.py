@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.agencies.accounts.models import User
@@ -10,9 +10,10 @@ from app.audit.events import note_learners, record
 from app.audit.models import AuditAction, PurposeCategory
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.learners.models import Learner
+from app.cases.trail import choosable_learners
 from app.core.dates import time_of_day
 from app.extensions import db
-from app.policy import Action, can, case_learners, forget_break_glass, require
+from app.policy import Action, bound_statement, can, case_learners, forget_break_glass, params_of, require
 from app.problems import Refusal
 from app.types import utcnow
 
@@ -90,18 +91,22 @@ def _forget_active() -> None:
         g.pop("_braid_active_break_glass", None)
 
 
+# Built once (every home page asks it): the user and the clock are parameters.
+_OPEN_GRANTS = (
+    select(BreakGlassAccess)
+    .where(BreakGlassAccess.user_id == bindparam("user_id"), BreakGlassAccess.expires_at > bindparam("now"))
+    .options(joinedload(BreakGlassAccess.learner))
+    .order_by(BreakGlassAccess.expires_at, BreakGlassAccess.id)
+)
+
+
 def open_grants(user) -> list[BreakGlassAccess]:
     """`user`'s own grants still open, soonest to end first, with their learners loaded."""
     if not getattr(user, "is_authenticated", False):
         return []
-    query = (
-        select(BreakGlassAccess)
-        .where(BreakGlassAccess.user_id == user.id, BreakGlassAccess.expires_at > utcnow())
-        .options(joinedload(BreakGlassAccess.learner))
-        .order_by(BreakGlassAccess.expires_at, BreakGlassAccess.id)
-    )
+    grants = db.session.scalars(_OPEN_GRANTS, {"user_id": user.id, "now": utcnow()})
     # Only grants still in play: the user is still eligible (same school, a school role) and not since put on the case.
-    return [grant for grant in db.session.scalars(query) if can(user, Action.BREAK_GLASS, grant.learner)]
+    return [grant for grant in grants if can(user, Action.BREAK_GLASS, grant.learner)]
 
 
 def grants_to_show(user) -> list[BreakGlassAccess]:
@@ -111,29 +116,27 @@ def grants_to_show(user) -> list[BreakGlassAccess]:
     return grants
 
 
-def break_glass_candidates(user) -> list[Learner]:
-    """Learners of `user`'s school whose case they may open with break-glass, by name.
-
-    Starts from the school's learners not among the user's cases (nor already opened), then asks
-    the policy about each one. Names are sealed, so the list is sorted here, not in SQL.
-    """
-    if not can(user, Action.LIST_LEARNERS):
+def break_glass_matches(user, typed: str | None) -> list[Learner]:
+    """The learners of `user`'s school whose full name or UPN is `typed` and whose case the policy lets them open
+    with break-glass, by name. One indexed lookup (the name's or UPN's blind index): the page never lists a
+    school's learners, so a school of 2,000 costs what one of 200 does and no one sees every child's name."""
+    if not typed or not can(user, Action.LIST_LEARNERS):
         return []
-    mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
-    query = select(Learner).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine),
-                                  Learner.merged_into_id.is_(None))  # a merged-away record is its survivor's
-    learners = [learner for learner in db.session.scalars(query) if can(user, Action.BREAK_GLASS, learner)]
-    return sorted(learners, key=lambda learner: (learner.name.casefold(), learner.public_id))
+    return [learner for learner in choosable_learners(user.agency_id, typed=typed)
+            if can(user, Action.BREAK_GLASS, learner)]
 
 
 def may_break_glass(user) -> bool:
     """Is there a learner of `user`'s school whose case they are not on (for offering the page, one query)?"""
     if not can(user, Action.LIST_LEARNERS):
         return False
+    return db.session.scalar(bound_statement("break_glass.offered", user, _not_on_case), params_of(user)) is not None
+
+
+def _not_on_case(user):
     mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
-    query = select(Learner.id).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine),
+    return select(Learner.id).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine),
                                     Learner.archived_at.is_(None), Learner.merged_into_id.is_(None)).limit(1)
-    return db.session.scalar(query) is not None
 
 
 def learner_for_break_glass(user, public_id: str | None) -> Learner | None:

@@ -8,10 +8,12 @@ from app.audit.events import note_learners
 from app.audit.models import PurposeCategory
 from app.cases.blueprint import bp
 from app.cases.break_glass import services
-from app.cases.break_glass.forms import BreakGlassForm
+from app.cases.break_glass.forms import BreakGlassForm, FindLearnerForm
 from app.core.dates import time_of_day
 from app.core.forms import Saved, handle_form
 from app.policy import Action, refuse, require
+
+NOT_FOUND = "No learner of your school whose case you are not on has this full name or UPN"
 
 
 def _chosen_learner(public_id: str | None):
@@ -35,7 +37,7 @@ def _chosen_learner(public_id: str | None):
 @bp.route("/break-glass", methods=["GET", "POST"])
 @login_required
 def break_glass():
-    """Choose a learner of one's school, say why, and read their case for one hour.
+    """Find a learner of one's school by full name or UPN (`?learner_name=`), say why, and read their case for one hour.
 
     The learner comes in the form (or `?learner=` from the learner's page), never in the path.
     :raise 403: for those who may never break glass (administrators, external accounts, parents), for
@@ -50,14 +52,18 @@ def break_glass():
         if live is not None:
             flash(f"You already have break-glass access to this case until {time_of_day(live.expires_at)}.", "info")
             return redirect(url_for("cases.plan", public_id=learner.public_id))
-    candidates = services.break_glass_candidates(current_user)
-    if not candidates:
+    elif not services.may_break_glass(current_user):
         require(current_user, Action.BREAK_GLASS)  # with no learner to open this always refuses (403)
-    note_learners(candidates)  # the page names them all
+    finder = FindLearnerForm(formdata=request.args)
+    typed = finder.learner_name.data if finder.validate() else None
+    found = [learner] if learner is not None else services.break_glass_matches(current_user, typed)
+    if typed and not found:
+        finder.learner_name.errors = [NOT_FOUND]
+    note_learners(found)  # the page names only the learners found
     form = BreakGlassForm()
-    form.fill_learners(candidates)
     if not posted and learner is not None:
         form.learner.data = learner.public_id
+    form.fill_learners(found)
 
     def save():
         grant = services.open_break_glass(current_user, learner, purpose=PurposeCategory(form.purpose.data),
@@ -68,4 +74,5 @@ def break_glass():
                      "Everything you view is recorded.", "info")
 
     return handle_form(form, save, render=lambda: render_template(
-        "cases/break_glass/open.html", form=form, learner=learner))
+        "cases/break_glass/open.html", form=form, finder=finder, learner=learner, found=found,
+        problems=[{"text": error, "href": "#learner_name"} for error in finder.learner_name.errors]))

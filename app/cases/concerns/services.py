@@ -12,7 +12,7 @@ from app.cases.concerns.models import SafeguardingConcern
 from app.cases.learners.models import Learner
 from app.core.conflicts import check_version
 from app.extensions import db
-from app.policy import Action, require, visible_concerns
+from app.policy import Action, bound_statement, params_of, require, visible_concerns
 from app.problems import Refusal
 from app.types import utcnow
 
@@ -80,5 +80,10 @@ def list_concerns(actor: User) -> list[SafeguardingConcern]:
 
 def concerns_awaiting_action(actor: User) -> int:
     """How many of the concerns `actor` may read have no action recorded yet."""
+    statement = bound_statement("concerns.awaiting_action", actor, _awaiting_action)
+    return db.session.scalar(statement, params_of(actor)) or 0
+
+
+def _awaiting_action(actor):
     scope = visible_concerns(actor).order_by(None).where(SafeguardingConcern.action_recorded_at.is_(None)).subquery()
-    return db.session.scalar(select(func.count()).select_from(scope)) or 0
+    return select(func.count()).select_from(scope)

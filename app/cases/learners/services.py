@@ -5,7 +5,7 @@ import re
 from datetime import date
 from typing import Literal, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.agencies.accounts.models import User
 from app.audit.changes import fields_given
@@ -26,7 +26,7 @@ from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core import writing
 from app.core.dates import today as school_today
 from app.extensions import db
-from app.policy import Action, listed_learners, require, visible_learners
+from app.policy import Action, bound_statement, listed_learners, params_of, require, visible_learners
 from app.problems import Refusal
 from app.security.crypto import blind_index
 
@@ -172,16 +172,25 @@ def filter_learners(
     SENCo or the DSL asks for them (`include_archived`).
     """
     require(actor, Action.LIST_LEARNERS)
-    scope = listed_learners(actor, include_archived)
-    narrowed = scope if year is None else scope.where(Learner.year_group == year)
     if need is None and status is None and stage is None:
         # Counted apart (ids only, through the school's index), then one page: a window count in the page's own
-        # statement would make the database carry every learner's sealed columns through the sort.
-        total = _count(scope)
-        matched = total if year is None else _count(narrowed)
+        # statement would make the database carry every learner's sealed columns through the sort. Without the
+        # leavers (every day's list), the statements are built once per shape of user (app.policy.bound).
+        by_year = year is not None
+        if include_archived:
+            statements = _unfiltered_statements(listed_learners(actor, include_archived), by_year)
+        else:
+            statements = bound_statement("learners.unfiltered", actor,
+                                         lambda user: _unfiltered_statements(listed_learners(user), by_year), by_year)
+        count_all, count_year, page_of = statements
+        params = {**params_of(actor), "year": year, "size": size}
+        total = db.session.scalar(count_all, params)
+        matched = db.session.scalar(count_year, params) if by_year else total
         page, pages = _bounded(page, matched, size)
-        learners = list(db.session.scalars(narrowed.limit(size).offset((page - 1) * size)))
+        learners = list(db.session.scalars(page_of, {**params, "offset": (page - 1) * size}))
         return FilteredLearners(learners, total, matched, page, pages)
+    scope = listed_learners(actor, include_archived)
+    narrowed = scope if year is None else scope.where(Learner.year_group == year)
     total = _count(scope)
     learners = list(db.session.scalars(narrowed))
     if need is not None:
@@ -197,9 +206,19 @@ def filter_learners(
     return FilteredLearners(learners[(page - 1) * size:page * size], total, len(learners), page, pages)
 
 
+def _unfiltered_statements(scope, by_year: bool) -> tuple:
+    """(count of `scope`, count of the year's, a page of the year's): the year, size and offset are parameters."""
+    narrowed = scope.where(Learner.year_group == bindparam("year")) if by_year else scope
+    return (_count_statement(scope), _count_statement(narrowed),
+            narrowed.limit(bindparam("size")).offset(bindparam("offset")))
+
+
+def _count_statement(scope):
+    return select(func.count()).select_from(scope.order_by(None).with_only_columns(Learner.id).subquery())
+
+
 def _count(scope) -> int:
-    return db.session.scalar(select(func.count()).select_from(scope.order_by(None).with_only_columns(
-        Learner.id).subquery()))
+    return db.session.scalar(_count_statement(scope))
 
 
 def _bounded(page: int, count: int, size: int) -> tuple[int, int]:

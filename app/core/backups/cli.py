@@ -1,4 +1,5 @@
-"""`flask backup [--to DIR]`, `flask backup restore BACKUP --into URL`, `flask backup drill BACKUP`."""
+"""`flask backup [--to DIR]`, `flask backup restore BACKUP --into URL`, `flask backup drill BACKUP`,
+`flask backup erase-again --database URL`."""
 from __future__ import annotations
 
 import sys
@@ -15,6 +16,7 @@ from app.audit.events import record
 from app.audit.models import AuditAction
 from app.core.backups import engines
 from app.core.backups.drill import DrillRefused, checked_file, key_store_file, read_manifest, run_drill
+from app.core.backups.erasing import ErasedAgain, NotErasedAgain, erase_again
 from app.core.backups.pruning import prune
 from app.core.backups.taking import (
     DATABASE,
@@ -73,7 +75,8 @@ def backup_cli(context, to, keys_to):
               help="The key store copy to restore (default: the one taken with this backup).")
 @click.option("--replace", is_flag=True, help="Restore even into a database that holds tables (they are replaced).")
 def restore_command(backup, into, keys_into, keys, replace):
-    """Restore a backup's database (and, with --keys-into, its key store) into the given databases."""
+    """Restore a backup's database (and, with --keys-into, its key store) into the given databases, then erase again
+    the learners erased since the backup (their keys are gone from the key store the restored database uses)."""
     try:
         manifest = read_manifest(backup)
         targets = [(DATABASE, into)] + ([(KEY_STORE, keys_into)] if keys_into else [])
@@ -97,7 +100,35 @@ def restore_command(backup, into, keys_into, keys, replace):
         raise click.ClickException(str(error)) from None
     if not keys_into and manifest["files"].get(KEY_STORE):
         click.echo("The key store was not restored (pass --keys-into): learners' values open only with it.")
+    _erase_again(into, keys_into or current_app.config["BRAID_KEY_STORE_URL"], restored=True)
     click.echo("Next: `flask backup drill` on this backup, and `flask audit verify` on the restored database.")
+
+
+@backup_cli.command("erase-again")
+@click.option("--database", "database", required=True, help="URL of the restored database (restored by hand).")
+@click.option("--key-store", "key_store", default=None,
+              help="URL of the key store it will use (default: this app's, BRAID_KEY_STORE_URL).")
+def erase_again_command(database, key_store):
+    """Erase again every learner of a restored database whose data key is gone from the key store: the erasures
+    made since its backup was taken (`flask backup restore` does this itself)."""
+    _erase_again(database, key_store or current_app.config["BRAID_KEY_STORE_URL"], restored=False)
+
+
+def _erase_again(database: str, store: str, *, restored: bool) -> None:
+    try:
+        done = erase_again(database, store)
+    except NotErasedAgain as error:
+        then = "Restored, but " if restored else ""
+        raise click.ClickException(f"{then}no erasure was applied again: {error}.") from None
+    click.echo(f"Erased again {len(done.erased)} learners erased before this restore (their data keys had been "
+               f"destroyed; key store {_safe(store)}).")
+    _say_held(done)
+
+
+def _say_held(done: ErasedAgain) -> None:
+    if done.held:
+        click.echo(f"Left {len(done.held)} learners whose data keys are gone but who are under a legal hold in the "
+                   f"restored data (their values cannot be read): {', '.join(done.held)}", err=True)
 
 
 @backup_cli.command("drill")
@@ -126,6 +157,10 @@ def drill_command(backup, keys):
         click.echo(f"    {where}: {count} did not open", err=True)
     for example in report.failure_examples:
         click.echo(f"    e.g. {example}", err=True)
+    if report.erase_again is not None:
+        click.echo(f"  learners a restore erases again (their keys are gone): {len(report.erase_again.erased)} with "
+                   f"this key store copy, {len(report.erase_again_live.erased)} with the live key store")
+        _say_held(report.erase_again_live)
     click.echo(f"  took {seconds.get('total', 0):.2f} s ({report.cpu_seconds:.2f} s CPU in this process)")
     if not report.passed:
         for problem in report.problems:

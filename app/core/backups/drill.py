@@ -4,7 +4,8 @@ Checks, in order: each file against its manifest (size and SHA-256); the restore
 manifest's and this code's; the audit chain end to end (the audit package's own verification) and its head against
 the manifest's; then every sealed value of every table, opened with this app's keyring and the restored key store.
 A value whose learner key is no longer in the store belongs to an erased learner (crypto-shredding): counted as
-shredded, not as a failure. The fresh databases are dropped afterwards, whatever the outcome.
+shredded, not as a failure; and the learners a restore would erase again (app.core.backups.erasing), with the
+restored key store and with the live one. The fresh databases are dropped afterwards, whatever the outcome.
 """
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import chain
 from app.core.backups import engines
+from app.core.backups.erasing import ErasedAgain, erase_keyless, key_ids_in
+from app.core.backups.restored import code_heads, restored_app_settings
 from app.core.backups.taking import DATABASE, KEY_STORE, MANIFEST, sha256_of
 from app.extensions import db
 from app.security.crypto import DecryptionError, Sealed, sensitive_fields
@@ -43,6 +45,9 @@ class DrillReport:
     chain: chain.Verification | None = None
     values_opened: int = 0
     values_shredded: int = 0
+    # Learners whose key is gone: a restore erases them again (with this key store copy; with the live key store).
+    erase_again: ErasedAgain | None = None
+    erase_again_live: ErasedAgain | None = None
     failures: Counter = field(default_factory=Counter)  # "table.column" -> values that did not open
     failure_examples: list[str] = field(default_factory=list)  # "table.column of row <public id>": never a value
     seconds: dict[str, float] = field(default_factory=dict)
@@ -97,10 +102,6 @@ def key_store_file(backup: Path, manifest: dict, keys: Path | None) -> Path | No
     return Path(keys)
 
 
-def code_heads() -> set[str]:
-    return set(ScriptDirectory(str(current_app.extensions["migrate"].directory)).get_heads())
-
-
 def run_drill(backup: Path, keys: Path | None = None) -> DrillReport:
     """Restore `backup` (with the key store copy `keys`, else its own) into fresh databases beside the app's own,
     check it, and drop them."""
@@ -115,6 +116,7 @@ def run_drill(backup: Path, keys: Path | None = None) -> DrillReport:
     expected_heads = code_heads()
     live_url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     store_url = current_app.config["BRAID_KEY_STORE_URL"]
+    live_keys = key_ids_in(current_app.extensions["braid_learner_keys"])  # what a restore without --keys-into uses
     with tempfile.TemporaryDirectory(prefix="braid-drill-") as scratch:
         made: list[tuple[str, str]] = []
         try:
@@ -129,11 +131,11 @@ def run_drill(backup: Path, keys: Path | None = None) -> DrillReport:
                 engines.restore(store_file, drill_store)
             report.seconds["restore"] = time.perf_counter() - step
             drill_app = current_app.extensions["braid_create_app"](current_app.config["ENV_NAME"],
-                                                                  _drill_settings(drill_url, drill_store))
+                                                                  restored_app_settings(drill_url, drill_store))
             try:
                 with drill_app.app_context():
                     try:
-                        _check(report, manifest, expected_heads)
+                        _check(report, manifest, expected_heads, live_keys)
                     except SQLAlchemyError as error:  # a restored copy too damaged to read: a failed drill
                         report.problems.append(f"the restored database cannot be read ({type(error).__name__})")
             finally:
@@ -158,23 +160,7 @@ def _beside(url: str, engine: str | None) -> str:
     return url
 
 
-def _drill_settings(database_url: str, store_url: str) -> dict:
-    config = current_app.config
-    return {
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "BRAID_KEY_STORE_URL": store_url,
-        # The keyring and audit key of the app that runs the drill: the ones a real restore would have.
-        "BRAID_FIELD_KEYS": config["BRAID_FIELD_KEYS"],
-        "BRAID_FIELD_KEY_FILE": config["BRAID_FIELD_KEY_FILE"],
-        "BRAID_AUDIT_KEY": config["BRAID_AUDIT_KEY"],
-        "CREATE_FIELD_KEYS": False,
-        # The live heads file runs ahead of any backup: the chain's head is compared with the manifest's instead.
-        "BRAID_AUDIT_HEAD_FILE": None,
-        "AUDIT_SEAL_INTERVAL": None,  # the drill only reads: no sealing timer on the restored copy
-    }
-
-
-def _check(report: DrillReport, manifest: dict, expected_heads: set[str]) -> None:
+def _check(report: DrillReport, manifest: dict, expected_heads: set[str], live_keys: set[str]) -> None:
     step = time.perf_counter()
     found = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     db.session.remove()
@@ -204,6 +190,12 @@ def _check(report: DrillReport, manifest: dict, expected_heads: set[str]) -> Non
     _open_every_sealed_value(report)
     report.seconds["unseal"] = time.perf_counter() - step
 
+    if found in expected_heads:  # the models read the learners: only a schema that is this code's
+        step = time.perf_counter()
+        report.erase_again = erase_keyless(dry_run=True)
+        report.erase_again_live = erase_keyless(live_keys, dry_run=True)
+        db.session.remove()
+        report.seconds["erase_again"] = time.perf_counter() - step
 
 def _open_every_sealed_value(report: DrillReport) -> None:
     store = current_app.extensions["braid_learner_keys"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -31,7 +31,7 @@ from app.cpd.entries.models import (
 )
 from app.cpd.hours import CpdYear, HoursSummary, LoggedHours, Participation, cpd_year_containing, summarise
 from app.extensions import db
-from app.policy import Action, require, visible_contributions, visible_meetings
+from app.policy import Action, bound_statement, params_of, require, visible_contributions, visible_meetings
 from app.problems import Refusal
 from app.security.crypto import blind_index
 from app.types import utcnow
@@ -335,6 +335,12 @@ def _unreflected_queries(actor: User, today: date):
     """The actor's own contributions and meetings of the last six months that they can still read and
     that no entry of theirs links yet: (contributions, meetings), as queries."""
     since = today - UNREFLECTED_SINCE
+    return _unreflected_scopes(actor, datetime.combine(since, time.min, tzinfo=UTC), since, today)
+
+
+def _unreflected_scopes(actor: User, since_at, since, today):
+    """`_unreflected_queries` from the start of the window (`since_at`, the instant of the day `since`) to
+    `today`: values, or bind parameters for a statement built once."""
     linked_contributions = select(CaseEvidence.contribution_id).where(
         CaseEvidence.owner_id == actor.id, CaseEvidence.contribution_id.is_not(None))
     linked_meetings = select(CaseEvidence.meeting_id).where(
@@ -344,7 +350,7 @@ def _unreflected_queries(actor: User, today: date):
     contributions = visible_contributions(actor).order_by(None).where(
         Contribution.author_id == actor.id,
         Contribution.id.not_in(linked_contributions),
-        Contribution.created_at >= datetime.combine(since, time.min, tzinfo=UTC),
+        Contribution.created_at >= since_at,
     )
     meetings = visible_meetings(actor).where(
         (Meeting.recorded_by_id == actor.id) | (Meeting.chair_id == actor.id) | Meeting.id.in_(attended),
@@ -370,9 +376,19 @@ def unreflected_work(actor: User, today: date | None = None, limit: int = 8) -> 
 
 def count_unreflected(actor: User, today: date | None = None) -> int:
     """How many pieces of work `unreflected_work` would offer, counted in SQL (the home page's prompt)."""
-    contributions, meetings = _unreflected_queries(actor, today or school_today())
-    return sum(db.session.scalar(query.order_by(None).with_only_columns(func.count()))
-               for query in (contributions, meetings))
+    today = today or school_today()
+    since = today - UNREFLECTED_SINCE
+    params = {**params_of(actor), "since_at": datetime.combine(since, time.min, tzinfo=UTC), "since": since,
+              "today": today}
+    return db.session.scalar(bound_statement("cpd.unreflected", actor, _unreflected_count), params) or 0
+
+
+def _unreflected_count(actor):
+    """Both counts in one statement, built once per shape of user (app.policy.bound)."""
+    scopes = _unreflected_scopes(actor, bindparam("since_at"), bindparam("since"), bindparam("today"))
+    contributions, meetings = (query.order_by(None).with_only_columns(func.count()).scalar_subquery()
+                               for query in scopes)
+    return select(contributions + meetings)
 
 
 # --- reading a log -------------------------------------------------------------------------------

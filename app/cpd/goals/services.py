@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from app.agencies.accounts.models import User
@@ -109,9 +109,12 @@ def due_among(goals: list[DevelopmentGoal], today: date | None = None) -> list[D
 def goals_due(actor: User, today: date | None = None) -> list[DevelopmentGoal]:
     """The actor's open goals whose date is past or within 30 days: the home page prompts them."""
     today = today or school_today()
-    return list(db.session.scalars(
-        select(DevelopmentGoal).where(
-            DevelopmentGoal.owner_id == actor.id,
-            DevelopmentGoal.status.in_([status for status in GoalStatus if status.is_open]),
-            DevelopmentGoal.target_on <= today + GOALS_DUE_WITHIN,
-        ).order_by(DevelopmentGoal.target_on, DevelopmentGoal.id)))
+    return list(db.session.scalars(_GOALS_DUE, {"owner_id": actor.id, "until": today + GOALS_DUE_WITHIN}))
+
+
+# Built once (every practitioner's home page asks it).
+_GOALS_DUE = select(DevelopmentGoal).where(
+    DevelopmentGoal.owner_id == bindparam("owner_id"),
+    DevelopmentGoal.status.in_([status for status in GoalStatus if status.is_open]),
+    DevelopmentGoal.target_on <= bindparam("until"),
+).order_by(DevelopmentGoal.target_on, DevelopmentGoal.id)

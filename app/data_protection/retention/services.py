@@ -38,6 +38,11 @@ from app.types import utcnow
 RETENTION = "Retention schedule"
 ERASURE = "Erasure (Article 17)"
 ERASURE_REQUEST = "Erasure request (Article 17)"  # the rule the register names for an erasure on request
+# The rule the register names for an erasure applied again after a restore brought the learner back (retention.
+# restored); the trail's purpose for it.
+ERASED_BEFORE_RESTORE = "Erased before this restore: its data key had been destroyed"
+REERASURE = "Erasure re-applied after a restore"
+_PURPOSES = {ERASURE_REQUEST: ERASURE, ERASED_BEFORE_RESTORE: REERASURE}
 
 # --- the schedule -----------------------------------------------------------------------------------------------
 
@@ -351,7 +356,7 @@ def erase_learner(learner: Learner, *, by: User | None, reason: str) -> list[Des
     """Erase `learner`: every learner-linked row (through the schema's foreign keys, so every blind-index value of
     theirs goes with its row), the records merged into theirs, and their data key; the audit trail's events stay
     (public ids and metadata). One register row per record class destroyed; audited. `reason` is the rule or
-    "Erasure request (Article 17)": never content.
+    "Erasure request (Article 17)" (or ERASED_BEFORE_RESTORE): never content.
 
     :raise ErasureRefused: a legal hold is in force (checked here too: nothing of a held learner is destroyed).
     """
@@ -359,8 +364,7 @@ def erase_learner(learner: Learner, *, by: User | None, reason: str) -> list[Des
         raise ErasureRefused(ErasureGround.LEGAL_CLAIMS, "a legal hold is in force")
     school_id, public_id, had_cp = learner.school_id, learner.public_id, _has_cp_file(learner)
     aliases = _merged_into(learner)
-    record(by, AuditAction.DELETE, learner, fields=("erased",),
-           purpose=ERASURE if reason == ERASURE_REQUEST else RETENTION)
+    record(by, AuditAction.DELETE, learner, fields=("erased",), purpose=_PURPOSES.get(reason, RETENTION))
     rows = purge.purge(Learner.__table__, [learner.id] + [alias_id for alias_id, _ in aliases])
     for key_owner in [public_id] + [alias for _, alias in aliases]:
         destroy_learner_key_on_commit(db.session, key_owner)
