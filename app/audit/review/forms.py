@@ -5,7 +5,6 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -28,6 +27,7 @@ from app.audit.models import AuditAction, AuditOutcome, PurposeCategory
 from app.audit.review.services import AuditFilters
 from app.core.forms import stripped
 from app.core.mail.addresses import normalise_email
+from app.form_fields import RememberedDateInput, RememberedSelect
 
 DETAILS_MAX = 2000
 
@@ -75,8 +75,8 @@ class DateRangeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DayField("Date from", widget=GovDateInput())
-    date_to = DayField("Date to", widget=GovDateInput())
+    date_from = DayField("Date from", widget=RememberedDateInput())
+    date_to = DayField("Date to", widget=RememberedDateInput())
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -86,6 +86,8 @@ class DateRangeForm(FlaskForm):
 class AuditFilterForm(DateRangeForm):
     """The review's filters. The view fills the learner and person choices from the DSL's school."""
 
+    # Only the widgets whose parameters name nobody are remembered (app.form_fields.RememberedRender): a name or
+    # address typed, and the learners and people offered, are drawn afresh and never kept past the request.
     # A school has thousands of learners: one is found by the name or UPN typed (a list of all of them would open
     # every name on every view); the select offers only what was found, or the learner a link chose.
     learner_name = StringField("Learner’s full name or UPN", widget=GovTextInput(), filters=[stripped],
@@ -97,18 +99,18 @@ class AuditFilterForm(DateRangeForm):
     # Parents and carers are as many as the learners: one is found by the address typed, not listed.
     person_email = StringField("Or a parent’s or carer’s email address", widget=GovTextInput(), filters=[stripped],
                                validators=[Optional(), Length(max=320)])
-    action = SelectField("Action", widget=GovSelect(), default="",
+    action = SelectField("Action", widget=RememberedSelect(), default="",
                          choices=[SelectChoice("", "Any action")]
                          + [SelectChoice(action.value, action.label) for action in AuditAction],
                          invalid_choice_message="Choose an action from the list")
-    outcome = SelectField("Outcome", widget=GovSelect(), default="",
+    outcome = SelectField("Outcome", widget=RememberedSelect(), default="",
                           choices=[SelectChoice("", "Allowed or refused")]
                           + [SelectChoice(outcome.value, outcome.label) for outcome in AuditOutcome],
                           invalid_choice_message="Choose allowed or refused")
 
     # Declared again so that the dates come after the choices (on the page and in the error summary).
-    date_from = DayField("Date from", widget=GovDateInput())
-    date_to = DayField("Date to", widget=GovDateInput())
+    date_from = DayField("Date from", widget=RememberedDateInput())
+    date_to = DayField("Date to", widget=RememberedDateInput())
 
     def validate_learner_name(self, field) -> None:
         if field.data and not self.learner.data:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput
 from wtforms import SelectChoice, SelectMultipleField
 from wtforms.validators import ValidationError
 
 # The audit review's day field: a GOV.UK date input that keeps what was typed and names what is missing.
 from app.audit.review.forms import DayField
 from app.cases.chronology.services import EntryGroup
+from app.form_fields import RememberedCheckboxesInput, RememberedDateInput
 
 
 class ChronologyFilterForm(FlaskForm):
@@ -17,9 +17,9 @@ class ChronologyFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectMultipleField("What to show", widget=GovCheckboxesInput(), choices=[], validate_choice=False)
-    date_from = DayField("Date from", widget=GovDateInput())
-    date_to = DayField("Date to", widget=GovDateInput())
+    kind = SelectMultipleField("What to show", widget=RememberedCheckboxesInput(), choices=[], validate_choice=False)
+    date_from = DayField("Date from", widget=RememberedDateInput())
+    date_to = DayField("Date to", widget=RememberedDateInput())
 
     def __init__(self, *args, groups: tuple[EntryGroup, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import url_for
+from flask import g, has_request_context, url_for
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -208,7 +208,12 @@ def _newest(query, window: Window, *order):
 def _by(user, learner) -> str:
     if user is None:
         return ""
-    return f"{user.display_name}, {case_role(user, learner).label}"
+    # The same few people sign most entries: each one's role on the case is asked of the policy once a page.
+    roles = g.setdefault("_chronology_roles", {}) if has_request_context() else {}
+    key = (user.id, learner.id)
+    if key not in roles:
+        roles[key] = case_role(user, learner).label
+    return f"{user.display_name}, {roles[key]}"
 
 
 # --- the sources: one kind of entry each ------------------------------------------------------------------
@@ -233,8 +238,23 @@ def cycles_closed(viewer, learner, window: Window) -> list[Entry]:
             for cycle in _newest(query, window, PlanCycle.closed_at, PlanCycle.id)]
 
 
+def _once(name: str, viewer, learner, build):
+    """A scope's subquery several sources share, built once a page (a statement is immutable, so reusable)."""
+    built = g.setdefault("_chronology_scopes", {}) if has_request_context() else {}
+    key = (name, viewer.id, learner.id)
+    if key not in built:
+        built[key] = build(viewer, learner)
+    return built[key]
+
+
 def _cycle_ids(viewer, learner):
-    return plan_cycles(viewer, learner).with_only_columns(PlanCycle.id)
+    return _once("cycle_ids", viewer, learner,
+                 lambda viewer, learner: plan_cycles(viewer, learner).with_only_columns(PlanCycle.id))
+
+
+def _meeting_ids(viewer, learner):
+    return _once("meeting_ids", viewer, learner, lambda viewer, learner: visible_meetings(viewer, learner)
+                 .order_by(None).with_only_columns(Meeting.id))
 
 
 def outcomes_set(viewer, learner, window: Window) -> list[Entry]:
@@ -251,10 +271,9 @@ def outcomes_set(viewer, learner, window: Window) -> list[Entry]:
 def outcomes_reviewed(viewer, learner, window: Window) -> list[Entry]:
     """Outcomes rated at a meeting: the viewer must read both the meeting and the plan."""
     kind = EntryKind.OUTCOME_REVIEWED
-    meetings = visible_meetings(viewer, learner).order_by(None).with_only_columns(Meeting.id)
     query = (select(OutcomeReview, Meeting, Outcome).join(Meeting, Meeting.id == OutcomeReview.meeting_id)
              .join(Outcome, Outcome.id == OutcomeReview.outcome_id)
-             .where(OutcomeReview.meeting_id.in_(meetings),
+             .where(OutcomeReview.meeting_id.in_(_meeting_ids(viewer, learner)),
                     OutcomeReview.outcome_id.in_(select(Outcome.id).where(
                         Outcome.cycle_id.in_(_cycle_ids(viewer, learner)))),
                     *_day_bounds(window, kind, Meeting.held_on, OutcomeReview.id))
@@ -317,10 +336,9 @@ def meetings_held(viewer, learner, window: Window) -> list[Entry]:
 def meeting_actions(viewer, learner, window: Window) -> list[Entry]:
     """Actions agreed at a meeting the viewer reads, on the meeting's day."""
     kind = EntryKind.MEETING_ACTION
-    meetings = visible_meetings(viewer, learner).order_by(None).with_only_columns(Meeting.id)
     query = (select(MeetingAction).join(Meeting, Meeting.id == MeetingAction.meeting_id)
              .options(joinedload(MeetingAction.meeting), joinedload(MeetingAction.owner))
-             .where(MeetingAction.meeting_id.in_(meetings),
+             .where(MeetingAction.meeting_id.in_(_meeting_ids(viewer, learner)),
                     *_day_bounds(window, kind, Meeting.held_on, MeetingAction.id)))
     return [Entry(Position(start_of_day(action.meeting.held_on), kind.value, action.id), kind, action.description,
                   url_for("cases.meeting_detail", public_id=action.meeting.public_id,

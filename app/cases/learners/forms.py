@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from app.cases.learners.models import YEAR_GROUPS, AreaOfNeed, SenStatus
 from app.cases.learners.services import NO_PLAN, NOT_RECORDED
 from app.cases.plans.models import CycleStage
-from app.form_fields import DayMonthYearField
+from app.form_fields import DayMonthYearField, RememberedCheckboxInput, RememberedSelect
 
 
 class LearnerForm(FlaskForm):
@@ -71,27 +71,28 @@ class LearnerFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = SelectField("Year group", widget=GovSelect(), default="",
+    year = SelectField("Year group", widget=RememberedSelect(), default="",
                        choices=[SelectChoice("", "Any")]
                        + [SelectChoice(str(year), label) for year, label in YEAR_GROUPS.items()],
                        invalid_choice_message="Choose a year group from the list")
-    need = SelectField("Area of need", widget=GovSelect(), default="",
+    need = SelectField("Area of need", widget=RememberedSelect(), default="",
                        choices=[SelectChoice("", "Any")]
                        + [SelectChoice(area.value, area.label) for area in AreaOfNeed],
                        invalid_choice_message="Choose an area of need from the list")
-    status = SelectField("SEN status", widget=GovSelect(), default="",
+    status = SelectField("SEN status", widget=RememberedSelect(), default="",
                          choices=[SelectChoice("", "Any")]
                          + [SelectChoice(status.value, status.label) for status in SenStatus]
                          + [SelectChoice(NOT_RECORDED, "Not recorded")],
                          invalid_choice_message="Choose an SEN status from the list")
-    stage = SelectField("Stage", widget=GovSelect(), default="",
+    stage = SelectField("Stage", widget=RememberedSelect(), default="",
                         choices=[SelectChoice("", "Any")]
                         + [SelectChoice(stage.value, stage.label) for stage in CycleStage
                            if stage is not CycleStage.CLOSED]
                         + [SelectChoice(NO_PLAN, "No plan yet")],
                         invalid_choice_message="Choose a stage from the list")
 
-    archived = BooleanField("Include archived learners (leavers)", widget=GovCheckboxInput(), false_values=("", "0"))
+    archived = BooleanField("Include archived learners (leavers)", widget=RememberedCheckboxInput(),
+                            false_values=("", "0"))
 
     def filters(self) -> dict:
         """The validated filters as `filter_learners` takes them (call after `validate()` succeeded)."""

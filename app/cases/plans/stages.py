@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.agencies.accounts.models import User
 from app.audit.events import record
@@ -51,7 +51,7 @@ def stage_history(cycle: PlanCycle) -> list[CycleStageChange]:
     """Every recorded move of `cycle`, oldest first, with who made it."""
     return list(db.session.scalars(
         select(CycleStageChange).where(CycleStageChange.cycle_id == cycle.id)
-        .options(selectinload(CycleStageChange.changed_by))
+        .options(joinedload(CycleStageChange.changed_by))  # in the same statement
         .order_by(CycleStageChange.changed_at, CycleStageChange.id)
     ))
 
