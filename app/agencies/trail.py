@@ -51,6 +51,7 @@ def expiring_accounts():
 def register() -> None:
     directory.provide(person_type=User, school_of_person=school_of_person, actors=actors,
                       account_id_query=account_id_query, person=person, school_accounts=school_accounts,
+                      email_index=User.email.lookup,
                       expiring_accounts=expiring_accounts)
     directory.label("role", {role.value: role.label for role in Role})
     directory.label("object_type", {

@@ -24,6 +24,8 @@ class Directory:
     # agencies: the account with this public id, or None; the ids of a school's own accounts (a subquery)
     person: Callable | None = None
     school_accounts: Callable | None = None
+    # agencies: the blind index an account's email address typed as `value` has (compared with `email_index`)
+    email_index: Callable | None = None
     # agencies: (id, access_expires_at) of restricted accounts whose access ends, as a subquery
     expiring_accounts: Callable | None = None
     # cases: which model is a learner; a school's learners by public id; all of a school's learners
