@@ -57,3 +57,22 @@ def test_unexpected_errors_show_a_reference_not_a_trace(app, database_url, creat
     assert "internal detail" not in page and "Traceback" not in page
     reference = page.split("Reference: ")[1].split("<")[0].strip()
     assert any(reference in record.getMessage() for record in caplog.records)
+
+
+def test_addresses_built_once_are_the_ones_flask_builds(app):
+    """url_for keeps what it built per mount point, endpoint, anchor and values: the same request asked twice gets
+    Flask's own answer, a different mount point or value its own, and lists of values are built each time."""
+    from flask import Flask
+
+    def flask_built(*args, **values):
+        return Flask.url_for(app, *args, **values)
+
+    with app.test_request_context("/"):
+        first = app.url_for("cases.learner_detail", public_id="abc", _anchor="plan")
+        assert first == flask_built("cases.learner_detail", public_id="abc", _anchor="plan") == "/learners/abc#plan"
+        assert app.url_for("cases.learner_detail", public_id="abc", _anchor="plan") is first  # kept
+        assert app.url_for("cases.learner_detail", public_id="xyz") == "/learners/xyz"
+        assert app.url_for("cases.learner_list", area=["a", "b"]) == "/learners?area=a&area=b"
+        assert app.url_for("cases.learner_detail", public_id="abc", _external=True).startswith("http")
+    with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": "/braid"}):
+        assert app.url_for("cases.learner_detail", public_id="abc", _anchor="plan") == "/braid/learners/abc#plan"

@@ -32,3 +32,9 @@ def with_article(phrase: str) -> str:
 def sentence(phrase: str) -> str:
     """The phrase opening a sentence: "an educational psychologist" → "An educational psychologist"."""
     return phrase[:1].upper() + phrase[1:]
+
+
+def labels(choices, separator: str = ", ") -> str:
+    """The labels of `choices` (enum members) joined: "Cognition and learning, Sensory and/or physical". A filter,
+    so a table row does not pay Jinja's map(attribute=...) machinery once per learner."""
+    return separator.join(choice.label for choice in choices)

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam
 
 from app.agencies.accounts.models import Role
-from app.policy.rules import signed_in
+from app.policy.rules import real_user, signed_in
 from app.types import utcnow
 
 
@@ -52,6 +52,7 @@ class BoundUser:
 
 def params_of(user, now=None) -> dict:
     """The parameters a statement built for `BoundUser` takes for `user` (the clock read once)."""
+    user = real_user(user)
     return {"user_id": user.id, "agency_id": user.agency_id, "now": now if now is not None else utcnow()}
 
 
@@ -60,7 +61,7 @@ _STATEMENTS: dict[tuple, object] = {}
 
 def bound_statement(name: str, user, build: Callable[[BoundUser], object], *extra):
     """The statement `build(BoundUser)` for `user`'s shape (and `extra`, anything else it branches on), built once."""
-    key = (name, shape_of(user), *extra)
+    key = (name, shape_of(real_user(user)), *extra)
     statement = _STATEMENTS.get(key)
     if statement is None:
         statement = _STATEMENTS[key] = build(BoundUser(key[1]))

@@ -7,7 +7,7 @@ from app.audit import subjects
 from app.audit.events import note_refusal, object_type_of
 from app.policy.actions import Action
 from app.policy.attempts import attempted
-from app.policy.rules import RULES, in_capacity, signed_in
+from app.policy.rules import RULES, in_capacity, real_user, signed_in
 
 # Set in flask.g by every call of `can` in a request: app.web refuses a page whose view never asked.
 DECISION_MADE = "braid_policy_decided"
@@ -30,6 +30,7 @@ def shows(user, action: Action, thing=None) -> bool:
 
 
 def _decide(user, action: Action, thing=None) -> bool:
+    user = real_user(user)
     if not signed_in(user):
         return False
     if user.restricted and user.access_has_expired():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import g, has_request_context
 from sqlalchemy import and_, or_, select
+from werkzeug.local import LocalProxy
 
 from app.agencies.accounts.models import AgencyKind, Role, User
 from app.audit.events import note_purpose
@@ -22,6 +23,12 @@ from app.data_protection.requests.models import RequestKind, SubjectAccessReques
 from app.extensions import db
 from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
 from app.types import utcnow
+
+
+def real_user(user):
+    """The account behind Flask-Login's `current_user`: every read through the proxy finds the user again, and a
+    page's decisions read the user about a hundred times."""
+    return user._get_current_object() if type(user) is LocalProxy else user
 
 
 def signed_in(user) -> bool:

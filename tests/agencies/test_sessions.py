@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.agencies.accounts.models import User
-from app.agencies.sign_in.sessions import LOGIN_AT, SEEN_AT
+from app.agencies.sign_in.sessions import LOGIN_AT, SEEN_AT, SEEN_AT_PRECISION_SECONDS
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import sign_in
@@ -66,3 +66,15 @@ def test_sign_in_starts_a_fresh_session(client, create_user):
     sign_in(client, account.email, account.password)
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+def test_the_cookie_is_resent_only_when_the_last_seen_time_is_renewed(client_as):
+    client = client_as("teacher")
+    assert client.get("/").status_code == 200  # renewed at sign-in: nothing to send again
+    assert "Set-Cookie" not in client.get("/").headers
+    with client.session_transaction() as session:
+        session[SEEN_AT] -= SEEN_AT_PRECISION_SECONDS
+    response = client.get("/")
+    assert "braid_session=" in response.headers["Set-Cookie"]
+    with client.session_transaction() as session:
+        assert utcnow().timestamp() - session[SEEN_AT] < 5

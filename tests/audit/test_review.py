@@ -701,6 +701,20 @@ def test_verify_now_records_a_verification_and_shows_it(app, world):
     assert f"{verification.event_count:,}" in page
 
 
+def test_a_backlog_of_unsealed_events_is_counted_only_up_to_a_bound(app, world, monkeypatch):
+    from app.audit.review import services
+
+    with app.app_context():
+        build_trail(world)  # the testing app seals nothing by itself: every event of the trail waits
+    client = signed_in(app, world.accounts["dsl"])
+    with app.app_context():
+        waiting = db.session.scalar(select(func.count(AuditEvent.id)))
+    assert f"Events not yet sealed into the chain {waiting:,}" in text_of(client.get("/audit"))
+    monkeypatch.setattr(services, "UNSEALED_COUNTED_UP_TO", 5)
+    assert waiting > 5
+    assert "Events not yet sealed into the chain 5 or more" in text_of(client.get("/audit"))
+
+
 def test_a_failed_verification_is_shown_with_its_problem(app, world):
     from app.audit.chain import Verification, record_verification
 

@@ -16,6 +16,9 @@ from app.types import utcnow
 
 LOGIN_AT = "braid_login_at"
 SEEN_AT = "braid_seen_at"
+# How stale the last-seen time may grow before a request renews it: renewing re-signs and re-sends the cookie,
+# which every page paid for; the idle limit (30 minutes) then ends at most this much early.
+SEEN_AT_PRECISION_SECONDS = 60
 
 
 def _timestamp(now: datetime) -> int:
@@ -50,7 +53,10 @@ def session_is_current(now: datetime | None = None) -> bool:
 
 
 def touch_session() -> None:
-    session[SEEN_AT] = _timestamp(utcnow())
+    now = _timestamp(utcnow())
+    seen_at = session.get(SEEN_AT)
+    if not isinstance(seen_at, int) or now - seen_at >= SEEN_AT_PRECISION_SECONDS:
+        session[SEEN_AT] = now
 
 
 # Built once, so its compiled form is cached. The agency comes in the same query (every request's audit event asks

@@ -500,16 +500,27 @@ def break_glass_openings(dsl_user, learner_public_id: str, limit: int = HISTORY_
 # --- the chain's status, and verifying it on request ---------------------------------------------
 
 
+# Unsealed events are counted up to this many: after an outage the sealer may be far behind, and the review page
+# must not count a backlog of millions each time it is drawn.
+UNSEALED_COUNTED_UP_TO = 10_000
+
+
 @dataclass
 class ChainStatus:
     latest: AuditVerification | None
     unsealed: int
 
+    @property
+    def unsealed_text(self) -> str:
+        return f"{self.unsealed:,}" + (" or more" if self.unsealed >= UNSEALED_COUNTED_UP_TO else "")
+
 
 def chain_status() -> ChainStatus:
-    """The latest verification and how many events wait to be sealed (an indexed range, never the trail)."""
+    """The latest verification and how many events wait to be sealed (an indexed range, at most
+    UNSEALED_COUNTED_UP_TO rows of it, never the trail)."""
     sealed_up_to = select(func.coalesce(func.max(AuditSeal.last_event_id), 0)).scalar_subquery()
-    unsealed = db.session.scalar(select(func.count()).select_from(EVENTS).where(EVENTS.c.id > sealed_up_to)) or 0
+    waiting = select(EVENTS.c.id).where(EVENTS.c.id > sealed_up_to).limit(UNSEALED_COUNTED_UP_TO).subquery()
+    unsealed = db.session.scalar(select(func.count()).select_from(waiting)) or 0
     return ChainStatus(latest_verification(), unsealed)
 
 
