@@ -28,6 +28,7 @@ from flask_login import current_user
 from app.core.mail.addresses import normalise_email
 
 _FAILED = "braid_attempt_failed"
+_DOOR_VIEW = "braid_door"  # set on each view behind a door
 _DOORS: list[Door] = []
 
 
@@ -76,6 +77,25 @@ def init_app(app: Flask) -> None:
     """Give `app` its own limiter (storage from RATELIMIT_STORAGE_URI) and bind every door to it."""
     limiter = Limiter(key_func=lambda: request.remote_addr or "unknown", app=app)
     app.extensions["braid_doors"] = {id(door): door.bind(limiter) for door in _DOORS}
+    _check_only_at_doors(app, limiter)
+
+
+def _check_only_at_doors(app: Flask, limiter: Limiter) -> None:
+    """Flask-Limiter looks for limits on every request, in a hook of its own, and only a door has any: Braid sets no
+    default or application-wide limit, and each door's view checks its own limits when called. Its hook then runs
+    for the doors' endpoints alone, and every other page (most of them) skips that work."""
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return  # limits on every page: the hook must see every request
+    doors = frozenset(endpoint for endpoint, view in app.view_functions.items() if getattr(view, _DOOR_VIEW, False))
+    hooks = app.before_request_funcs[None]
+    check_every_request = limiter._check_request_limit
+
+    def check_at_doors():
+        if request.endpoint in doors:
+            return check_every_request()
+        return None
+
+    hooks[hooks.index(check_every_request)] = check_at_doors
 
 
 def count_failure() -> None:
@@ -141,6 +161,7 @@ def guard(door: str, account_key: Callable[[], str | None], *, every_attempt: bo
         def through_door(*args, **kwargs):
             return current_app.extensions["braid_doors"][id(spec)](*args, **kwargs)
 
+        setattr(through_door, _DOOR_VIEW, True)
         return through_door
 
     return decorate
