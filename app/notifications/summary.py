@@ -21,6 +21,7 @@ from app.core.mail.services import queue_message
 from app.extensions import db
 from app.notifications.models import Delivery, Notification, NotificationKind
 from app.notifications.services import deliveries
+from app.policy import mail_keeper
 from app.security.crypto import associated_data, open_sealed
 from app.security.hosts import external_url
 from app.types import utcnow
@@ -132,7 +133,8 @@ def _summarise(recipient_id: int, day_began: datetime, now: datetime) -> int:
     if not claimed:
         return 0
     queue_message(_opened(person, "email_sealed"), SUBJECT,
-                  summary_body(_opened(person, "display_name_sealed"), Counter(claimed)), agency_id=person.agency_id)
+                  summary_body(_opened(person, "display_name_sealed"), Counter(claimed)),
+                  agency_id=mail_keeper(person.id, person.agency_id))
     log.info("daily summary written for account %s: %d notification(s)", recipient_id, len(claimed))
     return 1
 

@@ -4,8 +4,8 @@ people sent. Mail written before the messages named an agency is shown to nobody
 
 Two schools, each with an administrator, a SENCo, a teacher and two learners; every kind of email is written
 through the real routes and services (an invitation, a password reset, a notification at once, the daily summary,
-the notice of a misfiled contribution moved). A parent told at once is the case's school's to look after: a family
-has no administrator."""
+the notice of a misfiled contribution moved). A parent's mail (told at once, a password reset) is their child's
+school's to look after: a family has no administrator."""
 from __future__ import annotations
 
 import html
@@ -56,6 +56,8 @@ def _write_mail(app, tag: str, senco, teacher, therapy: str) -> None:
         "access_ends_on": [str(ends.day), str(ends.month), str(ends.year)]})
     assert 'id="invitation-link"' in response.get_data(as_text=True)  # sent, not refused
     assert app.test_client().post("/sign-in/reset", data={"email": teacher.email}).status_code in (200, 302)
+    # A parent's family has no administrator: their child's school looks after their mail too.
+    assert app.test_client().post("/sign-in/reset", data={"email": teacher.parent_email}).status_code in (200, 302)
     with app.app_context():
         senco_user, teacher_user = _one(User, senco.account.public_id), _one(User, teacher.public_id)
         parent_user = _one(User, teacher.parent)
@@ -93,13 +95,14 @@ def schools(app, create_agency, create_user, create_case, add_to_team, client_as
         add_to_team(learner, teacher)
         add_to_team(learner, parent)
         teacher = SimpleNamespace(public_id=teacher.public_id, email=teacher.email, learner=learner,
-                                  other_learner=other, parent=parent.public_id)
+                                  other_learner=other, parent=parent.public_id, parent_email=parent.email)
         _write_mail(app, tag, senco, teacher, therapy)
         admin = client_as("admin", agency=school, email=f"admin.{tag}@example.org")
         made[tag] = SimpleNamespace(name=name, admin=admin,
                                     expected={(f"invitee.{tag}@example.org", INVITED), (teacher.email, RESET),
                                               (f"senco.{tag}@example.org", AT_ONCE),
-                                              (f"parent.{tag}@example.org", AT_ONCE), (teacher.email, MOVED),
+                                              (f"parent.{tag}@example.org", AT_ONCE),
+                                              (f"parent.{tag}@example.org", RESET), (teacher.email, MOVED),
                                               (teacher.email, SUMMARY_SUBJECT)})
     app.config["NOTIFICATIONS_SUMMARY_HOUR"] = 0  # the summaries are due now, whatever the hour
     with app.app_context():
@@ -127,7 +130,7 @@ def _stored(app) -> dict[tuple[str, str], str | None]:
 
 def test_every_kind_of_email_is_stored_with_the_agency_that_looks_after_it(app, schools):
     stored = _stored(app)
-    assert len(stored) == 12
+    assert len(stored) == 14
     for school in schools.values():
         assert {key: stored.get(key) for key in school.expected} == dict.fromkeys(school.expected, school.name)
 

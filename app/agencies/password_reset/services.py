@@ -23,6 +23,7 @@ from app.core.mail import services as outbox
 from app.core.mail.addresses import normalise_email
 from app.core.mail.models import OutboxMessage
 from app.extensions import db
+from app.policy import mail_keeper
 from app.problems import Refusal
 from app.security.passwords import hash_password, password_problems, verify_password
 from app.types import utcnow
@@ -89,7 +90,7 @@ def request_reset(email: str, *, link_for: Callable[[str], str]) -> tuple[str, O
         user.email,
         "Reset your Braid password",
         _message_body(user.display_name, link_for(token), lifetime_minutes()),
-        agency_id=user.agency_id,
+        agency_id=mail_keeper(user.id, user.agency_id),
     )
     # No actor: nobody is signed in. The event names the account, never the address or the link.
     record(None, AuditAction.UPDATE, user, fields=[REQUESTED])
