@@ -6,7 +6,7 @@ then check). The policy reads every domain's models, never their services or vie
 """
 from app.policy.actions import MFA_REQUIRED_ROLES, PRACTITIONER_ROLES, SCHOOL_CASE_ROLES, Action
 from app.policy.attempts import attempted
-from app.policy.bound import bound_statement, params_of
+from app.policy.bound import BoundLearner, bound_statement, learner_params_of, params_of
 from app.policy.decisions import DECISION_MADE, audit_action_for, can, refuse, require, shows
 from app.policy.loading import RECORD_LEARNER, cpd_owner_or_404, get_or_404, survivor_public_id
 from app.policy.machines import may_read_metrics, metrics_enabled
@@ -40,8 +40,8 @@ from app.policy.scopes import (
 
 __all__ = [
     "DECISION_MADE", "RECORD_LEARNER", "MFA_REQUIRED_ROLES", "PRACTITIONER_ROLES", "SCHOOL_CASE_ROLES", "Action",
-    "attempted", "audit_action_for", "bound_statement", "can", "case_concerns", "case_invitations",
-    "closed_invitations", "mail_keeper",
+    "BoundLearner", "attempted", "audit_action_for", "bound_statement", "can", "case_concerns", "case_invitations",
+    "closed_invitations", "learner_params_of", "mail_keeper",
     "case_learners", "case_role", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
     "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "listed_learners", "may_read_metrics",
     "metrics_enabled", "open_invitations", "params_of",

@@ -50,6 +50,19 @@ class BoundUser:
         return self._expired
 
 
+class BoundLearner:
+    """A learner whose id is the bind parameter "learner_id": a page about one case builds its scopes once per shape
+    of user, not once per learner (pass `learner_params_of`). It has nothing else, so a scope that reads more of the
+    learner fails loudly."""
+
+    def __init__(self):
+        self.id = bindparam("learner_id")
+
+
+def learner_params_of(user, learner, now=None) -> dict:
+    return {**params_of(user, now), "learner_id": learner.id}
+
+
 def params_of(user, now=None) -> dict:
     """The parameters a statement built for `BoundUser` takes for `user` (the clock read once)."""
     user = real_user(user)

@@ -4,19 +4,23 @@ from __future__ import annotations
 import re
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.agencies.accounts.models import User
 from app.audit.events import note_read
 from app.cases.learners.models import Learner
 from app.extensions import db
 from app.policy.actions import Action
+from app.policy.bound import bound_statement, params_of
 from app.policy.decisions import can, refuse, require
 from app.policy.rules import record_learner_of
 from app.policy.scopes import cpd_log_owners, scopes_by_model
 
 # Public ids are URL-safe base64 (app.types.new_public_id); anything else is refused before any query.
 _PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Looked up through a statement built once per shape of user (app.policy.bound), not built again on every page: each
+# page of a case starts by loading its learner.
+_BOUND_LOOKUPS = frozenset({Learner})
 # Set in flask.g by the first successful load of a request: the learner whose record the page is (or None).
 RECORD_LEARNER = "braid_record_learner"
 
@@ -61,10 +65,10 @@ def cpd_owner_or_404(public_id: str, user, action: Action) -> User:
 def _load_or_404(model, scope, view_action, public_id, user, action: Action, follow=None):
     if scope is None or not isinstance(public_id, str) or not _PUBLIC_ID.fullmatch(public_id):
         refuse(404, action, model=model)  # never sent to the database: it could not name anything
-    thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
+    thing = _lookup(model, scope, user, public_id)
     if thing is None and follow is not None and (followed := follow(public_id)) != public_id:
         public_id = followed  # only a miss costs the look-up
-        thing = db.session.scalars(scope(user).where(model.public_id == public_id)).first()
+        thing = _lookup(model, scope, user, public_id)
     if thing is None or (view_action is not None and not can(user, view_action, thing)):
         # Out of sight: the trail still names what was asked for, and whose record it was, if it exists.
         refuse(404, action, _existing(model, public_id), model=model)
@@ -75,6 +79,14 @@ def _load_or_404(model, scope, view_action, public_id, user, action: Action, fol
 
     note_read(thing)
     return thing
+
+
+def _lookup(model, scope, user, public_id: str):
+    if model not in _BOUND_LOOKUPS:
+        return db.session.scalars(scope(user).where(model.public_id == public_id)).first()
+    statement = bound_statement(f"load.{model.__tablename__}", user,
+                                lambda bound: scope(bound).where(model.public_id == bindparam("public_id")))
+    return db.session.scalars(statement, {**params_of(user), "public_id": public_id}).first()
 
 
 def _existing(model, public_id: str):

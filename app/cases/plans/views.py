@@ -31,7 +31,15 @@ from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict, 
 from app.core.downloads import attachment
 from app.core.forms import Saved, handle_form
 from app.extensions import db
-from app.policy import Action, get_or_404, visible_contributions, visible_meetings
+from app.policy import (
+    Action,
+    BoundLearner,
+    bound_statement,
+    get_or_404,
+    learner_params_of,
+    visible_contributions,
+    visible_meetings,
+)
 from app.problems import show_on_form
 
 
@@ -55,8 +63,13 @@ def _ratings(learner: Learner, cycle: PlanCycle | None) -> dict:
     """Each outcome's meeting ratings (see rating_histories), only from meetings the user may see."""
     if cycle is None or not cycle.outcomes:
         return {}
-    visible = db.session.scalars(visible_meetings(current_user, learner).order_by(None).with_only_columns(Meeting.id))
-    return rating_histories(cycle.outcomes, visible)
+    statement = bound_statement("plan.meeting_ids", current_user, lambda bound: visible_meetings(bound, BoundLearner())
+                                .order_by(None).with_only_columns(Meeting.id))
+    return rating_histories(cycle.outcomes, db.session.scalars(statement, learner_params_of(current_user, learner)))
+
+
+def _plan_contributions(bound_user):
+    return visible_contributions(bound_user, BoundLearner()).options(joinedload(Contribution.author))
 
 
 @bp.route("/learners/<public_id>/plan")
@@ -67,9 +80,8 @@ def plan(public_id: str):
     cycle = services.current_cycle(support_plan)
     earlier = [c for c in reversed(support_plan.cycles) if c is not cycle] if support_plan else []
     # One joined query for every contribution the user may read: no query per row.
-    contributions = db.session.scalars(
-        visible_contributions(current_user, learner).options(joinedload(Contribution.author))
-    ).unique().all()
+    contributions = db.session.scalars(bound_statement("plan.contributions", current_user, _plan_contributions),
+                                       learner_params_of(current_user, learner)).unique().all()
     return render_template(
         "cases/plans/plan.html", learner=learner, plan=support_plan, cycle=cycle, earlier=earlier,
         contributions=contributions, break_glass_grant=active_break_glass(current_user, learner),
