@@ -333,7 +333,8 @@ def _write_refusal(actor, reads: RequestReads | None) -> None:
         action = AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.UPDATE
         object_type, public_id = None, (request.view_args or {}).get("public_id")
     session, school = db.session, None
-    if not (g.get("_braid_flushed") or session.new or session.dirty or session.deleted):
+    changed = g.get("_braid_flushed") or session.new or session.dirty or session.deleted
+    if not changed:
         # The request changed nothing, so what it read is what is committed: keep it, rather than reload the
         # actor (and its agency, and each learner) after the rollback expires them (two or three queries).
         if actor is not None:
@@ -341,8 +342,10 @@ def _write_refusal(actor, reads: RequestReads | None) -> None:
             actor = _ActorAsRead(actor.id, actor.role, actor.agency_id)
         learners = [_LearnerAsRead(learner.public_id, learner.school_id) for learner in learners]
         _let_go_of_what_was_read(session)
-    session.rollback()  # whatever the refused request did is undone; only its refusal commits
-    want_write_lock()  # it reads (below) then writes: on SQLite, hold the write lock from the start
+    if changed or db.engine.dialect.name == "sqlite":
+        session.rollback()  # whatever the refused request did is undone; only its refusal commits
+        want_write_lock()  # it reads (below) then writes: on SQLite, hold the write lock from the start
+    # Otherwise (PostgreSQL) the refused request wrote nothing, and its own transaction carries the event, as a view's.
     # Every refusal passes here: an id is kept only if it names a record that exists (after the rollback),
     # so no caller and no visitor can write their own text into the trail.
     object_type, public_id = subjects.name(object_type, public_id)
