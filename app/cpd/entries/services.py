@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -331,16 +332,10 @@ def _one_reference_per_learner(survivor, other=None, **_) -> None:
     db.session.flush()
 
 
-def _unreflected_queries(actor: User, today: date):
-    """The actor's own contributions and meetings of the last six months that they can still read and
-    that no entry of theirs links yet: (contributions, meetings), as queries."""
-    since = today - UNREFLECTED_SINCE
-    return _unreflected_scopes(actor, datetime.combine(since, time.min, tzinfo=UTC), since, today)
-
-
 def _unreflected_scopes(actor: User, since_at, since, today):
-    """`_unreflected_queries` from the start of the window (`since_at`, the instant of the day `since`) to
-    `today`: values, or bind parameters for a statement built once."""
+    """The actor's own contributions and meetings from the start of the window (`since_at`, the instant of the day
+    `since`) to `today` that they can still read and that no entry of theirs links yet: (contributions, meetings),
+    as queries. Built for a bound user (app.policy.bound) with bind parameters for the window, once per shape."""
     linked_contributions = select(CaseEvidence.contribution_id).where(
         CaseEvidence.owner_id == actor.id, CaseEvidence.contribution_id.is_not(None))
     linked_meetings = select(CaseEvidence.meeting_id).where(
@@ -360,34 +355,51 @@ def _unreflected_scopes(actor: User, since_at, since, today):
     return contributions, meetings
 
 
+def _bound_unreflected_scopes(bound_user):
+    return _unreflected_scopes(bound_user, bindparam("since_at"), bindparam("since"), bindparam("today"))
+
+
+def _unreflected_params(actor: User, today: date) -> dict:
+    since = today - UNREFLECTED_SINCE
+    return {**params_of(actor), "since_at": datetime.combine(since, time.min, tzinfo=UTC), "since": since,
+            "today": today}
+
+
 def unreflected_work(actor: User, today: date | None = None, limit: int = 8) -> list[WorkOffer]:
     """The actor's recent contributions and meetings that no entry of theirs reflects on yet, newest first."""
-    contributions, meetings = _unreflected_queries(actor, today or school_today())
+    params = _unreflected_params(actor, today or school_today())
     found = [
-        *db.session.scalars(contributions.options(selectinload(Contribution.learner))
-                            .order_by(Contribution.created_at.desc()).limit(limit)),
-        *db.session.scalars(meetings.options(selectinload(Meeting.attendees), selectinload(Meeting.learner))
-                            .limit(limit)),
+        *db.session.scalars(bound_statement("cpd.unreflected_contributions", actor,
+                                            partial(_newest_contributions, limit=limit), limit), params),
+        *db.session.scalars(bound_statement("cpd.unreflected_meetings", actor,
+                                            partial(_newest_meetings, limit=limit), limit), params),
     ]
     offers = [offer_for(actor, work) for work in found]
     offers.sort(key=lambda offer: offer.work_on, reverse=True)
     return offers[:limit]
 
 
+def _newest_contributions(bound_user, limit: int):
+    contributions, _ = _bound_unreflected_scopes(bound_user)
+    newest_first = Contribution.created_at.desc()
+    return contributions.options(selectinload(Contribution.learner)).order_by(newest_first).limit(limit)
+
+
+def _newest_meetings(bound_user, limit: int):
+    _, meetings = _bound_unreflected_scopes(bound_user)
+    return meetings.options(selectinload(Meeting.attendees), selectinload(Meeting.learner)).limit(limit)
+
+
 def count_unreflected(actor: User, today: date | None = None) -> int:
     """How many pieces of work `unreflected_work` would offer, counted in SQL (the home page's prompt)."""
-    today = today or school_today()
-    since = today - UNREFLECTED_SINCE
-    params = {**params_of(actor), "since_at": datetime.combine(since, time.min, tzinfo=UTC), "since": since,
-              "today": today}
+    params = _unreflected_params(actor, today or school_today())
     return db.session.scalar(bound_statement("cpd.unreflected", actor, _unreflected_count), params) or 0
 
 
 def _unreflected_count(actor):
     """Both counts in one statement, built once per shape of user (app.policy.bound)."""
-    scopes = _unreflected_scopes(actor, bindparam("since_at"), bindparam("since"), bindparam("today"))
     contributions, meetings = (query.order_by(None).with_only_columns(func.count()).scalar_subquery()
-                               for query in scopes)
+                               for query in _bound_unreflected_scopes(actor))
     return select(contributions + meetings)
 
 
