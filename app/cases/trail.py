@@ -1,9 +1,11 @@
 """How the audit trail names cases: learners, the people on their teams, break-glass grants, and record labels."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import or_, select, union
 
-from app.agencies.accounts.models import Role, User, people_by_name
+from app.agencies.accounts.models import Role, User
 from app.audit import directory
 from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
@@ -54,7 +56,16 @@ def merged_aliases(school_id: int, public_id: str) -> list[str]:
     return found
 
 
-def people_to_choose(school_id: int, public_id: str | None = None, email: str | None = None) -> list[User]:
+class PersonToChoose(NamedTuple):
+    """A person in the DSL's filter: what the choice shows and matches by, read as columns (no account loaded)."""
+
+    public_id: str
+    display_name: str
+    role: Role
+    email_index: str | None
+
+
+def people_to_choose(school_id: int, public_id: str | None = None, email: str | None = None) -> list[PersonToChoose]:
     """The school's own accounts and the professionals ever on one of its learners' teams, by name; and of its
     learners' parents and carers, the one with `public_id` or the address `email`. Parents are found, not listed:
     a secondary has about as many as it has learners, and the list would open every one of their names."""
@@ -69,7 +80,13 @@ def people_to_choose(school_id: int, public_id: str | None = None, email: str | 
     if named:
         chosen.append(teams.join(User, User.id == TeamMembership.user_id).where(or_(*named)))
     ids = union(*chosen).subquery()
-    return people_by_name(db.session.scalars(select(User).where(User.id.in_(select(ids.c[0])))))
+    rows = db.session.execute(select(User.id, User.public_id, User.display_name_sealed, User.role, User.email_index)
+                              .where(User.id.in_(select(ids.c[0]))))
+    people = [(row.id, PersonToChoose(row.public_id, User.display_name.open(row.display_name_sealed, row.public_id),
+                                      row.role, row.email_index)) for row in rows]
+    # By name, as people_by_name orders accounts (names are sealed: sorted here); the id breaks ties.
+    people.sort(key=lambda pair: (pair[1].display_name.casefold(), pair[1].display_name, pair[0]))
+    return [person for _, person in people]
 
 
 def grants(school_id: int, public_ids: list[str]) -> dict[str, BreakGlassAccess]:
