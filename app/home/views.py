@@ -40,6 +40,10 @@ from app.policy import (
 )
 
 REVIEWS_AHEAD = timedelta(days=30)
+# The cases a home page lists for someone who can list learners (their school's staff): the first of them, with a way
+# to the learner list for the rest, so a teacher on two hundred cases gets a page of the same size as one on twenty.
+# Outside professionals and families cannot list learners: their home page is where all their cases are.
+CASES_ON_HOME = 25
 
 
 class LoadedOnUse:
@@ -126,6 +130,10 @@ def _case_rows(user):
                                                  Learner.name_sealed)
 
 
+def _first_case_rows(user):
+    return _case_rows(user).limit(CASES_ON_HOME + 1)  # one more: are there others?
+
+
 @dataclass(frozen=True)
 class CaseLearner(LearnerNames):
     """A learner of the user's cases as the list shows them (and the audit trail names them): a row, not a record."""
@@ -194,9 +202,23 @@ class CaseWork:
                 for public_id, number, review_on, *learner in rows]
 
     @cached_property
-    def cases(self) -> list[CaseLearner]:
+    def _case_list(self) -> tuple[list[CaseLearner], bool]:
+        if can(self.user, Action.LIST_LEARNERS):
+            rows = db.session.execute(bound_statement("home.first_cases", self.user, _first_case_rows), self.params)
+            rows = rows.all()
+            return [self._learner(*row) for row in rows[:CASES_ON_HOME]], len(rows) > CASES_ON_HOME
         rows = db.session.execute(bound_statement("home.cases", self.user, _case_rows), self.params)
-        return [self._learner(*row) for row in rows]
+        return [self._learner(*row) for row in rows], False
+
+    @property
+    def cases(self) -> list[CaseLearner]:
+        """The user's cases, by year group: the first CASES_ON_HOME of them for someone who can list learners."""
+        return self._case_list[0]
+
+    @property
+    def more_cases(self) -> bool:
+        """Whether the user has cases beyond those listed (the learner list shows them all)."""
+        return self._case_list[1]
 
     def _learner(self, id, public_id, school_id, year_group, name_sealed) -> CaseLearner:
         """The row's learner, their name opened once however many lists name them."""
@@ -222,7 +244,7 @@ class CaseWork:
         shown = vars(self)
         learners = [action.learner for action in shown.get("actions", ())]
         learners += [cycle.learner for cycle in shown.get("reviews", ())]
-        return learners + list(shown.get("cases", ()))
+        return learners + list(shown.get("_case_list", ((), False))[0])
 
 
 class CpdPrompts:

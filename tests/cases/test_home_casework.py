@@ -221,3 +221,33 @@ def test_the_senco_home_shows_the_first_learners_and_links_to_the_whole_list(app
     table = page.split("Your school’s learners", 1)[1]
     assert sum(f'href="/learners/{learner}"' in table for learner in many) == HOME_LEARNERS
     assert f"See all {HOME_LEARNERS + 3} learners" in table
+
+
+def test_a_long_caseload_lists_its_first_cases_and_leads_to_the_rest_but_an_outsider_sees_all_of_theirs(
+    app, school, create_user, create_case, add_to_team
+):
+    from app.home.views import CASES_ON_HOME
+
+    teacher = create_user("teacher", agency=school)
+    ep = create_user("ep")
+    learners = [create_case(school=school, name=f"Caseload Learner {n:02d}", year_group=3) for n in range(
+        CASES_ON_HOME + 2)]
+    for learner in learners:
+        add_to_team(learner, teacher)
+        add_to_team(learner, ep)
+
+    teacher_page = text_of(_client(app, teacher).get("/"))
+    cases = teacher_page.split("Your cases", 1)[1]
+    assert sum(f'href="/learners/{learner}"' in cases for learner in learners) == CASES_ON_HOME
+    assert f"These are the first {CASES_ON_HOME}" in cases and 'href="/learners"' in cases
+    # Only the learners shown are recorded as listed: the page showed no more than CASES_ON_HOME names.
+    with app.app_context():
+        from app.audit.models import AuditAction, AuditEvent
+
+        listed = db.session.scalars(select(AuditEvent).where(AuditEvent.actor_id == _user(teacher.public_id).id,
+                                                             AuditEvent.action == AuditAction.LISTED)).all()[-1]
+        assert len(listed.learner_ids) == CASES_ON_HOME
+
+    ep_page = text_of(_client(app, ep).get("/"))  # an outside professional cannot list learners: all are here
+    assert all(f'href="/learners/{learner}"' in ep_page for learner in learners)
+    assert "These are the first" not in ep_page

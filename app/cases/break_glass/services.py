@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, false, select
 from sqlalchemy.orm import joinedload
 
-from app.agencies.accounts.models import User
+from app.agencies.accounts.models import Role, User
 from app.audit.events import note_learners, record
 from app.audit.models import AuditAction, PurposeCategory
 from app.cases.break_glass.models import BreakGlassAccess
@@ -134,6 +134,10 @@ def may_break_glass(user) -> bool:
 
 
 def _not_on_case(user):
+    if user.role is Role.SENCO and not user.restricted:
+        # The school's SENCo is on every case of the school (the policy's scopes): none is left to open, and asking
+        # would compare each of the school's learners with itself.
+        return select(Learner.id).where(false())
     mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
     return select(Learner.id).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine),
                                     Learner.archived_at.is_(None), Learner.merged_into_id.is_(None)).limit(1)
