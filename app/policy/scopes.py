@@ -124,7 +124,10 @@ def visible_learners(user) -> Select:
 
     # A record merged into another is out of every list and search: its id resolves to the survivor (get_or_404).
     query = select(Learner).where(Learner.merged_into_id.is_(None)).order_by(Learner.year_group, Learner.id)
-    if signed_in(user) and user.role is Role.DSL and not user.restricted:
+    if signed_in(user) and user.role in (Role.DSL, Role.SENCO) and not user.restricted:
+        # Every learner of their school (the SENCo is on every case of it): said as the school, whose index gives
+        # the list in order, rather than as the list of its learners' ids (which a school of 2,000 made a sort of
+        # 2,000 rows for a page of fifty).
         return query.where(Learner.school_id == user.agency_id)
     ids = _case_learner_ids(user)
     if ids is None:
