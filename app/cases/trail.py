@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from sqlalchemy import or_, select, union
 
-from app.agencies.accounts.models import Role, User
+from app.agencies.accounts.models import Role, User, people_by_name
 from app.audit import directory
 from app.cases.attachments.models import Attachment
 from app.cases.break_glass.models import BreakGlassAccess
@@ -59,6 +59,7 @@ def merged_aliases(school_id: int, public_id: str) -> list[str]:
 class PersonToChoose(NamedTuple):
     """A person in the DSL's filter: what the choice shows and matches by, read as columns (no account loaded)."""
 
+    id: int
     public_id: str
     display_name: str
     role: Role
@@ -82,11 +83,11 @@ def people_to_choose(school_id: int, public_id: str | None = None, email: str | 
     ids = union(*chosen).subquery()
     rows = db.session.execute(select(User.id, User.public_id, User.display_name_sealed, User.role, User.email_index)
                               .where(User.id.in_(select(ids.c[0]))))
-    people = [(row.id, PersonToChoose(row.public_id, User.display_name.open(row.display_name_sealed, row.public_id),
-                                      row.role, row.email_index)) for row in rows]
-    # By name, as people_by_name orders accounts (names are sealed: sorted here); the id breaks ties.
-    people.sort(key=lambda pair: (pair[1].display_name.casefold(), pair[1].display_name, pair[0]))
-    return [person for _, person in people]
+    return people_by_name(
+        PersonToChoose(row.id, row.public_id, User.display_name.open(row.display_name_sealed, row.public_id),
+                       row.role, row.email_index)
+        for row in rows
+    )
 
 
 def grants(school_id: int, public_ids: list[str]) -> dict[str, BreakGlassAccess]:

@@ -63,9 +63,13 @@ def _ratings(learner: Learner, cycle: PlanCycle | None) -> dict:
     """Each outcome's meeting ratings (see rating_histories), only from meetings the user may see."""
     if cycle is None or not cycle.outcomes:
         return {}
-    statement = bound_statement("plan.meeting_ids", current_user, lambda bound: visible_meetings(bound, BoundLearner())
-                                .order_by(None).with_only_columns(Meeting.id))
+    statement = bound_statement("plan.meeting_ids", current_user, _case_meeting_ids)
     return rating_histories(cycle.outcomes, db.session.scalars(statement, learner_params_of(current_user, learner)))
+
+
+# Built once per shape of user (app.policy.bound), run with the case's learner as a parameter.
+def _case_meeting_ids(bound_user):
+    return visible_meetings(bound_user, BoundLearner()).order_by(None).with_only_columns(Meeting.id)
 
 
 def _plan_contributions(bound_user):
