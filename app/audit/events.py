@@ -320,6 +320,21 @@ def _let_go_of_what_was_read(session) -> None:
     session.expunge_all()
 
 
+def _request_changed(session) -> bool:
+    """Whether the request wrote anything (flushed, or holds new, changed or deleted objects)."""
+    return bool(g.get("_braid_flushed") or session.new or session.dirty or session.deleted)
+
+
+def _begin_event(session, changed: bool) -> None:
+    """Where a request's own event is written. On SQLite the read ends here and the event gets a short transaction
+    of its own holding the write lock from its start (it may read, then writes): the read never held it, nor waited
+    for it while rendering (app.database). On PostgreSQL the read's own transaction carries the event (one
+    transaction), unless the request changed something: that is rolled back first, and only the event commits."""
+    if changed or db.engine.dialect.name == "sqlite":
+        session.rollback()
+        want_write_lock()
+
+
 def _write_refusal(actor, reads: RequestReads | None) -> None:
     learners = []
     if reads is not None and reads.refusal is not None:
@@ -333,7 +348,7 @@ def _write_refusal(actor, reads: RequestReads | None) -> None:
         action = AuditAction.VIEW if request.method in ("GET", "HEAD") else AuditAction.UPDATE
         object_type, public_id = None, (request.view_args or {}).get("public_id")
     session, school = db.session, None
-    changed = g.get("_braid_flushed") or session.new or session.dirty or session.deleted
+    changed = _request_changed(session)
     if not changed:
         # The request changed nothing, so what it read is what is committed: keep it, rather than reload the
         # actor (and its agency, and each learner) after the rollback expires them (two or three queries).
@@ -342,10 +357,7 @@ def _write_refusal(actor, reads: RequestReads | None) -> None:
             actor = _ActorAsRead(actor.id, actor.role, actor.agency_id)
         learners = [_LearnerAsRead(learner.public_id, learner.school_id) for learner in learners]
         _let_go_of_what_was_read(session)
-    if changed or db.engine.dialect.name == "sqlite":
-        session.rollback()  # whatever the refused request did is undone; only its refusal commits
-        want_write_lock()  # it reads (below) then writes: on SQLite, hold the write lock from the start
-    # Otherwise (PostgreSQL) the refused request wrote nothing, and its own transaction carries the event, as a view's.
+    _begin_event(session, changed)  # whatever the refused request did is undone; only its refusal commits
     # Every refusal passes here: an id is kept only if it names a record that exists (after the rollback),
     # so no caller and no visitor can write their own text into the trail.
     object_type, public_id = subjects.name(object_type, public_id)
@@ -360,7 +372,7 @@ def _write_view(actor, reads: RequestReads) -> None:
     """One VIEW of what was opened (naming the learners whose records those were) and one LISTED naming the
     learners only shown in a list: two inserts at most, whatever the number of learners."""
     session = db.session
-    changed = g.get("_braid_flushed") or session.new or session.dirty or session.deleted
+    changed = _request_changed(session)
     school = None
     if actor is not None and not changed:
         # What the request read is what is committed: keep the actor's columns as read, rather than reload the
@@ -368,14 +380,7 @@ def _write_view(actor, reads: RequestReads) -> None:
         school = school_of(actor)
         actor = _ActorAsRead(actor.id, actor.role, actor.agency_id)
         _let_go_of_what_was_read(session)
-    if db.engine.dialect.name == "sqlite":
-        # The read ends here, and the event gets a short transaction of its own holding the write lock: the
-        # read never held it, nor waited for it while rendering (app.database).
-        session.rollback()
-        want_write_lock()
-    elif changed:
-        session.rollback()  # a read commits nothing but its event
-    # Otherwise (PostgreSQL) the read's own transaction wrote nothing, and carries the event: one transaction.
+    _begin_event(session, changed)  # a read commits nothing but its event
     if reads.objects or reads.review:
         object_type, public_id = reads.objects[0] if reads.objects else (reads.review, None)
         record(
