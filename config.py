@@ -21,6 +21,25 @@ TESTING_SECRET_KEY = "testing-secret-key-not-for-production-use-0123456789"
 TESTING_AUDIT_KEY = "testing-audit-key-not-for-production-use-0123456789"
 
 
+def instance_secret(path: Path) -> str:
+    """The random secret kept in `path`, made on first use. gunicorn's workers start together: the file appears
+    whole or not at all (a complete temporary file linked into place), and whoever loses the race reads the
+    winner's, so no worker reads it half-written or fails because another made it first."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: theirs is the one every process reads
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe for the chosen environment."""
 
@@ -298,26 +317,11 @@ class Config:
 
     def default_secret_key(self) -> str:
         """A key kept under instance/ (mode 0600) so sessions survive restarts on a developer's machine."""
-        path = self.INSTANCE_PATH / "secret_key"
-        if not path.exists():
-            self.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        return instance_secret(self.INSTANCE_PATH / "secret_key")
 
     def default_audit_key(self) -> str:
         """Like the secret key: a file under instance/ (mode 0600) on a developer's machine."""
-        path = self.INSTANCE_PATH / "audit_key"
-        if not path.exists():
-            self.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                return path.read_text().strip()
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        return instance_secret(self.INSTANCE_PATH / "audit_key")
 
     def default_key_store_url(self) -> str:
         return f"sqlite:///{self.INSTANCE_PATH / 'learner_keys.sqlite'}"

@@ -333,6 +333,26 @@ def test_development_defaults_to_sqlite_under_instance_and_keeps_a_private_secre
     assert load_config("development", {}, tmp_path)["SECRET_KEY"] == settings["SECRET_KEY"]
 
 
+def test_workers_starting_together_all_read_the_one_secret_the_first_made(tmp_path):
+    # gunicorn's workers start at once on a fresh instance folder: one used to fail with "File exists" (it lost the
+    # race to create the file) or could read the file before the winner had written it.
+    started = [subprocess.Popen([sys.executable, "-c", SECRET_READER, str(tmp_path)], stdout=subprocess.PIPE,
+                                text=True, cwd=Path(__file__).resolve().parents[1]) for _ in range(8)]
+    answers = [process.communicate(timeout=60)[0].strip() for process in started]
+    assert all(process.returncode == 0 for process in started)
+    assert len(set(answers)) == 1 and len(answers[0]) >= 32
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["audit_key", "secret_key"]  # no temporary left
+
+
+SECRET_READER = """
+import sys
+from pathlib import Path
+from config import instance_secret
+folder = Path(sys.argv[1])
+print(instance_secret(folder / "secret_key") + instance_secret(folder / "audit_key"))
+"""
+
+
 def test_sessions_have_no_long_default_lifetime(tmp_path):
     settings = load_config("development", {}, tmp_path)
     assert settings["PERMANENT_SESSION_LIFETIME"].total_seconds() == 30 * 60
