@@ -1075,16 +1075,23 @@ def database_checksum(app) -> str:
     """sha256 over every row of every table but the audit trail's, in dependency order, rows by key.
 
     The trail is left out on purpose: a refused request must leave its refusal there. One raw cursor reads every
-    table (the matrix takes a checksum around each refused write: through the ORM, a third of its time).
+    table (the matrix takes a checksum around each refused write: through the ORM, a third of its time); PostgreSQL
+    is sent every table's query at once, one round trip instead of one a table (which were a third of its time).
     """
     digest = hashlib.sha256()
     with app.app_context():
         connection = db.engine.raw_connection()
         try:
             cursor = connection.cursor()
-            for name, sql in _checksum_queries():
+            queries = _checksum_queries()
+            if db.engine.dialect.name == "postgresql":
+                cursor.execute(";\n".join(sql for _, sql in queries))  # no parameters: one simple query
+            for number, (name, sql) in enumerate(queries):
                 digest.update(f"#{name}".encode())
-                cursor.execute(sql)
+                if db.engine.dialect.name == "postgresql":
+                    assert number == 0 or cursor.nextset(), f"no result for {name}"
+                else:
+                    cursor.execute(sql)
                 for row in cursor.fetchall():
                     digest.update(repr(tuple(row)).encode())
             cursor.close()
@@ -1414,6 +1421,18 @@ def test_every_route_has_a_row_and_every_row_a_route(app):
         path = url.partition("?")[0].replace("{", "").replace("}", "")  # the audit review takes query parameters
         assert adapter.match(path, method=method)[0] == endpoint, (endpoint, method, url)
     assert sum(len(expected) for *_, expected in ROWS) >= 300
+
+
+def test_the_checksum_is_stable_and_notices_a_new_row(app, create_agency, create_user):
+    # The matrix trusts it to see any write a refused request made.
+    create_user("teacher", agency=create_agency(name="Checksum School"))
+    before = database_checksum(app)
+    assert database_checksum(app) == before
+    service = create_agency(name="Checksum Service")
+    changed = database_checksum(app)
+    assert changed != before
+    create_user("teacher", agency=service)
+    assert database_checksum(app) != changed
 
 
 @pytest.mark.long_running
