@@ -21,7 +21,7 @@ from app import database, models, web  # noqa: F401
 from app.agencies.accounts import reminders as access_reminders  # noqa: F401
 from app.agencies.accounts.cli import users_cli
 from app.agencies.blueprint import bp as agencies_bp
-from app.agencies.sign_in import sessions  # noqa: F401
+from app.agencies.sign_in import sessions
 from app.audit import jobs as audit_jobs  # noqa: F401
 from app.audit.blueprint import bp as audit_bp
 from app.audit.cli import audit_cli
@@ -196,6 +196,7 @@ def init_extensions(app: Flask) -> None:
     # for a visitor); the sign-in page says "Sign in to continue" itself when it was sent a page to return to.
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    app.session_interface = sessions.SignedCookieSessions()
 
 
 def trust_proxies(app: Flask) -> None:

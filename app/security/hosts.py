@@ -7,6 +7,7 @@ the health check, which load balancers call by address, could not be let through
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class CanonicalAddress:
     path: str  # "" or a prefix such as "/braid", when Braid is served below the root
 
 
+@functools.lru_cache(maxsize=16)  # asked on every request (the allowed hosts) and for every link that leaves Braid
 def parse_base_url(value: str | None) -> CanonicalAddress:
     """`value` as a canonical address.
 

@@ -78,3 +78,14 @@ def test_the_cookie_is_resent_only_when_the_last_seen_time_is_renewed(client_as)
     assert "braid_session=" in response.headers["Set-Cookie"]
     with client.session_transaction() as session:
         assert utcnow().timestamp() - session[SEEN_AT] < 5
+
+
+def test_a_new_secret_key_signs_at_once_and_the_old_one_still_opens_as_a_fallback(app, client_as):
+    # The cookie signer is built once per set of keys: changing them must not leave the old signer in use.
+    client = client_as("teacher")
+    assert client.get("/").status_code == 200
+    old_key = app.config["SECRET_KEY"]
+    app.config.update(SECRET_KEY="a-new-key-for-this-test-0123456789abcdef", SECRET_KEY_FALLBACKS=[old_key])
+    assert client.get("/").status_code == 200  # signed with the old key: opened by the fallback
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/").status_code == 302  # neither key now: signed out
