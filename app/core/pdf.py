@@ -8,13 +8,16 @@ drawn through `write_rich`, the one place that turns it into PDF paragraphs, hea
 """
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import unicodedata
 from pathlib import Path
 
 from flask import current_app, has_app_context
+from fontTools import ttLib
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
 from app.core.rich_blocks import Block, plain, rich_blocks
 
@@ -52,8 +55,9 @@ class BraidPDF(FPDF):
     def __init__(self, orientation: str = "P") -> None:
         super().__init__(orientation=orientation, unit="mm", format="A4")
         directory = font_dir()
-        # Each face is found now (a missing font fails before anything is drawn) but read only when the document
-        # first uses it (set_font): reading a face costs about a tenth of a second, and most documents use two.
+        # Each face is found now (a missing font fails before anything is drawn) but added only when the document
+        # first uses it (set_font), from a copy of the face read once per process (`_face_for`): reading a face cost
+        # each document about a tenth of a second.
         self._faces = {style: str(_face(directory, style)) for style in _FACES}
         # "{nb}" typed in a record must stay as typed: documents count their pages themselves where they show it.
         self.alias_nb_pages(None)
@@ -64,8 +68,37 @@ class BraidPDF(FPDF):
         face = "".join(sorted(getattr(style, "style", style).upper().replace("U", "").replace("S", "")))
         if (family or self.font_family or "").lower() == FONT.lower() and face in self._faces \
                 and FONT.lower() + face not in self.fonts:
-            self.add_font(FONT, face, self._faces[face])
+            self.fonts[FONT.lower() + face] = _face_for(self, self._faces[face], face)
         super().set_font(family, style, size)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_face(path: str, style: str) -> TTFFont:
+    """A face as fpdf2 reads it (its widths, character map and descriptor: most of a short document's time), read
+    once per process."""
+    scratch = FPDF()
+    scratch.add_font(FONT, style, path)
+    return scratch.fonts[FONT.lower() + style]
+
+
+def _face_for(pdf: FPDF, path: str, style: str) -> TTFFont:
+    """`pdf`'s own copy of a face read once: what fpdf2 changes while a document is drawn and written (the glyphs it
+    uses, the font file it subsets in place when the document is written) is the document's alone; the widths and
+    character map are copied, the descriptor shared, as fpdf2's own copying of a font does."""
+    read = _read_face(path, style)
+    if read.color_font is not None or read.is_cff:  # not a face like DejaVu's: read for this document alone
+        pdf.add_font(FONT, style, path)
+        return pdf.fonts[FONT.lower() + style]
+    font = copy.copy(read)
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = ttLib.TTFont(path, recalcTimestamp=False, fontNumber=0, lazy=True)
+    font._hbfont = None
+    font.cw = read.cw.copy()  # a defaultdict: asking for a missing letter adds it
+    font.glyph_ids = dict(read.glyph_ids)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.subset = SubsetMap(font)
+    return font
 
 
 # --- text ----------------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
+from fpdf import FPDF
 from pypdf import PdfReader
 
 from app.core.downloads import safe_filename
-from app.core.pdf import Block, Document, FontMissing, Writer, plain, rich_blocks
+from app.core.pdf import FONT, Block, BraidPDF, Document, FontMissing, Writer, plain, rich_blocks
 
 
 @pytest.mark.parametrize(("html", "blocks"), [
@@ -35,6 +37,36 @@ def test_rich_text_is_drawn_with_its_lists_and_welsh_letters():
     Writer(pdf).rich("Minutes", "<h3>Siân's review</h3><ol><li>Ŵyn read aloud</li></ol><p>Llŷr helped.</p>")
     text = PdfReader(io.BytesIO(bytes(pdf.output()))).pages[0].extract_text()
     assert "Siân's review" in text and "1." in text and "Ŵyn read aloud" in text and "Llŷr helped." in text
+
+
+class FacesReadAfresh(BraidPDF):
+    """Each face read for this document alone, as fpdf2 does by itself."""
+
+    def set_font(self, family=None, style="", size=0) -> None:
+        if FONT.lower() + style not in self.fonts:
+            FPDF.add_font(self, FONT, style, self._faces[style])
+        FPDF.set_font(self, family, style, size)
+
+
+def _document(kind: type[BraidPDF], text: str) -> bytes:
+    pdf = kind()
+    pdf.set_creation_date(datetime(2026, 9, 1, tzinfo=UTC))
+    pdf.add_page()
+    pdf.set_font(FONT, "", 11)
+    pdf.multi_cell(0, 5, text)
+    pdf.set_font(FONT, "B", 14)
+    pdf.cell(0, 8, "Next steps")
+    return bytes(pdf.output())
+
+
+def test_faces_read_once_make_the_same_document_as_faces_read_afresh_and_keep_each_documents_glyphs_apart():
+    # Each face is read once per process and copied into each document: the bytes must be fpdf2's own, and the
+    # glyphs one document used must not travel into the next one's embedded font.
+    welsh, plain_latin = "Siân and Llŷr read aloud with Ŵyn. " * 20, "abc"
+    before = _document(BraidPDF, plain_latin)
+    assert _document(BraidPDF, welsh) == _document(FacesReadAfresh, welsh)
+    assert _document(BraidPDF, plain_latin) == before == _document(FacesReadAfresh, plain_latin)
+    assert len(before) < len(_document(BraidPDF, welsh))
 
 
 def test_download_names_hold_only_safe_characters():
