@@ -32,6 +32,7 @@ from app.policy import (
     can,
     case_learners,
     line_reports,
+    on_own_case,
     params_of,
     require,
     visible_accounts,
@@ -104,14 +105,13 @@ def _open_actions(user):
 
 
 def _reviews_due(user):
-    learner_ids = case_learners(user).order_by(None).with_only_columns(Learner.id)
     return (
         select(PlanCycle.public_id, PlanCycle.number, PlanCycle.review_on, *_LEARNER_COLUMNS)
         .select_from(PlanCycle)
         .join(SupportPlan, SupportPlan.id == PlanCycle.plan_id)
         .join(_LEARNER, _LEARNER.id == SupportPlan.learner_id)
         .where(
-            SupportPlan.learner_id.in_(learner_ids),
+            on_own_case(user, _LEARNER),
             PlanCycle.stage != CycleStage.CLOSED,
             PlanCycle.closed_at.is_(None),
             PlanCycle.review_on.between(bindparam("today"), bindparam("review_until")),

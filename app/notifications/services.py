@@ -13,7 +13,7 @@ from app.audit.models import AuditAction
 from app.core.mail.services import queue_message
 from app.extensions import db
 from app.notifications.models import DEFAULT_DELIVERY, Delivery, Notification, NotificationKind, NotificationPreference
-from app.policy import Action, processing_restricted, shows
+from app.policy import Action, know_memberships, processing_restricted, shows
 from app.security.hosts import external_url
 from app.types import utcnow
 
@@ -35,6 +35,8 @@ def notify(kind: NotificationKind, *, subject, action: Action, recipients: Itera
     record's processing is restricted. Flushes only; the caller commits."""
     if processing_restricted(subject) or processing_restricted(learner):
         return []  # a restricted record (UK GDPR Article 18) is not processed: nobody is told of anything in it
+    recipients = list(recipients)
+    know_memberships(recipients)  # one query for the whole team's memberships, not one per person
     eligible = []
     seen: set[int] = set()
     for recipient in recipients:

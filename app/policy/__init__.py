@@ -11,7 +11,13 @@ from app.policy.decisions import DECISION_MADE, audit_action_for, can, refuse, r
 from app.policy.loading import RECORD_LEARNER, cpd_owner_or_404, get_or_404, survivor_public_id
 from app.policy.machines import may_read_metrics, metrics_enabled
 from app.policy.mail import mail_keeper
-from app.policy.rules import case_role, forget_break_glass, forget_memberships, processing_restricted
+from app.policy.rules import (
+    case_role,
+    forget_break_glass,
+    forget_memberships,
+    know_memberships,
+    processing_restricted,
+)
 from app.policy.scopes import (
     case_concerns,
     case_invitations,
@@ -22,6 +28,7 @@ from app.policy.scopes import (
     invitable_agencies,
     line_reports,
     listed_learners,
+    on_own_case,
     open_invitations,
     outside_memberships,
     plan_cycles,
@@ -43,8 +50,9 @@ __all__ = [
     "BoundLearner", "attempted", "audit_action_for", "bound_statement", "can", "case_concerns", "case_invitations",
     "closed_invitations", "learner_params_of", "mail_keeper",
     "case_learners", "case_role", "cpd_log_owners", "cpd_owner_or_404", "cpd_reports", "forget_break_glass",
-    "forget_memberships", "get_or_404", "invitable_agencies", "line_reports", "listed_learners", "may_read_metrics",
-    "metrics_enabled", "open_invitations", "params_of",
+    "forget_memberships", "know_memberships", "get_or_404", "invitable_agencies", "line_reports", "listed_learners",
+    "may_read_metrics",
+    "metrics_enabled", "on_own_case", "open_invitations", "params_of",
     "outside_memberships", "plan_cycles", "processing_restricted", "refuse", "require", "school_staff", "shows",
     "survivor_public_id",
     "team_memberships",

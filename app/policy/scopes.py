@@ -171,10 +171,19 @@ def visible_imports(user) -> Select:
 def case_learners(user) -> Select:
     """The learners whose case `user` is on (not the DSL's school-wide view)."""
 
-    query = select(Learner).order_by(Learner.year_group, Learner.id)
-    # a break-glass case is not one's own (the home page lists grants apart); leavers are off the home page
+    return select(Learner).order_by(Learner.year_group, Learner.id).where(on_own_case(user, Learner))
+
+
+def on_own_case(user, learner=Learner):
+    """The condition `case_learners` applies, on `learner` (the model, or an alias a statement joins): a case `user`
+    is on, not a leaver's. A break-glass case is not one's own (the home page lists grants apart). The SENCo's are
+    said as their school (they are on every case of it), so a statement that joins the learner is driven from its
+    other side, not from the list of every learner of the school."""
+    if signed_in(user) and is_school_senco(user):
+        return and_(learner.school_id == user.agency_id, learner.merged_into_id.is_(None),
+                    learner.archived_at.is_(None))
     ids = _case_learner_ids(user, break_glass=False)
-    return query.where(False) if ids is None else query.where(Learner.id.in_(ids), Learner.archived_at.is_(None))
+    return false() if ids is None else and_(learner.id.in_(ids), learner.archived_at.is_(None))
 
 
 def visible_contributions(user, learner=None) -> Select:

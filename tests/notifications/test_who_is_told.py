@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import time, timedelta
 
 import pytest
+from sqlalchemy import event as sql_event
 from sqlalchemy import select
 
 from app.agencies.accounts.models import AgencyKind, Role, User
@@ -166,12 +167,31 @@ def _told(world) -> Counter:
 
 
 @pytest.mark.parametrize("event", list(EVENTS))
-def test_each_kind_is_told_once_to_exactly_those_who_may_see_its_item(app, world, event):
+@pytest.mark.parametrize("asked_from", ["a job", "a request"])
+def test_each_kind_is_told_once_to_exactly_those_who_may_see_its_item(app, world, event, asked_from):
+    # From a request the recipients' memberships are read all at once (know_memberships), from a job one by one.
     do, kind, expected = EVENTS[event]
-    with app.app_context():
+    with app.test_request_context() if asked_from == "a request" else app.app_context():
         do(_people(world), _learner(world))
         db.session.commit()
         assert _told(world) == Counter({(kind, name): 1 for name in expected})
+
+
+def test_a_whole_team_is_asked_about_its_memberships_in_one_query(app, world):
+    with app.test_request_context():
+        people, learner = _people(world), _learner(world)
+        asked = []
+        listen = lambda *args: asked.append(args[2]) if "team_membership" in args[2] else None  # noqa: E731
+        sql_event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            contributions.add_contribution(people["teacher"], learner, kind="classroom_view",
+                                           visibility="team_and_family", title="T", body="<p>B</p>")
+        finally:
+            sql_event.remove(db.engine, "before_cursor_execute", listen)
+        db.session.commit()
+        memberships = [sql for sql in asked if "team_membership.user_id IN" in sql]
+        assert len(memberships) == 1, asked
+        assert _told(world) == Counter({(K.CONTRIBUTION_ADDED, name): 1 for name in ("senco", "lsp", "ep", "parent")})
 
 
 def test_saving_a_meeting_again_tells_nobody_twice_until_it_is_a_new_version(app, world):
