@@ -67,10 +67,30 @@ from config import BASE_DIR
 MIGRATIONS_DIR = BASE_DIR / "migrations"
 
 
+# What parsing a route's pattern produced (its parts, trace and converters), kept per process by everything it depends
+# on: the suite makes an app per test, and parsing every route again was a tenth of each test's time.
+_PARSED_ROUTES: dict[tuple, tuple] = {}
+
+
 class Route(Rule):
-    """Werkzeug's rule, with its URL-building function compiled when a URL is first built from it rather than when
-    the app is made: every app compiled two functions per route (about a tenth of a second per app, which every
-    test and every worker start paid), most of them never called by that app."""
+    """Werkzeug's rule, parsed once per process (every app after the first takes the first's parse) and with its
+    URL-building function compiled when a URL is first built from it rather than when the app is made: every app
+    compiled two functions per route (about a tenth of a second per app, which every test and every worker start
+    paid), most of them never called by that app."""
+
+    def compile(self) -> None:
+        key = (self.rule, self.subdomain, self.host, self.merge_slashes, self.map.host_matching,
+               tuple(sorted(self.map.converters.items())))
+        parsed = _PARSED_ROUTES.get(key)
+        if parsed is None:
+            super().compile()
+            _PARSED_ROUTES[key] = (self._parts, self._trace, self._converters)
+            return
+        # Shared, never changed after parsing: the parts the matcher reads, the trace and the converters.
+        self._parts, self._trace, self._converters = parsed
+        self.arguments.update(name for dynamic, name in self._trace if dynamic)
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
 
     def _compile_builder(self, append_unknown: bool = True):
         compiled = None

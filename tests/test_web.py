@@ -76,3 +76,31 @@ def test_addresses_built_once_are_the_ones_flask_builds(app):
         assert app.url_for("cases.learner_detail", public_id="abc", _external=True).startswith("http")
     with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": "/braid"}):
         assert app.url_for("cases.learner_detail", public_id="abc", _anchor="plan") == "/braid/learners/abc#plan"
+
+
+def test_routes_parsed_once_per_process_match_and_build_as_a_fresh_parse():
+    # Every app after the first takes the first's parse of each route (app.factory.Route): each must hold what
+    # Werkzeug's own parse of that route gives, and match and build the same addresses.
+    from werkzeug.routing import Map, Rule
+
+    create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    fresh = Map(converters=app.url_map.converters, strict_slashes=app.url_map.strict_slashes,
+                merge_slashes=app.url_map.merge_slashes, host_matching=app.url_map.host_matching)
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 150
+    for rule in rules:
+        plain = Rule(rule.rule, endpoint=rule.endpoint, methods=rule.methods, defaults=rule.defaults,
+                     subdomain=rule.subdomain, host=rule.host)
+        fresh.add(plain)
+        assert (rule._parts, rule._trace, rule.arguments) == (plain._parts, plain._trace, plain.arguments), rule
+        assert {name: type(converter) for name, converter in rule._converters.items()} == {
+            name: type(converter) for name, converter in plain._converters.items()}, rule
+    ours, theirs = app.url_map.bind("localhost"), fresh.bind("localhost")
+    for rule in rules:
+        values = {name: "AbC123" if name != "number" else 7 for name in rule.arguments - set(rule.defaults or {})}
+        method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+        built = ours.build(rule.endpoint, values, method=method)
+        assert built == theirs.build(rule.endpoint, values, method=method)
+        assert ours.match(built.partition("?")[0], method=method) == theirs.match(built.partition("?")[0],
+                                                                                   method=method), built
