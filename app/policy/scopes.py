@@ -177,8 +177,8 @@ def case_learners(user) -> Select:
 def on_own_case(user, learner=Learner):
     """The condition `case_learners` applies, on `learner` (the model, or an alias a statement joins): a case `user`
     is on, not a leaver's. A break-glass case is not one's own (the home page lists grants apart). The SENCo's are
-    said as their school (they are on every case of it), so a statement that joins the learner is driven from its
-    other side, not from the list of every learner of the school."""
+    said as their school (they are on every case of it) on the joined learner itself, rather than as a list of every
+    learner of the school that the database builds afresh for the statement."""
     if signed_in(user) and is_school_senco(user):
         return and_(learner.school_id == user.agency_id, learner.merged_into_id.is_(None),
                     learner.archived_at.is_(None))
