@@ -1,4 +1,6 @@
 """Braid's test suite: every test gets its own migrated database, on SQLite and on PostgreSQL."""
+import gc
+
 pytest_plugins = [
     "tests.fixtures.compiled_sql",
     "tests.fixtures.databases",
@@ -10,6 +12,15 @@ pytest_plugins = [
     "tests.fixtures.demo",
     "tests.fixtures.worlds",
 ]
+
+
+def pytest_collection_finish(session) -> None:
+    """Python's cyclic garbage collector took a sixth of a test process's time, most of it scanning again and again
+    what is loaded once and kept for the whole run (modules, templates, compiled SQL): that is frozen once the tests
+    are collected (never scanned again), and the youngest objects are collected every 50,000 allocations, not 700."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def pytest_collection_modifyitems(items) -> None:
