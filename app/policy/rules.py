@@ -76,9 +76,12 @@ def _clause_now(user, now):
 
 
 def live_membership_clause(user, now=None):
-    now = _clause_now(user, now)
+    return and_(TeamMembership.user_id == user.id, _live_at(_clause_now(user, now)))
+
+
+def _live_at(now):
+    """A membership in force at `now`: begun, not ended early, not past its end."""
     return and_(
-        TeamMembership.user_id == user.id,
         TeamMembership.ended_at.is_(None),
         TeamMembership.starts_at <= now,
         or_(TeamMembership.ends_at.is_(None), TeamMembership.ends_at > now),
@@ -109,11 +112,9 @@ def know_memberships(users) -> None:
     wanted = {user.id for user in users if user is not None and user.id not in cache}
     if len(wanted) < 2:
         return
-    now = utcnow()
     found: dict[int, set[int]] = {user_id: set() for user_id in wanted}
     for user_id, learner_id in db.session.execute(select(TeamMembership.user_id, TeamMembership.learner_id).where(
-            TeamMembership.user_id.in_(wanted), TeamMembership.ended_at.is_(None), TeamMembership.starts_at <= now,
-            or_(TeamMembership.ends_at.is_(None), TeamMembership.ends_at > now))):
+            TeamMembership.user_id.in_(wanted), _live_at(utcnow()))):
         found[user_id].add(learner_id)
     cache.update((user_id, frozenset(learners)) for user_id, learners in found.items())
 

@@ -76,12 +76,17 @@ def _case_learner_ids(user, break_glass: bool = True, learner=None):
     return built[key]
 
 
+def _school_records(user, learner=Learner):
+    """`learner` (the model or an alias) is a record of `user`'s school, not merged into another: the SENCo's cases."""
+    return and_(learner.school_id == user.agency_id, learner.merged_into_id.is_(None))
+
+
 def _build_case_learner_ids(user, break_glass: bool, learner):
     if not signed_in(user) or (user.restricted and user.access_has_expired()):
         return None
     only = learner.id if learner is not None else None
     if is_school_senco(user):
-        ids = select(Learner.id).where(Learner.school_id == user.agency_id, Learner.merged_into_id.is_(None))
+        ids = select(Learner.id).where(_school_records(user, Learner))
         return ids if only is None else ids.where(Learner.id == only)
     if user.role is Role.ADMIN:
         # An administrator sees no case, except their own child's, as its parent.
@@ -180,8 +185,7 @@ def on_own_case(user, learner=Learner):
     said as their school (they are on every case of it) on the joined learner itself, rather than as a list of every
     learner of the school that the database builds afresh for the statement."""
     if signed_in(user) and is_school_senco(user):
-        return and_(learner.school_id == user.agency_id, learner.merged_into_id.is_(None),
-                    learner.archived_at.is_(None))
+        return and_(_school_records(user, learner), learner.archived_at.is_(None))
     ids = _case_learner_ids(user, break_glass=False)
     return false() if ids is None else and_(learner.id.in_(ids), learner.archived_at.is_(None))
 
