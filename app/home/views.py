@@ -96,7 +96,9 @@ _LEARNER_COLUMNS = (_LEARNER.id, _LEARNER.public_id, _LEARNER.school_id, _LEARNE
 
 
 def _open_actions(user):
-    scope = visible_actions(user).where(MeetingAction.owner_id == user.id, MeetingAction.status == ActionStatus.OPEN)
+    # Found by their owner, each checked on its own: not every meeting the user may read gathered first.
+    scope = visible_actions(user, row_by_row=True).where(MeetingAction.owner_id == user.id,
+                                                         MeetingAction.status == ActionStatus.OPEN)
     return (scope.with_only_columns(MeetingAction.public_id, MeetingAction.description_sealed, MeetingAction.due_on,
                                     _MEETING.public_id, _MEETING.kind, _MEETING.held_on, *_LEARNER_COLUMNS)
             .select_from(MeetingAction)

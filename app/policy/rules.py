@@ -75,16 +75,17 @@ def _clause_now(user, now):
     return bound if bound is not None else utcnow()
 
 
-def live_membership_clause(user, now=None):
-    return and_(TeamMembership.user_id == user.id, _live_at(_clause_now(user, now)))
+def live_membership_clause(user, now=None, membership=TeamMembership):
+    """`user`'s membership in force now; on `membership`, the model or an alias a subquery of its own reads."""
+    return and_(membership.user_id == user.id, _live_at(_clause_now(user, now), membership))
 
 
-def _live_at(now):
+def _live_at(now, membership=TeamMembership):
     """A membership in force at `now`: begun, not ended early, not past its end."""
     return and_(
-        TeamMembership.ended_at.is_(None),
-        TeamMembership.starts_at <= now,
-        or_(TeamMembership.ends_at.is_(None), TeamMembership.ends_at > now),
+        membership.ended_at.is_(None),
+        membership.starts_at <= now,
+        or_(membership.ends_at.is_(None), membership.ends_at > now),
     )
 
 
@@ -217,8 +218,8 @@ def _break_glass_of(user, learner) -> bool:
     return False
 
 
-def open_grant_clause(user, now=None):
-    return and_(BreakGlassAccess.user_id == user.id, BreakGlassAccess.expires_at > _clause_now(user, now))
+def open_grant_clause(user, now=None, grant=BreakGlassAccess):
+    return and_(grant.user_id == user.id, grant.expires_at > _clause_now(user, now))
 
 
 def forget_break_glass() -> None:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, exists, false, or_, select
+from sqlalchemy.orm import aliased
 
 from app.agencies.accounts.models import Agency, AgencyKind, Role, User
 from app.agencies.calendar.models import SchoolCalendarPeriod
@@ -113,6 +114,43 @@ def _build_case_learner_ids(user, break_glass: bool, learner):
     return members if user.role is Role.DSL and not user.restricted else _unrestricted(members)
 
 
+# Under names of their own: a statement whose own rows are learners, memberships or grants never has the
+# row-by-row subqueries below correlated with them.
+_CASE_LEARNER = aliased(Learner, name="case_learner")
+_CASE_MEMBERSHIP = aliased(TeamMembership, name="case_membership")
+_CASE_GRANT = aliased(BreakGlassAccess, name="case_grant")
+
+
+def _on_case_row(user, learner_id, break_glass: bool = True):
+    """`learner_id` (a row's learner column) is of a case `user` is on: what `learner_id.in_(_case_learner_ids(user))`
+    says, checked row by row, an index lookup each. For statements whose rows are found another way (the user's
+    own work, the actions they own): the database then never gathers every learner of a school, or of a caseload, to
+    compare a handful of rows with (SQLite builds that list afresh for each statement)."""
+    if not signed_in(user) or (user.restricted and user.access_has_expired()):
+        return false()
+    record = [_CASE_LEARNER.id == learner_id]
+    if is_school_senco(user):
+        return exists().where(*record, _school_records(user, _CASE_LEARNER))
+    membership = [_CASE_MEMBERSHIP.learner_id == learner_id,
+                  live_membership_clause(user, membership=_CASE_MEMBERSHIP)]
+    if user.role is Role.ADMIN:
+        membership.append(_CASE_MEMBERSHIP.role == Role.PARENT)  # on no case but their own child's, as its parent
+    on_case = exists().where(*membership)
+    if user.role is not Role.ADMIN and not user.restricted:
+        record.append(_CASE_LEARNER.school_id == user.agency_id)
+        if break_glass and user.role in SCHOOL_CASE_ROLES:
+            on_case = or_(on_case, exists().where(_CASE_GRANT.learner_id == learner_id,
+                                                  open_grant_clause(user, grant=_CASE_GRANT)))
+    if user.role is not Role.DSL or user.restricted:
+        record.append(_CASE_LEARNER.restricted_at.is_(None))  # as _unrestricted
+    return and_(on_case, exists().where(*record))
+
+
+def _of_school_row(user, learner_id):
+    """`learner_id` is of `user`'s school: `_of_school` row by row."""
+    return exists().where(_CASE_LEARNER.id == learner_id, _CASE_LEARNER.school_id == user.agency_id)
+
+
 def _of_school(user, learner=None):
     """Ids of `user`'s school's learners (SQL); with `learner`, only theirs, when they are of it."""
     ids = select(Learner.id).where(Learner.school_id == user.agency_id)
@@ -179,19 +217,23 @@ def case_learners(user) -> Select:
     return select(Learner).order_by(Learner.year_group, Learner.id).where(on_own_case(user, Learner))
 
 
-def on_own_case(user, learner=Learner):
+def on_own_case(user, learner=Learner, *, row_by_row: bool = False):
     """The condition `case_learners` applies, on `learner` (the model, or an alias a statement joins): a case `user`
     is on, not a leaver's. A break-glass case is not one's own (the home page lists grants apart). The SENCo's are
     said as their school (they are on every case of it) on the joined learner itself, rather than as a list of every
-    learner of the school that the database builds afresh for the statement."""
+    learner of the school that the database builds afresh for the statement; `row_by_row` says everyone else's so
+    too (`_on_case_row`), for a statement that goes through the school's learners itself."""
     if signed_in(user) and is_school_senco(user):
         return and_(_school_records(user, learner), learner.archived_at.is_(None))
+    if row_by_row:
+        return and_(_on_case_row(user, learner.id, break_glass=False), learner.archived_at.is_(None))
     ids = _case_learner_ids(user, break_glass=False)
     return false() if ids is None else and_(learner.id.in_(ids), learner.archived_at.is_(None))
 
 
-def visible_contributions(user, learner=None) -> Select:
-    """The contributions `user` may read, by the same rules as `_sees_contribution`, in SQL."""
+def visible_contributions(user, learner=None, *, row_by_row: bool = False) -> Select:
+    """The contributions `user` may read, by the same rules as `_sees_contribution`, in SQL. `row_by_row` checks
+    each row's case on its own (`_on_case_row`), for a statement that finds its rows another way (by author)."""
 
     # Withdrawn contributions have left the case: no list, page or count shows them (the DSL's page reads them apart).
     query = (select(Contribution).where(Contribution.withdrawn_at.is_(None))
@@ -199,13 +241,12 @@ def visible_contributions(user, learner=None) -> Select:
     ids = _case_learner_ids(user, learner=learner)
     if ids is None:
         return query.where(False)
-    on_case = Contribution.learner_id.in_(ids)
+    on_case = _on_case_row(user, Contribution.learner_id) if row_by_row else Contribution.learner_id.in_(ids)
     own = and_(Contribution.author_id == user.id, on_case)
     school_lead = user.role in (Role.SENCO, Role.DSL) and not user.restricted
-    restricted = and_(
-        Contribution.visibility == Visibility.RESTRICTED,
-        Contribution.learner_id.in_(_of_school(user, learner)) if school_lead else false(),
-    )
+    of_school = (_of_school_row(user, Contribution.learner_id) if row_by_row
+                 else Contribution.learner_id.in_(_of_school(user, learner)))
+    restricted = and_(Contribution.visibility == Visibility.RESTRICTED, of_school if school_lead else false())
     shared = [Visibility.TEAM_AND_FAMILY] if user.role is Role.PARENT else [Visibility.TEAM, Visibility.TEAM_AND_FAMILY]
     family = and_(on_case, Contribution.visibility == Visibility.TEAM_AND_FAMILY)
     if user.role is not Role.PARENT:
@@ -220,12 +261,13 @@ def visible_contributions(user, learner=None) -> Select:
     return query
 
 
-def visible_meetings(user, learner=None) -> Select:
+def visible_meetings(user, learner=None, *, row_by_row: bool = False) -> Select:
+    """The meetings `user` may read; `row_by_row` as in `visible_contributions`."""
     query = select(Meeting).order_by(Meeting.held_on.desc(), Meeting.id.desc())
     ids = _case_learner_ids(user, learner=learner)
     if ids is None:
         return query.where(False)
-    query = query.where(Meeting.learner_id.in_(ids))
+    query = query.where(_on_case_row(user, Meeting.learner_id) if row_by_row else Meeting.learner_id.in_(ids))
     family = and_(Meeting.shared_with_family.is_(True), Meeting.signed_off_at.is_not(None))
     if user.role is Role.PARENT:
         query = query.where(family)
@@ -236,10 +278,16 @@ def visible_meetings(user, learner=None) -> Select:
     return query
 
 
-def visible_actions(user) -> Select:
-    meetings = visible_meetings(user).order_by(None).with_only_columns(_meeting_id())
-    return (select(MeetingAction).where(MeetingAction.meeting_id.in_(meetings))
-            .order_by(MeetingAction.due_on, MeetingAction.id))
+def visible_actions(user, *, row_by_row: bool = False) -> Select:
+    """The actions of the meetings `user` may read; `row_by_row` (for a statement that finds its actions by owner)
+    checks each action's meeting on its own rather than gathering every meeting the user may read."""
+    meetings = visible_meetings(user, row_by_row=row_by_row).order_by(None).with_only_columns(_meeting_id())
+    if row_by_row:
+        # Never correlated with a `meeting` of the outer statement: its meeting is this action's own.
+        seen = meetings.where(Meeting.id == MeetingAction.meeting_id).correlate_except(Meeting).exists()
+    else:
+        seen = MeetingAction.meeting_id.in_(meetings)
+    return select(MeetingAction).where(seen).order_by(MeetingAction.due_on, MeetingAction.id)
 
 
 def _meeting_id():

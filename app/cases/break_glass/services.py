@@ -13,7 +13,7 @@ from app.cases.learners.models import Learner
 from app.cases.trail import choosable_learners
 from app.core.dates import time_of_day
 from app.extensions import db
-from app.policy import Action, bound_statement, can, case_learners, forget_break_glass, params_of, require
+from app.policy import Action, bound_statement, can, forget_break_glass, on_own_case, params_of, require
 from app.problems import Refusal
 from app.types import utcnow
 
@@ -138,8 +138,9 @@ def _not_on_case(user):
         # The school's SENCo is on every case of the school (the policy's scopes): none is left to open, and asking
         # would compare each of the school's learners with itself.
         return select(Learner.id).where(false())
-    mine = case_learners(user).order_by(None).with_only_columns(Learner.id)
-    return select(Learner.id).where(Learner.school_id == user.agency_id, Learner.id.not_in(mine),
+    # Each learner of the school in turn until one is not on the user's cases: usually the first (not the user's
+    # whole caseload gathered to compare the school with).
+    return select(Learner.id).where(Learner.school_id == user.agency_id, ~on_own_case(user, row_by_row=True),
                                     Learner.archived_at.is_(None), Learner.merged_into_id.is_(None)).limit(1)
 
 

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agencies.accounts.models import Agency, User
@@ -143,6 +143,11 @@ class Learner(LearnerNames, db.Model):
         CheckConstraint("year_group BETWEEN -1 AND 13", name="year_group_range"),
         # The lists' order within a school (visible_learners): a page reads its rows of the index, not all sorted.
         Index("ix_learner_school_year_group", "school_id", "year_group", "id"),
+        # The school's current learners alone (not merged, not left), in the lists' order: counting them, and going
+        # through them for the reviews due, reads this index rather than every record of the school.
+        Index("ix_learner_school_current", "school_id", "year_group", "id",
+              sqlite_where=text("merged_into_id IS NULL AND archived_at IS NULL"),
+              postgresql_where=text("merged_into_id IS NULL AND archived_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -59,8 +59,9 @@ class Meeting(db.Model):
     held_on: Mapped[date]
     starts_at: Mapped[time]
     duration_minutes: Mapped[int] = mapped_column(Integer)
-    chair_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Indexed: a person's own meetings (the CPD prompts) are found by who chaired or recorded them.
+    chair_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     shared_with_family: Mapped[bool] = mapped_column(default=False)
     record_number: Mapped[int] = mapped_column(Integer, default=1)  # the version being written
     signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # of the current version
@@ -105,7 +106,7 @@ class MeetingAttendee(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)  # the meetings a person attended
     attendance: Mapped[Attendance] = mapped_column(enum_column(Attendance))
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendees")

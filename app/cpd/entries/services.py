@@ -342,12 +342,13 @@ def _unreflected_scopes(actor: User, since_at, since, today):
         CaseEvidence.owner_id == actor.id, CaseEvidence.meeting_id.is_not(None))
     attended = select(MeetingAttendee.meeting_id).where(
         MeetingAttendee.user_id == actor.id, MeetingAttendee.attendance == Attendance.PRESENT)
-    contributions = visible_contributions(actor).order_by(None).where(
+    # Found by who wrote or attended them, each checked on its own (`row_by_row`): not every case's learner gathered.
+    contributions = visible_contributions(actor, row_by_row=True).order_by(None).where(
         Contribution.author_id == actor.id,
         Contribution.id.not_in(linked_contributions),
         Contribution.created_at >= since_at,
     )
-    meetings = visible_meetings(actor).where(
+    meetings = visible_meetings(actor, row_by_row=True).where(
         (Meeting.recorded_by_id == actor.id) | (Meeting.chair_id == actor.id) | Meeting.id.in_(attended),
         Meeting.id.not_in(linked_meetings),
         Meeting.held_on.between(since, today),

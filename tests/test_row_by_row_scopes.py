@@ -1,0 +1,64 @@
+"""Scopes that check each row's case on its own (`row_by_row`, for statements that find their rows by author or owner)
+answer exactly as the scopes that gather a user's cases first: for every account of the demo, with a live break-glass
+grant, a restricted record and an ended membership among them, on both engines."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.agencies.accounts.models import Role, User
+from app.audit.models import PurposeCategory
+from app.cases.break_glass.models import BreakGlassAccess
+from app.cases.contributions.models import Contribution
+from app.cases.learners.models import Learner
+from app.cases.team.models import TeamMembership
+from app.extensions import db
+from app.policy import case_learners, on_own_case, visible_actions, visible_contributions, visible_meetings
+from app.types import utcnow
+
+pytestmark = pytest.mark.both_backends
+
+
+def _edge_cases() -> None:
+    """What the demo holds only in the past: a teacher's live break-glass grant on a case of their school they are
+    not on, and a membership ended early (the restricted record is the demo's own)."""
+    now = utcnow()
+    written = select(Contribution.learner_id)
+    teacher, other = next(
+        (teacher, other) for teacher in db.session.scalars(select(User).where(User.role == Role.TEACHER))
+        for other in db.session.scalars(select(Learner).where(
+            Learner.school_id == teacher.agency_id, Learner.id.in_(written),
+            Learner.id.not_in(select(TeamMembership.learner_id).where(TeamMembership.user_id == teacher.id))))
+    )
+    db.session.add(BreakGlassAccess(user_id=teacher.id, learner_id=other.id, purpose=PurposeCategory.SAFEGUARDING,
+                                    started_at=now, expires_at=now + timedelta(hours=1), reason="A test's grant"))
+    ended = db.session.scalars(select(TeamMembership).where(TeamMembership.ended_at.is_(None))
+                               .order_by(TeamMembership.id.desc())).first()
+    ended.ended_at = now - timedelta(minutes=1)
+    db.session.commit()
+
+
+def test_row_by_row_scopes_answer_as_the_gathered_ones_for_every_account(demo_app):
+    with demo_app.app_context():
+        _edge_cases()
+        assert db.session.scalar(select(Learner.id).where(Learner.restricted_at.is_not(None))) is not None
+        users = db.session.scalars(select(User).order_by(User.id)).all()
+        assert {user.role for user in users} == set(Role) and any(user.restricted for user in users)
+        rows, differing_users = 0, set()
+        for user in users:
+            pairs = {
+                "contributions": (visible_contributions(user), visible_contributions(user, row_by_row=True)),
+                "meetings": (visible_meetings(user), visible_meetings(user, row_by_row=True)),
+                "actions": (visible_actions(user), visible_actions(user, row_by_row=True)),
+                "own cases": (case_learners(user), select(Learner).where(on_own_case(user, row_by_row=True))),
+            }
+            for name, (gathered, row_by_row) in pairs.items():
+                expected = {row.id for row in db.session.scalars(gathered)}
+                found = {row.id for row in db.session.scalars(row_by_row)}
+                assert found == expected, (name, user.role, user.restricted, sorted(found ^ expected))
+                rows += len(expected)
+                differing_users.add((name, frozenset(expected)))
+        # Not a comparison of empty lists: people see different things, and plenty of them.
+        assert rows > 200 and len(differing_users) > 12
