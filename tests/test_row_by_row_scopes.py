@@ -1,6 +1,7 @@
 """Scopes that check each row's case on its own (`row_by_row`, for statements that find their rows by author or owner)
-answer exactly as the scopes that gather a user's cases first: for every account of the demo, with a live break-glass
-grant, a restricted record and an ended membership among them, on both engines."""
+and the learner list that checks each listed record itself answer exactly as the scopes that gather a user's cases
+first: for every account of the demo, with a live break-glass grant, a restricted record and an ended membership
+among them, on both engines."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,7 +16,15 @@ from app.cases.contributions.models import Contribution
 from app.cases.learners.models import Learner
 from app.cases.team.models import TeamMembership
 from app.extensions import db
-from app.policy import case_learners, on_own_case, visible_actions, visible_contributions, visible_meetings
+from app.policy import (
+    case_learners,
+    on_own_case,
+    visible_actions,
+    visible_contributions,
+    visible_learners,
+    visible_meetings,
+)
+from app.policy.scopes import _case_learner_ids
 from app.types import utcnow
 
 pytestmark = pytest.mark.both_backends
@@ -40,6 +49,15 @@ def _edge_cases() -> None:
     db.session.commit()
 
 
+def _gathered_learners(user):
+    """The learners a user sees, as the list of their cases' ids says (the SENCo and DSL: their school)."""
+    query = select(Learner).where(Learner.merged_into_id.is_(None))
+    if user.role in (Role.SENCO, Role.DSL) and not user.restricted:
+        return query.where(Learner.school_id == user.agency_id)
+    ids = _case_learner_ids(user)
+    return query.where(False) if ids is None else query.where(Learner.id.in_(ids))
+
+
 def test_row_by_row_scopes_answer_as_the_gathered_ones_for_every_account(demo_app):
     with demo_app.app_context():
         _edge_cases()
@@ -53,6 +71,7 @@ def test_row_by_row_scopes_answer_as_the_gathered_ones_for_every_account(demo_ap
                 "meetings": (visible_meetings(user), visible_meetings(user, row_by_row=True)),
                 "actions": (visible_actions(user), visible_actions(user, row_by_row=True)),
                 "own cases": (case_learners(user), select(Learner).where(on_own_case(user, row_by_row=True))),
+                "learners": (_gathered_learners(user), visible_learners(user)),
             }
             for name, (gathered, row_by_row) in pairs.items():
                 expected = {row.id for row in db.session.scalars(gathered)}
