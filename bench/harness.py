@@ -27,6 +27,15 @@ POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@1
 WRK_THREADS, WRK_CONNECTIONS = 2, 16
 
 
+def gather_statistics() -> None:
+    """PostgreSQL's planner statistics for the data just loaded, as a live server's autovacuum gathers them within a
+    minute or so: a server without it (like the benches', whose autovacuum is off) otherwise plans the scopes as if
+    every table were empty (nested loops: seconds for a page where a fraction of a millisecond is the rule)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+
+
 class Databases:
     """Throwaway databases: SQLite files in a work directory, PostgreSQL databases on the bench server."""
 

@@ -45,6 +45,7 @@ from bench.harness import (  # noqa: E402
     bench_server,
     braid_server,
     csrf_token,
+    gather_statistics,
     next_code_for,
     run_wrk,
     session_cookie,
@@ -129,15 +130,6 @@ def load_data(app, data: str, learners: int) -> str | None:
                 return "`flask demo scale` does not exist here yet: the authority run is skipped"
             raise RuntimeError(f"flask demo scale failed: {result.output}")
     return None
-
-
-def gather_statistics() -> None:
-    """PostgreSQL's planner statistics for the data just loaded, as a live server's autovacuum gathers them: a
-    server without it (like the bench's) otherwise plans the scopes' nested IN lists as if every table were empty
-    (nested loops: tens of milliseconds for a home page's list of cases, against a fraction of one)."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 def learner_with_contributions(app, count: int = CONTRIBUTIONS) -> str:
