@@ -9,6 +9,7 @@ runs) or, where one is killed, as a subprocess running `run_worker` exactly as t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socketserver
@@ -513,3 +514,43 @@ def test_a_send_that_finds_its_message_claimed_but_unsent_is_tried_again_not_cou
     finally:
         mail.close()
     assert len(mail.received) == 1 and "To: claimed@example.org" in mail.received[0]
+
+
+def test_a_failure_that_repeats_is_logged_whole_once_then_counted_once_a_minute():
+    now = [0.0]
+    quiet = queue.RepeatedFailures(every=60, clock=lambda: now[0])
+
+    def failure(logger: str = "huey.consumer.Scheduler", level: int = logging.ERROR) -> logging.LogRecord:
+        try:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:1")
+        except ConnectionError:
+            return logging.LogRecord(logger, level, __file__, 1, "Error reading schedule.", None, sys.exc_info())
+
+    passed = []
+    for second in range(125):
+        now[0] = float(second)
+        record_ = failure()
+        if quiet.filter(record_):
+            passed.append((second, record_))
+    assert [second for second, _ in passed] == [0, 60, 120]
+    assert passed[0][1].exc_info is not None and passed[0][1].getMessage() == "Error reading schedule."
+    assert passed[1][1].exc_info is None
+    assert passed[1][1].getMessage() == "Error reading schedule. (and 59 more times in the last 60 s)"
+    # Another loop's failure, and anything below a warning, are never held back by this one's.
+    assert quiet.filter(failure("huey.consumer.Worker-1")) and quiet.filter(failure(level=logging.INFO))
+
+
+def test_a_worker_whose_redis_is_down_says_so_once_not_every_second(app, tmp_path):
+    """The real `flask jobs worker` against a Redis that is not there (a closed port): its scheduler fails to read
+    the schedule every second, and says so once, with the error."""
+    log = tmp_path / "worker.log"
+    worker = WorkerProcess(app, log, REDIS_URL="redis://127.0.0.1:1/0")
+    try:
+        wait_for(lambda: log.exists() and "Error reading schedule" in log.read_text(), 30,
+                 "the scheduler's first failure", log)
+        time.sleep(3.5)  # three more seconds of the scheduler failing
+    finally:
+        worker.stop()
+    text = log.read_text()
+    assert text.count("Error reading schedule") == 1, text[-3000:]
+    assert "ConnectionError" in text  # the first one says what failed

@@ -9,6 +9,7 @@ import atexit
 import json
 import logging
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -134,16 +135,53 @@ def hand_over(app: Flask, public_ids, delay: float | None = None) -> None:
         log.warning("job runs not handed to the queue (%s): the rescue will hand them over", type(error).__name__)
 
 
+class RepeatedFailures(logging.Filter):
+    """While the queue cannot be read (Redis down, say), huey's scheduler logs the same error with its traceback
+    every second, and each worker at every poll: the first of each goes through whole, then one line a minute per
+    logger says how many more there were (an outage of an hour is sixty lines, not thousands of tracebacks)."""
+
+    def __init__(self, every: float = 60.0, clock=time.monotonic):
+        super().__init__()
+        self.every, self.clock = every, clock
+        self._last: dict[tuple[str, str], tuple[float, int]] = {}  # (logger, message) -> (let through at, held)
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key, now = (record.name, str(record.msg)), self.clock()
+        with self._lock:
+            last = self._last.get(key)
+            if last is not None and now - last[0] < self.every:
+                self._last[key] = (last[0], last[1] + 1)
+                return False
+            held = last[1] if last is not None else 0
+            self._last[key] = (now, 0)
+        if held:
+            # Said once already with its traceback: now only how often it went on.
+            record.msg = f"{record.msg} (and {held} more times in the last {self.every:g} s)"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+REPEATED_FAILURES = RepeatedFailures()
+
+
 class BraidConsumer(Consumer):
-    """huey's consumer, whose scheduler starts periodic jobs every `tick` seconds instead of every 60."""
+    """huey's consumer, whose scheduler starts periodic jobs every `tick` seconds instead of every 60, and whose
+    loops say a failure that repeats once a minute (RepeatedFailures)."""
 
     def __init__(self, huey, tick: float, **options):
         self.tick = tick
         super().__init__(huey, **options)
+        for loop in [self._scheduler_loop, *(worker for worker, _ in self.worker_threads)]:
+            loop._logger.addFilter(REPEATED_FAILURES)  # a logger's filters: addFilter adds this one once
+        self._logger.addFilter(REPEATED_FAILURES)
 
     def _create_scheduler(self):
         scheduler = super()._create_scheduler()
         scheduler.periodic_task_seconds = self.tick
+        self._scheduler_loop = scheduler
         return scheduler
 
 
