@@ -14,7 +14,9 @@ def safe_filename(*parts: str, extension: str) -> str:
 
     Callers pass what may travel with the file (a kind of document, a date, a public id), never a child's name.
     """
-    stem = "-".join(_UNSAFE.sub("-", str(part)).strip("-.") for part in parts if part)
+    # A public id may begin with a hyphen (one in 64 does): each part keeps its own, and only the name as a whole
+    # never starts with a hyphen or a dot (nor does a part end with a dot, before the extension's).
+    stem = "-".join(_UNSAFE.sub("-", str(part)).strip(".") for part in parts if part).lstrip("-.")
     return f"{stem or 'download'}.{extension}"
 
 

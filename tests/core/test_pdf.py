@@ -73,6 +73,10 @@ def test_download_names_hold_only_safe_characters():
     assert safe_filename("plan-on-a-page", "cycle 2", "Ab_c-9", extension="pdf") == "plan-on-a-page-cycle-2-Ab_c-9.pdf"
     assert safe_filename("../../etc", "pass\r\nwd", extension="pdf") == "etc-pass-wd.pdf"
     assert safe_filename(extension="csv") == "download.csv"
+    # A public id keeps its own hyphens, first and last included; the name never starts with one.
+    assert safe_filename("plan-on-a-page", "cycle-1", "-9NF_x-", extension="pdf") == \
+        "plan-on-a-page-cycle-1--9NF_x-.pdf"
+    assert safe_filename("-rf", "x.", extension="csv") == "rf-x.csv"
 
 
 def test_a_missing_font_is_named_with_how_to_install_it(app):
