@@ -93,29 +93,7 @@ def _build_case_learner_ids(user, break_glass: bool, learner):
     if is_school_senco(user):
         ids = select(Learner.id).where(_school_records(user, Learner))
         return ids if only is None else ids.where(Learner.id == only)
-    if user.role is Role.ADMIN:
-        # An administrator sees no case, except their own child's, as its parent.
-        children = select(TeamMembership.learner_id).where(live_membership_clause(user),
-                                                           TeamMembership.role == Role.PARENT)
-        return _unrestricted(children if only is None else children.where(TeamMembership.learner_id == only))
-
-    members = select(TeamMembership.learner_id).where(live_membership_clause(user))
-    if only is not None:
-        members = members.where(TeamMembership.learner_id == only)
-    if not user.restricted:
-        members = members.join(Learner, Learner.id == TeamMembership.learner_id).where(
-            Learner.school_id == user.agency_id
-        )
-        if break_glass and user.role in SCHOOL_CASE_ROLES:
-            # Cases opened with break-glass are readable for their hour (the rules keep them read-only).
-            grants = select(BreakGlassAccess.learner_id).join(Learner, Learner.id == BreakGlassAccess.learner_id).where(
-                open_grant_clause(user), Learner.school_id == user.agency_id
-            )
-            if only is not None:
-                grants = grants.where(BreakGlassAccess.learner_id == only)
-            members = members.union(grants)
-    # A restricted record (UK GDPR Article 18) is read by the SENCo (above) and the DSL alone.
-    return members if user.role is Role.DSL and not user.restricted else _unrestricted(members)
+    return select(Learner.id).where(*_own_case_terms(user, Learner, break_glass, only))
 
 
 # Under names of their own: a statement whose own rows are learners, memberships or grants never has the
@@ -134,26 +112,32 @@ def _on_case_row(user, learner_id, break_glass: bool = True):
         return false()
     if is_school_senco(user):
         return exists().where(_CASE_LEARNER.id == learner_id, _school_records(user, _CASE_LEARNER))
-    membership = [_CASE_MEMBERSHIP.learner_id == learner_id,
-                  live_membership_clause(user, membership=_CASE_MEMBERSHIP)]
-    if user.role is Role.ADMIN:
-        membership.append(_CASE_MEMBERSHIP.role == Role.PARENT)  # on no case but their own child's, as its parent
-    on_case = exists().where(*membership)
+    on_case = exists().where(_CASE_MEMBERSHIP.learner_id == learner_id, *_membership_terms(user, _CASE_MEMBERSHIP))
     if _opens_grants(user, break_glass):
         on_case = or_(on_case, exists().where(_CASE_GRANT.learner_id == learner_id,
                                               open_grant_clause(user, grant=_CASE_GRANT)))
     return and_(on_case, exists().where(_CASE_LEARNER.id == learner_id, *_case_record(user, _CASE_LEARNER)))
 
 
+def _membership_terms(user, membership=TeamMembership) -> list:
+    """A membership (the model or an alias) that puts `user` on a case today: an administrator is on no case but
+    their own child's, as its parent."""
+    terms = [live_membership_clause(user, membership=membership)]
+    if user.role is Role.ADMIN:
+        terms.append(membership.role == Role.PARENT)
+    return terms
+
+
 def _opens_grants(user, break_glass: bool) -> bool:
-    """Are `user`'s live break-glass grants among their cases (`_build_case_learner_ids`)?"""
+    """Are `user`'s live break-glass grants among their cases? Cases opened with break-glass are readable for their
+    hour (the rules keep them read-only), for the school's own staff."""
     return break_glass and user.role is not Role.ADMIN and not user.restricted and user.role in SCHOOL_CASE_ROLES
 
 
 def _case_record(user, learner) -> list:
     """What the record of a case `user` is on (not their school's SENCo) must be, on `learner` (the model or an
-    alias): of their school unless they are invited from outside it, and not restricted (Article 18) unless they
-    are its DSL (`_build_case_learner_ids`'s joins and `_unrestricted`)."""
+    alias): of their school unless they are invited from outside it, and not restricted (UK GDPR Article 18: read by
+    the SENCo and the DSL alone) unless they are its DSL."""
     record = []
     if user.role is not Role.ADMIN and not user.restricted:
         record.append(learner.school_id == user.agency_id)
@@ -162,15 +146,23 @@ def _case_record(user, learner) -> list:
     return record
 
 
-def _case_member_ids(user, break_glass: bool = True):
-    """The learner ids of `user`'s live memberships and grants, with nothing checked of their records: the rows of
-    a list of their cases, which `_case_record` then checks on each learner (one lookup each, not three)."""
-    members = select(TeamMembership.learner_id).where(live_membership_clause(user))
-    if user.role is Role.ADMIN:
-        members = members.where(TeamMembership.role == Role.PARENT)
+def _case_member_ids(user, break_glass: bool = True, only=None):
+    """The learner ids of `user`'s live memberships and grants (only `only`'s, if given), with nothing checked of
+    their records: `_case_record` checks those on each learner (one lookup each)."""
+    members = select(TeamMembership.learner_id).where(*_membership_terms(user))
+    if only is not None:
+        members = members.where(TeamMembership.learner_id == only)
     if _opens_grants(user, break_glass):
-        members = members.union(select(BreakGlassAccess.learner_id).where(open_grant_clause(user)))
+        grants = select(BreakGlassAccess.learner_id).where(open_grant_clause(user))
+        members = members.union(grants if only is None else grants.where(BreakGlassAccess.learner_id == only))
     return members
+
+
+def _own_case_terms(user, learner=Learner, break_glass: bool = True, only=None) -> list:
+    """`learner` (the model or an alias) is of a case `user`, not their school's SENCo, is on: one of their
+    memberships or grants, and a record they may read. The lists of cases (`_case_learner_ids`, `visible_learners`,
+    `on_own_case`) all say it so; `_on_case_row` says the same row by row."""
+    return [learner.id.in_(_case_member_ids(user, break_glass, only)), *_case_record(user, learner)]
 
 
 def _of_school_row(user, learner_id):
@@ -203,7 +195,7 @@ def visible_learners(user) -> Select:
         return query.where(False)
     # Said of the listed learner itself (its school, its restriction) rather than through nested lists of ids: a
     # teacher on two hundred cases had each looked up three times.
-    return query.where(Learner.id.in_(_case_member_ids(user)), *_case_record(user, Learner))
+    return query.where(*_own_case_terms(user, Learner))
 
 
 def listed_learners(user, include_archived: bool = False) -> Select:
@@ -259,8 +251,7 @@ def on_own_case(user, learner=Learner, *, row_by_row: bool = False):
         return and_(_on_case_row(user, learner.id, break_glass=False), learner.archived_at.is_(None))
     # The learner's own record checked on it (as `visible_learners`), not through lists of ids nested three deep,
     # which PostgreSQL without planner statistics joined every learner of the school with each other.
-    return and_(learner.id.in_(_case_member_ids(user, break_glass=False)), *_case_record(user, learner),
-                learner.archived_at.is_(None))
+    return and_(*_own_case_terms(user, learner, break_glass=False), learner.archived_at.is_(None))
 
 
 def visible_contributions(user, learner=None, *, row_by_row: bool = False) -> Select:
