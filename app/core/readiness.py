@@ -1,9 +1,18 @@
 """Whether this process can serve (GET /ready): the database answers at the migrations' head, the learner key store
 answers, and Redis answers when it is configured. Each check gives a name, never an error's text (which could
-name a host, a user or a statement)."""
+name a host, a user or a statement).
+
+A probe answers within TIMEOUT_SECONDS whatever a part does. A database server that stops answering in the middle of
+a statement (stopped, frozen, cut off) leaves a pooled connection waiting for as long as TCP keeps it open, and no
+server-side timeout fires: so each part is checked in a thread of its own, and a part that has not answered by the
+deadline is named as not ready. Its thread is left to finish; until it does, later probes name that part at once
+rather than start another wait (at most one stuck check per part and app).
+"""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import redis
 from alembic.script import ScriptDirectory
@@ -17,19 +26,55 @@ log = logging.getLogger("braid.readiness")
 
 MIGRATIONS = "braid_migrations"  # app.extensions: the code's migration heads and revisions
 REDIS = "braid_readiness_redis"  # app.extensions: the client used to ping Redis
+CHECKING = "braid_readiness_checking"  # app.extensions: part name -> the check of it still running
 TIMEOUT_SECONDS = 2.0  # a probe that waits longer than a load balancer's own timeout tells it nothing
+
+_starting = threading.Lock()
+
+
+class PartCheck(threading.Thread):
+    """One part's check, in its own app context (and so its own database session, removed at the end)."""
+
+    def __init__(self, app: Flask, name: str, check) -> None:
+        super().__init__(name=f"braid-ready-{name}", daemon=True)
+        self.app, self.part, self.check = app, name, check
+        self.answered = False
+
+    def run(self) -> None:
+        with self.app.app_context():
+            try:
+                self.answered = bool(self.check())
+            except Exception as error:  # noqa: BLE001 - any failure of a part is "not ready"
+                # The error's class only, no trace: a probe every second would fill the log with the same one.
+                log.warning("not ready: %s does not answer (%s)", self.part, type(error).__name__)
 
 
 def not_ready() -> list[str]:
-    """The names of the parts that do not answer, in a fixed order; empty when ready."""
+    """The names of the parts that do not answer within TIMEOUT_SECONDS, in a fixed order; empty when ready."""
+    app = current_app._get_current_object()
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    checking = app.extensions.setdefault(CHECKING, {})
+    started: list[tuple[str, PartCheck | None]] = []
+    with _starting:
+        for name, check in (("database", _database_at_head), ("learner_key_store", _key_store), ("redis", _redis)):
+            earlier = checking.get(name)
+            if earlier is not None and earlier.is_alive():
+                started.append((name, None))  # the last probe's check still waits: no second wait beside it
+                continue
+            checking[name] = part = PartCheck(app, name, check)
+            part.start()
+            started.append((name, part))
     failing = []
-    for name, check in (("database", _database_at_head), ("learner_key_store", _key_store), ("redis", _redis)):
-        try:
-            if not check():
-                failing.append(name)
-        except Exception as error:  # noqa: BLE001 - any failure of a part is "not ready"
-            # The error's class only, no trace: a probe every second would fill the log with the same one.
-            log.warning("not ready: %s does not answer (%s)", name, type(error).__name__)
+    for name, part in started:
+        if part is None:
+            log.warning("not ready: %s has still not answered an earlier probe", name)
+            failing.append(name)
+            continue
+        part.join(max(0.0, deadline - time.monotonic()))
+        if part.is_alive():
+            log.warning("not ready: %s did not answer within %g s", name, TIMEOUT_SECONDS)
+            failing.append(name)
+        elif not part.answered:
             failing.append(name)
     return failing
 

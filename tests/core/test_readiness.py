@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
+from contextlib import suppress
 
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.core.readiness import CHECKING, TIMEOUT_SECONDS
 from app.extensions import db
 
 # The schema's version and the key store are read with raw SQL: both engines.
@@ -105,8 +109,86 @@ def test_a_database_server_that_accepts_and_never_answers_is_not_ready_within_th
         response = stuck.test_client().get("/ready")
         waited = time.monotonic() - started
     assert (response.status_code, response.get_json()) == (503, {"status": "not ready", "failing": ["database"]})
-    # Bounded by the connect timeout (libpq may try twice: IPv4 and a retry), never the minutes TCP would wait.
-    assert waited < 30, waited
+    # Bounded by the probe's own deadline, never the connect timeout nor the minutes TCP would wait.
+    assert waited < TIMEOUT_SECONDS + 5, waited
+    _let_checks_finish(stuck)
+
+
+def _let_checks_finish(app) -> None:
+    # A check left running past its probe ends with its server: it must not log into a later test.
+    for check in app.extensions.get(CHECKING, {}).values():
+        check.join(30)
+        assert not check.is_alive()
+
+
+class FreezableProxy:
+    """A loopback TCP proxy to a real server that can stop passing bytes on: what a database server frozen in the
+    middle of a statement (stopped, or cut off by the network) looks like to a connection already open to it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.sockets: list[socket.socket] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pass, args=(source, sink), daemon=True).start()
+
+    def _pass(self, source: socket.socket, sink: socket.socket) -> None:
+        with suppress(OSError):
+            while data := source.recv(65536):
+                self.flowing.wait()
+                sink.sendall(data)
+        with suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.flowing.set()
+        self.listener.close()
+        for each in self.sockets:
+            with suppress(OSError):
+                each.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_database_that_stops_answering_mid_statement_is_not_ready_within_the_probe_timeout(app, make_app):
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    proxy = FreezableProxy(url.host or "127.0.0.1", url.port or 5432)
+    try:
+        probed = make_app(SQLALCHEMY_DATABASE_URI=url.set(host="127.0.0.1", port=proxy.port).render_as_string(
+            hide_password=False))
+        client = probed.test_client()
+        assert client.get("/ready").status_code == 200  # the pool now holds a connection through the proxy
+        proxy.flowing.clear()  # the server stops answering; the connection stays open
+        for _ in range(2):
+            answers = []
+            # Asked from a thread of the test's own, so that a probe that hangs fails here instead of hanging the run.
+            asking = threading.Thread(target=lambda into: into.append(client.get("/ready")), args=(answers,),
+                                      daemon=True)
+            started = time.monotonic()
+            asking.start()
+            asking.join(TIMEOUT_SECONDS + 1.5)
+            assert answers, f"no answer after {time.monotonic() - started:.1f} s"
+            assert (answers[0].status_code, answers[0].get_json()) == (
+                503, {"status": "not ready", "failing": ["database"]})
+        # The second probe did not wait again: the first one's check is still the one waiting.
+        assert sum(thread.name == "braid-ready-database" for thread in threading.enumerate()) == 1
+        proxy.flowing.set()  # answering again: the stuck check ends, and the next probe is ready
+        _let_checks_finish(probed)
+        assert client.get("/ready").status_code == 200
+    finally:
+        proxy.close()
 
 
 def test_not_ready_while_the_learner_key_store_does_not_answer(make_app):
