@@ -4,7 +4,7 @@ first: for every account of the demo, with a live break-glass grant, a restricte
 among them, on both engines."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,11 @@ from app.audit.models import PurposeCategory
 from app.cases.break_glass.models import BreakGlassAccess
 from app.cases.contributions.models import Contribution
 from app.cases.learners.models import Learner
+from app.cases.meetings.models import Attendance
 from app.cases.team.models import TeamMembership
+from app.core.dates import today as school_today
+from app.cpd.entries.models import CaseEvidence
+from app.cpd.entries.services import UNREFLECTED_SINCE, _unreflected_scopes
 from app.extensions import db
 from app.policy import (
     case_learners,
@@ -92,3 +96,26 @@ def test_row_by_row_scopes_answer_as_the_gathered_ones_for_every_account(demo_ap
                 differing_users.add((name, frozenset(expected)))
         # Not a comparison of empty lists: people see different things, and plenty of them.
         assert rows > 200 and len(differing_users) > 12
+
+
+def test_the_cpd_prompt_finds_each_accounts_meetings_as_a_plain_reading_of_each_meeting_says(demo_app):
+    """The meetings an account recorded, chaired or attended (present), can read, held in the prompt's window and
+    not yet linked to an entry of theirs: the prompt's statement against each meeting read one by one."""
+    with demo_app.app_context():
+        today = school_today()
+        since = today - UNREFLECTED_SINCE
+        total = 0
+        for user in db.session.scalars(select(User).order_by(User.id)).all():
+            _, meetings = _unreflected_scopes(user, datetime.combine(since, time.min, tzinfo=UTC), since, today)
+            found = {meeting.id for meeting in db.session.scalars(meetings)}
+            linked = set(db.session.scalars(select(CaseEvidence.meeting_id).where(CaseEvidence.owner_id == user.id)))
+            expected = {
+                meeting.id for meeting in db.session.scalars(visible_meetings(user))
+                if since <= meeting.held_on <= today and meeting.id not in linked
+                and (user.id in (meeting.recorded_by_id, meeting.chair_id)
+                     or any(attendee.user_id == user.id and attendee.attendance is Attendance.PRESENT
+                            for attendee in meeting.attendees))
+            }
+            assert found == expected, (user.role, sorted(found ^ expected))
+            total += len(expected)
+        assert total > 5  # not a comparison of empty sets
