@@ -62,7 +62,9 @@ class Config:
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # hide_parameters: a database error's message (and so a logged traceback) never carries the values sent.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    # A pooled PostgreSQL connection is checked before use only once it has sat idle (app.database), not before
+    # every request: so no pool_pre_ping here.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # How long a transaction waits for a lock, in seconds (app.database): SQLite's busy timeout for its one
     # write lock; PostgreSQL's lock_timeout, set at each BEGIN (the audit chain's lock, row locks). Past it
     # the request answers 503 with Retry-After and shows back what was typed; nothing is saved.

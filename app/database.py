@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 import psycopg
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from app.extensions import db
 
@@ -44,7 +46,6 @@ def configure_engine_options(app: Flask) -> None:
         path = make_url(uri).database
         if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)  # SQLite makes the file, not its folder
-        options.pop("pool_pre_ping", None)
         # Also covers the pragmas at connect (WAL needs a moment alone); each BEGIN applies the setting afresh.
         options.setdefault("connect_args", {}).setdefault("timeout",
                                                           app.config.get("SQLITE_BUSY_TIMEOUT", DEFAULT_LOCK_WAIT))
@@ -70,6 +71,33 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     if synchronous in SQLITE_SYNCHRONOUS_LEVELS:
         cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()
+
+
+# A PostgreSQL connection that has sat in the pool this long is asked "SELECT 1" before it is used: the server
+# may have restarted or cut it meanwhile. One in steady use is not (the question was a round trip in five on a
+# light page); should its server go away, the request that meets it answers 503 and SQLAlchemy then replaces every
+# connection made before (as a failed ping does).
+PING_AFTER_IDLE_SECONDS = 1.0
+_CHECKED_IN_AT = "braid_checked_in_at"  # a pooled connection's record.info: when it last went back to the pool
+
+
+@event.listens_for(Pool, "checkin")
+def _note_checkin(dbapi_connection, connection_record) -> None:
+    connection_record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, connection_record, connection_proxy) -> None:
+    if not isinstance(dbapi_connection, psycopg.Connection):
+        return  # SQLite has no server to lose
+    checked_in_at = connection_record.info.get(_CHECKED_IN_AT)
+    if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
+        return  # new, or used a moment ago
+    try:
+        dbapi_connection.execute("SELECT 1")
+    except psycopg.OperationalError as error:
+        # The pool drops this connection and every one made before it, then hands out a new one.
+        raise InvalidatePoolError("a pooled connection no longer answers") from error
 
 
 # PostgreSQL advisory lock key guarding the audit chain's head (app.audit.chain.ADVISORY_KEY).
@@ -147,7 +175,8 @@ def lock_wait_failed(error: BaseException) -> bool:
 def database_unreachable(error: BaseException) -> bool:
     """Did `error` come from a database server that cannot be reached just now (stopped, restarting, the
     connection cut)? Then nothing was saved and the request can simply be tried again; the pool checks each
-    connection before use (pool_pre_ping), so the first request after the server is back succeeds."""
+    connection that has sat idle before use (_ping_if_idle), and replaces every older one once a request has met a
+lost connection, so the requests after the server is back succeed."""
     if getattr(error, "connection_invalidated", False):
         return True
     original = getattr(error, "orig", error)

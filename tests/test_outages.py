@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 
 import psycopg
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from app import create_app
+from app import create_app, database
 from app.core.jobs.models import JobRun, JobStatus
 from app.database import database_unreachable, roll_back
 from app.extensions import db
@@ -116,6 +117,44 @@ def test_a_connection_the_server_ended_is_dropped_and_the_next_request_succeeds(
         assert db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
         db.session.remove()
     assert client.get("/health").status_code == 200
+
+
+def _pooled_connection_ended_by_the_server(app) -> int:
+    """Use a connection, give it back to the pool, and have the server end it (as a restart would): its pid."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+    with app.app_context():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        db.session.remove()  # back in the pool
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        for _ in range(200):  # the backend ends a moment after it is told to
+            if admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0] == 0:
+                break
+            time.sleep(0.01)
+    return pid
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_pooled_connection_ended_while_it_sat_idle_is_replaced_before_use(app, monkeypatch):
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.2)
+    pid = _pooled_connection_ended_by_the_server(app)
+    time.sleep(0.3)  # idle longer than that: asked before use, found gone, replaced
+    with app.app_context():
+        assert db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_connection_in_steady_use_is_not_asked_before_each_use(app, monkeypatch):
+    """The price of not pinging before every request: a connection lost a moment after its last use fails the one
+    request that meets it (503, nothing saved), and the pool then replaces it and every older one."""
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 60.0)
+    _pooled_connection_ended_by_the_server(app)
+    with app.app_context():
+        with pytest.raises(OperationalError) as cut:
+            db.session.execute(text("SELECT 1"))
+        assert database_unreachable(cut.value)
+        roll_back(db.session)
+        assert db.session.execute(text("SELECT 1")).scalar_one() == 1
 
 
 def test_the_sealer_during_an_outage_says_so_in_one_line_without_a_trace(app_without_database, caplog):
