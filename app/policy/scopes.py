@@ -103,11 +103,13 @@ _CASE_MEMBERSHIP = aliased(TeamMembership, name="case_membership")
 _CASE_GRANT = aliased(BreakGlassAccess, name="case_grant")
 
 
-def _on_case_row(user, learner_id, break_glass: bool = True):
+def _on_case_row(user, learner_id, break_glass: bool = True, learner=None):
     """`learner_id` (a row's learner column) is of a case `user` is on: what `learner_id.in_(_case_learner_ids(user))`
     says, checked row by row, an index lookup each. For statements whose rows are found another way (the user's
     own work, the actions they own): the database then never gathers every learner of a school, or of a caseload, to
-    compare a handful of rows with (SQLite builds that list afresh for each statement)."""
+    compare a handful of rows with (SQLite builds that list afresh for each statement). `learner`: the row's learner
+    itself (the model or an alias) when the statement goes through learners: its record is checked on it, not looked
+    up again (PostgreSQL made that second look-up a list of every learner of the school)."""
     if _on_no_case(user):
         return false()
     if is_school_senco(user):
@@ -116,6 +118,8 @@ def _on_case_row(user, learner_id, break_glass: bool = True):
     if _opens_grants(user, break_glass):
         on_case = or_(on_case, exists().where(_CASE_GRANT.learner_id == learner_id,
                                               open_grant_clause(user, grant=_CASE_GRANT)))
+    if learner is not None:
+        return and_(on_case, *_case_record(user, learner))
     return and_(on_case, exists().where(_CASE_LEARNER.id == learner_id, *_case_record(user, _CASE_LEARNER)))
 
 
@@ -248,7 +252,7 @@ def on_own_case(user, learner=Learner, *, row_by_row: bool = False):
     if _on_no_case(user):
         return false()
     if row_by_row:
-        return and_(_on_case_row(user, learner.id, break_glass=False), learner.archived_at.is_(None))
+        return and_(_on_case_row(user, learner.id, break_glass=False, learner=learner), learner.archived_at.is_(None))
     # The learner's own record checked on it (as `visible_learners`), not through lists of ids nested three deep,
     # which PostgreSQL without planner statistics joined every learner of the school with each other.
     return and_(*_own_case_terms(user, learner, break_glass=False), learner.archived_at.is_(None))
