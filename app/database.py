@@ -93,11 +93,16 @@ def _ping_if_idle(dbapi_connection, connection_record, connection_proxy) -> None
     checked_in_at = connection_record.info.get(_CHECKED_IN_AT)
     if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
         return  # new, or used a moment ago
+    was_autocommit = dbapi_connection.autocommit
     try:
+        dbapi_connection.autocommit = True  # the question opens no transaction (one in AUTOCOMMIT must not find one)
         dbapi_connection.execute("SELECT 1")
     except psycopg.OperationalError as error:
         # The pool drops this connection and every one made before it, then hands out a new one.
         raise InvalidatePoolError("a pooled connection no longer answers") from error
+    finally:
+        if not dbapi_connection.closed:
+            dbapi_connection.autocommit = was_autocommit
 
 
 # PostgreSQL advisory lock key guarding the audit chain's head (app.audit.chain.ADVISORY_KEY).

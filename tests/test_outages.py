@@ -144,6 +144,18 @@ def test_a_pooled_connection_ended_while_it_sat_idle_is_replaced_before_use(app,
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_connection_asked_after_sitting_idle_is_left_outside_any_transaction(app, monkeypatch):
+    # The question must not open a transaction: a connection then wanted in AUTOCOMMIT (VACUUM, say) could not be.
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.2)
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.remove()
+        time.sleep(0.3)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            assert connection.execute(text("SELECT 2")).scalar_one() == 2
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_a_connection_in_steady_use_is_not_asked_before_each_use(app, monkeypatch):
     """The price of not pinging before every request: a connection lost a moment after its last use fails the one
     request that meets it (503, nothing saved), and the pool then replaces it and every older one."""
