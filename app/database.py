@@ -181,7 +181,7 @@ def database_unreachable(error: BaseException) -> bool:
     """Did `error` come from a database server that cannot be reached just now (stopped, restarting, the
     connection cut)? Then nothing was saved and the request can simply be tried again; the pool checks each
     connection that has sat idle before use (_ping_if_idle), and replaces every older one once a request has met a
-lost connection, so the requests after the server is back succeed."""
+    lost connection, so the requests after the server is back succeed."""
     if getattr(error, "connection_invalidated", False):
         return True
     original = getattr(error, "orig", error)

@@ -41,12 +41,15 @@ class PartCheck(threading.Thread):
         self.answered = False
 
     def run(self) -> None:
-        with self.app.app_context():
-            try:
+        # Leaving the app context closes the session, which fails too when its server has gone: caught here as well,
+        # or the thread would print its trace.
+        try:
+            with self.app.app_context():
                 self.answered = bool(self.check())
-            except Exception as error:  # noqa: BLE001 - any failure of a part is "not ready"
-                # The error's class only, no trace: a probe every second would fill the log with the same one.
-                log.warning("not ready: %s does not answer (%s)", self.part, type(error).__name__)
+        except Exception as error:  # noqa: BLE001 - any failure of a part is "not ready"
+            self.answered = False
+            # The error's class only, no trace: a probe every second would fill the log with the same one.
+            log.warning("not ready: %s does not answer (%s)", self.part, type(error).__name__)
 
 
 def not_ready() -> list[str]:

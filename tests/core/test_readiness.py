@@ -178,7 +178,7 @@ def test_a_database_that_stops_answering_mid_statement_is_not_ready_within_the_p
                                       daemon=True)
             started = time.monotonic()
             asking.start()
-            asking.join(TIMEOUT_SECONDS + 1.5)
+            asking.join(TIMEOUT_SECONDS + 5)  # the deadline, and room for a busy machine: not the wait of a hang
             assert answers, f"no answer after {time.monotonic() - started:.1f} s"
             assert (answers[0].status_code, answers[0].get_json()) == (
                 503, {"status": "not ready", "failing": ["database"]})
