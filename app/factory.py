@@ -215,6 +215,7 @@ def init_extensions(app: Flask) -> None:
     # No flash: an anonymous request is answered without a session cookie (half of its cost, and nothing stored
     # for a visitor); the sign-in page says "Sign in to continue" itself when it was sent a page to return to.
     login_manager.login_message = None
+    login_manager.unauthorized_handler(web.send_to_sign_in)
     login_manager.session_protection = "basic"
     app.session_interface = sessions.SignedCookieSessions()
 
