@@ -73,9 +73,11 @@ _STATEMENTS: dict[tuple, object] = {}
 
 
 def bound_statement(name: str, user, build: Callable[[BoundUser], object], *extra):
-    """The statement `build(BoundUser)` for `user`'s shape (and `extra`, anything else it branches on), built once."""
+    """The statement `build(BoundUser)` for `user`'s shape (and `extra`, anything else it branches on), built once.
+    None when `build` finds nothing to ask for that shape (the caller then knows the answer without a query)."""
     key = (name, shape_of(real_user(user)), *extra)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
+    try:
+        return _STATEMENTS[key]
+    except KeyError:
         statement = _STATEMENTS[key] = build(BoundUser(key[1]))
-    return statement
+        return statement

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import bindparam, false, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.agencies.accounts.models import Role, User
@@ -130,14 +130,15 @@ def may_break_glass(user) -> bool:
     """Is there a learner of `user`'s school whose case they are not on (for offering the page, one query)?"""
     if not can(user, Action.LIST_LEARNERS):
         return False
-    return db.session.scalar(bound_statement("break_glass.offered", user, _not_on_case), params_of(user)) is not None
+    statement = bound_statement("break_glass.offered", user, _not_on_case)
+    return statement is not None and db.session.scalar(statement, params_of(user)) is not None
 
 
 def _not_on_case(user):
     if user.role is Role.SENCO and not user.restricted:
-        # The school's SENCo is on every case of the school (the policy's scopes): none is left to open, and asking
-        # would compare each of the school's learners with itself.
-        return select(Learner.id).where(false())
+        # The school's SENCo is on every case of the school (the policy's scopes): none is left to open. Nothing to
+        # ask the database (asking would compare each of the school's learners with itself).
+        return None
     # Each learner of the school in turn until one is not on the user's cases: usually the first (not the user's
     # whole caseload gathered to compare the school with).
     return select(Learner.id).where(Learner.school_id == user.agency_id, ~on_own_case(user, row_by_row=True),
