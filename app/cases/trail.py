@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import or_, select, union
+from sqlalchemy import bindparam, or_, select, union
 
 from app.agencies.accounts.models import Role, User, people_by_name
 from app.audit import directory
@@ -43,16 +43,32 @@ def choosable_learners(school_id: int, public_id: str | None = None, typed: str 
     return sorted(db.session.scalars(query), key=lambda learner: (learner.name.casefold(), learner.public_id))
 
 
+# Built once, in the table's own columns: asked before every page of a learner's history, nearly always to find none.
+# The first question names one record (no list to expand into the SQL at each run); a further one, the records found.
+_LEARNERS = Learner.__table__
+
+
+def _merged_into(records):
+    return select(_LEARNERS.c.public_id).where(
+        _LEARNERS.c.school_id == bindparam("school_id"),
+        _LEARNERS.c.merged_into_id.in_(select(_LEARNERS.c.id).where(records)))
+
+
+_MERGED_INTO_ONE = _merged_into(_LEARNERS.c.public_id == bindparam("frontier"))
+_MERGED_INTO_ANY = _merged_into(_LEARNERS.c.public_id.in_(bindparam("frontier", expanding=True)))
+
+
 def merged_aliases(school_id: int, public_id: str) -> list[str]:
     """The public ids whose events make up this learner's history: its own and those of every record merged into it
     (events are never rewritten, so a merge is followed when the trail is read)."""
-    found, frontier = [public_id], [public_id]
+    found = [public_id]
+    connection = db.session.connection()
+    statement, frontier = _MERGED_INTO_ONE, public_id
     while frontier:
-        merged = select(Learner.public_id).where(
-            Learner.school_id == school_id,
-            Learner.merged_into_id.in_(select(Learner.id).where(Learner.public_id.in_(frontier))))
-        frontier = [alias for alias in db.session.scalars(merged) if alias not in found]
+        merged = connection.execute(statement, {"school_id": school_id, "frontier": frontier}).scalars()
+        frontier = [alias for alias in merged if alias not in found]
         found.extend(frontier)
+        statement = _MERGED_INTO_ANY
     return found
 
 

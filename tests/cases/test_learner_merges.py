@@ -426,3 +426,25 @@ def test_transfers_moved_work_and_a_leaving_date_follow_the_survivor_and_archive
     with app.app_context():
         assert _learner(leaver_id).merged_into_id is None
         db.session.remove()
+
+
+def test_a_learners_history_follows_a_merge_of_a_merged_record_and_never_another_schools(app, school,
+                                                                                         create_agency):
+    """The trail's aliases of a learner: the records merged into it, those merged into them, and nothing else."""
+    from app.cases.trail import merged_aliases
+    from tests.fixtures.learners import make_learner
+
+    other_school = create_agency(name="Another School")
+    with app.app_context():
+        maya, twin = _learner(school["maya"]), _learner(school["twin"])
+        other_school_id = db.session.scalars(select(Agency.id).where(Agency.name.matches(other_school))).one()
+        older, elsewhere, unmerged = (make_learner(maya.school_id, 901), make_learner(other_school_id, 902),
+                                      make_learner(maya.school_id, 903))
+        db.session.flush()
+        twin.merged_into_id, older.merged_into_id, elsewhere.merged_into_id = maya.id, twin.id, maya.id
+        db.session.commit()
+        aliases = merged_aliases(maya.school_id, maya.public_id)
+        assert aliases[0] == maya.public_id
+        assert sorted(aliases[1:]) == sorted([twin.public_id, older.public_id])
+        assert merged_aliases(maya.school_id, unmerged.public_id) == [unmerged.public_id]
+        db.session.remove()
