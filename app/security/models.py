@@ -1,7 +1,7 @@
 """How many values each field key has sealed: shared by every worker through the database."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String, select
+from sqlalchemy import BigInteger, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -24,6 +24,5 @@ def add_key_usage(session: Session, key_id: str, added: int) -> int:
     statement = statement.on_conflict_do_update(
         index_elements=[FieldKeyUsage.key_id],
         set_={"encryptions": FieldKeyUsage.encryptions + added},
-    )
-    session.execute(statement)
-    return session.execute(select(FieldKeyUsage.encryptions).where(FieldKeyUsage.key_id == key_id)).scalar_one()
+    ).returning(FieldKeyUsage.encryptions)  # the new total in the same statement (SQLite 3.35+, PostgreSQL)
+    return session.execute(statement).scalar_one()
