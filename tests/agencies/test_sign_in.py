@@ -1,5 +1,6 @@
 """Signing in: one generic answer, equal cost, expired access explained (rate limits: tests/security)."""
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -100,6 +101,23 @@ def test_after_sign_in_only_local_next_paths_are_followed(client, create_user):
     client.post("/sign-out")
     response = client.post("/sign-in?next=/account/password", data=credentials)
     assert response.headers["Location"] == "/account/password"
+
+
+def test_the_page_asked_for_comes_back_exactly_with_an_encoded_query_and_never_with_a_host(client, create_user):
+    """The page to return to is the request's own path and query, escapes kept as sent (the sign-in page's safe-redirect
+    helper then judges it); a host in the request (an absolute URL in the request line) is never part of it."""
+    for asked in ("/learners?name=Zo%C3%AB&year=7", "/learners?q=O%27Neil+%26+Sons&year=7"):
+        response = client.get(asked)
+        location = urlsplit(response.headers["Location"])
+        assert response.status_code == 302 and location.path == "/sign-in"
+        assert parse_qs(location.query) == {"next": [asked]}
+    # Signing in from there goes back to exactly that page.
+    account = create_user("teacher")
+    signed_in = client.post(response.headers["Location"], data={"email": account.email, "password": account.password})
+    assert signed_in.headers["Location"] == asked
+    client.post("/sign-out")
+    elsewhere = client.get("http://localhost/learners?year=7", headers={"Host": "localhost"})
+    assert parse_qs(urlsplit(elsewhere.headers["Location"]).query) == {"next": ["/learners?year=7"]}
 
 
 def test_a_successful_sign_in_upgrades_an_outdated_hash(app, client, create_user):
