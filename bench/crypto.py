@@ -35,7 +35,7 @@ from app.cases.learners.models import AreaOfNeed, Learner, LearnerNames
 from app.extensions import db
 from app.policy import Action, require
 from app.security import rotation
-from app.security.crypto import associated_data, open_sealed, seal
+from app.security.crypto import EnumList, associated_data, open_sealed, seal
 from app.security.keys import Keyring, write_key_file
 from app.security.learner_keys import key_store
 from app.types import UTCDateTime, utcnow
@@ -81,6 +81,9 @@ PAGE = """{% extends "base.html" %}{% block title %}Bench{% endblock %}{% block 
 {% with caption = 'Learners' %}{% include "cases/learners/_learner_table.html" %}{% endwith %}{% endblock %}"""
 
 
+_AREAS = EnumList(AreaOfNeed)
+
+
 class BenchBase(DeclarativeBase):
     pass
 
@@ -99,7 +102,12 @@ class PlainLearner(LearnerNames, BenchBase):
     date_of_birth: Mapped[date]
     upn: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
-    areas_of_need: Mapped[str | None] = mapped_column(Text)
+    areas_of_need_text: Mapped[str | None] = mapped_column("areas_of_need", Text)
+
+    @property
+    def areas_of_need(self) -> list[AreaOfNeed]:
+        # Read with the codec the sealed field uses (the list page shows labels): only the decryption differs.
+        return _AREAS.load(self.areas_of_need_text) if self.areas_of_need_text else []
 
 
 def page_costs(app) -> dict:
@@ -118,7 +126,7 @@ def page_costs(app) -> dict:
             db.session.add(learner)
             db.session.add(PlainLearner(public_id=learner.public_id, school_id=school.id, name=learner.name,
                                         preferred_name=learner.preferred_name, upn=learner.upn, notes=learner.notes,
-                                        areas_of_need=",".join(area.value for area in learner.areas_of_need),
+                                        areas_of_need_text=_AREAS.dump(learner.areas_of_need),
                                         date_of_birth=learner.date_of_birth, year_group=learner.year_group))
         db.session.commit()
     page = app.jinja_env.from_string(PAGE)  # compiled once, like a template file
