@@ -24,12 +24,14 @@ from app.cases.plans import services as plans
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.cases.team import services as team
 from app.cases.team.models import Invitation, TeamMembership
+from app.cases.trail import merged_aliases
 from app.cpd.entries import services as cpd
 from app.cpd.entries.models import CaseEvidence
 from app.extensions import db
 from app.types import utcnow
 from tests import test_authorization_matrix as matrix
 from tests.fixtures.application import text_of
+from tests.fixtures.learners import make_learner
 
 TWIN = {"notes": "TWIN-SENTINEL-NOTES-5e1c", "views": "TWIN-SENTINEL-VIEWS-77ab",
         "contribution": "TWIN-SENTINEL-CONTRIBUTION-c0d4", "minutes": "TWIN-SENTINEL-MINUTES-19f2",
@@ -431,9 +433,6 @@ def test_transfers_moved_work_and_a_leaving_date_follow_the_survivor_and_archive
 def test_a_learners_history_follows_a_merge_of_a_merged_record_and_never_another_schools(app, school,
                                                                                          create_agency):
     """The trail's aliases of a learner: the records merged into it, those merged into them, and nothing else."""
-    from app.cases.trail import merged_aliases
-    from tests.fixtures.learners import make_learner
-
     other_school = create_agency(name="Another School")
     with app.app_context():
         maya, twin = _learner(school["maya"]), _learner(school["twin"])
