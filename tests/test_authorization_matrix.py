@@ -720,6 +720,9 @@ ROWS = [
     # wrote {c_team}.
     ("cpd.log", "GET", "/cpd", None,
      (200, 200, 200, 200, 403, 200, 200, 403, S, S)),
+    # An earlier CPD year of one's own log (2020 is before every role's current year).
+    ("cpd.log_year", "GET", "/cpd/years/2020", None,
+     (200, 200, 200, 200, 403, 200, 200, 403, S, S)),
     ("cpd.coverage", "GET", "/cpd/coverage", None,
      (200, 200, 200, 200, 403, 200, 200, 403, S, S)),
     ("cpd.entry_new", "GET", "/cpd/entries/new", None,
@@ -755,6 +758,8 @@ ROWS = [
     ("cpd.reports", "GET", "/cpd/people", None,
      (200, 200, 200, 200, 200, 200, 200, 200, S, S)),
     ("cpd.report_log", "GET", "/cpd/people/{lsp_user}", None,  # the LSP's own: redirected to /cpd
+     (200, 302, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cpd.report_log_year", "GET", "/cpd/people/{lsp_user}/years/2020", None,  # the LSP's own: to /cpd/years
      (200, 302, 404, 404, 404, 404, 404, 404, S, S)),
     ("cpd.review_new", "GET", "/cpd/people/{lsp_user}/reviews/new", None,
      (200, 403, 404, 404, 404, 404, 404, 404, S, S)),

@@ -311,6 +311,30 @@ LSP_ENTRIES = (
         "Add the checks to my planning template before September",
         40, ("AP 16", "BP 4", "ETF 7"),
     ),
+    # The CPD year before this one (negative days): the log names that year, and its page holds these.
+    DemoEntry(
+        "course-precision-teaching", -220, "3", "seminar", "participatory", "schon",
+        "Course: precision teaching for reading and spelling",
+        "A half-day course run by the local authority's SEND support service: probes, fluency aims and charting.",
+        {"in_action": "In the practice task my first probe was far too long; the trainer helped me cut it to twelve "
+                      "items so a pupil could finish it in a minute.",
+         "on_action": "Short daily probes show progress a termly test hides, and pupils see it on the chart (AP 16)."},
+        "Run a one-minute precision teaching probe daily with each reading-intervention pupil",
+        "Set up a chart per pupil and review the aims with the SENCo at half term",
+        30, ("AP 16", "AP 6", "ETF 9"),
+    ),
+    DemoEntry(
+        "reading-send-code", -150, "1", "reading", "individual", "driscoll",
+        "Reading: the SEND Code of Practice, chapter 6 (schools)",
+        "Re-read the graduated approach (assess, plan, do, review) and the role of support staff within it.",
+        {"what": "I read the chapter before the spring term's round of plan reviews.",
+         "so_what": "My notes on pupils' responses to intervention are evidence the review needs, not just a record "
+                    "for me.",
+         "now_what": "Bring dated notes on each pupil's response to every review I am invited to."},
+        "Keep dated notes of each pupil's response to intervention for their reviews",
+        "A page per pupil in my planning file, summarised before each review",
+        60, ("AP 12", "CP 4", "ETF 6"),
+    ),
 )
 
 # Case work, reflecting on the demo's own records (the learner named only by UPN here, never in the writing).

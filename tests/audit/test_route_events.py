@@ -702,6 +702,9 @@ ROWS = [
     # The LSP's own log lists the work not yet reflected on: the draft meeting they recorded on Alpha's case.
     ("cpd.log", "GET", "/cpd", "lsp", None, [E("listed", OK, "learner_list", None, ("alpha",))]),
     ("cpd.log", "GET", "/cpd", "admin", None, [E("view", NO, "cpd_log", None)]),  # 403: keeps no log
+    # An earlier year's entries: the log's own, naming no learner.
+    ("cpd.log_year", "GET", "/cpd/years/2020", "lsp", None, []),
+    ("cpd.log_year", "GET", "/cpd/years/2020", "admin", None, [E("view", NO, "cpd_log", None)]),  # 403
     ("cpd.coverage", "GET", "/cpd/coverage", "lsp", None, []),  # the standards: nobody's record but the reader's
     ("cpd.entry_new", "GET", "/cpd/entries/new?model=gibbs", "lsp", None, []),
     ("cpd.entry_new", "POST", "/cpd/entries/new", "lsp", _cpd_entry_form(TEXTS["cpd_title"], activity_type="webinar"),
@@ -744,6 +747,10 @@ ROWS = [
     ("cpd.reports", "GET", "/cpd/people", "senco", None, []),  # names and roles of one's own reports
     ("cpd.report_log", "GET", "/cpd/people/{lsp_user}", "senco", None, [E("view", OK, "user_account", "lsp_user")]),
     ("cpd.report_log", "GET", "/cpd/people/{lsp_user}", "teacher", None,
+     [E("view", NO, "cpd_log", "account_lsp")]),  # 404
+    ("cpd.report_log_year", "GET", "/cpd/people/{lsp_user}/years/2020", "senco", None,
+     [E("view", OK, "user_account", "lsp_user")]),
+    ("cpd.report_log_year", "GET", "/cpd/people/{lsp_user}/years/2020", "teacher", None,
      [E("view", NO, "cpd_log", "account_lsp")]),  # 404
     ("cpd.review_new", "GET", "/cpd/people/{lsp_user}/reviews/new", "senco", None,
      [E("view", OK, "user_account", "lsp_user")]),

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 
-from sqlalchemy import bindparam, func, or_, select, union_all
+from sqlalchemy import bindparam, case, extract, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -423,6 +423,33 @@ def log_entries(viewer: User, owner: User, year: CpdYear | None = None) -> list[
     if year is not None:
         query = query.where(ReflectiveEntry.activity_on.between(year.starts_on, year.ends_on))
     return list(db.session.scalars(query.order_by(ReflectiveEntry.activity_on.desc(), ReflectiveEntry.id.desc())))
+
+
+@dataclass(frozen=True)
+class EarlierYear:
+    """A CPD year before the current one, with how many entries the log holds in it (withdrawn ones too)."""
+
+    year: CpdYear
+    entries: int
+
+
+def earlier_years(viewer: User, owner: User, before: CpdYear) -> list[EarlierYear]:
+    """`owner`'s CPD years before `before` that hold entries, newest first: counted in SQL, one row a year, so
+    the log's page costs the same after one year or thirty (each year's entries are on a page of their own)."""
+    require(viewer, Action.VIEW_CPD_LOG, owner)
+    # A year is named by the calendar year it starts in: a day before the owner's start month belongs to the
+    # year that started the calendar year before.
+    day = ReflectiveEntry.activity_on
+    starts = extract("year", day) - case((extract("month", day) < owner.cpd_year_start_month, 1), else_=0)
+    rows = db.session.execute(
+        select(starts, func.count()).where(ReflectiveEntry.owner_id == owner.id, day < before.starts_on)
+        .group_by(starts).order_by(starts.desc())).all()
+    return [EarlierYear(year_starting(owner, int(year)), count) for year, count in rows]
+
+
+def year_starting(owner: User, calendar_year: int) -> CpdYear:
+    """`owner`'s CPD year that starts in `calendar_year` (on the first of their start month)."""
+    return CpdYear.starting_on(date(calendar_year, owner.cpd_year_start_month, 1))
 
 
 def current_year(owner: User, today: date | None = None) -> CpdYear:

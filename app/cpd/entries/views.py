@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from flask import render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.audit.events import note_learners
@@ -24,6 +24,7 @@ from app.cpd.reviews import services as review_services
 from app.policy import Action, get_or_404, require
 
 ENTRY_FORM = "cpd/entries/entry_form.html"
+EARLIEST_YEAR = 1990  # no CPD log reaches further back; an address naming an earlier year is not a page
 
 
 # --- the log and its coverage --------------------------------------------------------------------
@@ -39,9 +40,8 @@ def log():
     require(current_user, Action.KEEP_CPD_LOG)
     today = school_today()
     year = services.current_year(current_user, today)
-    entries = services.log_entries(current_user, current_user)
-    this_year = [entry for entry in entries if year.contains(entry.activity_on)]
-    earlier = [entry for entry in entries if entry.activity_on < year.starts_on]
+    this_year = services.log_entries(current_user, current_user, year)
+    earlier = services.earlier_years(current_user, current_user, year)  # each year's entries on a page of its own
     summary = services.hours_summary(current_user, current_user, today, year, entries=this_year)
     goals = goal_services.goals_of(current_user, current_user)
     offers = services.unreflected_work(current_user, today)
@@ -55,6 +55,29 @@ def log():
     # trail records that this page showed them.
     note_learners(offer.work.learner for offer in offers)
     return page
+
+
+@bp.route("/years/<int:starts>")
+@login_required
+def log_year(starts: int):
+    """The current user's entries of one earlier CPD year: the one starting in the calendar year `starts`.
+
+    :raise 403: for those who keep no CPD log.
+    :raise 404: for the current year (its entries are on the log itself), a later one, or a year out of range.
+    """
+    require(current_user, Action.KEEP_CPD_LOG)
+    return year_page(current_user, starts)
+
+
+def year_page(owner, starts: int) -> str:
+    """One earlier CPD year of `owner`'s log, as the current user may read it (the policy asks in each service)."""
+    today = school_today()
+    if not EARLIEST_YEAR <= starts < services.current_year(owner, today).starts_on.year:
+        abort(404)
+    year = services.year_starting(owner, starts)
+    entries = services.log_entries(current_user, owner, year)
+    return render_template("cpd/entries/year.html", owner=owner, year=year, entries=entries,
+                           summary=services.hours_summary(current_user, owner, today, year, entries=entries))
 
 
 @bp.route("/coverage")

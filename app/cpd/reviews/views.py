@@ -9,6 +9,7 @@ from app.core.conflicts import ConflictField, EditConflict, commit_or_conflict
 from app.core.forms import Saved, handle_form
 from app.cpd.blueprint import bp
 from app.cpd.entries import services
+from app.cpd.entries.views import year_page
 from app.cpd.goals import services as goal_services
 from app.cpd.hours import format_hours
 from app.cpd.reviews import services as review_services
@@ -50,15 +51,30 @@ def report_log(public_id: str):
     owner = cpd_owner_or_404(public_id, current_user, Action.VIEW_CPD_LOG)
     if owner.id == current_user.id:
         return redirect(url_for("cpd.log"))
-    entries = services.log_entries(current_user, owner)
+    year = services.current_year(owner)
+    entries = services.log_entries(current_user, owner, year)
     return render_template(
         "cpd/reviews/report_log.html", owner=owner,
-        summary=services.hours_summary(current_user, owner, entries=entries),
-        entries=entries,
+        summary=services.hours_summary(current_user, owner, year=year, entries=entries),
+        entries=entries, earlier=services.earlier_years(current_user, owner, year),
         goals=goal_services.goals_of(current_user, owner),
         coverage=services.coverage(current_user, owner),
         reviews=review_services.reviews_of(current_user, owner),
     )
+
+
+@bp.route("/people/<public_id>/years/<int:starts>")
+@login_required
+def report_log_year(public_id: str, starts: int):
+    """One earlier CPD year of a report's log, read-only. One's own earlier years live at /cpd/years/<starts>.
+
+    :raise 404: for anyone but the person themself and their line manager, and for a year that is not an
+        earlier one.
+    """
+    owner = cpd_owner_or_404(public_id, current_user, Action.VIEW_CPD_LOG)
+    if owner.id == current_user.id:
+        return redirect(url_for("cpd.log_year", starts=starts))
+    return year_page(owner, starts)
 
 
 # --- progress reviews ----------------------------------------------------------------------------
