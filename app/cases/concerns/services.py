@@ -1,7 +1,7 @@
 """Recording safeguarding concerns and the DSL's action on them. Services take the acting user, record and flush."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.agencies.accounts.models import User
@@ -67,15 +67,30 @@ def record_concern_action(
     return concern
 
 
-def list_concerns(actor: User) -> list[SafeguardingConcern]:
-    """The concerns `actor` may read, newest first, with learner and people loaded in the same query."""
+PAGE_SIZE = 50  # concerns on a page of the list; the older ones follow on pages of their own
+
+
+def list_concerns(actor: User, *, before: str | None = None, awaiting: bool = False,
+                  limit: int = PAGE_SIZE) -> list[SafeguardingConcern]:
+    """The concerns `actor` may read, newest first, `limit` of them, with learner and people loaded in the same
+    query; `awaiting`: only those with no action recorded; `before`: older than the concern with this public id
+    (one the actor may read: any other starts from the newest). A school's list grows every year: a page of it
+    costs the same whatever came before."""
     require(actor, Action.LIST_CONCERNS)
-    query = visible_concerns(actor).options(
+    query = visible_concerns(actor)
+    if awaiting:
+        query = query.where(SafeguardingConcern.action_recorded_at.is_(None))
+    bound = db.session.execute(visible_concerns(actor).with_only_columns(
+        SafeguardingConcern.recorded_at, SafeguardingConcern.id).where(SafeguardingConcern.public_id == before)
+    ).first() if before else None
+    if bound is not None:
+        query = query.where(or_(SafeguardingConcern.recorded_at < bound.recorded_at, and_(
+            SafeguardingConcern.recorded_at == bound.recorded_at, SafeguardingConcern.id < bound.id)))
+    return db.session.scalars(query.options(
         joinedload(SafeguardingConcern.learner),
         joinedload(SafeguardingConcern.author),
         joinedload(SafeguardingConcern.action_recorded_by),
-    )
-    return db.session.scalars(query).all()
+    ).limit(limit)).all()
 
 
 def concerns_awaiting_action(actor: User) -> int:

@@ -1,7 +1,7 @@
 """Safeguarding concern pages: the list, recording one, reading one, and the DSL's action on it."""
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.audit.events import note_learners, note_page
@@ -20,9 +20,15 @@ from app.policy import Action, can, get_or_404
 @login_required
 def concern_list():
     """:raise 403: for those who never read concerns (parents, administrators)."""
-    concerns = services.list_concerns(current_user)
+    awaiting = request.args.get("show") == "awaiting"
+    concerns = services.list_concerns(current_user, before=request.args.get("before"), awaiting=awaiting,
+                                      limit=services.PAGE_SIZE + 1)  # one more: is there an older page?
+    older = concerns[services.PAGE_SIZE - 1].public_id if len(concerns) > services.PAGE_SIZE else None
+    concerns = concerns[:services.PAGE_SIZE]
     note_learners(concern.learner for concern in concerns)
-    return render_template("cases/concerns/concern_list.html", concerns=concerns)
+    return render_template("cases/concerns/concern_list.html", concerns=concerns, older=older, awaiting=awaiting,
+                           awaiting_count=services.concerns_awaiting_action(current_user),
+                           first_page="before" not in request.args)
 
 
 @bp.route("/learners/<public_id>/concerns/new", methods=["GET", "POST"])
