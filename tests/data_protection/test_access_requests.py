@@ -4,6 +4,7 @@ administrator not designated, another school's DPO). Each change and each readin
 the subject, never the requester's name."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -334,3 +335,35 @@ def test_a_leavers_or_a_restricted_record_still_gets_its_request_answered(app, s
         assert "contests the accuracy" not in text_of(page)  # the restriction's reason is the SENCo's and DSL's
         assert dpo.get(f"/data-protection/requests/{request_id}/identity").status_code == 200
         assert dpo.get(f"/learners/{public_id}").status_code in (403, 404)  # no casework through the designation
+
+
+def test_closed_requests_come_a_page_at_a_time_newest_first_and_none_is_missed(app, school):
+    """The closed ones add up every year: fifty a page, then older pages; two closed at one moment are told
+    apart by their row, so a page may end between them."""
+    dpo = school["people"]["dpo"]
+    count = services.CLOSED_PAGE_SIZE + 4
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.public_id == dpo.account.public_id)).one()
+        learner = db.session.scalars(select(Learner).where(Learner.public_id == school["learner"])).one()
+        made = [services.register_request(user, learner=learner, kind="article_15", requester_name=f"R{n}",
+                                          relationship="parent", entitlement=None, received_on=_today(app))
+                for n in range(count)]
+        for request in made:
+            services.close_request(user, request, version=request.version, outcome="withdraw")
+        now = utcnow()
+        for n, request in enumerate(made):  # pairs share a moment: (0), (1, 2), (3, 4), ...
+            request.closed_at = now - timedelta(hours=(n + 1) // 2)
+        db.session.commit()
+        expected = [request.public_id for request in sorted(made, key=lambda r: (r.closed_at, r.id), reverse=True)]
+    seen, pages, path = [], 0, "/data-protection/requests?show=closed"
+    while path:
+        html = dpo.get(path).get_data(as_text=True)
+        listed = re.findall(r'href="/data-protection/requests/([^"/]+)"', html)
+        seen += [public_id for public_id in listed if public_id != "new"]
+        pages += 1
+        found = re.search(r'href="([^"]+)" id="older-requests"', html)
+        path = found.group(1).replace("&amp;", "&") if found else None
+    assert pages == 2 and seen == expected
+    # A bound that is no closed request of this register (here a learner's id) starts from the newest.
+    first = dpo.get(f"/data-protection/requests?show=closed&before={school['learner']}").get_data(as_text=True)
+    assert f'href="/data-protection/requests/{expected[0]}"' in first

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -54,18 +54,30 @@ def school_learners(school_id: int) -> list[Learner]:
     return sorted(found, key=lambda learner: (learner.name.casefold(), learner.public_id))
 
 
-def register_of(actor: User, *, closed: bool = False) -> list[SubjectAccessRequest]:
-    """The school's requests: open ones by due date (the most urgent first), or closed ones, newest first."""
+CLOSED_PAGE_SIZE = 50  # closed requests on a page of the register; older ones follow on pages of their own
+
+
+def register_of(actor: User, *, closed: bool = False, before: str | None = None,
+                limit: int | None = None) -> list[SubjectAccessRequest]:
+    """The school's requests: open ones by due date (the most urgent first: every one, as each is work to do), or
+    closed ones, newest first, `limit` of them and, with `before`, older than the closed request with this public
+    id (one in the actor's register; any other starts from the newest): the closed ones add up every year."""
     require(actor, Action.LIST_ACCESS_REQUESTS)
     # From the policy's scope, with each request's learner (the register names every one).
     query = visible_access_requests(actor).options(joinedload(SubjectAccessRequest.learner))
-    if closed:
-        query = query.where(SubjectAccessRequest.status.in_(CLOSED_STATUSES)).order_by(
-            SubjectAccessRequest.closed_at.desc(), SubjectAccessRequest.id.desc())
-    else:
-        query = query.where(SubjectAccessRequest.status.in_(OPEN_STATUSES)).order_by(
-            SubjectAccessRequest.due_on, SubjectAccessRequest.id)
-    return list(db.session.scalars(query))
+    if not closed:
+        return list(db.session.scalars(query.where(SubjectAccessRequest.status.in_(OPEN_STATUSES)).order_by(
+            SubjectAccessRequest.due_on, SubjectAccessRequest.id)))
+    query = query.where(SubjectAccessRequest.status.in_(CLOSED_STATUSES))
+    bound = db.session.execute(visible_access_requests(actor).with_only_columns(
+        SubjectAccessRequest.closed_at, SubjectAccessRequest.id).where(
+        SubjectAccessRequest.status.in_(CLOSED_STATUSES), SubjectAccessRequest.public_id == before)
+    ).first() if before else None
+    if bound is not None:
+        query = query.where(or_(SubjectAccessRequest.closed_at < bound.closed_at, and_(
+            SubjectAccessRequest.closed_at == bound.closed_at, SubjectAccessRequest.id < bound.id)))
+    query = query.order_by(SubjectAccessRequest.closed_at.desc(), SubjectAccessRequest.id.desc())
+    return list(db.session.scalars(query if limit is None else query.limit(limit)))
 
 
 def overdue_count(school_id: int, today: date | None = None) -> int:

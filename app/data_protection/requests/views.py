@@ -74,11 +74,20 @@ def access_requests():
     """The register: open requests, the most urgent first; or the closed ones (?show=closed), newest first."""
     require(current_user, Action.LIST_ACCESS_REQUESTS)
     closed = request.args.get("show") == "closed"
-    found = services.register_of(current_user, closed=closed)
+    older = None
+    if closed:
+        found = services.register_of(current_user, closed=True, before=request.args.get("before"),
+                                     limit=services.CLOSED_PAGE_SIZE + 1)  # one more: is there an older page?
+        if len(found) > services.CLOSED_PAGE_SIZE:
+            found = found[:services.CLOSED_PAGE_SIZE]
+            older = found[-1].public_id
+    else:
+        found = services.register_of(current_user)
     note_page("subject_access_register")
     note_learners([item.learner for item in found])
-    return render_template("data_protection/requests/register.html", requests=found, closed=closed,
-                           today=dates.today(), overdue=services.overdue_count(current_user.agency_id))
+    return render_template("data_protection/requests/register.html", requests=found, closed=closed, older=older,
+                           first_page="before" not in request.args, today=dates.today(),
+                           overdue=services.overdue_count(current_user.agency_id))
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
