@@ -15,7 +15,7 @@ from app.cases.learners.models import Learner
 from app.demo.concerns import record_demo_concern
 from app.extensions import db
 from app.types import utcnow
-from tests.fixtures.application import sign_in, statements_of
+from tests.fixtures.application import signed_in_client, statements_of
 
 # The page's order and bound are compared in SQL (moments, ties broken by row): run on both engines.
 pytestmark = pytest.mark.both_backends
@@ -56,12 +56,6 @@ def _record(app, dsl, learner: str, count: int, *, acted_every: int = 0, start: 
     return ids
 
 
-def _client(app, account):
-    client = app.test_client()
-    assert sign_in(client, account.email, account.password).status_code == 302
-    return client
-
-
 def _listed(page) -> list[str]:
     return re.findall(r'href="/concerns/([^"]+)"', page.get_data(as_text=True))
 
@@ -73,7 +67,7 @@ def _older(page) -> str | None:
 
 def test_the_list_goes_page_by_page_newest_first_and_misses_none(app, school):
     expected = _record(app, school["dsl"], school["learner"], 2 * PAGE_SIZE + 7)
-    client = _client(app, school["dsl"])
+    client = signed_in_client(app, school["dsl"])
     seen, pages, path = [], 0, "/concerns"
     while path:
         page = client.get(path)
@@ -92,7 +86,7 @@ def test_the_dsl_can_keep_to_the_concerns_awaiting_action(app, school):
     with app.app_context():
         awaiting = set(db.session.scalars(select(SafeguardingConcern.public_id).where(
             SafeguardingConcern.action_recorded_at.is_(None))))
-    client = _client(app, school["dsl"])
+    client = signed_in_client(app, school["dsl"])
     first = client.get("/concerns")
     assert f"{len(awaiting)} concerns are awaiting action." in first.get_data(as_text=True)
     page = client.get("/concerns?show=awaiting")
@@ -104,7 +98,7 @@ def test_a_bound_the_reader_cannot_read_starts_from_the_newest(app, school):
     mine = _record(app, school["dsl"], school["learner"], 3)
     theirs = _record(app, school["other_dsl"], school["other_learner"], 1, start=2)  # amid mine: as a bound, it
     # would cut the list short
-    client = _client(app, school["dsl"])
+    client = signed_in_client(app, school["dsl"])
     assert _listed(client.get(f"/concerns?before={theirs[0]}")) == mine
     assert _listed(client.get(f"/concerns?before={mine[0]}")) == mine[1:]
 
@@ -122,7 +116,7 @@ def test_a_page_costs_the_same_with_ten_times_the_concerns(app, school, create_u
     costs = []
     try:
         for _ in range(2):
-            client = _client(app, school["dsl"])
+            client = signed_in_client(app, school["dsl"])
             client.get("/concerns")  # anything a first view does once
             loaded.clear()
             statements, page = statements_of(app, client, "/concerns")

@@ -14,7 +14,7 @@ from app.core.dates import today as school_today
 from app.cpd.entries import services
 from app.cpd.entries.services import EntryDraft
 from app.extensions import db
-from tests.fixtures.application import sign_in, statements_of, text_of
+from tests.fixtures.application import signed_in_client, statements_of, text_of
 
 # The years are counted in SQL (the year and month of a date), which the engines write differently.
 pytestmark = pytest.mark.both_backends
@@ -64,16 +64,10 @@ def _words(page) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", text_of(page)).split())
 
 
-def _client(app, account):
-    client = app.test_client()
-    assert sign_in(client, account.email, account.password).status_code == 302
-    return client
-
-
 def test_the_log_holds_this_year_and_names_each_earlier_year_with_its_count(app, people):
     titles = _write_years(app, people["lsp"].public_id, 3)
     this_year = max(titles)
-    page = _client(app, people["lsp"]).get("/cpd")
+    page = signed_in_client(app, people["lsp"]).get("/cpd")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert titles[this_year][0] in html
@@ -89,7 +83,7 @@ def test_the_log_holds_this_year_and_names_each_earlier_year_with_its_count(app,
 def test_an_earlier_years_page_holds_that_year_only(app, people):
     titles = _write_years(app, people["lsp"].public_id, 3)
     starts = max(titles) - 2
-    page = _client(app, people["lsp"]).get(f"/cpd/years/{starts}")
+    page = signed_in_client(app, people["lsp"]).get(f"/cpd/years/{starts}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert all(title in html for title in titles[starts])
@@ -100,7 +94,7 @@ def test_an_earlier_years_page_holds_that_year_only(app, people):
 
 def test_only_earlier_years_have_a_page(app, people):
     titles = _write_years(app, people["lsp"].public_id, 1)
-    client = _client(app, people["lsp"])
+    client = signed_in_client(app, people["lsp"])
     this_year = max(titles)
     for starts in (this_year, this_year + 1, 1900):
         assert client.get(f"/cpd/years/{starts}").status_code == 404
@@ -111,15 +105,15 @@ def test_a_line_manager_reads_a_reports_earlier_year_and_nobody_else_does(app, p
     titles = _write_years(app, people["lsp"].public_id, 2)
     starts = max(titles) - 1
     path = f"/cpd/people/{people['lsp'].public_id}/years/{starts}"
-    manager = _client(app, people["senco"])
+    manager = signed_in_client(app, people["senco"])
     log = manager.get(f"/cpd/people/{people['lsp'].public_id}")
     assert log.status_code == 200 and f'href="{path}"' in log.get_data(as_text=True)
     assert titles[starts][0] not in log.get_data(as_text=True)
     page = manager.get(path)
     assert page.status_code == 200 and all(title in page.get_data(as_text=True) for title in titles[starts])
     assert "You are reading this log as Long Serving LSP’s line manager" in _words(page)
-    assert _client(app, people["colleague"]).get(path).status_code == 404
-    own = _client(app, people["lsp"]).get(path)
+    assert signed_in_client(app, people["colleague"]).get(path).status_code == 404
+    own = signed_in_client(app, people["lsp"]).get(path)
     assert own.status_code == 302 and own.headers["Location"] == f"/cpd/years/{starts}"
 
 
@@ -131,7 +125,7 @@ def test_the_log_costs_the_same_after_ten_times_the_years(app, people, create_us
     _write_years(app, many.public_id, 20)
     costs = {}
     for account in (few, many):
-        client = _client(app, account)
+        client = signed_in_client(app, account)
         client.get("/cpd")  # anything a first view does once
         statements, page = statements_of(app, client, "/cpd")
         assert page.status_code == 200
