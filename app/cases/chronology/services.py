@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import g, has_request_context, url_for
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.cases.concerns.models import SafeguardingConcern as Concern
@@ -23,6 +23,7 @@ from app.cases.plans.models import CycleStage, CycleStageChange, Outcome, PlanCy
 from app.cases.team.models import Invitation, TeamMembership
 from app.core.dates import day, school_zone
 from app.core.dates import today as school_today
+from app.core.ordering import listed_after
 from app.extensions import db
 from app.policy import (
     case_concerns,
@@ -174,7 +175,7 @@ def _moment_bounds(window: Window, kind: EntryKind, moment, row_id) -> list:
         if kind.value < before.kind:
             clauses.append(moment <= before.occurred_at)
         elif kind.value == before.kind:
-            clauses.append(or_(moment < before.occurred_at, and_(moment == before.occurred_at, row_id < before.row_id)))
+            clauses.append(listed_after(moment, row_id, before.occurred_at, before.row_id))
         else:
             clauses.append(moment < before.occurred_at)
     return clauses
@@ -195,7 +196,7 @@ def _day_bounds(window: Window, kind: EntryKind, day, row_id) -> list:
         elif kind.value < before.kind:
             clauses.append(day <= bound)
         elif kind.value == before.kind:
-            clauses.append(or_(day < bound, and_(day == bound, row_id < before.row_id)))
+            clauses.append(listed_after(day, row_id, bound, before.row_id))
         else:
             clauses.append(day < bound)
     return clauses

@@ -1,7 +1,7 @@
 """Recording safeguarding concerns and the DSL's action on them. Services take the acting user, record and flush."""
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.agencies.accounts.models import User
@@ -11,6 +11,7 @@ from app.cases import notifications
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.learners.models import Learner
 from app.core.conflicts import check_version
+from app.core.ordering import listed_after
 from app.extensions import db
 from app.policy import Action, bound_statement, params_of, require, visible_concerns
 from app.problems import Refusal
@@ -84,8 +85,7 @@ def list_concerns(actor: User, *, before: str | None = None, awaiting: bool = Fa
         SafeguardingConcern.recorded_at, SafeguardingConcern.id).where(SafeguardingConcern.public_id == before)
     ).first() if before else None
     if bound is not None:
-        query = query.where(or_(SafeguardingConcern.recorded_at < bound.recorded_at, and_(
-            SafeguardingConcern.recorded_at == bound.recorded_at, SafeguardingConcern.id < bound.id)))
+        query = query.where(listed_after(SafeguardingConcern.recorded_at, SafeguardingConcern.id, *bound))
     return db.session.scalars(query.options(
         joinedload(SafeguardingConcern.learner),
         joinedload(SafeguardingConcern.author),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,6 +19,7 @@ from app.audit.models import AuditAction
 from app.cases.learners.models import Learner
 from app.core import dates
 from app.core.conflicts import EditConflict, check_version
+from app.core.ordering import listed_after
 from app.data_protection.requests import deadlines
 from app.data_protection.requests.models import (
     CLOSED_STATUSES,
@@ -74,8 +75,7 @@ def register_of(actor: User, *, closed: bool = False, before: str | None = None,
         SubjectAccessRequest.status.in_(CLOSED_STATUSES), SubjectAccessRequest.public_id == before)
     ).first() if before else None
     if bound is not None:
-        query = query.where(or_(SubjectAccessRequest.closed_at < bound.closed_at, and_(
-            SubjectAccessRequest.closed_at == bound.closed_at, SubjectAccessRequest.id < bound.id)))
+        query = query.where(listed_after(SubjectAccessRequest.closed_at, SubjectAccessRequest.id, *bound))
     query = query.order_by(SubjectAccessRequest.closed_at.desc(), SubjectAccessRequest.id.desc())
     return list(db.session.scalars(query if limit is None else query.limit(limit)))
 
