@@ -492,6 +492,8 @@ def test_the_demo_shows_team_history_and_stage_history(demo_app):
     assert "Access ended on its end date" in history
     plan = html.unescape(senco.get(f"/learners/{ids['Aisha Rahman']}/plan").get_data(as_text=True))
     assert "moved back from do to plan by Priya Shah" in plan and "Moved on by mistake" in plan
+    plan = html.unescape(senco.get(f"/learners/{ids['Maya Carter']}/plan").get_data(as_text=True))
+    assert "The 10 newest of the " in plan and "Phonics group, week 6" in plan  # the rest on the list's page
 
 
 def test_the_demo_shows_a_shared_family_profile_and_printable_plans(demo_app):

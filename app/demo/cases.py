@@ -163,6 +163,14 @@ FAMILY_VIEW = ("Our view at home", "Maya chats all the time at home and loves te
                "She gets tired after school and sometimes upset if she did not understand something. "
                "Bedtime stories about her day help her talk about it.\n\n"
                "We would like her to feel confident to ask for help.")
+PHONICS_WEEKS = (
+    "Blended **s-a-t** and **p-i-n** words with picture cards; needed the sound buttons for three of ten.",
+    "Read eight of ten CVC words unaided. Lost focus after ten minutes; the sand timer helped her come back.",
+    "Introduced **sh** and **ch**. Mixed them up in reading, but wrote *ship* and *chip* correctly.",
+    "A quieter week: tired after swimming. Kept to review cards and she finished the set.",
+    "Read a decodable book to the group for the first time, and asked for a harder one next week.",
+    "Segmented four-sound words (*frog*, *stop*) with counters. Ready to try the next set of cards.",
+)
 
 
 # What the review meetings rate each outcome (varied by learner and outcome); the later review goes further.
@@ -244,6 +252,10 @@ def load_demo_cases() -> int:
             add_demo_contribution(teacher, learner, ContributionKind.CLASSROOM_VIEW, Visibility.RESTRICTED,
                                   "Note for the SENCo",
                                   "Maya mentioned a change at home; passing on for context.")
+            # A term of the LSP's weekly notes: her plan page shows the newest ten and the way to the rest.
+            for week, note in enumerate(PHONICS_WEEKS, start=1):
+                add_demo_contribution(lsp, learner, ContributionKind.INTERVENTION_RECORD, Visibility.TEAM,
+                                      f"Phonics group, week {week}", note)
 
         if story.stage in (CycleStage.DO, CycleStage.REVIEW):
             record_demo_meeting(

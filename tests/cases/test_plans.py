@@ -11,6 +11,7 @@ from sqlalchemy import event, select, text
 
 from app.agencies.accounts.models import User
 from app.cases.contributions.models import Contribution, ContributionKind, Visibility
+from app.cases.contributions.services import ON_THE_PLAN
 from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, PlanCycle, ProgressRating, SupportPlan
 from app.core import writing
@@ -392,14 +393,17 @@ def test_the_plan_page_costs_the_same_queries_with_5_and_50_contributions(case, 
     monkeypatch.setattr(bleach.sanitizer.Cleaner, "clean", lambda self, html: cleans.append(1) or clean(self, html))
     many, page = _statements_for(app, case.senco, url)
     assert cleans == []
-    assert page.count("Contribution title ") == 50 and "Contribution body 49" in page
+    # The newest ten, and the way to the rest (the case's list, in pages of its own).
+    assert page.count("Contribution title ") == ON_THE_PLAN and "Contribution body 49" in page
+    assert "Contribution body 39<" not in page and "The 10 newest of the 50 contributions you can read." in page
     assert "Class teacher" in page and "Parent or carer" in page
     assert many == few
 
     # The family reads only what is shared with the family, at the same flat cost.
     _, page = _statements_for(app, case.parent, url)
-    assert "Contribution body 1" in page and "Contribution body 0<" not in page
-    assert page.count("Contribution title ") == len([n for n in range(50) if n % 3 == 1])
+    shared = [n for n in range(50) if n % 3 == 1]
+    assert f"Contribution body {shared[-1]}<" in page and "Contribution body 48<" not in page
+    assert page.count("Contribution title ") == ON_THE_PLAN and f"of the {len(shared)} contributions" in page
 
 
 # --- who may do what ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Adding and editing contributions. Services take the acting user, record the event and flush; views commit."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,8 +22,17 @@ from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core import writing
 from app.core.conflicts import EditConflict, check_version
+from app.core.ordering import listed_after
 from app.extensions import db
-from app.policy import Action, case_role, require, visible_contributions
+from app.policy import (
+    Action,
+    BoundLearner,
+    bound_statement,
+    case_role,
+    learner_params_of,
+    require,
+    visible_contributions,
+)
 from app.problems import Refusal
 from app.security.sanitize import shows_nothing, writing_source
 from app.types import utcnow
@@ -150,11 +159,54 @@ def edit_contribution(actor: User, contribution: Contribution, *, version, visib
     return contribution
 
 
-def learner_contributions(actor: User, learner: Learner) -> list[Contribution]:
-    """What `actor` may read of `learner`'s contributions, authors loaded in the same query."""
+# A case's contributions grow every term it stays open: the list shows them a page at a time, newest first, and the
+# plan page the newest few with a way to the list, so neither costs more for a learner with years of them.
+PAGE_SIZE = 50
+ON_THE_PLAN = 10
+
+
+def _newest_first(query):
+    return query.order_by(None).order_by(Contribution.created_at.desc(), Contribution.id.desc())
+
+
+def learner_contributions(actor: User, learner: Learner, *, before: str | None = None,
+                          limit: int = PAGE_SIZE) -> list[Contribution]:
+    """What `actor` may read of `learner`'s contributions, newest first, `limit` of them, authors loaded in the same
+    query; `before`: older than the contribution with this public id (one the actor may read on this case: any other
+    starts from the newest)."""
     require(actor, Action.VIEW_CASE, learner)
-    query = visible_contributions(actor, learner).options(joinedload(Contribution.author))
-    return list(db.session.scalars(query).unique())
+    query = visible_contributions(actor, learner)
+    bound = db.session.execute(query.order_by(None).with_only_columns(Contribution.created_at, Contribution.id)
+                               .where(Contribution.public_id == before)).first() if before else None
+    if bound is not None:
+        query = query.where(listed_after(Contribution.created_at, Contribution.id, *bound))
+    return db.session.scalars(_newest_first(query).options(joinedload(Contribution.author)).limit(limit)).all()
+
+
+def newest_contributions(actor: User, learner: Learner) -> tuple[list[Contribution], int]:
+    """The plan page's contributions: the newest `ON_THE_PLAN` that `actor` may read on `learner`'s case (authors
+    loaded in the same query), and how many they may read in all."""
+    require(actor, Action.VIEW_CASE, learner)
+    params = learner_params_of(actor, learner)
+    newest = db.session.scalars(bound_statement("contributions.newest", actor, _newest), params).all()
+    return newest, count_contributions(actor, learner)
+
+
+def count_contributions(actor: User, learner: Learner) -> int:
+    """How many of `learner`'s contributions `actor` may read."""
+    require(actor, Action.VIEW_CASE, learner)
+    return db.session.scalar(bound_statement("contributions.count", actor, _count),
+                             learner_params_of(actor, learner)) or 0
+
+
+# Built once per shape of user (app.policy.bound), run with the case's learner as a parameter.
+def _newest(bound_user):
+    scope = visible_contributions(bound_user, BoundLearner())
+    return _newest_first(scope).options(joinedload(Contribution.author)).limit(ON_THE_PLAN)
+
+
+def _count(bound_user):
+    return visible_contributions(bound_user, BoundLearner()).order_by(None).with_only_columns(func.count())
 
 
 def contribution_history(actor: User, contribution: Contribution) -> list[tuple[ContributionRevision, User | None]]:

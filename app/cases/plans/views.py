@@ -5,11 +5,10 @@ from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from app.cases.blueprint import bp
 from app.cases.break_glass.services import active_break_glass
-from app.cases.contributions.models import Contribution
+from app.cases.contributions import services as contributions_of_case
 from app.cases.learners.models import Learner
 from app.cases.meetings.models import Meeting
 from app.cases.meetings.services import rating_histories
@@ -37,7 +36,6 @@ from app.policy import (
     bound_statement,
     get_or_404,
     learner_params_of,
-    visible_contributions,
     visible_meetings,
 )
 from app.problems import show_on_form
@@ -72,10 +70,6 @@ def _case_meeting_ids(bound_user):
     return visible_meetings(bound_user, BoundLearner()).order_by(None).with_only_columns(Meeting.id)
 
 
-def _plan_contributions(bound_user):
-    return visible_contributions(bound_user, BoundLearner()).options(joinedload(Contribution.author))
-
-
 @bp.route("/learners/<public_id>/plan")
 @login_required
 def plan(public_id: str):
@@ -83,12 +77,12 @@ def plan(public_id: str):
     support_plan = services.plan_of(learner)
     cycle = services.current_cycle(support_plan)
     earlier = [c for c in reversed(support_plan.cycles) if c is not cycle] if support_plan else []
-    # One joined query for every contribution the user may read: no query per row.
-    contributions = db.session.scalars(bound_statement("plan.contributions", current_user, _plan_contributions),
-                                       learner_params_of(current_user, learner)).unique().all()
+    # The newest few, authors joined in, and how many in all: the list page has the rest.
+    contributions, contribution_count = contributions_of_case.newest_contributions(current_user, learner)
     return render_template(
         "cases/plans/plan.html", learner=learner, plan=support_plan, cycle=cycle, earlier=earlier,
-        contributions=contributions, break_glass_grant=active_break_glass(current_user, learner),
+        contributions=contributions, contribution_count=contribution_count,
+        break_glass_grant=active_break_glass(current_user, learner),
         ratings=_ratings(learner, cycle), stages=services.stage_dates(cycle) if cycle else [],
         next_stage=services.NEXT_STAGE.get(cycle.stage) if cycle else None, **_stage_history(cycle),
     )
