@@ -435,7 +435,11 @@ ROWS = [
     ("cases.membership_end", "POST", "/memberships/{spare_membership}/end",
      {"confirm": "yes", "version": "{spare_membership_stamp}"},
      (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
-    ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", {},
+    ("cases.invitation_revoke", "GET", "/invitations/{invitation}/revoke", None,  # the confirmation page
+     (200, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", {},  # no confirmation: nothing changes
+     (400, 404, 404, 404, 404, 404, 404, 404, S, S)),
+    ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", {"confirm": "yes"},
      (302, 404, 404, 404, 404, 404, 404, 404, S, S)),
     # Consent and sharing: the SENCo, the DSL and the family read the page; the SENCo records consent and the
     # family gives their own (an empty form is a 400); only the SENCo withdraws the SENCo's record of a letter

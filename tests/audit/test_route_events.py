@@ -465,7 +465,9 @@ ROWS = [
     ("cases.membership_end", "POST", "/memberships/{spare_membership}/end", "senco",
      {"confirm": "yes", "version": "{spare_membership_stamp}"},
      [E("update", OK, "team_membership", "spare_membership", ("alpha",))]),
-    ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", "senco", {},
+    ("cases.invitation_revoke", "GET", "/invitations/{invitation}/revoke", "senco", None,
+     [E("view", OK, "invitation", "invitation", ("alpha",))]),
+    ("cases.invitation_revoke", "POST", "/invitations/{invitation}/revoke", "senco", {"confirm": "yes"},
      [E("update", OK, "invitation", "invitation", ("alpha",))]),
     # Consent and sharing: the page, recording a consent (the SENCo) and withdrawing one through its confirmation.
     ("cases.consent_list", "GET", "/learners/{alpha}/consents", "dsl", None,

@@ -269,7 +269,7 @@ def test_expired_revoked_and_unknown_links_are_refused(app, world, client):
     with app.app_context():
         second = select(Invitation).where(Invitation.email.matches("second@riverside.example"))
         public_id = db.session.scalars(second).one().public_id
-    assert world.senco.post(f"/invitations/{public_id}/revoke").status_code == 302
+    assert world.senco.post(f"/invitations/{public_id}/revoke", data={"confirm": "yes"}).status_code == 302
     before = _counts(app)
     for response in (client.get(urlparse(revoked).path), _accept_as_new(client, revoked)):
         assert response.status_code == 410 and "withdrawn" in text_of(response)
@@ -587,7 +587,8 @@ def test_only_the_schools_senco_manages_the_team(app, world, client_as, create_a
         actor.get(f"/learners/{world.learner}/team/invite"),
         actor.get(f"/memberships/{membership}/end"),
         actor.post(f"/memberships/{membership}/end", data={"confirm": "yes"}),
-        actor.post(f"/invitations/{invitation}/revoke"),
+        actor.get(f"/invitations/{invitation}/revoke"),
+        actor.post(f"/invitations/{invitation}/revoke", data={"confirm": "yes"}),
     ]
     for response in attempts:
         assert response.status_code in (403, 404), response.request.path
@@ -622,10 +623,34 @@ def test_revoking_twice_is_refused(app, world):
     _invite(world.senco, world.learner, world.riverside)
     with app.app_context():
         invitation = db.session.scalars(select(Invitation)).one().public_id
-    assert world.senco.post(f"/invitations/{invitation}/revoke").status_code == 302
+    assert world.senco.post(f"/invitations/{invitation}/revoke", data={"confirm": "yes"}).status_code == 302
     assert "No open invitations" in text_of(world.senco.get(f"/learners/{world.learner}/team"))
-    again = world.senco.post(f"/invitations/{invitation}/revoke")
+    again = world.senco.post(f"/invitations/{invitation}/revoke", data={"confirm": "yes"})
     assert again.status_code == 400 and "can no longer be revoked" in text_of(again)
+    page = text_of(world.senco.get(f"/invitations/{invitation}/revoke"))
+    assert "There is nothing to revoke." in page and "Yes, revoke" not in page
+
+
+def test_revoking_goes_through_a_page_that_says_what_it_does(app, world):
+    """The team page's "Revoke" opens a page; only its button revokes. A post without the page's confirmation (an
+    old team page, a script) changes nothing and shows the page."""
+    _invite(world.senco, world.learner, world.riverside)
+    with app.app_context():
+        invitation = db.session.scalars(select(Invitation)).one().public_id
+    team = world.senco.get(f"/learners/{world.learner}/team").get_data(as_text=True)
+    assert f'href="/invitations/{invitation}/revoke"' in team
+    page = text_of(world.senco.get(f"/invitations/{invitation}/revoke"))
+    assert "stops working as soon as you confirm" in page and "nobody loses access" in page
+    before = _counts(app)
+    skipped = world.senco.post(f"/invitations/{invitation}/revoke")
+    assert skipped.status_code == 400 and "Yes, revoke the invitation" in text_of(skipped)
+    assert _counts(app) == before
+    with app.app_context():
+        assert db.session.scalars(select(Invitation)).one().revoked_at is None
+    assert confirm_through_page(world.senco, f"/invitations/{invitation}/revoke").status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(Invitation)).one().revoked_at is not None
+    assert "Invitation revoked before it was used" in text_of(world.senco.get(f"/learners/{world.learner}/team"))
 
 
 def test_access_logs_never_carry_an_invitation_token(app, caplog):

@@ -64,8 +64,10 @@ class InviteForm(SharingBasisForm):
             self.article9.data = self.article9.data or ROLE_DEFAULT
 
 
-class ConfirmTeamChangeForm(FlaskForm):
-    """Nothing but the CSRF token: revoking an invitation."""
+class RevokeInvitationForm(FlaskForm):
+    """The confirmation page's form: `confirm` says the SENCo read what revoking does."""
+
+    confirm = HiddenField()
 
 
 END_REASON_MAX = 2000

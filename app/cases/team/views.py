@@ -22,9 +22,9 @@ from app.cases.team.forms import (
     AcceptWithNewAccountForm,
     AcceptWithPasswordForm,
     AddStaffForm,
-    ConfirmTeamChangeForm,
     EndMembershipForm,
     InviteForm,
+    RevokeInvitationForm,
 )
 from app.cases.team.models import Invitation, TeamMembership
 from app.cases.team.services import NEW_AGENCY, InvitationUnusable, TeamError
@@ -65,7 +65,6 @@ def _team_page(learner: Learner, staff_form: AddStaffForm | None = None, problem
         learner=learner,
         team=team,
         form=staff_form,
-        confirm=ConfirmTeamChangeForm(),
         problems=list(problems),
         now=utcnow(),
         break_glass_grant=active_break_glass(current_user, learner),
@@ -187,13 +186,29 @@ def membership_end(public_id: str):
     return redirect(url_for("cases.team", public_id=learner.public_id))
 
 
-@bp.route("/invitations/<public_id>/revoke", methods=["POST"])
+def _revoke_page(invitation: Invitation, form: RevokeInvitationForm, *, status: int = 200):
+    form.confirm.data = "yes"
+    return render_template("cases/team/invitation_revoke.html", invitation=invitation,
+                           learner=invitation.learner, form=form), status
+
+
+@bp.route("/invitations/<public_id>/revoke", methods=["GET", "POST"])
 @login_required
 def invitation_revoke(public_id: str):
+    """GET: what revoking this invitation does. POST: revoke it, only with the page's confirmation.
+
+    :raise 404: when the invitation is out of the user's sight or they may not manage its team.
+    """
     invitation = get_or_404(Invitation, public_id, current_user, Action.MANAGE_TEAM)
     learner = invitation.learner
-    if not ConfirmTeamChangeForm().validate_on_submit():
+    form = RevokeInvitationForm()
+    if request.method == "GET":
+        return _revoke_page(invitation, form)
+    if not form.validate_on_submit():
         abort(400)
+    if form.confirm.data != "yes":
+        # A button that skipped the confirmation page (an old team page, a script): nothing changes, the page shows.
+        return _revoke_page(invitation, form, status=400)
     name = invitation.display_name
     try:
         services.revoke_invitation(current_user, invitation)
