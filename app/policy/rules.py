@@ -227,12 +227,16 @@ def forget_break_glass() -> None:
         g.pop("_braid_break_glass", None)
 
 
+def _lists_learners(user) -> bool:
+    return not user.restricted and user.role in SCHOOL_CASE_ROLES
+
+
 def _opens_break_glass(user, learner) -> bool:
-    # Only for a case of one's own school that one is not already on; never admins or external accounts.
+    # Only for a case of one's own school that one is not already on, by those who list the school's learners (never
+    # admins or external accounts): app.cases.break_glass asks nothing of anyone who does not list them.
     return (
         learner is not None
-        and not user.restricted
-        and user.role in SCHOOL_CASE_ROLES
+        and _lists_learners(user)
         and learner.school_id == user.agency_id
         and not _on_case(user, learner)
     )
@@ -759,7 +763,7 @@ _RULES = {
     and thing.id != user.id
     and thing.active,
     Action.REACTIVATE_ACCOUNT: lambda user, thing: _can_manage_account(user, thing) and not thing.active,
-    Action.LIST_LEARNERS: lambda user, thing: not user.restricted and user.role in SCHOOL_CASE_ROLES,
+    Action.LIST_LEARNERS: lambda user, thing: _lists_learners(user),
     Action.FIND_LEARNER: lambda user, thing: is_school_senco(user),
     Action.REGISTER_LEARNER: lambda user, thing: is_school_senco(user),
     # The MIS import: the school's SENCo, for their own school's imports (an administrator sees no learner).

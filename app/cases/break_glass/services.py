@@ -102,7 +102,9 @@ _OPEN_GRANTS = (
 
 def open_grants(user) -> list[BreakGlassAccess]:
     """`user`'s own grants still open, soonest to end first, with their learners loaded."""
-    if not getattr(user, "is_authenticated", False):
+    # Break-glass is for those who look for a learner in their school (the policy's rule for both): for anyone
+    # else (an administrator, a family, an outside professional) there is nothing to ask the database.
+    if not getattr(user, "is_authenticated", False) or not can(user, Action.LIST_LEARNERS):
         return []
     grants = db.session.scalars(_OPEN_GRANTS, {"user_id": user.id, "now": utcnow()})
     # Only grants still in play: the user is still eligible (same school, a school role) and not since put on the case.
