@@ -7,12 +7,15 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.agencies.accounts.models import AgencyKind, User
 from app.core.dates import today as school_today
 from app.cpd.entries import services
+from app.cpd.entries.models import ReflectiveEntry
 from app.cpd.entries.services import EntryDraft
+from app.cpd.goals import services as goal_services
+from app.cpd.goals.services import GoalDraft
 from app.extensions import db
 from tests.fixtures.application import signed_in_client, statements_of, text_of
 
@@ -131,3 +134,46 @@ def test_the_log_costs_the_same_after_ten_times_the_years(app, people, create_us
         assert page.status_code == 200
         costs[account.email] = (statements, page.get_data(as_text=True).count('href="/cpd/entries/'))
     assert costs[few.email] == costs[many.email]
+
+
+def test_the_log_and_a_review_form_leave_a_goals_evidence_unread(app, people, create_user):
+    """A goal gathers evidence from every year of the log: the log lists the goal, not its entries, so what it reads
+    does not grow with the years either (the reflective record reads a goal's entries, for its own year)."""
+    few = create_user("lsp", agency="Long Service School", name="Two Years LSP", line_manager=people["senco"].email)
+    many = create_user("lsp", agency="Long Service School", name="Twenty Years LSP",
+                       line_manager=people["senco"].email)
+    for account, years in ((few, 2), (many, 20)):
+        _write_years(app, account.public_id, years)
+        with app.app_context():
+            owner = db.session.scalars(select(User).where(User.public_id == account.public_id)).one()
+            evidence = [entry.public_id for entry in db.session.scalars(
+                select(ReflectiveEntry).where(ReflectiveEntry.owner_id == owner.id))]
+            goal_services.record_goal(owner, GoalDraft(
+                specific="Lead the phonics group on my own", measure="Observed by the SENCo", relevant_to="standard",
+                standard_code="AP 1", relevance=None, target_on=school_today() + timedelta(days=60),
+                entry_public_ids=evidence))
+            db.session.commit()
+    loaded = []
+
+    def note(entry, context):
+        loaded.append(entry.id)
+
+    event.listen(ReflectiveEntry, "load", note)
+    costs = {}
+    try:
+        manager = signed_in_client(app, people["senco"])
+        for account in (few, many):
+            client = signed_in_client(app, account)
+            pages = ((client, "/cpd"), (manager, f"/cpd/people/{account.public_id}/reviews/new"))
+            row = []
+            for reader, path in pages:
+                reader.get(path)  # anything a first view does once
+                loaded.clear()
+                statements, page = statements_of(app, reader, path)
+                assert page.status_code == 200 and "Lead the phonics group on my own" in text_of(page)
+                row.append((statements, len(loaded)))
+            costs[account.email] = row
+    finally:
+        event.remove(ReflectiveEntry, "load", note)
+    assert costs[few.email] == costs[many.email]
+    assert costs[few.email][1][1] == 0  # the review form reads no entry at all

@@ -114,7 +114,7 @@ def reflective_record(viewer: User, owner: User, year: CpdYear, today: date | No
         participatory_hours=summary.participatory,
         individual_hours=summary.individual,
         rows=[record_row(entry) for entry in entries],
-        goals=[goal_row(goal) for goal in goals_of(viewer, owner) if _belongs_to(goal, year)],
+        goals=[goal_row(goal) for goal in goals_of(viewer, owner, with_evidence=True) if _belongs_to(goal, year)],
         standards_evidenced=[f"{standard.code}: {standard.title}" for standard in evidenced],
         generated_on=today,
     )

@@ -92,12 +92,15 @@ def update_goal(actor: User, goal: DevelopmentGoal, draft: GoalDraft, *, version
     return goal
 
 
-def goals_of(viewer: User, owner: User) -> list[DevelopmentGoal]:
+def goals_of(viewer: User, owner: User, *, with_evidence: bool = False) -> list[DevelopmentGoal]:
+    """`owner`'s goals, soonest target first. `with_evidence` loads each goal's entries and standard too (the
+    reflective record needs them): the log and the review form list goals only, and a goal's entries gather from
+    every year of the log."""
     require(viewer, Action.VIEW_CPD_LOG, owner)
-    return list(db.session.scalars(
-        select(DevelopmentGoal).where(DevelopmentGoal.owner_id == owner.id)
-        .options(selectinload(DevelopmentGoal.entries), selectinload(DevelopmentGoal.standard))
-        .order_by(DevelopmentGoal.target_on, DevelopmentGoal.id)))
+    query = select(DevelopmentGoal).where(DevelopmentGoal.owner_id == owner.id)
+    if with_evidence:
+        query = query.options(selectinload(DevelopmentGoal.entries), selectinload(DevelopmentGoal.standard))
+    return list(db.session.scalars(query.order_by(DevelopmentGoal.target_on, DevelopmentGoal.id)))
 
 
 def due_among(goals: list[DevelopmentGoal], today: date | None = None) -> list[DevelopmentGoal]:
