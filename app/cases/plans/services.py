@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.agencies.accounts.models import Role, User, people_by_name
 from app.audit.changes import fields_changed, fields_given, values_of
@@ -92,15 +93,19 @@ def _plain(text: str | None, *, required: str | None = None, field: str | None =
 
 
 def plan_of(learner: Learner) -> SupportPlan | None:
-    """The learner's plan with its cycles, outcomes (and owners) and provision loaded in a few queries."""
-    return db.session.scalars(
-        select(SupportPlan)
-        .where(SupportPlan.learner_id == learner.id)
-        .options(
-            selectinload(SupportPlan.cycles).selectinload(PlanCycle.outcomes).joinedload(Outcome.owner),
-            selectinload(SupportPlan.cycles).selectinload(PlanCycle.provisions),
-        )
-    ).first()
+    """The learner's plan with its cycles, and the current cycle's outcomes (with owners) and provision, in four
+    queries. A case open for years has a cycle a term: the earlier ones are links on the plan page, each with a
+    page of its own (their outcomes load there, or when asked)."""
+    plan = db.session.scalars(select(SupportPlan).where(SupportPlan.learner_id == learner.id)
+                              .options(selectinload(SupportPlan.cycles))).first()
+    cycle = current_cycle(plan)
+    if cycle is not None:
+        set_committed_value(cycle, "outcomes", db.session.scalars(
+            select(Outcome).where(Outcome.cycle_id == cycle.id).options(joinedload(Outcome.owner))
+            .order_by(Outcome.id)).all())
+        set_committed_value(cycle, "provisions", db.session.scalars(
+            select(Provision).where(Provision.cycle_id == cycle.id).order_by(Provision.id)).all())
+    return plan
 
 
 def current_cycle(plan: SupportPlan | None) -> PlanCycle | None:
