@@ -2,7 +2,6 @@
 on to older pages; the DSL can keep to those awaiting action. A page costs the same whatever came before it."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from app.demo.concerns import record_demo_concern
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import signed_in_client, statements_of
+from tests.fixtures.pages import listed, older, walk
 
 # The page's order and bound are compared in SQL (moments, ties broken by row): run on both engines.
 pytestmark = pytest.mark.both_backends
@@ -57,28 +57,20 @@ def _record(app, dsl, learner: str, count: int, *, acted_every: int = 0, start: 
 
 
 def _listed(page) -> list[str]:
-    return re.findall(r'href="/concerns/([^"]+)"', page.get_data(as_text=True))
+    return listed(page, "/concerns/")
 
 
 def _older(page) -> str | None:
-    found = re.search(r'href="(/concerns\?[^"]+)" id="older-concerns"', page.get_data(as_text=True))
-    return found.group(1).replace("&amp;", "&") if found else None
+    return older(page, "older-concerns")
 
 
 def test_the_list_goes_page_by_page_newest_first_and_misses_none(app, school):
     expected = _record(app, school["dsl"], school["learner"], 2 * PAGE_SIZE + 7)
     client = signed_in_client(app, school["dsl"])
-    seen, pages, path = [], 0, "/concerns"
-    while path:
-        page = client.get(path)
-        assert page.status_code == 200
-        listed = _listed(page)
-        assert len(listed) == (PAGE_SIZE if pages < 2 else 7)
-        seen += listed
-        pages += 1
-        path = _older(page)
-    assert pages == 3
-    assert seen == expected  # every concern once, in the list's order (moments tied two by two: newest row first)
+    pages = walk(client, "/concerns", prefix="/concerns/", link_id="older-concerns")
+    assert [len(page) for page in pages] == [PAGE_SIZE, PAGE_SIZE, 7]
+    # Every concern once, in the list's order (moments tied two by two: the newest row first).
+    assert sum(pages, []) == expected
 
 
 def test_the_dsl_can_keep_to_the_concerns_awaiting_action(app, school):

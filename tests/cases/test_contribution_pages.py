@@ -3,7 +3,6 @@ shows the newest few and how many there are, and the case's list shows fifty a p
 Neither page costs more for a learner with years of contributions."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from app.core import writing
 from app.extensions import db
 from app.types import utcnow
 from tests.fixtures.application import signed_in_client, statements_of, text_of
+from tests.fixtures.pages import listed, walk
 
 # The pages' order and bound are compared in SQL (moments, ties broken by row): run on both engines.
 pytestmark = pytest.mark.both_backends
@@ -61,30 +61,18 @@ def _write(app, author, learner: str, count: int, *, start: int = 0) -> list[str
 
 
 def _listed(page) -> list[str]:
-    return re.findall(r'href="/contributions/([^"]+)"', page.get_data(as_text=True))
-
-
-def _older(page) -> str | None:
-    found = re.search(r'href="([^"]+)" id="older-contributions"', page.get_data(as_text=True))
-    return found.group(1).replace("&amp;", "&") if found else None
+    return listed(page, "/contributions/")
 
 
 def test_the_list_goes_page_by_page_newest_first_and_misses_none(app, case):
     expected = _write(app, case["teacher"], case["learner"], 2 * PAGE_SIZE + 7)
     client = signed_in_client(app, case["senco"])
-    seen, pages, path = [], 0, f"/learners/{case['learner']}/contributions"
-    while path:
-        page = client.get(path)
-        assert page.status_code == 200
-        listed = _listed(page)
-        assert len(listed) == (PAGE_SIZE if pages < 2 else 7)
-        if pages == 0:
-            assert f"{2 * PAGE_SIZE + 7} contributions you can read, newest first" in text_of(page)
-        seen += listed
-        pages += 1
-        path = _older(page)
-    assert pages == 3
-    assert seen == expected  # every contribution once, newest first (moments tied two by two: newest row first)
+    path = f"/learners/{case['learner']}/contributions"
+    assert f"{2 * PAGE_SIZE + 7} contributions you can read, newest first" in text_of(client.get(path))
+    pages = walk(client, path, prefix="/contributions/", link_id="older-contributions")
+    assert [len(page) for page in pages] == [PAGE_SIZE, PAGE_SIZE, 7]
+    # Every contribution once, newest first (moments tied two by two: the newest row first).
+    assert sum(pages, []) == expected
 
 
 def test_a_bound_from_another_case_starts_from_the_newest(app, case):
