@@ -53,9 +53,9 @@ def _write(app, author, learner: str, count: int, *, start: int = 0) -> list[str
         now = utcnow()
         for n, contribution in made:
             db.session.execute(update(Contribution).where(Contribution.id == contribution.id)
-                               .values(created_at=now - timedelta(days=400) + timedelta(hours=(n + 1) // 2)))
+                               .values(created_at=now - timedelta(days=400) + timedelta(hours=n // 2)))
         ids = [contribution.public_id for _, contribution in
-               sorted(made, key=lambda pair: (-((pair[0] + 1) // 2), -pair[1].id))]
+               sorted(made, key=lambda pair: (-(pair[0] // 2), -pair[1].id))]
         db.session.commit()
     return ids
 
