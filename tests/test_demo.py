@@ -494,6 +494,10 @@ def test_the_demo_shows_team_history_and_stage_history(demo_app):
     assert "moved back from do to plan by Priya Shah" in plan and "Moved on by mistake" in plan
     plan = html.unescape(senco.get(f"/learners/{ids['Maya Carter']}/plan").get_data(as_text=True))
     assert "The 10 newest of the " in plan and "Phonics group, week 6" in plan  # the rest on the list's page
+    team = senco.get(f"/learners/{ids['Leo Nowak']}/team").get_data(as_text=True)
+    revoke = re.search(r'href="(/invitations/[^"]+/revoke)"', team)  # Amira Haddad's, sent two days ago
+    assert revoke and "Amira Haddad" in html.unescape(team)
+    assert "Yes, revoke the invitation" in senco.get(revoke.group(1)).get_data(as_text=True)
 
 
 def test_the_demo_shows_a_shared_family_profile_and_printable_plans(demo_app):

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.agencies.accounts.models import User
+from app.agencies.accounts.models import Role, User
 from app.cases.contributions.models import ContributionKind, Visibility
 from app.cases.learners.models import AreaOfNeed, Learner
 from app.cases.learners.services import find_by_upn, register_learner
@@ -24,7 +24,7 @@ from app.demo.concerns import record_demo_concern
 from app.demo.contributions import add_demo_contribution
 from app.demo.meetings import record_demo_meeting
 from app.demo.plans import build_demo_mistaken_move, build_demo_plan
-from app.demo.team import add_demo_team, demo_leaver, invite_demo_external
+from app.demo.team import add_demo_team, demo_leaver, invite_demo_external, open_demo_invitation
 from app.extensions import db
 from app.types import utcnow
 
@@ -223,6 +223,10 @@ def load_demo_cases() -> int:
             invite_demo_external(senco, learner, ep, ends)
         if story.name == "Maya Carter":
             invite_demo_external(senco, learner, parent, now + timedelta(days=365))
+        if story.name == "Leo Nowak":
+            # Sent two days ago to a speech and language therapist new to Braid, not yet accepted: "Revoke" shows.
+            open_demo_invitation(senco, learner, email="amira.haddad@riverside-slt.example",
+                                 display_name="Amira Haddad", agency_id=slt.agency_id, role=Role.SLT, sent_days_ago=2)
         build_demo_plan(senco, learner, stage=story.stage, closed_cycles=story.closed_cycles, owner=lsp)
         if story.name == "Mohammed Hussain":
             # Team history: the DSL supported Mo through a hard autumn and has left the case; the EP's has expired.

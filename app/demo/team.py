@@ -75,6 +75,22 @@ def invite_demo_external(senco: User, learner: Learner, user: User, ends_at: dat
     refresh_access(user, now)
 
 
+def open_demo_invitation(senco: User, learner: Learner, *, email: str, display_name: str, agency_id: int,
+                         role: Role, sent_days_ago: int) -> None:
+    """An invitation sent `sent_days_ago` and not yet accepted, for someone with no account: the team page lists it
+    with "Revoke". As with the accepted ones, no link is made (its token is thrown away)."""
+    require(senco, Action.MANAGE_TEAM, learner)
+    sent = utcnow() - timedelta(days=sent_days_ago)
+    basis6, basis9 = default_for(role)
+    db.session.add(Invitation(
+        lawful_basis=basis6, special_category_condition=basis9, learner_id=learner.id, email=email,
+        display_name=display_name, role=role, agency_id=agency_id, access_ends_at=sent + timedelta(days=180),
+        token_hash=hash_token(secrets.token_urlsafe(32)), expires_at=sent + INVITATION_LIFETIME,
+        invited_by_id=senco.id, created_at=sent,
+    ))
+    db.session.flush()
+
+
 def demo_leaver(senco: User, learner: Learner, member: User, *, joined_days_ago: int, left_days_ago: int) -> None:
     """A member of staff who was on `learner`'s team for a while and whose access the SENCo ended early."""
     if _has_membership(learner, member):
