@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.agencies.accounts.models import AgencyKind, User
 from app.core.dates import today as school_today
@@ -17,7 +17,7 @@ from app.cpd.entries.services import EntryDraft
 from app.cpd.goals import services as goal_services
 from app.cpd.goals.services import GoalDraft
 from app.extensions import db
-from tests.fixtures.application import signed_in_client, statements_of, text_of
+from tests.fixtures.application import reads_of, signed_in_client, statements_of, text_of
 
 # The years are counted in SQL (the year and month of a date), which the engines write differently.
 pytestmark = pytest.mark.both_backends
@@ -153,27 +153,16 @@ def test_the_log_and_a_review_form_leave_a_goals_evidence_unread(app, people, cr
                 standard_code="AP 1", relevance=None, target_on=school_today() + timedelta(days=60),
                 entry_public_ids=evidence))
             db.session.commit()
-    loaded = []
-
-    def note(entry, context):
-        loaded.append(entry.id)
-
-    event.listen(ReflectiveEntry, "load", note)
     costs = {}
-    try:
-        manager = signed_in_client(app, people["senco"])
-        for account in (few, many):
-            client = signed_in_client(app, account)
-            pages = ((client, "/cpd"), (manager, f"/cpd/people/{account.public_id}/reviews/new"))
-            row = []
-            for reader, path in pages:
-                reader.get(path)  # anything a first view does once
-                loaded.clear()
-                statements, page = statements_of(app, reader, path)
-                assert page.status_code == 200 and "Lead the phonics group on my own" in text_of(page)
-                row.append((statements, len(loaded)))
-            costs[account.email] = row
-    finally:
-        event.remove(ReflectiveEntry, "load", note)
+    manager = signed_in_client(app, people["senco"])
+    for account in (few, many):
+        client = signed_in_client(app, account)
+        row = []
+        for reader, path in ((client, "/cpd"), (manager, f"/cpd/people/{account.public_id}/reviews/new")):
+            reader.get(path)  # anything a first view does once
+            statements, read, page = reads_of(app, reader, path, ReflectiveEntry)
+            assert page.status_code == 200 and "Lead the phonics group on my own" in text_of(page)
+            row.append((statements, len(read)))
+        costs[account.email] = row
     assert costs[few.email] == costs[many.email]
     assert costs[few.email][1][1] == 0  # the review form reads no entry at all
