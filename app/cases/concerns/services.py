@@ -11,7 +11,7 @@ from app.cases import notifications
 from app.cases.concerns.models import SafeguardingConcern
 from app.cases.learners.models import Learner
 from app.core.conflicts import check_version
-from app.core.ordering import listed_after
+from app.core.ordering import newest_page
 from app.extensions import db
 from app.policy import Action, bound_statement, params_of, require, visible_concerns
 from app.problems import Refusal
@@ -78,19 +78,15 @@ def list_concerns(actor: User, *, before: str | None = None, awaiting: bool = Fa
     (one the actor may read: any other starts from the newest). A school's list grows every year: a page of it
     costs the same whatever came before."""
     require(actor, Action.LIST_CONCERNS)
-    query = visible_concerns(actor)
-    if awaiting:
+    query = newest_page(visible_concerns(actor), SafeguardingConcern.recorded_at, SafeguardingConcern.id,
+                        SafeguardingConcern.public_id, before, limit)
+    if awaiting:  # the bound is any concern the actor may read, as the list without the filter
         query = query.where(SafeguardingConcern.action_recorded_at.is_(None))
-    bound = db.session.execute(visible_concerns(actor).with_only_columns(
-        SafeguardingConcern.recorded_at, SafeguardingConcern.id).where(SafeguardingConcern.public_id == before)
-    ).first() if before else None
-    if bound is not None:
-        query = query.where(listed_after(SafeguardingConcern.recorded_at, SafeguardingConcern.id, *bound))
     return db.session.scalars(query.options(
         joinedload(SafeguardingConcern.learner),
         joinedload(SafeguardingConcern.author),
         joinedload(SafeguardingConcern.action_recorded_by),
-    ).limit(limit)).all()
+    )).all()
 
 
 def concerns_awaiting_action(actor: User) -> int:

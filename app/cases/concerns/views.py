@@ -13,6 +13,7 @@ from app.cases.concerns.models import SafeguardingConcern
 from app.cases.learners.models import Learner
 from app.core.conflicts import ConflictField, conflict_page
 from app.core.forms import Saved, handle_form
+from app.core.ordering import split_page
 from app.policy import Action, can, get_or_404
 
 
@@ -21,10 +22,9 @@ from app.policy import Action, can, get_or_404
 def concern_list():
     """:raise 403: for those who never read concerns (parents, administrators)."""
     awaiting = request.args.get("show") == "awaiting"
-    concerns = services.list_concerns(current_user, before=request.args.get("before"), awaiting=awaiting,
-                                      limit=services.PAGE_SIZE + 1)  # one more: is there an older page?
-    older = concerns[services.PAGE_SIZE - 1].public_id if len(concerns) > services.PAGE_SIZE else None
-    concerns = concerns[:services.PAGE_SIZE]
+    concerns, older = split_page(services.list_concerns(
+        current_user, before=request.args.get("before"), awaiting=awaiting,
+        limit=services.PAGE_SIZE + 1), services.PAGE_SIZE)  # one more: is there an older page?
     note_learners(concern.learner for concern in concerns)
     return render_template("cases/concerns/concern_list.html", concerns=concerns, older=older, awaiting=awaiting,
                            awaiting_count=services.concerns_awaiting_action(current_user),

@@ -22,7 +22,7 @@ from app.cases.learners.models import Learner
 from app.cases.plans.models import CycleStage, PlanCycle, SupportPlan
 from app.core import writing
 from app.core.conflicts import EditConflict, check_version
-from app.core.ordering import listed_after
+from app.core.ordering import newest_page
 from app.extensions import db
 from app.policy import (
     Action,
@@ -165,22 +165,15 @@ PAGE_SIZE = 50
 ON_THE_PLAN = 10
 
 
-def _newest_first(query):
-    return query.order_by(None).order_by(Contribution.created_at.desc(), Contribution.id.desc())
-
-
 def learner_contributions(actor: User, learner: Learner, *, before: str | None = None,
                           limit: int = PAGE_SIZE) -> list[Contribution]:
     """What `actor` may read of `learner`'s contributions, newest first, `limit` of them, authors loaded in the same
     query; `before`: older than the contribution with this public id (one the actor may read on this case: any other
     starts from the newest)."""
     require(actor, Action.VIEW_CASE, learner)
-    query = visible_contributions(actor, learner)
-    bound = db.session.execute(query.order_by(None).with_only_columns(Contribution.created_at, Contribution.id)
-                               .where(Contribution.public_id == before)).first() if before else None
-    if bound is not None:
-        query = query.where(listed_after(Contribution.created_at, Contribution.id, *bound))
-    return db.session.scalars(_newest_first(query).options(joinedload(Contribution.author)).limit(limit)).all()
+    query = newest_page(visible_contributions(actor, learner), Contribution.created_at, Contribution.id,
+                        Contribution.public_id, before, limit)
+    return db.session.scalars(query.options(joinedload(Contribution.author))).all()
 
 
 def newest_contributions(actor: User, learner: Learner) -> tuple[list[Contribution], int]:
@@ -202,7 +195,8 @@ def count_contributions(actor: User, learner: Learner) -> int:
 # Built once per shape of user (app.policy.bound), run with the case's learner as a parameter.
 def _newest(bound_user):
     scope = visible_contributions(bound_user, BoundLearner())
-    return _newest_first(scope).options(joinedload(Contribution.author)).limit(ON_THE_PLAN)
+    newest = scope.order_by(None).order_by(Contribution.created_at.desc(), Contribution.id.desc())
+    return newest.options(joinedload(Contribution.author)).limit(ON_THE_PLAN)
 
 
 def _count(bound_user):

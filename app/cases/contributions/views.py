@@ -21,6 +21,7 @@ from app.cases.contributions.models import Contribution, Visibility
 from app.cases.learners.models import Learner
 from app.core.conflicts import ConflictField, conflict_page
 from app.core.forms import Saved, handle_form
+from app.core.ordering import split_page
 from app.policy import Action, get_or_404
 
 
@@ -28,11 +29,10 @@ from app.policy import Action, get_or_404
 @login_required
 def contribution_list(public_id: str):
     learner = get_or_404(Learner, public_id, current_user, Action.VIEW_CASE)
-    contributions = services.learner_contributions(current_user, learner, before=request.args.get("before"),
-                                                   limit=services.PAGE_SIZE + 1)  # one more: is there an older page?
-    older = contributions[services.PAGE_SIZE - 1].public_id if len(contributions) > services.PAGE_SIZE else None
-    return render_template("cases/contributions/list.html", learner=learner,
-                           contributions=contributions[:services.PAGE_SIZE], older=older,
+    contributions, older = split_page(services.learner_contributions(
+        current_user, learner, before=request.args.get("before"),
+        limit=services.PAGE_SIZE + 1), services.PAGE_SIZE)  # one more: is there an older page?
+    return render_template("cases/contributions/list.html", learner=learner, contributions=contributions, older=older,
                            total=services.count_contributions(current_user, learner),
                            first_page="before" not in request.args,
                            break_glass_grant=active_break_glass(current_user, learner))

@@ -19,7 +19,7 @@ from app.audit.models import AuditAction
 from app.cases.learners.models import Learner
 from app.core import dates
 from app.core.conflicts import EditConflict, check_version
-from app.core.ordering import listed_after
+from app.core.ordering import newest_page
 from app.data_protection.requests import deadlines
 from app.data_protection.requests.models import (
     CLOSED_STATUSES,
@@ -65,19 +65,15 @@ def register_of(actor: User, *, closed: bool = False, before: str | None = None,
     id (one in the actor's register; any other starts from the newest): the closed ones add up every year."""
     require(actor, Action.LIST_ACCESS_REQUESTS)
     # From the policy's scope, with each request's learner (the register names every one).
-    query = visible_access_requests(actor).options(joinedload(SubjectAccessRequest.learner))
-    if not closed:
-        return list(db.session.scalars(query.where(SubjectAccessRequest.status.in_(OPEN_STATUSES)).order_by(
-            SubjectAccessRequest.due_on, SubjectAccessRequest.id)))
-    query = query.where(SubjectAccessRequest.status.in_(CLOSED_STATUSES))
-    bound = db.session.execute(visible_access_requests(actor).with_only_columns(
-        SubjectAccessRequest.closed_at, SubjectAccessRequest.id).where(
-        SubjectAccessRequest.status.in_(CLOSED_STATUSES), SubjectAccessRequest.public_id == before)
-    ).first() if before else None
-    if bound is not None:
-        query = query.where(listed_after(SubjectAccessRequest.closed_at, SubjectAccessRequest.id, *bound))
-    query = query.order_by(SubjectAccessRequest.closed_at.desc(), SubjectAccessRequest.id.desc())
-    return list(db.session.scalars(query if limit is None else query.limit(limit)))
+    scope = visible_access_requests(actor)
+    if closed:
+        query = newest_page(scope.where(SubjectAccessRequest.status.in_(CLOSED_STATUSES)),
+                            SubjectAccessRequest.closed_at, SubjectAccessRequest.id, SubjectAccessRequest.public_id,
+                            before, limit)
+    else:
+        query = scope.where(SubjectAccessRequest.status.in_(OPEN_STATUSES)).order_by(
+            SubjectAccessRequest.due_on, SubjectAccessRequest.id)
+    return list(db.session.scalars(query.options(joinedload(SubjectAccessRequest.learner))))
 
 
 def overdue_count(school_id: int, today: date | None = None) -> int:

@@ -13,6 +13,7 @@ from app.audit.events import note_learners, note_page
 from app.core import dates
 from app.core.conflicts import ConflictField, conflict_page
 from app.core.forms import Saved, handle_form
+from app.core.ordering import split_page
 from app.data_protection.blueprint import bp
 from app.data_protection.requests import services
 from app.data_protection.requests.forms import CloseForm, ExtendForm, IdentityForm, RegisterRequestForm
@@ -76,11 +77,9 @@ def access_requests():
     closed = request.args.get("show") == "closed"
     older = None
     if closed:
-        found = services.register_of(current_user, closed=True, before=request.args.get("before"),
-                                     limit=services.CLOSED_PAGE_SIZE + 1)  # one more: is there an older page?
-        if len(found) > services.CLOSED_PAGE_SIZE:
-            found = found[:services.CLOSED_PAGE_SIZE]
-            older = found[-1].public_id
+        found, older = split_page(services.register_of(
+            current_user, closed=True, before=request.args.get("before"),
+            limit=services.CLOSED_PAGE_SIZE + 1), services.CLOSED_PAGE_SIZE)  # one more: is there an older page?
     else:
         found = services.register_of(current_user)
     note_page("subject_access_register")
